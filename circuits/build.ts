@@ -1,0 +1,152 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { REPO_ROOT, cacheDir } from '../common/config.ts';
+import { ZkaiError } from '../common/errors.ts';
+import { sha256Hex } from '../common/hash.ts';
+import { readR1csHeader } from './r1cs.ts';
+
+const require = createRequire(import.meta.url);
+const LIB_DIR = path.join(REPO_ROOT, 'circuits', 'lib');
+
+/** What to compile: a main component instantiated from a template in circuits/lib. */
+export interface CircuitSpec {
+  /** Short name, used as the prefix of the circuit id (e.g. "membership-d20"). */
+  name: string;
+  /** The circom file in circuits/lib that defines the template. */
+  include: string;
+  /** e.g. "DatasetMembership(20)" */
+  instance: string;
+  /** Public input signal names, in the order they appear in the public signals. */
+  publicInputs: string[];
+  /** Extra circom files (absolute paths) the main depends on, e.g. generated model templates. */
+  extraSources?: string[];
+}
+
+export interface BuiltCircuit {
+  id: string;
+  name: string;
+  dir: string;
+  r1csPath: string;
+  wasmPath: string;
+  publicInputs: string[];
+  nConstraints: number;
+  nWires: number;
+  nPublic: number;
+  nPrivateInputs: number;
+  sourceHash: string;
+  compiler: string;
+  builtAt: string;
+  compileSeconds: number;
+}
+
+function mainSource(spec: CircuitSpec): string {
+  const pub = spec.publicInputs.length ? ` {public [${spec.publicInputs.join(', ')}]}` : '';
+  return `pragma circom 2.1.6;\ninclude "${spec.include}";\ncomponent main${pub} = ${spec.instance};\n`;
+}
+
+async function libSources(): Promise<string[]> {
+  const files = (await readdir(LIB_DIR)).filter((f) => f.endsWith('.circom')).sort();
+  return files.map((f) => path.join(LIB_DIR, f));
+}
+
+function packageVersion(name: string): string {
+  return (require(`${name}/package.json`) as { version: string }).version;
+}
+
+/**
+ * Content hash of everything that determines the compiled artifacts: the generated main,
+ * every template in circuits/lib, extra sources, and the compiler and circomlib versions.
+ */
+export async function circuitHash(spec: CircuitSpec): Promise<string> {
+  const parts: string[] = [mainSource(spec), `circom2@${packageVersion('circom2')}`, `circomlib@${packageVersion('circomlib')}`, 'O2'];
+  for (const file of [...(await libSources()), ...(spec.extraSources ?? [])]) {
+    parts.push(path.basename(file), await readFile(file, 'utf8'));
+  }
+  return sha256Hex(parts.join('\0'));
+}
+
+function runCircom(args: string[]): Promise<string> {
+  // circom2's WASI runtime only opens files below its cwd, so run it from "/" with paths relative to it.
+  const cli = require.resolve('circom2/cli.js');
+  const rel = (p: string) => (p.startsWith('-') ? p : path.relative('/', p));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args.map(rel)], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strip ANSI colours from compiler output
+      const clean = out.replace(/\u001b\[[0-9;]*m/g, '');
+      if (code === 0 && !/error/i.test(clean.split('Everything went okay')[0]!.replace(/errors? were found/i, ''))) resolve(clean);
+      else reject(new ZkaiError('CIRCUIT_COMPILE_FAILED', `circom failed (exit ${code}):\n${clean.trim()}`));
+    });
+  });
+}
+
+/**
+ * Compile a circuit to r1cs + witness wasm with the npm circom2 compiler, cached under
+ * `.zkai/circuits/<name>-<hash>/`. A second call with unchanged sources returns at once.
+ */
+export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string) => void } = {}): Promise<BuiltCircuit> {
+  const hash = await circuitHash(spec);
+  const id = `${spec.name}-${hash.slice(0, 12)}`;
+  const dir = cacheDir('circuits', id);
+  const metaPath = path.join(dir, 'circuit.json');
+  if (existsSync(metaPath)) return JSON.parse(await readFile(metaPath, 'utf8')) as BuiltCircuit;
+
+  opts.log?.(`compiling circuit ${id} with circom2 …`);
+  const started = performance.now();
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  try {
+    const mainPath = path.join(tmp, 'circuit.circom');
+    await writeFile(mainPath, mainSource(spec));
+    const includeDirs = [LIB_DIR, path.join(REPO_ROOT, 'node_modules'), ...new Set((spec.extraSources ?? []).map((f) => path.dirname(f)))];
+    await runCircom([mainPath, '--r1cs', '--wasm', '--O2', '-o', tmp, ...includeDirs.flatMap((d) => ['-l', d])]);
+    const r1csPath = path.join(dir, 'circuit.r1cs');
+    const wasmPath = path.join(dir, 'circuit.wasm');
+    await rename(path.join(tmp, 'circuit_js', 'circuit.wasm'), path.join(tmp, 'circuit.wasm'));
+    await rm(path.join(tmp, 'circuit_js'), { recursive: true, force: true });
+    const header = await readR1csHeader(path.join(tmp, 'circuit.r1cs'));
+    const meta: BuiltCircuit = {
+      id,
+      name: spec.name,
+      dir,
+      r1csPath,
+      wasmPath,
+      publicInputs: spec.publicInputs,
+      nConstraints: header.nConstraints,
+      nWires: header.nWires,
+      nPublic: header.nPubOut + header.nPubIn,
+      nPrivateInputs: header.nPrvIn,
+      sourceHash: hash,
+      compiler: `circom2@${packageVersion('circom2')}`,
+      builtAt: new Date().toISOString(),
+      compileSeconds: Math.round((performance.now() - started) / 10) / 100,
+    };
+    await writeFile(path.join(tmp, 'circuit.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    await mkdir(path.dirname(dir), { recursive: true });
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      // Another process finished the same build first: its artifacts are identical.
+      if (!existsSync(metaPath)) throw err;
+    }
+    opts.log?.(`circuit ${id}: ${meta.nConstraints} constraints, ${meta.nWires} wires (${meta.compileSeconds}s)`);
+    return meta;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Load a circuit built earlier, by id. */
+export async function loadCircuit(id: string): Promise<BuiltCircuit> {
+  if (!/^[a-z0-9-]+$/i.test(id)) throw new ZkaiError('UNKNOWN_CIRCUIT', `bad circuit id ${JSON.stringify(id)}`);
+  const metaPath = cacheDir('circuits', id, 'circuit.json');
+  if (!existsSync(metaPath)) throw new ZkaiError('UNKNOWN_CIRCUIT', `circuit ${id} is not built here`);
+  return JSON.parse(await readFile(metaPath, 'utf8')) as BuiltCircuit;
+}

@@ -1,0 +1,39 @@
+/**
+ * Every failure zkai reports on purpose is a ZkaiError with a stable `code`.
+ * Callers (HTTP, CLI) map codes to status/exit codes in one place each, so the
+ * code, not the message, is the contract.
+ */
+export type ZkaiErrorCode =
+  | 'BAD_INPUT'
+  | 'BAD_DATASET'
+  | 'UNKNOWN_RECORD'
+  | 'UNKNOWN_DATASET'
+  | 'UNKNOWN_JOB'
+  | 'UNKNOWN_CIRCUIT'
+  | 'JOB_NOT_FINISHED'
+  | 'BAD_BUNDLE'
+  | 'BAD_PTAU'
+  | 'PTAU_TOO_SMALL'
+  | 'CIRCUIT_COMPILE_FAILED'
+  | 'WITNESS_FAILED'
+  | 'PROOF_FAILED'
+  | 'CHAIN_ERROR'
+  | 'BODY_TOO_LARGE'
+  | 'NOT_FOUND'
+  | 'INTERNAL';
+
+export class ZkaiError extends Error {
+  readonly code: ZkaiErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ZkaiErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ZkaiError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isZkaiError(err: unknown): err is ZkaiError {
+  return err instanceof ZkaiError || (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'ZkaiError');
+}

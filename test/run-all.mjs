@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs every *.test.ts in the project with Node's built-in test runner (through tsx).
+// Node 20's --test does not expand globs itself, so collect the files here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const roots = ['common', 'circuits', 'prover', 'gpu', 'server', 'cli', 'verifier-contracts', 'test'];
+const skip = new Set(['node_modules', 'artifacts', 'cache', '.zkai']);
+const files = [];
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    if (skip.has(name)) continue;
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.ts')) files.push(p);
+  }
+}
+for (const r of roots) {
+  try {
+    walk(r);
+  } catch {}
+}
+const filter = process.argv.slice(2);
+const selected = filter.length ? files.filter((f) => filter.some((s) => f.includes(s))) : files;
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=1200000', ...selected.sort()], { stdio: 'inherit' });
+process.exit(res.status ?? 1);
