@@ -31,6 +31,8 @@ export interface BuiltCircuit {
   dir: string;
   r1csPath: string;
   wasmPath: string;
+  /** circom symbol file: signal name → wire, for tests and debugging. */
+  symPath: string;
   publicInputs: string[];
   nConstraints: number;
   nWires: number;
@@ -61,7 +63,7 @@ function packageVersion(name: string): string {
  * every template in circuits/lib, extra sources, and the compiler and circomlib versions.
  */
 export async function circuitHash(spec: CircuitSpec): Promise<string> {
-  const parts: string[] = [mainSource(spec), `circom2@${packageVersion('circom2')}`, `circomlib@${packageVersion('circomlib')}`, 'O2'];
+  const parts: string[] = [mainSource(spec), `circom2@${packageVersion('circom2')}`, `circomlib@${packageVersion('circomlib')}`, 'O2', 'sym'];
   for (const file of [...(await libSources()), ...(spec.extraSources ?? [])]) {
     parts.push(path.basename(file), await readFile(file, 'utf8'));
   }
@@ -106,7 +108,7 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
     const mainPath = path.join(tmp, 'circuit.circom');
     await writeFile(mainPath, mainSource(spec));
     const includeDirs = [LIB_DIR, path.join(REPO_ROOT, 'node_modules'), ...new Set((spec.extraSources ?? []).map((f) => path.dirname(f)))];
-    await runCircom([mainPath, '--r1cs', '--wasm', '--O2', '-o', tmp, ...includeDirs.flatMap((d) => ['-l', d])]);
+    await runCircom([mainPath, '--r1cs', '--wasm', '--sym', '--O2', '-o', tmp, ...includeDirs.flatMap((d) => ['-l', d])]);
     const r1csPath = path.join(dir, 'circuit.r1cs');
     const wasmPath = path.join(dir, 'circuit.wasm');
     await rename(path.join(tmp, 'circuit_js', 'circuit.wasm'), path.join(tmp, 'circuit.wasm'));
@@ -118,6 +120,7 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
       dir,
       r1csPath,
       wasmPath,
+      symPath: path.join(dir, 'circuit.sym'),
       publicInputs: spec.publicInputs,
       nConstraints: header.nConstraints,
       nWires: header.nWires,

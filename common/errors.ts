@@ -20,7 +20,8 @@ export type ZkaiErrorCode =
   | 'CHAIN_ERROR'
   | 'BODY_TOO_LARGE'
   | 'NOT_FOUND'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'UNSUPPORTED_MEDIA_TYPE';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

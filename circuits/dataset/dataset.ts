@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ZkaiError } from '../../common/errors.ts';
+import { writeFileAtomic } from '../../common/fs.ts';
+import { DEFAULT_TREE_DEPTH } from '../membership.ts';
+import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor } from './leaf.ts';
+import { PoseidonMerkleTree } from './merkle.ts';
+import { getPoseidon } from './poseidon.ts';
+import type { DatasetRecord } from './records.ts';
+
+/** The public description of a committed dataset (`dataset.json`). */
+export interface DatasetManifest {
+  format: 'zkai-dataset';
+  version: 1;
+  /** Merkle root, decimal (as a circuit signal) and 0x-hex (as a uint256 on chain). */
+  root: string;
+  rootHex: string;
+  depth: number;
+  leafCount: number;
+  totalWeight: string;
+  schema: typeof LEAF_SCHEMA;
+  /** Sidecar files (relative to dataset.json) needed to produce membership witnesses. */
+  files: { records: string; tree: string };
+  source?: { name: string; sha256: string };
+  createdAt: string;
+  commitSeconds: number;
+}
+
+/** A loaded dataset: manifest, records and tree, ready to produce membership witnesses. */
+export interface Dataset {
+  manifest: DatasetManifest;
+  records: DatasetRecord[];
+  tree: PoseidonMerkleTree;
+  indexOf: Map<string, number>;
+}
+
+/** Inputs of the membership circuit for one record (names match circuits/lib/membership.circom). */
+export interface MembershipInput {
+  root: string;
+  contributor: string;
+  weight: string;
+  epoch: string;
+  nullifier: string;
+  recordId: string;
+  contentHi: string;
+  contentLo: string;
+  pathElements: string[];
+  pathIndices: string[];
+}
+
+export interface CommitOptions {
+  depth?: number;
+  source?: { name: string; sha256: string };
+  onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+function sidecarNames(manifestPath: string): { records: string; tree: string } {
+  const base = path.basename(manifestPath).replace(/\.json$/i, '');
+  return { records: `${base}.records.jsonl`, tree: `${base}.tree.bin` };
+}
+
+/**
+ * Commit records: hash each into a leaf, build the Poseidon Merkle tree, and write `manifestPath`
+ * plus two sidecars beside it (records, tree) from which membership witnesses are made later.
+ */
+export async function commitDataset(records: DatasetRecord[], manifestPath: string, opts: CommitOptions = {}): Promise<Dataset> {
+  const started = performance.now();
+  const depth = opts.depth ?? DEFAULT_TREE_DEPTH;
+  if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new ZkaiError('BAD_INPUT', `depth must be an integer 1..32, got ${depth}`);
+  if (records.length > 2 ** depth) throw new ZkaiError('BAD_DATASET', `${records.length} records do not fit a depth-${depth} tree (max ${2 ** depth})`);
+  const poseidon = await getPoseidon();
+  const leaves: bigint[] = new Array(records.length);
+  let totalWeight = 0n;
+  for (let i = 0; i < records.length; i++) {
+    leaves[i] = leafHash(poseidon, leafFields(records[i]!));
+    totalWeight += records[i]!.weight;
+    if (i % 16384 === 16383) opts.onProgress?.('leaves', i + 1, records.length);
+  }
+  opts.onProgress?.('leaves', records.length, records.length);
+  const tree = PoseidonMerkleTree.build(poseidon, depth, leaves, (done, total) => opts.onProgress?.('tree', done, total));
+  const files = sidecarNames(manifestPath);
+  const manifest: DatasetManifest = {
+    format: 'zkai-dataset',
+    version: 1,
+    root: tree.root.toString(),
+    rootHex: `0x${tree.root.toString(16).padStart(64, '0')}`,
+    depth,
+    leafCount: records.length,
+    totalWeight: totalWeight.toString(),
+    schema: LEAF_SCHEMA,
+    files,
+    ...(opts.source ? { source: opts.source } : {}),
+    createdAt: new Date().toISOString(),
+    commitSeconds: 0,
+  };
+  const dir = path.dirname(manifestPath);
+  const recordLines = records.map((r) => JSON.stringify({ ...r, weight: r.weight.toString() })).join('\n');
+  await writeFileAtomic(path.join(dir, files.records), `${recordLines}\n`);
+  await writeFileAtomic(path.join(dir, files.tree), tree.serialize());
+  manifest.commitSeconds = Math.round(performance.now() - started) / 1000;
+  await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])) };
+}
+
+/** Load a dataset committed by commitDataset, checking that the tree still matches the manifest. */
+export async function loadDataset(manifestPath: string): Promise<Dataset> {
+  if (!existsSync(manifestPath)) throw new ZkaiError('UNKNOWN_DATASET', `no dataset manifest at ${manifestPath}`);
+  let manifest: DatasetManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+  } catch {
+    throw new ZkaiError('BAD_DATASET', `${manifestPath} is not valid JSON`);
+  }
+  if (manifest?.format !== 'zkai-dataset' || manifest.version !== 1) throw new ZkaiError('BAD_DATASET', `${manifestPath} is not a zkai dataset manifest`);
+  const dir = path.dirname(manifestPath);
+  const poseidon = await getPoseidon();
+  let treeBuf: Buffer;
+  let recordsText: string;
+  try {
+    treeBuf = await readFile(path.join(dir, manifest.files.tree));
+    recordsText = await readFile(path.join(dir, manifest.files.records), 'utf8');
+  } catch (err) {
+    throw new ZkaiError('BAD_DATASET', `dataset sidecar missing next to ${manifestPath}: ${(err as Error).message}`);
+  }
+  const tree = PoseidonMerkleTree.deserialize(poseidon, treeBuf);
+  if (tree.root.toString() !== manifest.root || tree.depth !== manifest.depth || tree.leafCount !== manifest.leafCount) {
+    throw new ZkaiError('BAD_DATASET', `${manifest.files.tree} does not match the manifest (root, depth or leaf count differ)`);
+  }
+  const records: DatasetRecord[] = recordsText
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const r = JSON.parse(l);
+      return { ...r, weight: BigInt(r.weight) };
+    });
+  if (records.length !== manifest.leafCount) throw new ZkaiError('BAD_DATASET', `${manifest.files.records} has ${records.length} records, manifest says ${manifest.leafCount}`);
+  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])) };
+}
+
+export function parseEpoch(epoch: unknown): bigint {
+  const text = typeof epoch === 'number' ? String(epoch) : epoch;
+  if (typeof text !== 'string' || !/^[0-9]{1,20}$/.test(text) || BigInt(text) >= 1n << 64n) {
+    throw new ZkaiError('BAD_INPUT', `epoch must be an integer 0..2^64-1, got ${JSON.stringify(epoch)}`);
+  }
+  return BigInt(text);
+}
+
+/**
+ * Circuit inputs proving that record `recordId` is in the dataset, for royalty epoch `epoch`.
+ * The leaf is recomputed from the record and checked against the stored tree, so a corrupted
+ * sidecar is caught here rather than as a failed witness.
+ */
+export async function membershipInput(dataset: Dataset, recordId: string, epoch: bigint | number | string): Promise<MembershipInput> {
+  const e = typeof epoch === 'bigint' ? epoch : parseEpoch(epoch);
+  const index = dataset.indexOf.get(recordId);
+  if (index === undefined) throw new ZkaiError('UNKNOWN_RECORD', `record ${JSON.stringify(recordId)} is not in dataset ${dataset.manifest.rootHex}`);
+  const poseidon = await getPoseidon();
+  const fields = leafFields(dataset.records[index]!);
+  const leaf = leafHash(poseidon, fields);
+  if (leaf !== dataset.tree.leaf(index)) throw new ZkaiError('BAD_DATASET', `stored leaf ${index} does not match record ${recordId}`);
+  const { pathElements, pathIndices } = dataset.tree.path(index);
+  return {
+    root: dataset.tree.root.toString(),
+    contributor: fields.contributor.toString(),
+    weight: fields.weight.toString(),
+    epoch: e.toString(),
+    nullifier: nullifierFor(poseidon, leaf, e).toString(),
+    recordId: fields.recordId.toString(),
+    contentHi: fields.contentHi.toString(),
+    contentLo: fields.contentLo.toString(),
+    pathElements: pathElements.map(String),
+    pathIndices: pathIndices.map(String),
+  };
+}
+
+/** Content address of a dataset: its root in hex (what the vault keys by). */
+export function datasetKey(manifest: DatasetManifest): string {
+  return manifest.rootHex;
+}
+

@@ -1,0 +1,142 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { ZkaiError } from '../../common/errors.ts';
+
+/** One data record as a contributor submits it. */
+export interface DatasetRecord {
+  /** Unique within the dataset; any non-empty string up to 256 characters. */
+  id: string;
+  /** Royalty recipient: 0x-prefixed 20-byte address, stored lower-case. */
+  contributor: string;
+  /** Hash of the record's content (e.g. sha256 of the file): 0x-prefixed 32 bytes, lower-case. */
+  contentHash: string;
+  /** Share of the royalty pot, a positive integer below 2^64. */
+  weight: bigint;
+}
+
+export const MAX_WEIGHT = (1n << 64n) - 1n;
+
+const FIELD_ALIASES: Record<string, keyof DatasetRecord> = {
+  id: 'id',
+  record_id: 'id',
+  recordid: 'id',
+  contributor: 'contributor',
+  address: 'contributor',
+  contenthash: 'contentHash',
+  content_hash: 'contentHash',
+  hash: 'contentHash',
+  weight: 'weight',
+};
+
+function bad(where: string, message: string): ZkaiError {
+  return new ZkaiError('BAD_DATASET', `${where}: ${message}`);
+}
+
+/** Validate and normalise one record; `where` names its position for error messages. */
+export function normaliseRecord(raw: Record<string, unknown>, where: string): DatasetRecord {
+  const fields: Partial<Record<keyof DatasetRecord, unknown>> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const name = FIELD_ALIASES[key.trim().toLowerCase()];
+    if (name) fields[name] = value;
+  }
+  const id = typeof fields.id === 'number' ? String(fields.id) : fields.id;
+  if (typeof id !== 'string' || id.trim() === '' || id.length > 256) throw bad(where, 'record id must be a non-empty string of at most 256 characters');
+  const contributor = String(fields.contributor ?? '').trim();
+  if (!/^0x[0-9a-fA-F]{40}$/.test(contributor)) throw bad(where, `contributor must be a 0x-prefixed 20-byte hex address, got ${JSON.stringify(contributor)}`);
+  let contentHash = String(fields.contentHash ?? '').trim();
+  if (/^[0-9a-fA-F]{64}$/.test(contentHash)) contentHash = `0x${contentHash}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(contentHash)) throw bad(where, `content hash must be 32 bytes of hex, got ${JSON.stringify(contentHash)}`);
+  const weightText = String(fields.weight ?? '').trim();
+  if (!/^[0-9]{1,20}$/.test(weightText)) throw bad(where, `weight must be a positive integer, got ${JSON.stringify(weightText)}`);
+  const weight = BigInt(weightText);
+  if (weight === 0n || weight > MAX_WEIGHT) throw bad(where, `weight must be between 1 and 2^64-1, got ${weightText}`);
+  return { id: id.trim(), contributor: contributor.toLowerCase(), contentHash: contentHash.toLowerCase(), weight };
+}
+
+/** Split one CSV line (RFC 4180 quoting, no embedded newlines). */
+export function splitCsvLine(line: string, where: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"' && cur === '') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (quoted) throw bad(where, 'unterminated quoted field');
+  out.push(cur);
+  return out;
+}
+
+export type RecordFormat = 'csv' | 'jsonl';
+
+export function formatOf(file: string): RecordFormat {
+  if (/\.csv$/i.test(file)) return 'csv';
+  if (/\.(jsonl|ndjson)$/i.test(file)) return 'jsonl';
+  throw new ZkaiError('BAD_DATASET', `${file}: unknown record format (use .csv, .jsonl or .ndjson)`);
+}
+
+/**
+ * Parse records from CSV (header row: id, contributor, content_hash, weight) or JSONL text.
+ * Errors name the line. Duplicate ids are rejected: an id is how a contributor finds their record.
+ */
+export function parseRecords(text: string, format: RecordFormat, source = 'input'): DatasetRecord[] {
+  return collect(text.split(/\r?\n/), format, source);
+}
+
+/** Same as parseRecords, streaming a file line by line (datasets can be large). */
+export async function readRecordsFile(file: string): Promise<DatasetRecord[]> {
+  const format = formatOf(file);
+  const lines: string[] = [];
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of rl) lines.push(line);
+  } catch (err) {
+    throw new ZkaiError('BAD_DATASET', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  return collect(lines, format, file);
+}
+
+function collect(lines: string[], format: RecordFormat, source: string): DatasetRecord[] {
+  const records: DatasetRecord[] = [];
+  const seen = new Set<string>();
+  let header: string[] | undefined;
+  lines.forEach((line, i) => {
+    const where = `${source}:${i + 1}`;
+    if (line.trim() === '') return;
+    let raw: Record<string, unknown>;
+    if (format === 'csv') {
+      const cells = splitCsvLine(line, where);
+      if (!header) {
+        header = cells.map((c) => c.trim());
+        const known = new Set(header.map((h) => FIELD_ALIASES[h.toLowerCase()]).filter(Boolean));
+        if (known.size < 4) throw bad(where, `CSV header must name id, contributor, content_hash and weight; got ${header.join(',')}`);
+        return;
+      }
+      if (cells.length !== header.length) throw bad(where, `expected ${header.length} fields, got ${cells.length}`);
+      raw = Object.fromEntries(header.map((h, j) => [h, cells[j]]));
+    } else {
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        throw bad(where, 'not valid JSON');
+      }
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad(where, 'each line must be a JSON object');
+    }
+    const record = normaliseRecord(raw, where);
+    if (seen.has(record.id)) throw bad(where, `duplicate record id ${JSON.stringify(record.id)}`);
+    seen.add(record.id);
+    records.push(record);
+  });
+  if (records.length === 0) throw new ZkaiError('BAD_DATASET', `${source}: no records`);
+  return records;
+}

@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { WitnessCalculatorBuilder } from 'circom_runtime';
+import { ZkaiError } from '../common/errors.ts';
+
+interface Calculator {
+  calculateWitness(input: Record<string, unknown>, sanityCheck?: boolean): Promise<bigint[]>;
+}
+
+/**
+ * Full witness (every wire, wire 0 = 1) for `input`, as bigints. Used by tests and tools that
+ * inspect or tamper with witnesses; the prover uses the binary form directly.
+ */
+export async function calculateWitness(wasmPath: string, input: Record<string, unknown>): Promise<bigint[]> {
+  const calc = (await WitnessCalculatorBuilder(await readFile(wasmPath))) as Calculator;
+  try {
+    return await calc.calculateWitness(input, true);
+  } catch (err) {
+    throw new ZkaiError('WITNESS_FAILED', String((err as Error).message).split('\n')[0]!);
+  }
+}
+
+/** Signal name (e.g. "main.tree.switches[2].bit") → wire index, from circom's .sym file. Signals optimised away are absent. */
+export async function readSymbols(symPath: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const line of (await readFile(symPath, 'utf8')).split('\n')) {
+    const [, wire, , name] = line.split(',');
+    if (name && Number(wire) >= 0) out.set(name.trim(), Number(wire));
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
+import type { ProveTask, ProveTaskResult } from './pool-worker.ts';
+import type { CircuitKeys, ProveResult } from './warm-prover.ts';
+
+export interface ProverPoolOptions {
+  /** Worker threads. Default ZKAI_POOL_SIZE or 1: snarkjs already spreads one proof over every core. */
+  threads?: number;
+}
+
+/**
+ * A piscina pool of proving workers. Each worker keeps the circuits it has proved for warm, so
+ * only the first proof per circuit per worker pays for loading the zkey and the witness wasm.
+ */
+export class ProverPool {
+  private readonly pool: Piscina;
+  readonly threads: number;
+
+  constructor(opts: ProverPoolOptions = {}) {
+    this.threads = opts.threads ?? (Number(process.env.ZKAI_POOL_SIZE) || 1);
+    if (!Number.isInteger(this.threads) || this.threads < 1 || this.threads > os.availableParallelism() * 4) {
+      throw new ZkaiError('BAD_INPUT', `pool size must be 1..${os.availableParallelism() * 4}, got ${this.threads}`);
+    }
+    this.pool = new Piscina({
+      filename: path.join(import.meta.dirname, 'pool-worker.mjs'),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  async prove(keys: CircuitKeys, input: Record<string, unknown>): Promise<ProveResult & { warm: boolean }> {
+    const task: ProveTask = { keys, input };
+    const out = (await this.pool.run(task)) as ProveTaskResult;
+    if (!out.ok) throw new ZkaiError(out.code as ZkaiErrorCode, out.message);
+    return { ...out.result, warm: out.warm };
+  }
+
+  /** Load a circuit into every worker ahead of the first request. */
+  async warmUp(keys: CircuitKeys, input: Record<string, unknown>): Promise<void> {
+    await Promise.all(Array.from({ length: this.threads }, () => this.prove(keys, input)));
+  }
+
+  get queued(): number {
+    return this.pool.queueSize;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
