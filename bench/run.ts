@@ -9,17 +9,16 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { commitDataset, type DatasetRecord, membershipInput } from '../circuits/dataset/index.ts';
 import { REPO_ROOT } from '../common/config.ts';
+import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { verifyBundle } from '../prover/verify.ts';
 import { median, timeIt } from './stats.ts';
 
-const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.ZKAI_BENCH_RUNS ?? 7);
 const RECORDS = Number(process.env.ZKAI_BENCH_RECORDS ?? 100_000);
 const TMP = path.join(REPO_ROOT, 'bench', 'tmp');
@@ -54,7 +53,7 @@ async function main() {
   results.membershipCircuit = { id: mc.circuit.id, constraints: mc.circuit.nConstraints, wires: mc.circuit.nWires };
 
   // Baseline: snarkjs CLI fullprove (witness + proof) in a fresh process each time.
-  const snarkjsCli = path.join(path.dirname(require.resolve('snarkjs/package.json')), 'cli.js');
+  const snarkjsCli = snarkjsCliPath();
   const baseline: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const input = await membershipInput(dataset, `rec-${(i * 7919) % RECORDS}`, i);

@@ -21,7 +21,9 @@ export type ZkaiErrorCode =
   | 'BODY_TOO_LARGE'
   | 'NOT_FOUND'
   | 'INTERNAL'
-  | 'UNSUPPORTED_MEDIA_TYPE';
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'CONTRACT_COMPILE_FAILED'
+  | 'CONTRACT_REVERTED';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as snarkjs from 'snarkjs';
+import type { BuiltCircuit } from '../../circuits/build.ts';
+import { ZkaiError } from '../../common/errors.ts';
+import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
+import { DEV_PTAU_WARNING, ensureDevPtau } from './dev-ptau.ts';
+import { importPtau, type PtauInfo, powerFor } from './ptau.ts';
+
+/** The Groth16 keys of one circuit for one ptau, ready to prove and verify with. */
+export interface CircuitSetup {
+  circuitId: string;
+  dir: string;
+  zkeyPath: string;
+  vkeyPath: string;
+  /** snarkjs verification key JSON. */
+  vkey: Record<string, unknown>;
+  /** sha256Hex(canonicalJson(vkey)): names the verification key in bundles and on chain. */
+  vkeyHash: string;
+  solidityVerifierPath: string;
+  /** True when made from a development ptau: proofs are then not trustworthy to third parties. */
+  insecure: boolean;
+  ptauLabel: string;
+}
+
+/** What `setup.json` records next to the keys. */
+export interface SetupMeta {
+  circuitId: string;
+  r1csSha256: string;
+  ptau: { label: string; sha256: string; insecure: boolean; source: PtauInfo['source']; power: number };
+  zkeySha256: string;
+  vkeySha256: string;
+  /** snarkjs's circuit hash (blake2b of the initial zkey), as `snarkjs zkey verify` prints it. */
+  circuitHash: string;
+  contributions: { name: string; hash: string }[];
+  insecure: boolean;
+  warning?: string;
+  createdAt: string;
+  seconds: number;
+}
+
+export interface SetupOptions {
+  /** The ptau to use; default: $ZKAI_PTAU (a user's prepared file), else a cached dev ptau of the right power. */
+  ptau?: PtauInfo;
+  log?: (msg: string) => void;
+}
+
+const CONTRIBUTION_NAME = 'zkai phase-2 contribution (OS CSPRNG entropy)';
+const require = createRequire(import.meta.url);
+
+function snarkjsTemplate(name: string): Promise<string> {
+  // snarkjs exports only its entry point; walk up from it to the package root.
+  let dir = path.dirname(require.resolve('snarkjs'));
+  while (!existsSync(path.join(dir, 'templates'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new ZkaiError('INTERNAL', 'cannot find the snarkjs templates folder');
+    dir = up;
+  }
+  return readFile(path.join(dir, 'templates', name), 'utf8');
+}
+
+/** snarkjs reports some failures only through its logger (and returns -1): collect them. */
+function snarkjsLogger(log?: (msg: string) => void) {
+  const errors: string[] = [];
+  return {
+    errors,
+    logger: {
+      debug() {},
+      info() {},
+      warn: (m: unknown) => log?.(`snarkjs: ${String(m)}`),
+      error: (m: unknown) => errors.push(String(m)),
+    },
+  };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** The ptau a setup uses when none is given: $ZKAI_PTAU (imported and checked), else a dev one. */
+async function defaultPtau(power: number, log?: (msg: string) => void): Promise<PtauInfo> {
+  const userPath = process.env.ZKAI_PTAU;
+  if (userPath) {
+    log?.(`using ptau from ZKAI_PTAU=${userPath}`);
+    return importPtau(userPath);
+  }
+  return ensureDevPtau(power, { log });
+}
+
+async function loadSetup(dir: string, meta: SetupMeta): Promise<CircuitSetup> {
+  const vkeyPath = path.join(dir, 'vkey.json');
+  const vkey = JSON.parse(await readFile(vkeyPath, 'utf8')) as Record<string, unknown>;
+  return {
+    circuitId: meta.circuitId,
+    dir,
+    zkeyPath: path.join(dir, 'circuit.zkey'),
+    vkeyPath,
+    vkey,
+    vkeyHash: sha256Hex(canonicalJson(vkey)),
+    solidityVerifierPath: path.join(dir, 'Groth16Verifier.sol'),
+    insecure: meta.insecure,
+    ptauLabel: meta.ptau.label,
+  };
+}
+
+/**
+ * Groth16 keys for a built circuit: phase-2 zkey from the ptau, one contribution with fresh
+ * OS entropy (so δ is not the generator and the zkey is not reproducible from public data),
+ * the verification key and a Solidity verifier. Cached under
+ * `<circuit.dir>/setup-<first 12 hex of the ptau sha256>/`, written atomically (temp dir + rename).
+ */
+export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptions = {}): Promise<CircuitSetup> {
+  const log = opts.log;
+  const needed = powerFor(circuit.nConstraints, circuit.nPublic);
+  const ptau = opts.ptau ?? (await defaultPtau(needed, log));
+  if (ptau.power < needed) {
+    throw new ZkaiError(
+      'PTAU_TOO_SMALL',
+      `${circuit.id} needs a ptau of power ≥ ${needed} (${circuit.nConstraints} constraints + ${circuit.nPublic} public), ${ptau.label} has ${ptau.power}`,
+      { needed, have: ptau.power },
+    );
+  }
+  if (ptau.insecure) {
+    log?.(`WARNING: the Groth16 keys of ${circuit.id} come from ${ptau.label}. ${DEV_PTAU_WARNING}`);
+  }
+
+  const dir = path.join(circuit.dir, `setup-${ptau.sha256.slice(0, 12)}`);
+  const metaPath = path.join(dir, 'setup.json');
+  if (existsSync(metaPath)) {
+    log?.(`Groth16 setup for ${circuit.id} with ${ptau.label}: cached in ${dir}`);
+    return loadSetup(dir, JSON.parse(await readFile(metaPath, 'utf8')) as SetupMeta);
+  }
+
+  const started = performance.now();
+  const step = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const result = await work();
+    log?.(`  ${what} (${((performance.now() - t) / 1000).toFixed(2)}s)`);
+    return result;
+  };
+  log?.(`Groth16 setup for ${circuit.id} with ${ptau.label} …`);
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  try {
+    const zkey0 = path.join(tmp, 'circuit_0000.zkey');
+    const zkey = path.join(tmp, 'circuit.zkey');
+    const sl = snarkjsLogger(log);
+    const circuitHash = await step('phase-2 zkey from r1cs + ptau (snarkjs zkey new)', () =>
+      snarkjs.zKey.newZKey(circuit.r1csPath, ptau.path, zkey0, sl.logger),
+    );
+    if (!(circuitHash instanceof Uint8Array)) {
+      throw new ZkaiError('BAD_PTAU', `snarkjs could not make a zkey from ${ptau.label}: ${sl.errors.join('; ') || 'unknown error'}`);
+    }
+    const contributionHash: Uint8Array = await step('phase-2 contribution (snarkjs zkey contribute)', () =>
+      snarkjs.zKey.contribute(zkey0, zkey, CONTRIBUTION_NAME, randomBytes(32).toString('hex'), sl.logger),
+    );
+    await rm(zkey0);
+    const vkey = (await step('verification key', () => snarkjs.zKey.exportVerificationKey(zkey))) as Record<string, unknown>;
+    const template = await snarkjsTemplate('verifier_groth16.sol.ejs');
+    const solidity = (await step('Solidity verifier', () => snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }))) as string;
+    await writeFile(path.join(tmp, 'vkey.json'), `${JSON.stringify(vkey, null, 2)}\n`);
+    await writeFile(path.join(tmp, 'Groth16Verifier.sol'), solidity);
+    const meta: SetupMeta = {
+      circuitId: circuit.id,
+      r1csSha256: await sha256File(circuit.r1csPath),
+      ptau: { label: ptau.label, sha256: ptau.sha256, insecure: ptau.insecure, source: ptau.source, power: ptau.power },
+      zkeySha256: await sha256File(zkey),
+      vkeySha256: sha256Hex(canonicalJson(vkey)),
+      circuitHash: hex(circuitHash),
+      contributions: [{ name: CONTRIBUTION_NAME, hash: hex(contributionHash) }],
+      insecure: ptau.insecure,
+      ...(ptau.insecure ? { warning: DEV_PTAU_WARNING } : {}),
+      createdAt: new Date().toISOString(),
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+    };
+    await writeFile(path.join(tmp, 'setup.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      // Another process finished first: use its keys (a different contribution, equally valid).
+      if (!existsSync(metaPath)) throw err;
+    }
+    log?.(`Groth16 setup for ${circuit.id} done (${meta.seconds}s)`);
+    return loadSetup(dir, JSON.parse(await readFile(metaPath, 'utf8')) as SetupMeta);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

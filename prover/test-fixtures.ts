@@ -1,0 +1,108 @@
+/**
+ * TEST-ONLY fixtures: real Groth16 proofs for a small (depth-2, 1045-constraint) membership circuit.
+ *
+ * The keys come from prover/setup's ensureCircuitSetup, i.e. the fast INSECURE development ptau (cached
+ * under .zkai/). The witness inputs are computed here with circomlibjs, independently of circuits/dataset,
+ * so a bug there does not hide in these tests.
+ */
+import { buildPoseidon } from 'circomlibjs';
+import * as snarkjs from 'snarkjs';
+import { type BuiltCircuit, buildCircuit } from '../circuits/build.ts';
+import { membershipCircuitSpec } from '../circuits/membership.ts';
+import { ensureCircuitSetup } from './setup/index.ts';
+
+export interface Groth16Fixture {
+  circuit: BuiltCircuit;
+  zkeyPath: string;
+  vkey: Record<string, unknown>;
+  vkeyHash: string;
+  insecure: boolean;
+}
+
+export interface SnarkjsProof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol: string;
+  curve: string;
+}
+
+/** The membership circuit of `depth`, compiled and set up (both cached: ~10 s the first time, instant after). */
+export async function membershipTestSetup(depth = 2, log?: (m: string) => void): Promise<Groth16Fixture> {
+  const circuit = await buildCircuit(membershipCircuitSpec(depth), { log });
+  const setup = await ensureCircuitSetup(circuit, { log });
+  return { circuit, zkeyPath: setup.zkeyPath, vkey: setup.vkey, vkeyHash: setup.vkeyHash, insecure: setup.insecure };
+}
+
+export interface MembershipRecord {
+  recordId: bigint;
+  contributor: bigint; // uint160 address
+  contentHi: bigint;
+  contentLo: bigint;
+  weight: bigint;
+}
+
+type Poseidon = ((inputs: bigint[]) => unknown) & { F: { toObject(x: unknown): bigint } };
+let poseidonPromise: Promise<Poseidon> | undefined;
+
+/** Poseidon over the BN254 scalar field (circomlibjs, the same constants as circomlib's circuits). */
+export async function poseidonHash(inputs: bigint[]): Promise<bigint> {
+  poseidonPromise ??= buildPoseidon() as Promise<Poseidon>;
+  const poseidon = await poseidonPromise;
+  return poseidon.F.toObject(poseidon(inputs));
+}
+
+/**
+ * The circuit input proving that `records[index]` is in the depth-`depth` tree of `records`
+ * (empty leaves are 0), with nullifier Poseidon(leaf, epoch). Independent of circuits/dataset on purpose.
+ */
+export async function membershipInput(
+  records: MembershipRecord[],
+  index: number,
+  epoch: bigint,
+  depth = 2,
+): Promise<Record<string, string | string[]>> {
+  if (records.length > 2 ** depth) throw new Error(`${records.length} records do not fit a depth-${depth} tree`);
+  const leaves: bigint[] = [];
+  for (const r of records) leaves.push(await poseidonHash([r.recordId, r.contributor, r.contentHi, r.contentLo, r.weight]));
+  while (leaves.length < 2 ** depth) leaves.push(0n);
+  const leaf = leaves[index]!;
+  const pathElements: bigint[] = [];
+  const pathIndices: number[] = [];
+  let level = leaves;
+  let i = index;
+  for (let d = 0; d < depth; d++) {
+    pathElements.push(level[i ^ 1]!);
+    pathIndices.push(i & 1); // LSB first: bit d of the leaf index says whether we are the right child at level d
+    const next: bigint[] = [];
+    for (let j = 0; j < level.length; j += 2) next.push(await poseidonHash([level[j]!, level[j + 1]!]));
+    level = next;
+    i >>= 1;
+  }
+  const r = records[index]!;
+  return {
+    root: level[0]!.toString(),
+    contributor: r.contributor.toString(),
+    weight: r.weight.toString(),
+    epoch: epoch.toString(),
+    nullifier: (await poseidonHash([leaf, epoch])).toString(),
+    recordId: r.recordId.toString(),
+    contentHi: r.contentHi.toString(),
+    contentLo: r.contentLo.toString(),
+    pathElements: pathElements.map(String),
+    pathIndices: pathIndices.map(String),
+  };
+}
+
+/** A Groth16 proof with snarkjs fullProve (witness + proof), timed. */
+export async function proveWithSnarkjs(
+  fixture: Groth16Fixture,
+  input: Record<string, string | string[]>,
+): Promise<{ proof: SnarkjsProof; publicSignals: string[]; provingMs: number }> {
+  const started = performance.now();
+  const { proof, publicSignals } = (await snarkjs.groth16.fullProve(input, fixture.circuit.wasmPath, fixture.zkeyPath)) as {
+    proof: SnarkjsProof;
+    publicSignals: string[];
+  };
+  return { proof, publicSignals, provingMs: performance.now() - started };
+}

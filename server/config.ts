@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { DEFAULT_TREE_DEPTH, MAX_TREE_DEPTH } from '../circuits/membership.ts';
+import { ZkaiError } from '../common/errors.ts';
+
+/** Everything `startService` needs; `configFromEnv` fills it from ZKAI_* variables. */
+export interface ServiceConfig {
+  /** ZKAI_HOST, default 127.0.0.1 (local only; set 0.0.0.0 to expose). */
+  host: string;
+  /** ZKAI_PORT, default 8080; 0 picks a free port. */
+  port: number;
+  /** ZKAI_HOME, default .zkai: circuits, keys, datasets, the job store and deployment.json. */
+  home: string;
+  /** ZKAI_TREE_DEPTH, default 20: depth of the membership circuit, so datasets of up to 2^depth records. */
+  treeDepth: number;
+  /** ZKAI_POOL_SIZE, default 1: proving worker threads (one snarkjs proof already uses every core). */
+  poolSize: number;
+  /** ZKAI_CHAIN, default 'dev': start a local Hardhat chain and deploy the contracts; 'off' for none. */
+  chain: 'dev' | 'off';
+  /** ZKAI_CHAIN_PORT, default 8545: port of the dev chain's JSON-RPC. */
+  chainPort: number;
+  /** ZKAI_BODY_LIMIT, default 52428800 (50 MB): largest request body in bytes. */
+  bodyLimit: number;
+  /** ZKAI_WARMUP, default 1: prove once on a one-record dataset at start so the first real proof is warm. */
+  warmup: boolean;
+  /** ZKAI_LOG_LEVEL, default info: fastify/pino log level ('silent' for none). */
+  logLevel: string;
+}
+
+/** Default request body limit: 50 MB, enough for a CSV of a few hundred thousand records. */
+export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
+
+export const DEFAULT_CONFIG: ServiceConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  home: '.zkai',
+  treeDepth: DEFAULT_TREE_DEPTH,
+  poolSize: 1,
+  chain: 'dev',
+  chainPort: 8545,
+  bodyLimit: DEFAULT_BODY_LIMIT,
+  warmup: true,
+  logLevel: 'info',
+};
+
+/** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const chain = env.ZKAI_CHAIN ?? DEFAULT_CONFIG.chain;
+  if (chain !== 'dev' && chain !== 'off')
+    throw new ZkaiError('BAD_INPUT', `ZKAI_CHAIN must be 'dev' or 'off', got ${JSON.stringify(chain)}`);
+  return {
+    host: env.ZKAI_HOST || DEFAULT_CONFIG.host,
+    port: intFrom(env, 'ZKAI_PORT', DEFAULT_CONFIG.port, 0, 65535),
+    home: path.resolve(env.ZKAI_HOME || DEFAULT_CONFIG.home),
+    treeDepth: intFrom(env, 'ZKAI_TREE_DEPTH', DEFAULT_CONFIG.treeDepth, 1, MAX_TREE_DEPTH),
+    poolSize: intFrom(env, 'ZKAI_POOL_SIZE', DEFAULT_CONFIG.poolSize, 1, 64),
+    chain,
+    chainPort: intFrom(env, 'ZKAI_CHAIN_PORT', DEFAULT_CONFIG.chainPort, 1, 65535),
+    bodyLimit: intFrom(env, 'ZKAI_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit, 1024, 2 ** 31 - 1),
+    warmup: boolFrom(env, 'ZKAI_WARMUP', DEFAULT_CONFIG.warmup),
+    logLevel: env.ZKAI_LOG_LEVEL || DEFAULT_CONFIG.logLevel,
+  };
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^[0-9]+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+    throw new ZkaiError('BAD_INPUT', `${name} must be an integer ${min}..${max}, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const text = env[name]?.trim().toLowerCase();
+  if (text === undefined || text === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  throw new ZkaiError('BAD_INPUT', `${name} must be 1/0, true/false, yes/no or on/off, got ${JSON.stringify(env[name])}`);
+}

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  type CommitOptions,
+  commitDataset,
+  type Dataset,
+  type DatasetManifest,
+  type DatasetRecord,
+  loadDataset,
+} from '../circuits/dataset/index.ts';
+import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
+
+/** A root as the API spells it: 0x and 64 hex digits (case-insensitive on input). */
+export const ROOT_HEX_PATTERN = '^0x[0-9a-fA-F]{64}$';
+
+export interface CatalogOptions {
+  /** Loaded datasets kept in memory (least recently used dropped first). Default 4. */
+  maxCached?: number;
+  /** Datasets up to this many records are committed on the calling thread; larger ones on a worker. Default 1024. */
+  inlineCommitMax?: number;
+}
+
+/**
+ * The datasets a service has committed, one folder per root (`<dir>/<rootHex>/dataset.json` plus
+ * the sidecars commitDataset writes), with a small in-memory cache of loaded datasets: loading
+ * reads the whole tree file, and a proof job or a record check should not pay that every time.
+ */
+export class DatasetCatalog {
+  private readonly cache = new Map<string, Promise<Dataset>>();
+
+  private readonly opts: Required<CatalogOptions>;
+
+  constructor(
+    readonly dir: string,
+    opts: CatalogOptions = {},
+  ) {
+    this.opts = { maxCached: opts.maxCached ?? 4, inlineCommitMax: opts.inlineCommitMax ?? 1024 };
+  }
+
+  /** Where the manifest of `rootHex` lives (whether or not it exists). */
+  manifestPath(rootHex: string): string {
+    return path.join(this.dir, normaliseRoot(rootHex), 'dataset.json');
+  }
+
+  /**
+   * Commit records into a new dataset. Built in a private temporary folder and renamed into
+   * place, so a half-written dataset is never visible and two commits of the same records race
+   * safely: the second finds the folder taken and answers with the first's manifest. Datasets of
+   * more than `inlineCommitMax` records are hashed on a worker thread, so that the event loop
+   * keeps serving other requests meanwhile (100k records take ~20 s on two cores).
+   */
+  async commit(
+    records: DatasetRecord[],
+    opts: { depth: number; source?: { name: string; sha256: string } },
+  ): Promise<{ manifest: DatasetManifest; created: boolean }> {
+    const incoming = path.join(this.dir, '.incoming', randomUUID());
+    await mkdir(incoming, { recursive: true });
+    try {
+      const manifestPath = path.join(incoming, 'dataset.json');
+      const options = { depth: opts.depth, source: opts.source };
+      let fresh: Dataset | undefined;
+      let manifest: DatasetManifest;
+      if (records.length <= this.opts.inlineCommitMax) {
+        fresh = await commitDataset(records, manifestPath, options);
+        manifest = fresh.manifest;
+      } else {
+        manifest = await commitInWorker(records, manifestPath, options);
+      }
+      const finalDir = path.dirname(this.manifestPath(manifest.rootHex));
+      let created = true;
+      try {
+        await rename(incoming, finalDir);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
+        created = false;
+        // Keep the stored manifest: its createdAt is when the dataset was first committed.
+        manifest = await this.manifest(manifest.rootHex);
+      }
+      // The same root means the same leaves, so the records in hand are the stored ones.
+      if (fresh) this.remember(manifest.rootHex, Promise.resolve({ ...fresh, manifest }));
+      return { manifest, created };
+    } finally {
+      await rm(incoming, { recursive: true, force: true });
+    }
+  }
+
+  /** The manifest only (cheap: reads dataset.json, not the tree). Throws UNKNOWN_DATASET. */
+  async manifest(rootHex: string): Promise<DatasetManifest> {
+    const file = this.manifestPath(rootHex);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw unknownDataset(rootHex);
+    }
+    try {
+      return JSON.parse(text) as DatasetManifest;
+    } catch {
+      throw new ZkaiError('BAD_DATASET', `stored manifest of dataset ${normaliseRoot(rootHex)} is not valid JSON`);
+    }
+  }
+
+  /** The loaded dataset (records + tree), from the cache when possible. Throws UNKNOWN_DATASET. */
+  async get(rootHex: string): Promise<Dataset> {
+    const key = normaliseRoot(rootHex);
+    const hit = this.cache.get(key);
+    if (hit) {
+      // Refresh its place in the LRU order.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const file = this.manifestPath(key);
+    if (!existsSync(file)) throw unknownDataset(key);
+    const loading = loadDataset(file);
+    this.remember(key, loading);
+    loading.catch(() => {
+      if (this.cache.get(key) === loading) this.cache.delete(key);
+    });
+    return loading;
+  }
+
+  private remember(key: string, dataset: Promise<Dataset>): void {
+    this.cache.delete(key);
+    this.cache.set(key, dataset);
+    while (this.cache.size > this.opts.maxCached) this.cache.delete(this.cache.keys().next().value!);
+  }
+}
+
+const catalogs = new Map<string, DatasetCatalog>();
+
+/**
+ * The catalog of a datasets folder, one per folder per process (`opts` apply when it is first made), so the HTTP routes and the
+ * proof job handler share one cache without being wired to each other.
+ */
+export function datasetCatalog(dir: string, opts?: CatalogOptions): DatasetCatalog {
+  const key = path.resolve(dir);
+  let catalog = catalogs.get(key);
+  if (!catalog) {
+    catalog = new DatasetCatalog(key, opts);
+    catalogs.set(key, catalog);
+  }
+  return catalog;
+}
+
+function normaliseRoot(rootHex: string): string {
+  if (!new RegExp(ROOT_HEX_PATTERN).test(rootHex))
+    throw new ZkaiError('BAD_INPUT', `dataset root must be 0x and 64 hex digits, got ${JSON.stringify(rootHex)}`);
+  return rootHex.toLowerCase();
+}
+
+function unknownDataset(rootHex: string): ZkaiError {
+  return new ZkaiError('UNKNOWN_DATASET', `no dataset with root ${rootHex.toLowerCase()} has been committed here`);
+}
+
+/** Run commitDataset on a worker thread (see commit-worker.mjs) and return the manifest it wrote. */
+function commitInWorker(records: DatasetRecord[], manifestPath: string, options: CommitOptions): Promise<DatasetManifest> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./commit-worker.mjs', import.meta.url), { workerData: { records, manifestPath, options } });
+    let settled = false;
+    worker.once('message', (m: { ok: true; manifest: DatasetManifest } | { ok: false; code: string; message: string }) => {
+      settled = true;
+      if (m.ok) resolve(m.manifest);
+      else reject(new ZkaiError(m.code as ZkaiErrorCode, m.message));
+      // The worker exits by itself once it has answered. (terminate() here raced its native
+      // clean-up and crashed the process with a heap error, so it is deliberately not called.)
+    });
+    worker.once('error', (err) => {
+      if (!settled) reject(err);
+      settled = true;
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`dataset commit worker exited with code ${code} before answering`));
+      settled = true;
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import { ZkaiError } from '../common/errors.ts';
+import type { Job, JobHandler } from '../prover/jobs.ts';
+import { type MembershipCircuit, proveMembership } from '../prover/membership.ts';
+import type { ProverPool } from '../prover/pool.ts';
+import { datasetCatalog } from './datasets.ts';
+
+/** What a membership job stores as its request (written by POST /v1/datasets/:root/proofs). */
+export interface MembershipJobRequest {
+  root: string;
+  recordId: string;
+  epoch: string;
+}
+
+export interface MembershipJobDeps {
+  pool: ProverPool;
+  membership: MembershipCircuit;
+  datasetsDir: string;
+}
+
+/**
+ * The JobRunner handler for kind 'membership': load the dataset (cached per process), prove on
+ * the warm pool, and return the proof bundle as the job's result. Errors with a code (unknown
+ * record, failed witness) fail the job for good; anything else is retried by the runner.
+ */
+export function membershipJobHandler(deps: MembershipJobDeps): JobHandler {
+  const catalog = datasetCatalog(deps.datasetsDir);
+  return async (job: Job) => {
+    const { root, recordId, epoch } = job.request as Partial<MembershipJobRequest>;
+    if (typeof root !== 'string' || typeof recordId !== 'string' || typeof epoch !== 'string') {
+      throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed membership request`);
+    }
+    const dataset = await catalog.get(root);
+    const bundle = await proveMembership(deps.pool, deps.membership, dataset, recordId, epoch);
+    return bundle as unknown as Record<string, unknown>;
+  };
+}

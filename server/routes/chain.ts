@@ -1,0 +1,49 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { ZkaiError } from '../../common/errors.ts';
+import { errorResponses } from '../schemas.ts';
+
+/** Where the service's contracts live. */
+export interface ChainInfo {
+  url: string;
+  chainId: number;
+  contracts: Record<string, string>;
+}
+
+export interface ChainRoutesOptions {
+  chain?: ChainInfo;
+}
+
+/** The chain deployment this service uses (404 when it runs without one). */
+export const chainRoutes: FastifyPluginAsync<ChainRoutesOptions> = async (app, { chain }) => {
+  app.get(
+    '/v1/chain',
+    {
+      schema: {
+        tags: ['chain'],
+        summary: 'Chain and contract addresses',
+        response: {
+          200: {
+            description: 'The deployment',
+            type: 'object',
+            required: ['url', 'chainId', 'contracts'],
+            additionalProperties: false,
+            properties: {
+              url: { type: 'string', description: 'JSON-RPC endpoint' },
+              chainId: { type: 'integer' },
+              contracts: {
+                type: 'object',
+                description: 'Contract name → address',
+                additionalProperties: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' },
+              },
+            },
+          },
+          ...errorResponses(404, 500),
+        },
+      },
+    },
+    async () => {
+      if (!chain) throw new ZkaiError('NOT_FOUND', 'this service runs without a chain (ZKAI_CHAIN=off)');
+      return chain;
+    },
+  );
+};

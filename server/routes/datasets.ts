@@ -1,0 +1,224 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { type DatasetRecord, normaliseRecord, parseEpoch, parseRecords } from '../../circuits/dataset/index.ts';
+import { MAX_TREE_DEPTH } from '../../circuits/membership.ts';
+import { ZkaiError } from '../../common/errors.ts';
+import { sha256Hex } from '../../common/hash.ts';
+import type { JobRunner, JobStore } from '../../prover/jobs.ts';
+import { type DatasetCatalog, ROOT_HEX_PATTERN } from '../datasets.ts';
+import type { MembershipJobRequest } from '../membership-job.ts';
+import { DECIMAL_PATTERN, errorResponses } from '../schemas.ts';
+import { jobLinks } from './jobs.ts';
+
+export interface DatasetRoutesOptions {
+  catalog: DatasetCatalog;
+  /** Depth of the membership circuit this service proves with; datasets must match it. */
+  circuitDepth: number;
+  store: JobStore;
+  runner: { pump(): void } | JobRunner;
+}
+
+interface RecordBody {
+  id: string | number;
+  contributor: string;
+  contentHash: string;
+  weight: string | number;
+}
+
+interface CommitBody {
+  records?: RecordBody[];
+  csv?: string;
+  jsonl?: string;
+  depth?: number;
+}
+
+const recordSchema = {
+  type: 'object',
+  required: ['id', 'contributor', 'contentHash', 'weight'],
+  additionalProperties: false,
+  properties: {
+    id: {
+      anyOf: [
+        { type: 'string', minLength: 1, maxLength: 256 },
+        { type: 'integer', minimum: 0 },
+      ],
+      description: 'Unique within the dataset',
+    },
+    contributor: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'Royalty recipient address' },
+    contentHash: { type: 'string', pattern: '^(0x)?[0-9a-fA-F]{64}$', description: '32-byte hash of the record content' },
+    weight: {
+      anyOf: [
+        { type: 'string', pattern: DECIMAL_PATTERN },
+        { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+      ],
+      description: 'Share of the royalty pot, 1..2^64-1 (send a string above 2^53)',
+    },
+  },
+} as const;
+
+const rootParams = {
+  type: 'object',
+  required: ['root'],
+  additionalProperties: false,
+  properties: { root: { type: 'string', pattern: ROOT_HEX_PATTERN, description: 'Dataset root, 0x and 64 hex digits' } },
+} as const;
+
+/**
+ * Datasets: commit records into a Merkle root, read a manifest, and ask for a membership proof
+ * (which becomes a job). Requests are checked here, up front, so a job that is accepted can only
+ * fail for reasons the API could not have known.
+ */
+export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (app, opts) => {
+  const { catalog, circuitDepth, store, runner } = opts;
+
+  app.post<{ Body: CommitBody }>(
+    '/v1/datasets',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Commit a dataset',
+        description:
+          'Give the records in exactly one of `records`, `csv` (header: id,contributor,content_hash,weight) or `jsonl`. ' +
+          `The tree depth must equal the membership circuit depth of this service (${circuitDepth}), which is also the default. ` +
+          'Committing the same records again answers 200 with the same root.',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            records: { type: 'array', minItems: 1, items: recordSchema },
+            csv: { type: 'string', minLength: 1 },
+            jsonl: { type: 'string', minLength: 1 },
+            depth: { type: 'integer', minimum: 1, maximum: MAX_TREE_DEPTH, default: circuitDepth },
+          },
+        },
+        response: {
+          201: { description: 'Committed', $ref: 'DatasetSummary#' },
+          200: { description: 'Already committed (same root)', $ref: 'DatasetSummary#' },
+          ...errorResponses(400, 413, 415, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const given = (['records', 'csv', 'jsonl'] as const).filter((k) => body[k] !== undefined);
+      if (given.length !== 1) {
+        throw new ZkaiError(
+          'BAD_INPUT',
+          `give exactly one of records, csv or jsonl (got ${given.length === 0 ? 'none' : given.join(' and ')})`,
+        );
+      }
+      const depth = body.depth ?? circuitDepth;
+      if (depth !== circuitDepth) {
+        throw new ZkaiError(
+          'BAD_INPUT',
+          `this service proves membership in trees of depth ${circuitDepth}; a depth-${depth} dataset could never be proved`,
+        );
+      }
+      let records: DatasetRecord[];
+      let source: { name: string; sha256: string } | undefined;
+      if (body.records) records = normaliseRecords(body.records);
+      else {
+        const format = body.csv !== undefined ? 'csv' : 'jsonl';
+        const text = (body.csv ?? body.jsonl)!;
+        records = parseRecords(text, format, format);
+        source = { name: `request body (${format})`, sha256: sha256Hex(text) };
+      }
+      const { manifest: m, created } = await catalog.commit(records, { depth, source });
+      request.log.info({ root: m.rootHex, leafCount: m.leafCount, created }, 'dataset committed');
+      return reply
+        .code(created ? 201 : 200)
+        .header('location', `/v1/datasets/${m.rootHex}`)
+        .send({
+          root: m.root,
+          rootHex: m.rootHex,
+          depth: m.depth,
+          leafCount: m.leafCount,
+          totalWeight: m.totalWeight,
+          createdAt: m.createdAt,
+        });
+    },
+  );
+
+  app.get<{ Params: { root: string } }>(
+    '/v1/datasets/:root',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Read a dataset manifest',
+        params: rootParams,
+        response: { 200: { description: 'The manifest', $ref: 'DatasetManifest#' }, ...errorResponses(400, 404, 500) },
+      },
+    },
+    async (request) => catalog.manifest(request.params.root),
+  );
+
+  app.post<{ Params: { root: string }; Body: { recordId: string; epoch: number | string } }>(
+    '/v1/datasets/:root/proofs',
+    {
+      schema: {
+        tags: ['proofs'],
+        summary: 'Ask for a membership proof',
+        description:
+          'Proves that the record is in the dataset, naming its contributor and weight, for a royalty epoch. ' +
+          'Answers at once with a job to poll; the proof bundle is at links.bundle when the job has succeeded.',
+        params: rootParams,
+        body: {
+          type: 'object',
+          required: ['recordId', 'epoch'],
+          additionalProperties: false,
+          properties: {
+            recordId: { type: 'string', minLength: 1, maxLength: 256 },
+            epoch: {
+              anyOf: [
+                { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+                { type: 'string', pattern: DECIMAL_PATTERN },
+              ],
+              description: 'Royalty epoch, 0..2^64-1 (send a string above 2^53)',
+            },
+          },
+        },
+        response: {
+          202: {
+            description: 'Accepted: a proof job was queued',
+            type: 'object',
+            required: ['jobId', 'state', 'links'],
+            additionalProperties: false,
+            properties: {
+              jobId: { type: 'string', format: 'uuid' },
+              state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
+              links: { $ref: 'JobLinks#' },
+            },
+          },
+          ...errorResponses(400, 404, 413, 415, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const epoch = parseEpoch(request.body.epoch);
+      const dataset = await catalog.get(request.params.root);
+      const { recordId } = request.body;
+      if (!dataset.indexOf.has(recordId)) {
+        throw new ZkaiError('UNKNOWN_RECORD', `record ${JSON.stringify(recordId)} is not in dataset ${dataset.manifest.rootHex}`);
+      }
+      if (dataset.manifest.depth !== circuitDepth) {
+        throw new ZkaiError('BAD_INPUT', `dataset has depth ${dataset.manifest.depth} but this service proves depth ${circuitDepth}`);
+      }
+      const jobRequest: MembershipJobRequest = { root: dataset.manifest.rootHex, recordId, epoch: epoch.toString() };
+      const job = store.enqueue('membership', jobRequest as unknown as Record<string, unknown>);
+      runner.pump();
+      request.log.info({ jobId: job.id, root: jobRequest.root }, 'membership proof queued');
+      const links = jobLinks(job.id);
+      return reply.code(202).header('location', links.job).send({ jobId: job.id, state: job.state, links });
+    },
+  );
+};
+
+/** Validate records given as JSON (the schema has checked shapes; this checks values and duplicates). */
+function normaliseRecords(raw: RecordBody[]): DatasetRecord[] {
+  const seen = new Set<string>();
+  return raw.map((r, i) => {
+    const record = normaliseRecord(r as unknown as Record<string, unknown>, `records[${i}]`);
+    if (seen.has(record.id)) throw new ZkaiError('BAD_DATASET', `records[${i}]: duplicate record id ${JSON.stringify(record.id)}`);
+    seen.add(record.id);
+    return record;
+  });
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
+import { startService } from './main.ts';
+
+test('configFromEnv: documented defaults, and clear errors for bad values', () => {
+  const config = configFromEnv({});
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.port, 8080);
+  assert.equal(config.home, path.resolve('.zkai'));
+  assert.equal(config.treeDepth, 20);
+  assert.equal(config.poolSize, 1);
+  assert.equal(config.chain, 'dev');
+  assert.equal(config.chainPort, 8545);
+  assert.equal(config.bodyLimit, 50 * 1024 * 1024);
+  assert.deepEqual({ ...config, home: DEFAULT_CONFIG.home }, DEFAULT_CONFIG);
+
+  const custom = configFromEnv({ ZKAI_PORT: '0', ZKAI_CHAIN: 'off', ZKAI_TREE_DEPTH: '8', ZKAI_HOME: '/tmp/x', ZKAI_WARMUP: 'no' });
+  assert.equal(custom.port, 0);
+  assert.equal(custom.chain, 'off');
+  assert.equal(custom.treeDepth, 8);
+  assert.equal(custom.home, '/tmp/x');
+  assert.equal(custom.warmup, false);
+
+  assert.throws(() => configFromEnv({ ZKAI_PORT: 'eighty' }), /ZKAI_PORT must be an integer/);
+  assert.throws(() => configFromEnv({ ZKAI_TREE_DEPTH: '33' }), /ZKAI_TREE_DEPTH must be an integer 1\.\.32/);
+  assert.throws(() => configFromEnv({ ZKAI_CHAIN: 'mainnet' }), /ZKAI_CHAIN must be 'dev' or 'off'/);
+  assert.throws(() => configFromEnv({ ZKAI_WARMUP: 'maybe' }), /ZKAI_WARMUP/);
+});
+
+test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'zkai-service-test-'));
+  const lines: string[] = [];
+  const service = await startService(
+    { ...DEFAULT_CONFIG, home, port: 0, treeDepth: 4, chain: 'off', logLevel: 'silent' },
+    { log: (l) => lines.push(l), handleSignals: false },
+  );
+  try {
+    assert.match(service.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await (await fetch(`${service.url}/health`)).json();
+    assert.equal(health.status, 'ok');
+    assert.equal(health.circuits.membership.depth, 4);
+    const chain = await fetch(`${service.url}/v1/chain`);
+    assert.equal(chain.status, 404);
+    assert.ok(existsSync(path.join(home, 'jobs.sqlite')));
+    const text = lines.join('\n');
+    assert.match(text, /warm up with one proof: done in/);
+    assert.match(text, /zkai is ready/);
+    assert.ok(text.includes(`${service.url}/docs`), 'the summary names the docs URL');
+    if (service.membership.setup.insecure) assert.match(text, /INSECURE/);
+  } finally {
+    await service.close();
+    await service.close(); // idempotent
+    await rm(home, { recursive: true, force: true });
+  }
+  await assert.rejects(fetch(`${service.url}/health`), 'no longer listening');
+});

@@ -1,0 +1,201 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
+import { zkaiHome } from '../common/config.ts';
+import { JobRunner, JobStore } from '../prover/jobs.ts';
+import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
+import { ProverPool } from '../prover/pool.ts';
+import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
+import { buildApp, type ChainInfo } from './app.ts';
+import { startChain } from './chain.ts';
+import type { ServiceConfig } from './config.ts';
+import { membershipJobHandler } from './membership-job.ts';
+
+export interface RunningService {
+  app: FastifyInstance;
+  /** Base URL the API listens on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  config: ServiceConfig;
+  membership: MembershipCircuit;
+  chain?: ChainInfo;
+  /** Graceful stop: stop accepting, finish or park running jobs, stop workers, chain and store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where progress lines go (default stderr). */
+  log?: (line: string) => void;
+  /** Install SIGINT/SIGTERM handlers that close the service and exit (default true). */
+  handleSignals?: boolean;
+}
+
+const INSECURE_BANNER = ['!'.repeat(100), `!! ${DEV_PTAU_WARNING}`, '!'.repeat(100)].join('\n');
+
+/**
+ * Start the whole service: membership circuit (compile + setup, cached), warm prover pool, job
+ * store and runner (which requeues jobs a previous run left unfinished), optionally a local dev
+ * chain with the contracts deployed, then the HTTP API. Each step is logged with its duration;
+ * if one fails, what was already started is stopped again before the error is rethrown.
+ */
+export async function startService(config: ServiceConfig, opts: StartOptions = {}): Promise<RunningService> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[zkai] ${line}\n`));
+  const closers: { name: string; close: () => Promise<void> | void }[] = [];
+  const closeAll = async () => {
+    while (closers.length) {
+      const c = closers.pop()!;
+      try {
+        await c.close();
+      } catch (err) {
+        log(`error while stopping ${c.name}: ${(err as Error).message}`);
+      }
+    }
+  };
+  async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    log(`${name}...`);
+    const out = await fn();
+    log(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return out;
+  }
+
+  // Registered first, so it runs last: snarkjs's shared curve (used by setup and /v1/verify) keeps threads alive.
+  closers.push({ name: 'snarkjs curve', close: () => releaseVerifierResources() });
+  try {
+    const datasetsDir = path.join(config.home, 'datasets');
+    const membership = await step(`membership circuit (depth ${config.treeDepth}): compile and set up`, () =>
+      prepareMembershipCircuit(config.treeDepth, (msg) => log(`  ${msg}`)),
+    );
+    if (membership.setup.insecure) log(`\n${INSECURE_BANNER}\n`);
+
+    const pool = new ProverPool({ threads: config.poolSize });
+    closers.push({ name: 'prover pool', close: () => pool.close() });
+    if (config.warmup) await step(`prover pool (${pool.threads} worker(s)): warm up with one proof`, () => warmUp(pool, membership));
+
+    const storeFile = path.join(config.home, 'jobs.sqlite');
+    const store = await step(`job store ${storeFile}`, async () => new JobStore(storeFile));
+    closers.push({ name: 'job store', close: () => store.close() });
+
+    const runner = new JobRunner(
+      store,
+      { membership: membershipJobHandler({ pool, membership, datasetsDir }) },
+      { concurrency: config.poolSize, log: (msg, fields) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg) },
+    );
+    await step('job runner', async () => runner.start());
+    closers.push({ name: 'job runner', close: () => runner.stop() });
+
+    let chain: ChainInfo | undefined;
+    if (config.chain === 'dev') {
+      const started = await step(`dev chain on port ${config.chainPort}: start and deploy contracts`, () =>
+        startChain({
+          port: config.chainPort,
+          membership,
+          deploymentFile: path.join(config.home, 'deployment.json'),
+          log: (m) => log(`  ${m}`),
+        }),
+      );
+      closers.push({ name: 'dev chain', close: () => started.stop() });
+      chain = started.info;
+      printChainDetails(log, started.info, started.fundedAccount);
+    }
+
+    const app = await buildApp({
+      store,
+      runner,
+      membership,
+      datasetsDir,
+      chain,
+      bodyLimit: config.bodyLimit,
+      logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    });
+    closers.push({ name: 'http server', close: () => app.close() });
+    const address = await step(`http listen on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
+    const url = baseUrl(address);
+
+    printSummary(log, { url, config, membership, chain, datasetsDir });
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        log('shutting down...');
+        await closeAll();
+        log('stopped');
+      })();
+      return closing;
+    };
+    if (opts.handleSignals ?? true) {
+      const onSignal = (signal: NodeJS.Signals) => {
+        log(`${signal} received`);
+        close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+    return { app, url, config, membership, chain, close };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/**
+ * Prove once for a one-record dataset, so every worker has loaded the zkey and the witness
+ * calculator before the first user request (that load is most of a cold proof's time).
+ */
+async function warmUp(pool: ProverPool, membership: MembershipCircuit): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-warmup-'));
+  try {
+    const record = { id: 'warm-up', contributor: `0x${'11'.repeat(20)}`, contentHash: `0x${'22'.repeat(32)}`, weight: 1n };
+    const dataset = await commitDataset([record], path.join(dir, 'dataset.json'), { depth: membership.depth });
+    const input = await membershipInput(dataset, record.id, 0n);
+    await pool.warmUp(
+      { circuitId: membership.circuit.id, wasmPath: membership.circuit.wasmPath, zkeyPath: membership.setup.zkeyPath },
+      input as unknown as Record<string, unknown>,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** fastify's listen address uses the bound host; show a loopback one people can click. */
+function baseUrl(address: string): string {
+  const u = new URL(address);
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = '127.0.0.1';
+  return u.origin;
+}
+
+function printChainDetails(log: (line: string) => void, info: ChainInfo, account?: { address: string; privateKey?: string }): void {
+  log(`chain ${info.url} (chain id ${info.chainId})`);
+  for (const [name, address] of Object.entries(info.contracts)) log(`  ${name.padEnd(20)} ${address}`);
+  if (account) log(`  funded dev account   ${account.address}${account.privateKey ? ` (private key ${account.privateKey})` : ''}`);
+}
+
+function printSummary(
+  log: (line: string) => void,
+  s: { url: string; config: ServiceConfig; membership: MembershipCircuit; chain?: ChainInfo; datasetsDir: string },
+): void {
+  const lines = [
+    '',
+    'zkai is ready',
+    `  API        ${s.url}`,
+    `  docs       ${s.url}/docs   (OpenAPI JSON: ${s.url}/docs/json)`,
+    `  health     ${s.url}/health`,
+    `  circuit    membership depth ${s.membership.depth}, id ${s.membership.circuit.id}, ${s.membership.circuit.nConstraints} constraints`,
+    s.chain
+      ? `  chain      ${s.chain.url} (chain id ${s.chain.chainId}); contracts: ${Object.entries(s.chain.contracts)
+          .map(([n, a]) => `${n} ${a}`)
+          .join(', ')}`
+      : '  chain      off (ZKAI_CHAIN=off)',
+    `  data       datasets ${s.datasetsDir}, jobs ${path.join(s.config.home, 'jobs.sqlite')}`,
+    `  artifacts  ${zkaiHome()} (circuits, keys; set by ZKAI_HOME)`,
+  ];
+  if (s.membership.setup.insecure)
+    lines.push('  WARNING    INSECURE development setup: proofs from this service are not trustworthy for value.');
+  lines.push('');
+  for (const line of lines) log(line);
+}

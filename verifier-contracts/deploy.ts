@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import { ContractFactory, getAddress, type Signer } from 'ethers';
+import { ZkaiError } from '../common/errors.ts';
+import { writeFileAtomic } from '../common/fs.ts';
+import { type ContractArtifact, loadArtifact } from './compile.ts';
+import { installGeneratedVerifier, verifierPublicSignalCount } from './generated.ts';
+
+/** Public signals of the membership circuit: [root, contributor, weight, epoch, nullifier]. */
+const MEMBERSHIP_PUBLIC_SIGNALS = 5;
+
+export interface MembershipContracts {
+  chainId: number;
+  MembershipVerifier: string;
+  RoyaltyVault: string;
+}
+
+/** What writeDeployment saves, so the server and CLI can find the contracts again. */
+export interface DeploymentInfo {
+  chainId: number;
+  url: string;
+  contracts: { MembershipVerifier: string; RoyaltyVault: string };
+  deployedAt: string;
+}
+
+/**
+ * Deploys a compiled contract by name (see loadArtifact) with constructor `args`, waits for it to be mined and
+ * returns its address.
+ */
+export async function deployContract(signer: Signer, contractName: string, args: unknown[] = []): Promise<string> {
+  return deployArtifact(signer, await loadArtifact(contractName), args);
+}
+
+/** Deploys a contract from its artifact (ABI + creation bytecode) and returns its address once mined. */
+export async function deployArtifact(signer: Signer, artifact: ContractArtifact, args: unknown[] = []): Promise<string> {
+  if (artifact.bytecode === '0x')
+    throw new ZkaiError('BAD_INPUT', `${artifact.contractName} is abstract or an interface; it has no bytecode`);
+  try {
+    const contract = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(...args);
+    await contract.waitForDeployment();
+    return getAddress(await contract.getAddress());
+  } catch (err) {
+    if (err instanceof ZkaiError) throw err;
+    throw new ZkaiError('CHAIN_ERROR', `deploying ${artifact.contractName} failed: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Installs the membership circuit's snarkjs-exported verifier (`verifierSolidity`, contract Groth16Verifier) as
+ * contracts/generated/MembershipVerifier.sol, compiles, and deploys it and a RoyaltyVault bound to it.
+ */
+export async function deployMembership(opts: {
+  signer: Signer;
+  verifierSolidity: string;
+  log?: (msg: string) => void;
+}): Promise<MembershipContracts> {
+  const nPublic = verifierPublicSignalCount(opts.verifierSolidity);
+  if (nPublic !== MEMBERSHIP_PUBLIC_SIGNALS) {
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `the membership verifier must take ${MEMBERSHIP_PUBLIC_SIGNALS} public signals, this one takes ${nPublic}`,
+    );
+  }
+  const network = await opts.signer.provider?.getNetwork();
+  if (!network) throw new ZkaiError('BAD_INPUT', 'the signer must be connected to a provider');
+  const installed = await installGeneratedVerifier({ contractName: 'MembershipVerifier', solidity: opts.verifierSolidity, log: opts.log });
+  const verifier = await deployArtifact(opts.signer, installed.artifact);
+  opts.log?.(`contracts: MembershipVerifier at ${verifier}`);
+  const vault = await deployContract(opts.signer, 'RoyaltyVault', [verifier]);
+  opts.log?.(`contracts: RoyaltyVault at ${vault}`);
+  return { chainId: Number(network.chainId), MembershipVerifier: verifier, RoyaltyVault: vault };
+}
+
+/** Saves a deployment record as JSON (atomically). */
+export async function writeDeployment(file: string, info: DeploymentInfo): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`);
+}
+
+/** Reads and checks a deployment record written by writeDeployment. */
+export async function readDeployment(file: string): Promise<DeploymentInfo> {
+  let json: DeploymentInfo;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8')) as DeploymentInfo;
+  } catch (err) {
+    throw new ZkaiError('NOT_FOUND', `cannot read deployment record ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return {
+      chainId: Number(json.chainId),
+      url: String(json.url),
+      contracts: {
+        MembershipVerifier: getAddress(json.contracts.MembershipVerifier),
+        RoyaltyVault: getAddress(json.contracts.RoyaltyVault),
+      },
+      deployedAt: String(json.deployedAt),
+    };
+  } catch (err) {
+    throw new ZkaiError('BAD_INPUT', `deployment record ${file} is malformed: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,245 @@
+import {
+  Contract,
+  type ContractRunner,
+  type ContractTransactionResponse,
+  getAddress,
+  type Interface,
+  type TransactionReceipt,
+  toBeHex,
+} from 'ethers';
+import { ZkaiError } from '../common/errors.ts';
+
+/**
+ * RoyaltyVault's ABI, written out so these bindings work against any deployed vault without local artifacts.
+ * A test checks it against the compiled contract's ABI.
+ */
+export const ROYALTY_VAULT_ABI = [
+  'constructor(address verifier_)',
+  'function SNARK_SCALAR_FIELD() view returns (uint256)',
+  'function MAX_TOTAL_WEIGHT() view returns (uint256)',
+  'function verifier() view returns (address)',
+  'function datasets(uint256 root) view returns (address owner, uint256 totalWeight)',
+  'function epochs(uint256 root, uint256 epoch) view returns (uint256 pot, uint256 paid, bool frozen)',
+  'function nullifierUsed(uint256 root, uint256 nullifier) view returns (bool)',
+  'function balanceOf(address account) view returns (uint256)',
+  'function registerDataset(uint256 root, uint256 totalWeight)',
+  'function fundEpoch(uint256 root, uint256 epoch) payable',
+  'function claim(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256 root, address contributor, uint256 weight, uint256 epoch, uint256 nullifier) returns (uint256 amount)',
+  'function withdraw() returns (uint256 amount)',
+  'event DatasetRegistered(uint256 indexed root, address indexed owner, uint256 totalWeight)',
+  'event EpochFunded(uint256 indexed root, uint256 indexed epoch, address indexed funder, uint256 amount, uint256 pot)',
+  'event RoyaltyClaimed(uint256 indexed root, uint256 indexed epoch, uint256 nullifier, address indexed contributor, uint256 amount)',
+  'event Withdrawn(address indexed account, uint256 amount)',
+  'error ZeroVerifier()',
+  'error DatasetExists(uint256 root)',
+  'error RootOutOfField(uint256 root)',
+  'error InvalidTotalWeight(uint256 totalWeight)',
+  'error UnknownRoot(uint256 root)',
+  'error EpochOutOfField(uint256 epoch)',
+  'error ZeroFunding()',
+  'error EpochClosed(uint256 root, uint256 epoch)',
+  'error WeightExceedsTotal(uint256 weight, uint256 totalWeight)',
+  'error NullifierUsed(uint256 root, uint256 nullifier)',
+  'error InvalidProof()',
+  'error EmptyEpoch(uint256 root, uint256 epoch)',
+  'error ZeroPayout(uint256 root, uint256 epoch)',
+  'error PotExhausted(uint256 root, uint256 epoch, uint256 amount, uint256 remaining)',
+  'error NothingToWithdraw(address account)',
+  'error WithdrawFailed(address account, uint256 amount)',
+  'error ReentrantCall()',
+] as const;
+
+/** BN254 scalar field order (public signals live here). */
+const SNARK_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+/** BN254 base field order (proof point coordinates live here). */
+const SNARK_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
+/** A Groth16 proof as snarkjs writes it (projective JSON, decimal strings). */
+export interface SnarkjsProof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol?: string;
+  curve?: string;
+}
+
+/** What a membership claim needs: a proof and its public signals [root, contributor, weight, epoch, nullifier]. */
+export interface MembershipClaim {
+  proof: SnarkjsProof;
+  publicSignals: string[];
+}
+
+/** A proof in the verifier's calldata layout. */
+export interface Groth16Calldata {
+  a: [bigint, bigint];
+  b: [[bigint, bigint], [bigint, bigint]];
+  c: [bigint, bigint];
+  pubSignals: bigint[];
+}
+
+/** Handle on a deployed RoyaltyVault; send transactions by passing a Signer as runner. */
+export function royaltyVaultAt(address: string, runner: ContractRunner): Contract {
+  return new Contract(address, ROYALTY_VAULT_ABI, runner);
+}
+
+/**
+ * Converts a snarkjs proof to the Solidity verifier's argument layout, as `snarkjs.groth16.exportSolidityCallData`
+ * does: affine coordinates (the trailing projective "1" is dropped) and, for B, each Fp2 coordinate written
+ * [c1, c0] because the EVM pairing precompile takes the imaginary part first.
+ */
+export function toSolidityCalldata(proof: SnarkjsProof, publicSignals: string[]): Groth16Calldata {
+  const fq = (v: unknown, what: string) => fieldElement(v, SNARK_Q, what);
+  const { pi_a, pi_b, pi_c } = proof ?? ({} as SnarkjsProof);
+  if (!Array.isArray(pi_a) || !Array.isArray(pi_c) || !Array.isArray(pi_b) || pi_a.length < 2 || pi_c.length < 2 || pi_b.length < 2) {
+    throw new ZkaiError('BAD_BUNDLE', 'proof must have pi_a, pi_b, pi_c as snarkjs writes them');
+  }
+  for (const [name, point] of [
+    ['pi_a', pi_a],
+    ['pi_c', pi_c],
+  ] as const) {
+    if (point.length > 2 && String(point[2]) !== '1') throw new ZkaiError('BAD_BUNDLE', `${name} is not normalized (z != 1)`);
+  }
+  if (!Array.isArray(pi_b[0]) || !Array.isArray(pi_b[1]) || pi_b[0].length !== 2 || pi_b[1].length !== 2) {
+    throw new ZkaiError('BAD_BUNDLE', 'pi_b must hold two Fp2 coordinates [c0, c1]');
+  }
+  return {
+    a: [fq(pi_a[0], 'pi_a[0]'), fq(pi_a[1], 'pi_a[1]')],
+    b: [
+      [fq(pi_b[0][1], 'pi_b[0][1]'), fq(pi_b[0][0], 'pi_b[0][0]')],
+      [fq(pi_b[1][1], 'pi_b[1][1]'), fq(pi_b[1][0], 'pi_b[1][0]')],
+    ],
+    c: [fq(pi_c[0], 'pi_c[0]'), fq(pi_c[1], 'pi_c[1]')],
+    pubSignals: (publicSignals ?? []).map((s, i) => fieldElement(s, SNARK_R, `publicSignals[${i}]`)),
+  };
+}
+
+/** The arguments of RoyaltyVault.claim for a membership proof, in order. */
+export function claimArguments(claim: MembershipClaim) {
+  if (!Array.isArray(claim.publicSignals) || claim.publicSignals.length !== 5) {
+    throw new ZkaiError(
+      'BAD_BUNDLE',
+      `a membership proof has 5 public signals [root, contributor, weight, epoch, nullifier], got ${claim.publicSignals?.length}`,
+    );
+  }
+  const { a, b, c, pubSignals } = toSolidityCalldata(claim.proof, claim.publicSignals);
+  const [root, contributorSignal, weight, epoch, nullifier] = pubSignals;
+  return [a, b, c, root, signalToAddress(contributorSignal), weight, epoch, nullifier] as const;
+}
+
+/** The contributor public signal as an address; the contract rebuilds the signal as uint160(contributor). */
+export function signalToAddress(signal: bigint): string {
+  if (signal >= 1n << 160n) throw new ZkaiError('BAD_BUNDLE', `contributor signal ${signal} is not an address (>= 2^160)`);
+  return getAddress(toBeHex(signal, 20));
+}
+
+/** Registers a dataset root with its total weight; the signer becomes its owner. */
+export async function registerDataset(vault: Contract, root: bigint, totalWeight: bigint): Promise<TransactionReceipt> {
+  return send(vault, 'registerDataset', [root, totalWeight]);
+}
+
+/** Adds `amountWei` to the pot of (root, epoch). Reverts (CONTRACT_REVERTED EpochClosed) once the epoch paid a claim. */
+export async function fundEpoch(vault: Contract, root: bigint, epoch: bigint, amountWei: bigint): Promise<TransactionReceipt> {
+  return send(vault, 'fundEpoch', [root, epoch], amountWei);
+}
+
+/**
+ * Submits a membership proof; the contract credits the contributor named in the proof (not the sender).
+ * Returns the credited amount (from the RoyaltyClaimed event) and the receipt.
+ */
+export async function claimRoyalty(
+  vault: Contract,
+  claim: MembershipClaim,
+): Promise<{ amount: bigint; contributor: string; receipt: TransactionReceipt }> {
+  const receipt = await send(vault, 'claim', [...claimArguments(claim)]);
+  const ev = findEvent(vault, receipt, 'RoyaltyClaimed');
+  return { amount: ev.args.amount as bigint, contributor: ev.args.contributor as string, receipt };
+}
+
+/** ETH credited to `account` in the vault and not yet withdrawn. */
+export async function balanceOf(vault: Contract, account: string): Promise<bigint> {
+  return call(vault, 'balanceOf', [account]) as Promise<bigint>;
+}
+
+/** Withdraws the signer's whole credited balance. */
+export async function withdraw(vault: Contract): Promise<{ amount: bigint; receipt: TransactionReceipt }> {
+  const receipt = await send(vault, 'withdraw', []);
+  return { amount: findEvent(vault, receipt, 'Withdrawn').args.amount as bigint, receipt };
+}
+
+/** Pot, payouts and frozen flag of an epoch. */
+export async function epochState(vault: Contract, root: bigint, epoch: bigint): Promise<{ pot: bigint; paid: bigint; frozen: boolean }> {
+  const [pot, paid, frozen] = (await call(vault, 'epochs', [root, epoch])) as [bigint, bigint, boolean];
+  return { pot, paid, frozen };
+}
+
+/**
+ * The custom error a contract call reverted with, decoded with `iface` (ethers attaches it as `revert` when the ABI
+ * knows it; otherwise the raw revert data is parsed here). Undefined when the failure wasn't a decodable revert.
+ */
+export function decodeContractError(iface: Interface, err: unknown): { name: string; args: unknown[] } | undefined {
+  const e = err as { revert?: { name?: string; args?: unknown[] }; data?: unknown; info?: { error?: { data?: unknown } } };
+  if (e?.revert?.name) return { name: e.revert.name, args: [...(e.revert.args ?? [])] };
+  for (const data of [e?.data, e?.info?.error?.data]) {
+    if (typeof data !== 'string' || data.length < 10) continue;
+    try {
+      const parsed = iface.parseError(data);
+      if (parsed) return { name: parsed.name, args: [...parsed.args] };
+    } catch {
+      // not one of ours
+    }
+  }
+  return undefined;
+}
+
+async function send(vault: Contract, method: string, args: unknown[], value?: bigint): Promise<TransactionReceipt> {
+  return withErrors(vault, method, async () => {
+    const tx = (await vault.getFunction(method)(...args, ...(value === undefined ? [] : [{ value }]))) as ContractTransactionResponse;
+    const receipt = await tx.wait();
+    if (!receipt) throw new ZkaiError('CHAIN_ERROR', `RoyaltyVault.${method}: no receipt for ${tx.hash}`);
+    return receipt;
+  });
+}
+
+async function call(vault: Contract, method: string, args: unknown[]): Promise<unknown> {
+  return withErrors(vault, method, () => vault.getFunction(method).staticCall(...args));
+}
+
+/** Maps ethers failures to ZkaiErrors: CONTRACT_REVERTED with the custom error's name, or CHAIN_ERROR. */
+async function withErrors<T>(vault: Contract, method: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ZkaiError) throw err;
+    const reverted = decodeContractError(vault.interface, err);
+    if (reverted) {
+      const args = reverted.args.map((a) => (typeof a === 'bigint' ? a.toString() : a));
+      throw new ZkaiError('CONTRACT_REVERTED', `RoyaltyVault.${method} reverted: ${reverted.name}(${args.join(', ')})`, {
+        contractError: reverted.name,
+        args,
+      });
+    }
+    throw new ZkaiError('CHAIN_ERROR', `RoyaltyVault.${method} failed: ${(err as Error).message}`);
+  }
+}
+
+function findEvent(vault: Contract, receipt: TransactionReceipt, name: string) {
+  const target = getAddress(String(vault.target));
+  for (const log of receipt.logs) {
+    if (getAddress(log.address) !== target) continue;
+    const parsed = vault.interface.parseLog(log);
+    if (parsed?.name === name) return parsed;
+  }
+  throw new ZkaiError('CHAIN_ERROR', `no ${name} event in transaction ${receipt.hash}`);
+}
+
+function fieldElement(v: unknown, modulus: bigint, what: string): bigint {
+  let x: bigint;
+  try {
+    if (typeof v !== 'string' && typeof v !== 'bigint' && typeof v !== 'number') throw new Error();
+    x = BigInt(v);
+  } catch {
+    throw new ZkaiError('BAD_BUNDLE', `${what} is not an integer: ${JSON.stringify(String(v))}`);
+  }
+  if (x < 0n || x >= modulus) throw new ZkaiError('BAD_BUNDLE', `${what} is outside the field`);
+  return x;
+}
