@@ -33,7 +33,7 @@ describe('membership circuit (depth 20)', () => {
     r1cs = await readR1cs(circuit.r1csPath);
     poseidon = await getPoseidon();
     records = Array.from({ length: 37 }, (_, i) => randomRecord(i));
-    tree = PoseidonMerkleTree.build(
+    tree = await PoseidonMerkleTree.build(
       poseidon,
       DEPTH,
       records.map((r) => leafHash(poseidon, leafFields(r))),

@@ -4,3 +4,4 @@ declare module 'circomlibjs';
 declare module 'ffjavascript';
 declare module 'r1csfile';
 declare module '@iden3/binfileutils';
+declare module 'circom_runtime';

@@ -63,10 +63,14 @@ export interface SnarkjsProof {
   curve?: string;
 }
 
-/** What a membership claim needs: a proof and its public signals [root, contributor, weight, epoch, nullifier]. */
+/**
+ * What a membership claim needs: a snarkjs proof and its public signals [root, contributor, weight, epoch, nullifier].
+ * A proof bundle fits as is. `proof` is typed loosely because it usually comes from JSON; it is checked at run time
+ * (BAD_BUNDLE) to have the SnarkjsProof shape.
+ */
 export interface MembershipClaim {
-  proof: SnarkjsProof;
-  publicSignals: string[];
+  proof: SnarkjsProof | object;
+  publicSignals: readonly string[];
 }
 
 /** A proof in the verifier's calldata layout. */
@@ -87,9 +91,9 @@ export function royaltyVaultAt(address: string, runner: ContractRunner): Contrac
  * does: affine coordinates (the trailing projective "1" is dropped) and, for B, each Fp2 coordinate written
  * [c1, c0] because the EVM pairing precompile takes the imaginary part first.
  */
-export function toSolidityCalldata(proof: SnarkjsProof, publicSignals: string[]): Groth16Calldata {
+export function toSolidityCalldata(proof: SnarkjsProof | object, publicSignals: readonly string[]): Groth16Calldata {
   const fq = (v: unknown, what: string) => fieldElement(v, SNARK_Q, what);
-  const { pi_a, pi_b, pi_c } = proof ?? ({} as SnarkjsProof);
+  const { pi_a, pi_b, pi_c } = (proof ?? {}) as SnarkjsProof;
   if (!Array.isArray(pi_a) || !Array.isArray(pi_c) || !Array.isArray(pi_b) || pi_a.length < 2 || pi_c.length < 2 || pi_b.length < 2) {
     throw new ZkaiError('BAD_BUNDLE', 'proof must have pi_a, pi_b, pi_c as snarkjs writes them');
   }

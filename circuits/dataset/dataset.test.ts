@@ -47,7 +47,7 @@ describe('Poseidon Merkle tree', () => {
     const poseidon = await getPoseidon();
     const depth = 4;
     const leaves = [5n, 6n, 7n, 8n, 9n];
-    const tree = PoseidonMerkleTree.build(poseidon, depth, leaves);
+    const tree = await PoseidonMerkleTree.build(poseidon, depth, leaves);
     let level = [...leaves, ...Array(16 - leaves.length).fill(0n)];
     while (level.length > 1) level = Array.from({ length: level.length / 2 }, (_, i) => poseidon.hash([level[2 * i]!, level[2 * i + 1]!]));
     assert.equal(tree.root, level[0]);
@@ -59,7 +59,7 @@ describe('Poseidon Merkle tree', () => {
 
   it('rejects a dataset larger than the tree', async () => {
     const poseidon = await getPoseidon();
-    assert.throws(() => PoseidonMerkleTree.build(poseidon, 2, [1n, 2n, 3n, 4n, 5n]), { code: 'BAD_DATASET' });
+    await assert.rejects(PoseidonMerkleTree.build(poseidon, 2, [1n, 2n, 3n, 4n, 5n]), { code: 'BAD_DATASET' });
   });
 });
 

@@ -5,7 +5,7 @@ import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
 import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor } from './leaf.ts';
-import { PoseidonMerkleTree } from './merkle.ts';
+import { PoseidonMerkleTree, YIELD_EVERY, yieldToEventLoop } from './merkle.ts';
 import { getPoseidon } from './poseidon.ts';
 import type { DatasetRecord } from './records.ts';
 
@@ -75,10 +75,13 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   for (let i = 0; i < records.length; i++) {
     leaves[i] = leafHash(poseidon, leafFields(records[i]!));
     totalWeight += records[i]!.weight;
-    if (i % 16384 === 16383) opts.onProgress?.('leaves', i + 1, records.length);
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) {
+      opts.onProgress?.('leaves', i + 1, records.length);
+      await yieldToEventLoop();
+    }
   }
   opts.onProgress?.('leaves', records.length, records.length);
-  const tree = PoseidonMerkleTree.build(poseidon, depth, leaves, (done, total) => opts.onProgress?.('tree', done, total));
+  const tree = await PoseidonMerkleTree.build(poseidon, depth, leaves, (done, total) => opts.onProgress?.('tree', done, total));
   const files = sidecarNames(manifestPath);
   const manifest: DatasetManifest = {
     format: 'zkai-dataset',

@@ -9,6 +9,12 @@ export interface MerklePath {
 
 const MAGIC = 'zkmt';
 const NODE_BYTES = 32;
+/** Hashes between yields to the event loop (~0.1 s of work). */
+export const YIELD_EVERY = 2048;
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * A Poseidon binary Merkle tree of fixed depth holding `leafCount` leaves at indices 0..leafCount-1;
@@ -32,8 +38,17 @@ export class PoseidonMerkleTree {
     return zeros;
   }
 
-  /** Build the tree over `leaves`. Calls `onProgress(done, total)` now and then (hash count). */
-  static build(poseidon: PoseidonHasher, depth: number, leaves: bigint[], onProgress?: (done: number, total: number) => void): PoseidonMerkleTree {
+  /**
+   * Build the tree over `leaves`. Calls `onProgress(done, total)` now and then (hash count), and
+   * yields to the event loop between batches so a server stays responsive while a large dataset
+   * (seconds of hashing) is committed.
+   */
+  static async build(
+    poseidon: PoseidonHasher,
+    depth: number,
+    leaves: bigint[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<PoseidonMerkleTree> {
     if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new ZkaiError('BAD_INPUT', `tree depth must be 1..32, got ${depth}`);
     if (leaves.length > 2 ** depth) {
       throw new ZkaiError('BAD_DATASET', `${leaves.length} records do not fit a depth-${depth} tree (max ${2 ** depth}); use a larger --depth`);
@@ -50,7 +65,10 @@ export class PoseidonMerkleTree {
         const left = below[2 * i]!;
         const right = 2 * i + 1 < below.length ? below[2 * i + 1]! : zeros[l]!;
         above[i] = poseidon.hash([left, right]);
-        if (++done % 16384 === 0) onProgress?.(done, total);
+        if (++done % YIELD_EVERY === 0) {
+          onProgress?.(done, total);
+          await yieldToEventLoop();
+        }
       }
       if (above.length === 0) above.push(zeros[l + 1]!);
       levels.push(above);

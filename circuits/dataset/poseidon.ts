@@ -8,12 +8,18 @@ export interface PoseidonHasher {
   hash(inputs: readonly bigint[]): bigint;
 }
 
+interface CircomlibPoseidon {
+  (inputs: readonly bigint[]): unknown;
+  F: { toObject(x: unknown): bigint };
+}
+
 let hasher: Promise<PoseidonHasher> | undefined;
 
 /** The circomlibjs Poseidon (the reference for circomlib's circuit), built once per process. */
 export function getPoseidon(): Promise<PoseidonHasher> {
-  hasher ??= buildPoseidon().then((p: { (x: readonly bigint[]): unknown; F: { toObject(x: unknown): bigint } }) => ({
-    hash: (inputs: readonly bigint[]) => p.F.toObject(p(inputs)),
-  }));
+  if (!hasher) {
+    const build: Promise<CircomlibPoseidon> = buildPoseidon();
+    hasher = build.then((p) => ({ hash: (inputs: readonly bigint[]) => p.F.toObject(p(inputs)) }));
+  }
   return hasher;
 }

@@ -14,16 +14,7 @@ import { type CircuitSetup, ensureCircuitSetup } from '../../prover/setup/index.
 import { type DevChain, freePort, localProvider, startDevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
 import { deployMembership, type MembershipContracts } from '../deploy.ts';
-import {
-  balanceOf,
-  claimRoyalty,
-  fundEpoch,
-  type MembershipClaim,
-  registerDataset,
-  royaltyVaultAt,
-  type SnarkjsProof,
-  toSolidityCalldata,
-} from '../vault.ts';
+import { balanceOf, claimRoyalty, fundEpoch, registerDataset, royaltyVaultAt, type SnarkjsProof, toSolidityCalldata } from '../vault.ts';
 
 const DEPTH = 4;
 const EPOCH = 5n;
@@ -34,7 +25,7 @@ let signer: Wallet;
 let deployed: MembershipContracts;
 let setup: CircuitSetup;
 let dataset: Dataset;
-let claim: MembershipClaim;
+let claim: { proof: SnarkjsProof; publicSignals: string[] };
 let tmp: string;
 const contributors = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
 

@@ -15,10 +15,10 @@ import {
   decodeContractError,
   epochState,
   fundEpoch,
-  type MembershipClaim,
   ROYALTY_VAULT_ABI,
   registerDataset,
   royaltyVaultAt,
+  type SnarkjsProof,
   toSolidityCalldata,
   withdraw,
 } from '../vault.ts';
@@ -39,8 +39,11 @@ let nextNullifier = 1n;
 /** Vault handle acting as `signer`. */
 const vaultAs = (signer: Wallet) => royaltyVaultAt(vaultAddress, signer);
 
+/** A claim with mutable fields, so tests can tamper with it. */
+type TestClaim = { proof: SnarkjsProof; publicSignals: string[] };
+
 /** A claim the mock verifier judges; the proof points are arbitrary field elements. */
-function fakeClaim(root: bigint, contributor: string, weight: bigint, epoch: bigint, nullifier = nextNullifier++): MembershipClaim {
+function fakeClaim(root: bigint, contributor: string, weight: bigint, epoch: bigint, nullifier = nextNullifier++): TestClaim {
   return {
     proof: {
       pi_a: ['1', '2', '1'],
@@ -258,7 +261,7 @@ describe('vault bindings', () => {
   test('claim arguments: bad bundles are refused before touching the chain', () => {
     const good = fakeClaim(1n, '0x00000000000000000000000000000000000000aa', 1n, 1n);
     assert.equal(String(claimArguments(good)[4]).toLowerCase(), '0x00000000000000000000000000000000000000aa');
-    const bad = (mutate: (c: MembershipClaim) => void) => {
+    const bad = (mutate: (c: TestClaim) => void) => {
       const c = structuredClone(good);
       mutate(c);
       assert.throws(
