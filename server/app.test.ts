@@ -281,7 +281,7 @@ describe('job states without a runner', () => {
     store = new JobStore(':memory:');
     const membership = await prepareMembershipCircuit(DEPTH);
     const datasetsDir = path.join(tmp, 'datasets');
-    // Every commit here goes through the worker thread that large datasets use.
+    // Every commit here goes through the child process that large datasets use.
     datasetCatalog(datasetsDir, { inlineCommitMax: 0 });
     // A runner that never runs anything: jobs stay queued, so the not-finished answers can be seen.
     app = await buildApp({
@@ -335,7 +335,7 @@ describe('job states without a runner', () => {
     assertError(await app.inject({ method: 'POST', url: '/v1/datasets', payload: big }), 413, 'BODY_TOO_LARGE', '4096');
   });
 
-  test('commits on the worker thread give the same root, and its errors keep their code', async () => {
+  test('commits in a child process give the same root, and its errors keep their code', async () => {
     const inline = await commitDataset(
       RECORDS.map((r) => ({ ...r, weight: BigInt(r.weight) })),
       path.join(tmp, 'inline', 'dataset.json'),

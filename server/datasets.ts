@@ -1,8 +1,9 @@
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import {
   type CommitOptions,
   commitDataset,
@@ -19,7 +20,7 @@ export const ROOT_HEX_PATTERN = '^0x[0-9a-fA-F]{64}$';
 export interface CatalogOptions {
   /** Loaded datasets kept in memory (least recently used dropped first). Default 4. */
   maxCached?: number;
-  /** Datasets up to this many records are committed on the calling thread; larger ones on a worker. Default 1024. */
+  /** Datasets up to this many records are committed on the calling thread; larger ones in a child process (see commit-child.ts). Default 1024. */
   inlineCommitMax?: number;
 }
 
@@ -49,7 +50,7 @@ export class DatasetCatalog {
    * Commit records into a new dataset. Built in a private temporary folder and renamed into
    * place, so a half-written dataset is never visible and two commits of the same records race
    * safely: the second finds the folder taken and answers with the first's manifest. Datasets of
-   * more than `inlineCommitMax` records are hashed on a worker thread, so that the event loop
+   * more than `inlineCommitMax` records are hashed in a child process, so that the event loop
    * keeps serving other requests meanwhile (100k records take ~20 s on two cores).
    */
   async commit(
@@ -67,7 +68,7 @@ export class DatasetCatalog {
         fresh = await commitDataset(records, manifestPath, options);
         manifest = fresh.manifest;
       } else {
-        manifest = await commitInWorker(records, manifestPath, options);
+        manifest = await commitInChild(records, manifestPath, options);
       }
       const finalDir = path.dirname(this.manifestPath(manifest.rootHex));
       let created = true;
@@ -157,25 +158,27 @@ function unknownDataset(rootHex: string): ZkaiError {
   return new ZkaiError('UNKNOWN_DATASET', `no dataset with root ${rootHex.toLowerCase()} has been committed here`);
 }
 
-/** Run commitDataset on a worker thread (see commit-worker.mjs) and return the manifest it wrote. */
-function commitInWorker(records: DatasetRecord[], manifestPath: string, options: CommitOptions): Promise<DatasetManifest> {
+/** Run commitDataset in a child process (see commit-child.ts) and return the manifest it wrote. */
+function commitInChild(records: DatasetRecord[], manifestPath: string, options: CommitOptions): Promise<DatasetManifest> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./commit-worker.mjs', import.meta.url), { workerData: { records, manifestPath, options } });
+    const child = fork(fileURLToPath(new URL('./commit-child.ts', import.meta.url)), [], {
+      // tsx by absolute URL: resolving the bare name would depend on the working directory.
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let settled = false;
-    worker.once('message', (m: { ok: true; manifest: DatasetManifest } | { ok: false; code: string; message: string }) => {
+    const settle = (fn: () => void) => {
+      if (!settled) fn();
       settled = true;
-      if (m.ok) resolve(m.manifest);
-      else reject(new ZkaiError(m.code as ZkaiErrorCode, m.message));
-      // The worker exits by itself once it has answered. (terminate() here raced its native
-      // clean-up and crashed the process with a heap error, so it is deliberately not called.)
-    });
-    worker.once('error', (err) => {
-      if (!settled) reject(err);
-      settled = true;
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`dataset commit worker exited with code ${code} before answering`));
-      settled = true;
-    });
+    };
+    child.once('message', (m: { ok: true; manifest: DatasetManifest } | { ok: false; code: string; message: string }) =>
+      settle(() => (m.ok ? resolve(m.manifest) : reject(new ZkaiError(m.code as ZkaiErrorCode, m.message)))),
+    );
+    child.once('error', (err) => settle(() => reject(err)));
+    child.once('exit', (code, signal) =>
+      settle(() => reject(new Error(`dataset commit process exited (${signal ?? `code ${code}`}) before answering`))),
+    );
+    child.send({ records, manifestPath, options });
   });
 }
