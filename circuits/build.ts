@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { REPO_ROOT, cacheDir } from '../common/config.ts';
+import { cacheDir, REPO_ROOT } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { sha256Hex } from '../common/hash.ts';
 import { readR1csHeader } from './r1cs.ts';
@@ -63,7 +63,13 @@ function packageVersion(name: string): string {
  * every template in circuits/lib, extra sources, and the compiler and circomlib versions.
  */
 export async function circuitHash(spec: CircuitSpec): Promise<string> {
-  const parts: string[] = [mainSource(spec), `circom2@${packageVersion('circom2')}`, `circomlib@${packageVersion('circomlib')}`, 'O2', 'sym'];
+  const parts: string[] = [
+    mainSource(spec),
+    `circom2@${packageVersion('circom2')}`,
+    `circomlib@${packageVersion('circomlib')}`,
+    'O2',
+    'sym',
+  ];
   for (const file of [...(await libSources()), ...(spec.extraSources ?? [])]) {
     parts.push(path.basename(file), await readFile(file, 'utf8'));
   }

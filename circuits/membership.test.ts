@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { buildCircuit, type BuiltCircuit } from './build.ts';
-import { type DatasetRecord, getPoseidon, leafFields, leafHash, nullifierFor, PoseidonMerkleTree, type PoseidonHasher, SNARK_FIELD } from './dataset/index.ts';
+import { type BuiltCircuit, buildCircuit } from './build.ts';
+import {
+  type DatasetRecord,
+  getPoseidon,
+  leafFields,
+  leafHash,
+  nullifierFor,
+  type PoseidonHasher,
+  PoseidonMerkleTree,
+  SNARK_FIELD,
+} from './dataset/index.ts';
 import { membershipCircuitSpec } from './membership.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from './r1cs.ts';
 import { calculateWitness, readSymbols } from './witness.ts';
@@ -41,7 +50,11 @@ describe('membership circuit (depth 20)', () => {
   });
 
   /** Circuit input for record `index`, optionally with fields overridden (root/nullifier recomputed to match). */
-  function inputFor(index: number, epoch: bigint, override: { weight?: bigint; contributor?: bigint; flipBit?: number; bitValue?: bigint } = {}) {
+  function inputFor(
+    index: number,
+    epoch: bigint,
+    override: { weight?: bigint; contributor?: bigint; flipBit?: number; bitValue?: bigint } = {},
+  ) {
     const f = { ...leafFields(records[index]!) };
     if (override.weight !== undefined) f.weight = override.weight;
     if (override.contributor !== undefined) f.contributor = override.contributor;

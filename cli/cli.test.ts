@@ -10,7 +10,11 @@ const BIN = path.join(REPO_ROOT, 'cli', 'bin.js');
 
 function zkai(args: string[], cwd: string) {
   // Share the repository's artifact cache so the circuit and its setup are built once per machine.
-  const res = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ZKAI_HOME: path.join(REPO_ROOT, '.zkai') } });
+  const res = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ZKAI_HOME: path.join(REPO_ROOT, '.zkai') },
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 

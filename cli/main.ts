@@ -5,8 +5,8 @@ import { buildCircuit } from '../circuits/build.ts';
 import { commitDataset, loadDataset, readRecordsFile } from '../circuits/dataset/index.ts';
 import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membership.ts';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
-import { sha256File } from '../common/hash.ts';
 import { writeFileAtomic } from '../common/fs.ts';
+import { sha256File } from '../common/hash.ts';
 import { parseBundle } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
@@ -39,7 +39,11 @@ function intOption(value: string | undefined, name: string, fallback: number): n
 }
 
 async function datasetCommit(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, depth: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, depth: { type: 'string' } },
+  });
   const [file] = positionals;
   if (!file || !values.out) usage('dataset commit needs <file> and --out');
   const started = performance.now();
@@ -52,7 +56,9 @@ async function datasetCommit(args: string[]): Promise<number> {
   });
   const m = ds.manifest;
   log(`committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(JSON.stringify({ root: m.rootHex, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, out: values.out }, null, 2));
+  console.log(
+    JSON.stringify({ root: m.rootHex, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, out: values.out }, null, 2),
+  );
   return 0;
 }
 
@@ -63,7 +69,8 @@ async function datasetProve(args: string[]): Promise<number> {
     options: { record: { type: 'string' }, epoch: { type: 'string' }, out: { type: 'string' } },
   });
   const [manifest] = positionals;
-  if (!manifest || values.record === undefined || values.epoch === undefined || !values.out) usage('dataset prove needs <dataset.json>, --record, --epoch and --out');
+  if (!manifest || values.record === undefined || values.epoch === undefined || !values.out)
+    usage('dataset prove needs <dataset.json>, --record, --epoch and --out');
   const dataset = await loadDataset(path.resolve(manifest));
   const mc = await prepareMembershipCircuit(dataset.manifest.depth, log);
   const pool = new ProverPool({ threads: 1 });
@@ -97,7 +104,8 @@ async function verify(args: string[]): Promise<number> {
   const bundle = parseBundle(json);
   const report = await verifyBundle(bundle, { expectedVkeyHash: values['vkey-hash'] });
   console.log(JSON.stringify({ file, kind: bundle.kind, circuitId: bundle.circuitId, ...report }, null, 2));
-  if (bundle.metadata.insecureSetup) log('warning: this proof was made with an INSECURE development setup (locally generated powers of tau)');
+  if (bundle.metadata.insecureSetup)
+    log('warning: this proof was made with an INSECURE development setup (locally generated powers of tau)');
   return report.valid ? 0 : 1;
 }
 
@@ -105,7 +113,13 @@ async function circuitBuild(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { depth: { type: 'string' } } });
   if (positionals[0] !== 'membership') usage('circuit build knows: membership');
   const c = await buildCircuit(membershipCircuitSpec(intOption(values.depth, 'depth', DEFAULT_TREE_DEPTH)), { log });
-  console.log(JSON.stringify({ id: c.id, constraints: c.nConstraints, wires: c.nWires, publicSignals: c.nPublic, privateInputs: c.nPrivateInputs }, null, 2));
+  console.log(
+    JSON.stringify(
+      { id: c.id, constraints: c.nConstraints, wires: c.nWires, publicSignals: c.nPublic, privateInputs: c.nPrivateInputs },
+      null,
+      2,
+    ),
+  );
   return 0;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ZkaiError, isZkaiError } from '../common/errors.ts';
+import { isZkaiError, ZkaiError } from '../common/errors.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
 export type JobKind = 'membership';
@@ -105,18 +105,23 @@ export class JobStore {
 
   counts(): Record<JobState, number> {
     const out: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0 };
-    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[]) out[r.state] = r.n;
+    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[])
+      out[r.state] = r.n;
     return out;
   }
 
   /** Atomically take the oldest queued job and mark it running. */
   claimNext(): Job | undefined {
     return this.db.transaction(() => {
-      const row = this.db.prepare("SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as { id: string } | undefined;
+      const row = this.db.prepare("SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as
+        | { id: string }
+        | undefined;
       if (!row) return undefined;
       const now = new Date().toISOString();
       this.db
-        .prepare("UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'")
+        .prepare(
+          "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
+        )
         .run(now, now, row.id);
       return this.get(row.id);
     })();
@@ -125,7 +130,9 @@ export class JobStore {
   succeed(id: string, result: Record<string, unknown>): void {
     const now = new Date().toISOString();
     this.db
-      .prepare("UPDATE jobs SET state = 'succeeded', result = ?, error = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running'")
+      .prepare(
+        "UPDATE jobs SET state = 'succeeded', result = ?, error = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running'",
+      )
       .run(JSON.stringify(result), now, now, id);
   }
 
@@ -137,12 +144,15 @@ export class JobStore {
   }
 
   requeue(id: string): void {
-    this.db.prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'running'").run(new Date().toISOString(), id);
+    this.db
+      .prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'running'")
+      .run(new Date().toISOString(), id);
   }
 
   /** Put jobs a crashed process left `running` back in the queue. Returns how many. */
   requeueInterrupted(): number {
-    return this.db.prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'").run(new Date().toISOString()).changes;
+    return this.db.prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'").run(new Date().toISOString())
+      .changes;
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { buildCircuit, type BuiltCircuit } from '../circuits/build.ts';
+import { type BuiltCircuit, buildCircuit } from '../circuits/build.ts';
 import { type Dataset, membershipInput } from '../circuits/dataset/index.ts';
 import { DEFAULT_TREE_DEPTH, MEMBERSHIP_PUBLIC_SIGNALS, membershipCircuitSpec } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
@@ -36,7 +36,10 @@ export async function proveMembership(
   }
   const input = await membershipInput(dataset, recordId, epoch);
   const started = performance.now();
-  const out = await pool.prove({ circuitId: mc.circuit.id, wasmPath: mc.circuit.wasmPath, zkeyPath: mc.setup.zkeyPath }, input as unknown as Record<string, unknown>);
+  const out = await pool.prove(
+    { circuitId: mc.circuit.id, wasmPath: mc.circuit.wasmPath, zkeyPath: mc.setup.zkeyPath },
+    input as unknown as Record<string, unknown>,
+  );
   const named: Record<string, string> = {};
   MEMBERSHIP_PUBLIC_SIGNALS.forEach((name, i) => {
     named[name] = out.publicSignals[i]!;

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Contract, Wallet, parseEther } from 'ethers';
+import { type Contract, parseEther, Wallet } from 'ethers';
 import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { DEFAULT_CONFIG } from '../server/config.ts';
 import { type RunningService, startService } from '../server/service.ts';
@@ -95,7 +95,10 @@ describe('end to end: dataset → proof over HTTP → snarkjs verify → Royalty
     await writeFile(path.join(dir, 'vkey.json'), JSON.stringify(bundle.vkey));
     await writeFile(path.join(dir, 'public.json'), JSON.stringify(bundle.publicSignals));
     await writeFile(path.join(dir, 'proof.json'), JSON.stringify(bundle.proof));
-    const out = execFileSync(process.execPath, [SNARKJS_CLI, 'groth16', 'verify', 'vkey.json', 'public.json', 'proof.json'], { cwd: dir, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [SNARKJS_CLI, 'groth16', 'verify', 'vkey.json', 'public.json', 'proof.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     assert.match(out, /OK!/);
     await rm(dir, { recursive: true, force: true });
     const verdict = await api('POST', '/v1/verify', bundle);

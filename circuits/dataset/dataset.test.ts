@@ -3,7 +3,17 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { commitDataset, getPoseidon, leafFields, leafHash, loadDataset, membershipInput, PoseidonMerkleTree, parseRecords, readRecordsFile } from './index.ts';
+import {
+  commitDataset,
+  getPoseidon,
+  leafFields,
+  leafHash,
+  loadDataset,
+  membershipInput,
+  PoseidonMerkleTree,
+  parseRecords,
+  readRecordsFile,
+} from './index.ts';
 
 const A1 = '0x1111111111111111111111111111111111111111';
 const A2 = '0x2222222222222222222222222222222222222222';
@@ -18,7 +28,10 @@ describe('dataset records', () => {
   it('parses CSV (with quoted fields) and JSONL to the same records', () => {
     const fromCsv = parseRecords(CSV, 'csv');
     const fromJsonl = parseRecords(
-      [`{"id":"img-1","contributor":"${A1}","contentHash":"${H(1)}","weight":10}`, `{"id":"img,2","contributor":"${A2}","content_hash":"${H(2)}","weight":"30"}`].join('\n'),
+      [
+        `{"id":"img-1","contributor":"${A1}","contentHash":"${H(1)}","weight":10}`,
+        `{"id":"img,2","contributor":"${A2}","content_hash":"${H(2)}","weight":"30"}`,
+      ].join('\n'),
       'jsonl',
     );
     assert.deepEqual(fromCsv, fromJsonl);
@@ -37,7 +50,11 @@ describe('dataset records', () => {
       [`id,contributor,content_hash,weight\nx,${A1},${H(1)}`, /:2: expected 4 fields/],
       [`id,contributor,content_hash,weight\n`, /no records/],
     ];
-    for (const [text, re] of cases) assert.throws(() => parseRecords(text, 'csv'), (e: Error & { code?: string }) => e.code === 'BAD_DATASET' && re.test(e.message));
+    for (const [text, re] of cases)
+      assert.throws(
+        () => parseRecords(text, 'csv'),
+        (e: Error & { code?: string }) => e.code === 'BAD_DATASET' && re.test(e.message),
+      );
     assert.throws(() => parseRecords('{not json', 'jsonl'), /:1: not valid JSON/);
   });
 });

@@ -68,7 +68,8 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   const started = performance.now();
   const depth = opts.depth ?? DEFAULT_TREE_DEPTH;
   if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new ZkaiError('BAD_INPUT', `depth must be an integer 1..32, got ${depth}`);
-  if (records.length > 2 ** depth) throw new ZkaiError('BAD_DATASET', `${records.length} records do not fit a depth-${depth} tree (max ${2 ** depth})`);
+  if (records.length > 2 ** depth)
+    throw new ZkaiError('BAD_DATASET', `${records.length} records do not fit a depth-${depth} tree (max ${2 ** depth})`);
   const poseidon = await getPoseidon();
   const leaves: bigint[] = new Array(records.length);
   let totalWeight = 0n;
@@ -115,7 +116,8 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
   } catch {
     throw new ZkaiError('BAD_DATASET', `${manifestPath} is not valid JSON`);
   }
-  if (manifest?.format !== 'zkai-dataset' || manifest.version !== 1) throw new ZkaiError('BAD_DATASET', `${manifestPath} is not a zkai dataset manifest`);
+  if (manifest?.format !== 'zkai-dataset' || manifest.version !== 1)
+    throw new ZkaiError('BAD_DATASET', `${manifestPath} is not a zkai dataset manifest`);
   const dir = path.dirname(manifestPath);
   const poseidon = await getPoseidon();
   let treeBuf: Buffer;
@@ -137,7 +139,8 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
       const r = JSON.parse(l);
       return { ...r, weight: BigInt(r.weight) };
     });
-  if (records.length !== manifest.leafCount) throw new ZkaiError('BAD_DATASET', `${manifest.files.records} has ${records.length} records, manifest says ${manifest.leafCount}`);
+  if (records.length !== manifest.leafCount)
+    throw new ZkaiError('BAD_DATASET', `${manifest.files.records} has ${records.length} records, manifest says ${manifest.leafCount}`);
   return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])) };
 }
 
@@ -157,7 +160,8 @@ export function parseEpoch(epoch: unknown): bigint {
 export async function membershipInput(dataset: Dataset, recordId: string, epoch: bigint | number | string): Promise<MembershipInput> {
   const e = typeof epoch === 'bigint' ? epoch : parseEpoch(epoch);
   const index = dataset.indexOf.get(recordId);
-  if (index === undefined) throw new ZkaiError('UNKNOWN_RECORD', `record ${JSON.stringify(recordId)} is not in dataset ${dataset.manifest.rootHex}`);
+  if (index === undefined)
+    throw new ZkaiError('UNKNOWN_RECORD', `record ${JSON.stringify(recordId)} is not in dataset ${dataset.manifest.rootHex}`);
   const poseidon = await getPoseidon();
   const fields = leafFields(dataset.records[index]!);
   const leaf = leafHash(poseidon, fields);
@@ -181,4 +185,3 @@ export async function membershipInput(dataset: Dataset, recordId: string, epoch:
 export function datasetKey(manifest: DatasetManifest): string {
   return manifest.rootHex;
 }
-

@@ -51,7 +51,10 @@ export class PoseidonMerkleTree {
   ): Promise<PoseidonMerkleTree> {
     if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new ZkaiError('BAD_INPUT', `tree depth must be 1..32, got ${depth}`);
     if (leaves.length > 2 ** depth) {
-      throw new ZkaiError('BAD_DATASET', `${leaves.length} records do not fit a depth-${depth} tree (max ${2 ** depth}); use a larger --depth`);
+      throw new ZkaiError(
+        'BAD_DATASET',
+        `${leaves.length} records do not fit a depth-${depth} tree (max ${2 ** depth}); use a larger --depth`,
+      );
     }
     const zeros = PoseidonMerkleTree.zeroHashes(poseidon, depth);
     const levels: bigint[][] = [leaves.slice()];

@@ -40,12 +40,15 @@ export function normaliseRecord(raw: Record<string, unknown>, where: string): Da
     if (name) fields[name] = value;
   }
   const id = typeof fields.id === 'number' ? String(fields.id) : fields.id;
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 256) throw bad(where, 'record id must be a non-empty string of at most 256 characters');
+  if (typeof id !== 'string' || id.trim() === '' || id.length > 256)
+    throw bad(where, 'record id must be a non-empty string of at most 256 characters');
   const contributor = String(fields.contributor ?? '').trim();
-  if (!/^0x[0-9a-fA-F]{40}$/.test(contributor)) throw bad(where, `contributor must be a 0x-prefixed 20-byte hex address, got ${JSON.stringify(contributor)}`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(contributor))
+    throw bad(where, `contributor must be a 0x-prefixed 20-byte hex address, got ${JSON.stringify(contributor)}`);
   let contentHash = String(fields.contentHash ?? '').trim();
   if (/^[0-9a-fA-F]{64}$/.test(contentHash)) contentHash = `0x${contentHash}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(contentHash)) throw bad(where, `content hash must be 32 bytes of hex, got ${JSON.stringify(contentHash)}`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(contentHash))
+    throw bad(where, `content hash must be 32 bytes of hex, got ${JSON.stringify(contentHash)}`);
   const weightText = String(fields.weight ?? '').trim();
   if (!/^[0-9]{1,20}$/.test(weightText)) throw bad(where, `weight must be a positive integer, got ${JSON.stringify(weightText)}`);
   const weight = BigInt(weightText);

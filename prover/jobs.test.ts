@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ZkaiError } from '../common/errors.ts';
+import { type Job, JobRunner, JobStore } from './jobs.ts';
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('JobStore and JobRunner', () => {
+  const dirs: string[] = [];
+  const tempStore = async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-jobs-'));
+    dirs.push(dir);
+    return path.join(dir, 'jobs.sqlite');
+  };
+  after(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('a job accepted before a crash is run after the restart, exactly once', async () => {
+    const file = await tempStore();
+    const first = new JobStore(file);
+    const a = first.enqueue('membership', { n: 1 });
+    const b = first.enqueue('membership', { n: 2 });
+    // The "crashed" process had claimed a, never finished it, and never closed the store.
+    assert.equal(first.claimNext()?.id, a.id);
+
+    const second = new JobStore(file);
+    const ran: unknown[] = [];
+    const runner = new JobRunner(second, {
+      membership: async (job: Job) => {
+        ran.push(job.request.n);
+        return { doubled: (job.request.n as number) * 2 };
+      },
+    });
+    runner.start();
+    await until(() => second.counts().succeeded === 2);
+    await runner.stop();
+    assert.deepEqual(ran, [1, 2], 'oldest first, each once');
+    assert.equal(second.get(a.id)?.attempts, 2, 'the interrupted attempt is counted');
+    assert.deepEqual(second.get(b.id)?.result, { doubled: 4 });
+    first.close();
+    second.close();
+  });
+
+  it('a ZkaiError fails the job with its code; an unexpected error is retried, then fails', async () => {
+    const store = new JobStore(await tempStore());
+    let calls = 0;
+    const runner = new JobRunner(
+      store,
+      {
+        membership: async (job: Job) => {
+          calls++;
+          if (job.request.kind === 'definite') throw new ZkaiError('UNKNOWN_RECORD', 'no such record');
+          throw new Error('disk hiccup');
+        },
+      },
+      { maxAttempts: 3, pollMs: 20 },
+    );
+    const definite = store.enqueue('membership', { kind: 'definite' });
+    const flaky = store.enqueue('membership', { kind: 'flaky' });
+    runner.start();
+    await until(() => store.counts().failed === 2);
+    await runner.stop();
+    assert.deepEqual(store.get(definite.id)?.error, { code: 'UNKNOWN_RECORD', message: 'no such record' });
+    assert.equal(store.get(definite.id)?.attempts, 1);
+    assert.equal(store.get(flaky.id)?.attempts, 3);
+    assert.equal(store.get(flaky.id)?.error?.code, 'INTERNAL');
+    assert.equal(calls, 4);
+    store.close();
+  });
+});
