@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as snarkjs from 'snarkjs';
 import { commitDataset, type DatasetRecord, membershipInput } from '../circuits/dataset/index.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { verifyBundle } from '../prover/verify.ts';
-import * as snarkjs from 'snarkjs';
 import { median, timeIt } from './stats.ts';
 
 const RUNS = Number(process.env.ZKAI_BENCH_RUNS ?? 7);
@@ -118,7 +118,9 @@ async function main() {
   console.log(`\nmembership proof (depth 20, ${mc.circuit.nConstraints} constraints), median of ${RUNS}:`);
   console.log(`  snarkjs CLI fullprove (fresh process)               ${b.toFixed(0)} ms`);
   console.log(`  snarkjs fullProve (in-process, per-call file reads)   ${ip.toFixed(0)} ms`);
-  console.log(`  zkai warm pool                                      ${w.toFixed(0)} ms   → ${(b / w).toFixed(2)}× faster than the CLI, ${(ip / w).toFixed(2)}× than in-process`);
+  console.log(
+    `  zkai warm pool                                      ${w.toFixed(0)} ms   → ${(b / w).toFixed(2)}× faster than the CLI, ${(ip / w).toFixed(2)}× than in-process`,
+  );
   console.log(`dataset commit: ${RECORDS} records in ${(commit.ms / 1000).toFixed(2)} s`);
   writeFileSync(path.join(REPO_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('wrote bench/results.json');

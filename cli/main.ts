@@ -16,7 +16,7 @@ const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 
 Usage:
   zkai dataset commit <records.csv|.jsonl> --out dataset.json [--depth 20]
-  zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json
+  zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
   zkai verify <proof.json> [--vkey-hash <sha256>]      exit 0 valid, 1 invalid, 2 bad input
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
   zkai serve                                           start the HTTP service (same as npm start)
@@ -66,11 +66,13 @@ async function datasetProve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { record: { type: 'string' }, epoch: { type: 'string' }, out: { type: 'string' } },
+    options: { record: { type: 'string' }, epoch: { type: 'string' }, out: { type: 'string' }, ptau: { type: 'string' } },
   });
   const [manifest] = positionals;
   if (!manifest || values.record === undefined || values.epoch === undefined || !values.out)
     usage('dataset prove needs <dataset.json>, --record, --epoch and --out');
+  // A public ceremony file replaces the development setup (same as ZKAI_PTAU); it is checked before use.
+  if (values.ptau) process.env.ZKAI_PTAU = path.resolve(values.ptau);
   const dataset = await loadDataset(path.resolve(manifest));
   const mc = await prepareMembershipCircuit(dataset.manifest.depth, log);
   const pool = new ProverPool({ threads: 1 });
