@@ -89,7 +89,7 @@ function runCircom(args: string[]): Promise<string> {
     child.on('close', (code) => {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: strip ANSI colours from compiler output
       const clean = out.replace(/\u001b\[[0-9;]*m/g, '');
-      if (code === 0 && !/error/i.test(clean.split('Everything went okay')[0]!.replace(/errors? were found/i, ''))) resolve(clean);
+      if (code === 0 && clean.includes('Everything went okay')) resolve(clean);
       else reject(new ZkaiError('CIRCUIT_COMPILE_FAILED', `circom failed (exit ${code}):\n${clean.trim()}`));
     });
   });
@@ -104,7 +104,7 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
   const id = `${spec.name}-${hash.slice(0, 12)}`;
   const dir = cacheDir('circuits', id);
   const metaPath = path.join(dir, 'circuit.json');
-  if (existsSync(metaPath)) return JSON.parse(await readFile(metaPath, 'utf8')) as BuiltCircuit;
+  if (existsSync(metaPath)) return readMeta(dir);
 
   opts.log?.(`compiling circuit ${id} with circom2 …`);
   const started = performance.now();
@@ -152,10 +152,22 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
   }
 }
 
+/** Read a cached circuit's metadata; file paths are taken from where the cache is now, so it can move. */
+async function readMeta(dir: string): Promise<BuiltCircuit> {
+  const meta = JSON.parse(await readFile(path.join(dir, 'circuit.json'), 'utf8')) as BuiltCircuit;
+  return {
+    ...meta,
+    dir,
+    r1csPath: path.join(dir, 'circuit.r1cs'),
+    wasmPath: path.join(dir, 'circuit.wasm'),
+    symPath: path.join(dir, 'circuit.sym'),
+  };
+}
+
 /** Load a circuit built earlier, by id. */
 export async function loadCircuit(id: string): Promise<BuiltCircuit> {
   if (!/^[a-z0-9-]+$/i.test(id)) throw new ZkaiError('UNKNOWN_CIRCUIT', `bad circuit id ${JSON.stringify(id)}`);
-  const metaPath = cacheDir('circuits', id, 'circuit.json');
-  if (!existsSync(metaPath)) throw new ZkaiError('UNKNOWN_CIRCUIT', `circuit ${id} is not built here`);
-  return JSON.parse(await readFile(metaPath, 'utf8')) as BuiltCircuit;
+  const dir = cacheDir('circuits', id);
+  if (!existsSync(path.join(dir, 'circuit.json'))) throw new ZkaiError('UNKNOWN_CIRCUIT', `circuit ${id} is not built here`);
+  return readMeta(dir);
 }
