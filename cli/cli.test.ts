@@ -66,6 +66,19 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     assert.equal(JSON.parse(res.stdout).valid, false);
   });
 
+  it('verify refuses a bundle that carries a key other than the one set up here (exit 1)', async () => {
+    const { canonicalJson, sha256Hex } = await import('../common/hash.ts');
+    const bundle = JSON.parse(await readFile(proofPath, 'utf8'));
+    // A self-consistent bundle with a key of someone else's making (here: the generator as delta).
+    bundle.vkey.vk_delta_2 = bundle.vkey.vk_gamma_2;
+    bundle.vkeyHash = sha256Hex(canonicalJson(bundle.vkey));
+    const foreign = path.join(dir, 'foreign-key.json');
+    await writeFile(foreign, JSON.stringify(bundle));
+    const res = zkai(['verify', foreign], dir);
+    assert.equal(res.code, 1, res.stdout + res.stderr);
+    assert.equal(JSON.parse(res.stdout).checks.vkeyHash, false);
+  });
+
   it('verify rejects a malformed file with a clear message (exit 2)', async () => {
     const bad = path.join(dir, 'bad.json');
     await writeFile(bad, '{"format": "zkai-proof-bundle", "version": 1');

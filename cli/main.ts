@@ -10,6 +10,7 @@ import { sha256File } from '../common/hash.ts';
 import { parseBundle } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
+import { knownVkeyHashes } from '../prover/setup/index.ts';
 import { verifyBundle } from '../prover/verify.ts';
 
 const USAGE = `zkai — zero-knowledge proofs for verifiable AI
@@ -17,7 +18,8 @@ const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 Usage:
   zkai dataset commit <records.csv|.jsonl> --out dataset.json [--depth 20]
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
-  zkai verify <proof.json> [--vkey-hash <sha256>]      exit 0 valid, 1 invalid, 2 bad input
+  zkai verify <proof.json> [--vkey-hash <sha256>]      exit 0 valid, 1 invalid, 2 bad input; the key must be
+                                                       --vkey-hash, or one set up here for the bundle's circuit
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
   zkai serve                                           start the HTTP service (same as npm start)
 
@@ -104,7 +106,18 @@ async function verify(args: string[]): Promise<number> {
     throw new ZkaiError('BAD_BUNDLE', `${file} is not valid JSON`);
   }
   const bundle = parseBundle(json);
-  const report = await verifyBundle(bundle, { expectedVkeyHash: values['vkey-hash'] });
+  // Pin the key: the one given, else the keys this machine set up for the bundle's circuit. Only
+  // when neither exists is the bundle checked against its own embedded key, and then we say so.
+  let expectedVkeyHash = values['vkey-hash'];
+  if (!expectedVkeyHash) {
+    const known = await knownVkeyHashes(bundle.circuitId);
+    if (known.length > 0) expectedVkeyHash = known.includes(bundle.vkeyHash) ? bundle.vkeyHash : known[0];
+    else
+      log(
+        `note: no trusted key for ${bundle.circuitId} here; checked against the bundle's own key ${bundle.vkeyHash} (pin one with --vkey-hash)`,
+      );
+  }
+  const report = await verifyBundle(bundle, { expectedVkeyHash });
   console.log(JSON.stringify({ file, kind: bundle.kind, circuitId: bundle.circuitId, ...report }, null, 2));
   if (bundle.metadata.insecureSetup)
     log('warning: this proof was made with an INSECURE development setup (locally generated powers of tau)');
