@@ -43,10 +43,6 @@ export class ProverPool {
     await Promise.all(Array.from({ length: this.threads }, () => this.prove(keys, input)));
   }
 
-  get queued(): number {
-    return this.pool.queueSize;
-  }
-
   async close(): Promise<void> {
     await this.pool.destroy();
   }

@@ -180,8 +180,3 @@ export async function membershipInput(dataset: Dataset, recordId: string, epoch:
     pathIndices: pathIndices.map(String),
   };
 }
-
-/** Content address of a dataset: its root in hex (what the vault keys by). */
-export function datasetKey(manifest: DatasetManifest): string {
-  return manifest.rootHex;
-}

@@ -1,5 +1,5 @@
 export type { CommitOptions, Dataset, DatasetManifest, MembershipInput } from './dataset.ts';
-export { commitDataset, datasetKey, loadDataset, membershipInput, parseEpoch } from './dataset.ts';
+export { commitDataset, loadDataset, membershipInput, parseEpoch } from './dataset.ts';
 export { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, recordIdField } from './leaf.ts';
 export { PoseidonMerkleTree } from './merkle.ts';
 export { getPoseidon, type PoseidonHasher, SNARK_FIELD } from './poseidon.ts';
