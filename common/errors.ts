@@ -23,7 +23,8 @@ export type ZkaiErrorCode =
   | 'INTERNAL'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'CONTRACT_COMPILE_FAILED'
-  | 'CONTRACT_REVERTED';
+  | 'CONTRACT_REVERTED'
+  | 'UNSUPPORTED_OP';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;
