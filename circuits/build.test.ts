@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { REPO_ROOT } from '../common/config.ts';
 import { buildCircuit, circuitHash, loadCircuit } from './build.ts';
 import { membershipCircuitSpec } from './membership.ts';
 
@@ -23,6 +26,17 @@ describe('circuit build (circom2, cached by content hash)', () => {
       await circuitHash(membershipCircuitSpec(3)),
       await circuitHash({ ...membershipCircuitSpec(3), publicInputs: ['root'] }),
     );
+  });
+
+  it('the id depends only on the sources the circuit includes', async () => {
+    const before = await circuitHash(membershipCircuitSpec(3));
+    const unrelated = path.join(REPO_ROOT, 'circuits', 'lib', `zz-unrelated-${process.pid}.circom`);
+    await writeFile(unrelated, 'pragma circom 2.1.6;\ntemplate Unrelated() { signal input x; }\n');
+    try {
+      assert.equal(await circuitHash(membershipCircuitSpec(3)), before, 'an unrelated template leaves the id alone');
+    } finally {
+      await rm(unrelated);
+    }
   });
 
   it('a compile error is CIRCUIT_COMPILE_FAILED with the compiler message', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cacheDir, REPO_ROOT } from '../common/config.ts';
@@ -49,29 +49,45 @@ function mainSource(spec: CircuitSpec): string {
   return `pragma circom 2.1.6;\ninclude "${spec.include}";\ncomponent main${pub} = ${spec.instance};\n`;
 }
 
-async function libSources(): Promise<string[]> {
-  const files = (await readdir(LIB_DIR)).filter((f) => f.endsWith('.circom')).sort();
-  return files.map((f) => path.join(LIB_DIR, f));
-}
-
 function packageVersion(name: string): string {
   return (require(`${name}/package.json`) as { version: string }).version;
 }
 
+/** Include directories, in the order circom searches them. */
+function includeDirs(spec: CircuitSpec): string[] {
+  return [LIB_DIR, path.join(REPO_ROOT, 'node_modules'), ...new Set((spec.extraSources ?? []).map((f) => path.dirname(f)))];
+}
+
 /**
- * Content hash of everything that determines the compiled artifacts: the generated main,
- * every template in circuits/lib, extra sources, and the compiler and circomlib versions.
+ * Every source file the main component reaches through `include`, resolved the way circom does
+ * (relative to the including file, then each include directory), in a stable order.
+ */
+async function reachableSources(spec: CircuitSpec): Promise<string[]> {
+  const seen = new Set<string>();
+  const visit = async (source: string, fromDir: string) => {
+    for (const m of source.matchAll(/^\s*include\s+"([^"]+)"\s*;/gm)) {
+      const name = m[1]!;
+      const file = [fromDir, ...includeDirs(spec)].map((d) => path.resolve(d, name)).find((f) => existsSync(f));
+      // Not found (or inside a comment): circom itself reports a real missing include.
+      if (!file || seen.has(file)) continue;
+      seen.add(file);
+      await visit(await readFile(file, 'utf8'), path.dirname(file));
+    }
+  };
+  await visit(mainSource(spec), LIB_DIR);
+  return [...seen].sort();
+}
+
+/**
+ * Content hash of everything that determines the compiled artifacts: the generated main, every
+ * source it includes (transitively: our templates and circomlib's), and the compiler and options.
+ * Only reachable files count, so adding an unrelated gadget does not change a circuit's id (and
+ * with it its keys and deployed verifier).
  */
 export async function circuitHash(spec: CircuitSpec): Promise<string> {
-  const parts: string[] = [
-    mainSource(spec),
-    `circom2@${packageVersion('circom2')}`,
-    `circomlib@${packageVersion('circomlib')}`,
-    'O2',
-    'sym',
-  ];
-  for (const file of [...(await libSources()), ...(spec.extraSources ?? [])]) {
-    parts.push(path.basename(file), await readFile(file, 'utf8'));
+  const parts: string[] = [mainSource(spec), `circom2@${packageVersion('circom2')}`, 'O2', 'sym'];
+  for (const file of [...(await reachableSources(spec)), ...(spec.extraSources ?? [])]) {
+    parts.push(path.relative(REPO_ROOT, file), await readFile(file, 'utf8'));
   }
   return sha256Hex(parts.join('\0'));
 }
@@ -113,8 +129,7 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
   try {
     const mainPath = path.join(tmp, 'circuit.circom');
     await writeFile(mainPath, mainSource(spec));
-    const includeDirs = [LIB_DIR, path.join(REPO_ROOT, 'node_modules'), ...new Set((spec.extraSources ?? []).map((f) => path.dirname(f)))];
-    await runCircom([mainPath, '--r1cs', '--wasm', '--sym', '--O2', '-o', tmp, ...includeDirs.flatMap((d) => ['-l', d])]);
+    await runCircom([mainPath, '--r1cs', '--wasm', '--sym', '--O2', '-o', tmp, ...includeDirs(spec).flatMap((d) => ['-l', d])]);
     const r1csPath = path.join(dir, 'circuit.r1cs');
     const wasmPath = path.join(dir, 'circuit.wasm');
     await rename(path.join(tmp, 'circuit_js', 'circuit.wasm'), path.join(tmp, 'circuit.wasm'));
