@@ -1,5 +1,5 @@
 // Trusted setup: powers of tau (a user's ceremony file, or a fast insecure dev one) and Groth16 keys.
 export { DEV_PTAU_WARNING, type DevPtauSidecar, ensureDevPtau } from './dev-ptau.ts';
 export { type CircuitSetup, ensureCircuitSetup, type SetupMeta, type SetupOptions } from './groth16-setup.ts';
-export { DEV_CONTRIBUTION_NAME, importPtau, KNOWN_CEREMONIES, MAX_DEV_POWER, type PtauInfo, powerFor } from './ptau.ts';
 export { knownVkeyHashes } from './known-keys.ts';
+export { DEV_CONTRIBUTION_NAME, importPtau, KNOWN_CEREMONIES, MAX_DEV_POWER, type PtauInfo, powerFor } from './ptau.ts';
