@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ModelRegistry} from "./ModelRegistry.sol";
+
+/**
+ * @title InferenceAttestor
+ * @notice Records on chain that a registered model produced given outputs on a given input, against a Groth16
+ * inference proof checked by the model's own verifier.
+ *
+ * An inference proof's public signals are [weightCommitment, inputHash, output_0 … output_{k-1}, …]: the model's
+ * registered commitment, a hash of the input, then the outputs (logits as field elements: a negative logit v is
+ * r − |v|) and whatever else the circuit exposes. Every signal after the input hash is called an "output" here:
+ * `outputsHash = keccak256(abi.encodePacked(publicSignals[2:]))`, and the event carries them in full.
+ *
+ * Each model has its own verifier with the fixed-size ABI `verifyProof(uint256[2],uint256[2][2],uint256[2],
+ * uint256[N])`, so the call is built generically: the selector from the signature with the model's N, and the
+ * static arrays encoded in place (a uint256[N] is N words, no offset, no length).
+ *
+ * An attestation is keyed by its statement, `keccak256(abi.encode(modelId, publicSignals))`, not by the proof:
+ * Groth16 proofs can be re-randomized, so keying by proof bytes would let one statement be recorded many times.
+ * Attesting a statement a second time reverts with `AlreadyAttested`. `prover` is whoever submitted first; the
+ * proof does not bind it (anyone who sees a proof can submit it).
+ */
+contract InferenceAttestor {
+    /// @notice The BN254 scalar field order; every public signal must be below it.
+    uint256 public constant SNARK_SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    struct Attestation {
+        bytes32 modelId;
+        /// Public signal 1: the hash of the input.
+        uint256 inputHash;
+        /// keccak256(abi.encodePacked(publicSignals[2:])).
+        bytes32 outputsHash;
+        /// Who submitted the proof; address(0) means no such attestation.
+        address prover;
+        uint48 timestamp;
+        uint48 blockNumber;
+    }
+
+    /// @notice The registry whose models this contract attests, fixed at deployment.
+    ModelRegistry public immutable registry;
+
+    mapping(bytes32 attestationId => Attestation) private _attestations;
+
+    /// @notice Number of attestations recorded.
+    uint256 public attestationCount;
+
+    event InferenceAttested(
+        bytes32 indexed attestationId,
+        bytes32 indexed modelId,
+        uint256 inputHash,
+        bytes32 outputsHash,
+        address indexed prover,
+        uint256[] outputs
+    );
+
+    error ZeroRegistry();
+    error UnknownModel(bytes32 modelId);
+    error ModelInactive(bytes32 modelId);
+    error WrongSignalCount(bytes32 modelId, uint256 expected, uint256 actual);
+    error CommitmentMismatch(bytes32 modelId, uint256 expected, uint256 actual);
+    error SignalOutOfField(uint256 index, uint256 value);
+    error AlreadyAttested(bytes32 attestationId);
+    error InvalidProof();
+
+    /**
+     * @param registry_ The model registry.
+     */
+    constructor(ModelRegistry registry_) {
+        if (address(registry_) == address(0)) revert ZeroRegistry();
+        registry = registry_;
+    }
+
+    /**
+     * @notice Checks an inference proof with the model's verifier and records the attestation. Anyone may submit.
+     * @param modelId A registered, active model.
+     * @param a Proof point A.
+     * @param b Proof point B (EVM G2 encoding: each Fp2 coordinate as [c1, c0]).
+     * @param c Proof point C.
+     * @param publicSignals The proof's N public signals: [weightCommitment, inputHash, outputs…].
+     * @return attestationId keccak256(abi.encode(modelId, publicSignals)).
+     */
+    function attest(
+        bytes32 modelId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicSignals
+    ) external returns (bytes32 attestationId) {
+        ModelRegistry.Model memory m = registry.getModel(modelId);
+        if (m.owner == address(0)) revert UnknownModel(modelId);
+        if (!m.active) revert ModelInactive(modelId);
+        if (publicSignals.length != m.numPublicSignals) {
+            revert WrongSignalCount(modelId, m.numPublicSignals, publicSignals.length);
+        }
+        if (publicSignals[0] != m.weightCommitment) revert CommitmentMismatch(modelId, m.weightCommitment, publicSignals[0]);
+        for (uint256 i = 0; i < publicSignals.length; ++i) {
+            if (publicSignals[i] >= SNARK_SCALAR_FIELD) revert SignalOutOfField(i, publicSignals[i]);
+        }
+        attestationId = keccak256(abi.encode(modelId, publicSignals));
+        if (_attestations[attestationId].prover != address(0)) revert AlreadyAttested(attestationId);
+        // A staticcall cannot change state, so calling the (owner-chosen) verifier before the effects is safe.
+        if (!_verify(m.verifier, a, b, c, publicSignals)) revert InvalidProof();
+
+        uint256[] calldata outputs = publicSignals[2:];
+        bytes32 outputsHash = keccak256(abi.encodePacked(outputs));
+        _attestations[attestationId] = Attestation({
+            modelId: modelId,
+            inputHash: publicSignals[1],
+            outputsHash: outputsHash,
+            prover: msg.sender,
+            timestamp: uint48(block.timestamp),
+            blockNumber: uint48(block.number)
+        });
+        attestationCount += 1;
+        emit InferenceAttested(attestationId, modelId, publicSignals[1], outputsHash, msg.sender, outputs);
+    }
+
+    /**
+     * @notice An attestation's record. Does not revert: an unknown id returns an all-zero record (prover ==
+     * address(0)).
+     * @param attestationId The attestation id returned by attest.
+     * @return The record.
+     */
+    function getAttestation(bytes32 attestationId) external view returns (Attestation memory) {
+        return _attestations[attestationId];
+    }
+
+    /**
+     * @notice Whether this exact statement (model and public signals) has been attested.
+     * @param attestationId keccak256(abi.encode(modelId, publicSignals)).
+     * @return True iff attested.
+     */
+    function isAttested(bytes32 attestationId) external view returns (bool) {
+        return _attestations[attestationId].prover != address(0);
+    }
+
+    /**
+     * @notice The selector of a snarkjs Groth16 verifier with `n` public signals:
+     * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n])` (snarkjs writes `uint`, which is uint256).
+     * @param n The number of public signals.
+     * @return The function selector.
+     */
+    function verifySelector(uint256 n) public pure returns (bytes4) {
+        return bytes4(
+            keccak256(
+                abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(n), "])")
+            )
+        );
+    }
+
+    /// True iff the verifier's verifyProof answers exactly true. A revert, a missing contract or a return value
+    /// other than one 32-byte word equal to 1 counts as an invalid proof.
+    function _verify(
+        address verifier,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicSignals
+    ) private view returns (bool valid) {
+        // Static arrays are encoded in place, word by word, which is exactly what encodePacked does for uint256
+        // arrays (nested ones are not supported by encodePacked, hence b's rows one by one).
+        bytes memory data = abi.encodePacked(verifySelector(publicSignals.length), a, b[0], b[1], c, publicSignals);
+        assembly ("memory-safe") {
+            // Copy back at most one word, so an odd verifier cannot make us pay for a huge return.
+            let ok := staticcall(gas(), verifier, add(data, 0x20), mload(data), 0x00, 0x20)
+            valid := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
+        }
+    }
+
+    /// `n` in decimal ASCII.
+    function _decimal(uint256 n) private pure returns (bytes memory out) {
+        if (n == 0) return "0";
+        uint256 len;
+        for (uint256 t = n; t != 0; t /= 10) ++len;
+        out = new bytes(len);
+        for (; n != 0; n /= 10) out[--len] = bytes1(uint8(48 + (n % 10)));
+    }
+}
