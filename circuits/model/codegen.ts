@@ -1,0 +1,350 @@
+/**
+ * QuantizedModel → a circom template built from the gadgets in circuits/lib/quant.circom.
+ *
+ * Layout of the generated template (one per model, everything unrolled so the circuit and int-exec.ts share
+ * one geometry, `forEachConvTap` / `forEachPoolWindow`):
+ * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same).
+ * - dense/conv: each output's accumulator is a linear combination of the previous layer's signals with the
+ *   integer weights and bias as constants (0 constraints: --O2 substitutes it), fed to
+ *   `rq<i>[n] = Requantize(accBits, shift[n], outBits)`.
+ * - relu: `relu<i>[n] = ReLU(bits)`; max pool: `pool<i>[n] = Max(cells, bits)`; average pool: the window sum
+ *   into `pool<i>[n] = DivByConst(bits, divisor)`; reshape: no signals (a renaming).
+ * - `signal output logits[m]` (the last layer's outputs) and `signal output label` (ArgMax, lowest index on ties).
+ * Public signals (circom's order: outputs, then public inputs): logits[0..m-1], label, in[0..n-1].
+ *
+ *
+ * Modes:
+ * - weights 'public-constants': weights and biases are constants in the source; the linear layers cost 0
+ *   constraints and the circuit (its id, its verification key) itself binds the weights.
+ * - weights 'private-committed': each dense/conv layer i takes private inputs `w<i>` (weights) and `b<i>`
+ *   (biases); one multiplication constraint per weight × activation product; weights are range-checked and
+ *   packed (SignedPack, layers.circom) and, with the biases, hashed by PoseidonChain into the public output
+ *   `weightsHash` (commit.ts computes the same value). Shifts/widths stay compile-time constants.
+ * - input 'public': `in` is a public input. 'private-hashed': `in` is private and the public output `inputHash`
+ *   is the PoseidonChain of its packed values.
+ * Public signals: logits, label, then weightsHash / inputHash when present, then in[] when the input is public.
+ */
+import path from 'node:path';
+import { cacheDir } from '../../common/config.ts';
+import { ZkaiError } from '../../common/errors.ts';
+import { writeFileAtomic } from '../../common/fs.ts';
+import { sha256Hex } from '../../common/hash.ts';
+import { type BuiltCircuit, buildCircuit } from '../build.ts';
+import { packPerElement } from './commit.ts';
+import { forEachConvTap, forEachPoolWindow } from './int-exec.ts';
+import { toField } from './int-reference.ts';
+import { shapeSize } from './ir.ts';
+import type { QConv2d, QDense, QuantizedModel } from './quantize.ts';
+
+export interface CodegenOptions {
+  /** Used in the template name and the circuit id; letters, digits, '_' and '-'. */
+  name: string;
+  weights: 'public-constants' | 'private-committed';
+  input: 'public' | 'private-hashed';
+}
+
+export interface LayerCost {
+  layer: string;
+  kind: string;
+  /** Constraints this layer adds, from the gadget cost formulas documented in quant.circom. */
+  constraints: number;
+}
+
+export interface GeneratedCircuit {
+  source: string;
+  templateName: string;
+  /** Names of the public signals in order, e.g. 'logits[0]', ..., 'label', 'in[0]', ... */
+  publicSignals: string[];
+  /** Public input signal names for the main component (buildCircuit's publicInputs). */
+  publicInputs: string[];
+  /** Expected constraints per layer (input range checks and argmax included) and their total. */
+  layerCosts: LayerCost[];
+  totalConstraints: number;
+}
+
+const bitLength = (v: number): number => (v <= 0 ? 0 : Math.floor(Math.log2(v)) + 1);
+
+/** c·signal as a circom term, with the sign outside so the expression is `a + 3*x - 2*y`. */
+function lc(constant: bigint, terms: [number, string][]): string {
+  let s = constant.toString();
+  for (const [w, sig] of terms) {
+    if (w === 0) continue;
+    s += w < 0 ? ` - ${-w}*${sig}` : ` + ${w}*${sig}`;
+  }
+  return s;
+}
+
+function requantizeCost(accBits: number, shift: number, outBits: number): number {
+  return accBits + (accBits - shift > outBits ? 8 : 0);
+}
+
+/**
+ * Generates the circom template for a quantized model (see the module comment for its layout and public
+ * signals). Pure: the same model and options give the same source, so the circuit id is content-addressed.
+ */
+export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): GeneratedCircuit {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.name))
+    throw new ZkaiError('BAD_INPUT', `model circuit name ${JSON.stringify(opts.name)} must match [A-Za-z0-9_-]{1,64}`);
+  if (opts.weights !== 'public-constants' && opts.weights !== 'private-committed')
+    throw new ZkaiError('BAD_INPUT', `unknown weights mode ${opts.weights}`);
+  if (opts.input !== 'public' && opts.input !== 'private-hashed') throw new ZkaiError('BAD_INPUT', `unknown input mode ${opts.input}`);
+  const privateWeights = opts.weights === 'private-committed';
+  const templateName = `Model_${opts.name.replace(/-/g, '_')}`;
+  const nIn = shapeSize(qm.inputShape);
+  const nOut = shapeSize(qm.outputShape);
+  if (nOut < 2) throw new ZkaiError('BAD_INPUT', `model output needs at least 2 values for ArgMax, has ${nOut}`);
+  const body: string[] = [];
+  const costs: LayerCost[] = [];
+  body.push(`    signal input in[${nIn}];`, `    signal output logits[${nOut}];`, '    signal output label;');
+  if (privateWeights) body.push('    signal output weightsHash;');
+  if (opts.input === 'private-hashed') body.push('    signal output inputHash;');
+  body.push('');
+  if (opts.input === 'public') {
+    body.push(`    // Input range: signed ${qm.inputBits} bits.`);
+    body.push(`    component inRange[${nIn}];`);
+    body.push(
+      `    for (var i = 0; i < ${nIn}; i++) {`,
+      `        inRange[i] = SignedRange(${qm.inputBits});`,
+      '        inRange[i].in <== in[i];',
+      '    }',
+    );
+    costs.push({ layer: 'input', kind: 'range', constraints: nIn * qm.inputBits });
+  } else {
+    // SignedPack range-checks every input to signed inputBits, then the packed elements are hashed.
+    const elems = Math.ceil(nIn / packPerElement(qm.inputBits));
+    body.push(`    // Input: private, range-checked and packed (${packPerElement(qm.inputBits)} per element), Poseidon-hashed.`);
+    body.push(`    component inPack = SignedPack(${nIn}, ${qm.inputBits});`, '    inPack.in <== in;');
+    body.push(`    component inChain = PoseidonChain(${elems});`, '    inChain.in <== inPack.out;', '    inputHash <== inChain.out;');
+    costs.push({ layer: 'input', kind: 'range+hash', constraints: nIn * qm.inputBits + poseidonChainCost(elems) });
+  }
+  const commitParts: { signal: string; count: number }[] = [];
+  // `cur(i)` names the i-th element of the current activation.
+  let cur = (i: number) => `in[${i}]`;
+  qm.layers.forEach((layer, li) => {
+    const nOutL = shapeSize(layer.outShape);
+    body.push('', `    // layer ${li}: ${layer.kind} '${layer.name}' [${layer.inShape}] -> [${layer.outShape}]`);
+    switch (layer.kind) {
+      case 'dense':
+      case 'conv2d': {
+        let cost = 0;
+        let rows: { channel: number; expr: string }[];
+        if (privateWeights) {
+          // Weights and biases are private inputs: one multiplication constraint per weight × activation product,
+          // and the weights are range-checked and packed (SignedPack) for the commitment.
+          const nW = layer.weight.length;
+          const nB = layer.bias.length;
+          body.push(`    signal input w${li}[${nW}];`, `    signal input b${li}[${nB}];`);
+          body.push(`    component wPack${li} = SignedPack(${nW}, ${qm.weightBits});`, `    wPack${li}.in <== w${li};`);
+          commitParts.push(
+            { signal: `wPack${li}.out`, count: Math.ceil(nW / packPerElement(qm.weightBits)) },
+            { signal: `b${li}`, count: nB },
+          );
+          cost += nW * qm.weightBits;
+          const products: string[] = [];
+          rows = linearTaps(layer).map(({ channel, taps }) => {
+            const terms = taps.map(([wi, xi]) => {
+              products.push(`w${li}[${wi}] * ${cur(xi)}`);
+              return `m${li}[${products.length - 1}]`;
+            });
+            return { channel, expr: [`b${li}[${channel}]`, ...terms].join(' + ') };
+          });
+          body.push(`    signal m${li}[${products.length}];`);
+          products.forEach((p, t) => {
+            body.push(`    m${li}[${t}] <== ${p};`);
+          });
+          cost += products.length;
+        } else {
+          rows = linearTaps(layer).map(({ channel, bias, taps }) => ({
+            channel,
+            expr: lc(
+              bias,
+              taps.map(([wi, xi]) => [layer.weight[wi]!, cur(xi)]),
+            ),
+          }));
+        }
+        body.push(`    signal x${li}[${nOutL}];`, `    component rq${li}[${nOutL}];`);
+        rows.forEach(({ channel, expr }, n) => {
+          const s = layer.shift[channel]!;
+          cost += requantizeCost(layer.accBits, s, layer.outBits);
+          body.push(`    rq${li}[${n}] = Requantize(${layer.accBits}, ${s}, ${layer.outBits});`);
+          body.push(`    rq${li}[${n}].in <== ${expr};`);
+          body.push(`    x${li}[${n}] <== rq${li}[${n}].out;`);
+        });
+        costs.push({ layer: layer.name, kind: layer.kind, constraints: cost });
+        break;
+      }
+      case 'relu': {
+        body.push(`    signal x${li}[${nOutL}];`, `    component relu${li}[${nOutL}];`);
+        for (let n = 0; n < nOutL; n++) {
+          body.push(
+            `    relu${li}[${n}] = ReLU(${layer.bits});`,
+            `    relu${li}[${n}].in <== ${cur(n)};`,
+            `    x${li}[${n}] <== relu${li}[${n}].out;`,
+          );
+        }
+        costs.push({ layer: layer.name, kind: layer.kind, constraints: nOutL * (layer.bits + 1) });
+        break;
+      }
+      case 'maxpool2d':
+      case 'avgpool2d': {
+        body.push(`    signal x${li}[${nOutL}];`, `    component pool${li}[${nOutL}];`);
+        let cost = 0;
+        const prev = cur;
+        forEachPoolWindow(layer, (o, cells, divisor) => {
+          if (cells.length === 0) throw new ZkaiError('BAD_INPUT', `pooling layer '${layer.name}' has a window with no input cell`);
+          if (layer.kind === 'maxpool2d') {
+            if (cells.length === 1) {
+              body.push(`    x${li}[${o}] <== ${prev(cells[0]!)};`);
+              return;
+            }
+            body.push(`    pool${li}[${o}] = Max(${cells.length}, ${layer.bits});`);
+            for (const [j, c] of cells.entries()) body.push(`    pool${li}[${o}].in[${j}] <== ${prev(c)};`);
+            cost += cells.length * layer.bits + cells.length - 1;
+          } else {
+            const sum = cells.map(prev).join(' + ');
+            if (divisor === 1) {
+              body.push(`    x${li}[${o}] <== ${sum};`);
+              return;
+            }
+            body.push(`    pool${li}[${o}] = DivByConst(${layer.bits}, ${divisor});`, `    pool${li}[${o}].in <== ${sum};`);
+            cost += layer.bits + 2 * bitLength(divisor - 1);
+          }
+          body.push(`    x${li}[${o}] <== pool${li}[${o}].out;`);
+        });
+        costs.push({ layer: layer.name, kind: layer.kind, constraints: cost });
+        break;
+      }
+      case 'reshape':
+        costs.push({ layer: layer.name, kind: layer.kind, constraints: 0 });
+        return; // same signals, new shape: `cur` is unchanged
+    }
+    cur = (i: number) => `x${li}[${i}]`;
+  });
+
+  body.push('', `    // Outputs: logits (signed ${qm.outputBits} bits, 2^-${qm.outputFracBits} scale) and their argmax.`);
+  body.push(`    component argmax = ArgMax(${nOut}, ${qm.outputBits});`);
+  for (let i = 0; i < nOut; i++) body.push(`    logits[${i}] <== ${cur(i)};`, `    argmax.in[${i}] <== logits[${i}];`);
+  body.push('    label <== argmax.index;');
+  costs.push({ layer: 'output', kind: 'argmax', constraints: nOut * (qm.outputBits + 2) });
+  if (privateWeights) {
+    const total = commitParts.reduce((a, p) => a + p.count, 0);
+    body.push('', `    // Weight commitment: PoseidonChain over ${total} elements (packed weights, then biases, layer by layer).`);
+    body.push(`    component wChain = PoseidonChain(${total});`);
+    let at = 0;
+    for (const { signal, count } of commitParts) {
+      body.push(`    for (var i = 0; i < ${count}; i++) wChain.in[${at} + i] <== ${signal}[i];`);
+      at += count;
+    }
+    body.push('    weightsHash <== wChain.out;');
+    costs.push({ layer: 'weights', kind: 'commitment', constraints: poseidonChainCost(total) });
+  }
+
+  const source = [
+    'pragma circom 2.1.6;',
+    '',
+    '// GENERATED by circuits/model/codegen.ts from a QuantizedModel. Do not edit.',
+    `// weights: ${opts.weights}; input: ${opts.input}; weightBits ${qm.weightBits}, activationBits ${qm.activationBits}.`,
+    'include "quant.circom";',
+    ...(privateWeights || opts.input === 'private-hashed' ? ['include "layers.circom";'] : []),
+    '',
+    `template ${templateName}() {`,
+    ...body,
+    '}',
+    '',
+  ].join('\n');
+  const publicSignals = [
+    ...Array.from({ length: nOut }, (_, i) => `logits[${i}]`),
+    'label',
+    ...(privateWeights ? ['weightsHash'] : []),
+    ...(opts.input === 'private-hashed' ? ['inputHash'] : []),
+    ...(opts.input === 'public' ? Array.from({ length: nIn }, (_, i) => `in[${i}]`) : []),
+  ];
+  return {
+    source,
+    templateName,
+    publicSignals,
+    publicInputs: opts.input === 'public' ? ['in'] : [],
+    layerCosts: costs,
+    totalConstraints: costs.reduce((a, c) => a + c.constraints, 0),
+  };
+}
+
+/** Each output of a dense/conv layer: its channel, bias and [weight index, input index] taps (row-major output order). */
+function linearTaps(layer: QDense | QConv2d): { channel: number; bias: bigint; taps: [number, number][] }[] {
+  const rows: { channel: number; bias: bigint; taps: [number, number][] }[] = [];
+  if (layer.kind === 'dense') {
+    const K = shapeSize(layer.inShape);
+    for (let n = 0; n < layer.bias.length; n++) {
+      rows.push({ channel: n, bias: layer.bias[n]!, taps: Array.from({ length: K }, (_, k) => [n * K + k, k] as [number, number]) });
+    }
+    return rows;
+  }
+  forEachConvTap(layer, (m, o, taps) => {
+    if (o !== rows.length) throw new ZkaiError('INTERNAL', 'conv outputs must be visited in row-major order');
+    rows.push({ channel: m, bias: layer.bias[m]!, taps });
+  });
+  return rows;
+}
+
+// circomlib Poseidon(n): t = n + 1 state words, 8 full rounds (t S-boxes each) and P[t - 2] partial rounds (one
+// S-box each), 3 constraints per x^5 S-box, minus the first round's S-box on the constant initial state word,
+// which --O2 folds. In a chain the first call's h = n is a constant too: one more S-box folded.
+const POSEIDON_PARTIAL_ROUNDS = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+function poseidonCost(nInputs: number): number {
+  const t = nInputs + 1;
+  return 3 * (8 * t + POSEIDON_PARTIAL_ROUNDS[t - 2]! - 1);
+}
+/** Constraints of PoseidonChain(n): one Poseidon(1 + chunk) per chunk of up to 15 elements. */
+function poseidonChainCost(n: number): number {
+  let cost = -3;
+  for (let c = 0; c < n; c += 15) cost += poseidonCost(1 + Math.min(15, n - c));
+  return cost;
+}
+
+/**
+ * The witness-generator input for a model circuit: the integer input (`in`) and, for private-committed
+ * weights, every dense/conv layer's weights `w<i>` and biases `b<i>`, all as field elements.
+ */
+export function modelCircuitInput(
+  qm: QuantizedModel,
+  input: readonly bigint[],
+  opts: Pick<CodegenOptions, 'weights'>,
+): Record<string, bigint[]> {
+  const out: Record<string, bigint[]> = { in: input.map(toField) };
+  if (opts.weights === 'private-committed') {
+    qm.layers.forEach((layer, li) => {
+      if (layer.kind !== 'dense' && layer.kind !== 'conv2d') return;
+      out[`w${li}`] = layer.weight.map((w) => toField(BigInt(w)));
+      out[`b${li}`] = layer.bias.map(toField);
+    });
+  }
+  return out;
+}
+
+export interface ModelCircuit {
+  circuit: BuiltCircuit;
+  generated: GeneratedCircuit;
+  /** The generated .circom file (content-addressed under the cache's models/ folder). */
+  sourcePath: string;
+}
+
+/**
+ * Generates the model's circom template, writes it to `<cache>/models/<template>-<sha256 prefix>.circom`
+ * (content-addressed, so concurrent builders agree) and compiles it with buildCircuit.
+ */
+export async function buildModelCircuit(qm: QuantizedModel, opts: CodegenOptions, log?: (msg: string) => void): Promise<ModelCircuit> {
+  const generated = generateCircom(qm, opts);
+  const sourcePath = path.join(cacheDir('models'), `${generated.templateName}-${sha256Hex(generated.source).slice(0, 16)}.circom`);
+  await writeFileAtomic(sourcePath, generated.source);
+  const circuit = await buildCircuit(
+    {
+      name: `model-${opts.name}`,
+      include: path.basename(sourcePath),
+      instance: `${generated.templateName}()`,
+      publicInputs: generated.publicInputs,
+      extraSources: [sourcePath],
+    },
+    { log },
+  );
+  return { circuit, generated, sourcePath };
+}
