@@ -10,7 +10,7 @@
  * - relu: `relu<i>[n] = ReLU(bits)`; max pool: `pool<i>[n] = Max(cells, bits)`; average pool: the window sum
  *   into `pool<i>[n] = DivByConst(bits, divisor)`; reshape: no signals (a renaming).
  * - `signal output logits[m]` (the last layer's outputs) and `signal output label` (ArgMax, lowest index on ties).
- * Public signals (circom's order: outputs, then public inputs): logits[0..m-1], label, in[0..n-1].
+ * Public signals (circom's order: outputs as declared, then public inputs): see the end of this comment.
  *
  *
  * Modes:
@@ -22,7 +22,8 @@
  *   `weightsHash` (commit.ts computes the same value). Shifts/widths stay compile-time constants.
  * - input 'public': `in` is a public input. 'private-hashed': `in` is private and the public output `inputHash`
  *   is the PoseidonChain of its packed values.
- * Public signals: logits, label, then weightsHash / inputHash when present, then in[] when the input is public.
+ * Public signals: weightsHash / inputHash when present, then logits, label, then in[] when the input is public
+ * (with committed weights and a hashed input: [weightsHash, inputHash, logits..., label], InferenceAttestor's layout).
  */
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
@@ -95,9 +96,12 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   if (nOut < 2) throw new ZkaiError('BAD_INPUT', `model output needs at least 2 values for ArgMax, has ${nOut}`);
   const body: string[] = [];
   const costs: LayerCost[] = [];
-  body.push(`    signal input in[${nIn}];`, `    signal output logits[${nOut}];`, '    signal output label;');
+  // Output declaration order is public-signal order: the commitments first, so an inference proof's signals
+  // read [weightsHash, inputHash, logits..., label] as InferenceAttestor expects.
+  body.push(`    signal input in[${nIn}];`);
   if (privateWeights) body.push('    signal output weightsHash;');
   if (opts.input === 'private-hashed') body.push('    signal output inputHash;');
+  body.push(`    signal output logits[${nOut}];`, '    signal output label;');
   body.push('');
   if (opts.input === 'public') {
     body.push(`    // Input range: signed ${qm.inputBits} bits.`);
@@ -253,10 +257,10 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
     '',
   ].join('\n');
   const publicSignals = [
-    ...Array.from({ length: nOut }, (_, i) => `logits[${i}]`),
-    'label',
     ...(privateWeights ? ['weightsHash'] : []),
     ...(opts.input === 'private-hashed' ? ['inputHash'] : []),
+    ...Array.from({ length: nOut }, (_, i) => `logits[${i}]`),
+    'label',
     ...(opts.input === 'public' ? Array.from({ length: nIn }, (_, i) => `in[${i}]`) : []),
   ];
   return {

@@ -107,13 +107,20 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
       for (const [k, input] of inputs.entries()) {
         const ref = runInt(f.qm, input);
         const w = await calculateWitness(f.model.circuit.wasmPath, modelCircuitInput(f.qm, input, opts));
-        // Public signals occupy wires 1..: outputs (logits, label, weightsHash?, inputHash?), then the public input.
-        const pub = w.slice(1, 1 + f.model.generated.publicSignals.length);
-        assert.deepEqual(pub.slice(0, m).map(fromField), ref.logits, `input ${k}: logits`);
-        assert.equal(pub[m], BigInt(ref.label), `input ${k}: label`);
+        // Public signals occupy wires 1.. in the order codegen reports: [weightsHash?, inputHash?, logits, label, in?].
+        const names = f.model.generated.publicSignals;
+        const pub = w.slice(1, 1 + names.length);
+        const at = (name: string) => pub[names.indexOf(name)]!;
+        assert.deepEqual(
+          ref.logits.map((_, i) => fromField(at(`logits[${i}]`))),
+          ref.logits,
+          `input ${k}: logits`,
+        );
+        assert.equal(at('label'), BigInt(ref.label), `input ${k}: label`);
         if (priv) {
-          assert.equal(pub[m + 1], weightsHash, `input ${k}: weight commitment`);
-          assert.equal(pub[m + 2], await inputHash(f.qm, input), `input ${k}: input hash`);
+          assert.deepEqual(names.slice(0, 2), ['weightsHash', 'inputHash'], 'commitments lead the public signals');
+          assert.equal(at('weightsHash'), weightsHash, `input ${k}: weight commitment`);
+          assert.equal(at('inputHash'), await inputHash(f.qm, input), `input ${k}: input hash`);
           assert.equal(pub.length, m + 3);
         } else {
           assert.deepEqual(pub.slice(m + 1).map(fromField), input, `input ${k}: echoed input`);
@@ -137,10 +144,10 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
       const honest = modelCircuitInput(f.qm, input, opts);
       const li = lastLinearIndex(f.qm.layers);
       const other = { ...honest, [`w${li}`]: honest[`w${li}`]!.map((v, i) => (i === 0 ? toField(fromField(v) === 0n ? 1n : 0n) : v)) };
-      const m = nOut();
+      const wire = 1 + f.model.generated.publicSignals.indexOf('weightsHash');
       const [a, b] = [await calculateWitness(f.model.circuit.wasmPath, honest), await calculateWitness(f.model.circuit.wasmPath, other)];
-      assert.equal(a[1 + m + 1], await weightCommitment(f.qm));
-      assert.notEqual(b[1 + m + 1], a[1 + m + 1]);
+      assert.equal(a[wire], await weightCommitment(f.qm));
+      assert.notEqual(b[wire], a[wire]);
       assert.deepEqual(unsatisfiedConstraints(f.r1cs, b), [], 'other weights have a valid witness, just a different commitment');
     });
 
@@ -193,7 +200,7 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
       set(`argmax.ge[${j}].bits.in`, diff);
       for (const [i, bit] of bitsFor(diff, f.qm.outputBits).entries()) set(`argmax.ge[${j}].bits.bits[${i}]`, bit);
       assert.ok(kept >= 5, `forged signals not found (${kept} kept): naming changed?`);
-      assert.equal(fromField(w[1 + j]!), forgedY, 'the public logit is forged');
+      assert.equal(fromField(w[1 + f.model.generated.publicSignals.indexOf(`logits[${j}]`)]!), forgedY, 'the public logit is forged');
       const bad = unsatisfiedConstraints(f.r1cs, w);
       assert.equal(bad.length, 1, `exactly the remainder's range check fails (got ${bad.length})`);
     });
