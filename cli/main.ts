@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildCircuit } from '../circuits/build.ts';
+import { type BuiltCircuit, buildCircuit, loadCircuit } from '../circuits/build.ts';
 import { commitDataset, loadDataset, readRecordsFile } from '../circuits/dataset/index.ts';
 import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membership.ts';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
@@ -10,7 +10,7 @@ import { sha256File } from '../common/hash.ts';
 import { parseBundle } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
-import { knownVkeyHashes } from '../prover/setup/index.ts';
+import { contributePhase2, importCeremony, knownVkeyHashes, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
 import { verifyBundle } from '../prover/verify.ts';
 
 const USAGE = `zkai — zero-knowledge proofs for verifiable AI
@@ -22,6 +22,13 @@ Usage:
                                                        --vkey-hash, or one set up here for the bundle's circuit
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
   zkai serve                                           start the HTTP service (same as npm start)
+
+Trusted setup (<circuit> is a circuit id like membership-d20-<hash>, or membership / membership-d<depth>):
+  zkai setup import <file.ptau>                        register a public ceremony file (known hash, else full verify)
+  zkai setup contribute <circuit> [--name <text>] [--entropy <text>]
+                                                       add a phase-2 contribution; prints its hash to publish
+  zkai setup verify <circuit>                          snarkjs zkey verify + the contribution chain; exit 0/1
+  zkai setup status <circuit> [--json]                 ptau, contributions and key hashes of the current setup
 
 Environment: ZKAI_HOME (cache, default .zkai), ZKAI_PTAU (a prepared public ceremony .ptau), see README.`;
 
@@ -138,6 +145,72 @@ async function circuitBuild(args: string[]): Promise<number> {
   return 0;
 }
 
+/** A circuit named on the command line: `membership[-d<depth>]` builds (cache hit) the current one, else an id built here. */
+async function resolveCircuit(name: string | undefined): Promise<BuiltCircuit> {
+  if (!name) usage('setup needs a <circuit>');
+  const m = /^membership(?:-d(\d+))?$/.exec(name);
+  if (m) return buildCircuit(membershipCircuitSpec(m[1] ? Number(m[1]) : DEFAULT_TREE_DEPTH), { log });
+  return loadCircuit(name);
+}
+
+async function setupImport(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const [file] = positionals;
+  if (!file) usage('setup import needs <file.ptau>');
+  const { ceremony, added } = await importCeremony(file, { log });
+  console.log(JSON.stringify({ added, ...ceremony }, null, 2));
+  return 0;
+}
+
+async function setupContribute(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, entropy: { type: 'string' } },
+  });
+  const circuit = await resolveCircuit(positionals[0]);
+  const r = await contributePhase2(circuit, { name: values.name, entropy: values.entropy, log });
+  log(`contribution hash (publish it so others can check the chain):\n  ${r.hash}`);
+  console.log(JSON.stringify(r, null, 2));
+  return 0;
+}
+
+async function setupVerify(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const circuit = await resolveCircuit(positionals[0]);
+  log(`verifying the zkey of ${circuit.id} against its r1cs and ptau (snarkjs zkey verify) …`);
+  const r = await verifyPhase2(circuit, { log });
+  for (const c of r.contributions) log(`  #${c.index} ${c.name || '(no name)'}: ${c.hash}`);
+  if (!r.matchesSetupJson) log('warning: setup.json lists a different contribution chain than the zkey holds');
+  log(r.valid ? `zkey OK (${r.seconds}s)` : `zkey INVALID: ${r.errors.join('; ')}`);
+  console.log(JSON.stringify(r, null, 2));
+  return r.valid ? 0 : 1;
+}
+
+async function setupStatusCmd(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const circuit = await resolveCircuit(positionals[0]);
+  const s = await setupStatus(circuit);
+  if (values.json) {
+    console.log(JSON.stringify(s, null, 2));
+    return 0;
+  }
+  const lines = [
+    `circuit      ${s.circuitId}`,
+    `r1cs sha256  ${s.r1csSha256}`,
+    `ptau         ${s.ptau.label}, 2^${s.ptau.power}${s.ptau.insecure ? ', INSECURE' : ''}, sha256 ${s.ptau.sha256}`,
+    `version      ${s.version}`,
+    'contributions:',
+    ...s.contributions.map((c, i) => `  #${i + 1} ${c.name}: ${c.hash}`),
+    `vkey sha256  ${s.vkeySha256}`,
+    `zkey sha256  ${s.zkeySha256}`,
+    ...Object.entries(s.paths).map(([k, v]) => `${`${k}:`.padEnd(13)}${v}`),
+  ];
+  if (s.warning) lines.push(`WARNING: ${s.warning}`);
+  console.log(lines.join('\n'));
+  return 0;
+}
+
 async function serve(): Promise<number> {
   const { startService, configFromEnv } = await import('../server/main.ts');
   await startService(configFromEnv());
@@ -155,6 +228,10 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'verify') return verify(argv.slice(1));
   if (cmd === 'circuit' && sub === 'build') return circuitBuild(rest);
   if (cmd === 'serve') return serve();
+  if (cmd === 'setup' && sub === 'import') return setupImport(rest);
+  if (cmd === 'setup' && sub === 'contribute') return setupContribute(rest);
+  if (cmd === 'setup' && sub === 'verify') return setupVerify(rest);
+  if (cmd === 'setup' && sub === 'status') return setupStatusCmd(rest);
   usage(`unknown command: ${argv.join(' ')}`);
 }
 

@@ -24,7 +24,12 @@ export type ZkaiErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'CONTRACT_COMPILE_FAILED'
   | 'CONTRACT_REVERTED'
-  | 'UNSUPPORTED_OP';
+  | 'UNSUPPORTED_OP'
+  | 'JOB_FINISHED'
+  | 'JOB_TIMEOUT'
+  | 'QUEUE_FULL'
+  | 'RATE_LIMITED'
+  | 'SETUP_BUSY';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

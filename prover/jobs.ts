@@ -4,7 +4,22 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** States a job never leaves. */
+export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+/**
+ * Coarse progress derived from the state: the proving worker does not report witness vs
+ * proving from inside snarkjs, so a running job is simply `running` until it is `done`.
+ */
+export type JobPhase = 'queued' | 'running' | 'done';
+
+/** The phase a job in `state` is in. */
+export function phaseOf(state: JobState): JobPhase {
+  return state === 'queued' ? 'queued' : state === 'running' ? 'running' : 'done';
+}
+
+/** What `JobStore.cancel` did: cancelled at once, marked to be cancelled when its proof returns, or too late. */
+export type CancelOutcome = 'cancelled' | 'cancel-requested' | 'finished';
 export type JobKind = 'membership';
 
 export interface Job {
@@ -15,6 +30,8 @@ export interface Job {
   result?: Record<string, unknown>;
   error?: { code: string; message: string };
   attempts: number;
+  /** Set when a cancel was asked for while the job was running; it ends `cancelled` when the proof returns. */
+  cancelRequested: boolean;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;
@@ -29,6 +46,7 @@ interface JobRow {
   result: string | null;
   error: string | null;
   attempts: number;
+  cancel_requested: number | null;
   created_at: string;
   updated_at: string;
   started_at: string | null;
@@ -44,6 +62,7 @@ function fromRow(row: JobRow): Job {
     ...(row.result ? { result: JSON.parse(row.result) } : {}),
     ...(row.error ? { error: JSON.parse(row.error) } : {}),
     attempts: row.attempts,
+    cancelRequested: Boolean(row.cancel_requested),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.started_at ? { startedAt: row.started_at } : {}),
@@ -79,6 +98,10 @@ export class JobStore {
       finished_at TEXT
     );
     CREATE INDEX IF NOT EXISTS jobs_state_created ON jobs (state, created_at);`);
+    // Added after the first release: stores made before it get the column here.
+    const columns = this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'cancel_requested'))
+      this.db.exec('ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0');
   }
 
   enqueue(kind: JobKind, request: Record<string, unknown>): Job {
@@ -104,10 +127,39 @@ export class JobStore {
   }
 
   counts(): Record<JobState, number> {
-    const out: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0 };
+    const out: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
     for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[])
       out[r.state] = r.n;
     return out;
+  }
+
+  /** How many jobs wait in the queue (uses the state index; cheap enough for every request). */
+  queuedCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'").get() as { n: number }).n;
+  }
+
+  /**
+   * Cancel a job. A queued job is cancelled at once (the runner only claims queued jobs, so it
+   * never runs). A running job cannot be interrupted (snarkjs has no abort), so it is marked and
+   * becomes cancelled, its result discarded, when its handler returns. A finished job is left alone.
+   */
+  cancel(id: string): { outcome: CancelOutcome; job: Job } | undefined {
+    return this.db.transaction(() => {
+      const job = this.get(id);
+      if (!job) return undefined;
+      const now = new Date().toISOString();
+      if (job.state === 'queued') {
+        this.db
+          .prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'")
+          .run(now, now, id);
+        return { outcome: 'cancelled' as const, job: this.get(id)! };
+      }
+      if (job.state === 'running') {
+        this.db.prepare("UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND state = 'running'").run(now, id);
+        return { outcome: 'cancel-requested' as const, job: this.get(id)! };
+      }
+      return { outcome: 'finished' as const, job };
+    })();
   }
 
   /** Atomically take the oldest queued job and mark it running. */
@@ -127,32 +179,64 @@ export class JobStore {
     })();
   }
 
-  succeed(id: string, result: Record<string, unknown>): void {
+  /**
+   * Record a running job's result. Returns the state it ended in: `cancelled` (result discarded)
+   * if a cancel was asked for meanwhile, or undefined if it was no longer running (timed out).
+   */
+  succeed(id: string, result: Record<string, unknown>): JobState | undefined {
+    if (this.cancelIfRequested(id)) return 'cancelled';
     const now = new Date().toISOString();
-    this.db
+    const changed = this.db
       .prepare(
         "UPDATE jobs SET state = 'succeeded', result = ?, error = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running'",
       )
-      .run(JSON.stringify(result), now, now, id);
+      .run(JSON.stringify(result), now, now, id).changes;
+    return changed ? 'succeeded' : undefined;
   }
 
-  fail(id: string, error: { code: string; message: string }): void {
+  /** Fail a running job (or cancel it, if that was asked for). Returns the state it ended in, undefined if it was not running. */
+  fail(id: string, error: { code: string; message: string }): JobState | undefined {
+    if (this.cancelIfRequested(id)) return 'cancelled';
     const now = new Date().toISOString();
-    this.db
+    const changed = this.db
       .prepare("UPDATE jobs SET state = 'failed', error = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running'")
-      .run(JSON.stringify(error), now, now, id);
+      .run(JSON.stringify(error), now, now, id).changes;
+    return changed ? 'failed' : undefined;
   }
 
-  requeue(id: string): void {
-    this.db
+  /** Put a running job back in the queue for another attempt (or cancel it, if that was asked for). */
+  requeue(id: string): JobState | undefined {
+    if (this.cancelIfRequested(id)) return 'cancelled';
+    const changed = this.db
       .prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'running'")
-      .run(new Date().toISOString(), id);
+      .run(new Date().toISOString(), id).changes;
+    return changed ? 'queued' : undefined;
   }
 
-  /** Put jobs a crashed process left `running` back in the queue. Returns how many. */
+  /** End a running job as cancelled if a cancel was asked for while it ran. */
+  private cancelIfRequested(id: string): boolean {
+    const now = new Date().toISOString();
+    return (
+      this.db
+        .prepare(
+          "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND cancel_requested = 1",
+        )
+        .run(now, now, id).changes > 0
+    );
+  }
+
+  /**
+   * Put jobs a crashed process left `running` back in the queue. Returns how many. Those whose
+   * cancel was asked for end cancelled instead: a restart never resurrects a cancelled job.
+   */
   requeueInterrupted(): number {
-    return this.db.prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'").run(new Date().toISOString())
-      .changes;
+    const now = new Date().toISOString();
+    return this.db.transaction(() => {
+      this.db
+        .prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE state = 'running' AND cancel_requested = 1")
+        .run(now, now);
+      return this.db.prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'").run(now).changes;
+    })();
   }
 
   close(): void {
@@ -167,7 +251,26 @@ export interface JobRunnerOptions {
   /** Attempts before an unexpected (non-ZkaiError) failure becomes final. */
   maxAttempts?: number;
   pollMs?: number;
+  /**
+   * A running job still unfinished after this long is failed with JOB_TIMEOUT at once. The proof
+   * itself cannot be interrupted: it runs on in its worker, its result is discarded, and the runner
+   * slot stays taken until it returns (so the next job does not start its clock waiting behind it).
+   * Default: no timeout.
+   */
+  timeoutMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Called once per attempt when it ends: how, and how long it took (for metrics). */
+  onOutcome?: (job: Job, outcome: JobOutcome, seconds: number) => void;
+}
+
+/** How one attempt ended: `retried` went back to the queue; `timeout` was failed with JOB_TIMEOUT. */
+export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'retried' | 'timeout';
+
+class JobTimeout extends Error {}
+
+/** The outcome to report for a store update: `cancelled` if the job was cancelled instead, none if it had already ended (timed out). */
+function ended(state: JobState | undefined, outcome: JobOutcome): JobOutcome | undefined {
+  return state === 'cancelled' ? 'cancelled' : state ? outcome : undefined;
 }
 
 /**
@@ -217,23 +320,54 @@ export class JobRunner {
 
   private async run(job: Job): Promise<void> {
     const started = performance.now();
-    this.opts.log?.('job started', { jobId: job.id, kind: job.kind, attempt: job.attempts });
+    const fields = { jobId: job.id, kind: job.kind };
+    const done = (outcome: JobOutcome | undefined, msg: string, extra: Record<string, unknown> = {}) => {
+      const ms = Math.round(performance.now() - started);
+      this.opts.log?.(outcome === 'cancelled' ? 'job cancelled' : msg, { ...fields, ...extra, ms });
+      if (outcome) this.opts.onOutcome?.(job, outcome, ms / 1000);
+    };
+    this.opts.log?.('job started', { ...fields, attempt: job.attempts });
+    let timer: NodeJS.Timeout | undefined;
+    // The handler's promise, settled whatever its outcome: a timed-out job holds its slot until it returns.
+    let settled: Promise<void> = Promise.resolve();
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new ZkaiError('BAD_INPUT', `no handler for job kind ${job.kind}`);
-      const result = await handler(job);
-      this.store.succeed(job.id, result);
-      this.opts.log?.('job succeeded', { jobId: job.id, ms: Math.round(performance.now() - started) });
+      const work = handler(job);
+      let result: Record<string, unknown>;
+      if (this.opts.timeoutMs) {
+        const timeoutMs = this.opts.timeoutMs;
+        // After a timeout the result is ignored (and a late failure must not be unhandled).
+        settled = work.then(
+          () => {},
+          () => {},
+        );
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new JobTimeout()), timeoutMs);
+        });
+        result = await Promise.race([work, timeout]);
+      } else result = await work;
+      const state = this.store.succeed(job.id, result);
+      done(ended(state, 'succeeded'), 'job succeeded');
     } catch (err) {
       if (this.stopped) return; // shutting down: leave it running, requeued at next start
-      if (isZkaiError(err) || job.attempts >= this.maxAttempts) {
+      if (err instanceof JobTimeout) {
+        const message = `job did not finish within ${this.opts.timeoutMs} ms (its proof may still complete; the result will be discarded)`;
+        const state = this.store.fail(job.id, { code: 'JOB_TIMEOUT', message });
+        done(ended(state, 'timeout'), 'job timed out', { code: 'JOB_TIMEOUT' });
+        // Keep the slot until the proof really returns: its worker is still busy, and a job claimed
+        // now would only wait behind it inside the pool, its own timeout running.
+        await settled; // no limit needed: a snarkjs proof always returns
+      } else if (isZkaiError(err) || job.attempts >= this.maxAttempts) {
         const code = isZkaiError(err) ? err.code : 'INTERNAL';
-        this.store.fail(job.id, { code, message: (err as Error).message });
-        this.opts.log?.('job failed', { jobId: job.id, code, message: (err as Error).message });
+        const state = this.store.fail(job.id, { code, message: (err as Error).message });
+        done(ended(state, 'failed'), 'job failed', { code, message: (err as Error).message });
       } else {
-        this.store.requeue(job.id);
-        this.opts.log?.('job will be retried', { jobId: job.id, message: (err as Error).message });
+        const state = this.store.requeue(job.id);
+        done(ended(state, 'retried'), 'job will be retried', { message: (err as Error).message });
       }
+    } finally {
+      clearTimeout(timer);
     }
   }
 

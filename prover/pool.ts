@@ -43,6 +43,29 @@ export class ProverPool {
     await Promise.all(Array.from({ length: this.threads }, () => this.prove(keys, input)));
   }
 
+  /**
+   * Worker utilisation since the pool started, 0..1: time spent running proofs / (elapsed time x threads).
+   * Computed here because piscina 5.3's own `utilization` divides its run-time mean by 1000 once too
+   * often (the mean is already in ms), which reports ~1/1000 of the real value.
+   */
+  get utilization(): number {
+    const done = this.pool.completed;
+    if (done === 0) return 0;
+    const busyMs = this.pool.histogram.runTime.mean * done;
+    const u = busyMs / (this.pool.duration * this.threads);
+    return Number.isFinite(u) ? Math.min(1, Math.max(0, u)) : 0;
+  }
+
+  /** Proofs waiting for a free worker inside the pool (not the job queue). */
+  get queueSize(): number {
+    return this.pool.queueSize;
+  }
+
+  /** Proofs the pool has finished since it started. */
+  get completed(): number {
+    return this.pool.completed;
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }

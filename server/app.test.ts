@@ -84,7 +84,7 @@ describe('HTTP API', () => {
     assert.equal(body.circuits.membership.id, membership.circuit.id);
     assert.equal(body.circuits.membership.depth, DEPTH);
     assert.equal(typeof body.circuits.membership.insecureSetup, 'boolean');
-    assert.deepEqual(Object.keys(body.jobs).sort(), ['failed', 'queued', 'running', 'succeeded']);
+    assert.deepEqual(Object.keys(body.jobs).sort(), ['cancelled', 'failed', 'queued', 'running', 'succeeded']);
     assert.equal(body.chain, false);
   });
 
@@ -102,8 +102,10 @@ describe('HTTP API', () => {
       'GET /v1/datasets/{root}',
       'GET /v1/jobs/{id}',
       'GET /v1/jobs/{id}/bundle',
+      'GET /v1/jobs/{id}/events',
       'POST /v1/datasets',
       'POST /v1/datasets/{root}/proofs',
+      'POST /v1/jobs/{id}/cancel',
       'POST /v1/verify',
     ]);
     for (const name of ['Error', 'DatasetSummary', 'DatasetManifest', 'Job', 'JobLinks', 'ProofBundle']) {

@@ -24,10 +24,20 @@ export interface ServiceConfig {
   warmup: boolean;
   /** ZKAI_LOG_LEVEL, default info: fastify/pino log level ('silent' for none). */
   logLevel: string;
+  /** ZKAI_MAX_QUEUE, default 1000: proof requests get 429 QUEUE_FULL (with Retry-After) while this many jobs are queued. */
+  maxQueue: number;
+  /** ZKAI_JOB_TIMEOUT_MS, default 300000 (5 min): a running job is failed with JOB_TIMEOUT after this; 0 for none. */
+  jobTimeoutMs: number;
+  /** ZKAI_RATE_LIMIT, default 600: requests per minute per client IP (429 RATE_LIMITED); /health and /metrics are exempt. */
+  rateLimit: number;
 }
 
 /** Default request body limit: 50 MB, enough for a CSV of a few hundred thousand records. */
 export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
+
+export const DEFAULT_MAX_QUEUE = 1000;
+export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
+export const DEFAULT_RATE_LIMIT = 600;
 
 export const DEFAULT_CONFIG: ServiceConfig = {
   host: '127.0.0.1',
@@ -40,6 +50,9 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   bodyLimit: DEFAULT_BODY_LIMIT,
   warmup: true,
   logLevel: 'info',
+  maxQueue: DEFAULT_MAX_QUEUE,
+  jobTimeoutMs: DEFAULT_JOB_TIMEOUT_MS,
+  rateLimit: DEFAULT_RATE_LIMIT,
 };
 
 /** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
@@ -58,6 +71,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     bodyLimit: intFrom(env, 'ZKAI_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit, 1024, 2 ** 31 - 1),
     warmup: boolFrom(env, 'ZKAI_WARMUP', DEFAULT_CONFIG.warmup),
     logLevel: env.ZKAI_LOG_LEVEL || DEFAULT_CONFIG.logLevel,
+    maxQueue: intFrom(env, 'ZKAI_MAX_QUEUE', DEFAULT_CONFIG.maxQueue, 1, 10_000_000),
+    jobTimeoutMs: intFrom(env, 'ZKAI_JOB_TIMEOUT_MS', DEFAULT_CONFIG.jobTimeoutMs, 0, 2 ** 31 - 1),
+    rateLimit: intFrom(env, 'ZKAI_RATE_LIMIT', DEFAULT_CONFIG.rateLimit, 1, 10_000_000),
   };
 }
 

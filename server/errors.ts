@@ -17,9 +17,12 @@ const STATUS_BY_CODE: Partial<Record<ZkaiErrorCode, number>> = {
   UNKNOWN_JOB: 404,
   UNKNOWN_CIRCUIT: 404,
   JOB_NOT_FINISHED: 409,
+  JOB_FINISHED: 409,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   WITNESS_FAILED: 422,
+  QUEUE_FULL: 429,
+  RATE_LIMITED: 429,
 };
 
 /** HTTP status for a zkai error code (500 for anything not known to be the client's fault). */

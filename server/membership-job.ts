@@ -15,6 +15,8 @@ export interface MembershipJobDeps {
   pool: ProverPool;
   membership: MembershipCircuit;
   datasetsDir: string;
+  /** Told how long each successful proof took (ServiceMetrics.observeProof). */
+  observeProof?: (circuit: string, engine: string, seconds: number) => void;
 }
 
 /**
@@ -30,7 +32,9 @@ export function membershipJobHandler(deps: MembershipJobDeps): JobHandler {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed membership request`);
     }
     const dataset = await catalog.get(root);
+    const started = performance.now();
     const bundle = await proveMembership(deps.pool, deps.membership, dataset, recordId, epoch);
+    deps.observeProof?.(deps.membership.circuit.id, 'snarkjs', (performance.now() - started) / 1000);
     return bundle as unknown as Record<string, unknown>;
   };
 }

@@ -71,7 +71,7 @@ export const jobLinksSchema = {
   },
 } as const;
 
-export const jobStateSchema = { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] } as const;
+export const jobStateSchema = { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } as const;
 
 export const jobSchema = {
   $id: 'Job',
@@ -82,6 +82,12 @@ export const jobSchema = {
     id: { type: 'string', format: 'uuid' },
     kind: { type: 'string', enum: ['membership'] },
     state: jobStateSchema,
+    phase: {
+      type: 'string',
+      enum: ['queued', 'running', 'done'],
+      description: 'Progress: queued, running (witness and proof; not reported separately), done',
+    },
+    cancelRequested: { type: 'boolean', description: 'Running, with a cancel asked for: it ends cancelled when its proof returns' },
     request: {
       type: 'object',
       description: 'What was asked (for membership: dataset root, record id, epoch)',
@@ -111,10 +117,11 @@ export function errorResponses(...statuses: number[]): Record<number, { $ref: st
   const descriptions: Record<number, string> = {
     400: 'Bad request (BAD_INPUT, BAD_DATASET, BAD_BUNDLE)',
     404: 'Not found (UNKNOWN_DATASET, UNKNOWN_RECORD, UNKNOWN_JOB, NOT_FOUND)',
-    409: 'Not finished yet (JOB_NOT_FINISHED)',
+    409: 'Conflict with the job state (JOB_NOT_FINISHED, JOB_FINISHED)',
     413: 'Body too large (BODY_TOO_LARGE)',
     415: 'Not JSON (UNSUPPORTED_MEDIA_TYPE)',
-    422: 'The job failed; the code says why (e.g. WITNESS_FAILED)',
+    422: 'The job failed; the code says why (e.g. WITNESS_FAILED, JOB_TIMEOUT)',
+    429: 'Too many requests (QUEUE_FULL, RATE_LIMITED); see Retry-After',
     500: 'Server fault (INTERNAL, PROOF_FAILED, ...)',
   };
   return Object.fromEntries(statuses.map((s) => [s, { $ref: 'Error#', description: descriptions[s] ?? 'Error' }]));

@@ -30,6 +30,14 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   assert.throws(() => configFromEnv({ ZKAI_TREE_DEPTH: '33' }), /ZKAI_TREE_DEPTH must be an integer 1\.\.32/);
   assert.throws(() => configFromEnv({ ZKAI_CHAIN: 'mainnet' }), /ZKAI_CHAIN must be 'dev' or 'off'/);
   assert.throws(() => configFromEnv({ ZKAI_WARMUP: 'maybe' }), /ZKAI_WARMUP/);
+
+  assert.equal(config.maxQueue, 1000);
+  assert.equal(config.jobTimeoutMs, 300_000);
+  assert.equal(config.rateLimit, 600);
+  const limits = configFromEnv({ ZKAI_MAX_QUEUE: '5', ZKAI_JOB_TIMEOUT_MS: '0', ZKAI_RATE_LIMIT: '10' });
+  assert.deepEqual([limits.maxQueue, limits.jobTimeoutMs, limits.rateLimit], [5, 0, 10]);
+  assert.throws(() => configFromEnv({ ZKAI_MAX_QUEUE: '0' }), /ZKAI_MAX_QUEUE must be an integer/);
+  assert.throws(() => configFromEnv({ ZKAI_RATE_LIMIT: 'lots' }), /ZKAI_RATE_LIMIT must be an integer/);
 });
 
 test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
@@ -47,6 +55,10 @@ test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
     const chain = await fetch(`${service.url}/v1/chain`);
     assert.equal(chain.status, 404);
     assert.ok(existsSync(path.join(home, 'jobs.sqlite')));
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    assert.match(metrics, /^zkai_pool_threads 1$/m, 'the service wires its prover pool into /metrics');
+    assert.match(metrics, /^zkai_jobs\{state="queued"\} 0$/m);
+    assert.match(metrics, /^process_cpu_seconds_total /m);
     const text = lines.join('\n');
     assert.match(text, /warm up with one proof: done in/);
     assert.match(text, /zkai is ready/);

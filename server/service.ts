@@ -13,6 +13,7 @@ import { buildApp, type ChainInfo } from './app.ts';
 import { startChain } from './chain.ts';
 import type { ServiceConfig } from './config.ts';
 import { membershipJobHandler } from './membership-job.ts';
+import { createMetrics } from './metrics.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -78,10 +79,19 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const store = await step(`job store ${storeFile}`, async () => new JobStore(storeFile));
     closers.push({ name: 'job store', close: () => store.close() });
 
+    const metrics = createMetrics();
+    // Job events go to the text log until the HTTP app (and its pino logger) exists, then to pino
+    // with their jobId/kind fields as structured bindings.
+    let jobLog = (msg: string, fields?: Record<string, unknown>) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
     const runner = new JobRunner(
       store,
-      { membership: membershipJobHandler({ pool, membership, datasetsDir }) },
-      { concurrency: config.poolSize, log: (msg, fields) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg) },
+      { membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }) },
+      {
+        concurrency: config.poolSize,
+        timeoutMs: config.jobTimeoutMs || undefined,
+        log: (msg, fields) => jobLog(msg, fields),
+        onOutcome: metrics.jobOutcome,
+      },
     );
     await step('job runner', async () => runner.start());
     closers.push({ name: 'job runner', close: () => runner.stop() });
@@ -109,7 +119,19 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       chain,
       bodyLimit: config.bodyLimit,
       logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+      metrics,
+      pool,
+      maxQueue: config.maxQueue,
+      rateLimit: config.rateLimit,
     });
+    if (config.logLevel !== 'silent') {
+      const jobs = app.log.child({ component: 'jobs' });
+      jobLog = (msg, fields) => {
+        const failed = msg === 'job failed' || msg === 'job timed out';
+        if (failed) jobs.warn(fields ?? {}, msg);
+        else jobs.info(fields ?? {}, msg);
+      };
+    }
     closers.push({ name: 'http server', close: () => app.close() });
     const address = await step(`http listen on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     const url = baseUrl(address);

@@ -7,6 +7,7 @@ import * as snarkjs from 'snarkjs';
 import type { BuiltCircuit } from '../../circuits/build.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
+import { pickRegisteredPtau, readRegistry } from './ceremony.ts';
 import { DEV_PTAU_WARNING, ensureDevPtau } from './dev-ptau.ts';
 import { importPtau, type PtauInfo, powerFor } from './ptau.ts';
 
@@ -36,6 +37,10 @@ export interface SetupMeta {
   /** snarkjs's circuit hash (blake2b of the initial zkey), as `snarkjs zkey verify` prints it. */
   circuitHash: string;
   contributions: { name: string; hash: string }[];
+  /** File names of the current keys in the setup folder (absent: the initial circuit.zkey, vkey.json, Groth16Verifier.sol). */
+  files?: { zkey: string; vkey: string; verifier: string };
+  /** 1 for the initial keys, +1 per `zkai setup contribute`. */
+  version?: number;
   insecure: boolean;
   warning?: string;
   createdAt: string;
@@ -51,7 +56,8 @@ export interface SetupOptions {
 const CONTRIBUTION_NAME = 'zkai phase-2 contribution (OS CSPRNG entropy)';
 const require = createRequire(import.meta.url);
 
-function snarkjsTemplate(name: string): Promise<string> {
+/** A file from snarkjs's templates folder (the Solidity verifier template). */
+export function snarkjsTemplate(name: string): Promise<string> {
   // snarkjs exports only its entry point; walk up from it to the package root.
   let dir = path.dirname(require.resolve('snarkjs'));
   while (!existsSync(path.join(dir, 'templates'))) {
@@ -63,7 +69,7 @@ function snarkjsTemplate(name: string): Promise<string> {
 }
 
 /** snarkjs reports some failures only through its logger (and returns -1): collect them. */
-function snarkjsLogger(log?: (msg: string) => void) {
+export function snarkjsLogger(log?: (msg: string) => void) {
   const errors: string[] = [];
   return {
     errors,
@@ -80,27 +86,53 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-/** The ptau a setup uses when none is given: $ZKAI_PTAU (imported and checked), else a dev one. */
-async function defaultPtau(power: number, log?: (msg: string) => void): Promise<PtauInfo> {
+/**
+ * The ptau a setup uses when none is given: $ZKAI_PTAU (imported and checked), else the smallest
+ * big-enough ceremony registered with `zkai setup import` (never an insecure one), else a dev ptau.
+ * A registered ceremony changes which keys a circuit gets (the setup folder is named by the ptau).
+ */
+export async function defaultPtau(power: number, log?: (msg: string) => void): Promise<PtauInfo> {
   const userPath = process.env.ZKAI_PTAU;
   if (userPath) {
     log?.(`using ptau from ZKAI_PTAU=${userPath}`);
-    return importPtau(userPath);
+    const info = await importPtau(userPath);
+    // Name a registered ceremony by its registry label (e.g. hermez-final-12) rather than its file name.
+    const registered = info.insecure ? undefined : (await readRegistry()).find((c) => c.sha256 === info.sha256 && !c.insecure);
+    return registered ? { ...info, label: registered.label } : info;
   }
+  const registered = await pickRegisteredPtau(power);
+  if (registered) {
+    log?.(`using registered ceremony ${registered.label} (2^${registered.power}) from ${registered.path}`);
+    return registered;
+  }
+  log?.(`using development ptau dev-${power} (no registered ceremony of power ≥ ${power}; see zkai setup import)`);
   return ensureDevPtau(power, { log });
 }
 
-async function loadSetup(dir: string, meta: SetupMeta): Promise<CircuitSetup> {
-  const vkeyPath = path.join(dir, 'vkey.json');
+/** The folder holding a circuit's keys for one ptau. */
+export function setupDir(circuit: BuiltCircuit, ptau: PtauInfo): string {
+  return path.join(circuit.dir, `setup-${ptau.sha256.slice(0, 12)}`);
+}
+
+/** Current key files of a setup folder (setup.json is the pointer that `zkai setup contribute` moves). */
+export function setupFiles(dir: string, meta: SetupMeta): { zkey: string; vkey: string; verifier: string } {
+  const f = meta.files ?? { zkey: 'circuit.zkey', vkey: 'vkey.json', verifier: 'Groth16Verifier.sol' };
+  return { zkey: path.join(dir, f.zkey), vkey: path.join(dir, f.vkey), verifier: path.join(dir, f.verifier) };
+}
+
+/** Load the keys setup.json points at. */
+export async function loadSetup(dir: string, meta: SetupMeta): Promise<CircuitSetup> {
+  const files = setupFiles(dir, meta);
+  const vkeyPath = files.vkey;
   const vkey = JSON.parse(await readFile(vkeyPath, 'utf8')) as Record<string, unknown>;
   return {
     circuitId: meta.circuitId,
     dir,
-    zkeyPath: path.join(dir, 'circuit.zkey'),
+    zkeyPath: files.zkey,
     vkeyPath,
     vkey,
     vkeyHash: sha256Hex(canonicalJson(vkey)),
-    solidityVerifierPath: path.join(dir, 'Groth16Verifier.sol'),
+    solidityVerifierPath: files.verifier,
     insecure: meta.insecure,
     ptauLabel: meta.ptau.label,
   };
@@ -127,7 +159,8 @@ export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptio
     log?.(`WARNING: the Groth16 keys of ${circuit.id} come from ${ptau.label}. ${DEV_PTAU_WARNING}`);
   }
 
-  const dir = path.join(circuit.dir, `setup-${ptau.sha256.slice(0, 12)}`);
+  log?.(`ptau for ${circuit.id}: ${ptau.label}`);
+  const dir = setupDir(circuit, ptau);
   const metaPath = path.join(dir, 'setup.json');
   if (existsSync(metaPath)) {
     log?.(`Groth16 setup for ${circuit.id} with ${ptau.label}: cached in ${dir}`);
@@ -171,6 +204,7 @@ export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptio
       vkeySha256: sha256Hex(canonicalJson(vkey)),
       circuitHash: hex(circuitHash),
       contributions: [{ name: CONTRIBUTION_NAME, hash: hex(contributionHash) }],
+      version: 1,
       insecure: ptau.insecure,
       ...(ptau.insecure ? { warning: DEV_PTAU_WARNING } : {}),
       createdAt: new Date().toISOString(),

@@ -24,9 +24,10 @@ export interface PtauInfo {
 }
 
 /**
- * sha256 of public, prepared ceremony files → label. Empty on purpose: entries are added only
- * with hashes checked against the published files (a later issue); an unknown hash is still
- * accepted, it is just labelled by file name.
+ * sha256 of public, prepared ceremony files → label. Empty on purpose: the published hashes are
+ * blake2b-512, and `zkai setup import` checks those (HERMEZ_FINAL_BLAKE2B in ceremony.ts) and
+ * records the sha256 of what it accepts in the registry. An unknown hash here is still accepted,
+ * it is just labelled by file name.
  */
 export const KNOWN_CEREMONIES: ReadonlyMap<string, string> = new Map<string, string>();
 

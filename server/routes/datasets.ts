@@ -15,6 +15,8 @@ export interface DatasetRoutesOptions {
   circuitDepth: number;
   store: JobStore;
   runner: { pump(): void } | JobRunner;
+  /** Refuse proof requests (429 QUEUE_FULL) while this many jobs are queued. */
+  maxQueue: number;
 }
 
 interface RecordBody {
@@ -55,6 +57,9 @@ const recordSchema = {
   },
 } as const;
 
+/** Seconds a client is told to wait after QUEUE_FULL (roughly a few proofs' time). */
+const QUEUE_FULL_RETRY_AFTER_S = 30;
+
 const rootParams = {
   type: 'object',
   required: ['root'],
@@ -68,7 +73,7 @@ const rootParams = {
  * fail for reasons the API could not have known.
  */
 export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (app, opts) => {
-  const { catalog, circuitDepth, store, runner } = opts;
+  const { catalog, circuitDepth, store, runner, maxQueue } = opts;
 
   app.post<{ Body: CommitBody }>(
     '/v1/datasets',
@@ -188,11 +193,20 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
               links: { $ref: 'JobLinks#' },
             },
           },
-          ...errorResponses(400, 404, 413, 415, 500),
+          ...errorResponses(400, 404, 413, 415, 429, 500),
         },
       },
     },
     async (request, reply) => {
+      const queued = store.queuedCount();
+      if (queued >= maxQueue) {
+        // Bounded queue: better a quick 429 the client can back off from than a job that waits for hours.
+        const error = new ZkaiError('QUEUE_FULL', `the proof queue is full (${queued} jobs queued, limit ${maxQueue}); retry later`);
+        return reply
+          .code(429)
+          .header('retry-after', String(QUEUE_FULL_RETRY_AFTER_S))
+          .send({ error: { code: error.code, message: error.message } });
+      }
       const epoch = parseEpoch(request.body.epoch);
       const dataset = await catalog.get(request.params.root);
       const { recordId } = request.body;

@@ -1,13 +1,16 @@
+import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { ZkaiError } from '../../common/errors.ts';
-import type { Job, JobStore } from '../../prover/jobs.ts';
+import { FINAL_STATES, type Job, type JobStore, phaseOf } from '../../prover/jobs.ts';
 import { errorResponses, UUID_PATTERN } from '../schemas.ts';
 
 export interface JobRoutesOptions {
   store: JobStore;
+  /** How often the event stream looks at the store for changes (default 200 ms). */
+  eventPollMs?: number;
 }
 
-/** Where a job and its bundle can be fetched. */
+/** Where a job and its bundle can be fetched (its event stream and cancel action are at `<job>/events` and `<job>/cancel`). */
 export function jobLinks(id: string): { job: string; bundle: string } {
   return { job: `/v1/jobs/${id}`, bundle: `/v1/jobs/${id}/bundle` };
 }
@@ -18,6 +21,8 @@ export function jobView(job: Job): Record<string, unknown> {
     id: job.id,
     kind: job.kind,
     state: job.state,
+    phase: phaseOf(job.state),
+    ...(job.cancelRequested && job.state === 'running' ? { cancelRequested: true } : {}),
     request: job.request,
     attempts: job.attempts,
     createdAt: job.createdAt,
@@ -37,7 +42,13 @@ const idParams = {
 } as const;
 
 /** Jobs: poll a job, fetch its proof bundle once it has succeeded. */
-export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store }) => {
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store, eventPollMs = 200 }) => {
+  // Event streams still open; ended when the server closes, which would otherwise wait for their jobs to finish.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const stop of [...openStreams]) stop();
+  });
+
   function find(id: string): Job {
     const job = store.get(id.toLowerCase());
     if (!job) throw new ZkaiError('UNKNOWN_JOB', `no job ${id}`);
@@ -55,6 +66,88 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
       },
     },
     async (request) => jobView(find(request.params.id)),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/jobs/:id/cancel',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a job',
+        description:
+          'A queued job is cancelled at once (200) and never runs. A running proof cannot be interrupted (snarkjs has no abort): ' +
+          'the job is marked `cancelRequested` (202) and becomes `cancelled` when its proof returns, the result discarded. ' +
+          'A finished job answers 409 JOB_FINISHED.',
+        params: idParams,
+        response: {
+          200: { description: 'Cancelled', $ref: 'Job#' },
+          202: { description: 'Cancel requested: the job ends cancelled when its running proof returns', $ref: 'Job#' },
+          ...errorResponses(400, 404, 409, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id.toLowerCase();
+      const done = store.cancel(id);
+      if (!done) throw new ZkaiError('UNKNOWN_JOB', `no job ${request.params.id}`);
+      if (done.outcome === 'finished') throw new ZkaiError('JOB_FINISHED', `job ${id} has already ${done.job.state}`);
+      request.log.info({ jobId: id, kind: done.job.kind, outcome: done.outcome }, 'job cancel');
+      return reply.code(done.outcome === 'cancelled' ? 200 : 202).send(jobView(done.job));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/jobs/:id/events',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: "Stream a job's state changes (server-sent events)",
+        description:
+          'text/event-stream: one `job` event (data: the job as GET /v1/jobs/:id shows it) now and at each change of state or phase; ' +
+          'the stream ends after the job reaches succeeded, failed or cancelled. Phases are queued, running, done ' +
+          '(the prover does not report witness vs proving separately).',
+        params: idParams,
+        response: {
+          200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...errorResponses(400, 404, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const job = find(request.params.id);
+      const stream = new PassThrough();
+      let last = '';
+      const emit = (j: Job): boolean => {
+        const key = `${j.state}/${phaseOf(j.state)}/${j.cancelRequested}`;
+        if (key !== last) {
+          last = key;
+          stream.write(`event: job\nid: ${j.updatedAt}\ndata: ${JSON.stringify(jobView(j))}\n\n`);
+        }
+        return FINAL_STATES.includes(j.state);
+      };
+      // Polling the store (not an in-process emitter) sees changes from any runner, including after a restart.
+      const timer = setInterval(() => {
+        const now = store.get(job.id);
+        if (!now || emit(now)) stop();
+      }, eventPollMs);
+      const stop = () => {
+        clearInterval(timer);
+        openStreams.delete(stop);
+        stream.end();
+      };
+      openStreams.add(stop);
+      reply.raw.on('close', () => {
+        // The client went away (or the stream ended).
+        clearInterval(timer);
+        openStreams.delete(stop);
+      });
+      if (emit(job)) stop();
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-accel-buffering', 'no')
+        .send(stream);
+    },
   );
 
   app.get<{ Params: { id: string } }>(

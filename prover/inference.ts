@@ -1,0 +1,235 @@
+/**
+ * Model inference proofs: compile an ONNX model into a quantized circuit with committed weights
+ * (once, into a model directory), then prove inferences on the warm pool as self-describing bundles.
+ *
+ * Model directory layout (what `zkai model compile --out <dir>` writes):
+ *   model.json      ModelManifest: circuit id, weight commitment, public-signal names, constraints per layer,
+ *                   float-vs-quantized agreement, setup identity
+ *   quantized.json  the QuantizedModel (integer weights: private to the provider, keep it so)
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildModelCircuit, type CodegenOptions, type LayerCost, type ModelCircuit, modelCircuitInput } from '../circuits/model/codegen.ts';
+import { inputHash, weightCommitment } from '../circuits/model/commit.ts';
+import { importOnnx } from '../circuits/model/import.ts';
+import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
+import { shapeSize } from '../circuits/model/ir.ts';
+import { type AgreementReport, evaluateAgreement, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
+import { ZkaiError } from '../common/errors.ts';
+import { writeFileAtomic } from '../common/fs.ts';
+import { sha256File } from '../common/hash.ts';
+import { makeBundle, type ProofBundle } from './bundle.ts';
+import type { ProverPool } from './pool.ts';
+import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
+
+export interface ModelManifest {
+  format: 'zkai-model';
+  version: 1;
+  name: string;
+  source: { file: string; sha256: string };
+  circuitId: string;
+  weights: CodegenOptions['weights'];
+  input: CodegenOptions['input'];
+  /** Poseidon commitment of the packed quantized weights and biases (decimal), when weights are committed. */
+  weightCommitment?: string;
+  publicSignals: string[];
+  inputShape: number[];
+  outputShape: number[];
+  quantization: {
+    weightBits: number;
+    activationBits: number;
+    inputBits: number;
+    inputFracBits: number;
+    outputBits: number;
+    outputFracBits: number;
+  };
+  constraints: { total: number; perLayer: LayerCost[] };
+  agreement: AgreementReport;
+  vkeyHash: string;
+  insecureSetup: boolean;
+  setup: string;
+  createdAt: string;
+}
+
+export interface CompiledModel {
+  dir: string;
+  manifest: ModelManifest;
+  qm: QuantizedModel;
+  model: ModelCircuit;
+  setup: CircuitSetup;
+}
+
+export interface CompileModelOptions {
+  outDir: string;
+  name?: string;
+  weights?: CodegenOptions['weights'];
+  input?: CodegenOptions['input'];
+  log?: (msg: string) => void;
+}
+
+/** Calibration / evaluation rows from a CSV with a header; a `label` column, if present, is the class. */
+export async function readCalibrationCsv(file: string, inputSize: number): Promise<{ input: number[]; label?: number }[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ZkaiError('BAD_INPUT', `cannot read calibration file ${file}: ${(err as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length < 2) throw new ZkaiError('BAD_INPUT', `${file}: needs a header row and at least one data row`);
+  const header = lines[0]!.split(',').map((h) => h.trim().toLowerCase());
+  const labelCol = header.indexOf('label');
+  const inputCols = header.map((_, i) => i).filter((i) => i !== labelCol);
+  if (inputCols.length !== inputSize) {
+    throw new ZkaiError('BAD_INPUT', `${file}: ${inputCols.length} input columns, the model takes ${inputSize} values`);
+  }
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',').map((c) => Number(c.trim()));
+    if (cells.length !== header.length || cells.some((c) => !Number.isFinite(c))) {
+      throw new ZkaiError('BAD_INPUT', `${file}:${i + 2}: expected ${header.length} numbers`);
+    }
+    return { input: inputCols.map((c) => cells[c]!), ...(labelCol >= 0 ? { label: cells[labelCol]! } : {}) };
+  });
+}
+
+const BIGINT_TAG = '$bigint';
+
+function serialise(qm: QuantizedModel): string {
+  return JSON.stringify(qm, (_k, v) => (typeof v === 'bigint' ? { [BIGINT_TAG]: v.toString() } : v));
+}
+
+function deserialise(text: string): QuantizedModel {
+  return JSON.parse(text, (_k, v) => (v && typeof v === 'object' && BIGINT_TAG in v ? BigInt(v[BIGINT_TAG]) : v)) as QuantizedModel;
+}
+
+/**
+ * Import an ONNX model, quantize it on the calibration rows, report float-vs-quantized agreement, generate and
+ * compile its circuit, run the Groth16 setup, and write the model directory. Everything heavy is cached by content.
+ */
+export async function compileModel(onnxPath: string, calibrationCsv: string, opts: CompileModelOptions): Promise<CompiledModel> {
+  const log = opts.log ?? (() => {});
+  const weights = opts.weights ?? 'private-committed';
+  const input = opts.input ?? 'private-hashed';
+  const name =
+    opts.name ??
+    path
+      .basename(onnxPath)
+      .replace(/\.onnx$/i, '')
+      .replace(/[^A-Za-z0-9_-]/g, '_');
+  const ir = importOnnx(onnxPath);
+  const rows = await readCalibrationCsv(calibrationCsv, shapeSize(ir.inputShape));
+  const qm = quantizeModel(
+    ir,
+    rows.map((r) => r.input),
+  );
+  const labelled = rows.filter((r): r is { input: number[]; label: number } => r.label !== undefined);
+  // Without labels, agreement is still measured: accuracy fields then compare against the float model itself.
+  const agreement = evaluateAgreement(ir, qm, labelled.length ? labelled : rows.map((r) => ({ input: r.input, label: -1 })));
+  log(`quantized ${name}: argmax agreement with the float model ${(agreement.agreement * 100).toFixed(1)}% on ${agreement.rows} rows`);
+  const model = await buildModelCircuit(qm, { name, weights, input }, log);
+  const setup = await ensureCircuitSetup(model.circuit, { log });
+  const manifest: ModelManifest = {
+    format: 'zkai-model',
+    version: 1,
+    name,
+    source: { file: path.basename(onnxPath), sha256: await sha256File(onnxPath) },
+    circuitId: model.circuit.id,
+    weights,
+    input,
+    ...(weights === 'private-committed' ? { weightCommitment: (await weightCommitment(qm)).toString() } : {}),
+    publicSignals: model.generated.publicSignals,
+    inputShape: qm.inputShape,
+    outputShape: qm.outputShape,
+    quantization: {
+      weightBits: qm.weightBits,
+      activationBits: qm.activationBits,
+      inputBits: qm.inputBits,
+      inputFracBits: qm.inputFracBits,
+      outputBits: qm.outputBits,
+      outputFracBits: qm.outputFracBits,
+    },
+    constraints: { total: model.circuit.nConstraints, perLayer: model.generated.layerCosts },
+    agreement,
+    vkeyHash: setup.vkeyHash,
+    insecureSetup: setup.insecure,
+    setup: setup.ptauLabel,
+    createdAt: new Date().toISOString(),
+  };
+  await writeFileAtomic(path.join(opts.outDir, 'quantized.json'), serialise(qm));
+  await writeFileAtomic(path.join(opts.outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { dir: opts.outDir, manifest, qm, model, setup };
+}
+
+/** Load a model directory written by compileModel (the circuit and setup come from the cache, rebuilt if missing). */
+export async function loadCompiledModel(dir: string, log?: (msg: string) => void): Promise<CompiledModel> {
+  let manifest: ModelManifest;
+  let qm: QuantizedModel;
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    qm = deserialise(await readFile(path.join(dir, 'quantized.json'), 'utf8'));
+  } catch (err) {
+    throw new ZkaiError('BAD_INPUT', `${dir} is not a compiled model directory (model.json + quantized.json): ${(err as Error).message}`);
+  }
+  if (manifest?.format !== 'zkai-model' || manifest.version !== 1)
+    throw new ZkaiError('BAD_INPUT', `${dir}/model.json is not a zkai model manifest`);
+  const model = await buildModelCircuit(qm, { name: manifest.name, weights: manifest.weights, input: manifest.input }, log);
+  if (model.circuit.id !== manifest.circuitId) {
+    throw new ZkaiError('BAD_INPUT', `${dir}: quantized.json gives circuit ${model.circuit.id}, model.json says ${manifest.circuitId}`);
+  }
+  const setup = await ensureCircuitSetup(model.circuit, { log });
+  return { dir, manifest, qm, model, setup };
+}
+
+/** Parse an inference input: a JSON array of numbers, or `{ "input": [...] }`, of the model's input size. */
+export function parseModelInput(json: unknown, manifest: ModelManifest): number[] {
+  const arr = Array.isArray(json) ? json : (json as { input?: unknown })?.input;
+  const n = shapeSize(manifest.inputShape);
+  if (!Array.isArray(arr) || arr.length !== n || arr.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `the input must be an array of ${n} finite numbers (or {"input": [...]}), shape [${manifest.inputShape}]`,
+    );
+  }
+  return arr as number[];
+}
+
+/**
+ * Prove one inference: quantize the input, run the exact integer model (its output is what the proof will show),
+ * prove on the pool, and bundle the proof with the model's names for the public signals.
+ */
+export async function proveInference(pool: ProverPool, compiled: CompiledModel, rawInput: number[]): Promise<ProofBundle> {
+  const { manifest, qm, model, setup } = compiled;
+  const ints = quantizeInput(qm, rawInput);
+  const expected = runInt(qm, ints);
+  const started = performance.now();
+  const out = await pool.prove(
+    { circuitId: model.circuit.id, wasmPath: model.circuit.wasmPath, zkeyPath: setup.zkeyPath },
+    modelCircuitInput(qm, ints, { weights: manifest.weights }) as unknown as Record<string, unknown>,
+  );
+  const names = model.generated.publicSignals;
+  const label = out.publicSignals[names.indexOf('label')];
+  if (label !== String(expected.label)) {
+    throw new ZkaiError('PROOF_FAILED', `circuit label ${label} differs from the integer reference ${expected.label}: a codegen bug`);
+  }
+  if (manifest.input === 'private-hashed' && out.publicSignals[names.indexOf('inputHash')] !== (await inputHash(qm, ints)).toString()) {
+    throw new ZkaiError('PROOF_FAILED', 'circuit input hash differs from the reference: a codegen bug');
+  }
+  return makeBundle({
+    kind: 'inference',
+    circuitId: model.circuit.id,
+    vkey: setup.vkey,
+    proof: out.proof,
+    publicSignals: out.publicSignals,
+    signalNames: names,
+    metadata: {
+      engine: 'snarkjs',
+      provingMs: Math.round(performance.now() - started),
+      witnessMs: Math.round(out.timings.witnessMs),
+      insecureSetup: setup.insecure,
+      setup: setup.ptauLabel,
+      model: manifest.name,
+      label: expected.label,
+      logits: expected.logits.map(String),
+    },
+  });
+}

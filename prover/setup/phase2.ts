@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as snarkjs from 'snarkjs';
+import type { BuiltCircuit } from '../../circuits/build.ts';
+import { cacheDir } from '../../common/config.ts';
+import { ZkaiError } from '../../common/errors.ts';
+import { writeFileAtomic } from '../../common/fs.ts';
+import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
+import { pickRegisteredPtau } from './ceremony.ts';
+import { defaultPtau, ensureCircuitSetup, type SetupMeta, setupDir, setupFiles, snarkjsLogger, snarkjsTemplate } from './groth16-setup.ts';
+import { powerFor } from './ptau.ts';
+
+/** snarkjs stores at most 64 bytes of a contribution's name. */
+const MAX_NAME_BYTES = 64;
+
+type Log = (msg: string) => void;
+
+async function readMeta(dir: string): Promise<SetupMeta> {
+  return JSON.parse(await readFile(path.join(dir, 'setup.json'), 'utf8')) as SetupMeta;
+}
+
+/** One process at a time adds a contribution to a setup folder (versions are numbered). */
+async function withLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, 'contribute.lock');
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(lock, 'wx');
+  } catch {
+    throw new ZkaiError('SETUP_BUSY', `another contribution to ${dir} is in progress (remove ${lock} if that process died)`);
+  }
+  try {
+    await fh.writeFile(String(process.pid));
+    return await work();
+  } finally {
+    await fh.close();
+    await rm(lock, { force: true });
+  }
+}
+
+export interface ContributeOptions {
+  /** Public name of the contribution (≤ 64 bytes, stored in the zkey). */
+  name?: string;
+  /** The contributor's own randomness; always mixed with 64 CSPRNG bytes, so weak text cannot weaken it. */
+  entropy?: string;
+  log?: Log;
+}
+
+export interface ContributeResult {
+  circuitId: string;
+  version: number;
+  /** blake2b-512 of the contribution, as snarkjs prints it: the contributor publishes it. */
+  hash: string;
+  name: string;
+  zkeyPath: string;
+  vkeyPath: string;
+  vkeyHash: string;
+  solidityVerifierPath: string;
+  contributions: { name: string; hash: string }[];
+}
+
+/**
+ * `zkai setup contribute`: add a phase-2 contribution to a circuit's current zkey (its default ptau's
+ * setup; made first if missing). The new zkey, vkey and Solidity verifier get version-numbered names
+ * beside the old ones, which are never overwritten; then setup.json (the "current" pointer) is replaced
+ * atomically, so a reader sees either the old keys or the new ones, never a mix.
+ */
+export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOptions = {}): Promise<ContributeResult> {
+  const log = opts.log;
+  const name = opts.name ?? 'zkai setup contribute';
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
+    throw new ZkaiError('BAD_INPUT', `--name is at most ${MAX_NAME_BYTES} bytes (snarkjs stores no more)`);
+  }
+  const setup = await ensureCircuitSetup(circuit, { log });
+  return withLock(setup.dir, async () => {
+    const meta = await readMeta(setup.dir); // re-read under the lock
+    const before = setupFiles(setup.dir, meta);
+    const version = (meta.version ?? meta.contributions.length) + 1;
+    const files = { zkey: `circuit-${version}.zkey`, vkey: `vkey-${version}.json`, verifier: `Groth16Verifier-${version}.sol` };
+    const out = setupFiles(setup.dir, { ...meta, files });
+    // snarkjs hashes the entropy string into its RNG seed: user text + CSPRNG bytes, never user text alone.
+    const entropy = `${opts.entropy ?? ''}|${randomBytes(64).toString('hex')}`;
+    const sl = snarkjsLogger(log);
+    log?.(`contributing to ${circuit.id} (version ${meta.version ?? 1} → ${version}) …`);
+    const t = performance.now();
+    const hashBytes = await snarkjs.zKey.contribute(before.zkey, out.zkey, name, entropy, sl.logger);
+    if (!(hashBytes instanceof Uint8Array)) {
+      await rm(out.zkey, { force: true });
+      throw new ZkaiError('INTERNAL', `snarkjs zkey contribute failed: ${sl.errors.join('; ') || 'unknown error'}`);
+    }
+    const hash = Buffer.from(hashBytes).toString('hex');
+    const vkey = (await snarkjs.zKey.exportVerificationKey(out.zkey)) as Record<string, unknown>;
+    const solidity = (await snarkjs.zKey.exportSolidityVerifier(out.zkey, {
+      groth16: await snarkjsTemplate('verifier_groth16.sol.ejs'),
+    })) as string;
+    await writeFile(out.vkey, `${JSON.stringify(vkey, null, 2)}\n`);
+    await writeFile(out.verifier, solidity);
+    const next: SetupMeta = {
+      ...meta,
+      files,
+      version,
+      zkeySha256: await sha256File(out.zkey),
+      vkeySha256: sha256Hex(canonicalJson(vkey)),
+      contributions: [...meta.contributions, { name, hash }],
+    };
+    await writeFileAtomic(path.join(setup.dir, 'setup.json'), `${JSON.stringify(next, null, 2)}\n`);
+    log?.(`contribution added (${((performance.now() - t) / 1000).toFixed(2)}s)`);
+    return {
+      circuitId: circuit.id,
+      version,
+      hash,
+      name,
+      zkeyPath: out.zkey,
+      vkeyPath: out.vkey,
+      vkeyHash: next.vkeySha256,
+      solidityVerifierPath: out.verifier,
+      contributions: next.contributions,
+    };
+  });
+}
+
+export interface VerifyResult {
+  valid: boolean;
+  circuitId: string;
+  zkeyPath: string;
+  ptau: string;
+  /** As snarkjs lists them, oldest first. */
+  contributions: { index: number; name: string; hash: string }[];
+  /** The chain setup.json records agrees with the zkey's. */
+  matchesSetupJson: boolean;
+  errors: string[];
+  seconds: number;
+}
+
+/** Parse snarkjs's `contribution #N name:` + 4 lines of hex groups (misc.formatHash). */
+function parseContribution(msg: string): { index: number; name: string; hash: string } | undefined {
+  const m = /^contribution #(\d+) ?(.*):\n([\s0-9a-f]+)$/s.exec(msg);
+  if (!m) return undefined;
+  return { index: Number(m[1]), name: m[2]!, hash: m[3]!.replace(/\s+/g, '') };
+}
+
+/**
+ * `zkai setup verify`: snarkjs zkey verify (verifyFromR1cs) of the circuit's current zkey against its
+ * r1cs and ptau — recomputes the initial zkey and checks every contribution's proof of knowledge and
+ * the final key — and returns the contribution chain as snarkjs read it from the zkey.
+ */
+export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log } = {}): Promise<VerifyResult> {
+  const { dir, meta, ptauPath } = await currentSetup(circuit, opts.log);
+  const zkeyPath = setupFiles(dir, meta).zkey;
+  const contributions: VerifyResult['contributions'] = [];
+  const errors: string[] = [];
+  const logger = {
+    debug() {},
+    info: (m: unknown) => {
+      const c = parseContribution(String(m));
+      if (c) contributions.push(c);
+    },
+    warn: (m: unknown) => opts.log?.(`snarkjs: ${String(m)}`),
+    error: (m: unknown) => errors.push(String(m)),
+  };
+  const t = performance.now();
+  let valid: boolean;
+  try {
+    valid = (await snarkjs.zKey.verifyFromR1cs(circuit.r1csPath, ptauPath, zkeyPath, logger)) === true;
+  } catch (err) {
+    valid = false;
+    errors.push((err as Error).message);
+  }
+  contributions.sort((a, b) => a.index - b.index);
+  const matchesSetupJson =
+    contributions.length === meta.contributions.length && contributions.every((c, i) => c.hash === meta.contributions[i]!.hash);
+  return {
+    valid,
+    circuitId: circuit.id,
+    zkeyPath,
+    ptau: ptauPath,
+    contributions,
+    matchesSetupJson,
+    errors,
+    seconds: Math.round((performance.now() - t) / 10) / 100,
+  };
+}
+
+export interface SetupStatus {
+  circuitId: string;
+  r1csSha256: string;
+  ptau: SetupMeta['ptau'] & { path: string };
+  insecure: boolean;
+  version: number;
+  contributions: { name: string; hash: string }[];
+  vkeySha256: string;
+  zkeySha256: string;
+  circuitHash: string;
+  paths: { circuit: string; r1cs: string; setup: string; zkey: string; vkey: string; verifier: string };
+  warning?: string;
+}
+
+/**
+ * The setup a circuit gets by default (see defaultPtau). Nothing is generated: a missing dev ptau or
+ * setup folder is NOT_FOUND (inspecting keys must not make new ones).
+ */
+async function currentSetup(circuit: BuiltCircuit, log?: Log) {
+  const power = powerFor(circuit.nConstraints, circuit.nPublic);
+  if (!process.env.ZKAI_PTAU && !existsSync(cacheDir('ptau', `dev-${power}.ptau`))) {
+    if (!(await pickRegisteredPtau(power))) throw notSetUp(circuit);
+  }
+  const ptau = await defaultPtau(power, log);
+  const dir = setupDir(circuit, ptau);
+  if (!existsSync(path.join(dir, 'setup.json'))) throw notSetUp(circuit);
+  return { dir, meta: await readMeta(dir), ptauPath: ptau.path };
+}
+
+function notSetUp(circuit: BuiltCircuit): ZkaiError {
+  return new ZkaiError('NOT_FOUND', `${circuit.id} has no Groth16 setup here yet (zkai setup contribute ${circuit.id} makes one)`);
+}
+
+/** `zkai setup status`: what a circuit's current keys are made of, read from setup.json (nothing is generated). */
+export async function setupStatus(circuit: BuiltCircuit, opts: { log?: Log } = {}): Promise<SetupStatus> {
+  const { dir, meta, ptauPath } = await currentSetup(circuit, opts.log);
+  const files = setupFiles(dir, meta);
+  return {
+    circuitId: circuit.id,
+    r1csSha256: meta.r1csSha256,
+    ptau: { ...meta.ptau, path: ptauPath },
+    insecure: meta.insecure,
+    version: meta.version ?? 1,
+    contributions: meta.contributions,
+    vkeySha256: meta.vkeySha256,
+    zkeySha256: meta.zkeySha256,
+    circuitHash: meta.circuitHash,
+    paths: { circuit: circuit.dir, r1cs: circuit.r1csPath, setup: dir, zkey: files.zkey, vkey: files.vkey, verifier: files.verifier },
+    ...(meta.warning ? { warning: meta.warning } : {}),
+  };
+}
