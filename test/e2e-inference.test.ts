@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../common/config.ts';
 import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { type CompiledModel, compileModel, loadCompiledModel, proveInference } from '../prover/inference.ts';
 import { ProverPool } from '../prover/pool.ts';
-import { verifyBundle } from '../prover/verify.ts';
+import { releaseVerifierResources, verifyBundle } from '../prover/verify.ts';
 import { type DevChain, freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
 import { deployArtifact } from '../verifier-contracts/deploy.ts';
 import { installGeneratedVerifier } from '../verifier-contracts/generated.ts';
@@ -53,6 +53,8 @@ describe('end to end: ONNX model → committed-weight circuit → proof → on-c
   after(async () => {
     await pool?.close();
     await chain?.stop();
+    // snarkjs keeps its curve's worker threads alive after verifying in this process.
+    await releaseVerifierResources();
     await rm(dir, { recursive: true, force: true });
   });
 
