@@ -20,6 +20,9 @@ Usage:
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
   zkai verify <proof.json> [--vkey-hash <sha256>]      exit 0 valid, 1 invalid, 2 bad input; the key must be
                                                        --vkey-hash, or one set up here for the bundle's circuit
+  zkai model compile <model.onnx> --calibration <inputs.csv> --out <dir> [--name <n>] [--weights committed|public]
+                                                       quantize, report agreement and constraints per layer, set up
+  zkai model prove <dir> --input <input.json> --out proof.json
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
   zkai serve                                           start the HTTP service (same as npm start)
 
@@ -211,6 +214,75 @@ async function setupStatusCmd(args: string[]): Promise<number> {
   return 0;
 }
 
+async function modelCompile(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { calibration: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, weights: { type: 'string' } },
+  });
+  const [onnx] = positionals;
+  if (!onnx || !values.calibration || !values.out) usage('model compile needs <model.onnx>, --calibration and --out');
+  if (values.weights && values.weights !== 'committed' && values.weights !== 'public') usage('--weights is committed or public');
+  const weights = values.weights === 'public' ? 'public-constants' : 'private-committed';
+  const { compileModel } = await import('../prover/inference.ts');
+  const compiled = await compileModel(onnx, values.calibration, {
+    outDir: path.resolve(values.out),
+    name: values.name,
+    weights,
+    input: weights === 'private-committed' ? 'private-hashed' : 'public',
+    log,
+  });
+  const m = compiled.manifest;
+  log('\nconstraints per layer:');
+  for (const l of m.constraints.perLayer) log(`  ${l.layer.padEnd(24)} ${l.kind.padEnd(12)} ${String(l.constraints).padStart(8)}`);
+  log(`  ${'total'.padEnd(37)} ${String(m.constraints.total).padStart(8)}`);
+  console.log(
+    JSON.stringify(
+      {
+        out: values.out,
+        circuitId: m.circuitId,
+        constraints: m.constraints.total,
+        agreement: m.agreement,
+        weightCommitment: m.weightCommitment ?? null,
+        vkeyHash: m.vkeyHash,
+        insecureSetup: m.insecureSetup,
+      },
+      null,
+      2,
+    ),
+  );
+  return 0;
+}
+
+async function modelProve(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { input: { type: 'string' }, out: { type: 'string' } },
+  });
+  const [dir] = positionals;
+  if (!dir || !values.input || !values.out) usage('model prove needs <dir>, --input and --out');
+  const { loadCompiledModel, parseModelInput, proveInference } = await import('../prover/inference.ts');
+  const compiled = await loadCompiledModel(path.resolve(dir), log);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(values.input, 'utf8'));
+  } catch (err) {
+    throw new ZkaiError('BAD_INPUT', `cannot read ${values.input} as JSON: ${(err as Error).message}`);
+  }
+  const input = parseModelInput(json, compiled.manifest);
+  const pool = new ProverPool({ threads: 1 });
+  try {
+    const bundle = await proveInference(pool, compiled, input);
+    await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
+    log(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
+    console.log(JSON.stringify({ out: values.out, label: bundle.public.label, public: bundle.public }, null, 2));
+  } finally {
+    await pool.close();
+  }
+  return 0;
+}
+
 async function serve(): Promise<number> {
   const { startService, configFromEnv } = await import('../server/main.ts');
   await startService(configFromEnv());
@@ -227,6 +299,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'dataset' && sub === 'prove') return datasetProve(rest);
   if (cmd === 'verify') return verify(argv.slice(1));
   if (cmd === 'circuit' && sub === 'build') return circuitBuild(rest);
+  if (cmd === 'model' && sub === 'compile') return modelCompile(rest);
+  if (cmd === 'model' && sub === 'prove') return modelProve(rest);
   if (cmd === 'serve') return serve();
   if (cmd === 'setup' && sub === 'import') return setupImport(rest);
   if (cmd === 'setup' && sub === 'contribute') return setupContribute(rest);

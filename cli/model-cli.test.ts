@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../common/config.ts';
+
+const BIN = path.join(REPO_ROOT, 'cli', 'bin.js');
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+
+function zkai(args: string[], cwd: string) {
+  const res = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ZKAI_HOME: path.join(REPO_ROOT, '.zkai') },
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe('zkai model compile → model prove → verify', () => {
+  let dir: string;
+  const row = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8').trim().split('\n')[152]!.split(',').map(Number);
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-model-cli-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('compile prints the per-layer constraints, the agreement and the weight commitment', () => {
+    const res = zkai(
+      [
+        'model',
+        'compile',
+        path.join(FIXTURES, 'mlp_digits.onnx'),
+        '--calibration',
+        path.join(FIXTURES, 'digits_test.csv'),
+        '--out',
+        'mlp',
+        '--name',
+        'mlp-digits',
+      ],
+      dir,
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout);
+    assert.ok(out.agreement.agreement >= 0.97);
+    assert.match(out.weightCommitment, /^\d+$/);
+    assert.match(res.stderr, /constraints per layer/);
+    assert.match(res.stderr, /total\s+\d+/);
+  });
+
+  it('prove makes a bundle that verify accepts (exit 0); a changed logit is refused (exit 1)', async () => {
+    await writeFile(path.join(dir, 'input.json'), JSON.stringify({ input: row.slice(0, 64) }));
+    const res = zkai(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'proof.json'], dir);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(JSON.parse(res.stdout).label, String(row[64]));
+    assert.equal(zkai(['verify', 'proof.json'], dir).code, 0);
+
+    const bundle = JSON.parse(await readFile(path.join(dir, 'proof.json'), 'utf8'));
+    const i = bundle.publicSignals.length - 2; // the last logit
+    bundle.publicSignals[i] = (BigInt(bundle.publicSignals[i]) + 1n).toString();
+    bundle.public['logits[9]'] = bundle.publicSignals[i];
+    await writeFile(path.join(dir, 'tampered.json'), JSON.stringify(bundle));
+    assert.equal(zkai(['verify', 'tampered.json'], dir).code, 1);
+  });
+
+  it('prove refuses an input of the wrong size (exit 2)', async () => {
+    await writeFile(path.join(dir, 'short.json'), JSON.stringify([1, 2, 3]));
+    const res = zkai(['model', 'prove', 'mlp', '--input', 'short.json', '--out', 'x.json'], dir);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /64 finite numbers/);
+  });
+});
