@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { REPO_ROOT } from '../common/config.ts';
+import { runZkai } from './run-cli.ts';
 
-const BIN = path.join(REPO_ROOT, 'cli', 'bin.js');
-
-function zkai(args: string[], cwd: string) {
-  // Share the repository's artifact cache so the circuit and its setup are built once per machine.
-  const res = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ZKAI_HOME: path.join(REPO_ROOT, '.zkai') },
-  });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+const zkai = runZkai;
 
 const A = (n: number) => `0x${String(n).repeat(40).slice(0, 40)}`;
 const H = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;

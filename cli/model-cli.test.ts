@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../common/config.ts';
+import { runZkai } from './run-cli.ts';
 
-const BIN = path.join(REPO_ROOT, 'cli', 'bin.js');
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 
-function zkai(args: string[], cwd: string) {
-  const res = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ZKAI_HOME: path.join(REPO_ROOT, '.zkai') },
-  });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+const zkai = runZkai;
 
 describe('zkai model compile → model prove → verify', () => {
   let dir: string;

@@ -2,7 +2,6 @@ import {
   AbiCoder,
   Contract,
   type ContractRunner,
-  type ContractTransactionResponse,
   getAddress,
   keccak256,
   type Signer,
@@ -14,7 +13,8 @@ import {
 import { ZkaiError } from '../common/errors.ts';
 import { compileContracts } from './compile.ts';
 import { deployContract } from './deploy.ts';
-import { decodeContractError, type SnarkjsProof, toSolidityCalldata } from './vault.ts';
+import { call, findEvent, send } from './tx.ts';
+import { type SnarkjsProof, toSolidityCalldata } from './vault.ts';
 
 /** ModelRegistry's ABI, written out so the bindings work without local artifacts; a test checks it against the compiled one. */
 export const MODEL_REGISTRY_ABI = [
@@ -278,45 +278,4 @@ export async function deployInference(opts: { signer: Signer; log?: (msg: string
   const attestor = await deployContract(opts.signer, 'InferenceAttestor', [registry]);
   opts.log?.(`contracts: InferenceAttestor at ${attestor}`);
   return { chainId: Number(network.chainId), ModelRegistry: registry, InferenceAttestor: attestor };
-}
-
-async function send(contract: Contract, name: string, method: string, args: unknown[]): Promise<TransactionReceipt> {
-  return withErrors(contract, name, method, async () => {
-    const tx = (await contract.getFunction(method)(...args)) as ContractTransactionResponse;
-    const receipt = await tx.wait();
-    if (!receipt) throw new ZkaiError('CHAIN_ERROR', `${name}.${method}: no receipt for ${tx.hash}`);
-    return receipt;
-  });
-}
-
-async function call(contract: Contract, name: string, method: string, args: unknown[]): Promise<unknown> {
-  return withErrors(contract, name, method, () => contract.getFunction(method).staticCall(...args));
-}
-
-/** Maps ethers failures to ZkaiErrors: CONTRACT_REVERTED with the custom error's name, or CHAIN_ERROR. */
-async function withErrors<T>(contract: Contract, name: string, method: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ZkaiError) throw err;
-    const reverted = decodeContractError(contract.interface, err);
-    if (reverted) {
-      const args = reverted.args.map((a) => (typeof a === 'bigint' ? a.toString() : a));
-      throw new ZkaiError('CONTRACT_REVERTED', `${name}.${method} reverted: ${reverted.name}(${args.join(', ')})`, {
-        contractError: reverted.name,
-        args,
-      });
-    }
-    throw new ZkaiError('CHAIN_ERROR', `${name}.${method} failed: ${(err as Error).message}`);
-  }
-}
-
-function findEvent(contract: Contract, receipt: TransactionReceipt, name: string) {
-  const target = getAddress(String(contract.target));
-  for (const log of receipt.logs) {
-    if (getAddress(log.address) !== target) continue;
-    const parsed = contract.interface.parseLog(log);
-    if (parsed?.name === name) return parsed;
-  }
-  throw new ZkaiError('CHAIN_ERROR', `no ${name} event in transaction ${receipt.hash}`);
 }

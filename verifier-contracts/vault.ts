@@ -1,13 +1,6 @@
-import {
-  Contract,
-  type ContractRunner,
-  type ContractTransactionResponse,
-  getAddress,
-  type Interface,
-  type TransactionReceipt,
-  toBeHex,
-} from 'ethers';
+import { Contract, type ContractRunner, getAddress, type TransactionReceipt, toBeHex } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
+import { call, findEvent, send } from './tx.ts';
 
 /**
  * RoyaltyVault's ABI, written out so these bindings work against any deployed vault without local artifacts.
@@ -138,12 +131,12 @@ export function signalToAddress(signal: bigint): string {
 
 /** Registers a dataset root with its total weight; the signer becomes its owner. */
 export async function registerDataset(vault: Contract, root: bigint, totalWeight: bigint): Promise<TransactionReceipt> {
-  return send(vault, 'registerDataset', [root, totalWeight]);
+  return send(vault, 'RoyaltyVault', 'registerDataset', [root, totalWeight]);
 }
 
 /** Adds `amountWei` to the pot of (root, epoch). Reverts (CONTRACT_REVERTED EpochClosed) once the epoch paid a claim. */
 export async function fundEpoch(vault: Contract, root: bigint, epoch: bigint, amountWei: bigint): Promise<TransactionReceipt> {
-  return send(vault, 'fundEpoch', [root, epoch], amountWei);
+  return send(vault, 'RoyaltyVault', 'fundEpoch', [root, epoch], amountWei);
 }
 
 /**
@@ -154,87 +147,29 @@ export async function claimRoyalty(
   vault: Contract,
   claim: MembershipClaim,
 ): Promise<{ amount: bigint; contributor: string; receipt: TransactionReceipt }> {
-  const receipt = await send(vault, 'claim', [...claimArguments(claim)]);
+  const receipt = await send(vault, 'RoyaltyVault', 'claim', [...claimArguments(claim)]);
   const ev = findEvent(vault, receipt, 'RoyaltyClaimed');
   return { amount: ev.args.amount as bigint, contributor: ev.args.contributor as string, receipt };
 }
 
 /** ETH credited to `account` in the vault and not yet withdrawn. */
 export async function balanceOf(vault: Contract, account: string): Promise<bigint> {
-  return call(vault, 'balanceOf', [account]) as Promise<bigint>;
+  return call(vault, 'RoyaltyVault', 'balanceOf', [account]) as Promise<bigint>;
 }
 
 /** Withdraws the signer's whole credited balance. */
 export async function withdraw(vault: Contract): Promise<{ amount: bigint; receipt: TransactionReceipt }> {
-  const receipt = await send(vault, 'withdraw', []);
+  const receipt = await send(vault, 'RoyaltyVault', 'withdraw', []);
   return { amount: findEvent(vault, receipt, 'Withdrawn').args.amount as bigint, receipt };
 }
 
 /** Pot, payouts and frozen flag of an epoch. */
 export async function epochState(vault: Contract, root: bigint, epoch: bigint): Promise<{ pot: bigint; paid: bigint; frozen: boolean }> {
-  const [pot, paid, frozen] = (await call(vault, 'epochs', [root, epoch])) as [bigint, bigint, boolean];
+  const [pot, paid, frozen] = (await call(vault, 'RoyaltyVault', 'epochs', [root, epoch])) as [bigint, bigint, boolean];
   return { pot, paid, frozen };
 }
 
-/**
- * The custom error a contract call reverted with, decoded with `iface` (ethers attaches it as `revert` when the ABI
- * knows it; otherwise the raw revert data is parsed here). Undefined when the failure wasn't a decodable revert.
- */
-export function decodeContractError(iface: Interface, err: unknown): { name: string; args: unknown[] } | undefined {
-  const e = err as { revert?: { name?: string; args?: unknown[] }; data?: unknown; info?: { error?: { data?: unknown } } };
-  if (e?.revert?.name) return { name: e.revert.name, args: [...(e.revert.args ?? [])] };
-  for (const data of [e?.data, e?.info?.error?.data]) {
-    if (typeof data !== 'string' || data.length < 10) continue;
-    try {
-      const parsed = iface.parseError(data);
-      if (parsed) return { name: parsed.name, args: [...parsed.args] };
-    } catch {
-      // not one of ours
-    }
-  }
-  return undefined;
-}
-
-async function send(vault: Contract, method: string, args: unknown[], value?: bigint): Promise<TransactionReceipt> {
-  return withErrors(vault, method, async () => {
-    const tx = (await vault.getFunction(method)(...args, ...(value === undefined ? [] : [{ value }]))) as ContractTransactionResponse;
-    const receipt = await tx.wait();
-    if (!receipt) throw new ZkaiError('CHAIN_ERROR', `RoyaltyVault.${method}: no receipt for ${tx.hash}`);
-    return receipt;
-  });
-}
-
-async function call(vault: Contract, method: string, args: unknown[]): Promise<unknown> {
-  return withErrors(vault, method, () => vault.getFunction(method).staticCall(...args));
-}
-
-/** Maps ethers failures to ZkaiErrors: CONTRACT_REVERTED with the custom error's name, or CHAIN_ERROR. */
-async function withErrors<T>(vault: Contract, method: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ZkaiError) throw err;
-    const reverted = decodeContractError(vault.interface, err);
-    if (reverted) {
-      const args = reverted.args.map((a) => (typeof a === 'bigint' ? a.toString() : a));
-      throw new ZkaiError('CONTRACT_REVERTED', `RoyaltyVault.${method} reverted: ${reverted.name}(${args.join(', ')})`, {
-        contractError: reverted.name,
-        args,
-      });
-    }
-    throw new ZkaiError('CHAIN_ERROR', `RoyaltyVault.${method} failed: ${(err as Error).message}`);
-  }
-}
-
-function findEvent(vault: Contract, receipt: TransactionReceipt, name: string) {
-  const target = getAddress(String(vault.target));
-  for (const log of receipt.logs) {
-    if (getAddress(log.address) !== target) continue;
-    const parsed = vault.interface.parseLog(log);
-    if (parsed?.name === name) return parsed;
-  }
-  throw new ZkaiError('CHAIN_ERROR', `no ${name} event in transaction ${receipt.hash}`);
-}
+export { decodeContractError } from './tx.ts';
 
 function fieldElement(v: unknown, modulus: bigint, what: string): bigint {
   let x: bigint;
