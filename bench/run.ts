@@ -8,11 +8,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { commitDataset, type DatasetRecord, membershipInput } from '../circuits/dataset/index.ts';
+import { buildModelCircuit } from '../circuits/model/codegen.ts';
+import { importOnnx } from '../circuits/model/import.ts';
+import { quantizeModel } from '../circuits/model/quantize.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
@@ -99,6 +102,30 @@ async function main() {
     if (i === 0 && !(await verifyBundle(r.value)).valid) throw new Error('bench produced an invalid proof');
   }
   await pool.close();
+
+  // Model circuits: constraints per fixture and mode (compile only; cached by content).
+  const fixtures = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+  const calibration = readFileSync(path.join(fixtures, 'digits_test.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1, 101)
+    .map((l) => l.split(',').slice(0, 64).map(Number));
+  const models: Record<string, unknown> = {};
+  for (const file of ['mlp_digits.onnx', 'cnn_digits.onnx']) {
+    const qm = quantizeModel(importOnnx(path.join(fixtures, file)), calibration);
+    for (const [mode, opts] of [
+      ['public-weights', { weights: 'public-constants', input: 'public' }],
+      ['committed-weights', { weights: 'private-committed', input: 'private-hashed' }],
+    ] as const) {
+      const built = await buildModelCircuit(qm, { name: `${file.replace('.onnx', '')}-${mode}`, ...opts });
+      models[`${file.replace('.onnx', '')}/${mode}`] = {
+        constraints: built.circuit.nConstraints,
+        perLayer: Object.fromEntries(built.generated.layerCosts.map((l) => [l.layer, l.constraints])),
+      };
+      log(`  ${file} ${mode}: ${built.circuit.nConstraints} constraints`);
+    }
+  }
+  results.modelCircuits = models;
 
   const b = median(baseline);
   const w = median(warm);
