@@ -22,6 +22,10 @@ import { makeBundle, type ProofBundle } from './bundle.ts';
 import type { ProverPool } from './pool.ts';
 import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
 
+/** The quantization parameters a model manifest records (the scalar fields of QuantizedModel). */
+const QUANTIZATION_KEYS = ['weightBits', 'activationBits', 'inputBits', 'inputFracBits', 'outputBits', 'outputFracBits'] as const;
+type QuantizationParams = Pick<QuantizedModel, (typeof QUANTIZATION_KEYS)[number]>;
+
 export interface ModelManifest {
   format: 'zkai-model';
   version: 1;
@@ -35,14 +39,7 @@ export interface ModelManifest {
   publicSignals: string[];
   inputShape: number[];
   outputShape: number[];
-  quantization: {
-    weightBits: number;
-    activationBits: number;
-    inputBits: number;
-    inputFracBits: number;
-    outputBits: number;
-    outputFracBits: number;
-  };
+  quantization: QuantizationParams;
   constraints: { total: number; perLayer: LayerCost[] };
   agreement: AgreementReport;
   vkeyHash: string;
@@ -140,14 +137,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     publicSignals: model.generated.publicSignals,
     inputShape: qm.inputShape,
     outputShape: qm.outputShape,
-    quantization: {
-      weightBits: qm.weightBits,
-      activationBits: qm.activationBits,
-      inputBits: qm.inputBits,
-      inputFracBits: qm.inputFracBits,
-      outputBits: qm.outputBits,
-      outputFracBits: qm.outputFracBits,
-    },
+    quantization: Object.fromEntries(QUANTIZATION_KEYS.map((k) => [k, qm[k]])) as QuantizationParams,
     constraints: { total: model.circuit.nConstraints, perLayer: model.generated.layerCosts },
     agreement,
     vkeyHash: setup.vkeyHash,
