@@ -1,0 +1,50 @@
+/**
+ * The surface of zkai's native C++ engine (prover/native), as seen from TypeScript.
+ * Layouts are those of gpu/backend.ts (snarkjs zkey/wtns layouts): Fr scalars 32-byte LE standard
+ * form, G1 affine 64 bytes and G2 affine 128 bytes with Montgomery-form coordinates, zero = infinity.
+ *
+ * Every method runs on the engine's own thread pool (not the Node event loop) and resolves when done;
+ * several calls may be in flight at once (the Groth16 prover runs the G2 MSM beside the G1 ones).
+ */
+import type { NttOptions, ProvingBackend } from '../../gpu/backend.ts';
+
+export interface NativeEngine extends ProvingBackend {
+  readonly name: 'native';
+  /** Engine build id, e.g. "zkai-native 0.1 (x86_64, adx)". */
+  readonly version: string;
+  /** Worker threads the engine uses (default: available parallelism; env ZKAI_NATIVE_THREADS). */
+  readonly threads: number;
+
+  ntt(values: Uint8Array, opts?: NttOptions): Promise<Uint8Array>;
+
+  /**
+   * Groth16 quotient evaluations, exactly as snarkjs's groth16 prover computes them:
+   *   1. A, B evaluations on the size-n domain from the zkey's coefficient section (section 4) and the
+   *      witness: A[c] += coef · w[s] for every (matrix 0, c, s, coef) entry, B likewise for matrix 1;
+   *      C[i] = A[i] · B[i].
+   *   2. For each of A, B, C: inverse NTT, then forward NTT on the coset ω₂ₙ·H.
+   *   3. Returns (A·B − C) pointwise on the coset: n Fr values, 32-byte LE standard form, the scalars of
+   *      the H MSM against the zkey's section 9.
+   * `coefs` is section 4's body *after* its leading u32 count (nCoefs entries of 12 + 32 bytes:
+   * matrix u32, constraint u32, signal u32, value 32 bytes LE in the form snarkjs stores it).
+   * `witness` is nVars Fr values, 32-byte LE standard form (the .wtns section 2 body).
+   */
+  groth16Quotient(coefs: Uint8Array, nCoefs: number, witness: Uint8Array, domainSize: number): Promise<Uint8Array>;
+
+  /** scalars[i] · G1 generator for every i, affine, in one batch (trusted-setup sections). */
+  g1FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
+  /** scalars[i] · G2 generator for every i, affine. */
+  g2FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
+
+  /**
+   * Sparse linear combinations of points (zkey generation: A/B/C query points are sums of Lagrange-basis
+   * points weighted by r1cs coefficients). `terms` holds nTerms entries of 40 bytes: output index u32 LE,
+   * point index u32 LE, scalar 32 bytes LE standard form. Returns nOutputs affine points:
+   * out[o] = Σ_{terms with output o} scalar · points[pointIndex]. Outputs no term touches are infinity.
+   */
+  g1SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
+  g2SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
+
+  /** Scales every G1 point by one scalar (e.g. by 1/δ in a phase-2 contribution), affine out. */
+  g1BatchScale(points: Uint8Array, scalar: Uint8Array): Promise<Uint8Array>;
+}
