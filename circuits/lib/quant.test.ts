@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { forgerBits, seededRandom } from '../../common/test-random.ts';
 import { type BuiltCircuit, buildCircuit } from '../build.ts';
 import { argMax, divFloor, fromField, maxOf, relu, requantize, saturate, signedBounds, toField } from '../model/int-reference.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
@@ -28,29 +29,8 @@ const GADGETS = {
 } as const;
 type GadgetName = keyof typeof GADGETS;
 
-// Deterministic PRNG (xorshift32) so a failure reproduces; override the seed with ZKAI_TEST_SEED.
-let seed = Number(process.env.ZKAI_TEST_SEED ?? 0x5eed1234) >>> 0 || 1;
-function rand32(): number {
-  seed ^= seed << 13;
-  seed >>>= 0;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  seed >>>= 0;
-  return seed;
-}
-/** Uniform signed b-bit integer. */
-function randSigned(b: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < b; i += 32) v = (v << 32n) | BigInt(rand32());
-  v &= (1n << BigInt(b)) - 1n;
-  return v - (1n << BigInt(b - 1));
-}
-
-/** Bits (LSB first) as a forger would write them: the true bits when v ∈ [0, 2^b), else v in bit 0 and zeros (the sum still equals v). */
-function bitsFor(v: bigint, b: number): bigint[] {
-  if (v >= 0n && v < 1n << BigInt(b)) return Array.from({ length: b }, (_, i) => (v >> BigInt(i)) & 1n);
-  return [v, ...Array<bigint>(b - 1).fill(0n)];
-}
+const { signed: randSigned } = seededRandom(0x5eed1234);
+const bitsFor = forgerBits;
 
 describe('quantized-network gadgets (quant.circom)', () => {
   const g = {} as Record<GadgetName, Gadget>;

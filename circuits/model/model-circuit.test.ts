@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { forgerBits, seededRandom } from '../../common/test-random.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 import { buildModelCircuit, type ModelCircuit, modelCircuitInput } from './codegen.ts';
@@ -24,22 +25,8 @@ const rows = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8')
   .map((line) => line.split(',').map(Number))
   .map((r) => ({ input: r.slice(0, 64), label: r[64]! }));
 
-// Deterministic PRNG (xorshift32) so a failure reproduces; override with ZKAI_TEST_SEED.
-let seed = Number(process.env.ZKAI_TEST_SEED ?? 0x6d6f646c) >>> 0 || 1;
-function rand32(): number {
-  seed ^= seed << 13;
-  seed >>>= 0;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  seed >>>= 0;
-  return seed;
-}
-
-/** Bits (LSB first) as a forger writes them: the true bits when v ∈ [0, 2^b), else v in bit 0 (the sum still equals v). */
-function bitsFor(v: bigint, b: number): bigint[] {
-  if (v >= 0n && v < 1n << BigInt(b)) return Array.from({ length: b }, (_, i) => (v >> BigInt(i)) & 1n);
-  return [v, ...Array<bigint>(b - 1).fill(0n)];
-}
+const { u32: rand32 } = seededRandom(0x6d6f646c);
+const bitsFor = forgerBits;
 
 interface Fixture {
   ir: ModelIR;
