@@ -11,10 +11,9 @@ import * as snarkjs from 'snarkjs';
 import { buildCircuit } from '../../circuits/build.ts';
 import { commitDataset, membershipInput } from '../../circuits/dataset/index.ts';
 import { membershipCircuitSpec } from '../../circuits/membership.ts';
-import { isZkaiError } from '../../common/errors.ts';
 import { ensureCircuitSetup } from '../../prover/setup/index.ts';
-import { type DevChain, freePort, localProvider, startDevChain } from '../chain.ts';
-import { compileContracts, loadArtifact } from '../compile.ts';
+import type { DevChain } from '../chain.ts';
+import { loadArtifact } from '../compile.ts';
 import { deployArtifact, deployContract } from '../deploy.ts';
 import { installGeneratedVerifier } from '../generated.ts';
 import {
@@ -36,7 +35,8 @@ import {
   toFieldSignal,
   transferModelOwnership,
 } from '../models.ts';
-import { decodeContractError, type SnarkjsProof, toSolidityCalldata } from '../vault.ts';
+import { type SnarkjsProof, toSolidityCalldata } from '../vault.ts';
+import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const errorsInterface = new Interface([...MODEL_REGISTRY_ABI, ...INFERENCE_ATTESTOR_ABI.filter((f) => f.startsWith('error'))]);
@@ -92,21 +92,10 @@ async function expectProof(proof: SnarkjsProof, signals: bigint[]): Promise<stri
   return strings;
 }
 
-/** Asserts that `promise` fails with the custom error `name` (through the bindings or a raw ethers call). */
-async function assertReverts(promise: Promise<unknown>, name: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    const got = isZkaiError(err) ? (err.details?.contractError as string | undefined) : decodeContractError(errorsInterface, err)?.name;
-    assert.equal(got, name, `expected revert ${name}, got ${got ?? 'no decoded revert'}: ${(err as Error).message}`);
-    if (isZkaiError(err)) assert.equal(err.code, 'CONTRACT_REVERTED');
-    return true;
-  });
-}
+const assertReverts = (promise: Promise<unknown>, name: string) => assertRevertsWith(errorsInterface, promise, name);
 
 before(async () => {
-  await compileContracts();
-  chain = await startDevChain({ port: await freePort() });
-  provider = localProvider(chain.url);
-  [owner, alice, bob] = chain.accounts.slice(0, 3).map((k) => new Wallet(k, provider));
+  ({ chain, provider, owner, alice, bob } = await startTestChain());
   mockAddress = await deployContract(owner, 'MockInferenceVerifier');
   mock = new Contract(mockAddress, (await loadArtifact('MockInferenceVerifier')).abi, owner);
   const deployed = await deployInference({ signer: owner });

@@ -5,14 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import { Contract, Interface, type JsonRpcProvider, parseEther, Wallet } from 'ethers';
 import * as snarkjs from 'snarkjs';
 import { isZkaiError } from '../../common/errors.ts';
-import { type DevChain, freePort, localProvider, startDevChain } from '../chain.ts';
-import { compileContracts, loadArtifact } from '../compile.ts';
+import { type DevChain, startDevChain } from '../chain.ts';
+import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
 import {
   balanceOf,
   claimArguments,
   claimRoyalty,
-  decodeContractError,
   epochState,
   fundEpoch,
   ROYALTY_VAULT_ABI,
@@ -22,6 +21,7 @@ import {
   toSolidityCalldata,
   withdraw,
 } from '../vault.ts';
+import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const vaultInterface = new Interface(ROYALTY_VAULT_ABI);
@@ -68,21 +68,10 @@ async function freshDataset(totalWeight: bigint, epoch = 1n, pot = parseEther('1
   return root;
 }
 
-/** Asserts that `promise` fails with the vault's custom error `name` (through the bindings or a raw ethers call). */
-async function assertReverts(promise: Promise<unknown>, name: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    const got = isZkaiError(err) ? (err.details?.contractError as string | undefined) : decodeContractError(vaultInterface, err)?.name;
-    assert.equal(got, name, `expected revert ${name}, got ${got ?? 'no decoded revert'}: ${(err as Error).message}`);
-    if (isZkaiError(err)) assert.equal(err.code, 'CONTRACT_REVERTED');
-    return true;
-  });
-}
+const assertReverts = (promise: Promise<unknown>, name: string) => assertRevertsWith(vaultInterface, promise, name);
 
 before(async () => {
-  await compileContracts();
-  chain = await startDevChain({ port: await freePort() });
-  provider = localProvider(chain.url);
-  [owner, alice, bob] = chain.accounts.slice(0, 3).map((k) => new Wallet(k, provider));
+  ({ chain, provider, owner, alice, bob } = await startTestChain());
   const mockAddress = await deployContract(owner, 'MockMembershipVerifier');
   mock = new Contract(mockAddress, (await loadArtifact('MockMembershipVerifier')).abi, owner);
   vaultAddress = await deployContract(owner, 'RoyaltyVault', [mockAddress]);
