@@ -32,7 +32,7 @@ import { writeFileAtomic } from '../../common/fs.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { type BuiltCircuit, buildCircuit } from '../build.ts';
 import { packPerElement } from './commit.ts';
-import { forEachConvTap, forEachPoolWindow } from './int-exec.ts';
+import { forEachConvTap, forEachPoolWindow } from './geometry.ts';
 import { toField } from './int-reference.ts';
 import { shapeSize } from './ir.ts';
 import type { QConv2d, QDense, QuantizedModel } from './quantize.ts';

@@ -4,6 +4,7 @@
  * Computation is in float64 (weights come from float32), so results match PyTorch to ~1e-5.
  */
 import { ZkaiError } from '../../common/errors.ts';
+import { forEachConvTap, forEachPoolWindow } from './geometry.ts';
 import type { Conv2dLayer, Layer, ModelIR, Pool2dLayer } from './ir.ts';
 import { shapeSize } from './ir.ts';
 
@@ -43,67 +44,25 @@ export function runLayer(layer: Layer, x: Float64Array): Float64Array {
 }
 
 function conv2d(layer: Conv2dLayer, x: Float64Array): Float64Array {
-  const [C, H, W] = layer.inShape;
-  const [M, oH, oW] = layer.outShape;
-  const [kH, kW] = layer.kernel;
-  const [sH, sW] = layer.strides;
-  const [pT, pL] = layer.pads;
   const w = layer.weight.data;
-  const y = new Float64Array(M * oH * oW);
-  for (let m = 0; m < M; m++) {
-    for (let oy = 0; oy < oH; oy++) {
-      for (let ox = 0; ox < oW; ox++) {
-        let acc = layer.bias.data[m];
-        for (let c = 0; c < C; c++) {
-          for (let ky = 0; ky < kH; ky++) {
-            const iy = oy * sH + ky - pT;
-            if (iy < 0 || iy >= H) continue;
-            for (let kx = 0; kx < kW; kx++) {
-              const ix = ox * sW + kx - pL;
-              if (ix < 0 || ix >= W) continue;
-              acc += w[((m * C + c) * kH + ky) * kW + kx] * x[(c * H + iy) * W + ix];
-            }
-          }
-        }
-        y[(m * oH + oy) * oW + ox] = acc;
-      }
-    }
-  }
+  const y = new Float64Array(shapeSize(layer.outShape));
+  forEachConvTap(layer, (m, o, taps) => {
+    let acc = layer.bias.data[m]!;
+    for (const [wi, xi] of taps) acc += w[wi]! * x[xi]!;
+    y[o] = acc;
+  });
   return y;
 }
 
 function pool2d(layer: Pool2dLayer, x: Float64Array): Float64Array {
-  const [C, H, W] = layer.inShape;
-  const [, oH, oW] = layer.outShape;
-  const [kH, kW] = layer.kernel;
-  const [sH, sW] = layer.strides;
-  const [pT, pL] = layer.pads;
   const isMax = layer.kind === 'maxpool2d';
-  const y = new Float64Array(C * oH * oW);
-  for (let c = 0; c < C; c++) {
-    for (let oy = 0; oy < oH; oy++) {
-      for (let ox = 0; ox < oW; ox++) {
-        let acc = isMax ? Number.NEGATIVE_INFINITY : 0;
-        let count = 0;
-        for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * sH + ky - pT;
-          for (let kx = 0; kx < kW; kx++) {
-            const ix = ox * sW + kx - pL;
-            // Padded cells: ignored by max pooling; counted as zeros by average pooling only with count_include_pad.
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-              if (!isMax && layer.countIncludePad) count++;
-              continue;
-            }
-            const v = x[(c * H + iy) * W + ix];
-            if (isMax) acc = Math.max(acc, v);
-            else acc += v;
-            count++;
-          }
-        }
-        y[(c * oH + oy) * oW + ox] = isMax ? acc : acc / count;
-      }
-    }
-  }
+  const y = new Float64Array(shapeSize(layer.outShape));
+  forEachPoolWindow(layer, (o, cells, divisor) => {
+    // Padded cells: ignored by max pooling; counted as zeros by average pooling only with count_include_pad
+    // (forEachPoolWindow folds that into the divisor).
+    if (isMax) y[o] = Math.max(...cells.map((i) => x[i]!));
+    else y[o] = cells.reduce((acc, i) => acc + x[i]!, 0) / divisor;
+  });
   return y;
 }
 

@@ -6,6 +6,7 @@
  * circuit has no witness (e.g. an input outside the signed inputBits range).
  */
 import { ZkaiError } from '../../common/errors.ts';
+import { forEachConvTap, forEachPoolWindow } from './geometry.ts';
 import { argMax, assertSigned, divFloor, maxOf, relu, requantize } from './int-reference.ts';
 import { shapeSize } from './ir.ts';
 import type { QConv2d, QDense, QLayer, QPool2d, QuantizedModel } from './quantize.ts';
@@ -54,63 +55,6 @@ export function linearAccumulators(layer: QDense | QConv2d, x: readonly bigint[]
     out.push(acc);
   });
   return out;
-}
-
-/**
- * Visits every conv output (channel m, flat output index o) with its list of [weight index, input index] taps,
- * skipping padded cells. Shared by the executor and the code generator so both use the same geometry.
- */
-export function forEachConvTap(layer: QConv2d, visit: (m: number, o: number, taps: [number, number][]) => void): void {
-  const [C, H, W] = layer.inShape as [number, number, number];
-  const [M, oH, oW] = layer.outShape as [number, number, number];
-  const [kH, kW] = layer.kernel;
-  const [sH, sW] = layer.strides;
-  const [pT, pL] = layer.pads;
-  for (let m = 0; m < M; m++) {
-    for (let oy = 0; oy < oH; oy++) {
-      for (let ox = 0; ox < oW; ox++) {
-        const taps: [number, number][] = [];
-        for (let c = 0; c < C; c++) {
-          for (let ky = 0; ky < kH; ky++) {
-            const iy = oy * sH + ky - pT;
-            if (iy < 0 || iy >= H) continue;
-            for (let kx = 0; kx < kW; kx++) {
-              const ix = ox * sW + kx - pL;
-              if (ix < 0 || ix >= W) continue;
-              taps.push([((m * C + c) * kH + ky) * kW + kx, (c * H + iy) * W + ix]);
-            }
-          }
-        }
-        visit(m, (m * oH + oy) * oW + ox, taps);
-      }
-    }
-  }
-}
-
-/** Visits every pooling output with the flat input indices of its window and the divisor (average pooling). */
-export function forEachPoolWindow(layer: QPool2d, visit: (o: number, cells: number[], divisor: number) => void): void {
-  const [C, H, W] = layer.inShape as [number, number, number];
-  const [, oH, oW] = layer.outShape as [number, number, number];
-  const [kH, kW] = layer.kernel;
-  const [sH, sW] = layer.strides;
-  const [pT, pL] = layer.pads;
-  for (let c = 0; c < C; c++) {
-    for (let oy = 0; oy < oH; oy++) {
-      for (let ox = 0; ox < oW; ox++) {
-        const cells: number[] = [];
-        let padded = 0;
-        for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * sH + ky - pT;
-          for (let kx = 0; kx < kW; kx++) {
-            const ix = ox * sW + kx - pL;
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W) padded++;
-            else cells.push((c * H + iy) * W + ix);
-          }
-        }
-        visit((c * oH + oy) * oW + ox, cells, cells.length + (layer.countIncludePad ? padded : 0));
-      }
-    }
-  }
 }
 
 function pool(layer: QPool2d, x: readonly bigint[]): bigint[] {

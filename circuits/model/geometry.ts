@@ -1,0 +1,73 @@
+/**
+ * The window geometry of convolution and pooling layers, written once and shared by the float executor, the
+ * integer executor and the circuit generator, so all three read the same input cells for every output.
+ */
+
+/** What the window walks need of a conv or pool layer (float IR or quantized). */
+export interface WindowGeometry {
+  inShape: readonly number[];
+  outShape: readonly number[];
+  kernel: readonly [number, number];
+  strides: readonly [number, number];
+  pads: readonly [number, number, number, number];
+}
+
+/**
+ * Visits every conv output (channel m, flat output index o) with its list of [weight index, input index] taps,
+ * skipping padded cells. Shared by the executor and the code generator so both use the same geometry.
+ */
+export function forEachConvTap(layer: WindowGeometry, visit: (m: number, o: number, taps: [number, number][]) => void): void {
+  const [C, H, W] = layer.inShape as [number, number, number];
+  const [M, oH, oW] = layer.outShape as [number, number, number];
+  const [kH, kW] = layer.kernel;
+  const [sH, sW] = layer.strides;
+  const [pT, pL] = layer.pads;
+  for (let m = 0; m < M; m++) {
+    for (let oy = 0; oy < oH; oy++) {
+      for (let ox = 0; ox < oW; ox++) {
+        const taps: [number, number][] = [];
+        for (let c = 0; c < C; c++) {
+          for (let ky = 0; ky < kH; ky++) {
+            const iy = oy * sH + ky - pT;
+            if (iy < 0 || iy >= H) continue;
+            for (let kx = 0; kx < kW; kx++) {
+              const ix = ox * sW + kx - pL;
+              if (ix < 0 || ix >= W) continue;
+              taps.push([((m * C + c) * kH + ky) * kW + kx, (c * H + iy) * W + ix]);
+            }
+          }
+        }
+        visit(m, (m * oH + oy) * oW + ox, taps);
+      }
+    }
+  }
+}
+
+/** Visits every pooling output with the flat input indices of its window and the divisor (average pooling). */
+export function forEachPoolWindow(
+  layer: WindowGeometry & { countIncludePad: boolean },
+  visit: (o: number, cells: number[], divisor: number) => void,
+): void {
+  const [C, H, W] = layer.inShape as [number, number, number];
+  const [, oH, oW] = layer.outShape as [number, number, number];
+  const [kH, kW] = layer.kernel;
+  const [sH, sW] = layer.strides;
+  const [pT, pL] = layer.pads;
+  for (let c = 0; c < C; c++) {
+    for (let oy = 0; oy < oH; oy++) {
+      for (let ox = 0; ox < oW; ox++) {
+        const cells: number[] = [];
+        let padded = 0;
+        for (let ky = 0; ky < kH; ky++) {
+          const iy = oy * sH + ky - pT;
+          for (let kx = 0; kx < kW; kx++) {
+            const ix = ox * sW + kx - pL;
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) padded++;
+            else cells.push((c * H + iy) * W + ix);
+          }
+        }
+        visit((c * oH + oy) * oW + ox, cells, cells.length + (layer.countIncludePad ? padded : 0));
+      }
+    }
+  }
+}
