@@ -55,3 +55,85 @@ template PoseidonChain(n) {
     }
     out <== state[chunks];
 }
+
+// Poseidon sponge over n field elements: width t = 17 (circomlib PoseidonEx(16, 17)), capacity 1, rate 16.
+//   state = [n, 0, ..., 0]; for each block of 16 elements (the last one zero-padded): state[1 + j] += block[j],
+//   state = permutation(state); out = state[0].
+// The capacity word starts at n, so the zero padding cannot make two inputs of different lengths collide.
+// Why not PoseidonChain: a chain call spends one of its 16 inputs on the running hash and absorbs 15 elements per
+// permutation; the sponge absorbs 16 (≈ 38 instead of ≈ 41 constraints per element). Mirrored by poseidonSponge in
+// circuits/model/commit.ts. Cost: 612 constraints per permutation, minus 3 for every S-box of the first round that
+// --O2 folds because its word is a constant (the initial capacity, and in a single-block sponge the padding).
+template PoseidonSponge(n) {
+    assert(n >= 1);
+    var blocks = (n + 15) \ 16;
+    signal input in[n];
+    signal output out;
+    component perm[blocks];
+    for (var c = 0; c < blocks; c++) {
+        perm[c] = PoseidonEx(16, 17);
+        if (c == 0) {
+            perm[c].initialState <== n;
+        } else {
+            perm[c].initialState <== perm[c - 1].out[0];
+        }
+        for (var j = 0; j < 16; j++) {
+            var at = 16 * c + j;
+            if (c == 0) {
+                if (at < n) {
+                    perm[c].inputs[j] <== in[at];
+                } else {
+                    perm[c].inputs[j] <== 0;
+                }
+            } else {
+                if (at < n) {
+                    perm[c].inputs[j] <== perm[c - 1].out[1 + j] + in[at];
+                } else {
+                    perm[c].inputs[j] <== perm[c - 1].out[1 + j];
+                }
+            }
+        }
+    }
+    out <== perm[blocks - 1].out[0];
+}
+
+// k dot products sharing one input vector, one multiplication constraint per input ("packed dot products").
+// Each p[i] packs the weights of k outputs for input i in b-bit slots, and bias packs their biases:
+//   p[i] = Σ_{m<k} w[m][i] · 2^(b·m),   bias = Σ_{m<k} bias[m] · 2^(b·m)      (integers taken mod p)
+// so  bias + Σ_i p[i]·x[i] ≡ Σ_m acc[m] · 2^(b·m)  with acc[m] = bias[m] + Σ_i w[m][i]·x[i].
+// The template constrains t[i] = p[i]·x[i] (n constraints) and the linear relation
+//   bias + Σ_i t[i] = Σ_m acc[m] · 2^(b·m),
+// and outputs acc[] WITHOUT range-checking it.
+// PRECONDITION (soundness): every acc[m] must be constrained to signed b bits by its consumer; the model circuits
+// feed each one to Requantize(b, ...), whose constraints pin its input to [-2^(b-1), 2^(b-1)). Given that and
+// k·b <= 252, acc[] is unique: two solutions differ by d[m] ∈ (-2^b, 2^b) with Σ d[m]·2^(b·m) ≡ 0 (mod p), and
+// |Σ d[m]·2^(b·m)| < 2^(k·b) <= 2^252 < p, so the sum is 0 as an integer, and then every d[m] is 0 (its lowest
+// non-zero digit would leave a remainder mod 2^(b·(m+1))). So acc[] — and everything computed from it — is a
+// function of (p, bias, x): whoever commits to p and bias commits to one function, whatever field elements they
+// chose. For p built from weights with |acc[m]| < 2^(b-1) (what quantize.ts's accBits bound guarantees), the
+// unique solution is the true accumulators.
+// Cost: n constraints (the linear relation folds into them).
+template PackedDot(n, k, b) {
+    assert(n >= 1 && k >= 1 && b >= 2 && k * b <= 252);
+    signal input p[n];
+    signal input x[n];
+    signal input bias;
+    signal output acc[k];
+    signal t[n];
+    var s = bias;
+    for (var i = 0; i < n; i++) {
+        t[i] <== p[i] * x[i];
+        s += t[i];
+    }
+    // Witness: the balanced base-2^b digits of s (offset to non-negative digits first).
+    var half = 2 ** (b - 1);
+    var off = 0;
+    for (var m = 0; m < k; m++) off += half * 2 ** (b * m);
+    var u = s + off;
+    var lin = 0;
+    for (var m = 0; m < k; m++) {
+        acc[m] <-- ((u >> (b * m)) & (2 ** b - 1)) - half;
+        lin += acc[m] * 2 ** (b * m);
+    }
+    s === lin;
+}

@@ -16,10 +16,13 @@
  * Modes:
  * - weights 'public-constants': weights and biases are constants in the source; the linear layers cost 0
  *   constraints and the circuit (its id, its verification key) itself binds the weights.
- * - weights 'private-committed': each dense/conv layer i takes private inputs `w<i>` (weights) and `b<i>`
- *   (biases); one multiplication constraint per weight × activation product; weights are range-checked and
- *   packed (SignedPack, layers.circom) and, with the biases, hashed by PoseidonChain into the public output
- *   `weightsHash` (commit.ts computes the same value). Shifts/widths stay compile-time constants.
+ * - weights 'private-committed': each dense/conv layer i takes private inputs `p<i>` (its weights packed k output
+ *   channels per field element in accBits-wide slots, commit.ts `packLinear`) and `bp<i>` (packed biases). For
+ *   every output position and channel group, `dot<i>[q] = PackedDot(taps, k, accBits)` computes k accumulators
+ *   with one multiplication constraint per tap; the Requantize after each accumulator range-checks it to signed
+ *   accBits, which makes the packed decomposition unique (layers.circom), so the weights need no range check.
+ *   All p<i> and bp<i> are hashed by PoseidonSponge into the public output `weightsHash` (commit.ts computes
+ *   the same value). Shifts/widths stay compile-time constants.
  * - input 'public': `in` is a public input. 'private-hashed': `in` is private and the public output `inputHash`
  *   is the PoseidonChain of its packed values.
  * Public signals: weightsHash / inputHash when present, then logits, label, then in[] when the input is public
@@ -31,7 +34,7 @@ import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { type BuiltCircuit, buildCircuit } from '../build.ts';
-import { packPerElement } from './commit.ts';
+import { packLinear, packPerElement } from './commit.ts';
 import { forEachConvTap, forEachPoolWindow } from './geometry.ts';
 import { toField } from './int-reference.ts';
 import { shapeSize } from './ir.ts';
@@ -133,30 +136,32 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
         let cost = 0;
         let rows: { channel: number; expr: string }[];
         if (privateWeights) {
-          // Weights and biases are private inputs: one multiplication constraint per weight × activation product,
-          // and the weights are range-checked and packed (SignedPack) for the commitment.
-          const nW = layer.weight.length;
-          const nB = layer.bias.length;
-          body.push(`    signal input w${li}[${nW}];`, `    signal input b${li}[${nB}];`);
-          body.push(`    component wPack${li} = SignedPack(${nW}, ${qm.weightBits});`, `    wPack${li}.in <== w${li};`);
-          commitParts.push(
-            { signal: `wPack${li}.out`, count: Math.ceil(nW / packPerElement(qm.weightBits)) },
-            { signal: `b${li}`, count: nB },
-          );
-          cost += nW * qm.weightBits;
-          const products: string[] = [];
-          rows = linearTaps(layer).map(({ channel, taps }) => {
-            const terms = taps.map(([wi, xi]) => {
-              products.push(`w${li}[${wi}] * ${cur(xi)}`);
-              return `m${li}[${products.length - 1}]`;
-            });
-            return { channel, expr: [`b${li}[${channel}]`, ...terms].join(' + ') };
+          // Packed weights and biases are private inputs; PackedDot computes k accumulators per multiplication.
+          const pk = packLinear(layer);
+          body.push(`    signal input p${li}[${pk.weights.length}];`, `    signal input bp${li}[${pk.groups}];`);
+          commitParts.push({ signal: `p${li}`, count: pk.weights.length }, { signal: `bp${li}`, count: pk.groups });
+          const positions = linearPositions(layer);
+          rows = new Array(nOutL);
+          body.push(`    component dot${li}[${positions.length * pk.groups}];`);
+          positions.forEach((taps, o) => {
+            if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer '${layer.name}': output position ${o} reads no input cell`);
+            for (let g = 0; g < pk.groups; g++) {
+              const q = o * pk.groups + g;
+              const kg = Math.min(pk.k, pk.channels - g * pk.k);
+              body.push(
+                `    dot${li}[${q}] = PackedDot(${taps.length}, ${kg}, ${layer.accBits});`,
+                `    dot${li}[${q}].bias <== bp${li}[${g}];`,
+              );
+              taps.forEach(([j, xi], t) => {
+                body.push(`    dot${li}[${q}].p[${t}] <== p${li}[${g * pk.perChannel + j}];`, `    dot${li}[${q}].x[${t}] <== ${cur(xi)};`);
+              });
+              cost += taps.length;
+              for (let m = 0; m < kg; m++) {
+                const channel = g * pk.k + m;
+                rows[channel * positions.length + o] = { channel, expr: `dot${li}[${q}].acc[${m}]` };
+              }
+            }
           });
-          body.push(`    signal m${li}[${products.length}];`);
-          products.forEach((p, t) => {
-            body.push(`    m${li}[${t}] <== ${p};`);
-          });
-          cost += products.length;
         } else {
           rows = linearTaps(layer).map(({ channel, bias, taps }) => ({
             channel,
@@ -232,15 +237,15 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   costs.push({ layer: 'output', kind: 'argmax', constraints: nOut * (qm.outputBits + 2) });
   if (privateWeights) {
     const total = commitParts.reduce((a, p) => a + p.count, 0);
-    body.push('', `    // Weight commitment: PoseidonChain over ${total} elements (packed weights, then biases, layer by layer).`);
-    body.push(`    component wChain = PoseidonChain(${total});`);
+    body.push('', `    // Weight commitment: PoseidonSponge over ${total} elements (packed weights, then packed biases, layer by layer).`);
+    body.push(`    component wChain = PoseidonSponge(${total});`);
     let at = 0;
     for (const { signal, count } of commitParts) {
       body.push(`    for (var i = 0; i < ${count}; i++) wChain.in[${at} + i] <== ${signal}[i];`);
       at += count;
     }
     body.push('    weightsHash <== wChain.out;');
-    costs.push({ layer: 'weights', kind: 'commitment', constraints: poseidonChainCost(total) });
+    costs.push({ layer: 'weights', kind: 'commitment', constraints: poseidonSpongeCost(total) });
   }
 
   const source = [
@@ -271,6 +276,23 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
     layerCosts: costs,
     totalConstraints: costs.reduce((a, c) => a + c.constraints, 0),
   };
+}
+
+/**
+ * The output positions of a dense/conv layer (one for dense; oH·oW for conv, row-major), each with its
+ * [weight index within a channel, input index] taps: the same for every output channel, which is what lets
+ * PackedDot share one product across a group of channels. Output n of channel c at position o is c·positions + o.
+ */
+function linearPositions(layer: QDense | QConv2d): [number, number][][] {
+  if (layer.kind === 'dense') {
+    const K = shapeSize(layer.inShape);
+    return [Array.from({ length: K }, (_, k) => [k, k] as [number, number])];
+  }
+  const positions: [number, number][][] = [];
+  forEachConvTap(layer, (m, o, taps) => {
+    if (m === 0) positions[o] = taps;
+  });
+  return positions;
 }
 
 /** Each output of a dense/conv layer: its channel, bias and [weight index, input index] taps (row-major output order). */
@@ -306,8 +328,19 @@ function poseidonChainCost(n: number): number {
 }
 
 /**
+ * Constraints of PoseidonSponge(n): 612 per width-17 permutation, minus the first round's S-boxes on constant
+ * words, which --O2 folds: the initial capacity n and, when everything fits one block, the zero padding.
+ */
+function poseidonSpongeCost(n: number): number {
+  const blocks = Math.ceil(n / 16);
+  const perPermutation = 3 * (8 * 17 + POSEIDON_PARTIAL_ROUNDS[15]!);
+  return blocks * perPermutation - 3 * (1 + (blocks === 1 ? 16 - n : 0));
+}
+
+/**
  * The witness-generator input for a model circuit: the integer input (`in`) and, for private-committed
- * weights, every dense/conv layer's weights `w<i>` and biases `b<i>`, all as field elements.
+ * weights, every dense/conv layer's packed weights `p<i>` and packed biases `bp<i>` (commit.ts `packLinear`), all as
+ * field elements.
  */
 export function modelCircuitInput(
   qm: QuantizedModel,
@@ -318,8 +351,9 @@ export function modelCircuitInput(
   if (opts.weights === 'private-committed') {
     qm.layers.forEach((layer, li) => {
       if (layer.kind !== 'dense' && layer.kind !== 'conv2d') return;
-      out[`w${li}`] = layer.weight.map((w) => toField(BigInt(w)));
-      out[`b${li}`] = layer.bias.map(toField);
+      const packed = packLinear(layer);
+      out[`p${li}`] = packed.weights;
+      out[`bp${li}`] = packed.bias;
     });
   }
   return out;

@@ -1,12 +1,18 @@
 /**
- * Commitments of a quantized model's weights and of an input, exactly as the generated circuits compute
- * them with SignedPack and PoseidonChain (circuits/lib/layers.circom):
- * - pack: signed b-bit values, k = floor(248 / b) per field element, offset binary, least significant first;
- * - chain: h = n; for each chunk of up to 15 elements h = Poseidon([h, ...chunk]).
- * The weight commitment hashes, for every dense/conv layer in order, its packed weights and then its biases
- * (one field element each, v mod p; biases are wide integers, so they are not packed). Shifts and widths are
- * compile-time constants of the circuit, bound by its verification key rather than by this hash.
+ * Commitments of a quantized model's weights and of an input, exactly as the generated circuits compute them
+ * (circuits/lib/layers.circom):
+ * - weights (PoseidonSponge over packedLayer's elements): for every dense/conv layer in order, its "packed dot
+ *   product" elements — output channels in groups of k = floor(252 / accBits); for each group g and each weight
+ *   position j of a channel, P[g][j] = Σ_m w[g·k + m][j] · 2^(accBits·m) mod p — then one packed bias element per
+ *   group, Σ_m bias[g·k + m] · 2^(accBits·m) mod p. The circuit multiplies each P by an activation (PackedDot) and
+ *   the Requantize range checks make the slot decomposition unique, so hashing P binds the layer's function
+ *   without range-checking any weight (docs/model.md).
+ * - input (PoseidonChain over packSigned): signed b-bit values, k = floor(248 / b) per field element, offset
+ *   binary, least significant first; chain: h = n; for each chunk of up to 15 elements h = Poseidon([h, ...chunk]).
+ * Shifts and widths are compile-time constants of the circuit, bound by its verification key rather than by this
+ * hash.
  */
+import { buildPoseidon } from 'circomlibjs';
 import { getPoseidon, type PoseidonHasher } from '../dataset/poseidon.ts';
 import { assertSigned, toField } from './int-reference.ts';
 import type { QConv2d, QDense, QuantizedModel } from './quantize.ts';
@@ -41,19 +47,77 @@ export function linearLayers(qm: QuantizedModel): (QDense | QConv2d)[] {
   return qm.layers.filter((l): l is QDense | QConv2d => l.kind === 'dense' || l.kind === 'conv2d');
 }
 
+/** How many accumulators of signed `accBits` bits one packed field element holds (PackedDot's k·b <= 252). */
+export function packedSlots(accBits: number): number {
+  return Math.floor(252 / accBits);
+}
+
+/** A dense/conv layer's weights and biases as PackedDot consumes them (see the module comment). */
+export interface PackedLinear {
+  /** Slots per element (output channels per group) and the slot width (the layer's accBits). */
+  k: number;
+  slotBits: number;
+  /** Output channels and groups (the last group may hold fewer than k channels). */
+  channels: number;
+  groups: number;
+  /** Weights per output channel: K for dense [N, K], C·kH·kW for conv [M, C, kH, kW]. */
+  perChannel: number;
+  /** P[g·perChannel + j] as field elements. */
+  weights: bigint[];
+  /** Packed biases, one per group, as field elements. */
+  bias: bigint[];
+}
+
+/** Packs a layer for PackedDot (the circuit's private inputs p<i>, bp<i> and the committed elements). */
+export function packLinear(layer: QDense | QConv2d): PackedLinear {
+  const channels = layer.bias.length;
+  const perChannel = layer.weight.length / channels;
+  const k = Math.min(packedSlots(layer.accBits), channels);
+  const groups = Math.ceil(channels / k);
+  const pack = (value: (m: number) => bigint, g: number): bigint => {
+    let acc = 0n;
+    for (let m = 0; m < k && g * k + m < channels; m++) acc += value(g * k + m) << BigInt(layer.accBits * m);
+    return toField(acc);
+  };
+  const weights: bigint[] = [];
+  for (let g = 0; g < groups; g++) {
+    for (let j = 0; j < perChannel; j++) weights.push(pack((c) => BigInt(layer.weight[c * perChannel + j]!), g));
+  }
+  const bias = Array.from({ length: groups }, (_, g) => pack((c) => layer.bias[c]!, g));
+  return { k, slotBits: layer.accBits, channels, groups, perChannel, weights, bias };
+}
+
 /** The field elements the weight commitment hashes (see the module comment for the order). */
 export function weightElements(qm: QuantizedModel): bigint[] {
   const out: bigint[] = [];
   for (const layer of linearLayers(qm)) {
-    out.push(...packSigned(layer.weight.map(BigInt), qm.weightBits));
-    out.push(...layer.bias.map(toField));
+    const packed = packLinear(layer);
+    out.push(...packed.weights, ...packed.bias);
   }
   return out;
 }
 
+type PoseidonPermutation = ((inputs: bigint[], initState: bigint, nOut: number) => unknown[]) & { F: { toObject(x: unknown): bigint } };
+let permutation: Promise<PoseidonPermutation> | undefined;
+
+/**
+ * PoseidonSponge(n) (layers.circom): state = [n, 0 × 16]; per block of 16 elements (last one zero-padded)
+ * state[1 + j] += block[j] and state = circomlib's width-17 Poseidon permutation; the result is state[0].
+ */
+export async function poseidonSponge(elements: readonly bigint[]): Promise<bigint> {
+  permutation ??= buildPoseidon() as Promise<PoseidonPermutation>;
+  const perm = await permutation;
+  let state = [BigInt(elements.length), ...Array<bigint>(16).fill(0n)];
+  for (let c = 0; c < elements.length; c += 16) {
+    const rate = state.slice(1).map((v, j) => toField(v + (elements[c + j] ?? 0n)));
+    state = perm(rate, state[0]!, 17).map((x) => perm.F.toObject(x));
+  }
+  return state[0]!;
+}
+
 /** Poseidon commitment of the quantized weights and biases: the circuit's public `weightsHash` output. */
 export async function weightCommitment(qm: QuantizedModel): Promise<bigint> {
-  return poseidonChain(weightElements(qm), await getPoseidon());
+  return poseidonSponge(weightElements(qm));
 }
 
 /** Poseidon hash of an integer input (packed at inputBits): the circuit's public `inputHash` output. */

@@ -10,11 +10,11 @@ import { inputHash, weightCommitment } from './commit.ts';
 import { importOnnx } from './import.ts';
 import { linearAccumulators, quantizeInput, runInt } from './int-exec.ts';
 import { fromField, toField } from './int-reference.ts';
-import type { ModelIR } from './ir.ts';
+import type { DenseLayer, ModelIR } from './ir.ts';
 import { evaluateAgreement, lastLinearIndex, type QDense, type QuantizedModel, quantizeModel } from './quantize.ts';
 
 // Both fixtures compile fast enough with circom2 to test both in every variant: public constants ~1-2 s
-// (MLP 2066 constraints, CNN 11846), private committed weights + hashed input ~9-10 s (28541 / 21741).
+// (MLP 2066 constraints, CNN 11846), private committed weights + hashed input ~10-20 s (11761 / 15745).
 // Calibration uses CSV rows 0..99; "held-out" circuit checks use rows 100..119, which calibration never saw.
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -130,7 +130,8 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
         const input = quantizeInput(f.qm, rows[101]!.input);
         const honest = modelCircuitInput(f.qm, input, opts);
         const li = lastLinearIndex(f.qm.layers);
-        const other = { ...honest, [`w${li}`]: honest[`w${li}`]!.map((v, i) => (i === 0 ? toField(fromField(v) === 0n ? 1n : 0n) : v)) };
+        // p<li>[0] packs the first input's weights of a group of channels: +1 raises channel 0's weight by one.
+        const other = { ...honest, [`p${li}`]: honest[`p${li}`]!.map((v, i) => (i === 0 ? toField(v + 1n) : v)) };
         const wire = 1 + f.model.generated.publicSignals.indexOf('weightsHash');
         const [a, b] = [await calculateWitness(f.model.circuit.wasmPath, honest), await calculateWitness(f.model.circuit.wasmPath, other)];
         assert.equal(a[wire], await weightCommitment(f.qm));
@@ -228,6 +229,51 @@ describe('quantizer and circuit paths the fixtures do not reach', () => {
       const w = await calculateWitness(model.circuit.wasmPath, modelCircuitInput(qm, input, opts));
       assert.deepEqual(w.slice(1, 11).map(fromField), ref.logits);
       assert.equal(w[11], BigInt(ref.label));
+      assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
+    }
+  });
+});
+
+describe("the issue's 64-32-16-10 MLP shape, committed weights + hashed input (fc1 from the MLP fixture, fc2/fc3 synthetic)", () => {
+  it('has the predicted constraint count and outputs equal to the integer executor', async () => {
+    const { u32 } = seededRandom(0x36343332);
+    const gaussian = () => Math.sqrt(-2 * Math.log((u32() + 1) / 2 ** 32)) * Math.cos((2 * Math.PI * u32()) / 2 ** 32);
+    const dense = (name: string, nIn: number, nOut: number): DenseLayer => ({
+      kind: 'dense',
+      name,
+      inShape: [nIn],
+      outShape: [nOut],
+      weight: { name: `${name}.w`, shape: [nOut, nIn], data: Float64Array.from({ length: nIn * nOut }, () => gaussian() / Math.sqrt(nIn)) },
+      bias: { name: `${name}.b`, shape: [nOut], data: Float64Array.from({ length: nOut }, () => gaussian() * 0.1) },
+    });
+    const base = importOnnx(path.join(FIXTURES, 'mlp_digits.onnx'));
+    const fc1 = base.layers.findIndex((l) => l.kind === 'dense');
+    assert.deepEqual([base.layers[fc1]!.outShape, base.layers[fc1 + 1]!.kind], [[32], 'relu']);
+    const ir: ModelIR = {
+      ...base,
+      layers: [
+        ...base.layers.slice(0, fc1 + 2),
+        dense('fc2', 32, 16),
+        { kind: 'relu', name: 'relu2', inShape: [16], outShape: [16] },
+        dense('fc3', 16, 10),
+      ],
+    };
+    const qm = quantizeModel(
+      ir,
+      rows.slice(0, 100).map((r) => r.input),
+    );
+    const opts = { name: 'mlp-64-32-16-10-committed', weights: 'private-committed', input: 'private-hashed' } as const;
+    const model = await buildModelCircuit(qm, opts);
+    const table = model.generated.layerCosts.map((c) => `${c.kind.padEnd(10)} ${c.layer.padEnd(18)} ${String(c.constraints).padStart(6)}`);
+    console.log(`64-32-16-10 committed: ${model.circuit.nConstraints} constraints\n  ${table.join('\n  ')}`);
+    assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
+    const r1cs = await readR1cs(model.circuit.r1csPath);
+    for (const input of [quantizeInput(qm, rows[110]!.input), Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128))]) {
+      const ref = runInt(qm, input);
+      const w = await calculateWitness(model.circuit.wasmPath, modelCircuitInput(qm, input, opts));
+      assert.equal(w[1], await weightCommitment(qm));
+      assert.deepEqual(w.slice(3, 13).map(fromField), ref.logits);
+      assert.equal(w[13], BigInt(ref.label));
       assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
     }
   });
