@@ -29,7 +29,11 @@ export type ZkaiErrorCode =
   | 'JOB_TIMEOUT'
   | 'QUEUE_FULL'
   | 'RATE_LIMITED'
-  | 'SETUP_BUSY';
+  | 'SETUP_BUSY'
+  | 'UNAUTHORIZED'
+  | 'UNKNOWN_MODEL'
+  | 'MODEL_NOT_READY'
+  | 'QUEUE_UNAVAILABLE';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

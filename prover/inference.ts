@@ -62,6 +62,8 @@ export interface CompileModelOptions {
   weights?: CodegenOptions['weights'];
   input?: CodegenOptions['input'];
   log?: (msg: string) => void;
+  /** Refuse (BAD_INPUT) a circuit with more constraints than this, before its trusted setup (the costly part). */
+  maxConstraints?: number;
 }
 
 /** Calibration / evaluation rows from a CSV with a header; a `label` column, if present, is the class. */
@@ -124,6 +126,12 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   const agreement = evaluateAgreement(ir, qm, labelled.length ? labelled : rows.map((r) => ({ input: r.input, label: -1 })));
   log(`quantized ${name}: argmax agreement with the float model ${(agreement.agreement * 100).toFixed(1)}% on ${agreement.rows} rows`);
   const model = await buildModelCircuit(qm, { name, weights, input }, log);
+  if (opts.maxConstraints !== undefined && model.circuit.nConstraints > opts.maxConstraints) {
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `the circuit of ${name} has ${model.circuit.nConstraints} constraints, over the limit of ${opts.maxConstraints}`,
+    );
+  }
   const setup = await ensureCircuitSetup(model.circuit, { log });
   const manifest: ModelManifest = {
     format: 'zkai-model',
@@ -212,7 +220,7 @@ export async function proveInference(pool: ProverPool, compiled: CompiledModel, 
     publicSignals: out.publicSignals,
     signalNames: names,
     metadata: {
-      engine: 'snarkjs',
+      engine: out.engine,
       provingMs: Math.round(performance.now() - started),
       witnessMs: Math.round(out.timings.witnessMs),
       insecureSetup: setup.insecure,

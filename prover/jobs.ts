@@ -20,11 +20,17 @@ export function phaseOf(state: JobState): JobPhase {
 
 /** What `JobStore.cancel` did: cancelled at once, marked to be cancelled when its proof returns, or too late. */
 export type CancelOutcome = 'cancelled' | 'cancel-requested' | 'finished';
-export type JobKind = 'membership';
+/** membership: a dataset-membership proof; model-compile: compile an uploaded ONNX model; inference: prove one inference. */
+export type JobKind = 'membership' | 'model-compile' | 'inference';
+
+/** The tenant of jobs enqueued without one (and of jobs stored before tenancy existed); also the auth-off tenant. */
+export const DEFAULT_TENANT = 'default';
 
 export interface Job {
   id: string;
   kind: JobKind;
+  /** Who asked for it: only this tenant's API keys can see, cancel or download it (the routes check). */
+  tenant: string;
   state: JobState;
   request: Record<string, unknown>;
   result?: Record<string, unknown>;
@@ -41,6 +47,7 @@ export interface Job {
 interface JobRow {
   id: string;
   kind: JobKind;
+  tenant: string | null;
   state: JobState;
   request: string;
   result: string | null;
@@ -57,6 +64,7 @@ function fromRow(row: JobRow): Job {
   return {
     id: row.id,
     kind: row.kind,
+    tenant: row.tenant ?? DEFAULT_TENANT,
     state: row.state,
     request: JSON.parse(row.request),
     ...(row.result ? { result: JSON.parse(row.result) } : {}),
@@ -102,14 +110,17 @@ export class JobStore {
     const columns = this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'cancel_requested'))
       this.db.exec('ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0');
+    if (!columns.some((c) => c.name === 'tenant'))
+      this.db.exec(`ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT '${DEFAULT_TENANT}'`);
+    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_tenant_created ON jobs (tenant, created_at)');
   }
 
-  enqueue(kind: JobKind, request: Record<string, unknown>): Job {
+  enqueue(kind: JobKind, request: Record<string, unknown>, tenant: string = DEFAULT_TENANT): Job {
     const now = new Date().toISOString();
     const id = randomUUID();
     this.db
-      .prepare('INSERT INTO jobs (id, kind, state, request, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)')
-      .run(id, kind, 'queued', JSON.stringify(request), now, now);
+      .prepare('INSERT INTO jobs (id, kind, tenant, state, request, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)')
+      .run(id, kind, tenant, 'queued', JSON.stringify(request), now, now);
     return this.get(id)!;
   }
 
@@ -118,12 +129,21 @@ export class JobStore {
     return row ? fromRow(row) : undefined;
   }
 
-  list(opts: { state?: JobState; limit?: number } = {}): Job[] {
+  /** Newest first; only `tenant`'s jobs when given. */
+  list(opts: { state?: JobState; limit?: number; tenant?: string } = {}): Job[] {
     const limit = Math.min(opts.limit ?? 100, 1000);
-    const rows = opts.state
-      ? this.db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY created_at DESC LIMIT ?').all(opts.state, limit)
-      : this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit);
-    return (rows as JobRow[]).map(fromRow);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (opts.state) {
+      where.push('state = ?');
+      params.push(opts.state);
+    }
+    if (opts.tenant !== undefined) {
+      where.push('tenant = ?');
+      params.push(opts.tenant);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, limit) as JobRow[]).map(fromRow);
   }
 
   counts(): Record<JobState, number> {
@@ -288,7 +308,8 @@ export class JobRunner {
 
   constructor(
     private readonly store: JobStore,
-    private readonly handlers: Record<JobKind, JobHandler>,
+    /** Kinds without a handler fail with BAD_INPUT (a service that does not serve them). */
+    private readonly handlers: Partial<Record<JobKind, JobHandler>>,
     private readonly opts: JobRunnerOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 1;

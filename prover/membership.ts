@@ -54,7 +54,7 @@ export async function proveMembership(
     public: named,
     metadata: {
       createdAt: new Date().toISOString(),
-      engine: 'snarkjs',
+      engine: out.engine,
       provingMs: Math.round(performance.now() - started),
       witnessMs: Math.round(out.timings.witnessMs),
       warmWorker: out.warm,

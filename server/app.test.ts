@@ -5,14 +5,18 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { commitDataset } from '../circuits/dataset/index.ts';
+import { describeEngine } from '../prover/engine.ts';
 import { JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
+import type { AuthOptions } from './auth.ts';
 import { datasetCatalog } from './datasets.ts';
 import { membershipJobHandler } from './membership-job.ts';
 
+/** These tests are about the API itself, not keys (server/tenancy.test.ts is): auth off, explicitly. */
+const AUTH_OFF: AuthOptions = { mode: 'off' };
 // A depth-4 membership circuit keeps compile, setup and proving to a second or two.
 const DEPTH = 4;
 
@@ -62,7 +66,7 @@ describe('HTTP API', () => {
     pool = new ProverPool({ threads: 1 });
     runner = new JobRunner(store, { membership: membershipJobHandler({ pool, membership, datasetsDir }) }, { pollMs: 50 });
     runner.start();
-    app = await buildApp({ store, runner, membership, datasetsDir });
+    app = await buildApp({ store, runner, membership, datasetsDir, auth: AUTH_OFF });
   });
 
   after(async () => {
@@ -80,7 +84,7 @@ describe('HTTP API', () => {
     assert.equal(res.statusCode, 200);
     const body = res.json();
     assert.equal(body.status, 'ok');
-    assert.equal(body.engine, 'snarkjs');
+    assert.equal(body.engine, (await describeEngine()).name);
     assert.equal(body.circuits.membership.id, membership.circuit.id);
     assert.equal(body.circuits.membership.depth, DEPTH);
     assert.equal(typeof body.circuits.membership.insecureSetup, 'boolean');
@@ -99,16 +103,34 @@ describe('HTTP API', () => {
     assert.deepEqual(routes, [
       'GET /health',
       'GET /v1/chain',
+      'GET /v1/datasets',
       'GET /v1/datasets/{root}',
+      'GET /v1/jobs',
       'GET /v1/jobs/{id}',
       'GET /v1/jobs/{id}/bundle',
       'GET /v1/jobs/{id}/events',
+      'GET /v1/models',
+      'GET /v1/models/{id}',
       'POST /v1/datasets',
       'POST /v1/datasets/{root}/proofs',
       'POST /v1/jobs/{id}/cancel',
+      'POST /v1/models',
+      'POST /v1/models/{id}/prove',
       'POST /v1/verify',
     ]);
-    for (const name of ['Error', 'DatasetSummary', 'DatasetManifest', 'Job', 'JobLinks', 'ProofBundle']) {
+    // Keys everywhere but the public routes, which say so with an empty security list.
+    assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apiKeyHeader', 'bearerAuth']);
+    assert.deepEqual(doc.security, [{ bearerAuth: [] }, { apiKeyHeader: [] }]);
+    for (const [p, m] of [
+      ['/health', 'get'],
+      ['/v1/verify', 'post'],
+      ['/v1/chain', 'get'],
+    ] as const) {
+      assert.deepEqual(doc.paths[p][m].security, [], `${m.toUpperCase()} ${p} is public`);
+    }
+    assert.equal(doc.paths['/v1/jobs/{id}'].get.security, undefined, 'private routes use the global security');
+    assert.ok(doc.paths['/v1/jobs/{id}'].get.responses['401'], 'private routes document 401');
+    for (const name of ['Error', 'DatasetSummary', 'DatasetManifest', 'Job', 'JobLinks', 'ProofBundle', 'Model']) {
       assert.ok(doc.components.schemas[name], `components.schemas.${name}`);
     }
     const commit = doc.paths['/v1/datasets'].post;
@@ -287,6 +309,7 @@ describe('job states without a runner', () => {
     datasetCatalog(datasetsDir, { inlineCommitMax: 0 });
     // A runner that never runs anything: jobs stay queued, so the not-finished answers can be seen.
     app = await buildApp({
+      auth: AUTH_OFF,
       store,
       runner: { pump() {} },
       membership,

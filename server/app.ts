@@ -1,27 +1,34 @@
+import path from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ZkaiError } from '../common/errors.ts';
 import { proofBundleSchema } from '../prover/bundle.ts';
-import type { JobRunner, JobStore } from '../prover/jobs.ts';
+import type { JobRunner } from '../prover/jobs.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
-import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_QUEUE, DEFAULT_RATE_LIMIT } from './config.ts';
+import type { JobQueueApi } from '../prover/queue/types.ts';
+import { type AuthOptions, installTenantResolution, openApiSecuritySchemes, rateLimitKey, requireTenantOnPrivateRoutes } from './auth.ts';
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MAX_QUEUE, DEFAULT_RATE_LIMIT } from './config.ts';
 import { datasetCatalog } from './datasets.ts';
-import { installErrorHandling } from './errors.ts';
+import { frameworkErrorHandler, installErrorHandling } from './errors.ts';
 import { createMetrics, type PoolStats, type ServiceMetrics } from './metrics.ts';
+import { ModelCatalog } from './models.ts';
 import { type ChainInfo, chainRoutes } from './routes/chain.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { modelRoutes } from './routes/models.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { sharedSchemas } from './schemas.ts';
+import { TenantStore } from './tenants.ts';
 
 export type { ChainInfo } from './routes/chain.ts';
 
 export interface AppDeps {
-  store: JobStore;
+  /** The job queue: the embedded JobStore, or RedisJobStore with ZKAI_QUEUE (then `runner.pump` does nothing). */
+  store: JobQueueApi;
   /** Only `pump()` is used: the app nudges the runner when it enqueues a job. */
   runner: Pick<JobRunner, 'pump'>;
   membership: MembershipCircuit;
@@ -37,10 +44,18 @@ export interface AppDeps {
   pool?: PoolStats;
   /** Proof requests are refused with 429 QUEUE_FULL while this many jobs are queued (default 1000). */
   maxQueue?: number;
-  /** Requests per minute per client IP (default 600); /health and /metrics are exempt. */
+  /** Requests per minute per tenant (per client IP without a key, or with auth off) (default 600); /health and /metrics are exempt. */
   rateLimit?: number;
   /** Event stream poll interval in ms (default 200). */
   eventPollMs?: number;
+  /** API keys (`{ mode: 'keys', keys: tenants }`) or none (`{ mode: 'off' }`: every request is the default tenant). No default: say which. */
+  auth: AuthOptions;
+  /** Tenants' keys and dataset ownership (default: a fresh in-memory store, for tests). */
+  tenants?: TenantStore;
+  /** Uploaded models (default: in-memory rows, files in `<datasetsDir>/../models`, for tests). */
+  models?: ModelCatalog;
+  /** Largest ONNX upload and calibration CSV, bytes each (default 8 MiB). */
+  maxModelBytes?: number;
 }
 
 /** Routes the rate limit never applies to: probes and scrapers. */
@@ -55,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    frameworkErrors: frameworkErrorHandler,
     ajv: {
       // Reject what the schemas do not allow instead of quietly fixing it: no type coercion
       // ("5" is not an integer), no silent removal of unknown properties.
@@ -62,6 +78,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   installErrorHandling(app);
+  // Resolve the tenant before the rate limit (which counts per tenant); refuse private routes after it.
+  installTenantResolution(app, deps.auth);
+  const tenants = deps.tenants ?? ownedStore(app, new TenantStore(':memory:'));
+  const models =
+    deps.models ?? ownedStore(app, new ModelCatalog(path.join(path.dirname(path.resolve(deps.datasetsDir)), 'models'), ':memory:'));
   const metrics = deps.metrics ?? createMetrics();
   metrics.attach({ store: deps.store, pool: deps.pool });
   app.addHook('onResponse', async (request, reply) => {
@@ -73,9 +94,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     max: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
     timeWindow: 60_000,
     allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
+    keyGenerator: rateLimitKey(deps.auth),
     errorResponseBuilder: (_request, context) =>
       new ZkaiError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${context.after}`),
   });
+  requireTenantOnPrivateRoutes(app);
   // Only JSON bodies: a text/plain body would otherwise reach the handlers as a string.
   app.removeContentTypeParser('text/plain');
 
@@ -90,11 +113,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: '0.1.0',
         description:
           'Zero-knowledge proving service: commit a dataset as a Poseidon Merkle root, prove that a record is in it (Groth16), ' +
-          'verify proof bundles. Errors are always `{ "error": { "code", "message" } }`; the code is stable.',
+          'upload ONNX models and prove inferences, verify proof bundles. Errors are always `{ "error": { "code", "message" } }`; ' +
+          'the code is stable. Every route but health, the docs, /v1/verify, /v1/chain and /metrics needs an API key ' +
+          '(`Authorization: Bearer zkai_…` or `x-api-key`); each tenant sees only its own datasets, models and jobs.',
       },
+      components: { securitySchemes: openApiSecuritySchemes },
+      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
       tags: [
         { name: 'datasets', description: 'Commit datasets and read their manifests' },
-        { name: 'proofs', description: 'Ask for and verify membership proofs' },
+        { name: 'models', description: 'Upload ONNX models; they compile to circuits with committed weights' },
+        { name: 'proofs', description: 'Ask for membership and inference proofs, verify bundles' },
         { name: 'jobs', description: 'Proof jobs and their bundles' },
         { name: 'chain', description: 'The contracts that verify proofs on chain' },
         { name: 'service', description: 'Health' },
@@ -115,6 +143,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: deps.store,
     runner: deps.runner,
     maxQueue: deps.maxQueue ?? DEFAULT_MAX_QUEUE,
+    tenants,
+  });
+  await app.register(modelRoutes, {
+    models,
+    store: deps.store,
+    runner: deps.runner,
+    maxQueue: deps.maxQueue ?? DEFAULT_MAX_QUEUE,
+    maxModelBytes: deps.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
   });
   await app.register(jobRoutes, { store: deps.store, eventPollMs: deps.eventPollMs });
   await app.register(metricsRoutes, { metrics });
@@ -123,6 +159,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(chainRoutes, { chain: deps.chain });
   return app;
+}
+
+/** A store the app made itself (no caller to close it): closed with the app. */
+function ownedStore<T extends { close(): void }>(app: FastifyInstance, store: T): T {
+  app.addHook('onClose', async () => store.close());
+  return store;
 }
 
 /** The bundle schema from prover/bundle.ts under the id our routes reference. */

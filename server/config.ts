@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_TREE_DEPTH, MAX_TREE_DEPTH } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
+import { parseQueueSetting, type QueueBackend } from '../prover/queue/types.ts';
 
 /** Everything `startService` needs; `configFromEnv` fills it from ZKAI_* variables. */
 export interface ServiceConfig {
@@ -28,8 +29,30 @@ export interface ServiceConfig {
   maxQueue: number;
   /** ZKAI_JOB_TIMEOUT_MS, default 300000 (5 min): a running job is failed with JOB_TIMEOUT after this; 0 for none. */
   jobTimeoutMs: number;
-  /** ZKAI_RATE_LIMIT, default 600: requests per minute per client IP (429 RATE_LIMITED); /health and /metrics are exempt. */
+  /**
+   * ZKAI_RATE_LIMIT, default 600: requests per minute per tenant (per client IP for requests without a valid key,
+   * and for all requests with ZKAI_AUTH=off) (429 RATE_LIMITED); /health and /metrics are exempt.
+   */
   rateLimit: number;
+  /**
+   * ZKAI_AUTH, default 'keys': every route but the public ones needs an API key (`zkai admin key create`); on the
+   * first start of a store without keys, a key for the tenant 'default' is made and printed once. 'off': no keys,
+   * every request acts as the tenant 'default' (local development only).
+   */
+  auth: 'keys' | 'off';
+  /** ZKAI_MAX_MODEL_BYTES, default 8388608 (8 MiB): largest ONNX upload, and largest calibration CSV (each). */
+  maxModelBytes: number;
+  /** ZKAI_MAX_MODEL_CONSTRAINTS, default 500000: an uploaded model whose circuit is larger fails to compile (before its setup). */
+  maxModelConstraints: number;
+  /**
+   * ZKAI_QUEUE, default '' (the embedded SQLite queue, proving in this process). `redis://host:port`: jobs go
+   * through BullMQ on that Redis and are proved by `zkai worker` processes; this node only serves the API.
+   */
+  queue: QueueBackend;
+  /** ZKAI_QUEUE_LOCK_MS, default 30000: a Redis-queue worker's hold on a job; one killed mid-proof loses it after this. */
+  queueLockMs: number;
+  /** ZKAI_QUEUE_STALLED_MS, default 30000: how often Redis-queue workers look for jobs whose worker was lost. */
+  queueStalledMs: number;
 }
 
 /** Default request body limit: 50 MB, enough for a CSV of a few hundred thousand records. */
@@ -38,6 +61,8 @@ export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUE = 1000;
 export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
 export const DEFAULT_RATE_LIMIT = 600;
+export const DEFAULT_MAX_MODEL_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_MODEL_CONSTRAINTS = 500_000;
 
 export const DEFAULT_CONFIG: ServiceConfig = {
   host: '127.0.0.1',
@@ -53,6 +78,12 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   maxQueue: DEFAULT_MAX_QUEUE,
   jobTimeoutMs: DEFAULT_JOB_TIMEOUT_MS,
   rateLimit: DEFAULT_RATE_LIMIT,
+  auth: 'keys',
+  maxModelBytes: DEFAULT_MAX_MODEL_BYTES,
+  maxModelConstraints: DEFAULT_MAX_MODEL_CONSTRAINTS,
+  queue: { kind: 'sqlite' },
+  queueLockMs: 30_000,
+  queueStalledMs: 30_000,
 };
 
 /** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
@@ -74,7 +105,30 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     maxQueue: intFrom(env, 'ZKAI_MAX_QUEUE', DEFAULT_CONFIG.maxQueue, 1, 10_000_000),
     jobTimeoutMs: intFrom(env, 'ZKAI_JOB_TIMEOUT_MS', DEFAULT_CONFIG.jobTimeoutMs, 0, 2 ** 31 - 1),
     rateLimit: intFrom(env, 'ZKAI_RATE_LIMIT', DEFAULT_CONFIG.rateLimit, 1, 10_000_000),
+    auth: authFrom(env),
+    maxModelBytes: intFrom(env, 'ZKAI_MAX_MODEL_BYTES', DEFAULT_CONFIG.maxModelBytes, 1024, 256 * 1024 * 1024),
+    maxModelConstraints: intFrom(env, 'ZKAI_MAX_MODEL_CONSTRAINTS', DEFAULT_CONFIG.maxModelConstraints, 1, 1 << 28),
+    queue: queueFrom(env),
+    queueLockMs: intFrom(env, 'ZKAI_QUEUE_LOCK_MS', DEFAULT_CONFIG.queueLockMs, 1000, 3_600_000),
+    queueStalledMs: intFrom(env, 'ZKAI_QUEUE_STALLED_MS', DEFAULT_CONFIG.queueStalledMs, 500, 3_600_000),
   };
+}
+
+function queueFrom(env: NodeJS.ProcessEnv): QueueBackend {
+  const queue = parseQueueSetting(env.ZKAI_QUEUE);
+  if (!queue)
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `ZKAI_QUEUE must be empty (embedded SQLite) or redis://host:port, got ${JSON.stringify(env.ZKAI_QUEUE)}`,
+    );
+  return queue;
+}
+
+function authFrom(env: NodeJS.ProcessEnv): ServiceConfig['auth'] {
+  const text = (env.ZKAI_AUTH ?? '').trim().toLowerCase();
+  if (text === '' || text === 'keys' || text === 'on') return 'keys';
+  if (text === 'off') return 'off';
+  throw new ZkaiError('BAD_INPUT', `ZKAI_AUTH must be 'keys' (the default) or 'off', got ${JSON.stringify(env.ZKAI_AUTH)}`);
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

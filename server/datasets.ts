@@ -154,7 +154,8 @@ function normaliseRoot(rootHex: string): string {
   return rootHex.toLowerCase();
 }
 
-function unknownDataset(rootHex: string): ZkaiError {
+/** The error for an unknown root, and for another tenant's: the same words, so the two cannot be told apart. */
+export function unknownDataset(rootHex: string): ZkaiError {
   return new ZkaiError('UNKNOWN_DATASET', `no dataset with root ${rootHex.toLowerCase()} has been committed here`);
 }
 

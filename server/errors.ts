@@ -11,18 +11,23 @@ const STATUS_BY_CODE: Partial<Record<ZkaiErrorCode, number>> = {
   BAD_INPUT: 400,
   BAD_DATASET: 400,
   BAD_BUNDLE: 400,
+  UNSUPPORTED_OP: 400,
+  UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   UNKNOWN_RECORD: 404,
   UNKNOWN_DATASET: 404,
   UNKNOWN_JOB: 404,
   UNKNOWN_CIRCUIT: 404,
+  UNKNOWN_MODEL: 404,
   JOB_NOT_FINISHED: 409,
+  MODEL_NOT_READY: 409,
   JOB_FINISHED: 409,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   WITNESS_FAILED: 422,
   QUEUE_FULL: 429,
   RATE_LIMITED: 429,
+  QUEUE_UNAVAILABLE: 503,
 };
 
 /** HTTP status for a zkai error code (500 for anything not known to be the client's fault). */
@@ -66,6 +71,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: ZkaiErrorCode; messa
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'BAD_INPUT', message: 'request body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'BAD_INPUT', message: 'request body is empty but Content-Type is application/json' },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_INPUT', message: 'the URL is not valid (a bad percent-encoding?)' },
 };
 
 /**
@@ -91,10 +97,21 @@ export function errorReply(err: unknown, request: FastifyRequest): { status: num
   // Other fastify/http errors that carry a 4xx status are still the client's fault (bad URL, bad content length...).
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
-    const code: ZkaiErrorCode = status === 404 ? 'NOT_FOUND' : status === 413 ? 'BODY_TOO_LARGE' : 'BAD_INPUT';
-    return { status, body: { error: { code, message: fe.message ?? 'bad request' } } };
+    const code: ZkaiErrorCode =
+      status === 404 ? 'NOT_FOUND' : status === 413 ? 'BODY_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_INPUT';
+    // The status of the code (a 414 for an over-long path parameter becomes a 400 BAD_INPUT): one code, one status.
+    return { status: httpStatusFor(code), body: { error: { code, message: fe.message ?? 'bad request' } } };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: `internal error (request ${request.id}); see the server log` } } };
+}
+
+/**
+ * For fastify's `frameworkErrors` option: errors raised before routing (a URL that does not decode) skip the
+ * error handler, and would otherwise answer fastify's own body instead of ErrorBody.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = errorReply(err, request);
+  reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
 /**

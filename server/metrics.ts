@@ -1,5 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Job, JobOutcome, JobState, JobStore } from '../prover/jobs.ts';
+import type { Job, JobOutcome, JobState } from '../prover/jobs.ts';
+import type { WorkerStats } from '../prover/queue/redis-store.ts';
+import type { JobQueueApi } from '../prover/queue/types.ts';
 
 /** What the metrics read from the prover pool (ProverPool has these). */
 export interface PoolStats {
@@ -22,8 +24,11 @@ export interface ServiceMetrics {
   jobOutcome(job: Job, outcome: JobOutcome, seconds: number): void;
   /** One HTTP request answered. */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
-  /** Attach the job store (jobs-by-state and queue-depth gauges) and, if there is one, the prover pool. */
-  attach(sources: { store?: JobStore; pool?: PoolStats }): void;
+  /**
+   * Attach the job store (jobs-by-state and queue-depth gauges) and, if there is one, the prover pool; with the
+   * Redis queue, `workers` lists the live `zkai worker` processes (RedisJobStore.workers) for the worker gauges.
+   */
+  attach(sources: { store?: JobQueueApi; pool?: PoolStats; workers?: () => Promise<WorkerStats[]> }): void;
 }
 
 const JOB_STATES: JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -33,15 +38,17 @@ export function createMetrics(): ServiceMetrics {
   const registry = new Registry();
   // Unprefixed (process_cpu_seconds_total, nodejs_eventloop_lag_seconds...) so standard dashboards work.
   collectDefaultMetrics({ register: registry });
-  let store: JobStore | undefined;
+  // Either queue: the embedded JobStore answers at once, the Redis one with promises (collect may be async).
+  let store: JobQueueApi | undefined;
   let pool: PoolStats | undefined;
+  let workers: (() => Promise<WorkerStats[]>) | undefined;
 
   new Gauge({
     name: 'zkai_jobs_queued',
     help: 'Jobs waiting in the queue',
     registers: [registry],
-    collect() {
-      if (store) this.set(store.queuedCount());
+    async collect() {
+      if (store) this.set(await store.queuedCount());
     },
   });
   new Gauge({
@@ -49,9 +56,9 @@ export function createMetrics(): ServiceMetrics {
     help: 'Jobs in the store, by state',
     labelNames: ['state'],
     registers: [registry],
-    collect() {
+    async collect() {
       if (!store) return;
-      const counts = store.counts();
+      const counts = await store.counts();
       for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
     },
   });
@@ -77,6 +84,37 @@ export function createMetrics(): ServiceMetrics {
     registers: [registry],
     collect() {
       if (pool) this.set(pool.queueSize);
+    },
+  });
+
+  new Gauge({
+    name: 'zkai_queue_workers',
+    help: 'zkai worker processes on the Redis queue (live: reported in the last 15 s), their job slots and busy slots',
+    labelNames: ['stat'],
+    registers: [registry],
+    async collect() {
+      if (!workers) return;
+      const live = await workers();
+      this.set({ stat: 'live' }, live.length);
+      this.set(
+        { stat: 'slots' },
+        live.reduce((n, w) => n + w.concurrency, 0),
+      );
+      this.set(
+        { stat: 'busy' },
+        live.reduce((n, w) => n + w.busy, 0),
+      );
+    },
+  });
+  new Gauge({
+    name: 'zkai_queue_worker_utilization',
+    help: 'Prover utilisation since start reported by each live zkai worker, 0..1',
+    labelNames: ['worker'],
+    registers: [registry],
+    async collect() {
+      if (!workers) return;
+      this.reset();
+      for (const w of await workers()) this.set({ worker: w.name }, w.utilization);
     },
   });
 
@@ -119,6 +157,7 @@ export function createMetrics(): ServiceMetrics {
     attach(sources) {
       store = sources.store ?? store;
       pool = sources.pool ?? pool;
+      workers = sources.workers ?? workers;
     },
   };
 }

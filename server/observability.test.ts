@@ -11,9 +11,12 @@ import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/memb
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
+import type { AuthOptions } from './auth.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 
+/** These tests are about the API itself, not keys (server/tenancy.test.ts is): auth off, explicitly. */
+const AUTH_OFF: AuthOptions = { mode: 'off' };
 // A depth-4 membership circuit keeps compile, setup and proving to a second or two.
 const DEPTH = 4;
 const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
@@ -78,16 +81,15 @@ describe('observability and limits', () => {
   async function idleApp(opts: { maxQueue?: number; rateLimit?: number } = {}) {
     const store = new JobStore(':memory:');
     const metrics = createMetrics();
-    const app = await buildApp({ store, runner: { pump() {} }, membership, datasetsDir, metrics, ...opts });
+    const app = await buildApp({ store, runner: { pump() {} }, membership, datasetsDir, metrics, auth: AUTH_OFF, ...opts });
     cleanups.push(async () => {
       await app.close();
       store.close();
     });
-    if (!root) {
-      const res = await app.inject({ method: 'POST', url: '/v1/datasets', payload: { records: RECORDS } });
-      assert.ok(res.statusCode === 201 || res.statusCode === 200, res.body);
-      root = res.json().rootHex;
-    }
+    // Each app has its own (in-memory) tenant store: commit in each, so its default tenant owns the dataset.
+    const res = await app.inject({ method: 'POST', url: '/v1/datasets', payload: { records: RECORDS } });
+    assert.ok(res.statusCode === 201 || res.statusCode === 200, res.body);
+    root = res.json().rootHex;
     const ask = () => app.inject({ method: 'POST', url: `/v1/datasets/${root}/proofs`, payload: { recordId: 'a', epoch: 1 } });
     return { store, app, metrics, ask };
   }
@@ -224,7 +226,8 @@ describe('observability and limits', () => {
   });
 
   test('rate limit: 429 RATE_LIMITED, /health and /metrics exempt', async () => {
-    const { app } = await idleApp({ rateLimit: 3 });
+    // idleApp's dataset commit is the first of the 4 requests allowed.
+    const { app } = await idleApp({ rateLimit: 4 });
     for (let i = 0; i < 3; i++) assertError(await app.inject({ method: 'GET', url: `/v1/jobs/${UNKNOWN_JOB}` }), 404, 'UNKNOWN_JOB');
     const limited = await app.inject({ method: 'GET', url: `/v1/jobs/${UNKNOWN_JOB}` });
     assertError(limited, 429, 'RATE_LIMITED');
@@ -244,7 +247,7 @@ describe('observability and limits', () => {
       { membership: (job) => new Promise((resolve) => finish.set(job.id, () => resolve({ late: true }))) },
       { timeoutMs: 50, pollMs: 20, onOutcome: metrics.jobOutcome },
     );
-    const app = await buildApp({ store, runner, membership, datasetsDir, metrics });
+    const app = await buildApp({ store, runner, membership, datasetsDir, metrics, auth: AUTH_OFF });
     cleanups.push(async () => {
       await app.close();
       for (const f of finish.values()) f();
@@ -281,7 +284,7 @@ describe('observability and limits', () => {
       { membership: () => new Promise((resolve) => (finish = () => resolve({ proof: 'discarded' }))) },
       { pollMs: 20, onOutcome: metrics.jobOutcome },
     );
-    const app = await buildApp({ store, runner, membership, datasetsDir, metrics });
+    const app = await buildApp({ store, runner, membership, datasetsDir, metrics, auth: AUTH_OFF });
     cleanups.push(async () => {
       await app.close();
       finish?.();
@@ -336,17 +339,15 @@ describe('observability and limits', () => {
       { membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }) },
       { pollMs: 300, onOutcome: metrics.jobOutcome },
     );
-    const app = await buildApp({ store, runner: { pump() {} }, membership, datasetsDir, metrics, pool, eventPollMs: 50 });
+    const app = await buildApp({ store, runner: { pump() {} }, membership, datasetsDir, metrics, pool, eventPollMs: 50, auth: AUTH_OFF });
     cleanups.push(async () => {
       await app.close();
       await runner.stop();
       await pool.close();
       store.close();
     });
-    if (!root) {
-      const res = await app.inject({ method: 'POST', url: '/v1/datasets', payload: { records: RECORDS } });
-      root = res.json().rootHex;
-    }
+    // This app's tenant store is its own: commit here too (same records, same root).
+    root = (await app.inject({ method: 'POST', url: '/v1/datasets', payload: { records: RECORDS } })).json().rootHex;
     const accepted = await app.inject({ method: 'POST', url: `/v1/datasets/${root}/proofs`, payload: { recordId: 'b', epoch: 2 } });
     assert.equal(accepted.statusCode, 202, accepted.body);
     const { jobId } = accepted.json();

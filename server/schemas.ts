@@ -1,5 +1,6 @@
 // JSON schemas shared by several routes. They are added to the app with addSchema, referenced
 // as { $ref: '<id>#' }, and appear once under components.schemas in the OpenAPI document.
+import { ZkaiError } from '../common/errors.ts';
 import { errorBodySchema } from './errors.ts';
 
 export const DECIMAL_PATTERN = '^[0-9]{1,20}$';
@@ -63,11 +64,12 @@ export const datasetManifestSchema = {
 export const jobLinksSchema = {
   $id: 'JobLinks',
   type: 'object',
-  required: ['job', 'bundle'],
+  required: ['job'],
   additionalProperties: false,
   properties: {
     job: { type: 'string', description: 'Poll this for the job state' },
-    bundle: { type: 'string', description: 'The proof bundle, once the job has succeeded' },
+    bundle: { type: 'string', description: 'The proof bundle, once the job has succeeded (proof jobs only)' },
+    model: { type: 'string', description: 'The model this job compiles (model-compile jobs only)' },
   },
 } as const;
 
@@ -80,7 +82,11 @@ export const jobSchema = {
   additionalProperties: false,
   properties: {
     id: { type: 'string', format: 'uuid' },
-    kind: { type: 'string', enum: ['membership'] },
+    kind: {
+      type: 'string',
+      enum: ['membership', 'model-compile', 'inference'],
+      description: 'membership and inference jobs make a proof bundle; model-compile jobs compile an uploaded model',
+    },
     state: jobStateSchema,
     phase: {
       type: 'string',
@@ -90,9 +96,9 @@ export const jobSchema = {
     cancelRequested: { type: 'boolean', description: 'Running, with a cancel asked for: it ends cancelled when its proof returns' },
     request: {
       type: 'object',
-      description: 'What was asked (for membership: dataset root, record id, epoch)',
+      description: 'What was asked (membership: dataset root, record id, epoch; model-compile and inference: the model id)',
       additionalProperties: false,
-      properties: { root: { type: 'string' }, recordId: { type: 'string' }, epoch: { type: 'string' } },
+      properties: { root: { type: 'string' }, recordId: { type: 'string' }, epoch: { type: 'string' }, modelId: { type: 'string' } },
     },
     attempts: { type: 'integer' },
     createdAt: { type: 'string', format: 'date-time' },
@@ -109,15 +115,99 @@ export const jobSchema = {
   },
 } as const;
 
+const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
+
+export const modelSchema = {
+  $id: 'Model',
+  type: 'object',
+  required: ['id', 'name', 'state', 'createdAt', 'compileJob', 'links'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    state: {
+      type: 'string',
+      enum: ['compiling', 'ready', 'failed', 'cancelled'],
+      description: 'compiling while its compile job is queued or running; ready once it can prove',
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    compileJob: {
+      type: 'object',
+      required: ['id', 'state'],
+      additionalProperties: false,
+      properties: { id: { type: 'string', format: 'uuid' }, state: jobStateSchema },
+    },
+    error: {
+      type: 'object',
+      description: 'Why the compile failed',
+      required: ['code', 'message'],
+      additionalProperties: false,
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+    circuitId: { type: 'string', description: 'Content-addressed circuit id (ready models)' },
+    weights: { type: 'string', enum: ['private-committed', 'public-constants'] },
+    input: { type: 'string', enum: ['private-hashed', 'public'] },
+    weightCommitment: { type: 'string', pattern: '^[0-9]+$', description: 'Poseidon commitment of the quantized weights (decimal)' },
+    inputShape: { type: 'array', items: { type: 'integer' } },
+    outputShape: { type: 'array', items: { type: 'integer' } },
+    publicSignals: { type: 'array', items: { type: 'string' }, description: 'Names of the public signals, in order' },
+    constraints: {
+      type: 'object',
+      required: ['total', 'perLayer'],
+      additionalProperties: false,
+      properties: {
+        total: { type: 'integer' },
+        perLayer: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['layer', 'kind', 'constraints'],
+            additionalProperties: false,
+            properties: { layer: { type: 'string' }, kind: { type: 'string' }, constraints: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    agreement: {
+      type: 'object',
+      description: 'Float vs quantized model on the calibration rows (accuracies against their labels, if any)',
+      required: ['rows', 'floatAccuracy', 'quantAccuracy', 'agreement'],
+      additionalProperties: false,
+      properties: { rows: { type: 'integer' }, floatAccuracy: fraction, quantAccuracy: fraction, agreement: fraction },
+    },
+    vkeyHash: { type: 'string' },
+    insecureSetup: { type: 'boolean' },
+    links: {
+      type: 'object',
+      required: ['model', 'compileJob', 'prove'],
+      additionalProperties: false,
+      properties: { model: { type: 'string' }, compileJob: { type: 'string' }, prove: { type: 'string' } },
+    },
+  },
+} as const;
+
 /** All shared schemas, in an order in which each one's references are already defined. */
-export const sharedSchemas = [errorBodySchema, datasetSummarySchema, datasetManifestSchema, jobLinksSchema, jobSchema];
+export const sharedSchemas = [errorBodySchema, datasetSummarySchema, datasetManifestSchema, jobLinksSchema, jobSchema, modelSchema];
+
+/**
+ * `?limit=` of the list routes. A string (query values always are, and the app does not coerce types),
+ * read by parseLimit.
+ */
+export const limitQuery = { type: 'string', pattern: '^[0-9]{1,4}$', description: 'At most this many, 1..1000 (default 100)' } as const;
+
+export function parseLimit(text: string | undefined): number {
+  const n = text === undefined ? 100 : Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ZkaiError('BAD_INPUT', `limit must be 1..1000, got ${JSON.stringify(text)}`);
+  return n;
+}
 
 /** Response entries for the error statuses a route can answer, all with the shared Error body. */
 export function errorResponses(...statuses: number[]): Record<number, { $ref: string; description: string }> {
   const descriptions: Record<number, string> = {
-    400: 'Bad request (BAD_INPUT, BAD_DATASET, BAD_BUNDLE)',
-    404: 'Not found (UNKNOWN_DATASET, UNKNOWN_RECORD, UNKNOWN_JOB, NOT_FOUND)',
-    409: 'Conflict with the job state (JOB_NOT_FINISHED, JOB_FINISHED)',
+    400: 'Bad request (BAD_INPUT, BAD_DATASET, BAD_BUNDLE, UNSUPPORTED_OP)',
+    401: 'Missing, invalid or revoked API key (UNAUTHORIZED)',
+    404: "Not found, or another tenant's (UNKNOWN_DATASET, UNKNOWN_RECORD, UNKNOWN_JOB, UNKNOWN_MODEL, NOT_FOUND)",
+    409: 'Conflict with the job or model state (JOB_NOT_FINISHED, JOB_FINISHED, MODEL_NOT_READY)',
     413: 'Body too large (BODY_TOO_LARGE)',
     415: 'Not JSON (UNSUPPORTED_MEDIA_TYPE)',
     422: 'The job failed; the code says why (e.g. WITNESS_FAILED, JOB_TIMEOUT)',

@@ -38,6 +38,12 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   assert.deepEqual([limits.maxQueue, limits.jobTimeoutMs, limits.rateLimit], [5, 0, 10]);
   assert.throws(() => configFromEnv({ ZKAI_MAX_QUEUE: '0' }), /ZKAI_MAX_QUEUE must be an integer/);
   assert.throws(() => configFromEnv({ ZKAI_RATE_LIMIT: 'lots' }), /ZKAI_RATE_LIMIT must be an integer/);
+
+  assert.equal(config.auth, 'keys', 'API keys are on unless switched off');
+  assert.equal(configFromEnv({ ZKAI_AUTH: 'off' }).auth, 'off');
+  assert.throws(() => configFromEnv({ ZKAI_AUTH: 'maybe' }), /ZKAI_AUTH must be 'keys'/);
+  assert.equal(config.maxModelBytes, 8 * 1024 * 1024);
+  assert.equal(configFromEnv({ ZKAI_MAX_MODEL_BYTES: '4096' }).maxModelBytes, 4096);
 });
 
 test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
@@ -64,6 +70,14 @@ test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
     assert.match(text, /zkai is ready/);
     assert.ok(text.includes(`${service.url}/docs`), 'the summary names the docs URL');
     if (service.membership.setup.insecure) assert.match(text, /INSECURE/);
+
+    // Zero set-up with keys on: the first start made a key for the default tenant and printed it once.
+    assert.match(service.apiKey ?? '', /^zkai_[A-Za-z0-9_-]{43}$/);
+    assert.equal(lines.filter((l) => l.includes(service.apiKey!)).length, 2, 'the key and a curl line using it');
+    assert.equal((await fetch(`${service.url}/v1/jobs`)).status, 401);
+    const jobs = await fetch(`${service.url}/v1/jobs`, { headers: { authorization: `Bearer ${service.apiKey}` } });
+    assert.equal(jobs.status, 200);
+    assert.deepEqual(await jobs.json(), { jobs: [] });
   } finally {
     await service.close();
     await service.close(); // idempotent

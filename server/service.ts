@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
 import { zkaiHome } from '../common/config.ts';
-import { JobRunner, JobStore } from '../prover/jobs.ts';
+import { describeEngine } from '../prover/engine.ts';
+import { DEFAULT_TENANT, JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
+import { type JobQueueApi, redactUrl } from '../prover/queue/types.ts';
 import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp, type ChainInfo } from './app.ts';
@@ -14,6 +16,10 @@ import { startChain } from './chain.ts';
 import type { ServiceConfig } from './config.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { createMetrics } from './metrics.ts';
+import { modelJobHandlers } from './model-jobs.ts';
+import { ModelCatalog } from './models.ts';
+import { connectApiQueue } from './queue-node.ts';
+import { TenantStore } from './tenants.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -22,6 +28,8 @@ export interface RunningService {
   config: ServiceConfig;
   membership: MembershipCircuit;
   chain?: ChainInfo;
+  /** With ZKAI_AUTH=keys, the key made for the tenant 'default' if this start made one (a store that never had keys). */
+  apiKey?: string;
   /** Graceful stop: stop accepting, finish or park running jobs, stop workers, chain and store. Idempotent. */
   close(): Promise<void>;
 }
@@ -70,31 +78,56 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       prepareMembershipCircuit(config.treeDepth, (msg) => log(`  ${msg}`)),
     );
     if (membership.setup.insecure) log(`\n${INSECURE_BANNER}\n`);
+    log(`proving engine: ${(await describeEngine()).description}`);
 
-    const pool = new ProverPool({ threads: config.poolSize });
-    closers.push({ name: 'prover pool', close: () => pool.close() });
-    if (config.warmup) await step(`prover pool (${pool.threads} worker(s)): warm up with one proof`, () => warmUp(pool, membership));
+    // ZKAI_QUEUE=redis://…: jobs go through BullMQ to `zkai worker` processes; this node proves nothing itself.
+    const remote =
+      config.queue.kind === 'redis' ? await step('job queue (BullMQ on Redis)', () => connectApiQueue(config, membership)) : undefined;
+    if (remote) closers.push({ name: 'job queue', close: () => remote.close() });
+
+    const pool = remote ? undefined : new ProverPool({ threads: config.poolSize });
+    if (pool) closers.push({ name: 'prover pool', close: () => pool.close() });
+    if (pool && config.warmup)
+      await step(`prover pool (${pool.threads} worker(s)): warm up with one proof`, () => warmUp(pool, membership));
 
     const storeFile = path.join(config.home, 'jobs.sqlite');
-    const store = await step(`job store ${storeFile}`, async () => new JobStore(storeFile));
-    closers.push({ name: 'job store', close: () => store.close() });
+    const store: JobQueueApi = remote ?? (await step(`job store ${storeFile}`, async () => new JobStore(storeFile)));
+    if (store instanceof JobStore) closers.push({ name: 'job store', close: () => store.close() });
+    // Tenants, keys and models: tables of their own in the same SQLite file (also with the Redis queue).
+    const tenants = new TenantStore(storeFile);
+    closers.push({ name: 'tenant store', close: () => tenants.close() });
+    const models = new ModelCatalog(path.join(config.home, 'models'), storeFile);
+    closers.push({ name: 'model catalog', close: () => models.close() });
+    // Zero set-up: a store that never had a key gets one for the default tenant, printed once below.
+    const firstKey = config.auth === 'keys' && tenants.keyCount() === 0 ? tenants.createKey(DEFAULT_TENANT) : undefined;
 
     const metrics = createMetrics();
+    if (remote) metrics.attach({ workers: () => remote.workers() });
     // Job events go to the text log until the HTTP app (and its pino logger) exists, then to pino
     // with their jobId/kind fields as structured bindings.
     let jobLog = (msg: string, fields?: Record<string, unknown>) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
-    const runner = new JobRunner(
-      store,
-      { membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }) },
-      {
-        concurrency: config.poolSize,
-        timeoutMs: config.jobTimeoutMs || undefined,
-        log: (msg, fields) => jobLog(msg, fields),
-        onOutcome: metrics.jobOutcome,
-      },
-    );
-    await step('job runner', async () => runner.start());
-    closers.push({ name: 'job runner', close: () => runner.stop() });
+    const runner = !(pool && store instanceof JobStore)
+      ? undefined
+      : new JobRunner(
+          store,
+          {
+            membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }),
+            ...modelJobHandlers({
+              pool,
+              modelsDir: models.dir,
+              maxConstraints: config.maxModelConstraints,
+              observeProof: metrics.observeProof,
+            }),
+          },
+          {
+            concurrency: config.poolSize,
+            timeoutMs: config.jobTimeoutMs || undefined,
+            log: (msg, fields) => jobLog(msg, fields),
+            onOutcome: metrics.jobOutcome,
+          },
+        );
+    if (runner) await step('job runner', async () => runner.start());
+    if (runner) closers.push({ name: 'job runner', close: () => runner.stop() });
 
     let chain: ChainInfo | undefined;
     if (config.chain === 'dev') {
@@ -113,7 +146,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 
     const app = await buildApp({
       store,
-      runner,
+      runner: runner ?? { pump() {} },
       membership,
       datasetsDir,
       chain,
@@ -123,6 +156,10 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       pool,
       maxQueue: config.maxQueue,
       rateLimit: config.rateLimit,
+      auth: config.auth === 'keys' ? { mode: 'keys', keys: tenants } : { mode: 'off' },
+      tenants,
+      models,
+      maxModelBytes: config.maxModelBytes,
     });
     if (config.logLevel !== 'silent') {
       const jobs = app.log.child({ component: 'jobs' });
@@ -137,6 +174,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const url = baseUrl(address);
 
     printSummary(log, { url, config, membership, chain, datasetsDir });
+    if (firstKey) printFirstKey(log, firstKey.key, url);
 
     let closing: Promise<void> | undefined;
     const close = () => {
@@ -158,7 +196,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
     }
-    return { app, url, config, membership, chain, close };
+    return { app, url, config, membership, chain, ...(firstKey ? { apiKey: firstKey.key } : {}), close };
   } catch (err) {
     await closeAll();
     throw err;
@@ -197,6 +235,20 @@ function printChainDetails(log: (line: string) => void, info: ChainInfo, account
   if (account) log(`  funded dev account   ${account.address}${account.privateKey ? ` (private key ${account.privateKey})` : ''}`);
 }
 
+/** The first key, once: it is stored hashed, so this is the only time anyone sees it. */
+function printFirstKey(log: (line: string) => void, key: string, url: string): void {
+  const rule = '*'.repeat(100);
+  for (const line of [
+    rule,
+    `** API key for the tenant '${DEFAULT_TENANT}' (made because this store had none; shown once, stored hashed):`,
+    `**   ${key}`,
+    `**   curl -H 'Authorization: Bearer ${key}' ${url}/v1/jobs`,
+    '** More keys: zkai admin key create --tenant <name>; revoke: zkai admin key revoke <key-id>. ZKAI_AUTH=off: no keys (dev only).',
+    rule,
+  ])
+    log(line);
+}
+
 function printSummary(
   log: (line: string) => void,
   s: { url: string; config: ServiceConfig; membership: MembershipCircuit; chain?: ChainInfo; datasetsDir: string },
@@ -207,13 +259,16 @@ function printSummary(
     `  API        ${s.url}`,
     `  docs       ${s.url}/docs   (OpenAPI JSON: ${s.url}/docs/json)`,
     `  health     ${s.url}/health`,
+    s.config.auth === 'keys'
+      ? '  auth       API keys (Authorization: Bearer <key>); zkai admin key create --tenant <name>'
+      : "  auth       OFF (ZKAI_AUTH=off): every request acts as the tenant 'default'",
     `  circuit    membership depth ${s.membership.depth}, id ${s.membership.circuit.id}, ${s.membership.circuit.nConstraints} constraints`,
     s.chain
       ? `  chain      ${s.chain.url} (chain id ${s.chain.chainId}); contracts: ${Object.entries(s.chain.contracts)
           .map(([n, a]) => `${n} ${a}`)
           .join(', ')}`
       : '  chain      off (ZKAI_CHAIN=off)',
-    `  data       datasets ${s.datasetsDir}, jobs ${path.join(s.config.home, 'jobs.sqlite')}`,
+    `  data       datasets ${s.datasetsDir}, jobs ${s.config.queue.kind === 'redis' ? `${redactUrl(s.config.queue.url)} (BullMQ; proved by zkai worker)` : path.join(s.config.home, 'jobs.sqlite')}`,
     `  artifacts  ${zkaiHome()} (circuits, keys; set by ZKAI_HOME)`,
   ];
   if (s.membership.setup.insecure)

@@ -57,7 +57,8 @@ describe('end to end: dataset → proof over HTTP → snarkjs verify → Royalty
   async function api(method: string, url: string, body?: unknown) {
     const res = await fetch(`${service.url}${url}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      // The service's first start made a key for the default tenant (its API needs one by default).
+      headers: { authorization: `Bearer ${service.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -37,7 +37,15 @@ describe('service restart after kill -9', () => {
   async function start(): Promise<void> {
     child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server', 'main.ts')], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ZKAI_HOME: home, ZKAI_PORT: String(port), ZKAI_CHAIN: 'off', ZKAI_WARMUP: '0', ZKAI_LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        ZKAI_HOME: home,
+        ZKAI_PORT: String(port),
+        ZKAI_CHAIN: 'off',
+        ZKAI_WARMUP: '0',
+        ZKAI_LOG_LEVEL: 'silent',
+        ZKAI_AUTH: 'off',
+      },
       stdio: 'ignore',
     });
     const deadline = Date.now() + 60_000;

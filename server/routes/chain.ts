@@ -18,7 +18,10 @@ export const chainRoutes: FastifyPluginAsync<ChainRoutesOptions> = async (app, {
   app.get(
     '/v1/chain',
     {
+      // Public: contract addresses are public on chain anyway, and auditors need them to check attestations.
+      config: { public: true },
       schema: {
+        security: [],
         tags: ['chain'],
         summary: 'Chain and contract addresses',
         response: {

@@ -1,22 +1,27 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { DatasetManifest } from '../../circuits/dataset/index.ts';
 import { type DatasetRecord, normaliseRecord, parseEpoch, parseRecords } from '../../circuits/dataset/index.ts';
 import { MAX_TREE_DEPTH } from '../../circuits/membership.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
-import type { JobRunner, JobStore } from '../../prover/jobs.ts';
-import { type DatasetCatalog, ROOT_HEX_PATTERN } from '../datasets.ts';
+import type { JobRunner } from '../../prover/jobs.ts';
+import type { JobQueueApi } from '../../prover/queue/types.ts';
+import { type DatasetCatalog, ROOT_HEX_PATTERN, unknownDataset } from '../datasets.ts';
 import type { MembershipJobRequest } from '../membership-job.ts';
-import { DECIMAL_PATTERN, errorResponses } from '../schemas.ts';
-import { jobLinks } from './jobs.ts';
+import { DECIMAL_PATTERN, errorResponses, limitQuery, parseLimit } from '../schemas.ts';
+import type { DatasetClaim, DatasetOwnership } from '../tenants.ts';
+import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
 
 export interface DatasetRoutesOptions {
   catalog: DatasetCatalog;
   /** Depth of the membership circuit this service proves with; datasets must match it. */
   circuitDepth: number;
-  store: JobStore;
+  store: JobQueueApi;
   runner: { pump(): void } | JobRunner;
   /** Refuse proof requests (429 QUEUE_FULL) while this many jobs are queued. */
   maxQueue: number;
+  /** Which tenant committed which dataset: a tenant sees only its own roots. */
+  tenants: DatasetOwnership;
 }
 
 interface RecordBody {
@@ -57,8 +62,15 @@ const recordSchema = {
   },
 } as const;
 
-/** Seconds a client is told to wait after QUEUE_FULL (roughly a few proofs' time). */
-const QUEUE_FULL_RETRY_AFTER_S = 30;
+/** A manifest as one tenant sees it: its own commit time and source, never another tenant's. */
+function manifestFor(m: DatasetManifest, claim: DatasetClaim): DatasetManifest {
+  const { source: _theirs, ...rest } = m;
+  return { ...rest, createdAt: claim.createdAt, ...(claim.source ? { source: claim.source } : {}) };
+}
+
+function summaryOf(m: DatasetManifest): Record<string, unknown> {
+  return { root: m.root, rootHex: m.rootHex, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, createdAt: m.createdAt };
+}
 
 const rootParams = {
   type: 'object',
@@ -73,7 +85,45 @@ const rootParams = {
  * fail for reasons the API could not have known.
  */
 export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (app, opts) => {
-  const { catalog, circuitDepth, store, runner, maxQueue } = opts;
+  const { catalog, circuitDepth, store, runner, maxQueue, tenants } = opts;
+
+  /** The manifest of a dataset this tenant committed; UNKNOWN_DATASET otherwise (also when another tenant did). */
+  async function ownManifest(tenant: string, rootHex: string): Promise<DatasetManifest> {
+    const claim = tenants.datasetClaim(tenant, rootHex);
+    if (!claim) throw unknownDataset(rootHex);
+    return manifestFor(await catalog.manifest(rootHex), claim);
+  }
+
+  app.get<{ Querystring: { limit?: string } }>(
+    '/v1/datasets',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: "List this tenant's datasets",
+        description: 'Newest first, at most `limit` (default 100).',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: limitQuery },
+        },
+        response: {
+          200: {
+            description: 'The datasets',
+            type: 'object',
+            required: ['datasets'],
+            additionalProperties: false,
+            properties: { datasets: { type: 'array', items: { $ref: 'DatasetSummary#' } } },
+          },
+          ...errorResponses(400, 401, 500),
+        },
+      },
+    },
+    async (request) => {
+      const roots = tenants.datasetsOf(request.tenant, parseLimit(request.query.limit));
+      const datasets = await Promise.all(roots.map(async (root) => summaryOf(await ownManifest(request.tenant, root))));
+      return { datasets };
+    },
+  );
 
   app.post<{ Body: CommitBody }>(
     '/v1/datasets',
@@ -84,7 +134,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         description:
           'Give the records in exactly one of `records`, `csv` (header: id,contributor,content_hash,weight) or `jsonl`. ' +
           `The tree depth must equal the membership circuit depth of this service (${circuitDepth}), which is also the default. ` +
-          'Committing the same records again answers 200 with the same root.',
+          'Committing the same records again answers 200 with the same root. Each tenant sees only the datasets it committed.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -98,7 +148,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         response: {
           201: { description: 'Committed', $ref: 'DatasetSummary#' },
           200: { description: 'Already committed (same root)', $ref: 'DatasetSummary#' },
-          ...errorResponses(400, 413, 415, 500),
+          ...errorResponses(400, 401, 413, 415, 500),
         },
       },
     },
@@ -127,19 +177,15 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         records = parseRecords(text, format, format);
         source = { name: `request body (${format})`, sha256: sha256Hex(text) };
       }
-      const { manifest: m, created } = await catalog.commit(records, { depth, source });
+      const { manifest: stored } = await catalog.commit(records, { depth, source });
+      // 201 when this tenant is new to the root, whether or not another tenant committed the same records.
+      const { claim, created } = tenants.claimDataset(request.tenant, stored.rootHex, source);
+      const m = manifestFor(stored, claim);
       request.log.info({ root: m.rootHex, leafCount: m.leafCount, created }, 'dataset committed');
       return reply
         .code(created ? 201 : 200)
         .header('location', `/v1/datasets/${m.rootHex}`)
-        .send({
-          root: m.root,
-          rootHex: m.rootHex,
-          depth: m.depth,
-          leafCount: m.leafCount,
-          totalWeight: m.totalWeight,
-          createdAt: m.createdAt,
-        });
+        .send(summaryOf(m));
     },
   );
 
@@ -150,10 +196,10 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         tags: ['datasets'],
         summary: 'Read a dataset manifest',
         params: rootParams,
-        response: { 200: { description: 'The manifest', $ref: 'DatasetManifest#' }, ...errorResponses(400, 404, 500) },
+        response: { 200: { description: 'The manifest', $ref: 'DatasetManifest#' }, ...errorResponses(400, 401, 404, 500) },
       },
     },
-    async (request) => catalog.manifest(request.params.root),
+    async (request) => ownManifest(request.tenant, request.params.root),
   );
 
   app.post<{ Params: { root: string }; Body: { recordId: string; epoch: number | string } }>(
@@ -193,21 +239,14 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
               links: { $ref: 'JobLinks#' },
             },
           },
-          ...errorResponses(400, 404, 413, 415, 429, 500),
+          ...errorResponses(400, 401, 404, 413, 415, 429, 500),
         },
       },
     },
     async (request, reply) => {
-      const queued = store.queuedCount();
-      if (queued >= maxQueue) {
-        // Bounded queue: better a quick 429 the client can back off from than a job that waits for hours.
-        const error = new ZkaiError('QUEUE_FULL', `the proof queue is full (${queued} jobs queued, limit ${maxQueue}); retry later`);
-        return reply
-          .code(429)
-          .header('retry-after', String(QUEUE_FULL_RETRY_AFTER_S))
-          .send({ error: { code: error.code, message: error.message } });
-      }
+      if (await refuseWhenQueueFull(store, maxQueue, reply)) return reply;
       const epoch = parseEpoch(request.body.epoch);
+      if (!tenants.datasetClaim(request.tenant, request.params.root)) throw unknownDataset(request.params.root);
       const dataset = await catalog.get(request.params.root);
       const { recordId } = request.body;
       if (!dataset.indexOf.has(recordId)) {
@@ -217,7 +256,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         throw new ZkaiError('BAD_INPUT', `dataset has depth ${dataset.manifest.depth} but this service proves depth ${circuitDepth}`);
       }
       const jobRequest: MembershipJobRequest = { root: dataset.manifest.rootHex, recordId, epoch: epoch.toString() };
-      const job = store.enqueue('membership', jobRequest as unknown as Record<string, unknown>);
+      const job = await store.enqueue('membership', jobRequest as unknown as Record<string, unknown>, request.tenant);
       runner.pump();
       request.log.info({ jobId: job.id, root: jobRequest.root }, 'membership proof queued');
       const links = jobLinks(job.id);

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { JobStore } from '../../prover/jobs.ts';
+import { describeEngine } from '../../prover/engine.ts';
 import type { MembershipCircuit } from '../../prover/membership.ts';
+import type { JobQueueApi } from '../../prover/queue/types.ts';
 import { errorResponses } from '../schemas.ts';
 
 export interface HealthRoutesOptions {
-  store: JobStore;
+  store: JobQueueApi;
   membership: MembershipCircuit;
   hasChain: boolean;
 }
@@ -16,9 +17,12 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
   app.get(
     '/health',
     {
+      config: { public: true },
       schema: {
         tags: ['service'],
         summary: 'Health',
+        description: 'Public (no API key). Job counts are over all tenants.',
+        security: [],
         response: {
           200: {
             description: 'The service is up',
@@ -27,7 +31,10 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
             additionalProperties: false,
             properties: {
               status: { type: 'string', const: 'ok' },
-              engine: { type: 'string', description: 'Proving engine' },
+              engine: {
+                type: 'string',
+                description: 'Proving engine: native, snarkjs, wasm or webgpu (ZKAI_ENGINE; see prover/engine.ts)',
+              },
               circuits: {
                 type: 'object',
                 required: ['membership'],
@@ -64,7 +71,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     },
     async () => ({
       status: 'ok',
-      engine: 'snarkjs',
+      engine: (await describeEngine()).name,
       circuits: {
         membership: {
           id: membership.circuit.id,
@@ -73,7 +80,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
           insecureSetup: Boolean(membership.setup.insecure),
         },
       },
-      jobs: store.counts(),
+      jobs: await store.counts(),
       chain: hasChain,
     }),
   );

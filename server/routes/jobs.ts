@@ -1,19 +1,60 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { ZkaiError } from '../../common/errors.ts';
-import { FINAL_STATES, type Job, type JobStore, phaseOf } from '../../prover/jobs.ts';
-import { errorResponses, UUID_PATTERN } from '../schemas.ts';
+import { FINAL_STATES, type Job, type JobState, phaseOf } from '../../prover/jobs.ts';
+import type { JobQueueApi } from '../../prover/queue/types.ts';
+import { errorResponses, limitQuery, parseLimit, UUID_PATTERN } from '../schemas.ts';
 
 export interface JobRoutesOptions {
-  store: JobStore;
+  /** The job queue: the embedded JobStore or the Redis one (answers may be promises). */
+  store: JobQueueApi;
   /** How often the event stream looks at the store for changes (default 200 ms). */
   eventPollMs?: number;
 }
 
-/** Where a job and its bundle can be fetched (its event stream and cancel action are at `<job>/events` and `<job>/cancel`). */
+/** Where a proof job and its bundle can be fetched (its event stream and cancel action are at `<job>/events` and `<job>/cancel`). */
 export function jobLinks(id: string): { job: string; bundle: string } {
   return { job: `/v1/jobs/${id}`, bundle: `/v1/jobs/${id}/bundle` };
 }
+
+/** A job's links: proof jobs have a bundle, a model-compile job points at its model. */
+function linksOf(job: Job): Record<string, string> {
+  if (job.kind !== 'model-compile') return jobLinks(job.id);
+  return { job: `/v1/jobs/${job.id}`, model: `/v1/models/${String(job.request.modelId)}` };
+}
+
+/** The parts of a job's request the API shows (an inference input stays private: it may be the secret the proof hides). */
+function requestView(job: Job): Record<string, unknown> {
+  const { root, recordId, epoch, modelId } = job.request;
+  return Object.fromEntries(Object.entries({ root, recordId, epoch, modelId }).filter(([, v]) => v !== undefined));
+}
+
+/** The same error for an unknown job and another tenant's: which ids exist is nobody else's business. */
+function unknownJob(id: string): ZkaiError {
+  return new ZkaiError('UNKNOWN_JOB', `no job ${id}`);
+}
+
+/**
+ * Answer 429 QUEUE_FULL (with Retry-After) when `maxQueue` jobs are queued; true if it did. Better a quick
+ * 429 the client can back off from than a job that waits for hours (or a queue that grows without bound).
+ */
+export async function refuseWhenQueueFull(
+  store: Pick<JobQueueApi, 'queuedCount'>,
+  maxQueue: number,
+  reply: { code(n: number): { header(k: string, v: string): { send(body: unknown): unknown } } },
+): Promise<boolean> {
+  const queued = await store.queuedCount();
+  if (queued < maxQueue) return false;
+  const message = `the proof queue is full (${queued} jobs queued, limit ${maxQueue}); retry later`;
+  reply
+    .code(429)
+    .header('retry-after', String(QUEUE_FULL_RETRY_AFTER_S))
+    .send({ error: { code: 'QUEUE_FULL', message } });
+  return true;
+}
+
+/** Seconds a client is told to wait after QUEUE_FULL (roughly a few proofs' time). */
+const QUEUE_FULL_RETRY_AFTER_S = 30;
 
 /** A job as the API shows it: its state and links, not its (possibly large) result. */
 export function jobView(job: Job): Record<string, unknown> {
@@ -23,14 +64,14 @@ export function jobView(job: Job): Record<string, unknown> {
     state: job.state,
     phase: phaseOf(job.state),
     ...(job.cancelRequested && job.state === 'running' ? { cancelRequested: true } : {}),
-    request: job.request,
+    request: requestView(job),
     attempts: job.attempts,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     ...(job.startedAt ? { startedAt: job.startedAt } : {}),
     ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),
     ...(job.error ? { error: job.error } : {}),
-    links: jobLinks(job.id),
+    links: linksOf(job),
   };
 }
 
@@ -41,7 +82,9 @@ const idParams = {
   properties: { id: { type: 'string', pattern: UUID_PATTERN, description: 'Job id (a UUID)' } },
 } as const;
 
-/** Jobs: poll a job, fetch its proof bundle once it has succeeded. */
+const JOB_STATES: JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+/** Jobs: list and poll a tenant's jobs, cancel one, fetch its proof bundle once it has succeeded. Another tenant's job is a 404. */
 export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store, eventPollMs = 200 }) => {
   // Event streams still open; ended when the server closes, which would otherwise wait for their jobs to finish.
   const openStreams = new Set<() => void>();
@@ -49,11 +92,41 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
     for (const stop of [...openStreams]) stop();
   });
 
-  function find(id: string): Job {
-    const job = store.get(id.toLowerCase());
-    if (!job) throw new ZkaiError('UNKNOWN_JOB', `no job ${id}`);
+  async function find(id: string, tenant: string): Promise<Job> {
+    const job = await store.get(id.toLowerCase());
+    if (!job || job.tenant !== tenant) throw unknownJob(id);
     return job;
   }
+
+  app.get<{ Querystring: { state?: JobState; limit?: string } }>(
+    '/v1/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: "List this tenant's jobs",
+        description: 'Newest first, at most `limit` (default 100).',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { state: { type: 'string', enum: JOB_STATES }, limit: limitQuery },
+        },
+        response: {
+          200: {
+            description: 'The jobs',
+            type: 'object',
+            required: ['jobs'],
+            additionalProperties: false,
+            properties: { jobs: { type: 'array', items: { $ref: 'Job#' } } },
+          },
+          ...errorResponses(400, 401, 500),
+        },
+      },
+    },
+    async (request) => {
+      const jobs = await store.list({ tenant: request.tenant, state: request.query.state, limit: parseLimit(request.query.limit) });
+      return { jobs: jobs.map(jobView) };
+    },
+  );
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
@@ -62,10 +135,10 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         tags: ['jobs'],
         summary: 'Read a job',
         params: idParams,
-        response: { 200: { description: 'The job', $ref: 'Job#' }, ...errorResponses(400, 404, 500) },
+        response: { 200: { description: 'The job', $ref: 'Job#' }, ...errorResponses(400, 401, 404, 500) },
       },
     },
-    async (request) => jobView(find(request.params.id)),
+    async (request) => jobView(await find(request.params.id, request.tenant)),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -82,14 +155,14 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         response: {
           200: { description: 'Cancelled', $ref: 'Job#' },
           202: { description: 'Cancel requested: the job ends cancelled when its running proof returns', $ref: 'Job#' },
-          ...errorResponses(400, 404, 409, 500),
+          ...errorResponses(400, 401, 404, 409, 500),
         },
       },
     },
     async (request, reply) => {
-      const id = request.params.id.toLowerCase();
-      const done = store.cancel(id);
-      if (!done) throw new ZkaiError('UNKNOWN_JOB', `no job ${request.params.id}`);
+      const id = (await find(request.params.id, request.tenant)).id;
+      const done = await store.cancel(id);
+      if (!done) throw unknownJob(request.params.id);
       if (done.outcome === 'finished') throw new ZkaiError('JOB_FINISHED', `job ${id} has already ${done.job.state}`);
       request.log.info({ jobId: id, kind: done.job.kind, outcome: done.outcome }, 'job cancel');
       return reply.code(done.outcome === 'cancelled' ? 200 : 202).send(jobView(done.job));
@@ -109,12 +182,12 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         params: idParams,
         response: {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-          ...errorResponses(400, 404, 500),
+          ...errorResponses(400, 401, 404, 500),
         },
       },
     },
     async (request, reply) => {
-      const job = find(request.params.id);
+      const job = await find(request.params.id, request.tenant);
       const stream = new PassThrough();
       let last = '';
       const emit = (j: Job): boolean => {
@@ -126,8 +199,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         return FINAL_STATES.includes(j.state);
       };
       // Polling the store (not an in-process emitter) sees changes from any runner, including after a restart.
-      const timer = setInterval(() => {
-        const now = store.get(job.id);
+      const timer = setInterval(async () => {
+        const now = await Promise.resolve(store.get(job.id)).catch(() => job);
         if (!now || emit(now)) stop();
       }, eventPollMs);
       const stop = () => {
@@ -158,11 +231,20 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         summary: 'Fetch the proof bundle of a job',
         description: '409 JOB_NOT_FINISHED while the job is queued or running; 422 with the job error code if it failed.',
         params: idParams,
-        response: { 200: { description: 'The proof bundle', $ref: 'ProofBundle#' }, ...errorResponses(400, 404, 409, 422, 500) },
+        response: {
+          200: { description: 'The proof bundle', $ref: 'ProofBundle#' },
+          ...errorResponses(400, 401, 404, 409, 422, 500),
+        },
       },
     },
     async (request, reply) => {
-      const job = find(request.params.id);
+      const job = await find(request.params.id, request.tenant);
+      if (job.kind === 'model-compile') {
+        throw new ZkaiError(
+          'NOT_FOUND',
+          `job ${job.id} compiles a model and makes no proof bundle; see /v1/models/${String(job.request.modelId)}`,
+        );
+      }
       if (job.state === 'failed') {
         const error = job.error ?? { code: 'INTERNAL', message: 'the job failed without an error record' };
         return reply.code(422).send({ error: { code: error.code, message: `job ${job.id} failed: ${error.message}` } });

@@ -17,8 +17,10 @@ export const verifyRoutes: FastifyPluginAsync<VerifyRoutesOptions> = async (app,
   app.post<{ Body: unknown }>(
     '/v1/verify',
     {
-      config: { validationErrorCode: 'BAD_BUNDLE' },
+      // Public: anyone may check a proof; the bundle carries everything needed.
+      config: { validationErrorCode: 'BAD_BUNDLE', public: true },
       schema: {
+        security: [],
         tags: ['proofs'],
         summary: 'Verify a proof bundle',
         description:

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { type Job as BullJob, Worker } from 'bullmq';
+import { isZkaiError, ZkaiError } from '../../common/errors.ts';
+import type { Job, JobHandler, JobKind, JobOutcome } from '../jobs.ts';
+import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisJobStore, redisOptions } from './redis-store.ts';
+
+export interface RedisJobWorkerOptions {
+  /** Proofs at once (normally the prover pool's thread count). */
+  concurrency?: number;
+  /** A running job still unfinished after this long fails with JOB_TIMEOUT (its proof's result is discarded). Default none. */
+  timeoutMs?: number;
+  /**
+   * How long a worker's hold on a job lasts without being renewed (renewed every half of it while
+   * the worker lives). A worker killed mid-proof stops renewing; within about lockMs + stalledMs
+   * another worker's stalled-job check puts the job back in the queue. Default 30 s.
+   */
+  lockMs?: number;
+  /** How often each worker looks for jobs whose worker was lost. Default 30 s. */
+  stalledMs?: number;
+  /** A name for this worker in logs and claim tokens (default host:pid). */
+  name?: string;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Called once per attempt when it ends (for metrics), as JobRunnerOptions.onOutcome. */
+  onOutcome?: (job: Job, outcome: JobOutcome, seconds: number) => void;
+}
+
+class JobTimeout extends Error {}
+
+/**
+ * A `zkai worker`'s consumer: pulls jobs from the BullMQ queue and runs them through handlers by
+ * kind, with the same rules as the embedded JobRunner: a ZkaiError fails the job, anything else
+ * is retried (up to the store's maxAttempts, which also counts attempts whose worker was lost).
+ *
+ * Exactly-once success: every attempt claims the job record under a fresh token, and only the
+ * current token's holder can record an outcome (RedisJobStore.finish). A worker that lost its job
+ * (killed, or stalled past its lock) and comes back has its result dropped; BullMQ itself refuses
+ * to complete a job whose lock the worker no longer holds.
+ */
+export class RedisJobWorker {
+  private readonly worker: Worker<QueuedJobData>;
+  private readonly name: string;
+  private readonly active = new Map<string, Promise<unknown>>();
+  private closing?: Promise<void>;
+
+  constructor(
+    url: string,
+    private readonly store: RedisJobStore,
+    private readonly handlers: Partial<Record<JobKind, JobHandler>>,
+    private readonly opts: RedisJobWorkerOptions = {},
+  ) {
+    this.name = opts.name ?? `${os.hostname()}:${process.pid}`;
+    const lockDuration = opts.lockMs ?? 30_000;
+    this.worker = new Worker<QueuedJobData>(QUEUE_NAME, (job) => this.process(job), {
+      connection: redisOptions(url),
+      prefix: store.prefix ?? DEFAULT_PREFIX,
+      concurrency: opts.concurrency ?? 1,
+      autorun: false,
+      lockDuration,
+      stalledInterval: opts.stalledMs ?? 30_000,
+      // Lost workers are counted on the job record (LUA_CLAIM fails the job after maxAttempts), not by BullMQ.
+      maxStalledCount: 1_000_000,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 0 },
+    });
+    this.worker.on('error', (err) => this.opts.log?.('queue connection error', { message: err.message }));
+  }
+
+  /** Start pulling jobs (resolves once the worker is running; it runs until close()). */
+  start(): void {
+    this.worker.run().catch((err: Error) => this.opts.log?.('worker stopped on an error', { message: err.message }));
+  }
+
+  /** Resolves when the worker is connected and waiting for jobs. */
+  async ready(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  /** Jobs being proved now. */
+  get busy(): number {
+    return this.active.size;
+  }
+
+  private async process(bullJob: BullJob<QueuedJobData>): Promise<{ state: string }> {
+    const id = bullJob.data.id;
+    const token = `${this.name}/${randomUUID()}`;
+    const state = await this.store.claim(id, token);
+    if (state !== 'running') {
+      // Cancelled while queued, already finished by an earlier attempt, or given up: nothing to do.
+      this.opts.log?.('job skipped', { jobId: id, state });
+      return { state };
+    }
+    const job = (await this.store.get(id))!;
+    const work = this.run(job, token);
+    this.active.set(id, work);
+    try {
+      return { state: (await work) ?? 'lost' };
+    } finally {
+      this.active.delete(id);
+    }
+  }
+
+  private async run(job: Job, token: string): Promise<string | undefined> {
+    const started = performance.now();
+    const fields = { jobId: job.id, kind: job.kind, worker: this.name };
+    const done = (state: string | undefined, outcome: JobOutcome, msg: string, extra: Record<string, unknown> = {}) => {
+      const ms = Math.round(performance.now() - started);
+      if (!state) {
+        this.opts.log?.('job outcome dropped: the job is no longer this worker’s', { ...fields, ms });
+        return;
+      }
+      const reported: JobOutcome = state === 'cancelled' ? 'cancelled' : outcome;
+      this.opts.log?.(state === 'cancelled' ? 'job cancelled' : msg, { ...fields, ...extra, ms });
+      this.opts.onOutcome?.(job, reported, ms / 1000);
+    };
+    this.opts.log?.('job started', { ...fields, attempt: job.attempts });
+    let timer: NodeJS.Timeout | undefined;
+    let settled: Promise<void> = Promise.resolve();
+    try {
+      const handler = this.handlers[job.kind];
+      if (!handler) throw new ZkaiError('BAD_INPUT', `this worker has no handler for job kind ${job.kind}`);
+      const work = handler(job);
+      settled = work.then(
+        () => {},
+        () => {},
+      );
+      let result: Record<string, unknown>;
+      if (this.opts.timeoutMs) {
+        const timeoutMs = this.opts.timeoutMs;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new JobTimeout()), timeoutMs);
+        });
+        result = await Promise.race([work, timeout]);
+      } else result = await work;
+      const state = await this.store.finish(job.id, token, 'succeeded', { result });
+      done(state, 'succeeded', 'job succeeded');
+      return state;
+    } catch (err) {
+      if (err instanceof JobTimeout) {
+        const message = `job did not finish within ${this.opts.timeoutMs} ms (its proof may still complete; the result will be discarded)`;
+        const state = await this.store.finish(job.id, token, 'failed', { error: { code: 'JOB_TIMEOUT', message } });
+        done(state, 'timeout', 'job timed out', { code: 'JOB_TIMEOUT' });
+        // Hold the slot until the proof returns: its prover thread is still busy.
+        await settled;
+        return state;
+      }
+      const message = (err as Error).message;
+      if (isZkaiError(err) || job.attempts >= this.store.maxAttempts) {
+        const code = isZkaiError(err) ? err.code : 'INTERNAL';
+        const state = await this.store.finish(job.id, token, 'failed', { error: { code, message } });
+        done(state, 'failed', 'job failed', { code, message });
+        return state;
+      }
+      const state = await this.store.finish(job.id, token, 'queued');
+      done(state, 'retried', 'job will be retried', { message });
+      // Deliver it again: a new BullMQ job under the same id (the finished one is removed on completion).
+      if (state === 'queued') await this.requeue(job.id);
+      return state;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Put a job back on the BullMQ queue for a retry, once the current delivery has completed. */
+  private async requeue(id: string): Promise<void> {
+    // The current BullMQ job still holds the id until it completes, so deliver the retry under a fresh id.
+    await this.store.queue.add(
+      'retry',
+      { id },
+      { jobId: `${id}-r${randomUUID().slice(0, 8)}`, removeOnComplete: true, removeOnFail: true },
+    );
+  }
+
+  /**
+   * Graceful stop: take no new jobs and wait up to `timeoutMs` for the running ones to finish.
+   * Jobs still running then are left to the stalled-job check: their lock expires and another
+   * worker takes them over (their attempt counts).
+   */
+  close(timeoutMs = 30_000): Promise<void> {
+    this.closing ??= (async () => {
+      await this.worker.pause(true).catch(() => {}); // stop pulling; running jobs go on
+      const drained = await Promise.race([
+        Promise.allSettled([...this.active.values()]).then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+      ]);
+      if (!drained) this.opts.log?.('jobs still running at shutdown are left to another worker', { jobs: [...this.active.keys()] });
+      // Forced: stop renewing the locks of jobs still running, so the stalled-job check hands them on.
+      await this.worker.close(!drained).catch(() => {});
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,43 @@
+import type { JobStore } from '../jobs.ts';
+
+type MaybePromise<T> = T | Promise<T>;
+type MaybeAsync<F> = F extends (...args: infer A) => infer R ? (...args: A) => MaybePromise<R> : never;
+
+/** The JobStore methods the HTTP API calls: enqueue, read, list, count and cancel jobs. */
+export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 'queuedCount';
+
+/**
+ * What the HTTP API needs from the job queue, whichever backs it: the embedded SQLite JobStore
+ * answers synchronously, the Redis one (RedisJobStore) with promises, so callers `await` each
+ * answer. Derived from JobStore's own signatures so the two cannot drift apart: a parameter added
+ * to JobStore (a tenant, say) must be added to every other backend before the project compiles.
+ */
+export type JobQueueApi = { [K in JobQueueMethod]: MaybeAsync<JobStore[K]> };
+
+/** Which queue a node uses: the embedded SQLite store, or BullMQ on the Redis at `url`. */
+export type QueueBackend = { kind: 'sqlite' } | { kind: 'redis'; url: string };
+
+/**
+ * Parse ZKAI_QUEUE: empty (or unset) for the embedded SQLite queue, `redis://host:port[/db]`
+ * (or `rediss://`) for BullMQ. Returns undefined for anything else, for the caller to report.
+ */
+export function parseQueueSetting(text: string | undefined): QueueBackend | undefined {
+  const value = text?.trim() ?? '';
+  if (value === '' || value === 'sqlite') return { kind: 'sqlite' };
+  try {
+    const url = new URL(value);
+    if ((url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname) return { kind: 'redis', url: value };
+  } catch {}
+  return undefined;
+}
+
+/** A Redis URL with any password replaced by `***`, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Job handlers for uploaded models: `model-compile` (in a child process, see model-compile-child.ts) and
+ * `inference` (on the warm prover pool). Both find the model's files from its id under the models folder,
+ * so any node that shares that folder can run them.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
+import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
+import type { Job, JobHandler } from '../prover/jobs.ts';
+import type { ProverPool } from '../prover/pool.ts';
+import { type InferenceRequest, type ModelCompileRequest, modelPaths } from './models.ts';
+
+export interface ModelCompileDeps {
+  modelsDir: string;
+  /** Refuse circuits larger than this (before their setup). */
+  maxConstraints?: number;
+}
+
+/** The handler for kind 'model-compile': its result is the model manifest (public: no weights). */
+export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
+  return async (job: Job) => {
+    const req = job.request as Partial<ModelCompileRequest>;
+    if (typeof req.modelId !== 'string' || typeof req.name !== 'string' || !req.weights || !req.input) {
+      throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed model-compile request`);
+    }
+    const p = modelPaths(deps.modelsDir, req.modelId);
+    const manifest = await compileInChild({
+      onnxPath: p.onnx,
+      calibrationPath: p.calibration,
+      options: { outDir: p.compiled, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
+    });
+    return manifest as unknown as Record<string, unknown>;
+  };
+}
+
+export interface InferenceJobDeps {
+  pool: ProverPool;
+  modelsDir: string;
+  /** Told how long each successful proof took (ServiceMetrics.observeProof). */
+  observeProof?: (circuit: string, engine: string, seconds: number) => void;
+  /** Compiled models kept loaded (least recently used dropped first). Default 4. */
+  maxCached?: number;
+}
+
+/** The handler for kind 'inference': prove the model on the input; the result is the proof bundle. */
+export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
+  const cache = new Map<string, Promise<CompiledModel>>();
+  const maxCached = deps.maxCached ?? 4;
+  const load = (modelId: string): Promise<CompiledModel> => {
+    let hit = cache.get(modelId);
+    if (hit) cache.delete(modelId);
+    else {
+      hit = loadCompiledModel(modelPaths(deps.modelsDir, modelId).compiled);
+      hit.catch(() => cache.delete(modelId));
+    }
+    cache.set(modelId, hit);
+    while (cache.size > maxCached) cache.delete(cache.keys().next().value!);
+    return hit;
+  };
+  return async (job: Job) => {
+    const req = job.request as Partial<InferenceRequest>;
+    if (typeof req.modelId !== 'string' || !Array.isArray(req.input)) {
+      throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed inference request`);
+    }
+    const compiled = await load(req.modelId);
+    const input = parseModelInput(req.input, compiled.manifest);
+    const started = performance.now();
+    const bundle = await proveInference(deps.pool, compiled, input);
+    deps.observeProof?.(compiled.manifest.circuitId, String(bundle.metadata.engine), (performance.now() - started) / 1000);
+    return bundle as unknown as Record<string, unknown>;
+  };
+}
+
+/** Both model handlers, to spread into a JobRunner's (or a queue worker's) handlers. */
+export function modelJobHandlers(deps: ModelCompileDeps & InferenceJobDeps): { 'model-compile': JobHandler; inference: JobHandler } {
+  return { 'model-compile': modelCompileJobHandler(deps), inference: inferenceJobHandler(deps) };
+}
+
+type ChildAnswer = { ok: true; manifest: ModelManifest } | { ok: false; code: string; message: string };
+
+/** Run compileModel in a child process and return the manifest it wrote. */
+function compileInChild(request: {
+  onnxPath: string;
+  calibrationPath: string;
+  options: {
+    outDir: string;
+    name: string;
+    weights: ModelCompileRequest['weights'];
+    input: ModelCompileRequest['input'];
+    maxConstraints?: number;
+  };
+}): Promise<ModelManifest> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./model-compile-child.ts', import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (!settled) fn();
+      settled = true;
+    };
+    child.once('message', (m: ChildAnswer) =>
+      settle(() => {
+        if (m.ok) resolve(m.manifest);
+        // An unexpected failure stays a plain Error, so the runner retries it like one in-process.
+        else if (m.code === 'INTERNAL') reject(new Error(`model compile failed: ${m.message}`));
+        else reject(new ZkaiError(m.code as ZkaiErrorCode, m.message));
+      }),
+    );
+    child.once('error', (err) => settle(() => reject(err)));
+    child.once('exit', (code, signal) =>
+      settle(() => reject(new Error(`model compile process exited (${signal ?? `code ${code}`}) before answering`))),
+    );
+    child.send(request);
+  });
+}

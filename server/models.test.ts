@@ -1,0 +1,140 @@
+/**
+ * Model routes for real: upload the digits MLP over HTTP, let the job runner compile it (in a child
+ * process: quantize, circuit, setup; cached by content, so fast after the first run on a machine), prove an
+ * inference as a job, fetch the bundle, and verify it through the API.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { REPO_ROOT } from '../common/config.ts';
+import { JobRunner, JobStore } from '../prover/jobs.ts';
+import { prepareMembershipCircuit } from '../prover/membership.ts';
+import { ProverPool } from '../prover/pool.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
+import { buildApp } from './app.ts';
+import { modelJobHandlers } from './model-jobs.ts';
+import { ModelCatalog } from './models.ts';
+import { TenantStore } from './tenants.ts';
+
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+const CSV = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8');
+const ROWS = CSV.trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(',').map(Number));
+
+describe('model routes: upload, compile, prove, fetch and verify an inference bundle', () => {
+  let tmp: string;
+  let store: JobStore;
+  let tenants: TenantStore;
+  let models: ModelCatalog;
+  let pool: ProverPool;
+  let runner: JobRunner;
+  let app: FastifyInstance;
+  let headers: Record<string, string>;
+  let modelId: string;
+  let model: Record<string, unknown>;
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-models-'));
+    const dbFile = path.join(tmp, 'jobs.sqlite');
+    store = new JobStore(dbFile);
+    tenants = new TenantStore(dbFile);
+    models = new ModelCatalog(path.join(tmp, 'models'), dbFile);
+    pool = new ProverPool({ threads: 1 });
+    runner = new JobRunner(store, modelJobHandlers({ pool, modelsDir: models.dir, maxConstraints: 200_000 }), { pollMs: 100 });
+    runner.start();
+    app = await buildApp({
+      store,
+      runner,
+      membership: await prepareMembershipCircuit(4),
+      datasetsDir: path.join(tmp, 'datasets'),
+      auth: { mode: 'keys', keys: tenants },
+      tenants,
+      models,
+    });
+    headers = { authorization: `Bearer ${tenants.createKey('provider').key}` };
+  });
+
+  after(async () => {
+    await app?.close();
+    await runner?.stop();
+    await pool?.close();
+    store?.close();
+    tenants?.close();
+    models?.close();
+    await rm(tmp, { recursive: true, force: true });
+    await releaseVerifierResources();
+  });
+
+  async function poll<T>(url: string, done: (body: T) => boolean, ms: number): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const body = (await app.inject({ method: 'GET', url, headers })).json() as T;
+      if (done(body) || Date.now() > deadline) return body;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  test('upload → compile job → ready model with constraints, weight commitment and agreement', async () => {
+    const upload = await app.inject({
+      method: 'POST',
+      url: '/v1/models',
+      headers,
+      payload: { name: 'mlp-digits', onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'), calibrationCsv: CSV },
+    });
+    assert.equal(upload.statusCode, 202, upload.body);
+    modelId = upload.json().id;
+    // A cold cache compiles circom and makes a setup (a minute or two); a warm one takes about a second.
+    model = await poll<Record<string, unknown>>(`/v1/models/${modelId}`, (m) => m.state !== 'compiling', 300_000);
+    assert.equal(model.state, 'ready', JSON.stringify(model));
+    const constraints = model.constraints as { total: number; perLayer: { constraints: number }[] };
+    assert.ok(constraints.total > 0);
+    assert.equal(
+      constraints.total,
+      constraints.perLayer.reduce((a, l) => a + l.constraints, 0),
+    );
+    assert.match(String(model.weightCommitment), /^[0-9]+$/);
+    assert.ok((model.agreement as { agreement: number }).agreement >= 0.97, JSON.stringify(model.agreement));
+    assert.deepEqual((model.publicSignals as string[]).slice(0, 2), ['weightsHash', 'inputHash']);
+    assert.equal(model.weights, 'private-committed');
+    assert.equal((model.compileJob as { state: string }).state, 'succeeded');
+  });
+
+  test('prove an inference as a job; the bundle verifies and names the committed model', async () => {
+    const row = ROWS[150]!;
+    const asked = await app.inject({ method: 'POST', url: `/v1/models/${modelId}/prove`, headers, payload: { input: row.slice(0, 64) } });
+    assert.equal(asked.statusCode, 202, asked.body);
+    const { jobId, links } = asked.json();
+    const job = await poll<{ state: string; kind: string }>(links.job, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    assert.equal(job.kind, 'inference');
+    const bundle = (await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/bundle`, headers })).json();
+    assert.equal(bundle.kind, 'inference');
+    assert.equal(bundle.circuitId, model.circuitId);
+    assert.equal(bundle.vkeyHash, model.vkeyHash);
+    assert.equal(bundle.public.weightsHash, model.weightCommitment);
+    assert.equal(Number(bundle.public.label), row[64], 'this held-out digit is classified correctly');
+    const verified = await app.inject({ method: 'POST', url: '/v1/verify', payload: bundle });
+    assert.equal(verified.statusCode, 200, verified.body);
+    assert.equal(verified.json().valid, true, verified.body);
+  });
+
+  test('bad inference inputs are refused up front', async () => {
+    const prove = (input: unknown) => app.inject({ method: 'POST', url: `/v1/models/${modelId}/prove`, headers, payload: { input } });
+    const short = await prove([1, 2, 3]);
+    assert.equal(short.statusCode, 400, short.body);
+    assert.match(short.json().error.message, /64/);
+    const huge = await prove([1e300, ...new Array(63).fill(0)]);
+    assert.equal(huge.statusCode, 400, huge.body);
+    assert.equal(huge.json().error.code, 'BAD_INPUT');
+    assert.match(huge.json().error.message, /input\[0\].*range/);
+    const strings = await prove(new Array(64).fill('1'));
+    assert.equal(strings.statusCode, 400, strings.body);
+    assert.equal(store.list({ tenant: 'provider' }).filter((j) => j.kind === 'inference').length, 1, 'no job for refused inputs');
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The models tenants upload: one row each in the service's SQLite (`models` table: id, tenant, name, the job
+ * that compiles it) and one folder each under `<home>/models/<id>/`:
+ *   upload/model.onnx, upload/calibration.csv   what was uploaded
+ *   compiled/                                    the model directory compileModel writes (model.json, quantized.json)
+ * A model's state is its compile job's state, and its manifest is that job's result, so the API needs no
+ * second source of truth and a queue worker on another node only has to write the shared folder.
+ */
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { CodegenOptions } from '../circuits/model/codegen.ts';
+import { openServiceDb } from './tenants.ts';
+
+export interface ModelRecord {
+  id: string;
+  tenant: string;
+  name: string;
+  compileJobId: string;
+  createdAt: string;
+}
+
+/** What a model-compile job stores as its request. */
+export interface ModelCompileRequest {
+  modelId: string;
+  name: string;
+  weights: CodegenOptions['weights'];
+  input: CodegenOptions['input'];
+}
+
+/** What an inference job stores as its request (the input stays out of the API's job view). */
+export interface InferenceRequest {
+  modelId: string;
+  input: number[];
+}
+
+interface ModelRow {
+  id: string;
+  tenant: string;
+  name: string;
+  compile_job: string;
+  created_at: string;
+}
+
+function fromRow(row: ModelRow): ModelRecord {
+  return { id: row.id, tenant: row.tenant, name: row.name, compileJobId: row.compile_job, createdAt: row.created_at };
+}
+
+/** Where a model's files live, given the models folder (shared by the API node and the workers). */
+export function modelPaths(modelsDir: string, id: string): { dir: string; onnx: string; calibration: string; compiled: string } {
+  const dir = path.join(modelsDir, id);
+  return {
+    dir,
+    onnx: path.join(dir, 'upload', 'model.onnx'),
+    calibration: path.join(dir, 'upload', 'calibration.csv'),
+    compiled: path.join(dir, 'compiled'),
+  };
+}
+
+export class ModelCatalog {
+  private readonly db: Database.Database;
+
+  constructor(
+    /** Folder of the model folders. */
+    readonly dir: string,
+    dbFile: string,
+  ) {
+    this.db = openServiceDb(dbFile);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS models (
+      id TEXT PRIMARY KEY,
+      tenant TEXT NOT NULL,
+      name TEXT NOT NULL,
+      compile_job TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS models_tenant_created ON models (tenant, created_at);`);
+  }
+
+  paths(id: string): ReturnType<typeof modelPaths> {
+    return modelPaths(this.dir, id);
+  }
+
+  add(record: ModelRecord): void {
+    this.db
+      .prepare('INSERT INTO models (id, tenant, name, compile_job, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(record.id, record.tenant, record.name, record.compileJobId, record.createdAt);
+  }
+
+  /** The model, if it exists and belongs to `tenant` (another tenant's model is as absent as an unknown one). */
+  get(tenant: string, id: string): ModelRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM models WHERE id = ? AND tenant = ?').get(id, tenant) as ModelRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** `tenant`'s models, newest first. */
+  list(tenant: string, limit = 100): ModelRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM models WHERE tenant = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .all(tenant, Math.min(limit, 1000)) as ModelRow[];
+    return rows.map(fromRow);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import { importOnnx } from '../../circuits/model/import.ts';
+import type { ModelIR } from '../../circuits/model/ir.ts';
+import { shapeSize } from '../../circuits/model/ir.ts';
+import { isZkaiError, ZkaiError } from '../../common/errors.ts';
+import { type ModelManifest, parseModelInput, readCalibrationCsv } from '../../prover/inference.ts';
+import type { Job } from '../../prover/jobs.ts';
+import type { JobQueueApi } from '../../prover/queue/types.ts';
+import type { InferenceRequest, ModelCatalog, ModelCompileRequest, ModelRecord } from '../models.ts';
+import { errorResponses, limitQuery, parseLimit, UUID_PATTERN } from '../schemas.ts';
+import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
+
+export interface ModelRoutesOptions {
+  models: ModelCatalog;
+  store: JobQueueApi;
+  runner: { pump(): void };
+  /** Refuse uploads and proof requests (429 QUEUE_FULL) while this many jobs are queued. */
+  maxQueue: number;
+  /** Largest ONNX file, and largest calibration CSV, in bytes (each). */
+  maxModelBytes: number;
+}
+
+interface UploadBody {
+  name?: string;
+  onnx: string;
+  calibrationCsv: string;
+  weights?: 'committed' | 'public';
+}
+
+/** Most input values one inference may take (a 256×256 RGB image is ~200k). */
+const MAX_INPUT_VALUES = 1 << 18;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', pattern: UUID_PATTERN, description: 'Model id (a UUID)' } },
+} as const;
+
+function modelLinks(id: string, compileJobId: string): { model: string; compileJob: string; prove: string } {
+  return { model: `/v1/models/${id}`, compileJob: `/v1/jobs/${compileJobId}`, prove: `/v1/models/${id}/prove` };
+}
+
+/** The same error for an unknown model and another tenant's. */
+function unknownModel(id: string): ZkaiError {
+  return new ZkaiError('UNKNOWN_MODEL', `no model ${id}`);
+}
+
+/** A model as the API shows it: its compile job's state and, once ready, its public manifest (never its weights). */
+export function modelView(record: ModelRecord, job: Job | undefined): Record<string, unknown> {
+  const state = !job
+    ? 'failed'
+    : job.state === 'succeeded'
+      ? 'ready'
+      : job.state === 'queued' || job.state === 'running'
+        ? 'compiling'
+        : job.state;
+  const view: Record<string, unknown> = {
+    id: record.id,
+    name: record.name,
+    state,
+    createdAt: record.createdAt,
+    compileJob: { id: record.compileJobId, state: job?.state ?? 'failed' },
+    links: modelLinks(record.id, record.compileJobId),
+  };
+  if (!job) view.error = { code: 'INTERNAL', message: 'the compile job record is gone' };
+  else if (job.error) view.error = job.error;
+  if (state === 'ready' && job?.result) {
+    const m = job.result as unknown as ModelManifest;
+    Object.assign(view, {
+      circuitId: m.circuitId,
+      weights: m.weights,
+      input: m.input,
+      ...(m.weightCommitment ? { weightCommitment: m.weightCommitment } : {}),
+      inputShape: m.inputShape,
+      outputShape: m.outputShape,
+      publicSignals: m.publicSignals,
+      constraints: m.constraints,
+      agreement: m.agreement,
+      vkeyHash: m.vkeyHash,
+      insecureSetup: m.insecureSetup,
+    });
+  }
+  return view;
+}
+
+/**
+ * Models: upload an ONNX model with calibration rows (compiled by a job: quantize, circuit, setup), read it,
+ * and ask for inference proofs (jobs whose bundle is at the job's bundle link). Everything is per tenant.
+ *
+ * Uploads are JSON with the ONNX file base64-encoded: the service takes no multipart bodies, and a model that
+ * fits a circuit is small (the digits CNN is 40 kB).
+ */
+export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, opts) => {
+  const { models, store, runner, maxQueue, maxModelBytes } = opts;
+  const maxBase64 = Math.ceil(maxModelBytes / 3) * 4;
+
+  async function findModel(tenant: string, id: string): Promise<{ record: ModelRecord; job: Job | undefined }> {
+    const record = models.get(tenant, id.toLowerCase());
+    if (!record) throw unknownModel(id);
+    return { record, job: await store.get(record.compileJobId) };
+  }
+
+  app.post<{ Body: UploadBody }>(
+    '/v1/models',
+    {
+      // The body carries the model base64-encoded plus its calibration rows: a limit of its own.
+      bodyLimit: maxBase64 + maxModelBytes + 64 * 1024,
+      schema: {
+        tags: ['models'],
+        summary: 'Upload a model to compile',
+        description:
+          'JSON with the ONNX file base64-encoded (`onnx`) and calibration rows as CSV text (`calibrationCsv`: a header, one column per ' +
+          'input value, an optional `label` column). Checked at once (ONNX parses, ops are supported, the CSV fits the input), then ' +
+          'compiled by a job: quantization, circuit, trusted setup. Poll the model (or its compile job) until `state` is `ready`. ' +
+          `Each of the two files may be up to ${maxModelBytes} bytes (ZKAI_MAX_MODEL_BYTES). ` +
+          '`weights`: `committed` (default; private weights bound by a public Poseidon commitment, private input with a public hash) ' +
+          'or `public` (weights compiled in as constants, public input).',
+        body: {
+          type: 'object',
+          required: ['onnx', 'calibrationCsv'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Default: model' },
+            onnx: { type: 'string', minLength: 4, maxLength: maxBase64, description: 'The ONNX file, base64' },
+            calibrationCsv: { type: 'string', minLength: 1, maxLength: maxModelBytes },
+            weights: { type: 'string', enum: ['committed', 'public'], default: 'committed' },
+          },
+        },
+        response: { 202: { description: 'Accepted: compiling', $ref: 'Model#' }, ...errorResponses(400, 401, 413, 415, 429, 500) },
+      },
+    },
+    async (request, reply) => {
+      if (await refuseWhenQueueFull(store, maxQueue, reply)) return reply;
+      const body = request.body;
+      if (body.onnx.length % 4 !== 0 || !BASE64.test(body.onnx))
+        throw new ZkaiError('BAD_INPUT', 'onnx must be base64 (standard alphabet, padded)');
+      const onnx = Buffer.from(body.onnx, 'base64');
+      if (onnx.length > maxModelBytes) throw new ZkaiError('BODY_TOO_LARGE', `the ONNX file is over the limit of ${maxModelBytes} bytes`);
+      const ir = parseOnnx(onnx);
+
+      const id = randomUUID();
+      const paths = models.paths(id);
+      await mkdir(path.dirname(paths.onnx), { recursive: true });
+      try {
+        await writeFile(paths.onnx, onnx);
+        await writeFile(paths.calibration, body.calibrationCsv);
+        const rows = await readCalibrationCsv(paths.calibration, shapeSize(ir.inputShape));
+        if (rows.length === 0) throw new ZkaiError('BAD_INPUT', 'calibrationCsv has no rows');
+      } catch (err) {
+        await rm(paths.dir, { recursive: true, force: true });
+        // readCalibrationCsv names the file it read: say which field instead.
+        if (isZkaiError(err)) throw new ZkaiError(err.code, err.message.replaceAll(paths.calibration, 'calibrationCsv'));
+        throw err;
+      }
+      const committed = (body.weights ?? 'committed') === 'committed';
+      const compileRequest: ModelCompileRequest = {
+        modelId: id,
+        name: body.name ?? 'model',
+        weights: committed ? 'private-committed' : 'public-constants',
+        input: committed ? 'private-hashed' : 'public',
+      };
+      const job = await store.enqueue('model-compile', compileRequest as unknown as Record<string, unknown>, request.tenant);
+      const record: ModelRecord = { id, tenant: request.tenant, name: compileRequest.name, compileJobId: job.id, createdAt: job.createdAt };
+      models.add(record);
+      runner.pump();
+      request.log.info({ modelId: id, jobId: job.id, bytes: onnx.length }, 'model upload queued for compiling');
+      return reply.code(202).header('location', `/v1/models/${id}`).send(modelView(record, job));
+    },
+  );
+
+  app.get<{ Querystring: { limit?: string } }>(
+    '/v1/models',
+    {
+      schema: {
+        tags: ['models'],
+        summary: "List this tenant's models",
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: limitQuery },
+        },
+        response: {
+          200: {
+            description: 'The models, newest first',
+            type: 'object',
+            required: ['models'],
+            additionalProperties: false,
+            properties: { models: { type: 'array', items: { $ref: 'Model#' } } },
+          },
+          ...errorResponses(400, 401, 500),
+        },
+      },
+    },
+    async (request) => {
+      const records = models.list(request.tenant, parseLimit(request.query.limit));
+      return { models: await Promise.all(records.map(async (r) => modelView(r, await store.get(r.compileJobId)))) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/models/:id',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Read a model',
+        description:
+          'Its state; once ready, its circuit: constraints per layer, weight commitment, float-vs-quantized agreement, key hash.',
+        params: idParams,
+        response: { 200: { description: 'The model', $ref: 'Model#' }, ...errorResponses(400, 401, 404, 500) },
+      },
+    },
+    async (request) => {
+      const { record, job } = await findModel(request.tenant, request.params.id);
+      return modelView(record, job);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { input: number[] } }>(
+    '/v1/models/:id/prove',
+    {
+      schema: {
+        tags: ['proofs'],
+        summary: 'Ask for an inference proof',
+        description:
+          'Proves that the model outputs its label (and logits) on `input` (raw values, quantized by the service). Answers at once with a ' +
+          'job; the proof bundle (kind inference) is at links.bundle once the job has succeeded. 409 MODEL_NOT_READY until the model is ready.',
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['input'],
+          additionalProperties: false,
+          properties: { input: { type: 'array', minItems: 1, maxItems: MAX_INPUT_VALUES, items: { type: 'number' } } },
+        },
+        response: {
+          202: {
+            description: 'Accepted: an inference proof job was queued',
+            type: 'object',
+            required: ['jobId', 'state', 'links'],
+            additionalProperties: false,
+            properties: {
+              jobId: { type: 'string', format: 'uuid' },
+              state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
+              links: { $ref: 'JobLinks#' },
+            },
+          },
+          ...errorResponses(400, 401, 404, 409, 413, 415, 429, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { record, job: compile } = await findModel(request.tenant, request.params.id);
+      if (compile?.state !== 'succeeded' || !compile.result) {
+        const why =
+          compile?.state === 'queued' || compile?.state === 'running'
+            ? 'is still compiling; poll it until its state is ready'
+            : `did not compile (${compile?.error?.code ?? compile?.state ?? 'its compile job is gone'})`;
+        throw new ZkaiError('MODEL_NOT_READY', `model ${record.id} ${why}`);
+      }
+      const manifest = compile.result as unknown as ModelManifest;
+      const input = parseModelInput(request.body.input, manifest);
+      checkInputRange(input, manifest);
+      if (await refuseWhenQueueFull(store, maxQueue, reply)) return reply;
+      const jobRequest: InferenceRequest = { modelId: record.id, input };
+      const job = await store.enqueue('inference', jobRequest as unknown as Record<string, unknown>, request.tenant);
+      runner.pump();
+      request.log.info({ jobId: job.id, modelId: record.id }, 'inference proof queued');
+      const links = jobLinks(job.id);
+      return reply.code(202).header('location', links.job).send({ jobId: job.id, state: job.state, links });
+    },
+  );
+};
+
+/**
+ * Refuse, up front, input values the model cannot represent: a value whose fixed-point form is outside the
+ * model's signed input range would fail the proof job anyway (and a huge one would not even convert).
+ */
+function checkInputRange(input: number[], manifest: ModelManifest): void {
+  const { inputBits, inputFracBits } = manifest.quantization ?? {};
+  if (typeof inputBits !== 'number' || typeof inputFracBits !== 'number') return;
+  const scale = 2 ** inputFracBits;
+  const min = -(2 ** (inputBits - 1));
+  const max = 2 ** (inputBits - 1) - 1;
+  input.forEach((x, i) => {
+    const q = Math.round(x * scale);
+    if (!(q >= min && q <= max)) {
+      throw new ZkaiError(
+        'BAD_INPUT',
+        `input[${i}] = ${x} is outside the model's input range [${min / scale}, ${max / scale}] (${inputBits}-bit fixed point)`,
+      );
+    }
+  });
+}
+
+/** Parse an uploaded ONNX file; anything the importer cannot read is the client's fault (400), never a 500. */
+function parseOnnx(bytes: Uint8Array): ModelIR {
+  try {
+    return importOnnx(bytes);
+  } catch (err) {
+    if (isZkaiError(err)) throw err;
+    throw new ZkaiError('BAD_INPUT', `onnx is not a model zkai can read: ${(err as Error)?.message ?? String(err)}`);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Tenants and their API keys, and which datasets each tenant has committed, in the service's SQLite
+ * file (the same `jobs.sqlite` as the job store, own tables, own connection: WAL lets the service and
+ * `zkai admin` use it at the same time).
+ *
+ * A key is 32 random bytes shown once as `zkai_<base64url>`; only its SHA-256 is stored. A slow
+ * password hash would add nothing: the key has 256 bits of entropy, so its hash cannot be brute-forced.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ZkaiError } from '../common/errors.ts';
+
+export const API_KEY_PREFIX = 'zkai_';
+/** `zkai_` and 43 base64url characters (32 bytes). Anything else is rejected before a lookup. */
+const API_KEY_PATTERN = /^zkai_[A-Za-z0-9_-]{43}$/;
+/** Tenant names: lowercase letters, digits, '.', '_' and '-', up to 64 characters. */
+export const TENANT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export interface ApiKeyInfo {
+  /** Public identifier (what `zkai admin key revoke` takes); not a secret. */
+  id: string;
+  tenant: string;
+  /** The key's first characters, so people can tell their keys apart. */
+  hint: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface CreatedApiKey extends ApiKeyInfo {
+  /** The secret itself: shown once, never stored. */
+  key: string;
+}
+
+export interface DatasetSource {
+  name: string;
+  sha256: string;
+}
+
+/** A tenant's own view of a dataset it committed: when, and from what. */
+export interface DatasetClaim {
+  createdAt: string;
+  source?: DatasetSource;
+}
+
+/** The part of TenantStore the dataset routes use. */
+export type DatasetOwnership = Pick<TenantStore, 'claimDataset' | 'datasetClaim' | 'datasetsOf'>;
+
+export interface Authenticated {
+  tenant: string;
+  keyId: string;
+}
+
+interface KeyRow {
+  id: string;
+  tenant: string;
+  hint: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** Open (creating the folder if needed) a SQLite file with the settings the job store uses. */
+export function openServiceDb(file: string): Database.Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function fromRow(row: KeyRow): ApiKeyInfo {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    hint: row.hint,
+    createdAt: row.created_at,
+    ...(row.revoked_at ? { revokedAt: row.revoked_at } : {}),
+  };
+}
+
+export class TenantStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = openServiceDb(file);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS tenants (
+      name TEXT PRIMARY KEY,
+      created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS api_keys (
+      id TEXT PRIMARY KEY,
+      tenant TEXT NOT NULL REFERENCES tenants (name),
+      key_hash TEXT NOT NULL UNIQUE,
+      hint TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    );
+    CREATE TABLE IF NOT EXISTS dataset_owners (
+      tenant TEXT NOT NULL,
+      root TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      source TEXT,
+      PRIMARY KEY (tenant, root)
+    );`);
+  }
+
+  /** Make a new key for `tenant` (creating the tenant if it is new). The returned `key` is the only copy. */
+  createKey(tenant: string): CreatedApiKey {
+    if (!TENANT_NAME_PATTERN.test(tenant)) {
+      throw new ZkaiError('BAD_INPUT', `tenant name must match ${TENANT_NAME_PATTERN.source}, got ${JSON.stringify(tenant)}`);
+    }
+    const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const id = `key_${randomBytes(8).toString('hex')}`;
+    const now = new Date().toISOString();
+    const hint = `${key.slice(0, API_KEY_PREFIX.length + 4)}…`;
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)').run(tenant, now);
+      this.db
+        .prepare('INSERT INTO api_keys (id, tenant, key_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(id, tenant, hashKey(key), hint, now);
+    })();
+    return { id, tenant, hint, createdAt: now, key };
+  }
+
+  /** Every key ever made, revoked ones included (oldest first). */
+  listKeys(): ApiKeyInfo[] {
+    return (
+      this.db.prepare('SELECT id, tenant, hint, created_at, revoked_at FROM api_keys ORDER BY created_at, rowid').all() as KeyRow[]
+    ).map(fromRow);
+  }
+
+  /** How many keys exist, revoked or not (the service makes a first key only when there has never been one). */
+  keyCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM api_keys').get() as { n: number }).n;
+  }
+
+  /** Revoke a key by id (idempotent: the first revocation time is kept). Undefined for an unknown id. */
+  revokeKey(id: string): ApiKeyInfo | undefined {
+    this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
+    const row = this.db.prepare('SELECT id, tenant, hint, created_at, revoked_at FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** The tenant a presented key belongs to; undefined for a malformed, unknown or revoked key. */
+  authenticate(key: string): Authenticated | undefined {
+    if (!API_KEY_PATTERN.test(key)) return undefined;
+    const row = this.db.prepare('SELECT id, tenant FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hashKey(key)) as
+      | { id: string; tenant: string }
+      | undefined;
+    return row ? { tenant: row.tenant, keyId: row.id } : undefined;
+  }
+
+  /**
+   * Record that `tenant` has committed the dataset `rootHex`. Datasets are stored once per root (the same
+   * records give the same root), but each tenant sees only the roots it committed itself, with its own
+   * commit time and source (never another tenant's). Returns the claim and whether it is new.
+   */
+  claimDataset(tenant: string, rootHex: string, source?: DatasetSource): { claim: DatasetClaim; created: boolean } {
+    const changes = this.db
+      .prepare('INSERT OR IGNORE INTO dataset_owners (tenant, root, created_at, source) VALUES (?, ?, ?, ?)')
+      .run(tenant, rootHex.toLowerCase(), new Date().toISOString(), source ? JSON.stringify(source) : null).changes;
+    return { claim: this.datasetClaim(tenant, rootHex)!, created: changes > 0 };
+  }
+
+  /** `tenant`'s claim on a dataset; undefined if it never committed it (whether or not another tenant did). */
+  datasetClaim(tenant: string, rootHex: string): DatasetClaim | undefined {
+    const row = this.db
+      .prepare('SELECT created_at, source FROM dataset_owners WHERE tenant = ? AND root = ?')
+      .get(tenant, rootHex.toLowerCase()) as { created_at: string; source: string | null } | undefined;
+    return row ? { createdAt: row.created_at, ...(row.source ? { source: JSON.parse(row.source) } : {}) } : undefined;
+  }
+
+  /** The roots `tenant` has committed, newest first. */
+  datasetsOf(tenant: string, limit = 100): string[] {
+    const rows = this.db
+      .prepare('SELECT root FROM dataset_owners WHERE tenant = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .all(tenant, Math.min(limit, 1000)) as { root: string }[];
+    return rows.map((r) => r.root);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,111 @@
+// A prover node: `zkai worker` (cli/worker.ts). Pulls jobs from the Redis queue (ZKAI_QUEUE) and proves them.
+import os from 'node:os';
+import path from 'node:path';
+import { ZkaiError } from '../common/errors.ts';
+import type { JobHandler, JobKind } from '../prover/jobs.ts';
+import { prepareMembershipCircuit } from '../prover/membership.ts';
+import { ProverPool } from '../prover/pool.ts';
+import { RedisJobStore } from '../prover/queue/redis-store.ts';
+import { RedisJobWorker } from '../prover/queue/redis-worker.ts';
+import { redactUrl } from '../prover/queue/types.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
+import type { ServiceConfig } from './config.ts';
+import { membershipJobHandler } from './membership-job.ts';
+import { modelJobHandlers } from './model-jobs.ts';
+import { MEMBERSHIP_CIRCUIT_NAME } from './queue-node.ts';
+
+/** How often a worker reports itself (RedisJobStore.heartbeat); well under WORKER_STALE_MS. */
+const HEARTBEAT_MS = 5_000;
+
+export interface WorkerNodeOptions {
+  /** Name in logs and claim tokens (default host:pid). */
+  name?: string;
+  /** Proofs at once; default the pool size (ZKAI_POOL_SIZE). */
+  concurrency?: number;
+  /** Where committed datasets are read from; default `<ZKAI_HOME>/datasets`, the folder the API node writes. */
+  datasetsDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  worker: RedisJobWorker;
+  /** Graceful stop: take no new jobs, wait up to `timeoutMs` for running ones (the rest go to other workers), close the pool. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Start a prover node. It needs the same artifacts as the API node: the membership circuit and
+ * its proving key (`<ZKAI_HOME>/circuits`, content-addressed, so a shared or copied folder works)
+ * and the committed datasets (`<ZKAI_HOME>/datasets/<root>/`). It refuses to start if the API
+ * nodes published a different circuit or verifying key: its proofs would not verify there.
+ */
+export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions = {}): Promise<RunningWorker> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[zkai worker] ${line}\n`));
+  if (config.queue.kind !== 'redis')
+    throw new ZkaiError('BAD_INPUT', 'zkai worker needs ZKAI_QUEUE=redis://host:port (the queue the API node uses)');
+  const url = config.queue.url;
+  const membership = await prepareMembershipCircuit(config.treeDepth, (m) => log(`  ${m}`));
+  const store = await RedisJobStore.connect(url);
+  const pool = new ProverPool({ threads: config.poolSize });
+  const closeAll = async () => {
+    await pool.close().catch(() => {});
+    await store.close();
+    await releaseVerifierResources();
+  };
+  try {
+    const served = await store.publishedCircuit(MEMBERSHIP_CIRCUIT_NAME);
+    if (served && (served.circuitId !== membership.circuit.id || served.vkeyHash !== membership.setup.vkeyHash)) {
+      throw new ZkaiError(
+        'BAD_INPUT',
+        `the API nodes serve circuit ${served.circuitId} (vkey ${served.vkeyHash.slice(0, 12)}…) but this worker has ` +
+          `${membership.circuit.id} (vkey ${membership.setup.vkeyHash.slice(0, 12)}…): point ZKAI_HOME at the shared artifacts and set the same ZKAI_TREE_DEPTH`,
+      );
+    }
+    if (!served) log('no API node has published its circuit yet; proving with the local one');
+    const datasetsDir = opts.datasetsDir ?? path.join(config.home, 'datasets');
+    const handlers: Partial<Record<JobKind, JobHandler>> = {
+      membership: membershipJobHandler({ pool, membership, datasetsDir }),
+      // Uploaded models: compiled and proved from <ZKAI_HOME>/models/<id>/, which the API node writes.
+      ...modelJobHandlers({ pool, modelsDir: path.join(config.home, 'models'), maxConstraints: config.maxModelConstraints }),
+    };
+    const workerName = opts.name ?? `${os.hostname()}:${process.pid}`;
+    const concurrency = opts.concurrency ?? config.poolSize;
+    const worker = new RedisJobWorker(url, store, handlers, {
+      concurrency,
+      timeoutMs: config.jobTimeoutMs || undefined,
+      lockMs: config.queueLockMs,
+      stalledMs: config.queueStalledMs,
+      name: workerName,
+      log: (msg, fields) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg),
+    });
+    worker.start();
+    await worker.ready();
+    // Heartbeat: lets the API nodes' /metrics show live workers, busy slots and utilisation.
+    const beat = () => store.heartbeat({ name: workerName, concurrency, busy: worker.busy, utilization: pool.utilization }).catch(() => {});
+    await beat();
+    const heartbeat = setInterval(beat, HEARTBEAT_MS);
+    heartbeat.unref();
+    log(
+      `pulling jobs from ${redactUrl(url)} (membership depth ${membership.depth}, circuit ${membership.circuit.id}, ` +
+        `${pool.threads} prover thread(s), datasets ${datasetsDir})`,
+    );
+    let closing: Promise<void> | undefined;
+    return {
+      worker,
+      close(timeoutMs = 30_000) {
+        closing ??= (async () => {
+          log('stopping: no new jobs; waiting for running ones');
+          await worker.close(timeoutMs);
+          clearInterval(heartbeat);
+          await store.removeWorker(workerName).catch(() => {});
+          await closeAll();
+          log('stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
