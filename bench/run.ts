@@ -1,10 +1,16 @@
 /**
- * `npm run bench`: measures zkai against baselines run in the same process tree, on this machine.
+ * `npm run bench`: measures zkai against baselines run in the same process tree, on this machine, and
+ * writes bench/results.json (sections not run this time keep their previous entry).
  *
- *  - membership proof (depth 20): warm piscina pool vs `snarkjs groth16 fullprove` as a CLI (cold
- *    process per proof, as a user would run it). Median of N runs each; ratio baseline/zkai.
- *  - dataset commitment of 100,000 records (ZKAI_BENCH_RECORDS to change).
- * Writes bench/results.json.
+ * Sections (all by default; `npm run bench -- native groth16` or ZKAI_BENCH_SECTIONS=native,groth16 picks):
+ *  - core: membership proof (depth 20) on the warm pool vs `snarkjs groth16 fullprove` as a CLI (cold process per
+ *    proof) and in-process; dataset commitment of 100,000 records (ZKAI_BENCH_RECORDS); model circuit sizes.
+ *  - native: the C++ engine's MSM/NTT against ffjavascript (bench/native.ts).
+ *  - groth16: our prover (native engine) against snarkjs on the same zkey + witness at 2^14..2^17 (bench/groth16.ts).
+ *  - setup: dev powers of tau and our zkey generation against snarkjs (bench/setup.ts).
+ *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
+ *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts).
+ * Medians throughout; ratios are baseline / zkai.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,14 +43,10 @@ function syntheticRecords(n: number): DatasetRecord[] {
   }));
 }
 
-async function main() {
+async function benchCore(): Promise<Record<string, unknown>> {
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
-  const results: Record<string, unknown> = {
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    date: new Date().toISOString(),
-    runs: RUNS,
-  };
+  const results: Record<string, unknown> = { runs: RUNS };
 
   log(`dataset commit: ${RECORDS} records, depth 20`);
   const records = syntheticRecords(RECORDS);
@@ -149,10 +151,56 @@ async function main() {
     `  zkai warm pool                                      ${w.toFixed(0)} ms   → ${(b / w).toFixed(2)}× faster than the CLI, ${(ip / w).toFixed(2)}× than in-process`,
   );
   console.log(`dataset commit: ${RECORDS} records in ${(commit.ms / 1000).toFixed(2)} s`);
-  writeFileSync(path.join(REPO_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('wrote bench/results.json');
   rmSync(TMP, { recursive: true, force: true });
-  process.exit(0);
+  return results;
+}
+
+type Section = (log: (m: string) => void) => Promise<Record<string, unknown>>;
+const SECTIONS: Record<string, () => Promise<Section>> = {
+  core: async () => benchCore,
+  native: async () => (await import('./native.ts')).benchNative,
+  groth16: async () => (await import('./groth16.ts')).benchGroth16,
+  setup: async () => (await import('./setup.ts')).benchSetup,
+  gpu: async () => (await import('./gpu.ts')).benchGpu,
+  load: async () => (await import('./load.ts')).benchLoad,
+};
+
+async function main() {
+  const asked = [...process.argv.slice(2), ...(process.env.ZKAI_BENCH_SECTIONS ?? '').split(',')].map((x) => x.trim()).filter(Boolean);
+  const unknown = asked.filter((x) => !(x in SECTIONS));
+  if (unknown.length) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  const sections = asked.length ? asked : Object.keys(SECTIONS);
+  const file = path.join(REPO_ROOT, 'bench', 'results.json');
+  let results: Record<string, unknown> = {};
+  try {
+    results = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {}
+  results.machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  results.date = new Date().toISOString();
+  let failed = 0;
+  for (const name of sections) {
+    log(`\n== bench section: ${name}`);
+    const started = performance.now();
+    try {
+      const out = await (await SECTIONS[name]!())(log);
+      // The core section's keys stay top-level (as before); the others nest under their name.
+      if (name === 'core') Object.assign(results, out);
+      else results[name] = { ...out, measuredAt: new Date().toISOString() };
+    } catch (err) {
+      failed++;
+      log(`bench section ${name} failed: ${(err as Error)?.stack ?? err}`);
+      results[name] = { error: String((err as Error)?.message ?? err), measuredAt: new Date().toISOString() };
+    }
+    log(`== ${name}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  }
+  console.log(`wrote bench/results.json (${sections.join(', ')})`);
+  process.exit(failed ? 1 : 0);
 }
 
 main().catch((err) => {

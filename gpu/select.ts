@@ -1,0 +1,33 @@
+/**
+ * When the WebGPU backend should be used. `ZKAI_ENGINE=webgpu` forces it (prover/engine.ts handles that
+ * and falls back when it cannot load); with ZKAI_ENGINE unset, `autoWebGpuBackend()` picks it only when a
+ * *hardware* adapter exists and passes the self-check — a software adapter (lavapipe, SwiftShader) is
+ * far slower than the CPU engines, so it is never chosen automatically. ZKAI_GPU=off disables the probe.
+ */
+import type { ProvingBackend } from './backend.ts';
+
+export type WebGpuChoice = 'forced' | 'auto' | 'off';
+
+export function webGpuChoice(env: NodeJS.ProcessEnv = process.env): WebGpuChoice {
+  if ((env.ZKAI_GPU ?? '').toLowerCase() === 'off') return 'off';
+  const engine = (env.ZKAI_ENGINE ?? '').trim().toLowerCase();
+  if (engine === 'webgpu') return 'forced';
+  return engine === '' ? 'auto' : 'off';
+}
+
+/**
+ * The WebGPU backend when the environment leaves the choice open and a hardware adapter is present,
+ * else null (with the reason passed to `log`).
+ */
+export async function autoWebGpuBackend(log: (m: string) => void = () => {}): Promise<ProvingBackend | null> {
+  if (webGpuChoice() !== 'auto') return null;
+  const { getGpuContext, describeAdapter } = await import('./webgpu/device.ts');
+  const ctx = await getGpuContext();
+  if (!ctx) return null;
+  if (ctx.info.software) {
+    log(`zkai gpu: ${describeAdapter(ctx.info)} is a software adapter; not used automatically (ZKAI_ENGINE=webgpu forces it)`);
+    return null;
+  }
+  const { createWebGpuBackend } = await import('./webgpu/index.ts');
+  return createWebGpuBackend({ log });
+}
