@@ -1,0 +1,85 @@
+/**
+ * Loader for zkai's native C++ engine (prover/native/src, built by prover/native/build.mjs on `npm ci`).
+ * The addon is optional: when it was not built (no compiler, ZKAI_NATIVE=off at install time) loading
+ * returns null and callers fall back to the snarkjs/WASM path. Choosing an engine is the caller's job.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NttOptions } from '../../gpu/backend.ts';
+import type { NativeEngine } from './api.ts';
+
+/** The functions the addon exports (src/addon.cpp); every one returns a Promise of a Buffer. */
+interface NativeAddon {
+  version: string;
+  threads: number;
+  msmG1(bases: Uint8Array, scalars: Uint8Array): Promise<Uint8Array>;
+  msmG2(bases: Uint8Array, scalars: Uint8Array): Promise<Uint8Array>;
+  ntt(values: Uint8Array, inverse: boolean, coset: boolean): Promise<Uint8Array>;
+  groth16Quotient(coefs: Uint8Array, nCoefs: number, witness: Uint8Array, domainSize: number): Promise<Uint8Array>;
+  g1FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
+  g2FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
+  g1SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
+  g2SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
+  g1BatchScale(points: Uint8Array, scalar: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface NativeEngineStatus {
+  available: boolean;
+  /** Why the engine is unavailable. */
+  reason?: string;
+  version?: string;
+  threads?: number;
+}
+
+/** Where build.mjs leaves the addon. */
+export const NATIVE_ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), 'build', 'Release', 'zkai_native.node');
+
+let loaded: { engine: NativeEngine | null; status: NativeEngineStatus } | undefined;
+
+function wrap(addon: NativeAddon): NativeEngine {
+  return {
+    name: 'native',
+    version: addon.version,
+    threads: addon.threads,
+    description: `${addon.version}, ${addon.threads} threads`,
+    msmG1: (bases, scalars) => addon.msmG1(bases, scalars),
+    msmG2: (bases, scalars) => addon.msmG2(bases, scalars),
+    ntt: (values: Uint8Array, opts?: NttOptions) => addon.ntt(values, opts?.inverse === true, opts?.coset === true),
+    groth16Quotient: (coefs, nCoefs, witness, domainSize) => addon.groth16Quotient(coefs, nCoefs, witness, domainSize),
+    g1FixedBase: (scalars) => addon.g1FixedBase(scalars),
+    g2FixedBase: (scalars) => addon.g2FixedBase(scalars),
+    g1SparseCombine: (points, terms, nOutputs) => addon.g1SparseCombine(points, terms, nOutputs),
+    g2SparseCombine: (points, terms, nOutputs) => addon.g2SparseCombine(points, terms, nOutputs),
+    g1BatchScale: (points, scalar) => addon.g1BatchScale(points, scalar),
+    // The engine keeps no device state; its threads live only for the duration of a call.
+    close: async () => {},
+  };
+}
+
+function load(): { engine: NativeEngine | null; status: NativeEngineStatus } {
+  if (loaded) return loaded;
+  if (!existsSync(NATIVE_ADDON_PATH)) {
+    loaded = { engine: null, status: { available: false, reason: 'the addon is not built (run npm run build:native)' } };
+    return loaded;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
+    const engine = wrap(addon);
+    loaded = { engine, status: { available: true, version: addon.version, threads: addon.threads } };
+  } catch (err) {
+    loaded = { engine: null, status: { available: false, reason: `the addon failed to load: ${(err as Error).message}` } };
+  }
+  return loaded;
+}
+
+/** The native engine, or null when the addon is missing or fails to load (cached). */
+export function loadNativeEngine(): NativeEngine | null {
+  return load().engine;
+}
+
+/** Whether the native engine can be used, and if not why. */
+export function nativeEngineStatus(): NativeEngineStatus {
+  return { ...load().status };
+}

@@ -1,0 +1,254 @@
+// N-API binding: every engine call copies its inputs (so JS may reuse or detach them), runs on the
+// libuv pool as an AsyncWorker and resolves a Promise with a Buffer. Invalid input rejects the
+// Promise with a TypeError or RangeError; nothing here aborts the process.
+#include <napi.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine.hpp"
+
+namespace {
+
+typedef std::vector<uint8_t> Bytes;
+
+class Job : public Napi::AsyncWorker {
+ public:
+  typedef std::function<void(Job&)> Fn;
+  Job(Napi::Env env, Fn fn) : Napi::AsyncWorker(env, "zkai-native"), deferred(Napi::Promise::Deferred::New(env)), fn_(std::move(fn)) {}
+  void Execute() override {
+    try {
+      fn_(*this);
+      if (!error.empty()) SetError(error);
+    } catch (const std::bad_alloc&) {
+      SetError("zkai-native: out of memory");
+    } catch (const std::exception& e) {
+      SetError(std::string("zkai-native: ") + e.what());
+    }
+  }
+  void OnOK() override { deferred.Resolve(Napi::Buffer<uint8_t>::Copy(Env(), out.data(), out.size())); }
+  void OnError(const Napi::Error& e) override { deferred.Reject(e.Value()); }
+
+  Napi::Promise::Deferred deferred;
+  std::vector<Bytes> in;
+  Bytes out;
+  std::string error;
+
+ private:
+  Fn fn_;
+};
+
+struct Invalid {
+  bool range;  // RangeError, else TypeError
+  std::string msg;
+};
+
+Napi::Value rejected(Napi::Env env, const Invalid& e) {
+  auto d = Napi::Promise::Deferred::New(env);
+  if (e.range)
+    d.Reject(Napi::RangeError::New(env, e.msg).Value());
+  else
+    d.Reject(Napi::TypeError::New(env, e.msg).Value());
+  return d.Promise();
+}
+
+// Reads a Uint8Array (Buffer included) argument.
+Bytes bytes_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t multiple) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_uint8_array) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
+  Napi::Uint8Array u = ta.As<Napi::Uint8Array>();
+  size_t len = u.ByteLength();
+  if (multiple && len % multiple != 0)
+    throw Invalid{true, std::string(name) + " length " + std::to_string(len) + " is not a multiple of " + std::to_string(multiple)};
+  const uint8_t* p = u.Data();
+  return Bytes(p, p + len);
+}
+
+size_t count_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw Invalid{false, std::string(name) + " must be a number"};
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 4294967295.0)
+    throw Invalid{true, std::string(name) + " must be an integer in [0, 2^32)"};
+  return (size_t)d;
+}
+
+bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i && info[i].ToBoolean().Value(); }
+
+void check_scalars(const Bytes& b, const char* name) {
+  for (size_t i = 0; i < b.size() / 32; i++)
+    if (!zk::fr_is_canonical(b.data() + 32 * i))
+      throw Invalid{true, std::string(name) + "[" + std::to_string(i) + "] is not a canonical Fr element (must be < r)"};
+}
+
+int log2_exact(size_t n) {
+  if (n == 0 || (n & (n - 1))) return -1;
+  return __builtin_ctzll(n);
+}
+
+struct Prepared {
+  std::vector<Bytes> in;
+  Bytes out;
+};
+
+// Validates the arguments (`prepare` throws Invalid), then queues the work; always returns a Promise.
+Napi::Value run(const Napi::CallbackInfo& info, const std::function<Job::Fn(Prepared&)>& prepare) {
+  Napi::Env env = info.Env();
+  Prepared p;
+  Job::Fn fn;
+  try {
+    fn = prepare(p);
+  } catch (const Invalid& e) {
+    return rejected(env, e);
+  } catch (const std::bad_alloc&) {
+    return rejected(env, Invalid{true, "zkai-native: out of memory copying inputs"});
+  }
+  Job* job = new Job(env, std::move(fn));
+  job->in = std::move(p.in);
+  job->out = std::move(p.out);
+  Napi::Value promise = job->deferred.Promise();
+  job->Queue();
+  return promise;
+}
+
+Napi::Value MsmG1(const Napi::CallbackInfo& info) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    Bytes bases = bytes_arg(info, 0, "bases", 64);
+    Bytes scalars = bytes_arg(info, 1, "scalars", 32);
+    size_t n = scalars.size() / 32;
+    if (bases.size() / 64 < n)
+      throw Invalid{true, "bases holds " + std::to_string(bases.size() / 64) + " points, scalars " + std::to_string(n)};
+    check_scalars(scalars, "scalars");
+    job.in = {std::move(bases), std::move(scalars)};
+    job.out.resize(64);
+    return [n](Job& j) { zk::msm_g1(j.in[0].data(), j.in[1].data(), n, j.out.data()); };
+  });
+}
+
+Napi::Value MsmG2(const Napi::CallbackInfo& info) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    Bytes bases = bytes_arg(info, 0, "bases", 128);
+    Bytes scalars = bytes_arg(info, 1, "scalars", 32);
+    size_t n = scalars.size() / 32;
+    if (bases.size() / 128 < n)
+      throw Invalid{true, "bases holds " + std::to_string(bases.size() / 128) + " points, scalars " + std::to_string(n)};
+    check_scalars(scalars, "scalars");
+    job.in = {std::move(bases), std::move(scalars)};
+    job.out.resize(128);
+    return [n](Job& j) { zk::msm_g2(j.in[0].data(), j.in[1].data(), n, j.out.data()); };
+  });
+}
+
+Napi::Value Ntt(const Napi::CallbackInfo& info) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    Bytes values = bytes_arg(info, 0, "values", 32);
+    bool inverse = bool_arg(info, 1), coset = bool_arg(info, 2);
+    size_t n = values.size() / 32;
+    int logn = log2_exact(n);
+    if (logn < 0) throw Invalid{true, "ntt length " + std::to_string(n) + " is not a power of two"};
+    if (logn > (coset ? 27 : 28)) throw Invalid{true, "ntt length 2^" + std::to_string(logn) + " exceeds the Fr 2-adicity"};
+    check_scalars(values, "values");
+    job.out = std::move(values);
+    return [n, inverse, coset](Job& j) { zk::ntt(j.out.data(), n, inverse, coset); };
+  });
+}
+
+Napi::Value Groth16Quotient(const Napi::CallbackInfo& info) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    size_t nCoefs = count_arg(info, 1, "nCoefs");
+    size_t domainSize = count_arg(info, 3, "domainSize");
+    int logn = log2_exact(domainSize);
+    if (logn < 0 || logn > 27) throw Invalid{true, "domainSize must be a power of two <= 2^27"};
+    Bytes coefs = bytes_arg(info, 0, "coefs", 0);
+    if (coefs.size() < nCoefs * 44)
+      throw Invalid{true, "coefs holds " + std::to_string(coefs.size()) + " bytes, nCoefs needs " + std::to_string(nCoefs * 44)};
+    Bytes witness = bytes_arg(info, 2, "witness", 32);
+    check_scalars(witness, "witness");
+    size_t nVars = witness.size() / 32;
+    for (size_t i = 0; i < nCoefs; i++) {
+      const uint8_t* e = coefs.data() + 44 * i;
+      uint32_t m, c, s;
+      std::memcpy(&m, e, 4);
+      std::memcpy(&c, e + 4, 4);
+      std::memcpy(&s, e + 8, 4);
+      if (m > 1) throw Invalid{true, "coefs[" + std::to_string(i) + "]: matrix " + std::to_string(m) + " is not 0 or 1"};
+      if (c >= domainSize) throw Invalid{true, "coefs[" + std::to_string(i) + "]: constraint " + std::to_string(c) + " >= domainSize"};
+      if (s >= nVars) throw Invalid{true, "coefs[" + std::to_string(i) + "]: signal " + std::to_string(s) + " >= witness length"};
+      if (!zk::fr_is_canonical(e + 12)) throw Invalid{true, "coefs[" + std::to_string(i) + "]: value is not < r"};
+    }
+    job.in = {std::move(coefs), std::move(witness)};
+    job.out.resize(domainSize * 32);
+    return [nCoefs, nVars, domainSize](Job& j) {
+      j.error = zk::groth16_quotient(j.in[0].data(), nCoefs, j.in[1].data(), nVars, domainSize, j.out.data());
+    };
+  });
+}
+
+Napi::Value FixedBase(const Napi::CallbackInfo& info, bool g2) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    Bytes scalars = bytes_arg(info, 0, "scalars", 32);
+    check_scalars(scalars, "scalars");
+    size_t n = scalars.size() / 32;
+    job.in = {std::move(scalars)};
+    job.out.resize(n * (g2 ? 128 : 64));
+    if (g2) return [n](Job& j) { zk::g2_fixed_base(j.in[0].data(), n, j.out.data()); };
+    return [n](Job& j) { zk::g1_fixed_base(j.in[0].data(), n, j.out.data()); };
+  });
+}
+
+Napi::Value SparseCombine(const Napi::CallbackInfo& info, bool g2) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    const size_t ps = g2 ? 128 : 64;
+    Bytes points = bytes_arg(info, 0, "points", ps);
+    Bytes terms = bytes_arg(info, 1, "terms", 40);
+    size_t nOutputs = count_arg(info, 2, "nOutputs");
+    size_t nPoints = points.size() / ps, nTerms = terms.size() / 40;
+    for (size_t i = 0; i < nTerms; i++) {
+      const uint8_t* e = terms.data() + 40 * i;
+      uint32_t o, p;
+      std::memcpy(&o, e, 4);
+      std::memcpy(&p, e + 4, 4);
+      if (o >= nOutputs) throw Invalid{true, "terms[" + std::to_string(i) + "]: output " + std::to_string(o) + " >= nOutputs"};
+      if (p >= nPoints) throw Invalid{true, "terms[" + std::to_string(i) + "]: point " + std::to_string(p) + " >= number of points"};
+      if (!zk::fr_is_canonical(e + 8)) throw Invalid{true, "terms[" + std::to_string(i) + "]: scalar is not < r"};
+    }
+    job.in = {std::move(points), std::move(terms)};
+    job.out.resize(nOutputs * ps);
+    if (g2) return [nTerms, nOutputs](Job& j) { zk::g2_sparse_combine(j.in[0].data(), j.in[1].data(), nTerms, nOutputs, j.out.data()); };
+    return [nTerms, nOutputs](Job& j) { zk::g1_sparse_combine(j.in[0].data(), j.in[1].data(), nTerms, nOutputs, j.out.data()); };
+  });
+}
+
+Napi::Value BatchScale(const Napi::CallbackInfo& info) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    Bytes points = bytes_arg(info, 0, "points", 64);
+    Bytes scalar = bytes_arg(info, 1, "scalar", 0);
+    if (scalar.size() != 32) throw Invalid{true, "scalar must be 32 bytes"};
+    check_scalars(scalar, "scalar");
+    size_t n = points.size() / 64;
+    job.in = {std::move(points), std::move(scalar)};
+    job.out.resize(n * 64);
+    return [n](Job& j) { zk::g1_batch_scale(j.in[0].data(), n, j.in[1].data(), j.out.data()); };
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("version", Napi::String::New(env, zk::engine_version()));
+  exports.Set("threads", Napi::Number::New(env, zk::engine_threads()));
+  exports.Set("msmG1", Napi::Function::New(env, MsmG1));
+  exports.Set("msmG2", Napi::Function::New(env, MsmG2));
+  exports.Set("ntt", Napi::Function::New(env, Ntt));
+  exports.Set("groth16Quotient", Napi::Function::New(env, Groth16Quotient));
+  exports.Set("g1FixedBase", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return FixedBase(i, false); }));
+  exports.Set("g2FixedBase", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return FixedBase(i, true); }));
+  exports.Set("g1SparseCombine", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return SparseCombine(i, false); }));
+  exports.Set("g2SparseCombine", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return SparseCombine(i, true); }));
+  exports.Set("g1BatchScale", Napi::Function::New(env, BatchScale));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(zkai_native, Init)
