@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { type BuiltCircuit, buildCircuit } from '../../circuits/build.ts';
 import { membershipCircuitSpec } from '../../circuits/membership.ts';
+import { readBinSections } from '../../circuits/r1cs.ts';
 import { isZkaiError } from '../../common/errors.ts';
 import { membershipInput } from '../test-fixtures.ts';
 import {
@@ -26,11 +28,15 @@ let home: string;
 let circuit: BuiltCircuit;
 const savedHome = process.env.ZKAI_HOME;
 const savedPtau = process.env.ZKAI_PTAU;
+const savedGenerator = process.env.ZKAI_ZKEY_GENERATOR;
 
 before(async () => {
   home = await mkdtemp(path.join(tmpdir(), 'zkai-ceremony-test-'));
   process.env.ZKAI_HOME = home;
   delete process.env.ZKAI_PTAU;
+  // The keys come from zkai's own zkey generator (native engine, else its ffjavascript path), so the
+  // contribution and verify tests below are about our zkey.
+  process.env.ZKAI_ZKEY_GENERATOR = 'zkai';
   circuit = await buildCircuit(membershipCircuitSpec(2));
 });
 
@@ -39,6 +45,8 @@ after(async () => {
   if (savedHome === undefined) delete process.env.ZKAI_HOME;
   else process.env.ZKAI_HOME = savedHome;
   if (savedPtau !== undefined) process.env.ZKAI_PTAU = savedPtau;
+  if (savedGenerator === undefined) delete process.env.ZKAI_ZKEY_GENERATOR;
+  else process.env.ZKAI_ZKEY_GENERATOR = savedGenerator;
   await rm(home, { recursive: true, force: true });
 });
 
@@ -127,6 +135,58 @@ test('two contributions: zkey verify passes with 3 contributions, a new proof ve
   assert.equal(s.vkeySha256, c2.vkeyHash);
   assert.equal(s.paths.zkey, c2.zkeyPath);
   assert.match(s.r1csSha256, /^[0-9a-f]{64}$/);
+});
+
+test('a tampered contribution is detected by setup verify (snarkjs zkey verify of our zkey)', async () => {
+  const s = await setupStatus(circuit);
+  assert.match(s.zkeyGenerator, /^zkai-/, 'the initial zkey is ours');
+  const original = await readFile(s.paths.zkey);
+  const tampered = Buffer.from(original);
+  const contributions = readBinSections(tampered, 'zkey').get(10)![0]!;
+  assert.equal(tampered.readUInt32LE(contributions.start + 64), 3, 'three contributions after the test above');
+  // Contribution #1's δ after it: replace it with the generator, a valid point its proof of knowledge does not match.
+  const curve = await buildBn128(true);
+  const g1 = new Uint8Array(64);
+  curve.G1.toRprLEM(g1, 0, curve.G1.g);
+  assert.ok(!tampered.subarray(contributions.start + 68, contributions.start + 132).equals(g1));
+  tampered.set(g1, contributions.start + 68);
+  await writeFile(s.paths.zkey, tampered);
+  try {
+    const v = await verifyPhase2(circuit);
+    assert.equal(v.valid, false, 'the tampered zkey must not verify');
+    assert.ok(v.errors.length > 0, 'with a reason');
+    console.log(`tampered contribution: ${v.errors.join('; ')}`);
+  } finally {
+    await writeFile(s.paths.zkey, original);
+  }
+});
+
+test('import of a truncated ptau or of one with a tampered point is BAD_PTAU with a clear message; nothing is registered', async () => {
+  const before = await readRegistry();
+  const dev = await ensureDevPtau(4);
+  const truncated = path.join(home, 'truncated.ptau');
+  await copyFile(dev.path, truncated);
+  await truncate(truncated, Math.floor((await readFile(dev.path)).length / 2));
+  await assert.rejects(importCeremony(truncated), (err: unknown) => {
+    assert.ok(isZkaiError(err) && err.code === 'BAD_PTAU', String(err));
+    assert.match(err.message, /runs past the end of the file|truncated/);
+    return true;
+  });
+
+  // Same size and structure, but one Lagrange point (section 12) is another valid point: only the full verification sees it.
+  const wrong = path.join(home, 'wrong.ptau');
+  const buf = await readFile(dev.path);
+  const sections = readBinSections(buf, 'ptau');
+  const s2 = sections.get(2)![0]!;
+  const s12 = sections.get(12)![0]!;
+  buf.copy(buf, s12.start + 5 * 64, s2.start + 64, s2.start + 128); // L_? ← τ·G1
+  await writeFile(wrong, buf);
+  await assert.rejects(importCeremony(wrong), (err: unknown) => {
+    assert.ok(isZkaiError(err) && err.code === 'BAD_PTAU', String(err));
+    assert.match(err.message, /did not verify|verification failed/);
+    return true;
+  });
+  assert.deepEqual(await readRegistry(), before);
 });
 
 test('contribute rejects a name snarkjs would truncate', async () => {

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { buildBn128 } from 'ffjavascript';
+import type { NativeEngine } from '../native/api.ts';
 import { bestWindow, createFixedBasePool, type FixedBasePool, type Group, SCALAR_BYTES } from './fixed-base.ts';
 import { frBatchInverse, frInv, frMod, frMul, frPow, writeScalarLE } from './fr.ts';
 import { BN128_Q, ptauSectionSizes } from './ptau.ts';
@@ -33,9 +34,42 @@ export interface WriteDevPtauOptions {
   /** Also write the phase-2 sections 12–15 (default true). false writes what `powersoftau contribute` would. */
   prepared?: boolean;
   threads?: number;
-  /** Points per worker job (default 4096); tests use odd sizes to cross chunk boundaries. */
+  /** Points per worker job (default 4096, 65536 with an engine); tests use odd sizes to cross chunk boundaries. */
   chunk?: number;
+  /**
+   * The native engine: fixed-base multiplication on its thread pool, and the Lagrange sections as
+   * inverse NTTs of the powers of τ (L_i(τ) = (1/m)·Σ_j τ^j·ω^(−ij)) instead of a batch inversion
+   * per domain in BigInt arithmetic. Absent: ffjavascript's WASM in worker threads.
+   */
+  engine?: DevPtauEngine | null;
   log?: (msg: string) => void;
+}
+
+/** What the dev ptau writer needs from the native engine. */
+export type DevPtauEngine = Pick<NativeEngine, 'g1FixedBase' | 'g2FixedBase' | 'ntt'> & { readonly threads?: number };
+
+/** A FixedBasePool over the engine; compressed forms (for the transcript hash) come from ffjavascript. */
+function enginePool(engine: DevPtauEngine, curve: FfCurve): FixedBasePool {
+  return {
+    threads: Math.max(1, Math.min(engine.threads ?? 2, 4)),
+    async multiply(group, scalars, mulOpts = {}) {
+      const lem = group === 'G1' ? await engine.g1FixedBase(scalars) : await engine.g2FixedBase(scalars);
+      return mulOpts.compressed ? { lem, comp: await curve[group].batchLEMtoC(lem) } : { lem };
+    },
+    async close() {},
+  };
+}
+
+/** first·inc^i for i < n, packed as the engine takes scalars (one BigInt multiplication each). */
+function packedGeometric(first: bigint, inc: bigint, n: number): Uint8Array {
+  const buf = new Uint8Array(n * SCALAR_BYTES);
+  const view = new DataView(buf.buffer);
+  let s = first;
+  for (let i = 0; i < n; i++) {
+    writeScalarLE(view, i * SCALAR_BYTES, s);
+    s = frMul(s, inc);
+  }
+  return buf;
 }
 
 /** Pack canonical scalars (times `factor`) as the workers take them. */
@@ -121,21 +155,27 @@ export async function writeDevPtauFile(file: string, power: number, secrets: Pta
   const isG2 = (id: number) => id === 3 || id === 6 || id === 13;
   const pointsIn = (group: Group) =>
     ids.filter((id) => id !== 1 && id !== 7 && isG2(id) === (group === 'G2')).reduce((s, id) => s + sizes.get(id)! / pointBytes(group), 0);
+  const engine = opts.engine ?? null;
   const threads = opts.threads ?? availableParallelism();
-  const chunk = opts.chunk ?? 4096;
+  const chunk = opts.chunk ?? (engine ? 1 << 16 : 4096);
 
-  const { curve, key, challenge, pool } = await timed(`curve, contribution key, ${threads} workers with window tables`, async () => {
-    const curve = (await buildBn128(true)) as FfCurve; // single-threaded: small work here, WASM code for the pool
-    const challenge = firstChallengeHash(curve, power);
-    const key = [keyPart(curve, 0, challenge, tau), keyPart(curve, 1, challenge, alpha), keyPart(curve, 2, challenge, beta)];
-    const pool: FixedBasePool = await createFixedBasePool({
-      wasmCode: curve.tm.code,
-      generators: { G1: curve.G1.g, G2: curve.G2.g },
-      window: { G1: bestWindow(pointsIn('G1') / threads), G2: bestWindow(pointsIn('G2') / threads) },
-      threads,
-    });
-    return { curve, key, challenge, pool };
-  });
+  const { curve, key, challenge, pool } = await timed(
+    engine ? 'curve, contribution key' : `curve, contribution key, ${threads} workers with window tables`,
+    async () => {
+      const curve = (await buildBn128(true)) as FfCurve; // single-threaded: small work here, WASM code for the pool
+      const challenge = firstChallengeHash(curve, power);
+      const key = [keyPart(curve, 0, challenge, tau), keyPart(curve, 1, challenge, alpha), keyPart(curve, 2, challenge, beta)];
+      const pool: FixedBasePool = engine
+        ? enginePool(engine, curve)
+        : await createFixedBasePool({
+            wasmCode: curve.tm.code,
+            generators: { G1: curve.G1.g, G2: curve.G2.g },
+            window: { G1: bestWindow(pointsIn('G1') / threads), G2: bestWindow(pointsIn('G2') / threads) },
+            threads,
+          });
+      return { curve, key, challenge, pool };
+    },
+  );
 
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
@@ -170,6 +210,15 @@ export async function writeDevPtauFile(file: string, power: number, secrets: Pta
     const responseHasher = blake2b.create({ dkLen: 64 });
     responseHasher.update(challenge);
     const firstPoints = new Map<number, Uint8Array>();
+    // With an engine, the powers τ^i, α·τ^i, β·τ^i are computed once: they also feed the Lagrange NTTs.
+    const powers = engine
+      ? { tau: packedGeometric(1n, tau, 2 * n - 1), alpha: packedGeometric(alpha, tau, n), beta: packedGeometric(beta, tau, n) }
+      : undefined;
+    const scalarsOf = (first: bigint, start: number, count: number): Uint8Array => {
+      const src = powers && (first === 1n ? powers.tau : first === alpha ? powers.alpha : first === beta ? powers.beta : undefined);
+      if (src) return src.slice(start * SCALAR_BYTES, (start + count) * SCALAR_BYTES);
+      return packScalars(geometricScalars(first, tau, start, count));
+    };
     const geometric = async (id: number, group: Group, count: number, first: bigint) => {
       const pending: Promise<{ lem: Uint8Array; comp?: Uint8Array }>[] = [];
       let written = 0;
@@ -181,7 +230,7 @@ export async function writeDevPtauFile(file: string, power: number, secrets: Pta
         written += r.lem.length;
       };
       for (let start = 0; start < count; start += chunk) {
-        const scalars = packScalars(geometricScalars(first, tau, start, Math.min(chunk, count - start)));
+        const scalars = scalarsOf(first, start, Math.min(chunk, count - start));
         const job = pool.multiply(group, scalars, { compressed: true });
         job.catch(() => {}); // consumed in order below
         pending.push(job);
@@ -197,7 +246,34 @@ export async function writeDevPtauFile(file: string, power: number, secrets: Pta
       await geometric(6, 'G2', 1, beta);
     });
 
-    if (prepared) {
+    if (prepared && engine && powers) {
+      // Sections 12–15 from inverse NTTs of the powers: the block of domain 2^p is INTT(τ^0 … τ^(2^p − 1))
+      // (times α, β: INTT of α·τ^i, β·τ^i). Section 12's extra block 2^(power+1) is the INTT of the
+      // 2n − 1 powers section 2 holds and a zero, which is exactly snarkjs's truncated block.
+      await timed(`L_i(τ) in G1, G2, α·G1, β·G1 (sections 12–15, ${10 * n - 4} points, inverse NTTs)`, async () => {
+        const lagrange = async (src: Uint8Array, m: number): Promise<Uint8Array> => {
+          const values = new Uint8Array(m * SCALAR_BYTES);
+          values.set(src.subarray(0, Math.min(src.length, m * SCALAR_BYTES)));
+          return m === 1 ? values : engine.ntt(values, { inverse: true });
+        };
+        const blockAt = async (id: number, group: Group, block: number, scalars: Uint8Array) => {
+          for (let start = 0; start * SCALAR_BYTES < scalars.length; start += chunk) {
+            await submit(pointsAt(id, group, block + start, scalars.slice(start * SCALAR_BYTES, (start + chunk) * SCALAR_BYTES)));
+          }
+        };
+        for (let p = 0; p <= power + 1; p++) {
+          const m = 2 ** p;
+          const L = await lagrange(powers.tau, m);
+          await blockAt(12, 'G1', m - 1, L);
+          if (p > power) continue;
+          await blockAt(13, 'G2', m - 1, L);
+          await blockAt(14, 'G1', m - 1, await lagrange(powers.alpha, m));
+          await blockAt(15, 'G1', m - 1, await lagrange(powers.beta, m));
+          if (p >= 14) opts.log?.(`    domain 2^${p} queued`);
+        }
+        await drain();
+      });
+    } else if (prepared) {
       // Sections 12–15: for each domain size 2^p, the Lagrange bases at τ, in G1 (12), G2 (13),
       // times α (14) and β (15). One scalar computation serves all four sections; section 12
       // has one more block (2^(power+1), truncated) for the zkey's H query.

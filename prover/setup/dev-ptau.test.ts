@@ -6,10 +6,11 @@ import { after, before, test } from 'node:test';
 import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { readBinSections } from '../../circuits/r1cs.ts';
-import { writeDevPtauFile } from './dev-ptau-file.ts';
+import { type DevPtauEngine, writeDevPtauFile } from './dev-ptau-file.ts';
 import { bestWindow, createFixedBasePool, SCALAR_BYTES } from './fixed-base.ts';
-import { FR_ORDER, frBatchInverse, frInv, frMul, randomScalar, writeScalarLE } from './fr.ts';
+import { FR_ORDER, frBatchInverse, frInv, frMod, frMul, frPow, randomScalar, writeScalarLE } from './fr.ts';
 import { ptauSectionSizes } from './ptau.ts';
+import { ffjavascriptSetupEngine, loadSetupNative } from './setup-engine.ts';
 
 let dir: string;
 
@@ -98,5 +99,67 @@ test('dev ptau equals snarkjs prepare phase2 byte for byte (sections 1–6, 12�
     // Section 7 differs only by the random blinding in the proofs of knowledge; snarkjs's verifier
     // checks it (including that the stored partial hash resumes to the next challenge we wrote).
     assert.equal(await snarkjs.powersOfTau.verify(ours), true, `power ${power}: powersoftau verify`);
+  }
+});
+
+/**
+ * A stand-in for the native engine built from independent parts: ffjavascript's fixed-base path and a
+ * quadratic inverse DFT over ffjavascript's roots of unity (L_i = (1/m)·Σ_j x_j·ω^(−ij)).
+ */
+async function referenceEngine(): Promise<DevPtauEngine> {
+  const curve = await buildBn128(true);
+  const read = (b: Uint8Array, i: number) => {
+    let x = 0n;
+    for (let k = 31; k >= 0; k--) x = (x << 8n) | BigInt(b[i * 32 + k]!);
+    return x;
+  };
+  return {
+    g1FixedBase: ffjavascriptSetupEngine.g1FixedBase,
+    g2FixedBase: ffjavascriptSetupEngine.g2FixedBase,
+    async ntt(values, opts) {
+      assert.equal(opts?.inverse, true);
+      const m = values.length / 32;
+      const omegaInv = frInv(curve.Fr.toObject(curve.Fr.w[Math.log2(m)]!) as bigint);
+      const mInv = frInv(BigInt(m));
+      const out = new Uint8Array(values.length);
+      const view = new DataView(out.buffer);
+      for (let i = 0; i < m; i++) {
+        let acc = 0n;
+        const step = frPow(omegaInv, BigInt(i));
+        let w = 1n;
+        for (let j = 0; j < m; j++, w = frMul(w, step)) acc += frMul(read(values, j), w);
+        writeScalarLE(view, i * 32, frMul(frMod(acc), mInv));
+      }
+      return out;
+    },
+  };
+}
+
+test('dev ptau through an engine (fixed base + inverse NTTs for sections 12–15) equals the worker path byte for byte', async () => {
+  const native = loadSetupNative();
+  const engines: [string, DevPtauEngine][] = [['reference', await referenceEngine()]];
+  if (native) engines.push(['native', native]);
+  console.log(`engines: ${engines.map(([name]) => name).join(', ')}`);
+  for (const power of [1, 4]) {
+    const secrets = { tau: randomScalar(), alpha: randomScalar(), beta: randomScalar() };
+    const workers = path.join(dir, `workers-${power}.ptau`);
+    await writeDevPtauFile(workers, power, secrets);
+    const expected = await readFile(workers);
+    const sections = readBinSections(expected, 'ptau');
+    for (const [name, engine] of engines) {
+      const file = path.join(dir, `${name}-${power}.ptau`);
+      // A small chunk puts call boundaries inside sections and Lagrange blocks.
+      await writeDevPtauFile(file, power, secrets, { engine, chunk: 5 });
+      const actual = await readFile(file);
+      assert.equal(actual.length, expected.length);
+      for (const id of [1, 2, 3, 4, 5, 6, 12, 13, 14, 15]) {
+        const x = sections.get(id)![0]!;
+        assert.ok(
+          actual.subarray(x.start, x.start + x.size).equals(expected.subarray(x.start, x.start + x.size)),
+          `${name}, power ${power}: section ${id}`,
+        );
+      }
+      assert.equal(await snarkjs.powersOfTau.verify(file), true, `${name}, power ${power}: powersoftau verify`);
+    }
   }
 });

@@ -10,6 +10,8 @@ import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
 import { pickRegisteredPtau, readRegistry } from './ceremony.ts';
 import { DEV_PTAU_WARNING, ensureDevPtau } from './dev-ptau.ts';
 import { importPtau, type PtauInfo, powerFor } from './ptau.ts';
+import { ffjavascriptSetupEngine, nativeSetupEngine, type SetupEngine } from './setup-engine.ts';
+import { newZkey } from './zkey-new.ts';
 
 /** The Groth16 keys of one circuit for one ptau, ready to prove and verify with. */
 export interface CircuitSetup {
@@ -37,6 +39,8 @@ export interface SetupMeta {
   /** snarkjs's circuit hash (blake2b of the initial zkey), as `snarkjs zkey verify` prints it. */
   circuitHash: string;
   contributions: { name: string; hash: string }[];
+  /** Who wrote the initial zkey (absent in older setups: snarkjs). The bytes are the same either way. */
+  zkeyGenerator?: ZkeyGenerator;
   /** File names of the current keys in the setup folder (absent: the initial circuit.zkey, vkey.json, Groth16Verifier.sol). */
   files?: { zkey: string; vkey: string; verifier: string };
   /** 1 for the initial keys, +1 per `zkai setup contribute`. */
@@ -54,6 +58,27 @@ export interface SetupOptions {
 }
 
 const CONTRIBUTION_NAME = 'zkai phase-2 contribution (OS CSPRNG entropy)';
+
+/** zkai's zkey generator on the native engine or on ffjavascript, or `snarkjs zkey new`. */
+export type ZkeyGenerator = 'zkai-native' | 'zkai-ffjavascript' | 'snarkjs';
+
+/**
+ * Which generator makes initial zkeys: ZKAI_ZKEY_GENERATOR=snarkjs forces snarkjs, =zkai forces zkai's
+ * (ffjavascript when the native engine is absent); by default zkai's when the native engine is built
+ * (its output is byte-identical to snarkjs's, minutes faster), else snarkjs.
+ */
+export async function pickZkeyGenerator(): Promise<{ generator: ZkeyGenerator; engine?: SetupEngine }> {
+  const forced = process.env.ZKAI_ZKEY_GENERATOR;
+  if (forced && forced !== 'snarkjs' && forced !== 'zkai') {
+    throw new ZkaiError('BAD_INPUT', `ZKAI_ZKEY_GENERATOR must be snarkjs or zkai, got ${JSON.stringify(forced)}`);
+  }
+  if (forced === 'snarkjs') return { generator: 'snarkjs' };
+  const native = nativeSetupEngine();
+  if (native) return { generator: 'zkai-native', engine: native };
+  if (forced === 'zkai') return { generator: 'zkai-ffjavascript', engine: ffjavascriptSetupEngine };
+  return { generator: 'snarkjs' };
+}
+
 const require = createRequire(import.meta.url);
 
 /** A file from snarkjs's templates folder (the Solidity verifier template). */
@@ -181,9 +206,17 @@ export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptio
     const zkey0 = path.join(tmp, 'circuit_0000.zkey');
     const zkey = path.join(tmp, 'circuit.zkey');
     const sl = snarkjsLogger(log);
-    const circuitHash = await step('phase-2 zkey from r1cs + ptau (snarkjs zkey new)', () =>
-      snarkjs.zKey.newZKey(circuit.r1csPath, ptau.path, zkey0, sl.logger),
-    );
+    // A domain of 2^28 (the field's limit) is laid out differently by snarkjs: only snarkjs handles it.
+    const { generator, engine } = needed < 28 ? await pickZkeyGenerator() : { generator: 'snarkjs' as const, engine: undefined };
+    const circuitHash = engine
+      ? (
+          await step(`phase-2 zkey from r1cs + ptau (zkai zkey generator, ${engine.name})`, () =>
+            newZkey(circuit.r1csPath, ptau.path, zkey0, engine, { log }),
+          )
+        ).csHash
+      : await step('phase-2 zkey from r1cs + ptau (snarkjs zkey new)', () =>
+          snarkjs.zKey.newZKey(circuit.r1csPath, ptau.path, zkey0, sl.logger),
+        );
     if (!(circuitHash instanceof Uint8Array)) {
       throw new ZkaiError('BAD_PTAU', `snarkjs could not make a zkey from ${ptau.label}: ${sl.errors.join('; ') || 'unknown error'}`);
     }
@@ -204,6 +237,7 @@ export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptio
       vkeySha256: sha256Hex(canonicalJson(vkey)),
       circuitHash: hex(circuitHash),
       contributions: [{ name: CONTRIBUTION_NAME, hash: hex(contributionHash) }],
+      zkeyGenerator: generator,
       version: 1,
       insecure: ptau.insecure,
       ...(ptau.insecure ? { warning: DEV_PTAU_WARNING } : {}),

@@ -8,8 +8,15 @@ export {
   type RegisteredCeremony,
   readRegistry,
 } from './ceremony.ts';
-export { DEV_PTAU_WARNING, type DevPtauSidecar, ensureDevPtau } from './dev-ptau.ts';
-export { type CircuitSetup, ensureCircuitSetup, type SetupMeta, type SetupOptions } from './groth16-setup.ts';
+export { DEV_PTAU_WARNING, type DevPtauSidecar, type EnsureDevPtauOptions, ensureDevPtau } from './dev-ptau.ts';
+export {
+  type CircuitSetup,
+  ensureCircuitSetup,
+  pickZkeyGenerator,
+  type SetupMeta,
+  type SetupOptions,
+  type ZkeyGenerator,
+} from './groth16-setup.ts';
 export { knownVkeyHashes } from './known-keys.ts';
 export {
   type ContributeOptions,
@@ -21,3 +28,4 @@ export {
   verifyPhase2,
 } from './phase2.ts';
 export { DEV_CONTRIBUTION_NAME, importPtau, KNOWN_CEREMONIES, MAX_DEV_POWER, type PtauInfo, powerFor } from './ptau.ts';
+export { type NewZkeyResult, newZkey } from './zkey-new.ts';

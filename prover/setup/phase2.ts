@@ -9,7 +9,16 @@ import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
 import { pickRegisteredPtau } from './ceremony.ts';
-import { defaultPtau, ensureCircuitSetup, type SetupMeta, setupDir, setupFiles, snarkjsLogger, snarkjsTemplate } from './groth16-setup.ts';
+import {
+  defaultPtau,
+  ensureCircuitSetup,
+  type SetupMeta,
+  setupDir,
+  setupFiles,
+  snarkjsLogger,
+  snarkjsTemplate,
+  type ZkeyGenerator,
+} from './groth16-setup.ts';
 import { powerFor } from './ptau.ts';
 
 /** snarkjs stores at most 64 bytes of a contribution's name. */
@@ -161,12 +170,24 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log } = 
   };
   const t = performance.now();
   let valid: boolean;
+  // snarkjs prints some verdicts (e.g. "INVALID(0): deltaAfter does not fillow the public key") with
+  // console.log instead of its logger: catch those lines for the report while the check runs.
+  const consoleLog = console.log;
+  console.log = (...args: unknown[]) => {
+    const line = args.map(String).join(' ');
+    if (/^INVALID|does not match|[Ii]nvalid/.test(line)) errors.push(line.trim());
+    else consoleLog(...args);
+  };
   try {
     valid = (await snarkjs.zKey.verifyFromR1cs(circuit.r1csPath, ptauPath, zkeyPath, logger)) === true;
   } catch (err) {
     valid = false;
     errors.push((err as Error).message);
+  } finally {
+    console.log = consoleLog;
   }
+  if (!valid && errors.length === 0)
+    errors.push('snarkjs zkey verify rejected the zkey (it does not follow from the r1cs, the ptau and its contributions)');
   contributions.sort((a, b) => a.index - b.index);
   const matchesSetupJson =
     contributions.length === meta.contributions.length && contributions.every((c, i) => c.hash === meta.contributions[i]!.hash);
@@ -192,6 +213,8 @@ export interface SetupStatus {
   vkeySha256: string;
   zkeySha256: string;
   circuitHash: string;
+  /** Who wrote the initial zkey that the contributions build on. */
+  zkeyGenerator: ZkeyGenerator;
   paths: { circuit: string; r1cs: string; setup: string; zkey: string; vkey: string; verifier: string };
   warning?: string;
 }
@@ -229,6 +252,7 @@ export async function setupStatus(circuit: BuiltCircuit, opts: { log?: Log } = {
     vkeySha256: meta.vkeySha256,
     zkeySha256: meta.zkeySha256,
     circuitHash: meta.circuitHash,
+    zkeyGenerator: meta.zkeyGenerator ?? 'snarkjs',
     paths: { circuit: circuit.dir, r1cs: circuit.r1csPath, setup: dir, zkey: files.zkey, vkey: files.vkey, verifier: files.verifier },
     ...(meta.warning ? { warning: meta.warning } : {}),
   };

@@ -18,6 +18,7 @@ export interface FfGroup {
   toRprUncompressed(buf: Uint8Array, pos: number, p: Uint8Array): void;
   fromRng(rng: unknown): Uint8Array;
   batchLEMtoU(buf: Uint8Array): Promise<Uint8Array>;
+  batchLEMtoC(buf: Uint8Array): Promise<Uint8Array>;
 }
 export interface FfCurve {
   G1: FfGroup;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -106,6 +106,37 @@ test('dev ptau: snarkjs powersoftau verify accepts it (recomputes sections 12–
     'the contribution names itself insecure',
   );
   console.log(`snarkjs powersoftau verify 2^10: ${((performance.now() - t) / 1000).toFixed(2)} s`);
+});
+
+test('dev ptau: a cached file that no longer matches its recorded sha256 (same size) or size is discarded and regenerated', async () => {
+  const first = await ensureDevPtau(3);
+  const buf = await readFile(first.path);
+  buf[buf.length >> 1]! ^= 0x01; // one flipped bit, same size: a size check alone would miss it
+  await writeFile(first.path, buf);
+  const { lines, log } = logCollector();
+  const second = await ensureDevPtau(3, { log });
+  assert.ok(
+    lines.some((l) => /WARNING/.test(l) && /does not match/.test(l) && /sha256/.test(l)),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) => /generating/.test(l)),
+    'regenerated',
+  );
+  assert.notEqual(second.sha256, first.sha256, 'new secrets, new file');
+  assert.equal(await sha256File(second.path), second.sha256);
+  const sidecar = JSON.parse(await readFile(path.join(home, 'ptau', 'dev-3.json'), 'utf8')) as DevPtauSidecar;
+  assert.equal(sidecar.sha256, second.sha256);
+  assert.equal(await snarkjs.powersOfTau.verify(second.path), true);
+
+  await truncate(second.path, 1000);
+  const truncated = logCollector();
+  const third = await ensureDevPtau(3, { log: truncated.log });
+  assert.ok(
+    truncated.lines.some((l) => /does not match/.test(l) && /size 1000 bytes/.test(l)),
+    truncated.lines.join('\n'),
+  );
+  assert.equal(await sha256File(third.path), third.sha256);
 });
 
 test('dev ptau: power out of range is BAD_INPUT', async () => {
