@@ -25,8 +25,13 @@ Usage:
   zkai model prove <dir> --input <input.json> --out proof.json
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
   zkai serve                                           start the HTTP service (same as npm start)
+  zkai admin key create --tenant <name>                make an API key for the service (printed once; stored hashed)
+  zkai admin key list [--json] | zkai admin key revoke <key-id>
+  zkai worker [--name <n>] [--concurrency <n>]         prove jobs from the Redis queue at ZKAI_QUEUE (several nodes)
+  zkai gpu selftest [--max-log 16]                    WebGPU adapter, GPU MSM and NTT vs the CPU engine; exit 1 mismatch, 2 no GPU
 
 Trusted setup (<circuit> is a circuit id like membership-d20-<hash>, or membership / membership-d<depth>):
+  zkai setup dev --power <n> [--force]                 make (or check) the cached INSECURE development ptau of 2^n
   zkai setup import <file.ptau>                        register a public ceremony file (known hash, else full verify)
   zkai setup contribute <circuit> [--name <text>] [--entropy <text>]
                                                        add a phase-2 contribution; prints its hash to publish
@@ -156,6 +161,17 @@ async function resolveCircuit(name: string | undefined): Promise<BuiltCircuit> {
   return loadCircuit(name);
 }
 
+async function setupDev(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { power: { type: 'string' }, force: { type: 'boolean' } } });
+  if (values.power === undefined) usage('setup dev needs --power <n>');
+  const { ensureDevPtau } = await import('../prover/setup/dev-ptau.ts');
+  const started = performance.now();
+  const info = await ensureDevPtau(intOption(values.power, 'power', 0), { log, force: values.force });
+  const seconds = Math.round((performance.now() - started) / 10) / 100;
+  console.log(JSON.stringify({ ...info, seconds }, null, 2));
+  return 0;
+}
+
 async function setupImport(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const [file] = positionals;
@@ -202,6 +218,7 @@ async function setupStatusCmd(args: string[]): Promise<number> {
     `circuit      ${s.circuitId}`,
     `r1cs sha256  ${s.r1csSha256}`,
     `ptau         ${s.ptau.label}, 2^${s.ptau.power}${s.ptau.insecure ? ', INSECURE' : ''}, sha256 ${s.ptau.sha256}`,
+    `zkey made by ${s.zkeyGenerator}`,
     `version      ${s.version}`,
     'contributions:',
     ...s.contributions.map((c, i) => `  #${i + 1} ${c.name}: ${c.hash}`),
@@ -302,6 +319,10 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'model' && sub === 'compile') return modelCompile(rest);
   if (cmd === 'model' && sub === 'prove') return modelProve(rest);
   if (cmd === 'serve') return serve();
+  if (cmd === 'admin') return (await import('./admin.ts')).adminCommand(sub, rest);
+  if (cmd === 'worker') return (await import('./worker.ts')).workerCommand(argv.slice(1));
+  if (cmd === 'gpu') return (await import('./gpu.ts')).gpuCommand(sub, rest);
+  if (cmd === 'setup' && sub === 'dev') return setupDev(rest);
   if (cmd === 'setup' && sub === 'import') return setupImport(rest);
   if (cmd === 'setup' && sub === 'contribute') return setupContribute(rest);
   if (cmd === 'setup' && sub === 'verify') return setupVerify(rest);

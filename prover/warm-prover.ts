@@ -2,6 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { WitnessCalculatorBuilder } from 'circom_runtime';
 import * as snarkjs from 'snarkjs';
 import { ZkaiError } from '../common/errors.ts';
+import { type ProvingEngine, processProvingEngine } from './engine.ts';
+import { proveGroth16 } from './groth16/prove.ts';
+import { parseWtns } from './groth16/wtns.ts';
+import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
 
 export interface Groth16Proof {
   pi_a: string[];
@@ -14,7 +18,10 @@ export interface Groth16Proof {
 export interface ProveResult {
   proof: Groth16Proof;
   publicSignals: string[];
-  timings: { witnessMs: number; proveMs: number; loadMs: number };
+  /** The engine that made the proof (see prover/engine.ts), e.g. 'native' or 'snarkjs'. */
+  engine: string;
+  /** Milliseconds. The per-phase ones come from zkai's prover only (absent with snarkjs), and overlap. */
+  timings: { witnessMs: number; proveMs: number; loadMs: number; quotientMs?: number; msmG1Ms?: number; msmG2Ms?: number };
 }
 
 /** What a worker needs to load to prove for one circuit. */
@@ -30,24 +37,33 @@ interface WitnessCalculator {
 
 interface WarmCircuit {
   zkey: Uint8Array;
+  /** Sections of `zkey` (zero-copy), parsed once, when zkai's own prover is the engine. */
+  parsed: ParsedZkey | null;
   witness: WitnessCalculator;
 }
 
 /**
- * Proves Groth16 with snarkjs while keeping each circuit warm: the zkey bytes and the compiled
+ * Proves Groth16 while keeping each circuit warm: the zkey (bytes and parsed sections) and the compiled
  * witness calculator are loaded once per process and reused, instead of per proof as
- * `snarkjs groth16 fullprove` does.
+ * `snarkjs groth16 fullprove` does. The engine (zkai's prover on native/wasm/webgpu kernels, or snarkjs)
+ * is this process's ZKAI_ENGINE selection unless one is given.
  */
 export class WarmProver {
   private readonly circuits = new Map<string, Promise<WarmCircuit>>();
+  private readonly engine: () => Promise<ProvingEngine>;
+
+  constructor(engine?: ProvingEngine | Promise<ProvingEngine>) {
+    this.engine = engine ? () => Promise.resolve(engine) : processProvingEngine;
+  }
 
   private load(keys: CircuitKeys): Promise<WarmCircuit> {
     let warm = this.circuits.get(keys.circuitId);
     if (!warm) {
       warm = (async () => {
-        const [wasm, zkey] = await Promise.all([readFile(keys.wasmPath), readFile(keys.zkeyPath)]);
+        const [wasm, zkey, engine] = await Promise.all([readFile(keys.wasmPath), readFile(keys.zkeyPath), this.engine()]);
         const witness = (await WitnessCalculatorBuilder(wasm)) as WitnessCalculator;
-        return { zkey: new Uint8Array(zkey), witness };
+        const bytes = new Uint8Array(zkey.buffer, zkey.byteOffset, zkey.byteLength);
+        return { zkey: bytes, parsed: engine.kernels ? parseZkey(bytes) : null, witness };
       })();
       warm.catch(() => this.circuits.delete(keys.circuitId));
       this.circuits.set(keys.circuitId, warm);
@@ -71,14 +87,24 @@ export class WarmProver {
       throw new ZkaiError('WITNESS_FAILED', `witness generation failed for ${keys.circuitId}: ${firstLine(err)}`);
     }
     const t2 = performance.now();
-    let out: { proof: Groth16Proof; publicSignals: string[] };
+    const engine = await this.engine();
     try {
-      out = await snarkjs.groth16.prove({ type: 'mem', data: warm.zkey }, { type: 'mem', data: wtns });
+      if (engine.kernels && warm.parsed) {
+        const out = await proveGroth16(warm.parsed, parseWtns(wtns).values, engine.kernels);
+        const { quotientMs, msmG1Ms, msmG2Ms } = out.timings;
+        const proveMs = performance.now() - t2;
+        const timings = { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs, quotientMs, msmG1Ms, msmG2Ms };
+        return { proof: out.proof, publicSignals: out.publicSignals, engine: engine.name, timings };
+      }
+      const out = (await snarkjs.groth16.prove({ type: 'mem', data: warm.zkey }, { type: 'mem', data: wtns })) as {
+        proof: Groth16Proof;
+        publicSignals: string[];
+      };
+      const t3 = performance.now();
+      return { ...out, engine: engine.name, timings: { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs: t3 - t2 } };
     } catch (err) {
-      throw new ZkaiError('PROOF_FAILED', `proving failed for ${keys.circuitId}: ${firstLine(err)}`);
+      throw new ZkaiError('PROOF_FAILED', `proving failed for ${keys.circuitId} (${engine.name}): ${firstLine(err)}`);
     }
-    const t3 = performance.now();
-    return { ...out, timings: { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs: t3 - t2 } };
   }
 }
 

@@ -1,0 +1,93 @@
+/**
+ * Conversions between the backend byte layouts (affine, Montgomery LE coordinates) and @noble/curves
+ * points / snarkjs JSON. The few point operations that finish a proof (adding α, β, δ terms) are done
+ * with noble: a handful of additions and scalar multiplications, microseconds next to the MSMs.
+ */
+import { bn254 } from '@noble/curves/bn254.js';
+import { G1_BYTES } from '../../gpu/backend.ts';
+import { BN254_Q } from './zkey.ts';
+
+export type G1Point = InstanceType<typeof bn254.G1.Point>;
+export type G2Point = InstanceType<typeof bn254.G2.Point>;
+
+const FIELD_BYTES = 32;
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  let b = base % mod;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % mod;
+    b = (b * b) % mod;
+    e >>= 1n;
+  }
+  return result;
+}
+
+/** R⁻¹ mod q for R = 2²⁵⁶: Montgomery form x·R → x. */
+const R_INV_Q = modPow((1n << 256n) % BN254_Q, BN254_Q - 2n, BN254_Q);
+
+export function leToBigInt(bytes: Uint8Array, offset = 0, length = FIELD_BYTES): bigint {
+  let v = 0n;
+  for (let i = offset + length - 1; i >= offset; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  return v;
+}
+
+export function bigIntToLe(v: bigint, out: Uint8Array = new Uint8Array(FIELD_BYTES), offset = 0): Uint8Array {
+  let x = v;
+  for (let i = 0; i < FIELD_BYTES; i++) {
+    out[offset + i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+function fromMontgomery(bytes: Uint8Array, offset: number): bigint {
+  return (leToBigInt(bytes, offset) * R_INV_Q) % BN254_Q;
+}
+
+function isZeroBytes(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
+}
+
+/** A G1 point from 64 bytes x‖y (Montgomery LE); all zeros is infinity. */
+export function g1FromBytes(bytes: Uint8Array): G1Point {
+  if (isZeroBytes(bytes.subarray(0, G1_BYTES))) return bn254.G1.Point.ZERO;
+  const p = bn254.G1.Point.fromAffine({ x: fromMontgomery(bytes, 0), y: fromMontgomery(bytes, 32) });
+  p.assertValidity();
+  return p;
+}
+
+/** A G2 point from 128 bytes x.c0‖x.c1‖y.c0‖y.c1 (Montgomery LE); all zeros is infinity. */
+export function g2FromBytes(bytes: Uint8Array): G2Point {
+  if (isZeroBytes(bytes.subarray(0, 128))) return bn254.G2.Point.ZERO;
+  const x = { c0: fromMontgomery(bytes, 0), c1: fromMontgomery(bytes, 32) };
+  const y = { c0: fromMontgomery(bytes, 64), c1: fromMontgomery(bytes, 96) };
+  const p = bn254.G2.Point.fromAffine({ x, y });
+  p.assertValidity();
+  return p;
+}
+
+/** snarkjs's JSON for a G1 point: projective with z = 1 (["0", "1", "0"] for infinity). */
+export function g1ToJson(p: G1Point): string[] {
+  if (p.is0()) return ['0', '1', '0'];
+  const { x, y } = p.toAffine();
+  return [x.toString(), y.toString(), '1'];
+}
+
+/** snarkjs's JSON for a G2 point: [[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]. */
+export function g2ToJson(p: G2Point): string[][] {
+  if (p.is0())
+    return [
+      ['0', '0'],
+      ['1', '0'],
+      ['0', '0'],
+    ];
+  const { x, y } = p.toAffine();
+  return [
+    [x.c0.toString(), x.c1.toString()],
+    [y.c0.toString(), y.c1.toString()],
+    ['1', '0'],
+  ];
+}

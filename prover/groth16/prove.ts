@@ -1,0 +1,198 @@
+/**
+ * zkai's own Groth16 prover over any ProvingBackend, reading snarkjs zkeys and producing snarkjs-format
+ * proofs (the same verification keys, Solidity verifiers and verifiers accept them).
+ *
+ * With witness w, the zkey's query points and fresh r, s:
+ *   πA  = α₁ + Σ wᵢ·Aᵢ + r·δ₁
+ *   πB  = β₂ + Σ wᵢ·B2ᵢ + s·δ₂          (and πB₁ = β₁ + Σ wᵢ·B1ᵢ + s·δ₁ in G1, only for πC)
+ *   πC  = Σ_{private i} wᵢ·Cᵢ + Σ hⱼ·Hⱼ + s·πA + r·πB₁ − r·s·δ₁
+ * where h are the quotient scalars (groth16Quotient). The five MSMs are the work; they go to the kernels,
+ * the G2 one concurrently with the G1 ones.
+ */
+import { bn254 } from '@noble/curves/bn254.js';
+import { ZkaiError } from '../../common/errors.ts';
+import { FR_BYTES, type ProvingBackend } from '../../gpu/backend.ts';
+import { type G1Point, type G2Point, g1FromBytes, g1ToJson, g2FromBytes, g2ToJson, leToBigInt } from './points.ts';
+import { BN254_R, type ParsedZkey } from './zkey.ts';
+
+export interface Groth16Proof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol: 'groth16';
+  curve: 'bn128';
+}
+
+export type QuotientFn = (coefs: Uint8Array, nCoefs: number, witness: Uint8Array, domainSize: number) => Promise<Uint8Array>;
+
+/** What a proof runs on: G1 and G2 MSMs may come from different backends (e.g. G1 on a GPU). */
+export interface Groth16Kernels {
+  /** For logs and results, e.g. "native" or "webgpu+native". */
+  name: string;
+  g1: Pick<ProvingBackend, 'msmG1'>;
+  g2: Pick<ProvingBackend, 'msmG2'>;
+  quotient: QuotientFn;
+}
+
+export interface ProveOptions {
+  /**
+   * Run the phases one after another instead of overlapping them, so that each phase's time is its own
+   * (benchmarks). Default false: the quotient, G1 and G2 MSMs overlap.
+   */
+  sequential?: boolean;
+}
+
+export interface Groth16Timings {
+  /** Quotient (H scalars) from its start to its end. */
+  quotientMs: number;
+  /** The four G1 MSMs, first start to last end (overlaps the quotient and G2 unless sequential). */
+  msmG1Ms: number;
+  msmG2Ms: number;
+  /** The final point arithmetic (noble) and JSON encoding. */
+  finishMs: number;
+  totalMs: number;
+}
+
+export interface Groth16Result {
+  proof: Groth16Proof;
+  publicSignals: string[];
+  timings: Groth16Timings;
+}
+
+/** A uniform nonzero scalar mod r from the OS CSPRNG (rejection sampling on 254-bit candidates). */
+export function randomScalar(): bigint {
+  const bytes = new Uint8Array(32);
+  for (;;) {
+    crypto.getRandomValues(bytes);
+    bytes[31]! &= 0x3f; // r < 2^254
+    const v = leToBigInt(bytes);
+    if (v !== 0n && v < BN254_R) return v;
+  }
+}
+
+/** Every witness value is canonical (< r), w₀ = 1, and the length matches the key. Returns the public signals. */
+function checkWitness(zkey: ParsedZkey, witness: Uint8Array): string[] {
+  if (witness.byteLength !== zkey.nVars * FR_BYTES) {
+    throw new ZkaiError('BAD_INPUT', `witness has ${witness.byteLength / FR_BYTES} values, the circuit has ${zkey.nVars} variables`);
+  }
+  if (leToBigInt(witness, 0) !== 1n) throw new ZkaiError('BAD_INPUT', 'witness value 0 (the constant one) is not 1');
+  for (let i = 0; i < zkey.nVars; i++) {
+    // r's top byte is 0x30: only values at or above it need the full comparison.
+    if (witness[i * FR_BYTES + 31]! >= 0x30 && leToBigInt(witness, i * FR_BYTES) >= BN254_R) {
+      throw new ZkaiError('BAD_INPUT', `witness value ${i} is not below the BN254 scalar field order`);
+    }
+  }
+  const publicSignals: string[] = [];
+  for (let i = 1; i <= zkey.nPublic; i++) publicSignals.push(leToBigInt(witness, i * FR_BYTES).toString());
+  return publicSignals;
+}
+
+interface KeyPoints {
+  alpha1: G1Point;
+  beta1: G1Point;
+  delta1: G1Point;
+  beta2: G2Point;
+  delta2: G2Point;
+}
+
+const keyPointsCache = new WeakMap<ParsedZkey, KeyPoints>();
+
+/**
+ * The key's constant points, decoded and validated once per parsed zkey; δ₁ and δ₂ (multiplied by the secret
+ * r, s every proof) keep noble's window tables, so their constant-time multiplications stay cheap when warm.
+ */
+function keyPoints(zkey: ParsedZkey): KeyPoints {
+  let points = keyPointsCache.get(zkey);
+  if (!points) {
+    points = {
+      alpha1: g1FromBytes(zkey.alpha1),
+      beta1: g1FromBytes(zkey.beta1),
+      delta1: g1FromBytes(zkey.delta1).precompute(4, false),
+      beta2: g2FromBytes(zkey.beta2),
+      delta2: g2FromBytes(zkey.delta2).precompute(4, false),
+    };
+    keyPointsCache.set(zkey, points);
+  }
+  return points;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; start: number; end: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, start, end: performance.now() };
+}
+
+export async function proveGroth16(
+  zkey: ParsedZkey,
+  witness: Uint8Array,
+  kernels: Groth16Kernels,
+  opts: ProveOptions = {},
+): Promise<Groth16Result> {
+  const t0 = performance.now();
+  const publicSignals = checkWitness(zkey, witness);
+  const privateWitness = witness.subarray((zkey.nPublic + 1) * FR_BYTES);
+  const { g1, g2 } = kernels;
+
+  const quotientThenH = async () => {
+    const q = await timed(() => kernels.quotient(zkey.coefs, zkey.nCoefs, witness, zkey.domainSize));
+    const h = await timed(() => g1.msmG1(zkey.pointsH, q.value));
+    return { q, h };
+  };
+  const g1Queries = () =>
+    timed(async () => {
+      const a = await g1.msmG1(zkey.pointsA, witness);
+      const b1 = await g1.msmG1(zkey.pointsB1, witness);
+      const c = await g1.msmG1(zkey.pointsC, privateWitness);
+      return { a, b1, c };
+    });
+  const g2Query = () => timed(() => g2.msmG2(zkey.pointsB2, witness));
+
+  let qh: Awaited<ReturnType<typeof quotientThenH>>;
+  let g1q: Awaited<ReturnType<typeof g1Queries>>;
+  let g2q: Awaited<ReturnType<typeof g2Query>>;
+  if (opts.sequential) {
+    qh = await quotientThenH();
+    g1q = await g1Queries();
+    g2q = await g2Query();
+  } else {
+    [qh, g1q, g2q] = await Promise.all([quotientThenH(), g1Queries(), g2Query()]);
+  }
+
+  const t1 = performance.now();
+  const r = randomScalar();
+  const s = randomScalar();
+  const { alpha1, beta1, delta1, beta2, delta2 } = keyPoints(zkey);
+
+  const piA = alpha1.add(g1FromBytes(g1q.value.a)).add(delta1.multiply(r));
+  const piB = beta2.add(g2FromBytes(g2q.value)).add(delta2.multiply(s));
+  const piB1 = beta1.add(g1FromBytes(g1q.value.b1)).add(delta1.multiply(s));
+  const rs = (r * s) % BN254_R;
+  let piC = g1FromBytes(g1q.value.c).add(g1FromBytes(qh.h.value)).add(piA.multiply(s)).add(piB1.multiply(r));
+  if (rs !== 0n) piC = piC.add(delta1.multiply(BN254_R - rs));
+
+  const proof: Groth16Proof = { pi_a: g1ToJson(piA), pi_b: g2ToJson(piB), pi_c: g1ToJson(piC), protocol: 'groth16', curve: 'bn128' };
+  const t2 = performance.now();
+  const msmG1Start = Math.min(g1q.start, qh.h.start);
+  const msmG1End = Math.max(g1q.end, qh.h.end);
+  // Sequential: the G1 time is the sum of the H MSM and the three query MSMs, not their span.
+  const msmG1Ms = opts.sequential ? g1q.end - g1q.start + (qh.h.end - qh.h.start) : msmG1End - msmG1Start;
+  return {
+    proof,
+    publicSignals,
+    timings: {
+      quotientMs: qh.q.end - qh.q.start,
+      msmG1Ms,
+      msmG2Ms: g2q.end - g2q.start,
+      finishMs: t2 - t1,
+      totalMs: t2 - t0,
+    },
+  };
+}
+
+/** Kernels that run everything on one backend, with the given quotient implementation. */
+export function kernelsFrom(backend: ProvingBackend, quotient: QuotientFn, name: string = backend.name): Groth16Kernels {
+  return { name, g1: backend, g2: backend, quotient };
+}
+
+/** bn254 is re-exported for tests that build points. */
+export { bn254 };
