@@ -8,10 +8,16 @@ const BLOCK_CONSTRAINTS = 65;
  * half bit decompositions), for proving and setup benchmarks at sizes no real fixture reaches.
  */
 export function syntheticCircuitSpec(constraints: number): CircuitSpec {
-  if (!Number.isInteger(constraints) || constraints < 2 * BLOCK_CONSTRAINTS) throw new RangeError(`constraints must be an integer >= ${2 * BLOCK_CONSTRAINTS}`);
+  if (!Number.isInteger(constraints) || constraints < 2 * BLOCK_CONSTRAINTS)
+    throw new RangeError(`constraints must be an integer >= ${2 * BLOCK_CONSTRAINTS}`);
   const nMul = Math.floor(constraints / 2);
   const nBlocks = Math.max(1, Math.round((constraints - nMul) / BLOCK_CONSTRAINTS));
-  return { name: `synthetic-${constraints}`, include: 'synthetic.circom', instance: `SyntheticWork(${nMul}, ${nBlocks})`, publicInputs: ['x'] };
+  return {
+    name: `synthetic-${constraints}`,
+    include: 'synthetic.circom',
+    instance: `SyntheticWork(${nMul}, ${nBlocks})`,
+    publicInputs: ['x'],
+  };
 }
 
 /** A valid input for any synthetic circuit. */
