@@ -3,17 +3,12 @@ import { WitnessCalculatorBuilder } from 'circom_runtime';
 import * as snarkjs from 'snarkjs';
 import { ZkaiError } from '../common/errors.ts';
 import { type ProvingEngine, processProvingEngine } from './engine.ts';
+import type { Groth16Proof } from './groth16/prove.ts';
 import { proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
 
-export interface Groth16Proof {
-  pi_a: string[];
-  pi_b: string[][];
-  pi_c: string[];
-  protocol: 'groth16';
-  curve: 'bn128';
-}
+export type { Groth16Proof };
 
 export interface ProveResult {
   proof: Groth16Proof;

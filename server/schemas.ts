@@ -216,3 +216,29 @@ export function errorResponses(...statuses: number[]): Record<number, { $ref: st
   };
   return Object.fromEntries(statuses.map((s) => [s, { $ref: 'Error#', description: descriptions[s] ?? 'Error' }]));
 }
+
+/** The 200 response of a list route: `{ <key>: [<ref>…] }`. */
+export function listResponse(key: string, ref: string, description: string) {
+  return {
+    description,
+    type: 'object',
+    required: [key],
+    additionalProperties: false,
+    properties: { [key]: { type: 'array', items: { $ref: `${ref}#` } } },
+  } as const;
+}
+
+/** The 202 response of a route that queues a proof job. */
+export function jobAcceptedResponse(description: string) {
+  return {
+    description,
+    type: 'object',
+    required: ['jobId', 'state', 'links'],
+    additionalProperties: false,
+    properties: {
+      jobId: { type: 'string', format: 'uuid' },
+      state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
+      links: { $ref: 'JobLinks#' },
+    },
+  } as const;
+}

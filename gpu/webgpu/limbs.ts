@@ -20,31 +20,9 @@ export const R_BITS = LIMB_BITS * LIMBS;
 /** 32-bit words per packed field element in storage. */
 export const WORDS = 8;
 
-/** BN254 base field modulus (coordinates of G1). */
-export const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** BN254 scalar field modulus (Fr, the NTT field). */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+import { BN254_Q, BN254_R, invMod, mod, powMod } from '../../common/bn254.ts';
 
-export function mod(a: bigint, m: bigint): bigint {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-}
-
-export function powMod(base: bigint, exp: bigint, m: bigint): bigint {
-  let result = 1n;
-  let b = mod(base, m);
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return result;
-}
-
-export function invMod(a: bigint, m: bigint): bigint {
-  return powMod(a, m - 2n, m);
-}
+export { BN254_Q, BN254_R, invMod, mod, powMod };
 
 /** A bigint as LIMBS limbs of LIMB_BITS bits (for WGSL constants). */
 export function toLimbs(value: bigint): number[] {

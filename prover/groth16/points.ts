@@ -4,6 +4,7 @@
  * with noble: a handful of additions and scalar multiplications, microseconds next to the MSMs.
  */
 import { bn254 } from '@noble/curves/bn254.js';
+import { powMod } from '../../common/bn254.ts';
 import { G1_BYTES } from '../../gpu/backend.ts';
 import { BN254_Q } from './zkey.ts';
 
@@ -12,20 +13,8 @@ export type G2Point = InstanceType<typeof bn254.G2.Point>;
 
 const FIELD_BYTES = 32;
 
-function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
-  let result = 1n;
-  let b = base % mod;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % mod;
-    b = (b * b) % mod;
-    e >>= 1n;
-  }
-  return result;
-}
-
 /** R⁻¹ mod q for R = 2²⁵⁶: Montgomery form x·R → x. */
-const R_INV_Q = modPow((1n << 256n) % BN254_Q, BN254_Q - 2n, BN254_Q);
+const R_INV_Q = powMod((1n << 256n) % BN254_Q, BN254_Q - 2n, BN254_Q);
 
 export function leToBigInt(bytes: Uint8Array, offset = 0, length = FIELD_BYTES): bigint {
   let v = 0n;

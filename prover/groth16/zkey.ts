@@ -8,13 +8,12 @@
  *   3 IC (nPublic+1 G1)                          4 coefficients (u32 count, then 12 + n8r bytes each)
  *   5 A (nVars G1)   6 B1 (nVars G1)   7 B2 (nVars G2)   8 C (nVars−nPublic−1 G1)   9 H (domainSize G1)
  */
+import { BN254_Q, BN254_R } from '../../common/bn254.ts';
+
+export { BN254_Q, BN254_R };
+
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_BYTES, G1_BYTES, G2_BYTES } from '../../gpu/backend.ts';
-
-/** BN254 base field modulus q (point coordinates). */
-export const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** BN254 scalar field order r (witness values, scalars). */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 const GROTH16_PROTOCOL = 1;
 /** Bytes of one section-4 entry: matrix u32, constraint u32, signal u32, value. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { powMod } from '../../common/bn254.ts';
 
 /** Order r of the bn128 (alt_bn128 / BN254) groups: the scalar field Fr. */
 export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -13,15 +14,7 @@ export function frMul(a: bigint, b: bigint): bigint {
 }
 
 export function frPow(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  let b = frMod(base);
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % FR_ORDER;
-    b = (b * b) % FR_ORDER;
-    e >>= 1n;
-  }
-  return result;
+  return powMod(base, exp, FR_ORDER);
 }
 
 export function frInv(a: bigint): bigint {

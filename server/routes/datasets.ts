@@ -8,7 +8,7 @@ import type { JobRunner } from '../../prover/jobs.ts';
 import type { JobQueueApi } from '../../prover/queue/types.ts';
 import { type DatasetCatalog, ROOT_HEX_PATTERN, unknownDataset } from '../datasets.ts';
 import type { MembershipJobRequest } from '../membership-job.ts';
-import { DECIMAL_PATTERN, errorResponses, limitQuery, parseLimit } from '../schemas.ts';
+import { DECIMAL_PATTERN, errorResponses, jobAcceptedResponse, limitQuery, listResponse, parseLimit } from '../schemas.ts';
 import type { DatasetClaim, DatasetOwnership } from '../tenants.ts';
 import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
 
@@ -107,13 +107,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
           properties: { limit: limitQuery },
         },
         response: {
-          200: {
-            description: 'The datasets',
-            type: 'object',
-            required: ['datasets'],
-            additionalProperties: false,
-            properties: { datasets: { type: 'array', items: { $ref: 'DatasetSummary#' } } },
-          },
+          200: listResponse('datasets', 'DatasetSummary', 'The datasets'),
           ...errorResponses(400, 401, 500),
         },
       },
@@ -228,17 +222,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
           },
         },
         response: {
-          202: {
-            description: 'Accepted: a proof job was queued',
-            type: 'object',
-            required: ['jobId', 'state', 'links'],
-            additionalProperties: false,
-            properties: {
-              jobId: { type: 'string', format: 'uuid' },
-              state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
-              links: { $ref: 'JobLinks#' },
-            },
-          },
+          202: jobAcceptedResponse('Accepted: a proof job was queued'),
           ...errorResponses(400, 401, 404, 413, 415, 429, 500),
         },
       },

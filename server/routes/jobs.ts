@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ZkaiError } from '../../common/errors.ts';
 import { FINAL_STATES, type Job, type JobState, phaseOf } from '../../prover/jobs.ts';
 import type { JobQueueApi } from '../../prover/queue/types.ts';
-import { errorResponses, limitQuery, parseLimit, UUID_PATTERN } from '../schemas.ts';
+import { errorResponses, limitQuery, listResponse, parseLimit, UUID_PATTERN } from '../schemas.ts';
 
 export interface JobRoutesOptions {
   /** The job queue: the embedded JobStore or the Redis one (answers may be promises). */
@@ -111,13 +111,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
           properties: { state: { type: 'string', enum: JOB_STATES }, limit: limitQuery },
         },
         response: {
-          200: {
-            description: 'The jobs',
-            type: 'object',
-            required: ['jobs'],
-            additionalProperties: false,
-            properties: { jobs: { type: 'array', items: { $ref: 'Job#' } } },
-          },
+          200: listResponse('jobs', 'Job', 'The jobs'),
           ...errorResponses(400, 401, 500),
         },
       },

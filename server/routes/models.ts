@@ -10,7 +10,7 @@ import { type ModelManifest, parseModelInput, readCalibrationCsv } from '../../p
 import type { Job } from '../../prover/jobs.ts';
 import type { JobQueueApi } from '../../prover/queue/types.ts';
 import type { InferenceRequest, ModelCatalog, ModelCompileRequest, ModelRecord } from '../models.ts';
-import { errorResponses, limitQuery, parseLimit, UUID_PATTERN } from '../schemas.ts';
+import { errorResponses, jobAcceptedResponse, limitQuery, listResponse, parseLimit, UUID_PATTERN } from '../schemas.ts';
 import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
 
 export interface ModelRoutesOptions {
@@ -185,13 +185,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
           properties: { limit: limitQuery },
         },
         response: {
-          200: {
-            description: 'The models, newest first',
-            type: 'object',
-            required: ['models'],
-            additionalProperties: false,
-            properties: { models: { type: 'array', items: { $ref: 'Model#' } } },
-          },
+          200: listResponse('models', 'Model', 'The models, newest first'),
           ...errorResponses(400, 401, 500),
         },
       },
@@ -237,17 +231,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
           properties: { input: { type: 'array', minItems: 1, maxItems: MAX_INPUT_VALUES, items: { type: 'number' } } },
         },
         response: {
-          202: {
-            description: 'Accepted: an inference proof job was queued',
-            type: 'object',
-            required: ['jobId', 'state', 'links'],
-            additionalProperties: false,
-            properties: {
-              jobId: { type: 'string', format: 'uuid' },
-              state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
-              links: { $ref: 'JobLinks#' },
-            },
-          },
+          202: jobAcceptedResponse('Accepted: an inference proof job was queued'),
           ...errorResponses(400, 401, 404, 409, 413, 415, 429, 500),
         },
       },
