@@ -61,6 +61,30 @@ async function loadWebGpu(): Promise<{ backend: ProvingBackend | null; reason?: 
   }
 }
 
+/** G1 MSMs on the GPU; quotient and G2 on the native engine, else wasm. */
+async function webGpuEngine(gpu: ProvingBackend, native: NativeEngine | null, log: (m: string) => void): Promise<ProvingEngine> {
+  const rest: ProvingBackend = native ?? (await createWasmBackend());
+  const quotient = native ? native.groth16Quotient.bind(native) : computeQuotientWasm;
+  const label = `webgpu+${rest.name}`;
+  // A software adapter (llvmpipe, SwiftShader) works but is far slower than the CPU engines: say so.
+  if (/software|llvmpipe|swiftshader/i.test(gpu.description)) log(`zkai engine: WebGPU runs on a software adapter (${gpu.description})`);
+  return {
+    name: label,
+    description: `webgpu (${gpu.description}; quotient and G2 on ${rest.name})`,
+    kernels: { name: label, g1: gpu, g2: rest, quotient },
+  };
+}
+
+async function autoWebGpu(log: (m: string) => void): Promise<ProvingBackend | null> {
+  try {
+    const { autoWebGpuBackend } = (await import('../gpu/select.ts')) as typeof import('../gpu/select.ts');
+    return await autoWebGpuBackend(log);
+  } catch (err) {
+    log(`zkai engine: WebGPU probe failed (${firstLine(err)}); using the CPU engine`);
+    return null;
+  }
+}
+
 function firstLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0]!;
 }
@@ -105,22 +129,16 @@ export async function selectEngine(
   const native = await loadNative();
   if (name === 'webgpu') {
     const gpu = await loadWebGpu();
-    if (gpu.backend) {
-      const rest: ProvingBackend = native.engine ?? (await createWasmBackend());
-      const quotient = native.engine ? native.engine.groth16Quotient.bind(native.engine) : computeQuotientWasm;
-      const label = `webgpu+${rest.name}`;
-      // A software adapter (llvmpipe, SwiftShader) works but is far slower than the CPU engines: say so.
-      if (/software|llvmpipe|swiftshader/i.test(gpu.backend.description))
-        log(`zkai engine: WebGPU runs on a software adapter (${gpu.backend.description})`);
-      return {
-        name: label,
-        description: `webgpu (${gpu.backend.description}; quotient and G2 on ${rest.name})`,
-        kernels: { name: label, g1: gpu.backend, g2: rest, quotient },
-      };
-    }
+    if (gpu.backend) return webGpuEngine(gpu.backend, native.engine, log);
     const reason = `ZKAI_ENGINE=webgpu: ${gpu.reason}`;
     log(`zkai engine: ${reason}; falling back to ${native.engine ? 'native' : 'snarkjs'}`);
     return withFallback(native.engine ? nativeEngine(native.engine) : SNARKJS, reason);
+  }
+  if (name === undefined) {
+    // Nothing asked for: a hardware GPU adapter that passes the self-check wins (gpu/select.ts never picks a
+    // software adapter automatically, and ZKAI_GPU=off skips the probe).
+    const auto = await autoWebGpu(log);
+    if (auto) return webGpuEngine(auto, native.engine, log);
   }
   if (native.engine) return nativeEngine(native.engine);
   if (name === 'native') {

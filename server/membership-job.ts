@@ -34,7 +34,7 @@ export function membershipJobHandler(deps: MembershipJobDeps): JobHandler {
     const dataset = await catalog.get(root);
     const started = performance.now();
     const bundle = await proveMembership(deps.pool, deps.membership, dataset, recordId, epoch);
-    deps.observeProof?.(deps.membership.circuit.id, 'snarkjs', (performance.now() - started) / 1000);
+    deps.observeProof?.(deps.membership.circuit.id, bundle.metadata.engine, (performance.now() - started) / 1000);
     return bundle as unknown as Record<string, unknown>;
   };
 }
