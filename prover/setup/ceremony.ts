@@ -5,7 +5,7 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import * as snarkjs from 'snarkjs';
 import { cacheDir } from '../../common/config.ts';
 import { ZkaiError } from '../../common/errors.ts';
-import { writeFileAtomic } from '../../common/fs.ts';
+import { uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
 import { importPtau, type PtauInfo } from './ptau.ts';
 
 /**
@@ -93,7 +93,7 @@ export async function blake2bFile(file: string, onProgress?: (done: number) => v
 /** Put `src` at `dest` without copying gigabytes when a hard link will do. */
 async function linkOrCopy(src: string, dest: string): Promise<void> {
   if (path.resolve(src) === path.resolve(dest)) return;
-  const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${dest}.${uniqueSuffix()}.tmp`;
   try {
     await link(src, tmp);
   } catch {

@@ -3,7 +3,7 @@ import { link, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
 import { ZkaiError } from '../../common/errors.ts';
-import { writeFileAtomic } from '../../common/fs.ts';
+import { uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
 import { sha256File } from '../../common/hash.ts';
 import { writeDevPtauFile } from './dev-ptau-file.ts';
 import { randomScalar } from './fr.ts';
@@ -131,7 +131,7 @@ export async function ensureDevPtau(power: number, opts: EnsureDevPtauOptions = 
       opts.log?.(
         `generating development powers of tau 2^${power} (INSECURE) with ${native ? `the native engine (${native.version})` : 'ffjavascript WASM workers'} …`,
       );
-      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      const tmp = `${file}.${uniqueSuffix()}.tmp`;
       try {
         // The toxic waste lives only in this call's memory: drawn from the OS CSPRNG, handed to
         // the writer, never logged or stored, and dropped when this block ends. (JS cannot wipe
