@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../common/fs.ts';
 import { sha256File } from '../common/hash.ts';
 import { makeBundle, type ProofBundle } from './bundle.ts';
 import type { ProverPool } from './pool.ts';
+import type { OnPhase } from './progress.ts';
 import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
 
 /** The quantization parameters a model manifest records (the scalar fields of QuantizedModel). */
@@ -195,7 +196,13 @@ export function parseModelInput(json: unknown, manifest: ModelManifest): number[
  * Prove one inference: quantize the input, run the exact integer model (its output is what the proof will show),
  * prove on the pool, and bundle the proof with the model's names for the public signals.
  */
-export async function proveInference(pool: ProverPool, compiled: CompiledModel, rawInput: number[]): Promise<ProofBundle> {
+export async function proveInference(
+  pool: ProverPool,
+  compiled: CompiledModel,
+  rawInput: number[],
+  /** onPhase: told the proof's phases (job progress). */
+  opts: { onPhase?: OnPhase } = {},
+): Promise<ProofBundle> {
   const { manifest, qm, model, setup } = compiled;
   const ints = quantizeInput(qm, rawInput);
   const expected = runInt(qm, ints);
@@ -203,6 +210,7 @@ export async function proveInference(pool: ProverPool, compiled: CompiledModel, 
   const out = await pool.prove(
     { circuitId: model.circuit.id, wasmPath: model.circuit.wasmPath, zkeyPath: setup.zkeyPath },
     modelCircuitInput(qm, ints, { weights: manifest.weights }) as unknown as Record<string, unknown>,
+    opts,
   );
   const names = model.generated.publicSignals;
   const label = out.publicSignals[names.indexOf('label')];

@@ -77,4 +77,48 @@ describe('JobStore and JobRunner', () => {
     assert.equal(calls, 4);
     store.close();
   });
+
+  it("setProgress records a running job's phase (an old database gets the column); the runner rate-limits writes", async () => {
+    const file = await tempStore();
+    // A store from before progress existed: the column is added on open.
+    const Database = (await import('better-sqlite3')).default;
+    const old = new Database(file);
+    old.exec(`CREATE TABLE jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, request TEXT NOT NULL, result TEXT,
+      error TEXT, attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, started_at TEXT, finished_at TEXT)`);
+    old.close();
+    const store = new JobStore(file);
+    const job = store.enqueue('membership', {});
+    const at = new Date().toISOString();
+    assert.equal(store.setProgress(job.id, { phase: 'witness', percent: 0, updatedAt: at }), false, 'not running: ignored');
+    assert.equal(store.get(job.id)?.progress, undefined);
+    store.claimNext();
+    const heard: string[] = [];
+    const unsubscribe = store.onProgress((id) => heard.push(id));
+    assert.equal(store.setProgress(job.id, { phase: 'msm', percent: 25, updatedAt: at }), true);
+    unsubscribe();
+    assert.deepEqual(store.get(job.id)?.progress, { phase: 'msm', percent: 25, updatedAt: at });
+    assert.equal(store.get(job.id)?.updatedAt, at);
+    assert.deepEqual(heard, [job.id]);
+    // A new attempt starts without the old attempt's progress.
+    store.requeue(job.id);
+    assert.equal(store.claimNext()?.progress, undefined);
+    store.succeed(job.id, {});
+
+    // Through the runner: every phase change is written, repeated percents of one phase are dropped.
+    const writes: string[] = [];
+    store.onProgress((id) => writes.push(store.get(id)!.progress!.phase));
+    const runner = new JobRunner(store, {
+      membership: async (_job, ctx) => {
+        for (const phase of ['witness', 'quotient', 'msm'] as const) ctx?.progress({ phase });
+        for (let p = 30; p < 100; p += 10) ctx?.progress({ phase: 'msm', percent: p });
+        return {};
+      },
+    });
+    const second = store.enqueue('membership', {});
+    runner.start();
+    await until(() => store.get(second.id)?.state === 'succeeded');
+    await runner.stop();
+    assert.deepEqual(writes, ['witness', 'quotient', 'msm']);
+    store.close();
+  });
 });

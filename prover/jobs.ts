@@ -3,19 +3,25 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
+import { type JobContext, type JobProgress, type ProvePhase, progressReporter } from './progress.ts';
+
+export type { JobContext, JobProgress };
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 /** States a job never leaves. */
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 /**
- * Coarse progress derived from the state: the proving worker does not report witness vs
- * proving from inside snarkjs, so a running job is simply `running` until it is `done`.
+ * Where a job is: queued, then while running the proving phase its worker reported (witness, quotient,
+ * msm with zkai's prover; witness, proving with snarkjs) or plain `running` before the first report (and
+ * for jobs that report none, like model compiles), then done.
  */
-export type JobPhase = 'queued' | 'running' | 'done';
+export type JobPhase = 'queued' | 'running' | ProvePhase | 'done';
 
-/** The phase a job in `state` is in. */
-export function phaseOf(state: JobState): JobPhase {
-  return state === 'queued' ? 'queued' : state === 'running' ? 'running' : 'done';
+/** The phase a job in `state` is in, given the progress it reported (only meaningful while running). */
+export function phaseOf(state: JobState, progress?: JobProgress): JobPhase {
+  if (state === 'queued') return 'queued';
+  if (state === 'running') return progress?.phase ?? 'running';
+  return 'done';
 }
 
 /** What `JobStore.cancel` did: cancelled at once, marked to be cancelled when its proof returns, or too late. */
@@ -38,6 +44,8 @@ export interface Job {
   attempts: number;
   /** Set when a cancel was asked for while the job was running; it ends `cancelled` when the proof returns. */
   cancelRequested: boolean;
+  /** The proving phase last reported by the current attempt (cleared when an attempt starts). */
+  progress?: JobProgress;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;
@@ -54,6 +62,7 @@ interface JobRow {
   error: string | null;
   attempts: number;
   cancel_requested: number | null;
+  progress: string | null;
   created_at: string;
   updated_at: string;
   started_at: string | null;
@@ -71,6 +80,7 @@ function fromRow(row: JobRow): Job {
     ...(row.error ? { error: JSON.parse(row.error) } : {}),
     attempts: row.attempts,
     cancelRequested: Boolean(row.cancel_requested),
+    ...(row.progress ? { progress: JSON.parse(row.progress) } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.started_at ? { startedAt: row.started_at } : {}),
@@ -85,6 +95,7 @@ function fromRow(row: JobRow): Job {
  */
 export class JobStore {
   private readonly db: Database.Database;
+  private readonly progressListeners = new Set<(id: string) => void>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -112,6 +123,7 @@ export class JobStore {
       this.db.exec('ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0');
     if (!columns.some((c) => c.name === 'tenant'))
       this.db.exec(`ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT '${DEFAULT_TENANT}'`);
+    if (!columns.some((c) => c.name === 'progress')) this.db.exec('ALTER TABLE jobs ADD COLUMN progress TEXT');
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_tenant_created ON jobs (tenant, created_at)');
   }
 
@@ -192,11 +204,29 @@ export class JobStore {
       const now = new Date().toISOString();
       this.db
         .prepare(
-          "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
+          "UPDATE jobs SET state = 'running', attempts = attempts + 1, progress = NULL, started_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
         )
         .run(now, now, row.id);
       return this.get(row.id);
     })();
+  }
+
+  /**
+   * Record a running job's progress; ignored (false) unless it is running. Listeners (onProgress) hear of it at
+   * once, because a phase can be shorter than an event stream's poll interval.
+   */
+  setProgress(id: string, progress: JobProgress): boolean {
+    const changed = this.db
+      .prepare("UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state = 'running'")
+      .run(JSON.stringify(progress), progress.updatedAt, id).changes;
+    if (changed) for (const listener of this.progressListeners) listener(id);
+    return changed > 0;
+  }
+
+  /** Hear of every progress write in this process (the job's id); returns the unsubscribe function. */
+  onProgress(listener: (id: string) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
   }
 
   /**
@@ -264,7 +294,8 @@ export class JobStore {
   }
 }
 
-export type JobHandler = (job: Job) => Promise<Record<string, unknown>>;
+/** Runs one job. `ctx` (always given by the runners; optional for older callers) takes progress reports. */
+export type JobHandler = (job: Job, ctx?: JobContext) => Promise<Record<string, unknown>>;
 
 export interface JobRunnerOptions {
   concurrency?: number;
@@ -354,7 +385,11 @@ export class JobRunner {
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new ZkaiError('BAD_INPUT', `no handler for job kind ${job.kind}`);
-      const work = handler(job);
+      const ctx = progressReporter(
+        (p) => this.store.setProgress(job.id, p),
+        (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
+      );
+      const work = handler(job, ctx);
       let result: Record<string, unknown>;
       if (this.opts.timeoutMs) {
         const timeoutMs = this.opts.timeoutMs;

@@ -4,6 +4,7 @@ import { DEFAULT_TREE_DEPTH, MEMBERSHIP_PUBLIC_SIGNALS, membershipCircuitSpec } 
 import { ZkaiError } from '../common/errors.ts';
 import { makeBundle, type ProofBundle } from './bundle.ts';
 import type { ProverPool } from './pool.ts';
+import type { OnPhase } from './progress.ts';
 import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
 
 /** A membership circuit of one depth, compiled and set up, ready to prove. */
@@ -30,6 +31,8 @@ export async function proveMembership(
   dataset: Dataset,
   recordId: string,
   epoch: bigint | number | string,
+  /** onPhase: told the proof's phases (job progress). */
+  opts: { onPhase?: OnPhase } = {},
 ): Promise<ProofBundle> {
   if (dataset.manifest.depth !== mc.depth) {
     throw new ZkaiError('BAD_INPUT', `dataset has depth ${dataset.manifest.depth}, circuit has depth ${mc.depth}`);
@@ -39,6 +42,7 @@ export async function proveMembership(
   const out = await pool.prove(
     { circuitId: mc.circuit.id, wasmPath: mc.circuit.wasmPath, zkeyPath: mc.setup.zkeyPath },
     input as unknown as Record<string, unknown>,
+    opts,
   );
   const named: Record<string, string> = {};
   MEMBERSHIP_PUBLIC_SIGNALS.forEach((name, i) => {

@@ -1,8 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
-import type { ProveTask, ProveTaskResult } from './pool-worker.ts';
+import type { ProgressMessage, ProveTask, ProveTaskResult } from './pool-worker.ts';
+import type { OnPhase } from './progress.ts';
 import type { CircuitKeys, ProveResult } from './warm-prover.ts';
 
 export interface ProverPoolOptions {
@@ -31,9 +33,47 @@ export class ProverPool {
     });
   }
 
-  async prove(keys: CircuitKeys, input: Record<string, unknown>): Promise<ProveResult & { warm: boolean }> {
-    const task: ProveTask = { keys, input };
-    const out = (await this.pool.run(task)) as ProveTaskResult;
+  /**
+   * Prove on a worker. `onPhase` hears the proof's phases (see WarmProver.prove) through a MessagePort
+   * transferred with the task; the answer comes only after the worker's last phase message (or the port's
+   * close), and the port is closed whatever happens, so it never keeps the process alive.
+   */
+  async prove(
+    keys: CircuitKeys,
+    input: Record<string, unknown>,
+    opts: { onPhase?: OnPhase } = {},
+  ): Promise<ProveResult & { warm: boolean }> {
+    const { onPhase } = opts;
+    if (!onPhase) return this.answer((await this.pool.run({ keys, input } satisfies ProveTask)) as ProveTaskResult);
+    const { port1, port2 } = new MessageChannel();
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    port1.on('message', (m: ProgressMessage) => {
+      if ('end' in m) ended();
+      else {
+        try {
+          onPhase(m.phase);
+        } catch {} // progress must never fail a proof
+      }
+    });
+    port1.on('close', () => ended());
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const task: ProveTask = { keys, input, port: port2 };
+      const out = (await this.pool.run(task, { transferList: [port2] })) as ProveTaskResult;
+      // Messages on the port and the task's answer travel separately: let the phase messages land first
+      // (bounded, in case the worker died between them).
+      await Promise.race([end, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+      return this.answer(out);
+    } finally {
+      clearTimeout(timer);
+      port1.close();
+    }
+  }
+
+  private answer(out: ProveTaskResult): ProveResult & { warm: boolean } {
     if (!out.ok) throw new ZkaiError(out.code as ZkaiErrorCode, out.message);
     return { ...out.result, warm: out.warm };
   }

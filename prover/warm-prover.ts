@@ -7,6 +7,7 @@ import type { Groth16Proof } from './groth16/prove.ts';
 import { proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
+import type { OnPhase } from './progress.ts';
 
 export type { Groth16Proof };
 
@@ -70,11 +71,13 @@ export class WarmProver {
     return this.circuits.has(circuitId);
   }
 
-  async prove(keys: CircuitKeys, input: Record<string, unknown>): Promise<ProveResult> {
+  /** `onPhase` is told witness, then quotient and msm (zkai's prover) or proving (snarkjs); it must not throw. */
+  async prove(keys: CircuitKeys, input: Record<string, unknown>, onPhase?: OnPhase): Promise<ProveResult> {
     const t0 = performance.now();
     const warm = await this.load(keys);
     const t1 = performance.now();
     let wtns: Uint8Array;
+    onPhase?.('witness');
     try {
       wtns = await warm.witness.calculateWTNSBin(input, true);
     } catch (err) {
@@ -85,12 +88,13 @@ export class WarmProver {
     const engine = await this.engine();
     try {
       if (engine.kernels && warm.parsed) {
-        const out = await proveGroth16(warm.parsed, parseWtns(wtns).values, engine.kernels);
+        const out = await proveGroth16(warm.parsed, parseWtns(wtns).values, engine.kernels, { onPhase });
         const { quotientMs, msmG1Ms, msmG2Ms } = out.timings;
         const proveMs = performance.now() - t2;
         const timings = { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs, quotientMs, msmG1Ms, msmG2Ms };
         return { proof: out.proof, publicSignals: out.publicSignals, engine: engine.name, timings };
       }
+      onPhase?.('proving');
       const out = (await snarkjs.groth16.prove({ type: 'mem', data: warm.zkey }, { type: 'mem', data: wtns })) as {
         proof: Groth16Proof;
         publicSignals: string[];

@@ -1,7 +1,8 @@
 import { ZkaiError } from '../common/errors.ts';
-import type { Job, JobHandler } from '../prover/jobs.ts';
+import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import { type MembershipCircuit, proveMembership } from '../prover/membership.ts';
 import type { ProverPool } from '../prover/pool.ts';
+import type { ProvePhase } from '../prover/progress.ts';
 import { datasetCatalog } from './datasets.ts';
 
 /** What a membership job stores as its request (written by POST /v1/datasets/:root/proofs). */
@@ -26,14 +27,15 @@ export interface MembershipJobDeps {
  */
 export function membershipJobHandler(deps: MembershipJobDeps): JobHandler {
   const catalog = datasetCatalog(deps.datasetsDir);
-  return async (job: Job) => {
+  return async (job: Job, ctx?: JobContext) => {
     const { root, recordId, epoch } = job.request as Partial<MembershipJobRequest>;
     if (typeof root !== 'string' || typeof recordId !== 'string' || typeof epoch !== 'string') {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed membership request`);
     }
     const dataset = await catalog.get(root);
     const started = performance.now();
-    const bundle = await proveMembership(deps.pool, deps.membership, dataset, recordId, epoch);
+    const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));
+    const bundle = await proveMembership(deps.pool, deps.membership, dataset, recordId, epoch, { onPhase });
     deps.observeProof?.(deps.membership.circuit.id, bundle.metadata.engine, (performance.now() - started) / 1000);
     return bundle as unknown as Record<string, unknown>;
   };

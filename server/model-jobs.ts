@@ -7,8 +7,9 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
-import type { Job, JobHandler } from '../prover/jobs.ts';
+import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import type { ProverPool } from '../prover/pool.ts';
+import type { ProvePhase } from '../prover/progress.ts';
 import { type InferenceRequest, type ModelCompileRequest, modelPaths } from './models.ts';
 
 export interface ModelCompileDeps {
@@ -58,7 +59,7 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     while (cache.size > maxCached) cache.delete(cache.keys().next().value!);
     return hit;
   };
-  return async (job: Job) => {
+  return async (job: Job, ctx?: JobContext) => {
     const req = job.request as Partial<InferenceRequest>;
     if (typeof req.modelId !== 'string' || !Array.isArray(req.input)) {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed inference request`);
@@ -66,7 +67,8 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     const compiled = await load(req.modelId);
     const input = parseModelInput(req.input, compiled.manifest);
     const started = performance.now();
-    const bundle = await proveInference(deps.pool, compiled, input);
+    const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));
+    const bundle = await proveInference(deps.pool, compiled, input, { onPhase });
     deps.observeProof?.(compiled.manifest.circuitId, String(bundle.metadata.engine), (performance.now() - started) / 1000);
     return bundle as unknown as Record<string, unknown>;
   };

@@ -90,8 +90,26 @@ export const jobSchema = {
     state: jobStateSchema,
     phase: {
       type: 'string',
-      enum: ['queued', 'running', 'done'],
-      description: 'Progress: queued, running (witness and proof; not reported separately), done',
+      enum: ['queued', 'running', 'witness', 'quotient', 'msm', 'proving', 'done'],
+      description:
+        'queued; while running, the proving phase the worker reported: witness, quotient, msm (zkai’s prover) or witness, proving ' +
+        '(snarkjs), and `running` before the first report or for jobs without phases (model compiles); done once finished',
+    },
+    progress: {
+      type: 'object',
+      description: 'While running, once the worker has reported a phase',
+      required: ['phase', 'updatedAt'],
+      additionalProperties: false,
+      properties: {
+        phase: { type: 'string', enum: ['witness', 'quotient', 'msm', 'proving'] },
+        percent: {
+          type: 'number',
+          minimum: 0,
+          maximum: 100,
+          description: 'A rough estimate from fixed phase weights (witness 0–10, quotient 10–25, msm 25–100; snarkjs proving 10–100)',
+        },
+        updatedAt: { type: 'string', format: 'date-time' },
+      },
     },
     cancelRequested: { type: 'boolean', description: 'Running, with a cancel asked for: it ends cancelled when its proof returns' },
     request: {

@@ -40,6 +40,11 @@ export interface ProveOptions {
    * (benchmarks). Default false: the quotient, G1 and G2 MSMs overlap.
    */
   sequential?: boolean;
+  /**
+   * Told when the proof enters a phase: `quotient` at the start, `msm` once the quotient is done and only MSMs
+   * remain (the query MSMs overlap the quotient unless sequential). For job progress; must not throw.
+   */
+  onPhase?: (phase: 'quotient' | 'msm') => void;
 }
 
 export interface Groth16Timings {
@@ -133,8 +138,10 @@ export async function proveGroth16(
   const privateWitness = witness.subarray((zkey.nPublic + 1) * FR_BYTES);
   const { g1, g2 } = kernels;
 
+  opts.onPhase?.('quotient');
   const quotientThenH = async () => {
     const q = await timed(() => kernels.quotient(zkey.coefs, zkey.nCoefs, witness, zkey.domainSize));
+    opts.onPhase?.('msm');
     const h = await timed(() => g1.msmG1(zkey.pointsH, q.value));
     return { q, h };
   };

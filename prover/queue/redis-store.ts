@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ZkaiError } from '../../common/errors.ts';
-import { type CancelOutcome, DEFAULT_TENANT, type Job, type JobKind, type JobState } from '../jobs.ts';
+import { type CancelOutcome, DEFAULT_TENANT, type Job, type JobKind, type JobProgress, type JobState } from '../jobs.ts';
 import type { JobQueueApi } from './types.ts';
 
 /** BullMQ queue every node uses (one per Redis key prefix). */
@@ -66,6 +66,7 @@ if state == 'running' and tonumber(redis.call('HGET', KEYS[1], 'attempts')) >= t
   return 'failed'
 end
 move(state, 'running')
+redis.call('HDEL', KEYS[1], 'progress')
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'token', ARGV[4], 'startedAt', ARGV[3])
 return 'running'
@@ -84,6 +85,17 @@ if redis.call('HGET', KEYS[1], 'cancelRequested') == '1' then to = 'cancelled' e
 move('running', to)
 if to == ARGV[5] and ARGV[6] ~= '' then redis.call('HSET', KEYS[1], ARGV[6], ARGV[7]) end
 return to
+`;
+
+/**
+ * Progress of a running job: field 'progress' ← ARGV[4] (JSON), only while it runs and, when ARGV[5] is not
+ * empty, only for the worker holding that token (a worker that lost the job must not overwrite the new one's).
+ */
+const LUA_PROGRESS = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], 'token') ~= ARGV[5] then return 0 end
+redis.call('HSET', KEYS[1], 'progress', ARGV[4], 'updatedAt', ARGV[3])
+return 1
 `;
 
 /** Cancel: queued → cancelled at once; running → flagged (the worker's outcome becomes cancelled); finished → left alone. */
@@ -268,6 +280,11 @@ export class RedisJobStore implements JobQueueApi {
     return ((await this.script(LUA_FINISH, id, token, to, field, text)) as JobState | null) ?? undefined;
   }
 
+  /** As JobStore.setProgress (false unless the job is running, and held under `token` when one is given). */
+  async setProgress(id: string, progress: JobProgress, token = ''): Promise<boolean> {
+    return Number(await this.script(LUA_PROGRESS, id, JSON.stringify(progress), token)) === 1;
+  }
+
   /** Record which circuit (and verifying key) the API node serves, so workers can refuse to prove with another. */
   async publishCircuit(name: string, circuitId: string, vkeyHash: string): Promise<void> {
     await this.redis.hset(`${this.prefix}:circuits`, name, JSON.stringify({ circuitId, vkeyHash }));
@@ -332,6 +349,7 @@ function recordToJob(id: string, h: Record<string, string>): Job {
     ...(h.error && h.state !== 'succeeded' ? { error: JSON.parse(h.error) } : {}),
     attempts: Number(h.attempts ?? 0),
     cancelRequested: h.cancelRequested === '1',
+    ...(h.progress ? { progress: JSON.parse(h.progress) } : {}),
     createdAt: h.createdAt!,
     updatedAt: h.updatedAt!,
     ...(h.startedAt ? { startedAt: h.startedAt } : {}),

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { type Job as BullJob, Worker } from 'bullmq';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import type { Job, JobHandler, JobKind, JobOutcome } from '../jobs.ts';
+import { progressReporter } from '../progress.ts';
 import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisJobStore, redisOptions } from './redis-store.ts';
 
 export interface RedisJobWorkerOptions {
@@ -81,8 +82,22 @@ export class RedisJobWorker {
     return this.active.size;
   }
 
+  /**
+   * One delivery, counted as active from the start: a close() that came between the claim and the run would
+   * otherwise see nothing active, close BullMQ gracefully, and wait forever for a proof that never returns.
+   */
   private async process(bullJob: BullJob<QueuedJobData>): Promise<{ state: string }> {
     const id = bullJob.data.id;
+    const work = this.claimAndRun(id);
+    this.active.set(id, work);
+    try {
+      return await work;
+    } finally {
+      this.active.delete(id);
+    }
+  }
+
+  private async claimAndRun(id: string): Promise<{ state: string }> {
     const token = `${this.name}/${randomUUID()}`;
     const state = await this.store.claim(id, token);
     if (state !== 'running') {
@@ -91,13 +106,7 @@ export class RedisJobWorker {
       return { state };
     }
     const job = (await this.store.get(id))!;
-    const work = this.run(job, token);
-    this.active.set(id, work);
-    try {
-      return { state: (await work) ?? 'lost' };
-    } finally {
-      this.active.delete(id);
-    }
+    return { state: (await this.run(job, token)) ?? 'lost' };
   }
 
   private async run(job: Job, token: string): Promise<string | undefined> {
@@ -119,7 +128,11 @@ export class RedisJobWorker {
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new ZkaiError('BAD_INPUT', `this worker has no handler for job kind ${job.kind}`);
-      const work = handler(job);
+      const ctx = progressReporter(
+        (p) => this.store.setProgress(job.id, p, token),
+        (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
+      );
+      const work = handler(job, ctx);
       settled = work.then(
         () => {},
         () => {},

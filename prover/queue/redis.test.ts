@@ -129,6 +129,24 @@ describe('Redis job queue', { skip }, () => {
     assert.ok(done.startedAt && done.finishedAt);
   });
 
+  it("setProgress stores a running job's phase for its current claim only; a new claim clears it", async () => {
+    const job = await store.enqueue('membership', { n: 9 });
+    await store.queue.remove(job.id);
+    const at = new Date().toISOString();
+    assert.equal(await store.setProgress(job.id, { phase: 'witness', percent: 0, updatedAt: at }), false, 'queued: ignored');
+    assert.equal(await store.claim(job.id, 'first'), 'running');
+    assert.equal(await store.setProgress(job.id, { phase: 'msm', percent: 25, updatedAt: at }, 'first'), true);
+    assert.deepEqual((await store.get(job.id))?.progress, { phase: 'msm', percent: 25, updatedAt: at });
+    assert.equal((await store.list()).find((j) => j.id === job.id)?.progress?.phase, 'msm');
+    assert.equal(await store.claim(job.id, 'second'), 'running');
+    assert.equal((await store.get(job.id))?.progress, undefined, 'a new attempt starts without progress');
+    assert.equal(await store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'first'), false, 'a lost worker is ignored');
+    assert.equal(await store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'second'), true);
+    assert.equal((await store.get(job.id))?.progress?.phase, 'quotient');
+    await store.finish(job.id, 'second', 'succeeded', { result: {} });
+    assert.equal(await store.setProgress(job.id, { phase: 'msm', updatedAt: at }, 'second'), false, 'finished: ignored');
+  });
+
   it('gives up on a job whose worker was lost on every attempt', async () => {
     const job = await store.enqueue('membership', { n: 2 });
     await store.queue.remove(job.id);
@@ -169,12 +187,17 @@ describe('Redis job queue', { skip }, () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    startWorker(async () => {
+    startWorker(async (_job, ctx) => {
+      ctx?.progress({ phase: 'witness' });
       await gate;
       return { proof: 'late' };
     });
     const job = await store.enqueue('membership', { mode: 'slow' });
     await until('the job to run', async () => ((await store.get(job.id))?.state === 'running' ? true : undefined));
+    // The worker's progress reports reach the record (through its claim token).
+    const progress = await until('its progress', async () => (await store.get(job.id))?.progress);
+    assert.equal(progress.phase, 'witness');
+    assert.equal(progress.percent, 0);
     const res = await store.cancel(job.id);
     assert.equal(res?.outcome, 'cancel-requested');
     assert.equal(res?.job.cancelRequested, true);

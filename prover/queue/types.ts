@@ -12,7 +12,10 @@ export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 
  * answer. Derived from JobStore's own signatures so the two cannot drift apart: a parameter added
  * to JobStore (a tenant, say) must be added to every other backend before the project compiles.
  */
-export type JobQueueApi = { [K in JobQueueMethod]: MaybeAsync<JobStore[K]> };
+export type JobQueueApi = { [K in JobQueueMethod]: MaybeAsync<JobStore[K]> } & {
+  /** In-process progress notifications (the embedded store has them; others are only polled). */
+  onProgress?: JobStore['onProgress'];
+};
 
 /** Which queue a node uses: the embedded SQLite store, or BullMQ on the Redis at `url`. */
 export type QueueBackend = { kind: 'sqlite' } | { kind: 'redis'; url: string };

@@ -62,7 +62,8 @@ export function jobView(job: Job): Record<string, unknown> {
     id: job.id,
     kind: job.kind,
     state: job.state,
-    phase: phaseOf(job.state),
+    phase: phaseOf(job.state, job.progress),
+    ...(job.progress && job.state === 'running' ? { progress: job.progress } : {}),
     ...(job.cancelRequested && job.state === 'running' ? { cancelRequested: true } : {}),
     request: requestView(job),
     attempts: job.attempts,
@@ -171,8 +172,9 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         summary: "Stream a job's state changes (server-sent events)",
         description:
           'text/event-stream: one `job` event (data: the job as GET /v1/jobs/:id shows it) now and at each change of state or phase; ' +
-          'the stream ends after the job reaches succeeded, failed or cancelled. Phases are queued, running, done ' +
-          '(the prover does not report witness vs proving separately).',
+          'the stream ends after the job reaches succeeded, failed or cancelled. Phases: queued; while running, the proving phase ' +
+          'its worker reports (witness, quotient, msm with zkai’s prover; witness, proving with snarkjs; `running` before the first ' +
+          'report and for model compiles); done. `progress.percent` is a rough estimate from fixed per-phase weights.',
         params: idParams,
         response: {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
@@ -185,7 +187,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
       const stream = new PassThrough();
       let last = '';
       const emit = (j: Job): boolean => {
-        const key = `${j.state}/${phaseOf(j.state)}/${j.cancelRequested}`;
+        const key = `${j.state}/${phaseOf(j.state, j.progress)}/${j.cancelRequested}`;
         if (key !== last) {
           last = key;
           stream.write(`event: job\nid: ${j.updatedAt}\ndata: ${JSON.stringify(jobView(j))}\n\n`);
@@ -197,8 +199,15 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         const now = await Promise.resolve(store.get(job.id)).catch(() => job);
         if (!now || emit(now)) stop();
       }, eventPollMs);
+      // An in-process store also says when progress is written, so phases shorter than the poll interval are not missed.
+      const unwatch = store.onProgress?.((id) => {
+        if (id !== job.id) return;
+        const now = store.get(id);
+        if (now && !(now instanceof Promise) && emit(now)) stop();
+      });
       const stop = () => {
         clearInterval(timer);
+        unwatch?.();
         openStreams.delete(stop);
         stream.end();
       };
@@ -206,6 +215,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
       reply.raw.on('close', () => {
         // The client went away (or the stream ended).
         clearInterval(timer);
+        unwatch?.();
         openStreams.delete(stop);
       });
       if (emit(job)) stop();
