@@ -325,6 +325,32 @@ static XYZZ<F> window_xyzz(const Affine<F>* bases, const uint32_t* idx, const in
   return reduce_buckets(buckets.data(), half);
 }
 
+// Affine addition A + P in two steps so that many additions can share one inversion: the denominator
+// (P.x − A.x, or 2·A.y to double; 1 for P + (−P), which needs no inverse), then the sum given its inverse.
+template <class F>
+static inline F affine_add_denominator(const Affine<F>& A, const Affine<F>& P) {
+  F dx = P.x - A.x;
+  if (dx.is_zero()) dx = (P.y == A.y) ? A.y.dbl() : F::one();
+  return dx;
+}
+
+// A += P given the inverse of affine_add_denominator(A, P). Returns false when the sum is infinity (P = −A).
+template <class F>
+static inline bool affine_add_with_inverse(Affine<F>& A, const Affine<F>& P, const F& ik) {
+  F lambda;
+  if (P.x == A.x) {
+    if (P.y != A.y) return false;
+    F xx = A.x.sqr();
+    lambda = (xx.dbl() + xx) * ik;
+  } else {
+    lambda = (P.y - A.y) * ik;
+  }
+  F x3 = lambda.sqr() - A.x - P.x;
+  A.y = lambda * (A.x - x3) - A.y;
+  A.x = x3;
+  return true;
+}
+
 static const size_t BATCH_AFFINE_MIN = 1 << 11;
 
 // One window with affine buckets updated in batches that share one inversion (about 6 multiplications
@@ -346,33 +372,10 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
 
   auto flush = [&] {
     if (cnt == 0) return;
-    for (size_t k = 0; k < cnt; k++) {
-      const Affine<F>& A = bucket[bIdx[k]];
-      const Affine<F>& P = addend[k];
-      F dx = P.x - A.x;
-      if (dx.is_zero()) dx = (P.y == A.y) ? A.y.dbl() : F::one();  // doubling, or P + (-P) (no inverse needed)
-      denom[k] = dx;
-    }
+    for (size_t k = 0; k < cnt; k++) denom[k] = affine_add_denominator(bucket[bIdx[k]], addend[k]);
     batch_inverse(denom.data(), cnt, scratch);
     for (size_t k = 0; k < cnt; k++) {
-      const F& ik = denom[k];
-      uint32_t b = bIdx[k];
-      Affine<F>& A = bucket[b];
-      const Affine<F>& P = addend[k];
-      F lambda;
-      if (P.x == A.x) {
-        if (P.y != A.y) {
-          full[b] = 0;
-          continue;
-        }
-        F xx = A.x.sqr();
-        lambda = (xx.dbl() + xx) * ik;
-      } else {
-        lambda = (P.y - A.y) * ik;
-      }
-      F x3 = lambda.sqr() - A.x - P.x;
-      A.y = lambda * (A.x - x3) - A.y;
-      A.x = x3;
+      if (!affine_add_with_inverse(bucket[bIdx[k]], addend[k], denom[k])) full[bIdx[k]] = 0;
     }
     cnt = 0;
     batchId++;
@@ -801,31 +804,12 @@ static void batch_add_affine_lockstep(Affine<F>* acc, uint8_t* has, const uint32
                                       std::vector<F>& denom, std::vector<Fq>& scratch) {
   denom.resize(cnt);
   for (size_t k = 0; k < cnt; k++) {
-    const Affine<F>& A = acc[list[k]];
-    const Affine<F>& P = add[k];
-    F dx = P.x - A.x;
-    if (dx.is_zero()) dx = (P.y == A.y) ? A.y.dbl() : F::one();
-    denom[k] = dx;
+    denom[k] = affine_add_denominator(acc[list[k]], add[k]);
   }
   batch_inverse(denom.data(), cnt, scratch);
   for (size_t k = 0; k < cnt; k++) {
     const F& ik = denom[k];
-    Affine<F>& A = acc[list[k]];
-    const Affine<F>& P = add[k];
-    F lambda;
-    if (P.x == A.x) {
-      if (P.y != A.y) {
-        has[list[k]] = 0;
-        continue;
-      }
-      F xx = A.x.sqr();
-      lambda = (xx.dbl() + xx) * ik;
-    } else {
-      lambda = (P.y - A.y) * ik;
-    }
-    F x3 = lambda.sqr() - A.x - P.x;
-    A.y = lambda * (A.x - x3) - A.y;
-    A.x = x3;
+    if (!affine_add_with_inverse(acc[list[k]], add[k], ik)) has[list[k]] = 0;
   }
 }
 
