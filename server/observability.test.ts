@@ -14,6 +14,7 @@ import { buildApp } from './app.ts';
 import type { AuthOptions } from './auth.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
+import { sseEvents } from './test-sse.ts';
 
 /** These tests are about the API itself, not keys (server/tenancy.test.ts is): auth off, explicitly. */
 const AUTH_OFF: AuthOptions = { mode: 'off' };
@@ -36,18 +37,6 @@ function assertError(res: LightMyRequestResponse, status: number, code: string):
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-/** Parse a text/event-stream body into its `data` payloads. */
-function sseEvents(body: string): Record<string, unknown>[] {
-  return body
-    .split('\n\n')
-    .filter((block) => block.trim())
-    .map((block) => {
-      const data = block.split('\n').find((l) => l.startsWith('data: '));
-      assert.ok(data, `event without data: ${block}`);
-      return JSON.parse(data.slice('data: '.length));
-    });
 }
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {

@@ -14,6 +14,7 @@ import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
 import { membershipJobHandler } from './membership-job.ts';
+import { sseEvents } from './test-sse.ts';
 
 const DEPTH = 4;
 const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
@@ -22,18 +23,6 @@ const RECORDS = [
   { id: 'a', contributor: addr(0xa1), contentHash: hash(1), weight: 3 },
   { id: 'b', contributor: addr(0xb2), contentHash: hash(2), weight: 5 },
 ];
-
-/** Parse a text/event-stream body into its `data` payloads. */
-function sseEvents(body: string): Record<string, unknown>[] {
-  return body
-    .split('\n\n')
-    .filter((block) => block.trim())
-    .map((block) => {
-      const data = block.split('\n').find((l) => l.startsWith('data: '));
-      assert.ok(data, `event without data: ${block}`);
-      return JSON.parse(data.slice('data: '.length));
-    });
-}
 
 describe('job progress', () => {
   let tmp: string;
