@@ -127,6 +127,57 @@ template Requantize(bIn, shift, bOut) {
     out <== sat.out;
 }
 
+// Requantize fused with the ReLU that follows it: out = clamp(floor(in / 2^shift), 0, 2^(bOut-1) - 1).
+// That is exactly ReLU(b)(Requantize(bIn, shift, bOut)(in)) for any b >= bOut: Saturate's lower clamp
+// (-2^(bOut-1)) is negative, so the ReLU turns it into 0 like any other negative y, and a saturated value always
+// passes the ReLU's signed b-bit range check. So the fused gadget outputs the same integers as the pair (and
+// int-reference.ts `requantizeRelu` = relu(requantize(...))); circuits/model/int-exec.ts keeps running the two
+// steps. It also accepts exactly the same inputs: signed bIn-bit integers.
+// Why it is cheaper: the pair decomposes y = floor(in / 2^shift) in offset binary (in Saturate) and then the
+// ReLU decomposes the saturated value a second time just to read a sign the first decomposition already has.
+// Here the bits t = y + 2^(bY-1) of the one SignedBits(bY), bY = bIn - shift, give everything:
+//   pos = t[bY-1] is 1 iff y >= 0, and then y = Σ_{i < bY-1} t[i]·2^i;
+//   for y >= 0: y <= M = 2^(bOut-1) - 1 iff the bits t[bOut-1 .. bY-2] are all 0, i.e. their count a is 0.
+// One IsZero on a + m·(1 - pos) (m = bY - bOut, the number of those bits) yields fits = pos AND a = 0 at once:
+// for pos = 0 its input lies in [m, 2m], a small nonzero integer, never 0 mod p. Then
+//   out = fits·(low - M) + pos·M,  low = Σ_{i < bOut-1} t[i]·2^i,
+// which is low (= y) when y ∈ [0, M], M when y > M, and 0 when y < 0. The negative side needs no clamp.
+// The division is constrained exactly as in Requantize (r ∈ [0, 2^shift) and y ∈ signed bY bits by
+// constraints; the bits are the SignedBits'), so (y, r) is unique and out is a function of in.
+// Cost: bIn constraints, plus 3 when bIn - shift > bOut (IsZero: 2, the selection: 1), else plus 1 (out = pos·y:
+// y >= 0 then fits signed bY <= bOut bits, so nothing to clamp). Requantize + ReLU(bOut) costs bIn + bOut + 1
+// (+8 when it saturates).
+template RequantizeRelu(bIn, shift, bOut) {
+    assert(shift >= 1 && shift < bIn - 1 && bIn <= 252 && bOut >= 2);
+    signal input in;
+    signal output out;
+    signal y;
+    signal r;
+    var off = 2 ** (bIn - 1); // divisible by 2^shift, so floor division commutes with the offset
+    r <-- (in + off) % (2 ** shift);
+    y <-- (in + off) \ (2 ** shift) - 2 ** (bIn - 1 - shift);
+    in === y * 2 ** shift + r;
+    component rRange = RangeCheck(shift);
+    rRange.in <== r;
+    var bY = bIn - shift;
+    component yb = SignedBits(bY);
+    yb.in <== y;
+    signal pos <== yb.bits[bY - 1];
+    if (bY <= bOut) {
+        out <== pos * y;
+    } else {
+        var m = bY - bOut;
+        var a = 0;
+        for (var i = bOut - 1; i <= bY - 2; i++) a += yb.bits[i];
+        var low = 0;
+        for (var i = 0; i < bOut - 1; i++) low += yb.bits[i] * 2 ** i;
+        var M = 2 ** (bOut - 1) - 1;
+        component fits = IsZero();
+        fits.in <== a + m * (1 - pos);
+        out <== fits.out * (low - M) + pos * M;
+    }
+}
+
 // Maximum of n signed b-bit values.
 // Precondition: the inputs are already constrained to signed b bits (outputs of ReLU/Requantize/
 // SignedRange); Max does not re-check them. Given that, out - in[i] ∈ (-2^b, 2^b), so the range check

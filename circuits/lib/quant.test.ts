@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { forgerBits, seededRandom } from '../../common/test-random.ts';
 import { type BuiltCircuit, buildCircuit } from '../build.ts';
-import { argMax, divFloor, fromField, maxOf, relu, requantize, saturate, signedBounds, toField } from '../model/int-reference.ts';
+import { SNARK_FIELD } from '../dataset/poseidon.ts';
+import {
+  argMax,
+  divFloor,
+  fromField,
+  maxOf,
+  relu,
+  requantize,
+  requantizeRelu,
+  saturate,
+  signedBounds,
+  toField,
+} from '../model/int-reference.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 
@@ -23,6 +35,10 @@ const GADGETS = {
   relu: { instance: 'ReLU(8)', cost: 8 + 1 },
   requant: { instance: 'Requantize(32, 8, 8)', cost: 32 + 8 },
   requantPass: { instance: 'Requantize(20, 12, 8)', cost: 20 },
+  // Fused Requantize + ReLU: bIn + 3 when y = in >> shift can exceed the clamp (IsZero + selection), else bIn + 1.
+  requantRelu: { instance: 'RequantizeRelu(32, 8, 8)', cost: 32 + 3 },
+  requantReluOne: { instance: 'RequantizeRelu(17, 8, 8)', cost: 17 + 3 },
+  requantReluPass: { instance: 'RequantizeRelu(20, 12, 8)', cost: 20 + 1 },
   max: { instance: 'Max(4, 8)', cost: 4 * 8 + 3 },
   argmax: { instance: 'ArgMax(5, 8)', cost: 5 * (8 + 2) },
   div: { instance: 'DivByConst(16, 9)', cost: 16 + 2 * 4 },
@@ -54,8 +70,11 @@ describe('quantized-network gadgets (quant.circom)', () => {
     const wire = g[name].sym.get(`main.${signal}`);
     if (wire !== undefined) w[wire] = toField(v);
   }
-  /** Write a bit decomposition (and the value it decomposes) under every name the gadget gives it. */
-  function setBits(name: GadgetName, w: bigint[], prefixes: string[], bits: bigint[]): void {
+  /**
+   * Write a bit decomposition (and the value it decomposes) under every name the gadget gives it. `minKept`: how
+   * many of the bits --O2 must have kept as wires (it substitutes a bit away where a linear equation defines it).
+   */
+  function setBits(name: GadgetName, w: bigint[], prefixes: string[], bits: bigint[], minKept = bits.length - 1): void {
     let kept = 0;
     for (const prefix of prefixes) {
       bits.forEach((bit, i) => {
@@ -63,7 +82,7 @@ describe('quantized-network gadgets (quant.circom)', () => {
         set(name, w, `${prefix}[${i}]`, bit);
       });
     }
-    assert.ok(kept >= bits.length - 1, `bit signals ${prefixes.join('|')} not found in ${name}: naming changed?`);
+    assert.ok(kept >= minKept, `bit signals ${prefixes.join('|')} not found in ${name}: naming changed?`);
   }
 
   it('integer reference: field round trip, floor semantics, and BAD_INPUT where the circuit has no witness', () => {
@@ -75,6 +94,10 @@ describe('quantized-network gadgets (quant.circom)', () => {
     assert.equal(requantize(1n << 30n, 32, 8, 8), 127n, 'saturates high');
     assert.equal(requantize(-(1n << 30n), 32, 8, 8), -128n, 'saturates low');
     assert.equal(saturate(-129n, 9, 8), -128n);
+    assert.equal(requantizeRelu(-1n, 32, 8, 8), 0n, 'floor(-1/256) = -1, then ReLU');
+    assert.equal(requantizeRelu(127n * 256n + 255n, 32, 8, 8), 127n, 'exactly at the clamp');
+    assert.equal(requantizeRelu(128n * 256n, 32, 8, 8), 127n, 'one above the clamp');
+    assert.equal(requantizeRelu(-(1n << 31n), 32, 8, 8), 0n, 'saturated low, then ReLU');
     assert.equal(divFloor(-1n, 16, 9n), -1n);
     assert.equal(divFloor(-9n, 16, 9n), -1n);
     assert.equal(divFloor(-10n, 16, 9n), -2n);
@@ -83,6 +106,7 @@ describe('quantized-network gadgets (quant.circom)', () => {
       () => relu(128n, 8),
       () => requantize(1n << 31n, 32, 8, 8),
       () => requantize(0n, 32, 31, 8),
+      () => requantizeRelu(-(1n << 31n) - 1n, 32, 8, 8),
       () => maxOf([0n, -129n], 8),
       () => divFloor(9n << 15n, 16, 9n),
       () => saturate(0n, 253, 8),
@@ -250,6 +274,193 @@ describe('quantized-network gadgets (quant.circom)', () => {
         set('requant', w2, 'sat.out', y);
         set('requant', w2, 'out', y);
         assert.equal(unsat('requant', w2).length, 1, `unclamped ${y} for x = ${x}, flag cleared`);
+      }
+    });
+  });
+
+  describe('RequantizeRelu (fused Requantize + ReLU)', () => {
+    const configs = [
+      { name: 'requantRelu', bIn: 32, shift: 8, bOut: 8 },
+      { name: 'requantReluOne', bIn: 17, shift: 8, bOut: 8 },
+      { name: 'requantReluPass', bIn: 20, shift: 12, bOut: 8 },
+    ] as const;
+    type Config = (typeof configs)[number];
+    const saturating = configs.filter((c) => c.bIn - c.shift > c.bOut);
+    const M = (bOut: number) => (1n << BigInt(bOut - 1)) - 1n;
+    /** The fused gadget's semantics written independently of int-reference: clamp(x >> shift, 0, 2^(bOut-1) - 1). */
+    const clamp = (x: bigint, shift: number, bOut: number) => {
+      const y = x >> BigInt(shift);
+      return y < 0n ? 0n : y > M(bOut) ? M(bOut) : y;
+    };
+    const modInverse = (v: bigint) => {
+      let [base, e, acc] = [toField(v), SNARK_FIELD - 2n, 1n];
+      for (; e > 0n; e >>= 1n, base = (base * base) % SNARK_FIELD) if (e & 1n) acc = (acc * base) % SNARK_FIELD;
+      return acc;
+    };
+
+    /**
+     * Every signal of RequantizeRelu as a forger writes it, for input x and a claimed quotient y: r = x - y·2^shift
+     * (forgerBits when out of range), the offset bits t of y (forgerBits, or `t` given), IsZero's output `fits`
+     * (the honest one for the bits unless given, its inverse helper chosen to satisfy its first equation), and out
+     * from the selection equation. So every linear equation holds and only the product/bit constraints can object.
+     * Returns the claimed out.
+     */
+    function assignRequantRelu(c: Config, w: bigint[], x: bigint, y: bigint, opts: { t?: bigint[]; fits?: bigint } = {}): bigint {
+      const { name, bIn, shift, bOut } = c;
+      const bY = bIn - shift;
+      const r = x - y * (1n << BigInt(shift));
+      set(name, w, 'in', x);
+      set(name, w, 'y', y);
+      set(name, w, 'r', r);
+      set(name, w, 'rRange.in', r);
+      set(name, w, 'rRange.bits.in', r);
+      // --O2 substitutes a few bits away through the linear equations (in = y·2^shift + r and the recompositions).
+      setBits(name, w, ['rRange.bits.bits'], bitsFor(r, shift), shift - 2);
+      const off = 1n << BigInt(bY - 1);
+      const t = opts.t ?? bitsFor(y + off, bY);
+      assert.equal(
+        t.reduce((acc, bit, i) => acc + bit * (1n << BigInt(i)), 0n),
+        y + off,
+        'the bits recompose y + 2^(bY-1)',
+      );
+      set(name, w, 'yb.in', y);
+      set(name, w, 'yb.dec.in', y + off);
+      setBits(name, w, ['yb.dec.bits', 'yb.bits'], t, bY - 4);
+      const pos = t[bY - 1]!;
+      set(name, w, 'pos', pos);
+      let out: bigint;
+      if (bY <= bOut) out = pos * y;
+      else {
+        const m = BigInt(bY - bOut);
+        const a = t.slice(bOut - 1, bY - 1).reduce((acc, bit) => acc + bit, 0n);
+        const low = t.slice(0, bOut - 1).reduce((acc, bit, i) => acc + bit * (1n << BigInt(i)), 0n);
+        const zIn = a + m * (1n - pos);
+        const fits = opts.fits ?? (toField(zIn) === 0n ? 1n : 0n);
+        set(name, w, 'fits.in', zIn);
+        set(name, w, 'fits.out', fits);
+        set(name, w, 'fits.inv', toField(zIn) === 0n ? 0n : toField((1n - fits) * modInverse(zIn)));
+        out = fromField(fits * (low - M(bOut)) + pos * M(bOut));
+      }
+      set(name, w, 'out', out);
+      return out;
+    }
+
+    /** The inputs each config is checked on: edges around 0, the clamp and the bIn range, then random ones. */
+    function inputsFor({ bIn, shift, bOut }: Config): bigint[] {
+      const { min, max } = signedBounds(bIn);
+      const s = 1n << BigInt(shift);
+      const hi = M(bOut) + 1n;
+      const edges = [min, min + 1n, max, max - 1n, 0n, 1n, -1n, s - 1n, s, s + 1n, -s, -s - 1n, -s + 1n];
+      // Exactly at the clamp (y = M, its first and last x), one above it (y = M + 1), and far above.
+      edges.push((hi - 1n) * s, hi * s - 1n, hi * s, hi * s + 1n, (hi + 1n) * s - 1n, hi * 2n * s);
+      const xs = [
+        ...edges,
+        ...Array.from({ length: 60 }, () => randSigned(bIn)),
+        ...Array.from({ length: 60 }, () => randSigned(bOut + shift + 1)),
+      ];
+      return xs.filter((v) => v >= min && v <= max);
+    }
+
+    it('the TS reference is ReLU(Requantize) and clamp(floor(x / 2^shift), 0, 2^(bOut-1) - 1), bit for bit', () => {
+      for (const c of configs) {
+        for (const x of [...inputsFor(c), ...Array.from({ length: 500 }, () => randSigned(c.bIn))]) {
+          const fused = requantizeRelu(x, c.bIn, c.shift, c.bOut);
+          assert.equal(fused, clamp(x, c.shift, c.bOut), `${c.name}(${x})`);
+          assert.equal(fused, relu(requantize(x, c.bIn, c.shift, c.bOut), c.bOut), `${c.name}(${x}) vs the unfused pair`);
+        }
+      }
+    });
+
+    it('the circuit equals the integer reference on edges and random inputs; out-of-range inputs have no witness', async () => {
+      for (const c of configs) {
+        const { min, max } = signedBounds(c.bIn);
+        let clamped = 0;
+        let negative = 0;
+        for (const x of inputsFor(c)) {
+          const w = await witness(c.name, { in: x });
+          const ref = requantizeRelu(x, c.bIn, c.shift, c.bOut);
+          assert.equal(read(c.name, w, 'out'), ref, `${c.name}(${x})`);
+          assert.deepEqual(unsat(c.name, w), [], `${c.name}(${x}): honest witness`);
+          const copy = w.slice();
+          assert.equal(assignRequantRelu(c, copy, x, x >> BigInt(c.shift)), ref);
+          assert.deepEqual(copy, w, `${c.name}(${x}): the forging model reproduces the honest witness`);
+          if (x >> BigInt(c.shift) > M(c.bOut)) clamped++;
+          if (x < 0n) negative++;
+        }
+        assert.ok(
+          negative > 10 && (clamped > 10 || c.bIn - c.shift <= c.bOut),
+          `${c.name}: ${negative} negative, ${clamped} clamped inputs`,
+        );
+        for (const x of [max + 1n, min - 1n, 1n << 100n]) {
+          await assert.rejects(witness(c.name, { in: x }), { code: 'WITNESS_FAILED' }, `${c.name}(${x}) must have no witness`);
+        }
+      }
+    });
+
+    it('rejects out = y for a negative input: a forged sign bit, or a non-boolean IsZero output', async () => {
+      for (const c of configs) {
+        const bY = c.bIn - c.shift;
+        for (const x of [-1n, -5n * (1n << BigInt(c.shift)) - 3n, signedBounds(c.bIn).min]) {
+          const y = x >> BigInt(c.shift);
+          // pos = 1 with the remaining bY - 1 bits summing to y (< 0): the recomposition holds, a bit is not boolean.
+          const w = await witness(c.name, { in: x });
+          const t = [...bitsFor(y, bY - 1), 1n];
+          assert.equal(assignRequantRelu(c, w, x, y, { t }), y, 'claims out = y');
+          assert.equal(unsat(c.name, w).length, 1, `${c.name}: out = ${y} for x = ${x}, sign bit forged`);
+        }
+      }
+      for (const c of saturating) {
+        // Honest bits (pos = 0), fits = y / (low - M) as a field element so the selection equation yields out = y:
+        // IsZero's in·out = 0 objects (its input a + m is nonzero).
+        const x = -3n * (1n << BigInt(c.shift)) - 1n;
+        const y = x >> BigInt(c.shift);
+        const low = (y + (1n << BigInt(c.bIn - c.shift - 1))) & M(c.bOut);
+        assert.notEqual(low, M(c.bOut));
+        const w = await witness(c.name, { in: x });
+        assert.equal(assignRequantRelu(c, w, x, y, { fits: toField(y * modInverse(low - M(c.bOut))) }), y, 'claims out = y');
+        assert.equal(unsat(c.name, w).length, 1, `${c.name}: out = ${y} for x = ${x}, fits forged`);
+      }
+    });
+
+    it('rejects an unclamped output above the clamp: fits claimed with honest bits, or bits forged to look small', async () => {
+      for (const c of saturating) {
+        const bY = c.bIn - c.shift;
+        const s = 1n << BigInt(c.shift);
+        for (const y of [M(c.bOut) + 1n, M(c.bOut) + 7n, (1n << BigInt(bY - 1)) - 1n]) {
+          const x = y * s + 3n;
+          const w0 = await witness(c.name, { in: x });
+          assert.equal(read(c.name, w0, 'out'), M(c.bOut));
+          // fits = 1 although the high bits are not all 0: out becomes the low bits (y mod 2^(bOut-1)), not M.
+          const w = w0.slice();
+          const claimed = assignRequantRelu(c, w, x, y, { fits: 1n });
+          assert.equal(claimed, y & M(c.bOut));
+          assert.equal(unsat(c.name, w).length, 1, `${c.name}: out = ${claimed} for y = ${y}, fits = 1`);
+          // Bits: y in bit 0, the high bits 0, pos 1, so IsZero honestly says "fits" and out = low = y.
+          const w2 = w0.slice();
+          const t = [...bitsFor(y, c.bOut - 1), ...Array<bigint>(bY - c.bOut).fill(0n), 1n];
+          assert.equal(assignRequantRelu(c, w2, x, y, { t }), y, 'claims out = y');
+          assert.equal(unsat(c.name, w2).length, 1, `${c.name}: out = ${y} for y = ${y}, bits forged`);
+        }
+      }
+    });
+
+    it('rejects an output off by one with the remainder compensated (r outside [0, 2^shift))', async () => {
+      for (const c of configs) {
+        const s = 1n << BigInt(c.shift);
+        for (const [y, k] of [
+          [50n, 1n],
+          [50n, -1n],
+          [M(c.bOut) - 1n, 1n],
+          [1n, -1n],
+          [0n, 1n],
+        ] as const) {
+          const x = y * s + 7n;
+          const w = await witness(c.name, { in: x });
+          assert.equal(read(c.name, w, 'out'), y);
+          const claimed = assignRequantRelu(c, w, x, y + k);
+          assert.equal(claimed, y + k, 'claims the neighbouring output');
+          assert.equal(unsat(c.name, w).length, 1, `${c.name}: out = ${claimed} for x = ${x} (honest ${y})`);
+        }
       }
     });
   });

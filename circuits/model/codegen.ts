@@ -6,8 +6,11 @@
  * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same).
  * - dense/conv: each output's accumulator is a linear combination of the previous layer's signals with the
  *   integer weights and bias as constants (0 constraints: --O2 substitutes it), fed to
- *   `rq<i>[n] = Requantize(accBits, shift[n], outBits)`.
- * - relu: `relu<i>[n] = ReLU(bits)`; max pool: `pool<i>[n] = Max(cells, bits)`; average pool: the window sum
+ *   `rq<i>[n] = Requantize(accBits, shift[n], outBits)`, or `RequantizeRelu(accBits, shift[n], outBits)` when the
+ *   next layer (past reshapes) is a ReLU: the fused gadget outputs exactly ReLU(Requantize(·)) (quant.circom), so
+ *   `x<i>` then holds the post-ReLU values and the ReLU layer emits no signals. The chain of layers is linear, so
+ *   nothing else reads the pre-ReLU value.
+ * - relu (not fused): `relu<i>[n] = ReLU(bits)`; max pool: `pool<i>[n] = Max(cells, bits)`; average pool: the window sum
  *   into `pool<i>[n] = DivByConst(bits, divisor)`; reshape: no signals (a renaming).
  * - `signal output logits[m]` (the last layer's outputs) and `signal output label` (ArgMax, lowest index on ties).
  * Public signals (circom's order: outputs as declared, then public inputs): see the end of this comment.
@@ -83,6 +86,30 @@ function requantizeCost(accBits: number, shift: number, outBits: number): number
 }
 
 /**
+ * RequantizeRelu(accBits, shift, outBits) costs accBits + clamp. Accounting: the accBits (floor division and its
+ * range checks) go to the dense/conv row like an unsaturated Requantize, the clamp to [0, 2^(outBits-1) - 1] to
+ * the ReLU's row: 3 per neuron when the quotient can exceed it (IsZero + selection), else 1 (out = sign·y).
+ */
+function fusedReluCost(accBits: number, shift: number, outBits: number): number {
+  return accBits - shift > outBits ? 3 : 1;
+}
+
+/**
+ * Index of the ReLU layer that the dense/conv layer at `li` can absorb (RequantizeRelu), or -1. The ReLU must be the
+ * next layer past reshapes (which only rename signals) and its range check must be implied by the Requantize
+ * output's: bits >= outBits (quantize.ts gives it exactly outBits). Then ReLU(bits) accepts every saturated value and
+ * the fused gadget computes the same integers, so int-exec.ts (Requantize, then ReLU) stays the reference.
+ */
+function fusedReluIndex(layers: QuantizedModel['layers'], li: number): number {
+  const layer = layers[li]!;
+  if (layer.kind !== 'dense' && layer.kind !== 'conv2d') return -1;
+  let j = li + 1;
+  while (j < layers.length && layers[j]!.kind === 'reshape') j++;
+  const next = layers[j];
+  return next?.kind === 'relu' && next.bits >= layer.outBits ? j : -1;
+}
+
+/**
  * Generates the circom template for a quantized model (see the module comment for its layout and public
  * signals). Pure: the same model and options give the same source, so the circuit id is content-addressed.
  */
@@ -127,6 +154,8 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   const commitParts: { signal: string; count: number }[] = [];
   // `cur(i)` names the i-th element of the current activation.
   let cur = (i: number) => `in[${i}]`;
+  // ReLU layers absorbed into the preceding Requantize, with the clamp constraints their row reports.
+  const fusedRelu = new Map<number, number>();
   qm.layers.forEach((layer, li) => {
     const nOutL = shapeSize(layer.outShape);
     body.push('', `    // layer ${li}: ${layer.kind} '${layer.name}' [${layer.inShape}] -> [${layer.outShape}]`);
@@ -171,18 +200,31 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
             ),
           }));
         }
+        const reluAt = fusedReluIndex(qm.layers, li);
+        let reluCost = 0;
         body.push(`    signal x${li}[${nOutL}];`, `    component rq${li}[${nOutL}];`);
+        if (reluAt >= 0) body.push(`    // fused with the ReLU '${qm.layers[reluAt]!.name}': x${li} holds the post-ReLU values.`);
         rows.forEach(({ channel, expr }, n) => {
           const s = layer.shift[channel]!;
-          cost += requantizeCost(layer.accBits, s, layer.outBits);
-          body.push(`    rq${li}[${n}] = Requantize(${layer.accBits}, ${s}, ${layer.outBits});`);
+          if (reluAt >= 0) {
+            cost += layer.accBits;
+            reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
+          } else cost += requantizeCost(layer.accBits, s, layer.outBits);
+          body.push(`    rq${li}[${n}] = ${reluAt >= 0 ? 'RequantizeRelu' : 'Requantize'}(${layer.accBits}, ${s}, ${layer.outBits});`);
           body.push(`    rq${li}[${n}].in <== ${expr};`);
           body.push(`    x${li}[${n}] <== rq${li}[${n}].out;`);
         });
+        if (reluAt >= 0) fusedRelu.set(reluAt, reluCost);
         costs.push({ layer: layer.name, kind: layer.kind, constraints: cost });
         break;
       }
       case 'relu': {
+        const fusedCost = fusedRelu.get(li);
+        if (fusedCost !== undefined) {
+          body.push('    // computed by the preceding RequantizeRelu (its clamp is counted here)');
+          costs.push({ layer: layer.name, kind: 'relu (fused)', constraints: fusedCost });
+          return; // the current signals already hold the ReLU's output
+        }
         body.push(`    signal x${li}[${nOutL}];`, `    component relu${li}[${nOutL}];`);
         for (let n = 0; n < nOutL; n++) {
           body.push(

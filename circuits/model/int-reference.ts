@@ -84,6 +84,17 @@ export function relu(x: bigint, b: number): bigint {
   return x > 0n ? x : 0n;
 }
 
+/**
+ * `RequantizeRelu(bIn, shift, bOut)`: clamp(floor(x / 2^shift), 0, 2^(bOut-1) - 1), the fused gadget codegen emits
+ * for a dense/conv layer followed by a ReLU. Defined as the unfused pair, relu(requantize(...)), because that is
+ * what it must equal bit for bit: Saturate's lower clamp is negative, so the ReLU maps it to 0 like every other
+ * negative value, and a saturated value always passes the ReLU's range check (quant.test.ts compares the two on
+ * random inputs, and the circuit against this function). int-exec.ts keeps running the two steps.
+ */
+export function requantizeRelu(x: bigint, bIn: number, shift: number, bOut: number): bigint {
+  return relu(requantize(x, bIn, shift, bOut), bOut);
+}
+
 function checkVector(xs: readonly bigint[], b: number, what: string): void {
   checkBits(b, 2, what);
   if (xs.length < 2) throw new ZkaiError('BAD_INPUT', `${what}: needs at least 2 values, got ${xs.length}`);

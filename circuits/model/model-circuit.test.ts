@@ -14,7 +14,7 @@ import type { DenseLayer, ModelIR } from './ir.ts';
 import { evaluateAgreement, lastLinearIndex, type QDense, type QuantizedModel, quantizeModel } from './quantize.ts';
 
 // Both fixtures compile fast enough with circom2 to test both in every variant: public constants ~1-2 s
-// (MLP 2066 constraints, CNN 11846), private committed weights + hashed input ~10-20 s (11761 / 15745).
+// (MLP 1618 constraints, CNN 8262), private committed weights + hashed input ~10-20 s (11313 / 12161).
 // Calibration uses CSV rows 0..99; "held-out" circuit checks use rows 100..119, which calibration never saw.
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -79,8 +79,18 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
         assert.ok(all.quantAccuracy >= all.floatAccuracy - 0.01, `quantized accuracy ${all.quantAccuracy} vs float ${all.floatAccuracy}`);
       });
 
-    it('has exactly the constraints the gadget cost formulas predict', () => {
+    it('has exactly the constraints the gadget cost formulas predict (hidden ReLU fused into its Requantize)', () => {
       assert.equal(f.model.circuit.nConstraints, f.model.generated.totalConstraints);
+      // Both fixtures have one dense/conv → ReLU pair: codegen must emit the fused gadget and no standalone ReLU.
+      assert.equal(
+        f.model.generated.source.match(/= RequantizeRelu\(/g)?.length,
+        f.qm.layers.find((l) => l.kind === 'relu')!.outShape.reduce((a, b) => a * b, 1),
+      );
+      assert.doesNotMatch(f.model.generated.source, /= ReLU\(/);
+      assert.deepEqual(
+        f.model.generated.layerCosts.filter((c) => c.kind.startsWith('relu')).map((c) => c.kind),
+        ['relu (fused)'],
+      );
       assert.equal(f.model.circuit.nPublic, f.model.generated.publicSignals.length);
     });
 
@@ -207,6 +217,39 @@ describe('quantizer and circuit paths the fixtures do not reach', () => {
       folded.layers.map((l) => l.kind),
     );
     assert.ok(evaluateAgreement(irAffine, affine, rows).agreement >= 0.98);
+  });
+
+  it('a ReLU that follows no dense/conv layer stays a standalone ReLU gadget, and matches the integer executor', async () => {
+    // The MLP with a ReLU on its input: that one cannot be fused (no Requantize before it), fc1's can.
+    const ir = importOnnx(path.join(FIXTURES, 'mlp_digits.onnx'));
+    ir.layers = [{ kind: 'relu', name: 'inputRelu', inShape: ir.inputShape, outShape: ir.inputShape }, ...ir.layers];
+    const qm = quantizeModel(
+      ir,
+      rows.slice(0, 100).map((r) => r.input),
+    );
+    const opts = { name: 'mlp-input-relu', weights: 'public-constants', input: 'public' } as const;
+    const model = await buildModelCircuit(qm, opts);
+    const kinds = model.generated.layerCosts.filter((c) => c.kind.startsWith('relu'));
+    assert.deepEqual(
+      kinds.map((c) => [c.layer, c.kind]),
+      [
+        ['inputRelu', 'relu'],
+        ['/Relu', 'relu (fused)'],
+      ],
+    );
+    assert.equal(kinds[0]!.constraints, 64 * (qm.inputBits + 1));
+    assert.equal(model.generated.source.match(/= ReLU\(/g)?.length, 64);
+    assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
+    const r1cs = await readR1cs(model.circuit.r1csPath);
+    const inputs = rows.slice(120, 123).map((r) => quantizeInput(qm, r.input));
+    for (let i = 0; i < 3; i++) inputs.push(Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128)));
+    for (const input of inputs) {
+      const ref = runInt(qm, input);
+      const w = await calculateWitness(model.circuit.wasmPath, modelCircuitInput(qm, input, opts));
+      assert.deepEqual(w.slice(1, 11).map(fromField), ref.logits);
+      assert.equal(w[11], BigInt(ref.label));
+      assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
+    }
   });
 
   it('average pooling (DivByConst) matches the integer executor bit for bit', async () => {
