@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "curve.hpp"
+#include "simd.hpp"
 
 namespace zk {
 
@@ -50,6 +51,9 @@ std::string engine_version() {
 #endif
 #if defined(__ADX__) && defined(__BMI2__)
   v += ", adx";
+#endif
+#if ZK_HAVE_IFMA
+  v += ", avx512-ifma";
 #endif
   v += ")";
   return v;
@@ -274,30 +278,27 @@ static int choose_window(size_t m, int bits, double reduceWeight) {
   return best;
 }
 
-// In-place inverses of d[0..n) (all nonzero) with one field inversion (Montgomery's trick).
-static void batch_inverse(Fq* d, size_t n, std::vector<Fq>& prefix) {
+// In-place inverses of d[0..n) (all nonzero) with one field inversion (Montgomery's trick; vectorised where the
+// CPU has AVX-512 IFMA, see simd.hpp).
+static void batch_inverse(Fq* d, size_t n, std::vector<Fq>& scratch) { simd::batch_inverse_many(d, n, scratch); }
+// Fq2: 1/d = conj(d) / N(d) with the norm N(d) = c0² + c1² in Fq, so the batch runs in the base field.
+static void batch_inverse(Fq2* d, size_t n, std::vector<Fq>& scratch) {
   if (n == 0) return;
-  prefix.resize(n);
-  Fq run = Fq::one();
-  for (size_t k = 0; k < n; k++) {
-    prefix[k] = run;
-    run = run * d[k];
-  }
-  Fq inv = run.inv();
-  for (size_t k = n; k-- > 0;) {
-    Fq ik = inv * prefix[k];
-    inv = inv * d[k];
-    d[k] = ik;
-  }
+  std::vector<Fq> sq(2 * n), norms(n);
+  Fq* dv = &d[0].c0;
+  simd::sqr_many(dv, sq.data(), 2 * n);
+  for (size_t k = 0; k < n; k++) norms[k] = sq[2 * k] + sq[2 * k + 1];
+  batch_inverse(norms.data(), n, scratch);
+  for (size_t k = 0; k < n; k++) sq[2 * k] = sq[2 * k + 1] = norms[k];
+  simd::mul_many(dv, sq.data(), dv, 2 * n);
+  for (size_t k = 0; k < n; k++) d[k].c1 = d[k].c1.neg();
 }
-// Fq2: 1/d = conj(d) / N(d) with the norm N(d) = c0² + c1² in Fq, so the batch runs in the base field
-// (7 base multiplications per element instead of 9).
-static void batch_inverse(Fq2* d, size_t n, std::vector<Fq>& prefix) {
-  std::vector<Fq> norms(n);
-  for (size_t k = 0; k < n; k++) norms[k] = d[k].c0.sqr() + d[k].c1.sqr();
-  batch_inverse(norms.data(), n, prefix);
-  for (size_t k = 0; k < n; k++) d[k] = Fq2{d[k].c0 * norms[k], (d[k].c1 * norms[k]).neg()};
-}
+
+// Batched products for the batch-affine step, in G1 (Fq) and G2 (Fq2).
+static inline void mul_batch(const Fq* a, const Fq* b, Fq* out, size_t n, std::vector<Fq>&) { simd::mul_many(a, b, out, n); }
+static inline void sqr_batch(const Fq* a, Fq* out, size_t n, std::vector<Fq>&) { simd::sqr_many(a, out, n); }
+static inline void mul_batch(const Fq2* a, const Fq2* b, Fq2* out, size_t n, std::vector<Fq>& s) { simd::fq2_mul_many(a, b, out, n, s); }
+static inline void sqr_batch(const Fq2* a, Fq2* out, size_t n, std::vector<Fq>& s) { simd::fq2_sqr_many(a, out, n, s); }
 
 // Bucket sums Σ b·bucket[b] via the running-sum trick.
 template <class F>
@@ -357,8 +358,10 @@ static const size_t BATCH_AFFINE_MIN = 1 << 11;
 // per addition instead of 10). A point whose bucket is already in the current batch goes to that
 // bucket's XYZZ overflow accumulator instead, so repeated buckets never degrade the batching.
 template <class F>
-static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, const int32_t* dk, size_t m, int half) {
-  const size_t B = std::max<size_t>(16, std::min<size_t>(1024, (size_t)half / 4));
+static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, const int32_t* dk, size_t m, int half, int used) {
+  // Batch size: a quarter of the buckets this window's digits can reach (`used`; the top window of scalars
+  // narrower than the windows reaches few), so that a point rarely finds its bucket already in the batch.
+  const size_t B = std::max<size_t>(16, std::min<size_t>(1024, (size_t)used / 4));
   std::vector<Affine<F>> bucket(half);
   std::vector<uint8_t> full(half, 0);
   std::vector<uint32_t> stamp(half, 0);
@@ -370,12 +373,50 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
   size_t cnt = 0;
   uint32_t batchId = 1;
 
+  // The slope numerators and each step's products, as arrays so that the products run in batches (simd.hpp).
+  // `cancel` marks P = −A (the bucket empties).
+  std::vector<F> num(B), lam(B), aux(B);
+  std::vector<uint8_t> cancel(B);
+  std::vector<Fq> mulScratch;
+
   auto flush = [&] {
     if (cnt == 0) return;
-    for (size_t k = 0; k < cnt; k++) denom[k] = affine_add_denominator(bucket[bIdx[k]], addend[k]);
-    batch_inverse(denom.data(), cnt, scratch);
+    // λ = (P.y − A.y)/(P.x − A.x), or 3·A.x²/(2·A.y) to double; x3 = λ² − A.x − P.x, y3 = λ·(A.x − x3) − A.y.
     for (size_t k = 0; k < cnt; k++) {
-      if (!affine_add_with_inverse(bucket[bIdx[k]], addend[k], denom[k])) full[bIdx[k]] = 0;
+      const Affine<F>& A = bucket[bIdx[k]];
+      const Affine<F>& P = addend[k];
+      cancel[k] = 0;
+      if (P.x != A.x) {
+        denom[k] = P.x - A.x;
+        num[k] = P.y - A.y;
+      } else if (P.y == A.y) {
+        denom[k] = A.y.dbl();
+        F xx = A.x.sqr();
+        num[k] = xx.dbl() + xx;
+      } else {
+        denom[k] = F::one();
+        num[k] = F::zero();
+        cancel[k] = 1;
+      }
+    }
+    batch_inverse(denom.data(), cnt, scratch);
+    mul_batch(num.data(), denom.data(), lam.data(), cnt, mulScratch);
+    sqr_batch(lam.data(), aux.data(), cnt, mulScratch);
+    for (size_t k = 0; k < cnt; k++) {
+      Affine<F>& A = bucket[bIdx[k]];
+      if (cancel[k]) {
+        full[bIdx[k]] = 0;
+        continue;
+      }
+      F x3 = aux[k] - A.x - addend[k].x;
+      aux[k] = A.x - x3;
+      A.x = x3;
+    }
+    mul_batch(lam.data(), aux.data(), aux.data(), cnt, mulScratch);
+    for (size_t k = 0; k < cnt; k++) {
+      if (cancel[k]) continue;
+      Affine<F>& A = bucket[bIdx[k]];
+      A.y = aux[k] - A.y;
     }
     cnt = 0;
     batchId++;
@@ -496,7 +537,10 @@ static XYZZ<F> msm_core(const Affine<F>* bases, const Scalar* scalars, size_t n,
   std::vector<XYZZ<F>> windowSums(nw, XYZZ<F>::inf());
   parallel_for((size_t)nw, threads, [&](size_t k) {
     const int32_t* dk = &digits[k * m];
-    windowSums[k] = batchAffine ? window_batch_affine<F>(bases, idx.data(), dk, m, half) : window_xyzz<F>(bases, idx.data(), dk, m, half);
+    // Digits of window k are at most 2^(bits − k·c) + 1 in magnitude (the carry), so few buckets in the top one.
+    const int rest = bits - (int)k * c;
+    const int used = rest >= c ? half : std::min(half, (1 << std::max(rest, 0)) + 1);
+    windowSums[k] = batchAffine ? window_batch_affine<F>(bases, idx.data(), dk, m, half, used) : window_xyzz<F>(bases, idx.data(), dk, m, half);
   });
   XYZZ<F> r = windowSums[nw - 1];
   for (int k = nw - 2; k >= 0; k--) {
@@ -513,61 +557,46 @@ static void store_affine(const Affine<F>& a, uint8_t* out) {
   std::memcpy(out + sizeof(F), &a.y, sizeof(F));
 }
 
+// k·P as k1·P1 + k2·P2 with k1, k2 below 2^128 through the group's endomorphism: GLV's φ in G1 (signed
+// halves, folded into the points), ψ in G2 (k mod μ and k div μ need no signs).
+static inline void endo_split(const Scalar& k, const G1A& p, Scalar& k1, G1A& p1, Scalar& k2, G1A& p2) {
+  bool neg1, neg2;
+  glv_split(k, k1, neg1, k2, neg2);
+  G1A q{p.x * GLV_BETA, p.y};
+  p1 = neg1 ? p.neg() : p;
+  p2 = neg2 ? q.neg() : q;
+}
+static inline void endo_split(const Scalar& k, const G2A& p, Scalar& k1, G2A& p1, Scalar& k2, G2A& p2) {
+  psi_split(k, k1, k2);
+  p1 = p;
+  p2 = psi(p);
+}
+
 template <class F>
 static void msm_bytes(const uint8_t* bases, const uint8_t* scalars, size_t n, uint8_t* out) {
   std::vector<Affine<F>> b(n);
   if (n) std::memcpy(b.data(), bases, n * sizeof(Affine<F>));
   std::vector<Scalar> s(n);
   if (n) std::memcpy(s.data(), scalars, n * 32);
-  if constexpr (std::is_same<F, Fq>::value) {
-    // GLV: a wide scalar k·P becomes |k1|·(±P) + |k2|·(±φ(P)) with 128-bit halves, halving the windows
-    // (and so the bucket reductions) for twice the points.
-    size_t wide = 0;
-    for (size_t i = 0; i < n; i++)
-      if (scalar_bitlen(s[i]) > 128) wide++;
-    if (wide * 4 >= n && wide > 0) {
-      b.resize(n + wide);
-      s.resize(n + wide);
-      size_t extra = n;
-      for (size_t i = 0; i < n; i++) {
-        if (scalar_bitlen(s[i]) <= 128 || b[i].is_inf()) continue;
-        Scalar k1, k2;
-        bool neg1, neg2;
-        glv_split(s[i], k1, neg1, k2, neg2);
-        G1A p = b[i];
-        G1A q{p.x * GLV_BETA, p.y};
-        b[i] = neg1 ? p.neg() : p;
-        s[i] = k1;
-        b[extra] = neg2 ? q.neg() : q;
-        s[extra] = k2;
-        extra++;
-      }
-      b.resize(extra);
-      s.resize(extra);
-      n = extra;
+  // When enough scalars are wide, halve them: twice the points but half the windows (and so half the bucket
+  // reductions).
+  size_t wide = 0;
+  for (size_t i = 0; i < n; i++)
+    if (scalar_bitlen(s[i]) > 128) wide++;
+  if (wide * 4 >= n && wide > 0) {
+    b.resize(n + wide);
+    s.resize(n + wide);
+    size_t extra = n;
+    for (size_t i = 0; i < n; i++) {
+      if (scalar_bitlen(s[i]) <= 128 || b[i].is_inf()) continue;
+      const Scalar k = s[i];
+      const Affine<F> p = b[i];
+      endo_split(k, p, s[i], b[i], s[extra], b[extra]);
+      extra++;
     }
-  } else {
-    // G2: the same halving with ψ (k mod μ, k div μ need no signs).
-    size_t wide = 0;
-    for (size_t i = 0; i < n; i++)
-      if (scalar_bitlen(s[i]) > 128) wide++;
-    if (wide * 4 >= n && wide > 0) {
-      b.resize(n + wide);
-      s.resize(n + wide);
-      size_t extra = n;
-      for (size_t i = 0; i < n; i++) {
-        if (scalar_bitlen(s[i]) <= 128 || b[i].is_inf()) continue;
-        Scalar k1, k2;
-        psi_split(s[i], k1, k2);
-        s[i] = k1;
-        b[extra] = psi(b[i]);
-        s[extra] = k2;
-        extra++;
-      }
-      b.resize(extra);
-      s.resize(extra);
-      n = extra;
-    }
+    b.resize(extra);
+    s.resize(extra);
+    n = extra;
   }
   XYZZ<F> r = msm_core<F>(b.data(), s.data(), n, engine_threads());
   store_affine(r.to_affine(), out);
@@ -635,19 +664,18 @@ static void bit_reverse(Fr* a, size_t n, int logn) {
 }
 
 static inline void butterfly_stage_range(Fr* a, const Fr* tw, size_t h, size_t b, size_t e) {
-  // butterflies b..e of the stage with half-size h
-  for (size_t k = b; k < e; k++) {
+  // butterflies b..e of the stage with half-size h, as runs of consecutive j within a block
+  for (size_t k = b; k < e;) {
     size_t blk = k / h, j = k - blk * h;
-    size_t i0 = blk * 2 * h + j, i1 = i0 + h;
-    Fr v = a[i1] * tw[h + j];
-    Fr u = a[i0];
-    a[i0] = u + v;
-    a[i1] = u - v;
+    size_t run = std::min(e - k, h - j);
+    size_t i0 = blk * 2 * h + j;
+    simd::butterflies(a + i0, a + i0 + h, tw + h + j, run);
+    k += run;
   }
 }
 
 // Decimation-in-time radix-2 NTT on Montgomery-form values (bit-reversed input order handled here).
-static void ntt_mont(Fr* a, size_t n, bool inverse, int threads) {
+static void ntt_mont(Fr* a, size_t n, bool inverse, int threads, bool scaleInverse = true) {
   if (n <= 1) return;
   int logn = __builtin_ctzll(n);
   auto tws = twiddles_for(logn);
@@ -658,57 +686,78 @@ static void ntt_mont(Fr* a, size_t n, bool inverse, int threads) {
   parallel_for(n / L, n >= (1 << 14) ? threads : 1, [&](size_t blk) {
     Fr* p = a + blk * L;
     for (size_t h = 1; h < L; h <<= 1) {
-      for (size_t s = 0; s < L; s += 2 * h)
+      for (size_t s = 0; s < L; s += 2 * h) {
+        if (h >= 8) {
+          simd::butterflies(p + s, p + s + h, tw + h, h);
+          continue;
+        }
         for (size_t j = 0; j < h; j++) {
           Fr v = p[s + j + h] * tw[h + j];
           Fr u = p[s + j];
           p[s + j] = u + v;
           p[s + j + h] = u - v;
         }
+      }
     }
   });
   for (size_t h = L; h < n; h <<= 1) {
     parallel_range(n / 2, 1 << 12, threads, [&](size_t b, size_t e) { butterfly_stage_range(a, tw, h, b, e); });
   }
-  if (inverse) {
+  if (inverse && scaleInverse) {
     uint64_t nn[4] = {(uint64_t)n, 0, 0, 0};
     Fr ninv = Fr::from_std(nn).inv();
-    parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; i++) a[i] = a[i] * ninv;
-    });
+    parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) { simd::scale_many(a + b, ninv, a + b, e - b); });
   }
 }
 
-// a[i] *= c · g^i
-static void scale_by_powers(Fr* a, size_t n, const Fr& c, const Fr& g, int threads) {
+// c·g^i for i < n, computed in parallel chunks (each chunk starts from c·g^begin).
+static std::vector<Fr> powers(size_t n, const Fr& c, const Fr& g, int threads) {
+  std::vector<Fr> pw(n);
   parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) {
     uint64_t bb[4] = {(uint64_t)b, 0, 0, 0};
     Fr p = c * g.pow(bb);
     for (size_t i = b; i < e; i++) {
-      a[i] = a[i] * p;
+      pw[i] = p;
       p = p * g;
     }
   });
+  return pw;
+}
+
+// The quotient's coset factors (1/n)·ω₂ₙ^i: the inverse NTT's 1/n folded into the coset shift. Cached per size.
+static std::shared_ptr<const std::vector<Fr>> quotient_coset_factors(int logn, int threads) {
+  static std::mutex mu;
+  static std::map<int, std::shared_ptr<const std::vector<Fr>>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(logn);
+  if (it != cache.end()) return it->second;
+  size_t n = (size_t)1 << logn;
+  uint64_t nn[4] = {(uint64_t)n, 0, 0, 0};
+  auto f = std::make_shared<const std::vector<Fr>>(powers(n, Fr::from_std(nn).inv(), roots_of_unity()[logn + 1], threads));
+  cache[logn] = f;
+  return f;
+}
+
+// a[i] *= c · g^i
+static void scale_by_powers(Fr* a, size_t n, const Fr& c, const Fr& g, int threads) {
+  std::vector<Fr> pw = powers(n, c, g, threads);
+  parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) { simd::mul_many(a + b, pw.data() + b, a + b, e - b); });
 }
 
 void ntt(uint8_t* values, size_t n, bool inverse, bool coset) {
   int threads = engine_threads();
   std::vector<Fr> a(n);
-  parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; i++) {
-      uint64_t v[4];
-      std::memcpy(v, values + 32 * i, 32);
-      a[i] = Fr::from_std(v);
-    }
-  });
+  const Fr r2{{FrParams::R2[0], FrParams::R2[1], FrParams::R2[2], FrParams::R2[3]}};
+  if (n) std::memcpy(a.data(), values, 32 * n);
+  parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) { simd::scale_many(a.data() + b, r2, a.data() + b, e - b); });
   int logn = n > 1 ? __builtin_ctzll(n) : 0;
   Fr g = roots_of_unity()[logn + 1];  // ω_{2n}
   if (coset && !inverse) scale_by_powers(a.data(), n, Fr::one(), g, threads);
   ntt_mont(a.data(), n, inverse, threads);
   if (coset && inverse) scale_by_powers(a.data(), n, Fr::one(), g.inv(), threads);
-  parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; i++) a[i].to_std(reinterpret_cast<uint64_t*>(values + 32 * i));
-  });
+  const Fr rawOne{{1, 0, 0, 0}};
+  parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) { simd::scale_many(a.data() + b, rawOne, a.data() + b, e - b); });
+  if (n) std::memcpy(values, a.data(), 32 * n);
 }
 
 // ---------------------------------------------------------------- Groth16 quotient
@@ -718,37 +767,47 @@ std::string groth16_quotient(const uint8_t* coefs, size_t nCoefs, const uint8_t*
   std::vector<Fr> A(n, Fr::zero()), B(n, Fr::zero()), C(n);
   // snarkjs stores coef·R² in standard form, so a Montgomery product with the standard-form witness
   // value yields the Montgomery form of coef·w (buildABC1 in snarkjs's groth16_prove.js).
-  std::string err;
-  for (size_t i = 0; i < nCoefs; i++) {
-    const uint8_t* e = coefs + 44 * i;
-    uint32_t mtx, c, s;
-    std::memcpy(&mtx, e, 4);
-    std::memcpy(&c, e + 4, 4);
-    std::memcpy(&s, e + 8, 4);
-    if (mtx > 1) return "coefficient " + std::to_string(i) + " has matrix " + std::to_string(mtx) + " (expected 0 or 1)";
-    if (c >= n) return "coefficient " + std::to_string(i) + " has constraint " + std::to_string(c) + " >= domainSize";
-    if (s >= nVars) return "coefficient " + std::to_string(i) + " has signal " + std::to_string(s) + " >= witness length";
-    Fr coef, w;
-    std::memcpy(coef.v, e + 12, 32);
-    std::memcpy(w.v, witness + 32 * (size_t)s, 32);
-    Fr& dst = mtx == 0 ? A[c] : B[c];
-    dst = dst + coef * w;
+  // In chunks: validate and gather (coef, w), multiply the chunk in a batch, then accumulate.
+  const size_t CH = 1024;
+  std::vector<Fr> cs(CH), ws(CH);
+  std::vector<Fr*> dst(CH);
+  for (size_t i0 = 0; i0 < nCoefs; i0 += CH) {
+    const size_t m = std::min(CH, nCoefs - i0);
+    for (size_t k = 0; k < m; k++) {
+      const size_t i = i0 + k;
+      const uint8_t* e = coefs + 44 * i;
+      uint32_t mtx, c, s;
+      std::memcpy(&mtx, e, 4);
+      std::memcpy(&c, e + 4, 4);
+      std::memcpy(&s, e + 8, 4);
+      if (mtx > 1) return "coefficient " + std::to_string(i) + " has matrix " + std::to_string(mtx) + " (expected 0 or 1)";
+      if (c >= n) return "coefficient " + std::to_string(i) + " has constraint " + std::to_string(c) + " >= domainSize";
+      if (s >= nVars) return "coefficient " + std::to_string(i) + " has signal " + std::to_string(s) + " >= witness length";
+      std::memcpy(cs[k].v, e + 12, 32);
+      std::memcpy(ws[k].v, witness + 32 * (size_t)s, 32);
+      dst[k] = mtx == 0 ? &A[c] : &B[c];
+    }
+    simd::mul_many(cs.data(), ws.data(), cs.data(), m);
+    for (size_t k = 0; k < m; k++) *dst[k] = *dst[k] + cs[k];
   }
-  parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; i++) C[i] = A[i] * B[i];
-  });
+  parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) { simd::mul_many(A.data() + b, B.data() + b, C.data() + b, e - b); });
   int logn = n > 1 ? __builtin_ctzll(n) : 0;
-  Fr g = roots_of_unity()[logn + 1];
+  auto factors = quotient_coset_factors(logn, threads);
+  const Fr* f = factors->data();
   Fr* vecs[3] = {A.data(), B.data(), C.data()};
   for (Fr* v : vecs) {
-    ntt_mont(v, n, true, threads);
-    scale_by_powers(v, n, Fr::one(), g, threads);
+    ntt_mont(v, n, true, threads, false);  // 1/n is in the coset factors
+    parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) { simd::mul_many(v + b, f + b, v + b, e - b); });
     ntt_mont(v, n, false, threads);
   }
+  const Fr rawOne{{1, 0, 0, 0}};
   parallel_range(n, 1 << 12, threads, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; i++) (A[i] * B[i] - C[i]).to_std(reinterpret_cast<uint64_t*>(out + 32 * i));
+    simd::mul_many(A.data() + b, B.data() + b, A.data() + b, e - b);
+    for (size_t i = b; i < e; i++) A[i] = A[i] - C[i];
+    simd::scale_many(A.data() + b, rawOne, A.data() + b, e - b);
+    std::memcpy(out + 32 * b, A.data() + b, 32 * (e - b));
   });
-  return err;
+  return "";
 }
 
 // ---------------------------------------------------------------- fixed base
