@@ -160,15 +160,39 @@ export function processProvingEngine(): Promise<ProvingEngine> {
   return processEngine;
 }
 
+let engineSeenInProofs: string | undefined;
+
 /**
- * What proves in this process, for the service banner and /health, without starting a GPU device or a
- * WASM curve here: webgpu and wasm are reported as requested (the worker threads that prove do the actual
- * selection, and log any fallback).
+ * Records the engine a finished proof names (its bundle's metadata.engine). The workers choose their engine
+ * themselves (a hardware GPU is probed there, not here), so once a proof has finished /health reports what
+ * actually proved rather than a prediction.
+ */
+export function noteEngineUsed(name: string): void {
+  engineSeenInProofs = name;
+}
+
+/**
+ * What proves, for the service banner and /health, without starting a GPU device or a WASM curve in this
+ * process: webgpu and wasm are reported as requested, and with ZKAI_ENGINE unset the CPU engine the workers
+ * fall back to (the workers probe for a hardware GPU themselves and log their choice). After the first proof,
+ * the name is the engine that proof used.
  */
 export async function describeEngine(): Promise<{ name: string; description: string }> {
   const name = parseEngineName(process.env.ZKAI_ENGINE);
-  if (name === 'webgpu') return { name, description: 'webgpu (requested; workers fall back to native or snarkjs when no adapter loads)' };
-  if (name === 'wasm') return { name, description: 'wasm (zkai prover on ffjavascript)' };
-  const engine = await processProvingEngine();
-  return { name: engine.name, description: engine.description };
+  let described: { name: string; description: string };
+  if (name === 'webgpu') {
+    described = { name, description: 'webgpu (requested; workers fall back to native or snarkjs when no adapter loads)' };
+  } else if (name === 'wasm') {
+    described = { name, description: 'wasm (zkai prover on ffjavascript)' };
+  } else if (name === undefined) {
+    const native = await loadNative();
+    const cpu = native.engine ? nativeEngine(native.engine) : SNARKJS;
+    const { webGpuChoice } = (await import('../gpu/select.ts')) as typeof import('../gpu/select.ts');
+    const gpuNote = webGpuChoice() === 'auto' ? '; workers move G1 MSMs to a hardware GPU that passes the self-check' : '';
+    described = { name: cpu.name, description: `${cpu.description}${gpuNote}` };
+  } else {
+    const engine = await processProvingEngine();
+    described = { name: engine.name, description: engine.description };
+  }
+  return engineSeenInProofs ? { ...described, name: engineSeenInProofs } : described;
 }

@@ -279,6 +279,9 @@ describe('HTTP API', () => {
     assert.equal(BigInt(bundle.publicSignals[1]), BigInt(RECORDS[1]!.contributor), 'public signal 1 is the contributor');
     assert.equal(bundle.publicSignals[2], '5');
     assert.equal(bundle.publicSignals[3], '7');
+    // Once a proof has finished, /health names the engine the workers actually used.
+    const health = (await app.inject({ method: 'GET', url: '/health' })).json();
+    assert.equal(health.engine, bundle.metadata.engine);
 
     const verified = await app.inject({ method: 'POST', url: '/v1/verify', payload: bundle });
     assert.equal(verified.statusCode, 200, verified.body);

@@ -3,7 +3,7 @@
 // against the local Node headers, so nothing is downloaded. Runs on `npm ci` (root "install" script):
 // any failure only prints a warning and exits 0, because zkai falls back to the snarkjs engine.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,4 +58,12 @@ const result = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir
 if (result.error) warn(result.error.message);
 if (result.status !== 0) warn(`node-gyp exited with status ${result.status}`);
 if (!existsSync(join(here, 'build/Release/zkai_native.node'))) warn('build finished but zkai_native.node is missing');
+// -march=native ties the binary to this CPU's instruction set: record it, so that a build copied to a machine
+// without (say) AVX-512 is refused with a reason instead of dying on an illegal instruction (index.ts).
+try {
+  const flags = /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/);
+  if (flags) writeFileSync(join(here, 'build/Release/cpu-flags.json'), `${JSON.stringify({ flags })}\n`);
+} catch {
+  // no /proc/cpuinfo (not Linux): nothing to record, the loader skips the check
+}
 console.log(`native engine built in ${((Date.now() - started) / 1000).toFixed(1)} s: prover/native/build/Release/zkai_native.node`);

@@ -4,10 +4,12 @@
  * batch scale, and input validation. Fails when the addon is missing unless ZKAI_NATIVE=off.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildBn128 } from 'ffjavascript';
 import type { NativeEngine } from './api.ts';
-import { loadNativeEngine, nativeEngineStatus } from './index.ts';
+import { loadNativeEngine, missingCpuFeatures, NATIVE_ADDON_PATH, nativeEngineStatus } from './index.ts';
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
@@ -330,5 +332,26 @@ describe('native engine', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
     const [a, b] = await Promise.all(pending);
     assert.equal(hex(a as Uint8Array), expected);
     assert.equal(hex(b as Uint8Array), expected);
+  });
+});
+
+describe('native build and this CPU', () => {
+  const cpuinfo = 'processor\t: 0\nflags\t\t: fpu sse sse2 ssse3 sse4_1 avx avx2 bmi2 adx\n';
+
+  test('a build needing an instruction-set extension this CPU lacks is named, other flags are ignored', () => {
+    assert.deepEqual(missingCpuFeatures(['fpu', 'sse2', 'avx2', 'adx'], cpuinfo), []);
+    assert.deepEqual(missingCpuFeatures(['avx2', 'avx512f', 'avx512ifma', 'bmi2', 'hypervisor', 'constant_tsc'], cpuinfo), [
+      'avx512f',
+      'avx512ifma',
+    ]);
+    assert.deepEqual(missingCpuFeatures(['adx'], 'no flags line'), ['adx']);
+  });
+
+  test('the build records its CPU, and this CPU has everything it needs', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
+    const record = join(dirname(NATIVE_ADDON_PATH), 'cpu-flags.json');
+    assert.ok(existsSync(record), 'build.mjs writes cpu-flags.json beside the addon');
+    const { flags } = JSON.parse(readFileSync(record, 'utf8')) as { flags: string[] };
+    assert.ok(flags.includes('sse2'), 'the record holds the build CPU flags');
+    assert.deepEqual(missingCpuFeatures(flags, readFileSync('/proc/cpuinfo', 'utf8')), []);
   });
 });

@@ -3,7 +3,7 @@
  * The addon is optional: when it was not built (no compiler, ZKAI_NATIVE=off at install time) loading
  * returns null and callers fall back to the snarkjs/WASM path. Choosing an engine is the caller's job.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,10 +58,36 @@ function wrap(addon: NativeAddon): NativeEngine {
   };
 }
 
+/** CPU flags that name instruction-set extensions a `-march=native` build may use. */
+const ISA_FLAG = /^(adx|aes|avx\w*|bmi\d|f16c|fma\w*|gfni|lzcnt|abm|movbe|pclmulqdq|popcnt|sha_ni|sse\w*|ssse3|vaes|vpclmulqdq)$/;
+
+/** The instruction-set extensions the build machine had (`buildFlags`) that this CPU's `cpuinfo` lacks. */
+export function missingCpuFeatures(buildFlags: readonly string[], cpuinfo: string): string[] {
+  const here = new Set(/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim().split(/\s+/) ?? []);
+  return buildFlags.filter((f) => ISA_FLAG.test(f) && !here.has(f));
+}
+
+/** Why this CPU cannot run the build (it was compiled with -march=native elsewhere), or null when it can or we cannot tell. */
+function cpuMismatch(): string | null {
+  try {
+    const recorded = JSON.parse(readFileSync(join(dirname(NATIVE_ADDON_PATH), 'cpu-flags.json'), 'utf8')) as { flags?: string[] };
+    const missing = missingCpuFeatures(recorded.flags ?? [], readFileSync('/proc/cpuinfo', 'utf8'));
+    if (missing.length === 0) return null;
+    return `the addon was built on a CPU with ${missing.join(', ')}, which this CPU lacks (run npm run build:native here)`;
+  } catch {
+    return null; // no record (older build) or no /proc/cpuinfo: load as before
+  }
+}
+
 function load(): { engine: NativeEngine | null; status: NativeEngineStatus } {
   if (loaded) return loaded;
   if (!existsSync(NATIVE_ADDON_PATH)) {
     loaded = { engine: null, status: { available: false, reason: 'the addon is not built (run npm run build:native)' } };
+    return loaded;
+  }
+  const mismatch = cpuMismatch();
+  if (mismatch) {
+    loaded = { engine: null, status: { available: false, reason: mismatch } };
     return loaded;
   }
   try {
