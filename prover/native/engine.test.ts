@@ -4,7 +4,9 @@
  * batch scale, and input validation. Fails when the addon is missing unless ZKAI_NATIVE=off.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildBn128 } from 'ffjavascript';
@@ -119,6 +121,44 @@ describe('native engine', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
     assert.ok(engine.threads >= 1);
     assert.equal(engine.name, 'native');
     assert.equal(nativeEngineStatus().available, true);
+  });
+
+  test('the scalar path (ZKAI_NATIVE_SIMD=off, in a child process) gives the same bytes as this one', async () => {
+    const next = prng(23);
+    const n = 2053; // not a multiple of 8: vector blocks and scalar tails both run
+    const g1 = randomPoints(curve.G1, 64, n, 29);
+    const g2 = randomPoints(curve.G2, 128, 300, 31);
+    const scalars = scalarsOf(Array.from({ length: n }, () => randomScalar(next)));
+    const values = scalarsOf(Array.from({ length: 1024 }, () => randomScalar(next)));
+    const dir = mkdtempSync(join(tmpdir(), 'zkai-simd-'));
+    try {
+      const files = { g1, g2, scalars, values };
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+      const script = `
+        import { readFileSync } from 'node:fs';
+        const { loadNativeEngine } = await import(${JSON.stringify(join(import.meta.dirname, 'index.ts'))});
+        const e = loadNativeEngine();
+        const f = (n) => new Uint8Array(readFileSync(${JSON.stringify(dir)} + '/' + n));
+        const hex = (b) => Buffer.from(b).toString('hex');
+        const out = [e.version, hex(await e.msmG1(f('g1'), f('scalars'))), hex(await e.msmG2(f('g2'), f('scalars').subarray(0, 300 * 32))),
+          hex(await e.ntt(f('values'), { coset: true })), hex(await e.ntt(f('values'), { inverse: true }))];
+        process.stdout.write(JSON.stringify(out));`;
+      const child = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        env: { ...process.env, ZKAI_NATIVE_SIMD: 'off' },
+        encoding: 'utf8',
+      });
+      const [version, ...got] = JSON.parse(child) as string[];
+      assert.doesNotMatch(version!, /avx512-ifma(?! off)/, 'the child runs without the vector path');
+      const here = [
+        hex(await engine.msmG1(g1, scalars)),
+        hex(await engine.msmG2(g2, scalars.subarray(0, 300 * 32))),
+        hex(await engine.ntt(values, { coset: true })),
+        hex(await engine.ntt(values, { inverse: true })),
+      ];
+      assert.deepEqual(got, here);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const g2 of [false, true]) {

@@ -53,7 +53,7 @@ std::string engine_version() {
   v += ", adx";
 #endif
 #if ZK_HAVE_IFMA
-  v += ", avx512-ifma";
+  v += simd::enabled() ? ", avx512-ifma" : ", avx512-ifma off";
 #endif
   v += ")";
   return v;

@@ -18,6 +18,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "field.hpp"
@@ -36,6 +38,16 @@
 
 namespace zk {
 namespace simd {
+
+// The vector path can be switched off at run time (ZKAI_NATIVE_SIMD=off): the tests compare both paths, and
+// it is a way out should a CPU misbehave.
+static inline bool enabled() {
+  static const bool on = [] {
+    const char* env = std::getenv("ZKAI_NATIVE_SIMD");
+    return ZK_HAVE_IFMA && !(env && std::strcmp(env, "off") == 0);
+  }();
+  return on;
+}
 
 #if ZK_HAVE_IFMA
 
@@ -289,7 +301,8 @@ template <class Params>
 static inline void mul_many(const Fp<Params>* a, const Fp<Params>* b, Fp<Params>* out, size_t n) {
   size_t i = 0;
 #if ZK_HAVE_IFMA
-  for (; i + 8 <= n; i += 8) store(mont<Params>(load(a + i), load16(b + i)), out + i);
+  if (enabled())
+    for (; i + 8 <= n; i += 8) store(mont<Params>(load(a + i), load16(b + i)), out + i);
 #endif
   for (; i < n; i++) out[i] = a[i] * b[i];
 }
@@ -299,7 +312,7 @@ template <class Params>
 static inline void sqr_many(const Fp<Params>* a, Fp<Params>* out, size_t n) {
   size_t i = 0;
 #if ZK_HAVE_IFMA
-  for (; i + 8 <= n; i += 8) {
+  for (; enabled() && i + 8 <= n; i += 8) {
     V8 x = load(a + i);
     store(mont<Params>(x, times16(x)), out + i);
   }
@@ -313,7 +326,7 @@ template <class Params>
 static inline void scale_many(const Fp<Params>* a, const Fp<Params>& c, Fp<Params>* out, size_t n) {
   size_t i = 0;
 #if ZK_HAVE_IFMA
-  if (n >= 8) {
+  if (n >= 8 && enabled()) {
     Fp<Params> cs[8];
     for (auto& x : cs) x = c;
     const V8 c16 = load16(cs);
@@ -328,7 +341,7 @@ template <class Params>
 static inline void butterflies(Fp<Params>* x, Fp<Params>* y, const Fp<Params>* w, size_t n) {
   size_t j = 0;
 #if ZK_HAVE_IFMA
-  for (; j + 8 <= n; j += 8) {
+  for (; enabled() && j + 8 <= n; j += 8) {
     V8 v = mont<Params>(load(y + j), load16(w + j));
     V8 u = load(x + j);
     store(add<Params>(u, v), x + j);
@@ -348,7 +361,7 @@ template <class Params>
 static inline void mul_many_swapped(const Fp<Params>* a, const Fp<Params>* b, Fp<Params>* out, size_t n) {
   size_t i = 0;
 #if ZK_HAVE_IFMA
-  for (; i + 8 <= n; i += 8) {
+  for (; enabled() && i + 8 <= n; i += 8) {
     V8 y = load16(b + i);
     for (int j = 0; j < 5; j++) y.l[j] = _mm512_permutex_epi64(y.l[j], 0xB1);  // swap lanes 2k and 2k+1
     store(mont<Params>(load(a + i), y), out + i);
@@ -381,7 +394,7 @@ static inline void batch_inverse_many(Fp<Params>* d, size_t n, std::vector<Fp<Pa
   if (n == 0) return;
   size_t groups = 0;
 #if ZK_HAVE_IFMA
-  groups = n / 8;
+  groups = enabled() ? n / 8 : 0;
   if (groups < 2) groups = 0;
   V8 run{};
   if (groups) {
