@@ -25,6 +25,30 @@ describe('JobStore and JobRunner', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
+  it('the retention sweep deletes finished jobs older than the cutoff, never queued or running ones', () => {
+    const store = new JobStore(':memory:');
+    const succeeded = store.enqueue('membership', { n: 1 });
+    assert.equal(store.claimNext()?.id, succeeded.id);
+    store.succeed(succeeded.id, { ok: true });
+    const failed = store.enqueue('membership', { n: 2 });
+    assert.equal(store.claimNext()?.id, failed.id);
+    store.fail(failed.id, { code: 'BAD_INPUT', message: 'no' });
+    const cancelled = store.enqueue('membership', { n: 3 });
+    store.cancel(cancelled.id);
+    const running = store.enqueue('membership', { n: 4 });
+    assert.equal(store.claimNext()?.id, running.id);
+    const queued = store.enqueue('membership', { n: 5 });
+
+    assert.equal(store.pruneFinished(new Date(Date.now() - 3_600_000)), 0, 'nothing finished more than an hour ago');
+    assert.equal(store.pruneFinished(new Date(Date.now() + 1000)), 3);
+    for (const gone of [succeeded, failed, cancelled]) assert.equal(store.get(gone.id), undefined);
+    assert.equal(store.get(running.id)?.state, 'running');
+    assert.equal(store.get(queued.id)?.state, 'queued');
+    assert.deepEqual(store.counts(), { queued: 1, running: 1, succeeded: 0, failed: 0, cancelled: 0 });
+    assert.equal(store.pruneFinished(new Date(Date.now() + 1000)), 0);
+    store.close();
+  });
+
   it('a job accepted before a crash is run after the restart, exactly once', async () => {
     const file = await tempStore();
     const first = new JobStore(file);

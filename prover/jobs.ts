@@ -194,6 +194,16 @@ export class JobStore {
     })();
   }
 
+  /**
+   * Deletes finished jobs (succeeded, failed, cancelled) that finished before `before`, with their results:
+   * the retention sweep (ZKAI_JOB_RETENTION_HOURS). Queued and running jobs are never touched. Returns how many.
+   */
+  pruneFinished(before: Date): number {
+    return this.db
+      .prepare("DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND COALESCE(finished_at, updated_at) < ?")
+      .run(before.toISOString()).changes;
+  }
+
   /** Atomically take the oldest queued job and mark it running. */
   claimNext(): Job | undefined {
     return this.db.transaction(() => {

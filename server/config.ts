@@ -49,6 +49,11 @@ export interface ServiceConfig {
    * through BullMQ on that Redis and are proved by `zkai worker` processes; this node only serves the API.
    */
   queue: QueueBackend;
+  /**
+   * ZKAI_JOB_RETENTION_HOURS, default 168 (7 days): finished jobs (and their bundles) older than this are deleted by
+   * an hourly sweep on the API node, so the job store does not grow without bound; 0 keeps them forever.
+   */
+  jobRetentionHours: number;
   /** ZKAI_QUEUE_LOCK_MS, default 30000: a Redis-queue worker's hold on a job; one killed mid-proof loses it after this. */
   queueLockMs: number;
   /** ZKAI_QUEUE_STALLED_MS, default 30000: how often Redis-queue workers look for jobs whose worker was lost. */
@@ -82,6 +87,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   maxModelBytes: DEFAULT_MAX_MODEL_BYTES,
   maxModelConstraints: DEFAULT_MAX_MODEL_CONSTRAINTS,
   queue: { kind: 'sqlite' },
+  jobRetentionHours: 168,
   queueLockMs: 30_000,
   queueStalledMs: 30_000,
 };
@@ -109,6 +115,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     maxModelBytes: intFrom(env, 'ZKAI_MAX_MODEL_BYTES', DEFAULT_CONFIG.maxModelBytes, 1024, 256 * 1024 * 1024),
     maxModelConstraints: intFrom(env, 'ZKAI_MAX_MODEL_CONSTRAINTS', DEFAULT_CONFIG.maxModelConstraints, 1, 1 << 28),
     queue: queueFrom(env),
+    jobRetentionHours: intFrom(env, 'ZKAI_JOB_RETENTION_HOURS', DEFAULT_CONFIG.jobRetentionHours, 0, 24 * 365 * 100),
     queueLockMs: intFrom(env, 'ZKAI_QUEUE_LOCK_MS', DEFAULT_CONFIG.queueLockMs, 1000, 3_600_000),
     queueStalledMs: intFrom(env, 'ZKAI_QUEUE_STALLED_MS', DEFAULT_CONFIG.queueStalledMs, 500, 3_600_000),
   };

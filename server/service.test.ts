@@ -4,8 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { JobQueueApi } from '../prover/queue/types.ts';
 import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
 import { startService } from './main.ts';
+import { startRetentionSweep } from './service.ts';
 
 test('configFromEnv: documented defaults, and clear errors for bad values', () => {
   const config = configFromEnv({});
@@ -44,6 +46,34 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   assert.throws(() => configFromEnv({ ZKAI_AUTH: 'maybe' }), /ZKAI_AUTH must be 'keys'/);
   assert.equal(config.maxModelBytes, 8 * 1024 * 1024);
   assert.equal(configFromEnv({ ZKAI_MAX_MODEL_BYTES: '4096' }).maxModelBytes, 4096);
+  assert.equal(config.jobRetentionHours, 168, 'finished jobs are kept a week');
+  assert.equal(configFromEnv({ ZKAI_JOB_RETENTION_HOURS: '0' }).jobRetentionHours, 0);
+  assert.throws(() => configFromEnv({ ZKAI_JOB_RETENTION_HOURS: '-1' }), /ZKAI_JOB_RETENTION_HOURS must be an integer/);
+});
+
+test('the retention sweep prunes at once with the configured age, logs what it deleted, and survives a failing store', async () => {
+  const cutoffs: number[] = [];
+  const logs: string[] = [];
+  let fail = false;
+  const store = {
+    pruneFinished: async (before: Date) => {
+      cutoffs.push(before.getTime());
+      if (fail) throw new Error('redis went away');
+      return 2;
+    },
+  } as unknown as JobQueueApi;
+  const t0 = Date.now();
+  const sweep = startRetentionSweep(store, 24, (m) => logs.push(m));
+  await sweep.done;
+  sweep.stop();
+  assert.equal(cutoffs.length, 1);
+  assert.ok(Math.abs(cutoffs[0]! - (t0 - 24 * 3_600_000)) < 5_000, 'cutoff is 24 h before now');
+  assert.deepEqual(logs, ['job retention: deleted 2 job(s) finished more than 24 h ago']);
+  fail = true;
+  const failing = startRetentionSweep(store, 1, (m) => logs.push(m));
+  await failing.done;
+  failing.stop();
+  assert.match(logs.at(-1)!, /job retention sweep failed: redis went away/);
 });
 
 test('startService: warm pool, real HTTP, then a clean shutdown', async () => {

@@ -170,6 +170,10 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       };
     }
     closers.push({ name: 'http server', close: () => app.close() });
+    if (config.jobRetentionHours > 0) {
+      const sweep = startRetentionSweep(store, config.jobRetentionHours, (msg) => jobLog(msg));
+      closers.push({ name: 'job retention sweep', close: () => sweep.stop() });
+    }
     const address = await step(`http listen on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     const url = baseUrl(address);
 
@@ -275,4 +279,35 @@ function printSummary(
     lines.push('  WARNING    INSECURE development setup: proofs from this service are not trustworthy for value.');
   lines.push('');
   for (const line of lines) log(line);
+}
+
+/** How often the retention sweep runs. */
+const RETENTION_SWEEP_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes finished jobs older than `hours` now and then every hour (ZKAI_JOB_RETENTION_HOURS). With the Redis queue
+ * every API node sweeps; the deletes are atomic per job, so nodes sweeping together do no harm. A failed sweep is
+ * logged and retried at the next tick.
+ */
+export function startRetentionSweep(store: JobQueueApi, hours: number, log: (msg: string) => void): { stop(): void; done: Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const sweep = () => {
+    running = (async () => {
+      try {
+        const pruned = await store.pruneFinished(new Date(Date.now() - hours * 3_600_000));
+        if (pruned > 0) log(`job retention: deleted ${pruned} job(s) finished more than ${hours} h ago`);
+      } catch (err) {
+        log(`job retention sweep failed: ${(err as Error).message}`);
+      }
+    })();
+  };
+  sweep();
+  const timer = setInterval(sweep, RETENTION_SWEEP_MS);
+  timer.unref();
+  return {
+    stop: () => clearInterval(timer),
+    get done() {
+      return running;
+    },
+  };
 }

@@ -110,6 +110,21 @@ end
 return 'finished'
 `;
 
+/**
+ * Retention: deletes a finished job (record, state-set and listing entries) that finished before ARGV[4] (ISO
+ * time); anything else is left alone. Answers 1 when it deleted.
+ */
+const LUA_PRUNE = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'succeeded' and state ~= 'failed' and state ~= 'cancelled' then return 0 end
+local finished = redis.call('HGET', KEYS[1], 'finishedAt') or redis.call('HGET', KEYS[1], 'updatedAt') or ''
+if finished >= ARGV[4] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', ARGV[1] .. ':jobs:' .. state, ARGV[2])
+redis.call('ZREM', ARGV[1] .. ':jobs:created', ARGV[2])
+return 1
+`;
+
 export interface RedisJobStoreOptions {
   /** Key prefix for zkai's records and BullMQ's keys (default 'zkai'); nodes of one service share it. */
   prefix?: string;
@@ -249,6 +264,25 @@ export class RedisJobStore implements JobQueueApi {
 
   async queuedCount(): Promise<number> {
     return this.redis.scard(`${this.prefix}:jobs:queued`);
+  }
+
+  /**
+   * As JobStore.pruneFinished: deletes jobs that finished before `before`. Only jobs created before then can
+   * qualify, so it walks the listing from its oldest end; each delete is one script, safe beside other nodes.
+   */
+  async pruneFinished(before: Date): Promise<number> {
+    const cutoff = before.toISOString();
+    let pruned = 0;
+    for (let start = 0; ; ) {
+      const ids = await this.redis.zrangebyscore(`${this.prefix}:jobs:created`, '-inf', `(${before.getTime()}`, 'LIMIT', start, 500);
+      if (ids.length === 0) return pruned;
+      let kept = 0;
+      for (const id of ids) {
+        if (Number(await this.script(LUA_PRUNE, id, cutoff)) === 1) pruned++;
+        else kept++;
+      }
+      start += kept; // deleted entries left the set; the kept ones are skipped next time
+    }
   }
 
   /** As JobStore.cancel; a cancelled queued job is also taken off the BullMQ queue (if a worker took it meanwhile, it skips it). */

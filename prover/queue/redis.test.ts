@@ -104,6 +104,38 @@ describe('Redis job queue', { skip }, () => {
     assert.equal(await store.queue.getWaitingCount(), 0);
   });
 
+  it('the retention sweep deletes finished jobs older than the cutoff: record, counts and listing', async () => {
+    const before = await store.counts();
+    const finished: string[] = [];
+    for (const outcome of ['succeeded', 'failed'] as const) {
+      const job = await store.enqueue('membership', { prune: outcome });
+      await store.queue.remove(job.id);
+      assert.equal(await store.claim(job.id, 'w'), 'running');
+      const value = outcome === 'failed' ? { error: { code: 'BAD_INPUT', message: 'no' } } : { result: { ok: true } };
+      assert.equal(await store.finish(job.id, 'w', outcome, value), outcome);
+      finished.push(job.id);
+    }
+    const cancelled = await store.enqueue('membership', { prune: 'cancelled' });
+    await store.cancel(cancelled.id);
+    finished.push(cancelled.id);
+    const running = await store.enqueue('membership', { prune: 'running' });
+    await store.queue.remove(running.id);
+    assert.equal(await store.claim(running.id, 'w'), 'running');
+
+    assert.equal(await store.pruneFinished(new Date(Date.now() - 3_600_000)), 0, 'nothing finished more than an hour ago');
+    const pruned = await store.pruneFinished(new Date(Date.now() + 1000));
+    assert.ok(pruned >= 3, `pruned ${pruned}`); // and any finished job the tests before this one left
+    for (const id of finished) assert.equal(await store.get(id), undefined);
+    assert.equal((await store.get(running.id))?.state, 'running');
+    const listed = (await store.list({ limit: 1000 })).map((j) => j.id);
+    assert.ok(listed.includes(running.id) && !finished.some((id) => listed.includes(id)));
+    const after = await store.counts();
+    assert.deepEqual([after.succeeded, after.failed, after.cancelled], [0, 0, 0]);
+    assert.equal(after.running, before.running + 1);
+    assert.equal(await store.redis.zcard('zkai-test:jobs:created'), listed.length, 'no listing entry without a record');
+    await store.finish(running.id, 'w', 'succeeded', { result: {} });
+  });
+
   it('lists the workers that reported recently, dropping stale ones', async () => {
     await store.heartbeat({ name: 'a', concurrency: 2, busy: 1, utilization: 0.5 });
     await store.redis.hset('zkai-test:workers', 'gone', JSON.stringify({ concurrency: 1, busy: 0, utilization: 0, at: 0 }));

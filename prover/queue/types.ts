@@ -3,8 +3,8 @@ import type { JobStore } from '../jobs.ts';
 type MaybePromise<T> = T | Promise<T>;
 type MaybeAsync<F> = F extends (...args: infer A) => infer R ? (...args: A) => MaybePromise<R> : never;
 
-/** The JobStore methods the HTTP API calls: enqueue, read, list, count and cancel jobs. */
-export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 'queuedCount';
+/** The JobStore methods the HTTP API node calls: enqueue, read, list, count and cancel jobs, and the retention sweep. */
+export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 'queuedCount' | 'pruneFinished';
 
 /**
  * What the HTTP API needs from the job queue, whichever backs it: the embedded SQLite JobStore
