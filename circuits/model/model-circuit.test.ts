@@ -36,6 +36,30 @@ interface Fixture {
   sym: Map<string, number>;
 }
 
+/**
+ * For every input: the circuit's logits and label (public outputs from witness index `first`: 1 unless
+ * commitments come before them) equal the integer executor's, and the witness satisfies the R1CS.
+ */
+async function assertAgreesWithIntExec(
+  qm: QuantizedModel,
+  model: ModelCircuit,
+  opts: Parameters<typeof modelCircuitInput>[2],
+  inputs: bigint[][],
+  first = 1,
+): Promise<bigint[][]> {
+  const r1cs = await readR1cs(model.circuit.r1csPath);
+  const witnesses: bigint[][] = [];
+  for (const input of inputs) {
+    const ref = runInt(qm, input);
+    const w = await calculateWitness(model.circuit.wasmPath, modelCircuitInput(qm, input, opts));
+    assert.deepEqual(w.slice(first, first + 10).map(fromField), ref.logits);
+    assert.equal(w[first + 10], BigInt(ref.label));
+    assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
+    witnesses.push(w);
+  }
+  return witnesses;
+}
+
 const CONFIGS = [
   { name: 'mlp', weights: 'public-constants', input: 'public' },
   { name: 'cnn', weights: 'public-constants', input: 'public' },
@@ -240,16 +264,9 @@ describe('quantizer and circuit paths the fixtures do not reach', () => {
     assert.equal(kinds[0]!.constraints, 64 * (qm.inputBits + 1));
     assert.equal(model.generated.source.match(/= ReLU\(/g)?.length, 64);
     assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
-    const r1cs = await readR1cs(model.circuit.r1csPath);
     const inputs = rows.slice(120, 123).map((r) => quantizeInput(qm, r.input));
     for (let i = 0; i < 3; i++) inputs.push(Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128)));
-    for (const input of inputs) {
-      const ref = runInt(qm, input);
-      const w = await calculateWitness(model.circuit.wasmPath, modelCircuitInput(qm, input, opts));
-      assert.deepEqual(w.slice(1, 11).map(fromField), ref.logits);
-      assert.equal(w[11], BigInt(ref.label));
-      assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
-    }
+    await assertAgreesWithIntExec(qm, model, opts, inputs);
   });
 
   it('average pooling (DivByConst) matches the integer executor bit for bit', async () => {
@@ -264,16 +281,9 @@ describe('quantizer and circuit paths the fixtures do not reach', () => {
     const opts = { name: 'cnn-avgpool', weights: 'public-constants', input: 'public' } as const;
     const model = await buildModelCircuit(qm, opts);
     assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
-    const r1cs = await readR1cs(model.circuit.r1csPath);
     const inputs = rows.slice(120, 125).map((r) => quantizeInput(qm, r.input));
     for (let i = 0; i < 3; i++) inputs.push(Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128)));
-    for (const input of inputs) {
-      const ref = runInt(qm, input);
-      const w = await calculateWitness(model.circuit.wasmPath, modelCircuitInput(qm, input, opts));
-      assert.deepEqual(w.slice(1, 11).map(fromField), ref.logits);
-      assert.equal(w[11], BigInt(ref.label));
-      assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
-    }
+    await assertAgreesWithIntExec(qm, model, opts, inputs);
   });
 });
 
@@ -310,14 +320,9 @@ describe("the issue's 64-32-16-10 MLP shape, committed weights + hashed input (f
     const table = model.generated.layerCosts.map((c) => `${c.kind.padEnd(10)} ${c.layer.padEnd(18)} ${String(c.constraints).padStart(6)}`);
     console.log(`64-32-16-10 committed: ${model.circuit.nConstraints} constraints\n  ${table.join('\n  ')}`);
     assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
-    const r1cs = await readR1cs(model.circuit.r1csPath);
-    for (const input of [quantizeInput(qm, rows[110]!.input), Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128))]) {
-      const ref = runInt(qm, input);
-      const w = await calculateWitness(model.circuit.wasmPath, modelCircuitInput(qm, input, opts));
-      assert.equal(w[1], await weightCommitment(qm));
-      assert.deepEqual(w.slice(3, 13).map(fromField), ref.logits);
-      assert.equal(w[13], BigInt(ref.label));
-      assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
-    }
+    const inputs = [quantizeInput(qm, rows[110]!.input), Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128))];
+    // Public signals: the weight commitment, the input hash, then the logits and label.
+    const witnesses = await assertAgreesWithIntExec(qm, model, opts, inputs, 3);
+    for (const w of witnesses) assert.equal(w[1], await weightCommitment(qm));
   });
 });
