@@ -3,7 +3,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { cacheDir } from '../../common/config.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
-import { forgerBits, seededRandom } from '../../common/test-random.ts';
+import { forgeRequantize, seededRandom, witnessWriter } from '../../common/test-random.ts';
 import { type BuiltCircuit, buildCircuit } from '../build.ts';
 import { getPoseidon } from '../dataset/poseidon.ts';
 import { packLinear, packSigned, poseidonChain, poseidonSponge } from '../model/commit.ts';
@@ -161,31 +161,12 @@ describe('PackedDot (layers.circom): k accumulators per multiplication, unique g
     return calculateWitness(g.circuit.wasmPath, { p: packed.weights, x: x.map(toField), bias: packed.bias[0]! });
   }
   const wire = (signal: string) => g.sym.get(`main.${signal}`);
-  function setter(w: bigint[]) {
-    let kept = 0;
-    const set = (signal: string, v: bigint) => {
-      const at = wire(signal);
-      if (at !== undefined) {
-        w[at] = toField(v);
-        kept++;
-      }
-    };
-    return { set, kept: () => kept };
-  }
+  const setter = (w: bigint[]) => witnessWriter(w, wire, toField);
   /** Rewrite Requantize m (and the accumulator it reads) for input acc with quotient y and remainder r, in range or not. */
   function setRequantize(set: (signal: string, v: bigint) => void, m: number, acc: bigint, y: bigint, r: bigint): void {
-    const yBits = B - S;
     for (const sig of [`dot.acc[${m}]`, `rq[${m}].in`]) set(sig, acc);
-    for (const sig of ['y', 'sat.in', 'sat.sb.in', 'sat.out', 'out']) set(`rq[${m}].${sig}`, y);
+    forgeRequantize(set, `rq[${m}]`, y, r, S, B - S);
     set(`out[${m}]`, y);
-    for (const sig of ['r', 'rRange.in', 'rRange.bits.in']) set(`rq[${m}].${sig}`, r);
-    for (const [i, bit] of forgerBits(r, S).entries()) set(`rq[${m}].rRange.bits.bits[${i}]`, bit);
-    const offset = y + (1n << BigInt(yBits - 1));
-    set(`rq[${m}].sat.sb.dec.in`, offset);
-    forgerBits(offset, yBits).forEach((bit, i) => {
-      set(`rq[${m}].sat.sb.dec.bits[${i}]`, bit);
-      set(`rq[${m}].sat.sb.bits[${i}]`, bit);
-    });
   }
 
   it(`costs N products plus the Requantize range checks (${N} + ${K}·${B} constraints)`, () => {
