@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ZkaiError } from '../common/errors.ts';
-import { type Job, JobRunner, JobStore } from './jobs.ts';
+import { type Job, JobRunner, JobStore, jobTimeoutMs } from './jobs.ts';
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -46,6 +46,30 @@ describe('JobStore and JobRunner', () => {
     assert.equal(store.get(queued.id)?.state, 'queued');
     assert.deepEqual(store.counts(), { queued: 1, running: 1, succeeded: 0, failed: 0, cancelled: 0 });
     assert.equal(store.pruneFinished(new Date(Date.now() + 1000)), 0);
+    store.close();
+  });
+
+  it('a kind with its own time limit (model compiles) outlives the general one; 0 means none', async () => {
+    assert.equal(jobTimeoutMs({ timeoutMs: 50 }, 'membership'), 50);
+    assert.equal(jobTimeoutMs({ timeoutMs: 50, timeoutMsByKind: { 'model-compile': 0 } }, 'model-compile'), undefined);
+    assert.equal(jobTimeoutMs({ timeoutMsByKind: { 'model-compile': 9 } }, 'model-compile'), 9);
+    assert.equal(jobTimeoutMs({}, 'inference'), undefined);
+
+    const store = new JobStore(':memory:');
+    const slow = () => new Promise<Record<string, unknown>>((resolve) => setTimeout(() => resolve({ ok: true }), 200));
+    const runner = new JobRunner(
+      store,
+      { membership: slow, 'model-compile': slow },
+      { concurrency: 2, pollMs: 10, timeoutMs: 40, timeoutMsByKind: { 'model-compile': 10_000 } },
+    );
+    runner.start();
+    const proof = store.enqueue('membership', { n: 1 });
+    const compile = store.enqueue('model-compile', { n: 2 });
+    runner.pump();
+    await until(() => store.get(compile.id)?.state === 'succeeded' && store.get(proof.id)?.state === 'failed');
+    assert.equal(store.get(proof.id)?.error?.code, 'JOB_TIMEOUT');
+    assert.match(store.get(proof.id)?.error?.message ?? '', /within 40 ms/);
+    await runner.stop();
     store.close();
   });
 

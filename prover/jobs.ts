@@ -319,9 +319,19 @@ export interface JobRunnerOptions {
    * Default: no timeout.
    */
   timeoutMs?: number;
+  /** Per-kind limits that replace timeoutMs (0: none), e.g. a longer one for model compiles. */
+  timeoutMsByKind?: Partial<Record<JobKind, number>>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** Called once per attempt when it ends: how, and how long it took (for metrics). */
   onOutcome?: (job: Job, outcome: JobOutcome, seconds: number) => void;
+}
+
+/** The time limit of a job of this kind: its own (timeoutMsByKind) or the general one; undefined (or 0) for none. */
+export function jobTimeoutMs(
+  opts: { timeoutMs?: number; timeoutMsByKind?: Partial<Record<JobKind, number>> },
+  kind: JobKind,
+): number | undefined {
+  return (opts.timeoutMsByKind?.[kind] ?? opts.timeoutMs) || undefined;
 }
 
 /** How one attempt ended: `retried` went back to the queue; `timeout` was failed with JOB_TIMEOUT. */
@@ -401,8 +411,8 @@ export class JobRunner {
       );
       const work = handler(job, ctx);
       let result: Record<string, unknown>;
-      if (this.opts.timeoutMs) {
-        const timeoutMs = this.opts.timeoutMs;
+      const timeoutMs = jobTimeoutMs(this.opts, job.kind);
+      if (timeoutMs) {
         // After a timeout the result is ignored (and a late failure must not be unhandled).
         settled = work.then(
           () => {},
@@ -418,7 +428,7 @@ export class JobRunner {
     } catch (err) {
       if (this.stopped) return; // shutting down: leave it running, requeued at next start
       if (err instanceof JobTimeout) {
-        const message = `job did not finish within ${this.opts.timeoutMs} ms (its proof may still complete; the result will be discarded)`;
+        const message = `job did not finish within ${jobTimeoutMs(this.opts, job.kind)} ms (its proof may still complete; the result will be discarded)`;
         const state = this.store.fail(job.id, { code: 'JOB_TIMEOUT', message });
         done(ended(state, 'timeout'), 'job timed out', { code: 'JOB_TIMEOUT' });
         // Keep the slot until the proof really returns: its worker is still busy, and a job claimed

@@ -30,6 +30,11 @@ export interface ServiceConfig {
   /** ZKAI_JOB_TIMEOUT_MS, default 300000 (5 min): a running job is failed with JOB_TIMEOUT after this; 0 for none. */
   jobTimeoutMs: number;
   /**
+   * ZKAI_COMPILE_TIMEOUT_MS, default 3600000 (1 h): the limit for model-compile jobs instead of ZKAI_JOB_TIMEOUT_MS
+   * (a first compile runs circom and a trusted setup); 0 for none.
+   */
+  compileTimeoutMs: number;
+  /**
    * ZKAI_RATE_LIMIT, default 600: requests per minute per tenant (per client IP for requests without a valid key,
    * and for all requests with ZKAI_AUTH=off) (429 RATE_LIMITED); /health and /metrics are exempt.
    */
@@ -82,6 +87,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   logLevel: 'info',
   maxQueue: DEFAULT_MAX_QUEUE,
   jobTimeoutMs: DEFAULT_JOB_TIMEOUT_MS,
+  compileTimeoutMs: 3_600_000,
   rateLimit: DEFAULT_RATE_LIMIT,
   auth: 'keys',
   maxModelBytes: DEFAULT_MAX_MODEL_BYTES,
@@ -110,6 +116,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     logLevel: env.ZKAI_LOG_LEVEL || DEFAULT_CONFIG.logLevel,
     maxQueue: intFrom(env, 'ZKAI_MAX_QUEUE', DEFAULT_CONFIG.maxQueue, 1, 10_000_000),
     jobTimeoutMs: intFrom(env, 'ZKAI_JOB_TIMEOUT_MS', DEFAULT_CONFIG.jobTimeoutMs, 0, 2 ** 31 - 1),
+    compileTimeoutMs: intFrom(env, 'ZKAI_COMPILE_TIMEOUT_MS', DEFAULT_CONFIG.compileTimeoutMs, 0, 2 ** 31 - 1),
     rateLimit: intFrom(env, 'ZKAI_RATE_LIMIT', DEFAULT_CONFIG.rateLimit, 1, 10_000_000),
     auth: authFrom(env),
     maxModelBytes: intFrom(env, 'ZKAI_MAX_MODEL_BYTES', DEFAULT_CONFIG.maxModelBytes, 1024, 256 * 1024 * 1024),

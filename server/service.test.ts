@@ -46,6 +46,8 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   assert.throws(() => configFromEnv({ ZKAI_AUTH: 'maybe' }), /ZKAI_AUTH must be 'keys'/);
   assert.equal(config.maxModelBytes, 8 * 1024 * 1024);
   assert.equal(configFromEnv({ ZKAI_MAX_MODEL_BYTES: '4096' }).maxModelBytes, 4096);
+  assert.equal(config.compileTimeoutMs, 3_600_000, 'model compiles get an hour');
+  assert.equal(configFromEnv({ ZKAI_COMPILE_TIMEOUT_MS: '0' }).compileTimeoutMs, 0);
   assert.equal(config.jobRetentionHours, 168, 'finished jobs are kept a week');
   assert.equal(configFromEnv({ ZKAI_JOB_RETENTION_HOURS: '0' }).jobRetentionHours, 0);
   assert.throws(() => configFromEnv({ ZKAI_JOB_RETENTION_HOURS: '-1' }), /ZKAI_JOB_RETENTION_HOURS must be an integer/);

@@ -122,6 +122,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
           {
             concurrency: config.poolSize,
             timeoutMs: config.jobTimeoutMs || undefined,
+            timeoutMsByKind: { 'model-compile': config.compileTimeoutMs },
             log: (msg, fields) => jobLog(msg, fields),
             onOutcome: metrics.jobOutcome,
           },

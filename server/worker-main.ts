@@ -73,6 +73,7 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
     const worker = new RedisJobWorker(url, store, handlers, {
       concurrency,
       timeoutMs: config.jobTimeoutMs || undefined,
+      timeoutMsByKind: { 'model-compile': config.compileTimeoutMs },
       lockMs: config.queueLockMs,
       stalledMs: config.queueStalledMs,
       name: workerName,

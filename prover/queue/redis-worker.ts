@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { type Job as BullJob, Worker } from 'bullmq';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
-import type { Job, JobHandler, JobKind, JobOutcome } from '../jobs.ts';
+import { type Job, type JobHandler, type JobKind, type JobOutcome, jobTimeoutMs } from '../jobs.ts';
 import { progressReporter } from '../progress.ts';
 import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisJobStore, redisOptions } from './redis-store.ts';
 
@@ -11,6 +11,8 @@ export interface RedisJobWorkerOptions {
   concurrency?: number;
   /** A running job still unfinished after this long fails with JOB_TIMEOUT (its proof's result is discarded). Default none. */
   timeoutMs?: number;
+  /** Per-kind limits that replace timeoutMs (0: none), e.g. a longer one for model compiles. */
+  timeoutMsByKind?: Partial<Record<JobKind, number>>;
   /**
    * How long a worker's hold on a job lasts without being renewed (renewed every half of it while
    * the worker lives). A worker killed mid-proof stops renewing; within about lockMs + stalledMs
@@ -138,8 +140,8 @@ export class RedisJobWorker {
         () => {},
       );
       let result: Record<string, unknown>;
-      if (this.opts.timeoutMs) {
-        const timeoutMs = this.opts.timeoutMs;
+      const timeoutMs = jobTimeoutMs(this.opts, job.kind);
+      if (timeoutMs) {
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new JobTimeout()), timeoutMs);
         });
@@ -150,7 +152,7 @@ export class RedisJobWorker {
       return state;
     } catch (err) {
       if (err instanceof JobTimeout) {
-        const message = `job did not finish within ${this.opts.timeoutMs} ms (its proof may still complete; the result will be discarded)`;
+        const message = `job did not finish within ${jobTimeoutMs(this.opts, job.kind)} ms (its proof may still complete; the result will be discarded)`;
         const state = await this.store.finish(job.id, token, 'failed', { error: { code: 'JOB_TIMEOUT', message } });
         done(state, 'timeout', 'job timed out', { code: 'JOB_TIMEOUT' });
         // Hold the slot until the proof returns: its prover thread is still busy.
