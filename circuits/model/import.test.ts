@@ -173,6 +173,16 @@ describe('hand-built ONNX graphs', () => {
     assert.deepEqual(Array.from(runFloat(ir, [-1, 2, -3, 4])), [0, 2, 0, 4]);
   });
 
+  it('an input shape too large for any circuit fails with BAD_INPUT before anything is allocated for it', () => {
+    const huge = encodeOnnx({
+      inputs: [{ name: 'x', shape: [1, 100_000, 100_000] }],
+      outputs: [{ name: 'y' }],
+      nodes: [{ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }],
+    });
+    const err = throwsCode(() => importOnnx(huge), 'BAD_INPUT');
+    assert.match(err.message, /10000000000 elements; zkai compiles models with at most 65536 inputs/);
+  });
+
   it('garbage bytes fail with BAD_INPUT', () => {
     throwsCode(() => importOnnx(new Uint8Array([0xff, 0xff, 0xff, 0x01])), 'BAD_INPUT');
   });

@@ -39,6 +39,9 @@ function nodeLabel(node: OnnxNode, index: number): string {
   return node.name || `${node.opType}_${index}`;
 }
 
+/** The largest model input accepted: each input costs a range check, so more would exceed any practical circuit. */
+export const MAX_INPUT_ELEMENTS = 1 << 16;
+
 function unsupported(node: OnnxNode, index: number, why?: string): ZkaiError {
   const name = nodeLabel(node, index);
   return new ZkaiError('UNSUPPORTED_OP', `unsupported ONNX op '${node.opType}' (node '${name}')${why ? `: ${why}` : ''}`, {
@@ -140,6 +143,14 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
       `graph input '${input.name}' must have a static shape [batch, ...] with batch 1 or symbolic, got [${input.shape ?? '?'}]`,
     );
   }
+  // A declared shape costs nothing in the file but everything downstream (constant broadcasts, executors,
+  // circuits): refuse sizes no circuit could hold before allocating for them.
+  const inputSize = input.shape.slice(1).reduce((a, d) => a * d, 1);
+  if (inputSize > MAX_INPUT_ELEMENTS)
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `graph input '${input.name}' has ${inputSize} elements; zkai compiles models with at most ${MAX_INPUT_ELEMENTS} inputs`,
+    );
   if (g.output.length !== 1) throw new ZkaiError('BAD_INPUT', `expected exactly one graph output, found ${g.output.length}`);
   const output = g.output[0];
 
