@@ -181,6 +181,21 @@ describe('hand-built ONNX graphs', () => {
     });
     const err = throwsCode(() => importOnnx(huge), 'BAD_INPUT');
     assert.match(err.message, /10000000000 elements; zkai compiles models with at most 65536 inputs/);
+    // A tiny input padded to a huge layer output.
+    const padded = encodeOnnx({
+      inputs: [{ name: 'x', shape: [1, 1, 2, 2] }],
+      outputs: [{ name: 'y' }],
+      nodes: [
+        {
+          name: 'pool',
+          opType: 'AveragePool',
+          input: ['x'],
+          output: ['y'],
+          ints: { kernel_shape: [1, 1], pads: [2000, 2000, 2000, 2000] },
+        },
+      ],
+    });
+    assert.match(throwsCode(() => importOnnx(padded), 'BAD_INPUT').message, /layer 'pool' outputs 16016004 elements/);
   });
 
   it('garbage bytes fail with BAD_INPUT', () => {

@@ -41,6 +41,8 @@ function nodeLabel(node: OnnxNode, index: number): string {
 
 /** The largest model input accepted: each input costs a range check, so more would exceed any practical circuit. */
 export const MAX_INPUT_ELEMENTS = 1 << 16;
+/** The largest layer output accepted (a million activations is far beyond any circuit zkai can set up). */
+export const MAX_ACTIVATION_ELEMENTS = 1 << 20;
 
 function unsupported(node: OnnxNode, index: number, why?: string): ZkaiError {
   const name = nodeLabel(node, index);
@@ -169,6 +171,11 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   };
 
   const push = (layer: Layer, outName: string) => {
+    // Padding attributes can blow a small input up: each activation element costs constraints, so a layer output
+    // this large could never be proved.
+    const size = layer.outShape.reduce((a, d) => a * d, 1);
+    if (size > MAX_ACTIVATION_ELEMENTS)
+      throw new ZkaiError('BAD_INPUT', `layer '${layer.name}' outputs ${size} elements; zkai supports at most ${MAX_ACTIVATION_ELEMENTS}`);
     layers.push(layer);
     act = { names: new Set([outName]), shape: layer.outShape };
     lastLayerOut = outName;
