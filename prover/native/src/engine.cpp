@@ -379,26 +379,96 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
   std::vector<uint8_t> cancel(B);
   std::vector<Fq> mulScratch;
 
+  // λ = (P.y − A.y)/(P.x − A.x), or 3·A.x²/(2·A.y) to double; x3 = λ² − A.x − P.x, y3 = λ·(A.x − x3) − A.y.
+  // Step 1 for entry k: the slope's numerator and denominator (the denominators are then inverted together).
+  auto slope_terms = [&](size_t k) {
+    const Affine<F>& A = bucket[bIdx[k]];
+    const Affine<F>& P = addend[k];
+    cancel[k] = 0;
+    if (P.x != A.x) {
+      denom[k] = P.x - A.x;
+      num[k] = P.y - A.y;
+    } else if (P.y == A.y) {
+      denom[k] = A.y.dbl();
+      F xx = A.x.sqr();
+      num[k] = xx.dbl() + xx;
+    } else {
+      denom[k] = F::one();
+      num[k] = F::zero();
+      cancel[k] = 1;
+    }
+  };
+  // Step 2 for entry k, one product at a time (given the inverted denominator).
+  auto finish_one = [&](size_t k) {
+    Affine<F>& A = bucket[bIdx[k]];
+    if (cancel[k]) {
+      full[bIdx[k]] = 0;
+      return;
+    }
+    F l = num[k] * denom[k];
+    F x3 = l.sqr() - A.x - addend[k].x;
+    A.y = l * (A.x - x3) - A.y;
+    A.x = x3;
+  };
+
+#if ZK_HAVE_IFMA
+  // G1 on the vector path: every step of eight additions at once in radix 2^52, bucket coordinates gathered and
+  // scattered in place. A block of eight with a doubling or a cancellation (P.x = A.x: rare) takes the scalar steps.
+  std::vector<uint8_t> scalarBlock(B / 8 + 1);
+  auto flush_g1_vector = [&] {
+    if constexpr (std::is_same<F, Fq>::value) {
+      using namespace simd;
+      uint64_t* bw = reinterpret_cast<uint64_t*>(bucket.data());
+      const uint64_t* aw = reinterpret_cast<const uint64_t*>(addend.data());
+      const __m512i lane8 = _mm512_setr_epi64(0, 8, 16, 24, 32, 40, 48, 56);
+      const size_t blocks = cnt / 8;
+      for (size_t g = 0; g < blocks; g++) {
+        const __m512i rec = record_offsets(&bIdx[8 * g]);
+        const __m512i add = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
+        V8 dx = sub<FqParams>(gather_coord<false>(aw, add, 0), gather_coord<false>(bw, rec, 0));
+        scalarBlock[g] = zero_lanes(dx) != 0;
+        if (scalarBlock[g]) {
+          for (size_t k = 8 * g; k < 8 * g + 8; k++) slope_terms(k);
+          continue;
+        }
+        V8 dy = sub<FqParams>(gather_coord<false>(aw, add, 4), gather_coord<false>(bw, rec, 4));
+        store(dx, &denom[8 * g]);
+        store(dy, &num[8 * g]);
+      }
+      for (size_t k = 8 * blocks; k < cnt; k++) slope_terms(k);
+      batch_inverse(denom.data(), cnt, scratch);
+      for (size_t g = 0; g < blocks; g++) {
+        if (scalarBlock[g]) {
+          for (size_t k = 8 * g; k < 8 * g + 8; k++) finish_one(k);
+          continue;
+        }
+        const __m512i rec = record_offsets(&bIdx[8 * g]);
+        const __m512i add = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
+        V8 l = mont<FqParams>(load(&num[8 * g]), load16(&denom[8 * g]));
+        V8 ax = gather_coord<false>(bw, rec, 0);
+        V8 x3 = sub<FqParams>(sub<FqParams>(mont<FqParams>(l, times16(l)), ax), gather_coord<false>(aw, add, 0));
+        V8 y3 = sub<FqParams>(mont<FqParams>(l, times16(sub<FqParams>(ax, x3))), gather_coord<false>(bw, rec, 4));
+        scatter_coord(bw, rec, 0, x3);
+        scatter_coord(bw, rec, 4, y3);
+      }
+      for (size_t k = 8 * blocks; k < cnt; k++) finish_one(k);
+    }
+  };
+#endif
+
   auto flush = [&] {
     if (cnt == 0) return;
-    // λ = (P.y − A.y)/(P.x − A.x), or 3·A.x²/(2·A.y) to double; x3 = λ² − A.x − P.x, y3 = λ·(A.x − x3) − A.y.
-    for (size_t k = 0; k < cnt; k++) {
-      const Affine<F>& A = bucket[bIdx[k]];
-      const Affine<F>& P = addend[k];
-      cancel[k] = 0;
-      if (P.x != A.x) {
-        denom[k] = P.x - A.x;
-        num[k] = P.y - A.y;
-      } else if (P.y == A.y) {
-        denom[k] = A.y.dbl();
-        F xx = A.x.sqr();
-        num[k] = xx.dbl() + xx;
-      } else {
-        denom[k] = F::one();
-        num[k] = F::zero();
-        cancel[k] = 1;
+#if ZK_HAVE_IFMA
+    if constexpr (std::is_same<F, Fq>::value) {
+      if (simd::enabled()) {
+        flush_g1_vector();
+        cnt = 0;
+        batchId++;
+        return;
       }
     }
+#endif
+    for (size_t k = 0; k < cnt; k++) slope_terms(k);
     batch_inverse(denom.data(), cnt, scratch);
     mul_batch(num.data(), denom.data(), lam.data(), cnt, mulScratch);
     sqr_batch(lam.data(), aux.data(), cnt, mulScratch);

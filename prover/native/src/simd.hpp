@@ -287,6 +287,30 @@ static inline V8 sub(const V8& a, const V8& b) {
   return d;
 }
 
+// Eight coordinates from records of eight 64-bit words (affine G1 points: x in words 0–3, y in 4–7): lane l reads
+// the record at base + 8·idx[l], words off..off+3. Used on the MSM's buckets, which a batch touches at scattered
+// indices (all distinct within a batch, so a scatter back cannot collide).
+template <bool shift4>
+static inline V8 gather_coord(const uint64_t* base, __m512i rec8, int off) {
+  __m512i v[4];
+  for (int j = 0; j < 4; j++) v[j] = _mm512_i64gather_epi64(_mm512_add_epi64(rec8, _mm512_set1_epi64(off + j)), base, 8);
+  return to52<shift4>(v);
+}
+static inline void scatter_coord(uint64_t* base, __m512i rec8, int off, const V8& a) {
+  __m512i v[4];
+  from52(a, v);
+  for (int j = 0; j < 4; j++) _mm512_i64scatter_epi64(base, _mm512_add_epi64(rec8, _mm512_set1_epi64(off + j)), v[j], 8);
+}
+// Record offsets (in words) of eight 32-bit indices: 8·idx.
+static inline __m512i record_offsets(const uint32_t* idx) {
+  return _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx))), 3);
+}
+// Lanes whose (canonical) value is zero.
+static inline __mmask8 zero_lanes(const V8& a) {
+  __m512i o = _mm512_or_si512(_mm512_or_si512(a.l[0], a.l[1]), _mm512_or_si512(_mm512_or_si512(a.l[2], a.l[3]), a.l[4]));
+  return _mm512_cmpeq_epi64_mask(o, _mm512_setzero_si512());
+}
+
 template <class Params>
 static inline V8 one_v8() {
   Fp<Params> ones[8];
