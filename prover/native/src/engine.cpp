@@ -423,7 +423,7 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
       const __m512i lane8 = _mm512_setr_epi64(0, 8, 16, 24, 32, 40, 48, 56);
       const size_t blocks = cnt / 8;
       for (size_t g = 0; g < blocks; g++) {
-        const __m512i rec = record_offsets(&bIdx[8 * g]);
+        const __m512i rec = record_offsets<3>(&bIdx[8 * g]);
         const __m512i add = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
         V8 dx = sub<FqParams>(gather_coord<false>(aw, add, 0), gather_coord<false>(bw, rec, 0));
         scalarBlock[g] = zero_lanes(dx) != 0;
@@ -442,7 +442,7 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
           for (size_t k = 8 * g; k < 8 * g + 8; k++) finish_one(k);
           continue;
         }
-        const __m512i rec = record_offsets(&bIdx[8 * g]);
+        const __m512i rec = record_offsets<3>(&bIdx[8 * g]);
         const __m512i add = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
         V8 l = mont<FqParams>(load(&num[8 * g]), load16(&denom[8 * g]));
         V8 ax = gather_coord<false>(bw, rec, 0);
@@ -456,16 +456,63 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
   };
 #endif
 
+#if ZK_HAVE_IFMA
+  // G2 the same way, Fq2 coordinates as pairs of vectors (records of 16 words: x.c0, x.c1, y.c0, y.c1); the
+  // denominators and numerators (Fq2 arrays, 8-word records) are scattered for the shared batch inversion.
+  auto flush_g2_vector = [&] {
+    if constexpr (std::is_same<F, Fq2>::value) {
+      using namespace simd;
+      uint64_t* bw = reinterpret_cast<uint64_t*>(bucket.data());
+      const uint64_t* aw = reinterpret_cast<const uint64_t*>(addend.data());
+      uint64_t* dw = reinterpret_cast<uint64_t*>(denom.data());
+      uint64_t* nw = reinterpret_cast<uint64_t*>(num.data());
+      const __m512i lane16 = _mm512_setr_epi64(0, 16, 32, 48, 64, 80, 96, 112);
+      const __m512i lane8 = _mm512_setr_epi64(0, 8, 16, 24, 32, 40, 48, 56);
+      const size_t blocks = cnt / 8;
+      for (size_t g = 0; g < blocks; g++) {
+        const __m512i rec = record_offsets<4>(&bIdx[8 * g]);
+        const __m512i add = _mm512_add_epi64(lane16, _mm512_set1_epi64((long long)(128 * g)));
+        const __m512i out = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
+        V8x2 dx = sub2(gather_fq2(aw, add, 0), gather_fq2(bw, rec, 0));
+        scalarBlock[g] = (zero_lanes(dx.c0) & zero_lanes(dx.c1)) != 0;
+        if (scalarBlock[g]) {
+          for (size_t k = 8 * g; k < 8 * g + 8; k++) slope_terms(k);
+          continue;
+        }
+        scatter_fq2(dw, out, 0, dx);
+        scatter_fq2(nw, out, 0, sub2(gather_fq2(aw, add, 8), gather_fq2(bw, rec, 8)));
+      }
+      for (size_t k = 8 * blocks; k < cnt; k++) slope_terms(k);
+      batch_inverse(denom.data(), cnt, scratch);
+      for (size_t g = 0; g < blocks; g++) {
+        if (scalarBlock[g]) {
+          for (size_t k = 8 * g; k < 8 * g + 8; k++) finish_one(k);
+          continue;
+        }
+        const __m512i rec = record_offsets<4>(&bIdx[8 * g]);
+        const __m512i add = _mm512_add_epi64(lane16, _mm512_set1_epi64((long long)(128 * g)));
+        const __m512i at = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
+        V8x2 l = mul2(gather_fq2(nw, at, 0), gather_fq2(dw, at, 0));
+        V8x2 ax = gather_fq2(bw, rec, 0);
+        V8x2 x3 = sub2(sub2(sqr2(l), ax), gather_fq2(aw, add, 0));
+        V8x2 y3 = sub2(mul2(l, sub2(ax, x3)), gather_fq2(bw, rec, 8));
+        scatter_fq2(bw, rec, 0, x3);
+        scatter_fq2(bw, rec, 8, y3);
+      }
+      for (size_t k = 8 * blocks; k < cnt; k++) finish_one(k);
+    }
+  };
+#endif
+
   auto flush = [&] {
     if (cnt == 0) return;
 #if ZK_HAVE_IFMA
-    if constexpr (std::is_same<F, Fq>::value) {
-      if (simd::enabled()) {
-        flush_g1_vector();
-        cnt = 0;
-        batchId++;
-        return;
-      }
+    if (simd::enabled()) {
+      if constexpr (std::is_same<F, Fq>::value) flush_g1_vector();
+      else flush_g2_vector();
+      cnt = 0;
+      batchId++;
+      return;
     }
 #endif
     for (size_t k = 0; k < cnt; k++) slope_terms(k);

@@ -26,9 +26,10 @@
 
 #if defined(__AVX512F__) && defined(__AVX512IFMA__)
 // GCC 12's AVX-512 shift intrinsics pass an "undefined" vector as the unused merge operand, which
-// -Wmaybe-uninitialized reports at every use (GCC bug 105593); nothing here reads uninitialised data.
+// -W(maybe-)uninitialized reports at every use (GCC bug 105593); nothing here reads uninitialised data.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 #define ZK_HAVE_IFMA 1
@@ -301,9 +302,35 @@ static inline void scatter_coord(uint64_t* base, __m512i rec8, int off, const V8
   from52(a, v);
   for (int j = 0; j < 4; j++) _mm512_i64scatter_epi64(base, _mm512_add_epi64(rec8, _mm512_set1_epi64(off + j)), v[j], 8);
 }
-// Record offsets (in words) of eight 32-bit indices: 8·idx.
+// Record offsets (in words) of eight 32-bit indices, for records of 2^logWords words: idx << logWords.
+template <int logWords>
 static inline __m512i record_offsets(const uint32_t* idx) {
-  return _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx))), 3);
+  return _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx))), logWords);
+}
+
+// Eight Fq2 elements (c0 + c1·u, u² = −1), each component as a V8; products by Karatsuba (three Fq products).
+struct V8x2 {
+  V8 c0, c1;
+};
+static inline V8x2 add2(const V8x2& a, const V8x2& b) { return {add<FqParams>(a.c0, b.c0), add<FqParams>(a.c1, b.c1)}; }
+static inline V8x2 sub2(const V8x2& a, const V8x2& b) { return {sub<FqParams>(a.c0, b.c0), sub<FqParams>(a.c1, b.c1)}; }
+static inline V8x2 mul2(const V8x2& a, const V8x2& b) {
+  V8 t0 = mont<FqParams>(a.c0, times16(b.c0));
+  V8 t1 = mont<FqParams>(a.c1, times16(b.c1));
+  V8 t2 = mont<FqParams>(add<FqParams>(a.c0, a.c1), times16(add<FqParams>(b.c0, b.c1)));
+  return {sub<FqParams>(t0, t1), sub<FqParams>(sub<FqParams>(t2, t0), t1)};
+}
+static inline V8x2 sqr2(const V8x2& a) {
+  V8 t = mont<FqParams>(a.c0, times16(a.c1));
+  return {mont<FqParams>(add<FqParams>(a.c0, a.c1), times16(sub<FqParams>(a.c0, a.c1))), add<FqParams>(t, t)};
+}
+// An Fq2 coordinate of eight records: c0 at words off..off+3, c1 at off+4..off+7.
+static inline V8x2 gather_fq2(const uint64_t* base, __m512i rec, int off) {
+  return {gather_coord<false>(base, rec, off), gather_coord<false>(base, rec, off + 4)};
+}
+static inline void scatter_fq2(uint64_t* base, __m512i rec, int off, const V8x2& a) {
+  scatter_coord(base, rec, off, a.c0);
+  scatter_coord(base, rec, off + 4, a.c1);
 }
 // Lanes whose (canonical) value is zero.
 static inline __mmask8 zero_lanes(const V8& a) {
