@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildBn128 } from 'ffjavascript';
+import { seededRandom } from '../../common/test-random.ts';
 import type { NativeEngine } from './api.ts';
 import { loadNativeEngine, missingCpuFeatures, NATIVE_ADDON_PATH, nativeEngineStatus } from './index.ts';
 
@@ -39,18 +40,8 @@ interface Group {
   toRprLEM(buf: Uint8Array, offset: number, p: Uint8Array): void;
 }
 
-/** Deterministic bytes (xorshift), so failures reproduce. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+/** Deterministic 32-bit words (common/test-random.ts), so failures reproduce. */
+const prng = (seed: number): (() => number) => seededRandom(seed).u32;
 
 function scalarBytes(v: bigint): Uint8Array {
   const out = new Uint8Array(32);

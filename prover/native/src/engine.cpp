@@ -412,95 +412,47 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
   };
 
 #if ZK_HAVE_IFMA
-  // G1 on the vector path: every step of eight additions at once in radix 2^52, bucket coordinates gathered and
-  // scattered in place. A block of eight with a doubling or a cancellation (P.x = A.x: rare) takes the scalar steps.
+  // The vector path: every step of eight additions at once in radix 2^52 (simd::VecOps: Fq for G1, Fq2 for G2),
+  // bucket coordinates gathered and scattered in place (a batch's buckets are distinct, so scatters cannot
+  // collide). A block of eight with a doubling or a cancellation (P.x = A.x: rare) takes the scalar steps.
   std::vector<uint8_t> scalarBlock(B / 8 + 1);
-  auto flush_g1_vector = [&] {
-    if constexpr (std::is_same<F, Fq>::value) {
-      using namespace simd;
-      uint64_t* bw = reinterpret_cast<uint64_t*>(bucket.data());
-      const uint64_t* aw = reinterpret_cast<const uint64_t*>(addend.data());
-      const __m512i lane8 = _mm512_setr_epi64(0, 8, 16, 24, 32, 40, 48, 56);
-      const size_t blocks = cnt / 8;
-      for (size_t g = 0; g < blocks; g++) {
-        const __m512i rec = record_offsets<3>(&bIdx[8 * g]);
-        const __m512i add = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
-        V8 dx = sub<FqParams>(gather_coord<false>(aw, add, 0), gather_coord<false>(bw, rec, 0));
-        scalarBlock[g] = zero_lanes(dx) != 0;
-        if (scalarBlock[g]) {
-          for (size_t k = 8 * g; k < 8 * g + 8; k++) slope_terms(k);
-          continue;
-        }
-        V8 dy = sub<FqParams>(gather_coord<false>(aw, add, 4), gather_coord<false>(bw, rec, 4));
-        store(dx, &denom[8 * g]);
-        store(dy, &num[8 * g]);
+  auto flush_vector = [&] {
+    typedef simd::VecOps<F> Ops;
+    typedef typename Ops::V V;
+    constexpr int words = 1 << Ops::logRecord;  // per point; y starts half-way
+    uint64_t* bw = reinterpret_cast<uint64_t*>(bucket.data());
+    const uint64_t* aw = reinterpret_cast<const uint64_t*>(addend.data());
+    const __m512i lanes = _mm512_setr_epi64(0, words, 2 * words, 3 * words, 4 * words, 5 * words, 6 * words, 7 * words);
+    const auto addendOffsets = [&](size_t g) { return _mm512_add_epi64(lanes, _mm512_set1_epi64((long long)(8 * words * g))); };
+    const size_t blocks = cnt / 8;
+    for (size_t g = 0; g < blocks; g++) {
+      const __m512i rec = simd::record_offsets<Ops::logRecord>(&bIdx[8 * g]);
+      const __m512i add = addendOffsets(g);
+      V dx = Ops::sub(Ops::gather(aw, add, 0), Ops::gather(bw, rec, 0));
+      scalarBlock[g] = Ops::zeros(dx) != 0;
+      if (scalarBlock[g]) {
+        for (size_t k = 8 * g; k < 8 * g + 8; k++) slope_terms(k);
+        continue;
       }
-      for (size_t k = 8 * blocks; k < cnt; k++) slope_terms(k);
-      batch_inverse(denom.data(), cnt, scratch);
-      for (size_t g = 0; g < blocks; g++) {
-        if (scalarBlock[g]) {
-          for (size_t k = 8 * g; k < 8 * g + 8; k++) finish_one(k);
-          continue;
-        }
-        const __m512i rec = record_offsets<3>(&bIdx[8 * g]);
-        const __m512i add = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
-        V8 l = mont<FqParams>(load(&num[8 * g]), load16(&denom[8 * g]));
-        V8 ax = gather_coord<false>(bw, rec, 0);
-        V8 x3 = sub<FqParams>(sub<FqParams>(mont<FqParams>(l, times16(l)), ax), gather_coord<false>(aw, add, 0));
-        V8 y3 = sub<FqParams>(mont<FqParams>(l, times16(sub<FqParams>(ax, x3))), gather_coord<false>(bw, rec, 4));
-        scatter_coord(bw, rec, 0, x3);
-        scatter_coord(bw, rec, 4, y3);
-      }
-      for (size_t k = 8 * blocks; k < cnt; k++) finish_one(k);
+      Ops::store_run(dx, &denom[8 * g]);
+      Ops::store_run(Ops::sub(Ops::gather(aw, add, words / 2), Ops::gather(bw, rec, words / 2)), &num[8 * g]);
     }
-  };
-#endif
-
-#if ZK_HAVE_IFMA
-  // G2 the same way, Fq2 coordinates as pairs of vectors (records of 16 words: x.c0, x.c1, y.c0, y.c1); the
-  // denominators and numerators (Fq2 arrays, 8-word records) are scattered for the shared batch inversion.
-  auto flush_g2_vector = [&] {
-    if constexpr (std::is_same<F, Fq2>::value) {
-      using namespace simd;
-      uint64_t* bw = reinterpret_cast<uint64_t*>(bucket.data());
-      const uint64_t* aw = reinterpret_cast<const uint64_t*>(addend.data());
-      uint64_t* dw = reinterpret_cast<uint64_t*>(denom.data());
-      uint64_t* nw = reinterpret_cast<uint64_t*>(num.data());
-      const __m512i lane16 = _mm512_setr_epi64(0, 16, 32, 48, 64, 80, 96, 112);
-      const __m512i lane8 = _mm512_setr_epi64(0, 8, 16, 24, 32, 40, 48, 56);
-      const size_t blocks = cnt / 8;
-      for (size_t g = 0; g < blocks; g++) {
-        const __m512i rec = record_offsets<4>(&bIdx[8 * g]);
-        const __m512i add = _mm512_add_epi64(lane16, _mm512_set1_epi64((long long)(128 * g)));
-        const __m512i out = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
-        V8x2 dx = sub2(gather_fq2(aw, add, 0), gather_fq2(bw, rec, 0));
-        scalarBlock[g] = (zero_lanes(dx.c0) & zero_lanes(dx.c1)) != 0;
-        if (scalarBlock[g]) {
-          for (size_t k = 8 * g; k < 8 * g + 8; k++) slope_terms(k);
-          continue;
-        }
-        scatter_fq2(dw, out, 0, dx);
-        scatter_fq2(nw, out, 0, sub2(gather_fq2(aw, add, 8), gather_fq2(bw, rec, 8)));
+    for (size_t k = 8 * blocks; k < cnt; k++) slope_terms(k);
+    batch_inverse(denom.data(), cnt, scratch);
+    for (size_t g = 0; g < blocks; g++) {
+      if (scalarBlock[g]) {
+        for (size_t k = 8 * g; k < 8 * g + 8; k++) finish_one(k);
+        continue;
       }
-      for (size_t k = 8 * blocks; k < cnt; k++) slope_terms(k);
-      batch_inverse(denom.data(), cnt, scratch);
-      for (size_t g = 0; g < blocks; g++) {
-        if (scalarBlock[g]) {
-          for (size_t k = 8 * g; k < 8 * g + 8; k++) finish_one(k);
-          continue;
-        }
-        const __m512i rec = record_offsets<4>(&bIdx[8 * g]);
-        const __m512i add = _mm512_add_epi64(lane16, _mm512_set1_epi64((long long)(128 * g)));
-        const __m512i at = _mm512_add_epi64(lane8, _mm512_set1_epi64((long long)(64 * g)));
-        V8x2 l = mul2(gather_fq2(nw, at, 0), gather_fq2(dw, at, 0));
-        V8x2 ax = gather_fq2(bw, rec, 0);
-        V8x2 x3 = sub2(sub2(sqr2(l), ax), gather_fq2(aw, add, 0));
-        V8x2 y3 = sub2(mul2(l, sub2(ax, x3)), gather_fq2(bw, rec, 8));
-        scatter_fq2(bw, rec, 0, x3);
-        scatter_fq2(bw, rec, 8, y3);
-      }
-      for (size_t k = 8 * blocks; k < cnt; k++) finish_one(k);
+      const __m512i rec = simd::record_offsets<Ops::logRecord>(&bIdx[8 * g]);
+      V l = Ops::mul(Ops::load_run(&num[8 * g]), Ops::load_run(&denom[8 * g]));
+      V ax = Ops::gather(bw, rec, 0);
+      V x3 = Ops::sub(Ops::sub(Ops::sqr(l), ax), Ops::gather(aw, addendOffsets(g), 0));
+      V y3 = Ops::sub(Ops::mul(l, Ops::sub(ax, x3)), Ops::gather(bw, rec, words / 2));
+      Ops::scatter(bw, rec, 0, x3);
+      Ops::scatter(bw, rec, words / 2, y3);
     }
+    for (size_t k = 8 * blocks; k < cnt; k++) finish_one(k);
   };
 #endif
 
@@ -508,8 +460,7 @@ static XYZZ<F> window_batch_affine(const Affine<F>* bases, const uint32_t* idx, 
     if (cnt == 0) return;
 #if ZK_HAVE_IFMA
     if (simd::enabled()) {
-      if constexpr (std::is_same<F, Fq>::value) flush_g1_vector();
-      else flush_g2_vector();
+      flush_vector();
       cnt = 0;
       batchId++;
       return;

@@ -338,6 +338,40 @@ static inline __mmask8 zero_lanes(const V8& a) {
   return _mm512_cmpeq_epi64_mask(o, _mm512_setzero_si512());
 }
 
+// The batch-affine step's vector operations for one coordinate field: G1 (Fq, a point is an 8-word record, one V8
+// per coordinate) and G2 (Fq2, a 16-word record, a V8x2 per coordinate), so that one routine serves both groups.
+template <class F>
+struct VecOps;
+template <>
+struct VecOps<Fq> {
+  typedef V8 V;
+  static constexpr int logRecord = 3;  // words per affine point: 8
+  static V gather(const uint64_t* base, __m512i rec, int off) { return gather_coord<false>(base, rec, off); }
+  static void scatter(uint64_t* base, __m512i rec, int off, const V& a) { scatter_coord(base, rec, off, a); }
+  // Eight consecutive elements of an Fq array.
+  static V load_run(const Fq* p) { return load(p); }
+  static void store_run(const V& a, Fq* p) { store(a, p); }
+  static V sub(const V& a, const V& b) { return simd::sub<FqParams>(a, b); }
+  static V mul(const V& a, const V& b) { return mont<FqParams>(a, times16(b)); }
+  static V sqr(const V& a) { return mont<FqParams>(a, times16(a)); }
+  static __mmask8 zeros(const V& a) { return zero_lanes(a); }
+};
+template <>
+struct VecOps<Fq2> {
+  typedef V8x2 V;
+  static constexpr int logRecord = 4;  // words per affine point: 16
+  static V gather(const uint64_t* base, __m512i rec, int off) { return gather_fq2(base, rec, off); }
+  static void scatter(uint64_t* base, __m512i rec, int off, const V& a) { scatter_fq2(base, rec, off, a); }
+  // Eight consecutive elements of an Fq2 array (8-word records): c0 and c1 interleave, so gathered.
+  static __m512i run_offsets() { return _mm512_setr_epi64(0, 8, 16, 24, 32, 40, 48, 56); }
+  static V load_run(const Fq2* p) { return gather_fq2(reinterpret_cast<const uint64_t*>(p), run_offsets(), 0); }
+  static void store_run(const V& a, Fq2* p) { scatter_fq2(reinterpret_cast<uint64_t*>(p), run_offsets(), 0, a); }
+  static V sub(const V& a, const V& b) { return sub2(a, b); }
+  static V mul(const V& a, const V& b) { return mul2(a, b); }
+  static V sqr(const V& a) { return sqr2(a); }
+  static __mmask8 zeros(const V& a) { return zero_lanes(a.c0) & zero_lanes(a.c1); }
+};
+
 template <class Params>
 static inline V8 one_v8() {
   Fp<Params> ones[8];
