@@ -163,9 +163,9 @@ export function processProvingEngine(): Promise<ProvingEngine> {
 let engineSeenInProofs: string | undefined;
 
 /**
- * Records the engine a finished proof names (its bundle's metadata.engine). The workers choose their engine
- * themselves (a hardware GPU is probed there, not here), so once a proof has finished /health reports what
- * actually proved rather than a prediction.
+ * Records the engine a finished proof names (the prover pool calls it with each answer). The workers choose
+ * their engine themselves (a hardware GPU is probed there, not here), so once a proof has finished /health
+ * reports what actually proved rather than a prediction.
  */
 export function noteEngineUsed(name: string): void {
   engineSeenInProofs = name;

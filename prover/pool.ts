@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
+import { noteEngineUsed } from './engine.ts';
 import type { ProgressMessage, ProveTask, ProveTaskResult } from './pool-worker.ts';
 import type { OnPhase } from './progress.ts';
 import type { CircuitKeys, ProveResult } from './warm-prover.ts';
@@ -75,6 +76,7 @@ export class ProverPool {
 
   private answer(out: ProveTaskResult): ProveResult & { warm: boolean } {
     if (!out.ok) throw new ZkaiError(out.code as ZkaiErrorCode, out.message);
+    noteEngineUsed(out.result.engine); // /health then names what the workers actually prove with
     return { ...out.result, warm: out.warm };
   }
 

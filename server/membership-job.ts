@@ -1,5 +1,4 @@
 import { ZkaiError } from '../common/errors.ts';
-import { noteEngineUsed } from '../prover/engine.ts';
 import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import { type MembershipCircuit, proveMembership } from '../prover/membership.ts';
 import type { ProverPool } from '../prover/pool.ts';
@@ -37,7 +36,6 @@ export function membershipJobHandler(deps: MembershipJobDeps): JobHandler {
     const started = performance.now();
     const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));
     const bundle = await proveMembership(deps.pool, deps.membership, dataset, recordId, epoch, { onPhase });
-    noteEngineUsed(bundle.metadata.engine);
     deps.observeProof?.(deps.membership.circuit.id, bundle.metadata.engine, (performance.now() - started) / 1000);
     return bundle as unknown as Record<string, unknown>;
   };

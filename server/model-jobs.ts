@@ -6,7 +6,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
-import { noteEngineUsed } from '../prover/engine.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
 import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import type { ProverPool } from '../prover/pool.ts';
@@ -70,7 +69,6 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     const started = performance.now();
     const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));
     const bundle = await proveInference(deps.pool, compiled, input, { onPhase });
-    noteEngineUsed(String(bundle.metadata.engine));
     deps.observeProof?.(compiled.manifest.circuitId, String(bundle.metadata.engine), (performance.now() - started) / 1000);
     return bundle as unknown as Record<string, unknown>;
   };
