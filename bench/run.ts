@@ -19,9 +19,6 @@ import os from 'node:os';
 import path from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { commitDataset, type DatasetRecord, membershipInput } from '../circuits/dataset/index.ts';
-import { buildModelCircuit } from '../circuits/model/codegen.ts';
-import { importOnnx } from '../circuits/model/import.ts';
-import { quantizeModel } from '../circuits/model/quantize.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
@@ -105,30 +102,6 @@ async function benchCore(): Promise<Record<string, unknown>> {
   }
   await pool.close();
 
-  // Model circuits: constraints per fixture and mode (compile only; cached by content).
-  const fixtures = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
-  const calibration = readFileSync(path.join(fixtures, 'digits_test.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1, 101)
-    .map((l) => l.split(',').slice(0, 64).map(Number));
-  const models: Record<string, unknown> = {};
-  for (const file of ['mlp_digits.onnx', 'cnn_digits.onnx']) {
-    const qm = quantizeModel(importOnnx(path.join(fixtures, file)), calibration);
-    for (const [mode, opts] of [
-      ['public-weights', { weights: 'public-constants', input: 'public' }],
-      ['committed-weights', { weights: 'private-committed', input: 'private-hashed' }],
-    ] as const) {
-      const built = await buildModelCircuit(qm, { name: `${file.replace('.onnx', '')}-${mode}`, ...opts });
-      models[`${file.replace('.onnx', '')}/${mode}`] = {
-        constraints: built.circuit.nConstraints,
-        perLayer: Object.fromEntries(built.generated.layerCosts.map((l) => [l.layer, l.constraints])),
-      };
-      log(`  ${file} ${mode}: ${built.circuit.nConstraints} constraints`);
-    }
-  }
-  results.modelCircuits = models;
-
   const b = median(baseline);
   const w = median(warm);
   const ip = median(inProcess);
@@ -163,6 +136,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   setup: async () => (await import('./setup.ts')).benchSetup,
   gpu: async () => (await import('./gpu.ts')).benchGpu,
   load: async () => (await import('./load.ts')).benchLoad,
+  models: async () => (await import('./models.ts')).benchModels,
 };
 
 async function main() {

@@ -20,7 +20,7 @@ Usage:
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
   zkai verify <proof.json> [--vkey-hash <sha256>]      exit 0 valid, 1 invalid, 2 bad input; the key must be
                                                        --vkey-hash, or one set up here for the bundle's circuit
-  zkai model compile <model.onnx> --calibration <inputs.csv> --out <dir> [--name <n>] [--weights committed|public]
+  zkai model compile <model.onnx> --calibration <inputs.csv> --out <dir> [--name <n>] [--weights pedersen|poseidon|public]
                                                        quantize, report agreement and constraints per layer, set up
   zkai model prove <dir> --input <input.json> --out proof.json
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
@@ -239,14 +239,16 @@ async function modelCompile(args: string[]): Promise<number> {
   });
   const [onnx] = positionals;
   if (!onnx || !values.calibration || !values.out) usage('model compile needs <model.onnx>, --calibration and --out');
-  if (values.weights && values.weights !== 'committed' && values.weights !== 'public') usage('--weights is committed or public');
-  const weights = values.weights === 'public' ? 'public-constants' : 'private-committed';
+  const modes = { pedersen: 'private-pedersen', poseidon: 'private-committed', public: 'public-constants' } as const;
+  const choice = values.weights ?? 'pedersen';
+  if (!Object.hasOwn(modes, choice)) usage('--weights is pedersen (default), poseidon or public');
+  const weights = modes[choice as keyof typeof modes];
   const { compileModel } = await import('../prover/inference.ts');
   const compiled = await compileModel(onnx, values.calibration, {
     outDir: path.resolve(values.out),
     name: values.name,
     weights,
-    input: weights === 'private-committed' ? 'private-hashed' : 'public',
+    input: weights === 'public-constants' ? 'public' : 'private-hashed',
     log,
   });
   const m = compiled.manifest;
@@ -261,6 +263,7 @@ async function modelCompile(args: string[]): Promise<number> {
         constraints: m.constraints.total,
         agreement: m.agreement,
         weightCommitment: m.weightCommitment ?? null,
+        ...(m.commitment ? { commitment: m.commitment } : {}),
         vkeyHash: m.vkeyHash,
         insecureSetup: m.insecureSetup,
       },

@@ -41,6 +41,8 @@ describe('zkai model compile → model prove → verify', () => {
     const out = JSON.parse(res.stdout);
     assert.ok(out.agreement.agreement >= 0.97);
     assert.match(out.weightCommitment, /^\d+$/);
+    // Pedersen weights by default: W and its proof of knowledge, to register on chain.
+    assert.equal(out.commitment.point.length, 3);
     assert.match(res.stderr, /constraints per layer/);
     assert.match(res.stderr, /total\s+\d+/);
   });
@@ -58,6 +60,14 @@ describe('zkai model compile → model prove → verify', () => {
     bundle.public['logits[9]'] = bundle.publicSignals[i];
     await writeFile(path.join(dir, 'tampered.json'), JSON.stringify(bundle));
     assert.equal(zkai(['verify', 'tampered.json'], dir).code, 1);
+
+    // A commitment whose proof of knowledge is another point's is refused too (exit 1).
+    const forged = JSON.parse(await readFile(path.join(dir, 'proof.json'), 'utf8'));
+    forged.commitment.knowledge = forged.commitment.point;
+    await writeFile(path.join(dir, 'forged.json'), JSON.stringify(forged));
+    const refused = zkai(['verify', 'forged.json'], dir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /"commitment": false/);
   });
 
   it('prove refuses an input of the wrong size (exit 2)', async () => {

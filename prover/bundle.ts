@@ -8,6 +8,7 @@
 import { MEMBERSHIP_PUBLIC_SIGNALS } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
+import type { PublicInputCommitment } from './commitment.ts';
 
 export const BUNDLE_FORMAT = 'zkai-proof-bundle';
 export const BUNDLE_VERSION = 1;
@@ -42,6 +43,11 @@ export interface ProofBundle {
   publicSignals: string[];
   /** The same signals by name; address-valued signals (membership: contributor) as 0x + 40 hex digits. */
   public: Record<string, string>;
+  /**
+   * Present exactly when vkey has `zkai_commitment` (a circuit with committed public inputs: Pedersen model
+   * weights): the commitment W the proof is checked against (IC₀ + W) and its proof of knowledge. See commitment.ts.
+   */
+  commitment?: PublicInputCommitment;
   metadata: BundleMetadata;
 }
 
@@ -60,10 +66,14 @@ export interface MakeBundleInput extends BundleNaming {
   publicSignals: readonly string[];
   /** The named signals, if the caller already has them; checked against publicSignals. Default: derived from the names. */
   public?: Record<string, string>;
+  /** For a statement vkey (`zkai_commitment`): the commitment the proof is checked against. */
+  commitment?: PublicInputCommitment;
   metadata: Omit<BundleMetadata, 'createdAt'> & { createdAt?: string };
 }
 
 const TOP_LEVEL_KEYS = ['format', 'version', 'kind', 'circuitId', 'vkeyHash', 'vkey', 'proof', 'publicSignals', 'public', 'metadata'];
+/** Top-level keys a bundle may have besides TOP_LEVEL_KEYS. */
+const OPTIONAL_KEYS = ['commitment'];
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -117,6 +127,27 @@ function vkeyShape(v: unknown): number {
   if (!Array.isArray(v.IC) || v.IC.length !== n + 1) bad('vkey.IC', `expected nPublic + 1 = ${n + 1} points`);
   for (const [i, p] of v.IC.entries()) g1Shape(p, `vkey.IC[${i}]`);
   return n;
+}
+
+/** `commitment` is there exactly when the vkey is a statement key (`zkai_commitment`), as two G1 points. */
+function commitmentShape(vkey: Record<string, unknown>, v: unknown): void {
+  if (vkey.zkai_commitment === undefined) {
+    if (v !== undefined) bad('commitment', 'only a bundle whose vkey has zkai_commitment carries a commitment');
+    return;
+  }
+  const info = vkey.zkai_commitment;
+  if (!isRecord(info)) bad('vkey.zkai_commitment', 'expected an object');
+  g2Shape(info.kappa_2, 'vkey.zkai_commitment.kappa_2');
+  if (!Array.isArray(info.publicIndices) || info.publicIndices.some((i) => !Number.isSafeInteger(i) || i < 0)) {
+    bad('vkey.zkai_commitment.publicIndices', 'expected an array of non-negative integers');
+  }
+  if (info.circuitPublic !== (vkey.nPublic as number) + info.publicIndices.length) {
+    bad('vkey.zkai_commitment.circuitPublic', 'expected nPublic + the number of committed inputs');
+  }
+  if (!isRecord(v)) bad('commitment', 'expected { point, knowledge } (the vkey is a statement key with zkai_commitment)');
+  for (const k of Object.keys(v)) if (k !== 'point' && k !== 'knowledge') bad(`commitment.${k}`, 'unknown field');
+  g1Shape(v.point, 'commitment.point');
+  g1Shape(v.knowledge, 'commitment.knowledge');
 }
 
 function proofShape(v: unknown): void {
@@ -177,7 +208,7 @@ function namedValue(name: string, signal: string, addresses: ReadonlySet<string>
  */
 export function parseBundle(json: unknown, naming: BundleNaming = {}): ProofBundle {
   if (!isRecord(json)) throw new ZkaiError('BAD_BUNDLE', 'bundle: expected a JSON object');
-  for (const k of Object.keys(json)) if (!TOP_LEVEL_KEYS.includes(k)) bad(k, 'unknown field');
+  for (const k of Object.keys(json)) if (!TOP_LEVEL_KEYS.includes(k) && !OPTIONAL_KEYS.includes(k)) bad(k, 'unknown field');
   if (json.format !== BUNDLE_FORMAT) bad('format', `expected "${BUNDLE_FORMAT}", got ${show(json.format)}`);
   if (json.version !== BUNDLE_VERSION) bad('version', `unsupported version ${show(json.version)} (this build reads ${BUNDLE_VERSION})`);
   if (json.kind !== 'membership' && json.kind !== 'inference') bad('kind', `expected "membership" or "inference", got ${show(json.kind)}`);
@@ -187,6 +218,7 @@ export function parseBundle(json: unknown, naming: BundleNaming = {}): ProofBund
   if (typeof json.vkeyHash !== 'string' || !HEX64.test(json.vkeyHash)) bad('vkeyHash', 'expected 64 lowercase hex digits (sha256)');
   const nPublic = vkeyShape(json.vkey);
   proofShape(json.proof);
+  commitmentShape(json.vkey as Record<string, unknown>, json.commitment);
   const signals = json.publicSignals;
   if (!Array.isArray(signals)) bad('publicSignals', 'expected an array of decimal strings');
   if (signals.length !== nPublic) bad('publicSignals', `expected ${nPublic} signals (vkey.nPublic), got ${signals.length}`);
@@ -251,6 +283,7 @@ export function makeBundle(input: MakeBundleInput): ProofBundle {
     proof: input.proof,
     publicSignals: [...input.publicSignals],
     public: pub,
+    ...(input.commitment ? { commitment: input.commitment } : {}),
     metadata: { ...input.metadata, createdAt: input.metadata.createdAt ?? new Date().toISOString() },
   };
   return parseBundle(bundle, naming);
@@ -304,6 +337,13 @@ export const proofBundleSchema = {
     },
     publicSignals: { type: 'array', items: decimal, maxItems: MAX_SIGNALS },
     public: { type: 'object', additionalProperties: { type: 'string' } },
+    commitment: {
+      type: 'object',
+      description: 'Pedersen commitment W of the committed public inputs and its proof of knowledge (vkey.zkai_commitment present)',
+      required: ['point', 'knowledge'],
+      additionalProperties: false,
+      properties: { point: g1, knowledge: g1 },
+    },
     metadata: {
       type: 'object',
       required: ['createdAt', 'engine', 'insecureSetup'],

@@ -6,22 +6,32 @@
  *   model.json      ModelManifest: circuit id, weight commitment, public-signal names, constraints per layer,
  *                   float-vs-quantized agreement, setup identity
  *   quantized.json  the QuantizedModel (integer weights: private to the provider, keep it so)
+ *   opening.json    with Pedersen weights: the commitment's blind (private too: with the weights it opens W)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildModelCircuit, type CodegenOptions, type LayerCost, type ModelCircuit, modelCircuitInput } from '../circuits/model/codegen.ts';
-import { inputHash, weightCommitment } from '../circuits/model/commit.ts';
+import { inputHash, weightCommitment, weightElements } from '../circuits/model/commit.ts';
 import { importOnnx } from '../circuits/model/import.ts';
 import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
 import { shapeSize } from '../circuits/model/ir.ts';
 import { type AgreementReport, evaluateAgreement, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
-import { sha256File } from '../common/hash.ts';
+import { canonicalJson, sha256File, sha256Hex } from '../common/hash.ts';
 import { makeBundle, type ProofBundle } from './bundle.ts';
+import {
+  type CommitmentKey,
+  commitmentId,
+  commitPublicInputs,
+  type PublicInputCommitment,
+  randomScalar,
+  statementSignals,
+  statementVkey,
+} from './commitment.ts';
 import type { ProverPool } from './pool.ts';
 import type { OnPhase } from './progress.ts';
-import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
+import { type CircuitSetup, ensureCircuitSetup, ensureCommitmentKey } from './setup/index.ts';
 
 /** The quantization parameters a model manifest records (the scalar fields of QuantizedModel). */
 const QUANTIZATION_KEYS = ['weightBits', 'activationBits', 'inputBits', 'inputFracBits', 'outputBits', 'outputFracBits'] as const;
@@ -35,14 +45,22 @@ export interface ModelManifest {
   circuitId: string;
   weights: CodegenOptions['weights'];
   input: CodegenOptions['input'];
-  /** Poseidon commitment of the packed quantized weights and biases (decimal), when weights are committed. */
+  /**
+   * The weights' commitment as a field element (decimal): the Poseidon hash of the packed weights and biases
+   * ('private-committed'), or the id of the Pedersen commitment, keccak256(W) mod r ('private-pedersen': what
+   * ModelRegistry and an attestation's signal 0 call it).
+   */
   weightCommitment?: string;
+  /** 'private-pedersen': the commitment W and its proof of knowledge (public; register these on chain). */
+  commitment?: PublicInputCommitment;
+  /** Names of the statement's public signals, as bundles carry them (with Pedersen weights: no committed ones). */
   publicSignals: string[];
   inputShape: number[];
   outputShape: number[];
   quantization: QuantizationParams;
   constraints: { total: number; perLayer: LayerCost[] };
   agreement: AgreementReport;
+  /** The hash of the key bundles carry: the setup's vkey, or with Pedersen weights its statement vkey. */
   vkeyHash: string;
   insecureSetup: boolean;
   setup: string;
@@ -55,6 +73,31 @@ export interface CompiledModel {
   qm: QuantizedModel;
   model: ModelCircuit;
   setup: CircuitSetup;
+  /** The verification key bundles carry: setup.vkey, or with Pedersen weights its statement key (commitment.ts). */
+  vkey: Record<string, unknown>;
+  /** With Pedersen weights: the opening (blind), the setup's commitment key and the commitment. */
+  pedersen?: PedersenOpening;
+}
+
+export interface PedersenOpening {
+  blind: bigint;
+  key: CommitmentKey;
+  commitment: PublicInputCommitment;
+  /** Positions of the committed signals among the circuit's public signals. */
+  publicIndices: number[];
+}
+
+/**
+ * Commits to the model's packed weights and `blind` under the setup's commitment key (created on first use), and
+ * derives the statement verification key. Deterministic for a given key and blind, so a model directory re-derives
+ * the same W after a restart; after a `zkai setup contribute` the proof of knowledge changes with κ but W does not.
+ */
+async function pedersenOpening(model: ModelCircuit, setup: CircuitSetup, qm: QuantizedModel, blind: bigint): Promise<PedersenOpening> {
+  const names = model.generated.publicSignals;
+  const publicIndices = model.generated.committedSignals.map((n) => names.indexOf(n));
+  const key = await ensureCommitmentKey(setup, publicIndices);
+  const commitment = commitPublicInputs(key, [...weightElements(qm), blind]);
+  return { blind, key, commitment, publicIndices };
 }
 
 export interface CompileModelOptions {
@@ -108,7 +151,7 @@ function deserialise(text: string): QuantizedModel {
  */
 export async function compileModel(onnxPath: string, calibrationCsv: string, opts: CompileModelOptions): Promise<CompiledModel> {
   const log = opts.log ?? (() => {});
-  const weights = opts.weights ?? 'private-committed';
+  const weights = opts.weights ?? 'private-pedersen';
   const input = opts.input ?? 'private-hashed';
   const name =
     opts.name ??
@@ -134,6 +177,8 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     );
   }
   const setup = await ensureCircuitSetup(model.circuit, { log });
+  const pedersen = weights === 'private-pedersen' ? await pedersenOpening(model, setup, qm, randomScalar()) : undefined;
+  const vkey = pedersen ? statementVkey(setup.vkey, pedersen.key) : setup.vkey;
   const manifest: ModelManifest = {
     format: 'zkai-model',
     version: 1,
@@ -143,20 +188,30 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     weights,
     input,
     ...(weights === 'private-committed' ? { weightCommitment: (await weightCommitment(qm)).toString() } : {}),
-    publicSignals: model.generated.publicSignals,
+    ...(pedersen ? { weightCommitment: commitmentId(pedersen.commitment.point).toString(), commitment: pedersen.commitment } : {}),
+    publicSignals: statementNames(model, pedersen),
     inputShape: qm.inputShape,
     outputShape: qm.outputShape,
     quantization: Object.fromEntries(QUANTIZATION_KEYS.map((k) => [k, qm[k]])) as QuantizationParams,
     constraints: { total: model.circuit.nConstraints, perLayer: model.generated.layerCosts },
     agreement,
-    vkeyHash: setup.vkeyHash,
+    vkeyHash: pedersen ? sha256Hex(canonicalJson(vkey)) : setup.vkeyHash,
     insecureSetup: setup.insecure,
     setup: setup.ptauLabel,
     createdAt: new Date().toISOString(),
   };
   await writeFileAtomic(path.join(opts.outDir, 'quantized.json'), serialise(qm));
+  if (pedersen) await writeFileAtomic(path.join(opts.outDir, OPENING_FILE), `${JSON.stringify({ blind: pedersen.blind.toString() })}\n`);
   await writeFileAtomic(path.join(opts.outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { dir: opts.outDir, manifest, qm, model, setup };
+  return { dir: opts.outDir, manifest, qm, model, setup, vkey, ...(pedersen ? { pedersen } : {}) };
+}
+
+const OPENING_FILE = 'opening.json';
+
+/** The names of the public signals bundles carry: the circuit's, without committed ones. */
+function statementNames(model: ModelCircuit, pedersen: PedersenOpening | undefined): string[] {
+  const names = model.generated.publicSignals;
+  return pedersen ? statementSignals(names, pedersen.publicIndices) : names;
 }
 
 /** Load a model directory written by compileModel (the circuit and setup come from the cache, rebuilt if missing). */
@@ -176,7 +231,21 @@ export async function loadCompiledModel(dir: string, log?: (msg: string) => void
     throw new ZkaiError('BAD_INPUT', `${dir}: quantized.json gives circuit ${model.circuit.id}, model.json says ${manifest.circuitId}`);
   }
   const setup = await ensureCircuitSetup(model.circuit, { log });
-  return { dir, manifest, qm, model, setup };
+  if (manifest.weights !== 'private-pedersen') return { dir, manifest, qm, model, setup, vkey: setup.vkey };
+  let blind: bigint;
+  try {
+    blind = BigInt(JSON.parse(await readFile(path.join(dir, OPENING_FILE), 'utf8')).blind);
+  } catch (err) {
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `${dir}/${OPENING_FILE} (the Pedersen commitment's blind) is missing or unreadable: ${(err as Error).message}`,
+    );
+  }
+  const pedersen = await pedersenOpening(model, setup, qm, blind);
+  if (commitmentId(pedersen.commitment.point).toString() !== manifest.weightCommitment) {
+    throw new ZkaiError('BAD_INPUT', `${dir}: the weights and blind do not open the commitment model.json names`);
+  }
+  return { dir, manifest, qm, model, setup, vkey: statementVkey(setup.vkey, pedersen.key), pedersen };
 }
 
 /** Parse an inference input: a JSON array of numbers, or `{ "input": [...] }`, of the model's input size. */
@@ -203,13 +272,16 @@ export async function proveInference(
   /** onPhase: told the proof's phases (job progress). */
   opts: { onPhase?: OnPhase } = {},
 ): Promise<ProofBundle> {
-  const { manifest, qm, model, setup } = compiled;
+  const { manifest, qm, model, setup, pedersen } = compiled;
   const ints = quantizeInput(qm, rawInput);
   const expected = runInt(qm, ints);
   const started = performance.now();
   const out = await pool.prove(
     { circuitId: model.circuit.id, wasmPath: model.circuit.wasmPath, zkeyPath: setup.zkeyPath },
-    modelCircuitInput(qm, ints, { weights: manifest.weights }) as unknown as Record<string, unknown>,
+    modelCircuitInput(qm, ints, { weights: manifest.weights, ...(pedersen ? { blind: pedersen.blind } : {}) }) as unknown as Record<
+      string,
+      unknown
+    >,
     opts,
   );
   const names = model.generated.publicSignals;
@@ -220,13 +292,15 @@ export async function proveInference(
   if (manifest.input === 'private-hashed' && out.publicSignals[names.indexOf('inputHash')] !== (await inputHash(qm, ints)).toString()) {
     throw new ZkaiError('PROOF_FAILED', 'circuit input hash differs from the reference: a codegen bug');
   }
+  // With Pedersen weights the committed signals (the packed weights) leave with nothing: the bundle carries W.
   return makeBundle({
     kind: 'inference',
     circuitId: model.circuit.id,
-    vkey: setup.vkey,
+    vkey: compiled.vkey,
     proof: out.proof,
-    publicSignals: out.publicSignals,
-    signalNames: names,
+    publicSignals: pedersen ? statementSignals(out.publicSignals, pedersen.publicIndices) : out.publicSignals,
+    signalNames: statementNames(model, pedersen),
+    ...(pedersen ? { commitment: pedersen.commitment } : {}),
     metadata: {
       engine: out.engine,
       provingMs: Math.round(performance.now() - started),

@@ -14,8 +14,8 @@ export const BN254_P = 218882428718392752222464057452572750886963111572978236626
 /** BN254 scalar field order r (public signals live below it). */
 export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
-type G1Point = InstanceType<typeof bn254.G1.Point>;
-type G2Point = InstanceType<typeof bn254.G2.Point>;
+export type G1Point = InstanceType<typeof bn254.G1.Point>;
+export type G2Point = InstanceType<typeof bn254.G2.Point>;
 
 const { Fp2, Fp12 } = bn254.fields;
 
@@ -52,7 +52,7 @@ function array(v: unknown, length: number, where: string): unknown[] {
  * A G1 point from snarkjs's projective JSON [x, y, "1"] (or ["0", "1", "0"] for the point at infinity).
  * G1 has cofactor 1, so being on the curve is being in the group.
  */
-function g1(v: unknown, where: string): G1Point {
+export function g1(v: unknown, where: string): G1Point {
   const [xs, ys, zs] = array(v, 3, where);
   const x = fpElement(xs, `${where}[0]`);
   const y = fpElement(ys, `${where}[1]`);
@@ -82,7 +82,7 @@ function fp2(v: unknown, where: string): { c0: bigint; c1: bigint } {
 }
 
 /** A G2 point from [[x0,x1],[y0,y1],["1","0"]]: on the twist AND in the order-r subgroup (G2 has a large cofactor). */
-function g2(v: unknown, where: string): G2Point {
+export function g2(v: unknown, where: string): G2Point {
   const [xs, ys, zs] = array(v, 3, where);
   const x = fp2(xs, `${where}[0]`);
   const y = fp2(ys, `${where}[1]`);

@@ -6,11 +6,13 @@
 import * as snarkjs from 'snarkjs';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { type BundleNaming, parseBundle } from './bundle.ts';
+import { bindCommitment, checkCommitmentKnowledge, commitmentInfo } from './commitment.ts';
 import { checkGroth16, parseGroth16 } from './verify-noble.ts';
 
 export interface VerifyReport {
   valid: boolean;
-  checks: { snarkjs: boolean; noble: boolean; vkeyHash: boolean };
+  /** commitment: the proof of knowledge of a committed-input bundle's W (absent for ordinary bundles). */
+  checks: { snarkjs: boolean; noble: boolean; vkeyHash: boolean; commitment?: boolean };
   reason?: string;
 }
 
@@ -43,15 +45,20 @@ async function snarkjsVerify(vkey: unknown, publicSignals: string[], proof: unkn
  */
 export async function verifyBundle(bundle: unknown, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const b = parseBundle(bundle, opts);
-  const parsed = parseGroth16(b.vkey, b.proof, b.publicSignals);
+  // A statement key (committed inputs, commitment.ts): the proof is checked against IC₀ + W, once W's proof of
+  // knowledge shows it commits in the committed bases only (a bare W could cancel or shift the statement).
+  const info = commitmentInfo(b.vkey);
+  const commitmentOk = info && b.commitment ? checkCommitmentKnowledge(info.kappa_2, b.commitment) : undefined;
+  const vkey = info && b.commitment ? bindCommitment(b.vkey, b.commitment.point) : b.vkey;
+  const parsed = parseGroth16(vkey, b.proof, b.publicSignals);
 
   const ownHash = sha256Hex(canonicalJson(b.vkey)) === b.vkeyHash; // parseBundle already enforces this; kept explicit
   const expectedOk = opts.expectedVkeyHash === undefined || opts.expectedVkeyHash.toLowerCase() === b.vkeyHash;
   const vkeyHash = ownHash && expectedOk;
 
   const noble = checkGroth16(parsed);
-  const sj = await snarkjsVerify(b.vkey, b.publicSignals, b.proof);
-  const checks = { snarkjs: sj.ok, noble, vkeyHash };
+  const sj = await snarkjsVerify(vkey, b.publicSignals, b.proof);
+  const checks = { snarkjs: sj.ok, noble, vkeyHash, ...(commitmentOk === undefined ? {} : { commitment: commitmentOk }) };
 
   if (sj.ok !== noble) {
     const reason =
@@ -62,6 +69,13 @@ export async function verifyBundle(bundle: unknown, opts: VerifyOptions = {}): P
   }
   if (!vkeyHash) {
     return { valid: false, checks, reason: `verification key hash ${b.vkeyHash} is not the expected ${opts.expectedVkeyHash}` };
+  }
+  if (commitmentOk === false) {
+    return {
+      valid: false,
+      checks,
+      reason: 'the commitment has no valid proof of knowledge (e(K, G2) ≠ e(W, κ·G2)): it is not a commitment to the committed inputs',
+    };
   }
   if (!noble)
     return {

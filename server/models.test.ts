@@ -100,8 +100,13 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     );
     assert.match(String(model.weightCommitment), /^[0-9]+$/);
     assert.ok((model.agreement as { agreement: number }).agreement >= 0.97, JSON.stringify(model.agreement));
-    assert.deepEqual((model.publicSignals as string[]).slice(0, 2), ['weightsHash', 'inputHash']);
-    assert.equal(model.weights, 'private-committed');
+    // The default is Pedersen-committed weights: the statement starts with the input hash, and the model shows W
+    // with its proof of knowledge (what ModelRegistry.registerCommittedModel takes).
+    assert.equal((model.publicSignals as string[])[0], 'inputHash');
+    assert.equal(model.weights, 'private-pedersen');
+    const commitment = model.commitment as { point: string[]; knowledge: string[] };
+    assert.equal(commitment.point.length, 3);
+    assert.equal(commitment.knowledge.length, 3);
     assert.equal((model.compileJob as { state: string }).state, 'succeeded');
   });
 
@@ -117,7 +122,8 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.equal(bundle.kind, 'inference');
     assert.equal(bundle.circuitId, model.circuitId);
     assert.equal(bundle.vkeyHash, model.vkeyHash);
-    assert.equal(bundle.public.weightsHash, model.weightCommitment);
+    assert.deepEqual(bundle.commitment, model.commitment);
+    assert.equal(bundle.public.weightsHash, undefined, 'no committed signal leaves the prover');
     assert.equal(Number(bundle.public.label), row[64], 'this held-out digit is classified correctly');
     const verified = await app.inject({ method: 'POST', url: '/v1/verify', payload: bundle });
     assert.equal(verified.statusCode, 200, verified.body);

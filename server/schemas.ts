@@ -163,9 +163,25 @@ export const modelSchema = {
       properties: { code: { type: 'string' }, message: { type: 'string' } },
     },
     circuitId: { type: 'string', description: 'Content-addressed circuit id (ready models)' },
-    weights: { type: 'string', enum: ['private-committed', 'public-constants'] },
+    weights: { type: 'string', enum: ['private-pedersen', 'private-committed', 'public-constants'] },
     input: { type: 'string', enum: ['private-hashed', 'public'] },
-    weightCommitment: { type: 'string', pattern: '^[0-9]+$', description: 'Poseidon commitment of the quantized weights (decimal)' },
+    weightCommitment: {
+      type: 'string',
+      pattern: '^[0-9]+$',
+      description:
+        'The weights commitment as a field element (decimal): Poseidon hash of the packed weights (private-committed), or ' +
+        'keccak256(W) mod r of the Pedersen commitment W (private-pedersen; ModelRegistry names the model by it)',
+    },
+    commitment: {
+      type: 'object',
+      description: 'private-pedersen: the Pedersen commitment W of the packed weights and its proof of knowledge K (snarkjs G1 JSON)',
+      required: ['point', 'knowledge'],
+      additionalProperties: false,
+      properties: {
+        point: { type: 'array', items: { type: 'string' }, minItems: 3, maxItems: 3 },
+        knowledge: { type: 'array', items: { type: 'string' }, minItems: 3, maxItems: 3 },
+      },
+    },
     inputShape: { type: 'array', items: { type: 'integer' } },
     outputShape: { type: 'array', items: { type: 'integer' } },
     publicSignals: { type: 'array', items: { type: 'string' }, description: 'Names of the public signals, in order' },

@@ -60,12 +60,28 @@ export interface InstalledVerifier {
  */
 export async function installGeneratedVerifier(opts: InstallVerifierOptions): Promise<InstalledVerifier> {
   const source = renameGroth16Verifier(opts.solidity, opts.contractName);
+  return installContractSource({ contractName: opts.contractName, source, log: opts.log });
+}
+
+/**
+ * Writes `source` (a contract named `contractName`, already in its final form) to
+ * contracts/generated/<contractName>.sol and compiles, under the compile lock; the shared tail of
+ * installGeneratedVerifier (snarkjs verifiers) and installCommittedVerifier (our own template).
+ */
+export async function installContractSource(opts: {
+  contractName: string;
+  source: string;
+  log?: (msg: string) => void;
+}): Promise<InstalledVerifier> {
+  if (!/^[A-Z][A-Za-z0-9_]*$/.test(opts.contractName)) {
+    throw new ZkaiError('BAD_INPUT', `invalid Solidity contract name ${JSON.stringify(opts.contractName)}`);
+  }
   const file = path.join(GENERATED_DIR, `${opts.contractName}.sol`);
   return withCompileLock(async () => {
     const current = await readFile(file, 'utf8').catch(() => undefined);
-    const changed = current !== source;
+    const changed = current !== opts.source;
     if (changed) {
-      await writeFileAtomic(file, source);
+      await writeFileAtomic(file, opts.source);
       opts.log?.(`contracts: wrote ${path.relative(CONTRACTS_ROOT, file)}`);
     }
     const compile = await compileUnlocked({ log: opts.log });

@@ -11,6 +11,7 @@ import {
   toUtf8Bytes,
 } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
+import { g1Evm, type PublicInputCommitment } from '../prover/commitment.ts';
 import { compileContracts } from './compile.ts';
 import { deployContract } from './deploy.ts';
 import { call, findEvent, send } from './tx.ts';
@@ -24,11 +25,15 @@ export const MODEL_REGISTRY_ABI = [
   'function modelCount() view returns (uint256)',
   'function computeModelId(address registrant, uint256 weightCommitment, bytes32 circuitId, address verifier) pure returns (bytes32)',
   'function registerModel(uint256 weightCommitment, bytes32 circuitId, address verifier, uint256 numPublicSignals, uint256 datasetRoot) returns (bytes32 modelId)',
+  'function registerCommittedModel(uint256[2] commitment, uint256[2] knowledge, bytes32 circuitId, address verifier, uint256 numPublicSignals, uint256 datasetRoot) returns (bytes32 modelId)',
+  'function commitmentPointId(uint256[2] commitment) pure returns (uint256)',
+  'function getCommitmentPoint(bytes32 modelId) view returns (uint256[2])',
   'function deactivateModel(bytes32 modelId)',
   'function transferModelOwnership(bytes32 modelId, address newOwner)',
-  'function getModel(bytes32 modelId) view returns (tuple(uint256 weightCommitment, bytes32 circuitId, uint256 datasetRoot, address verifier, uint32 numPublicSignals, uint64 registeredAt, address owner, bool active))',
+  'function getModel(bytes32 modelId) view returns (tuple(uint256 weightCommitment, bytes32 circuitId, uint256 datasetRoot, address verifier, uint32 numPublicSignals, uint64 registeredAt, address owner, bool active, bool pointCommitted))',
   'function isRegistered(bytes32 modelId) view returns (bool)',
   'event ModelRegistered(bytes32 indexed modelId, address indexed owner, uint256 weightCommitment, bytes32 indexed circuitId, address verifier, uint256 numPublicSignals, uint256 datasetRoot)',
+  'event CommitmentPointRegistered(bytes32 indexed modelId, uint256[2] commitment)',
   'event ModelDeactivated(bytes32 indexed modelId, address indexed owner)',
   'event ModelOwnershipTransferred(bytes32 indexed modelId, address indexed previousOwner, address indexed newOwner)',
   'error UnknownModel(bytes32 modelId)',
@@ -42,6 +47,8 @@ export const MODEL_REGISTRY_ABI = [
   'error DatasetRootOutOfField(uint256 datasetRoot)',
   'error InvalidSignalCount(uint256 numPublicSignals)',
   'error ModelInactive(bytes32 modelId)',
+  'error InvalidCommitmentProof()',
+  'error NotPointCommitted(bytes32 modelId)',
 ] as const;
 
 /** InferenceAttestor's ABI (see MODEL_REGISTRY_ABI). */
@@ -54,6 +61,7 @@ export const INFERENCE_ATTESTOR_ABI = [
   'function getAttestation(bytes32 attestationId) view returns (tuple(bytes32 modelId, uint256 inputHash, bytes32 outputsHash, address prover, uint48 timestamp, uint48 blockNumber))',
   'function isAttested(bytes32 attestationId) view returns (bool)',
   'function verifySelector(uint256 n) pure returns (bytes4)',
+  'function verifyCommittedSelector(uint256 n) pure returns (bytes4)',
   'event InferenceAttested(bytes32 indexed attestationId, bytes32 indexed modelId, uint256 inputHash, bytes32 outputsHash, address indexed prover, uint256[] outputs)',
   'error ZeroRegistry()',
   'error UnknownModel(bytes32 modelId)',
@@ -72,6 +80,7 @@ const abi = AbiCoder.defaultAbiCoder();
 /** A model as ModelRegistry stores it. */
 export interface ModelRecord {
   modelId: string;
+  /** The Poseidon commitment, or for a point-committed model its point's id (commitmentId in prover/commitment.ts). */
   weightCommitment: bigint;
   /** bytes32, 0x-prefixed hex. */
   circuitId: string;
@@ -83,6 +92,8 @@ export interface ModelRecord {
   registeredAt: number;
   owner: string;
   active: boolean;
+  /** True for a model registered with registerCommittedModel (commit-and-prove; its point: getCommitmentPoint). */
+  pointCommitted: boolean;
 }
 
 /** An inference attestation as InferenceAttestor stores it. */
@@ -106,6 +117,19 @@ export interface RegisterModelParams {
   /** Address of the circuit's deployed Groth16 verifier. */
   verifier: string;
   /** N, the number of public signals the verifier takes. */
+  numPublicSignals: number;
+  /** Training dataset Merkle root; default 0 (none). */
+  datasetRoot?: bigint;
+}
+
+export interface RegisterCommittedModelParams {
+  /** The weights' (and blind's) Pedersen commitment with its proof of knowledge (prover/commitment.ts commitPublicInputs). */
+  commitment: PublicInputCommitment;
+  /** bytes32 hex, e.g. circuitIdHash('mnist-q8-…'). */
+  circuitId: string;
+  /** Address of the circuit's deployed committed verifier (committed-verifier.ts). */
+  verifier: string;
+  /** Signals an attestation carries: the statement's signals + 1 (signal 0 is the commitment id). */
   numPublicSignals: number;
   /** Training dataset Merkle root; default 0 (none). */
   datasetRoot?: bigint;
@@ -181,6 +205,50 @@ export async function registerModel(
   return { modelId: ev.args.modelId as string, receipt };
 }
 
+/**
+ * Registers a point-committed (commit-and-prove) model with the signer of `registry` as owner: the verifier must
+ * accept the commitment's proof of knowledge, else CONTRACT_REVERTED with contractError InvalidCommitmentProof.
+ * The model's weightCommitment is commitmentId(commitment.point) (prover/commitment.ts). Returns its id and the receipt.
+ */
+export async function registerCommittedModel(
+  registry: Contract,
+  params: RegisterCommittedModelParams,
+): Promise<{ modelId: string; weightCommitment: bigint; receipt: TransactionReceipt }> {
+  let point: [bigint, bigint];
+  let knowledge: [bigint, bigint];
+  try {
+    point = g1Evm(params.commitment.point);
+    knowledge = g1Evm(params.commitment.knowledge);
+  } catch (err) {
+    throw new ZkaiError('BAD_INPUT', `commitment: expected snarkjs G1 points { point, knowledge }: ${(err as Error).message}`);
+  }
+  const receipt = await send(registry, 'ModelRegistry', 'registerCommittedModel', [
+    point,
+    knowledge,
+    params.circuitId,
+    params.verifier,
+    params.numPublicSignals,
+    params.datasetRoot ?? 0n,
+  ]);
+  const ev = findEvent(registry, receipt, 'ModelRegistered');
+  return { modelId: ev.args.modelId as string, weightCommitment: ev.args.weightCommitment as bigint, receipt };
+}
+
+/** A point-committed model's commitment point [x, y]; CONTRACT_REVERTED (NotPointCommitted) for any other id. */
+export async function getCommitmentPoint(registry: Contract, modelId: string): Promise<[bigint, bigint]> {
+  const p = (await call(registry, 'ModelRegistry', 'getCommitmentPoint', [modelId])) as bigint[];
+  return [p[0]!, p[1]!];
+}
+
+/**
+ * The public signals to attest for a point-committed model: [commitment id, ...statement signals], where the
+ * statement signals are the proof's (prover/commitment.ts statementSignals) and the id is commitmentId(point) in
+ * decimal. Pass them, with the proof, to attestInference.
+ */
+export function committedAttestSignals(commitmentIdDecimal: string | bigint, statementSignals: readonly string[]): string[] {
+  return [BigInt(commitmentIdDecimal).toString(), ...statementSignals];
+}
+
 /** Retires a model for good (owner only): it accepts no new attestations. */
 export async function deactivateModel(registry: Contract, modelId: string): Promise<TransactionReceipt> {
   return send(registry, 'ModelRegistry', 'deactivateModel', [modelId]);
@@ -202,6 +270,7 @@ export async function getModel(registry: Contract, modelId: string): Promise<Mod
     registeredAt: bigint;
     owner: string;
     active: boolean;
+    pointCommitted: boolean;
   };
   if (BigInt(m.owner) === 0n) throw new ZkaiError('NOT_FOUND', `no model ${modelId} in the registry`, { modelId });
   return {
@@ -214,12 +283,15 @@ export async function getModel(registry: Contract, modelId: string): Promise<Mod
     registeredAt: Number(m.registeredAt),
     owner: getAddress(m.owner),
     active: m.active,
+    pointCommitted: m.pointCommitted,
   };
 }
 
 /**
  * Submits an inference proof (snarkjs JSON and its public signals) to the attestor for `modelId`. Returns the
- * attestation id, the output signals the event carried, and the receipt. Reverts map to CONTRACT_REVERTED with
+ * attestation id, the output signals the event carried, and the receipt. For a point-committed model the signals
+ * are committedAttestSignals(id, statement signals): the attestor hands the statement and the registered point to
+ * the model's committed verifier. Reverts map to CONTRACT_REVERTED with
  * details.contractError (InvalidProof, CommitmentMismatch, AlreadyAttested, …); a malformed proof is BAD_BUNDLE.
  */
 export async function attestInference(

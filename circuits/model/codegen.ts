@@ -26,6 +26,10 @@
  *   accBits, which makes the packed decomposition unique (layers.circom), so the weights need no range check.
  *   All p<i> and bp<i> are hashed by PoseidonSponge into the public output `weightsHash` (commit.ts computes
  *   the same value). Shifts/widths stay compile-time constants.
+ * - weights 'private-pedersen' (commit-and-prove): the same p<i>, bp<i> and PackedDot, but p<i>, bp<i> and a blind
+ *   `wBlind` are *public inputs that are never revealed*: the verifier gets their Pedersen commitment over the
+ *   verification key's own IC bases with a proof of knowledge (prover/commitment.ts), so binding the weights costs
+ *   no constraint at all instead of a Poseidon sponge. They are the last public signals (`committedSignals`).
  * - input 'public': `in` is a public input. 'private-hashed': `in` is private and the public output `inputHash`
  *   is the PoseidonChain of its packed values.
  * Public signals: weightsHash / inputHash when present, then logits, label, then in[] when the input is public
@@ -46,9 +50,13 @@ import type { QConv2d, QDense, QuantizedModel } from './quantize.ts';
 export interface CodegenOptions {
   /** Used in the template name and the circuit id; letters, digits, '_' and '-'. */
   name: string;
-  weights: 'public-constants' | 'private-committed';
+  weights: WeightsMode;
   input: 'public' | 'private-hashed';
 }
+
+/** How a model's weights enter its circuit (see the module comment). */
+export type WeightsMode = 'public-constants' | 'private-committed' | 'private-pedersen';
+export const WEIGHTS_MODES: readonly WeightsMode[] = ['public-constants', 'private-committed', 'private-pedersen'];
 
 export interface LayerCost {
   layer: string;
@@ -62,6 +70,11 @@ export interface GeneratedCircuit {
   templateName: string;
   /** Names of the public signals in order, e.g. 'logits[0]', ..., 'label', 'in[0]', ... */
   publicSignals: string[];
+  /**
+   * With Pedersen weights: the committed public signals (packed weights and biases layer by layer, then wBlind), in
+   * the order commit.ts `weightElements` + blind gives their values; a subset of publicSignals. Otherwise empty.
+   */
+  committedSignals: string[];
   /** Public input signal names for the main component (buildCircuit's publicInputs). */
   publicInputs: string[];
   /** Expected constraints per layer (input range checks and argmax included) and their total. */
@@ -116,10 +129,11 @@ function fusedReluIndex(layers: QuantizedModel['layers'], li: number): number {
 export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): GeneratedCircuit {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.name))
     throw new ZkaiError('BAD_INPUT', `model circuit name ${JSON.stringify(opts.name)} must match [A-Za-z0-9_-]{1,64}`);
-  if (opts.weights !== 'public-constants' && opts.weights !== 'private-committed')
-    throw new ZkaiError('BAD_INPUT', `unknown weights mode ${opts.weights}`);
+  if (!WEIGHTS_MODES.includes(opts.weights)) throw new ZkaiError('BAD_INPUT', `unknown weights mode ${opts.weights}`);
   if (opts.input !== 'public' && opts.input !== 'private-hashed') throw new ZkaiError('BAD_INPUT', `unknown input mode ${opts.input}`);
-  const privateWeights = opts.weights === 'private-committed';
+  const privateWeights = opts.weights !== 'public-constants';
+  // Pedersen: the packed weights and the blind are public inputs the verifier never sees (prover/commitment.ts).
+  const pedersen = opts.weights === 'private-pedersen';
   const templateName = `Model_${opts.name.replace(/-/g, '_')}`;
   const nIn = shapeSize(qm.inputShape);
   const nOut = shapeSize(qm.outputShape);
@@ -129,7 +143,7 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   // Output declaration order is public-signal order: the commitments first, so an inference proof's signals
   // read [weightsHash, inputHash, logits..., label] as InferenceAttestor expects.
   body.push(`    signal input in[${nIn}];`);
-  if (privateWeights) body.push('    signal output weightsHash;');
+  if (privateWeights && !pedersen) body.push('    signal output weightsHash;');
   if (opts.input === 'private-hashed') body.push('    signal output inputHash;');
   body.push(`    signal output logits[${nOut}];`, '    signal output label;');
   body.push('');
@@ -165,7 +179,8 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
         let cost = 0;
         let rows: { channel: number; expr: string }[];
         if (privateWeights) {
-          // Packed weights and biases are private inputs; PackedDot computes k accumulators per multiplication.
+          // Packed weights and biases are private inputs (committed public inputs with Pedersen); PackedDot computes
+          // k accumulators per multiplication.
           const pk = packLinear(layer);
           body.push(`    signal input p${li}[${pk.weights.length}];`, `    signal input bp${li}[${pk.groups}];`);
           commitParts.push({ signal: `p${li}`, count: pk.weights.length }, { signal: `bp${li}`, count: pk.groups });
@@ -277,7 +292,12 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   for (let i = 0; i < nOut; i++) body.push(`    logits[${i}] <== ${cur(i)};`, `    argmax.in[${i}] <== logits[${i}];`);
   body.push('    label <== argmax.index;');
   costs.push({ layer: 'output', kind: 'argmax', constraints: nOut * (qm.outputBits + 2) });
-  if (privateWeights) {
+  if (pedersen) {
+    // Declared last so it is the last committed public input. No constraint reads it: it only randomises W.
+    body.push('', "    // Blinding value of the weights' Pedersen commitment (a committed public input, read by no constraint).");
+    body.push('    signal input wBlind;');
+    costs.push({ layer: 'weights', kind: 'commitment (Pedersen, outside the circuit)', constraints: 0 });
+  } else if (privateWeights) {
     const total = commitParts.reduce((a, p) => a + p.count, 0);
     body.push('', `    // Weight commitment: PoseidonSponge over ${total} elements (packed weights, then packed biases, layer by layer).`);
     body.push(`    component wChain = PoseidonSponge(${total});`);
@@ -303,18 +323,24 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
     '}',
     '',
   ].join('\n');
+  // circom orders public inputs by declaration: `in` first, then each layer's p<i> and bp<i>, then wBlind.
+  const committedSignals = pedersen
+    ? [...commitParts.flatMap(({ signal, count }) => Array.from({ length: count }, (_, i) => `${signal}[${i}]`)), 'wBlind']
+    : [];
   const publicSignals = [
-    ...(privateWeights ? ['weightsHash'] : []),
+    ...(privateWeights && !pedersen ? ['weightsHash'] : []),
     ...(opts.input === 'private-hashed' ? ['inputHash'] : []),
     ...Array.from({ length: nOut }, (_, i) => `logits[${i}]`),
     'label',
     ...(opts.input === 'public' ? Array.from({ length: nIn }, (_, i) => `in[${i}]`) : []),
+    ...committedSignals,
   ];
   return {
     source,
     templateName,
     publicSignals,
-    publicInputs: opts.input === 'public' ? ['in'] : [],
+    committedSignals,
+    publicInputs: [...(opts.input === 'public' ? ['in'] : []), ...(pedersen ? [...commitParts.map((p) => p.signal), 'wBlind'] : [])],
     layerCosts: costs,
     totalConstraints: costs.reduce((a, c) => a + c.constraints, 0),
   };
@@ -387,10 +413,14 @@ function poseidonSpongeCost(n: number): number {
 export function modelCircuitInput(
   qm: QuantizedModel,
   input: readonly bigint[],
-  opts: Pick<CodegenOptions, 'weights'>,
-): Record<string, bigint[]> {
-  const out: Record<string, bigint[]> = { in: input.map(toField) };
-  if (opts.weights === 'private-committed') {
+  opts: Pick<CodegenOptions, 'weights'> & { blind?: bigint },
+): Record<string, bigint[] | bigint> {
+  const out: Record<string, bigint[] | bigint> = { in: input.map(toField) };
+  if (opts.weights === 'private-pedersen') {
+    if (opts.blind === undefined) throw new ZkaiError('INTERNAL', 'Pedersen weights need the commitment blind');
+    out.wBlind = opts.blind;
+  }
+  if (opts.weights !== 'public-constants') {
     qm.layers.forEach((layer, li) => {
       if (layer.kind !== 'dense' && layer.kind !== 'conv2d') return;
       const packed = packLinear(layer);

@@ -6,11 +6,11 @@ import { forgeRequantize, forgerBits, seededRandom, witnessWriter } from '../../
 import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 import { buildModelCircuit, type ModelCircuit, modelCircuitInput } from './codegen.ts';
-import { inputHash, weightCommitment } from './commit.ts';
+import { inputHash, weightCommitment, weightElements } from './commit.ts';
 import { importOnnx } from './import.ts';
 import { linearAccumulators, quantizeInput, runInt } from './int-exec.ts';
 import { fromField, toField } from './int-reference.ts';
-import type { DenseLayer, ModelIR } from './ir.ts';
+import type { ModelIR } from './ir.ts';
 import { evaluateAgreement, lastLinearIndex, type QDense, type QuantizedModel, quantizeModel } from './quantize.ts';
 
 // Both fixtures compile fast enough with circom2 to test both in every variant: public constants ~1-2 s
@@ -165,7 +165,7 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
         const honest = modelCircuitInput(f.qm, input, opts);
         const li = lastLinearIndex(f.qm.layers);
         // p<li>[0] packs the first input's weights of a group of channels: +1 raises channel 0's weight by one.
-        const other = { ...honest, [`p${li}`]: honest[`p${li}`]!.map((v, i) => (i === 0 ? toField(v + 1n) : v)) };
+        const other = { ...honest, [`p${li}`]: (honest[`p${li}`] as bigint[]).map((v, i) => (i === 0 ? toField(v + 1n) : v)) };
         const wire = 1 + f.model.generated.publicSignals.indexOf('weightsHash');
         const [a, b] = [await calculateWitness(f.model.circuit.wasmPath, honest), await calculateWitness(f.model.circuit.wasmPath, other)];
         assert.equal(a[wire], await weightCommitment(f.qm));
@@ -270,42 +270,57 @@ describe('quantizer and circuit paths the fixtures do not reach', () => {
   });
 });
 
-describe("the issue's 64-32-16-10 MLP shape, committed weights + hashed input (fc1 from the MLP fixture, fc2/fc3 synthetic)", () => {
-  it('has the predicted constraint count and outputs equal to the integer executor', async () => {
-    const { u32 } = seededRandom(0x36343332);
-    const gaussian = () => Math.sqrt(-2 * Math.log((u32() + 1) / 2 ** 32)) * Math.cos((2 * Math.PI * u32()) / 2 ** 32);
-    const dense = (name: string, nIn: number, nOut: number): DenseLayer => ({
-      kind: 'dense',
-      name,
-      inShape: [nIn],
-      outShape: [nOut],
-      weight: { name: `${name}.w`, shape: [nOut, nIn], data: Float64Array.from({ length: nIn * nOut }, () => gaussian() / Math.sqrt(nIn)) },
-      bias: { name: `${name}.b`, shape: [nOut], data: Float64Array.from({ length: nOut }, () => gaussian() * 0.1) },
-    });
-    const base = importOnnx(path.join(FIXTURES, 'mlp_digits.onnx'));
-    const fc1 = base.layers.findIndex((l) => l.kind === 'dense');
-    assert.deepEqual([base.layers[fc1]!.outShape, base.layers[fc1 + 1]!.kind], [[32], 'relu']);
-    const ir: ModelIR = {
-      ...base,
-      layers: [
-        ...base.layers.slice(0, fc1 + 2),
-        dense('fc2', 32, 16),
-        { kind: 'relu', name: 'relu2', inShape: [16], outShape: [16] },
-        dense('fc3', 16, 10),
-      ],
-    };
-    const qm = quantizeModel(
-      ir,
-      rows.slice(0, 100).map((r) => r.input),
+describe("the issue's 64-32-16-10 MLP (mlp3_digits.onnx: trained on the digits, exported by PyTorch)", () => {
+  const ir = importOnnx(path.join(FIXTURES, 'mlp3_digits.onnx'));
+  const qm = quantizeModel(
+    ir,
+    rows.slice(0, 100).map((r) => r.input),
+  );
+  const inputs = [quantizeInput(qm, rows[110]!.input), Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128))];
+  const table = (model: ModelCircuit) =>
+    model.generated.layerCosts.map((c) => `${c.kind.padEnd(10)} ${c.layer.padEnd(18)} ${String(c.constraints).padStart(6)}`).join('\n  ');
+
+  it('quantized argmax agrees with the float model on >= 97% of the held-out rows', () => {
+    assert.deepEqual(
+      qm.layers.filter((l) => l.kind === 'dense').map((l) => l.outShape),
+      [[32], [16], [10]],
     );
-    const opts = { name: 'mlp-64-32-16-10-committed', weights: 'private-committed', input: 'private-hashed' } as const;
+    const heldOut = evaluateAgreement(ir, qm, rows.slice(100));
+    console.log(`mlp3 agreement, rows 100..199 (calibrated on 0..99): ${JSON.stringify(heldOut)}`);
+    assert.ok(heldOut.agreement >= 0.97, `held-out agreement ${heldOut.agreement}`);
+  });
+
+  it('Poseidon-committed weights: the predicted constraint count, outputs equal to the integer executor', async () => {
+    const opts = { name: 'mlp3-digits-poseidon', weights: 'private-committed', input: 'private-hashed' } as const;
     const model = await buildModelCircuit(qm, opts);
-    const table = model.generated.layerCosts.map((c) => `${c.kind.padEnd(10)} ${c.layer.padEnd(18)} ${String(c.constraints).padStart(6)}`);
-    console.log(`64-32-16-10 committed: ${model.circuit.nConstraints} constraints\n  ${table.join('\n  ')}`);
+    console.log(`64-32-16-10 Poseidon-committed: ${model.circuit.nConstraints} constraints\n  ${table(model)}`);
     assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
-    const inputs = [quantizeInput(qm, rows[110]!.input), Array.from({ length: 64 }, () => BigInt((rand32() % 256) - 128))];
     // Public signals: the weight commitment, the input hash, then the logits and label.
     const witnesses = await assertAgreesWithIntExec(qm, model, opts, inputs, 3);
     for (const w of witnesses) assert.equal(w[1], await weightCommitment(qm));
+  });
+
+  it('Pedersen-committed weights: within the budget of 8,000 constraints, outputs equal to the integer executor', async () => {
+    // Commit-and-prove (prover/commitment.ts): the packed weights and the blind are committed public inputs, so
+    // binding them costs no constraint.
+    const opts = { name: 'mlp3-digits-pedersen', weights: 'private-pedersen', input: 'private-hashed' } as const;
+    const model = await buildModelCircuit(qm, opts);
+    console.log(`64-32-16-10 Pedersen-committed: ${model.circuit.nConstraints} constraints\n  ${table(model)}`);
+    assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
+    assert.ok(model.circuit.nConstraints <= 8000, `${model.circuit.nConstraints} constraints, over the budget of 8,000`);
+    const blind = 0x1234567890abcdefn;
+    // Public signals: the input hash, then the logits and label, then the committed inputs.
+    const witnesses = await assertAgreesWithIntExec(qm, model, { ...opts, blind }, inputs, 2);
+    // Every public signal sits at the wire its name says (circom orders public inputs by declaration), and the
+    // committed ones hold exactly weightElements + blind, the values prover/inference.ts commits to.
+    const names = model.generated.publicSignals;
+    const sym = await readSymbols(model.circuit.symPath);
+    for (const [i, name] of names.entries()) assert.equal(sym.get(`main.${name}`), i + 1, name);
+    const committedValues = [...weightElements(qm), blind];
+    assert.equal(model.generated.committedSignals.length, committedValues.length);
+    for (const w of witnesses) {
+      for (const [j, name] of model.generated.committedSignals.entries())
+        assert.equal(w[1 + names.indexOf(name)], committedValues[j], name);
+    }
   });
 });

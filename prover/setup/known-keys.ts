@@ -1,6 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
+import { canonicalJson, sha256Hex } from '../../common/hash.ts';
+import { type CommitmentKey, statementVkey } from '../commitment.ts';
+import { COMMITMENT_KEY_FILE } from './commitment-key.ts';
+import { type SetupMeta, setupFiles } from './groth16-setup.ts';
 
 /**
  * Verification-key hashes of the setups this machine holds for `circuitId` (from each
@@ -19,8 +24,15 @@ export async function knownVkeyHashes(circuitId: string): Promise<string[]> {
   const hashes: string[] = [];
   for (const entry of entries.filter((e) => e.startsWith('setup-'))) {
     try {
-      const meta = JSON.parse(await readFile(path.join(dir, entry, 'setup.json'), 'utf8')) as { vkeySha256?: string };
+      const meta = JSON.parse(await readFile(path.join(dir, entry, 'setup.json'), 'utf8')) as SetupMeta;
       if (meta.vkeySha256) hashes.push(meta.vkeySha256);
+      // A circuit with committed inputs: its bundles carry the statement key derived with the commitment key.
+      const keyFile = path.join(dir, entry, COMMITMENT_KEY_FILE);
+      if (existsSync(keyFile)) {
+        const vkey = JSON.parse(await readFile(setupFiles(path.join(dir, entry), meta).vkey, 'utf8')) as Record<string, unknown>;
+        const key = JSON.parse(await readFile(keyFile, 'utf8')) as CommitmentKey;
+        hashes.push(sha256Hex(canonicalJson(statementVkey(vkey, key))));
+      }
     } catch {
       // A setup still being written (or removed) is not a trusted key.
     }

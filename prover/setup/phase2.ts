@@ -9,6 +9,7 @@ import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
 import { pickRegisteredPtau } from './ceremony.ts';
+import { contributeToCommitmentKey } from './commitment-key.ts';
 import {
   defaultPtau,
   ensureCircuitSetup,
@@ -114,6 +115,8 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
       contributions: [...meta.contributions, { name, hash }],
     };
     await writeFileAtomic(path.join(setup.dir, 'setup.json'), `${JSON.stringify(next, null, 2)}\n`);
+    // δ is not the only toxic waste of a circuit with committed inputs: κ gets this contributor's secret too.
+    if (await contributeToCommitmentKey(setup.dir)) log?.('commitment key re-randomised (κ·secret)');
     log?.(`contribution added (${((performance.now() - t) / 1000).toFixed(2)}s)`);
     return {
       circuitId: circuit.id,

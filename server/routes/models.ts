@@ -27,8 +27,16 @@ interface UploadBody {
   name?: string;
   onnx: string;
   calibrationCsv: string;
-  weights?: 'committed' | 'public';
+  weights?: keyof typeof WEIGHTS_CHOICES;
 }
+
+/** The API's `weights` values and the codegen modes they pick ('committed' is the earlier name of 'poseidon'). */
+const WEIGHTS_CHOICES = {
+  pedersen: 'private-pedersen',
+  poseidon: 'private-committed',
+  committed: 'private-committed',
+  public: 'public-constants',
+} as const;
 
 /** Most input values one inference may take (a 256×256 RGB image is ~200k). */
 const MAX_INPUT_VALUES = 1 << 18;
@@ -76,6 +84,7 @@ export function modelView(record: ModelRecord, job: Job | undefined): Record<str
       weights: m.weights,
       input: m.input,
       ...(m.weightCommitment ? { weightCommitment: m.weightCommitment } : {}),
+      ...(m.commitment ? { commitment: m.commitment } : {}),
       inputShape: m.inputShape,
       outputShape: m.outputShape,
       publicSignals: m.publicSignals,
@@ -118,8 +127,10 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
           'input value, an optional `label` column). Checked at once (ONNX parses, ops are supported, the CSV fits the input), then ' +
           'compiled by a job: quantization, circuit, trusted setup. Poll the model (or its compile job) until `state` is `ready`. ' +
           `Each of the two files may be up to ${maxModelBytes} bytes (ZKAI_MAX_MODEL_BYTES). ` +
-          '`weights`: `committed` (default; private weights bound by a public Poseidon commitment, private input with a public hash) ' +
-          'or `public` (weights compiled in as constants, public input).',
+          '`weights`: `pedersen` (default; private weights bound by a Pedersen commitment checked outside the circuit, with ' +
+          'its proof of knowledge: the cheapest circuit), `poseidon` (private weights bound by a Poseidon hash inside the circuit, a ' +
+          'public signal; `committed` is its earlier name) — both with a private input and its public hash — or `public` (weights ' +
+          'compiled in as constants, public input).',
         body: {
           type: 'object',
           required: ['onnx', 'calibrationCsv'],
@@ -128,7 +139,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
             name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Default: model' },
             onnx: { type: 'string', minLength: 4, maxLength: maxBase64, description: 'The ONNX file, base64' },
             calibrationCsv: { type: 'string', minLength: 1, maxLength: maxModelBytes },
-            weights: { type: 'string', enum: ['committed', 'public'], default: 'committed' },
+            weights: { type: 'string', enum: Object.keys(WEIGHTS_CHOICES), default: 'pedersen' },
           },
         },
         response: { 202: { description: 'Accepted: compiling', $ref: 'Model#' }, ...errorResponses(400, 401, 413, 415, 429, 500) },
@@ -157,12 +168,12 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
         if (isZkaiError(err)) throw new ZkaiError(err.code, err.message.replaceAll(paths.calibration, 'calibrationCsv'));
         throw err;
       }
-      const committed = (body.weights ?? 'committed') === 'committed';
+      const weights = WEIGHTS_CHOICES[body.weights ?? 'pedersen'];
       const compileRequest: ModelCompileRequest = {
         modelId: id,
         name: body.name ?? 'model',
-        weights: committed ? 'private-committed' : 'public-constants',
-        input: committed ? 'private-hashed' : 'public',
+        weights,
+        input: weights === 'public-constants' ? 'public' : 'private-hashed',
       };
       const job = await store.enqueue('model-compile', compileRequest as unknown as Record<string, unknown>, request.tenant);
       const record: ModelRecord = { id, tenant: request.tenant, name: compileRequest.name, compileJobId: job.id, createdAt: job.createdAt };

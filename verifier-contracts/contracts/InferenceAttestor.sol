@@ -17,6 +17,12 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * uint256[N])`, so the call is built generically: the selector from the signature with the model's N, and the
  * static arrays encoded in place (a uint256[N] is N words, no offset, no length).
  *
+ * A point-committed model (ModelRegistry.registerCommittedModel: its weights are committed public inputs the proof
+ * never reveals) is attested with the same signals and the same meaning: signal 0 is the id of its registered
+ * commitment point W. Its verifier takes the statement — the signals after signal 0 — and W itself:
+ * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N-1],uint256[2])`, W read from the registry. A proof made
+ * for other weights (another W) fails that check: InvalidProof.
+ *
  * An attestation is keyed by its statement, `keccak256(abi.encode(modelId, publicSignals))`, not by the proof:
  * Groth16 proofs can be re-randomized, so keying by proof bytes would let one statement be recorded many times.
  * Attesting a statement a second time reverts with `AlreadyAttested`. `prover` is whoever submitted first; the
@@ -79,7 +85,8 @@ contract InferenceAttestor {
      * @param a Proof point A.
      * @param b Proof point B (EVM G2 encoding: each Fp2 coordinate as [c1, c0]).
      * @param c Proof point C.
-     * @param publicSignals The proof's N public signals: [weightCommitment, inputHash, outputs…].
+     * @param publicSignals The proof's N public signals: [weightCommitment, inputHash, outputs…] (for a
+     * point-committed model: [commitment point id, statement signals…]).
      * @return attestationId keccak256(abi.encode(modelId, publicSignals)).
      */
     function attest(
@@ -102,7 +109,10 @@ contract InferenceAttestor {
         attestationId = keccak256(abi.encode(modelId, publicSignals));
         if (_attestations[attestationId].prover != address(0)) revert AlreadyAttested(attestationId);
         // A staticcall cannot change state, so calling the (owner-chosen) verifier before the effects is safe.
-        if (!_verify(m.verifier, a, b, c, publicSignals)) revert InvalidProof();
+        bool valid = m.pointCommitted
+            ? _verifyCommitted(modelId, m.verifier, a, b, c, publicSignals)
+            : _verify(m.verifier, a, b, c, publicSignals);
+        if (!valid) revert InvalidProof();
 
         uint256[] calldata outputs = publicSignals[2:];
         bytes32 outputsHash = keccak256(abi.encodePacked(outputs));
@@ -151,6 +161,22 @@ contract InferenceAttestor {
         );
     }
 
+    /**
+     * @notice The selector of a committed verifier (committed-verifier.ts) with `n` statement signals:
+     * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n],uint256[2])`.
+     * @param n The number of statement signals (a point-committed model's numPublicSignals - 1).
+     * @return The function selector.
+     */
+    function verifyCommittedSelector(uint256 n) public pure returns (bytes4) {
+        return bytes4(
+            keccak256(
+                abi.encodePacked(
+                    "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(n), "],uint256[2])"
+                )
+            )
+        );
+    }
+
     /// True iff the verifier's verifyProof answers exactly true. A revert, a missing contract or a return value
     /// other than one 32-byte word equal to 1 counts as an invalid proof.
     function _verify(
@@ -165,6 +191,26 @@ contract InferenceAttestor {
         bytes memory data = abi.encodePacked(verifySelector(publicSignals.length), a, b[0], b[1], c, publicSignals);
         assembly ("memory-safe") {
             // Copy back at most one word, so an odd verifier cannot make us pay for a huge return.
+            let ok := staticcall(gas(), verifier, add(data, 0x20), mload(data), 0x00, 0x20)
+            valid := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
+        }
+    }
+
+    /// _verify for a point-committed model: the statement (publicSignals[1:]) and then the model's registered
+    /// commitment point, all encoded in place.
+    function _verifyCommitted(
+        bytes32 modelId,
+        address verifier,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicSignals
+    ) private view returns (bool valid) {
+        uint256[2] memory commitment = registry.getCommitmentPoint(modelId);
+        bytes memory data = abi.encodePacked(
+            verifyCommittedSelector(publicSignals.length - 1), a, b[0], b[1], c, publicSignals[1:], commitment
+        );
+        assembly ("memory-safe") {
             let ok := staticcall(gas(), verifier, add(data, 0x20), mload(data), 0x00, 0x20)
             valid := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
         }

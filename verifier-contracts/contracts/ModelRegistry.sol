@@ -3,9 +3,21 @@ pragma solidity 0.8.28;
 
 /**
  * @title ModelRegistry
- * @notice Registers committed models: a Poseidon commitment of the quantized weights, the circuit that proves
- * inferences of that model, and the Groth16 verifier of that circuit. InferenceAttestor accepts inference proofs
- * only for models registered here.
+ * @notice Registers committed models: a commitment of the quantized weights, the circuit that proves inferences of
+ * that model, and the Groth16 verifier of that circuit. InferenceAttestor accepts inference proofs only for models
+ * registered here.
+ *
+ * Two kinds of weight commitment:
+ * - Poseidon (`registerModel`): a field element the circuit computes and exposes as public signal 0.
+ * - Point (`registerCommittedModel`, commit-and-prove): the weights and a random blind are public inputs of the
+ *   circuit that are never revealed; the registry stores instead their Pedersen commitment W, a G1 point over the
+ *   verification key's own IC points, after the verifier checked W's proof of knowledge (without which W could be
+ *   forged to cancel or shift the statement). Such a model's verifier has the committed ABI
+ *   (verifier-contracts/committed-verifier.ts): verifyProof(a, b, c, statement[N - 1], W) and
+ *   verifyCommitment(W, K). Its `weightCommitment` is the point's id, `uint256(keccak256(abi.encode(W.x, W.y))) mod r`,
+ *   and it stands in signal 0 of the attested signals exactly like a Poseidon commitment.
+ * In both cases the verifier is chosen by the registrant and is part of the model's id: its code is what gives an
+ * attestation (and the proof-of-knowledge check) its meaning, so whoever relies on a model checks its verifier.
  *
  * A model's id is `keccak256(abi.encode(registrant, weightCommitment, circuitId, verifier))`, computable off chain
  * before registering (see `computeModelId`). The registrant is part of the id so nobody can squat or front-run
@@ -28,15 +40,18 @@ contract ModelRegistry {
     uint256 public constant MAX_PUBLIC_SIGNALS = 1024;
 
     struct Model {
-        /// Poseidon commitment of the quantized weights (public signal 0 of every proof).
+        /// Commitment of the quantized weights (public signal 0 of every attestation): a Poseidon commitment, or
+        /// for a point-committed model the id of its commitment point (see commitmentPointId).
         uint256 weightCommitment;
         /// Circuit / quantization id, e.g. sha256 of the circuit id string.
         bytes32 circuitId;
         /// Merkle root of the training dataset; 0 = none declared. Declared by the owner, not proven.
         uint256 datasetRoot;
-        /// The circuit's Groth16 verifier: verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N]).
+        /// The circuit's Groth16 verifier: verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N]), or for a
+        /// point-committed model verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N-1],uint256[2]).
         address verifier;
-        /// N, the number of public signals the verifier takes.
+        /// N, the number of public signals an attestation carries (for a point-committed model: the statement's
+        /// signals plus signal 0, the commitment id).
         uint32 numPublicSignals;
         /// Block timestamp of registration.
         uint64 registeredAt;
@@ -44,9 +59,14 @@ contract ModelRegistry {
         address owner;
         /// False once the owner retired the model.
         bool active;
+        /// True for a model registered with registerCommittedModel (its point: getCommitmentPoint).
+        bool pointCommitted;
     }
 
     mapping(bytes32 modelId => Model) private _models;
+
+    /// Commitment points of point-committed models, [x, y] as the BN254 precompiles take them.
+    mapping(bytes32 modelId => uint256[2]) private _commitmentPoints;
 
     /// @notice Number of models ever registered.
     uint256 public modelCount;
@@ -60,6 +80,8 @@ contract ModelRegistry {
         uint256 numPublicSignals,
         uint256 datasetRoot
     );
+    /// @notice Emitted, after ModelRegistered, for a point-committed model: its Pedersen commitment of the weights.
+    event CommitmentPointRegistered(bytes32 indexed modelId, uint256[2] commitment);
     event ModelDeactivated(bytes32 indexed modelId, address indexed owner);
     event ModelOwnershipTransferred(bytes32 indexed modelId, address indexed previousOwner, address indexed newOwner);
 
@@ -74,11 +96,13 @@ contract ModelRegistry {
     error DatasetRootOutOfField(uint256 datasetRoot);
     error InvalidSignalCount(uint256 numPublicSignals);
     error ModelInactive(bytes32 modelId);
+    error InvalidCommitmentProof();
+    error NotPointCommitted(bytes32 modelId);
 
     /**
-     * @notice The id `registerModel` gives a model registered by `registrant` with these parameters.
+     * @notice The id `registerModel` (or `registerCommittedModel`) gives a model registered by `registrant` with these parameters.
      * @param registrant The address that registers (the first owner).
-     * @param weightCommitment The weights' Poseidon commitment.
+     * @param weightCommitment The weights' Poseidon commitment, or for a point-committed model commitmentPointId.
      * @param circuitId The circuit / quantization id.
      * @param verifier The circuit's Groth16 verifier.
      * @return The model id.
@@ -109,29 +133,58 @@ contract ModelRegistry {
         uint256 datasetRoot
     ) external returns (bytes32 modelId) {
         if (weightCommitment >= SNARK_SCALAR_FIELD) revert CommitmentOutOfField(weightCommitment);
-        if (circuitId == bytes32(0)) revert ZeroCircuitId();
-        if (verifier == address(0)) revert ZeroVerifier();
-        // An address without code would answer every staticcall with success and empty data; refuse it up front.
-        if (verifier.code.length == 0) revert VerifierNotContract(verifier);
-        if (numPublicSignals < MIN_PUBLIC_SIGNALS || numPublicSignals > MAX_PUBLIC_SIGNALS) {
-            revert InvalidSignalCount(numPublicSignals);
-        }
-        if (datasetRoot >= SNARK_SCALAR_FIELD) revert DatasetRootOutOfField(datasetRoot);
-        modelId = computeModelId(msg.sender, weightCommitment, circuitId, verifier);
-        if (_models[modelId].owner != address(0)) revert ModelExists(modelId);
+        _validate(circuitId, verifier, numPublicSignals, datasetRoot);
+        modelId = _store(weightCommitment, circuitId, verifier, numPublicSignals, datasetRoot, false);
+    }
 
-        _models[modelId] = Model({
-            weightCommitment: weightCommitment,
-            circuitId: circuitId,
-            datasetRoot: datasetRoot,
-            verifier: verifier,
-            numPublicSignals: uint32(numPublicSignals),
-            registeredAt: uint64(block.timestamp),
-            owner: msg.sender,
-            active: true
-        });
-        modelCount += 1;
-        emit ModelRegistered(modelId, msg.sender, weightCommitment, circuitId, verifier, numPublicSignals, datasetRoot);
+    /**
+     * @notice Registers a point-committed (commit-and-prove) model; the caller becomes its owner. The verifier must
+     * accept the commitment's proof of knowledge (`verifyCommitment(commitment, knowledge)` answers exactly true).
+     * The model's weightCommitment is commitmentPointId(commitment), and its id is computeModelId with it.
+     * @param commitment The Pedersen commitment W of the weights and blind, [x, y] ([0, 0] for infinity).
+     * @param knowledge Its proof of knowledge K, [x, y].
+     * @param circuitId The circuit / quantization id (non-zero).
+     * @param verifier The circuit's committed verifier (a deployed contract, see committed-verifier.ts).
+     * @param numPublicSignals N, the signals an attestation carries: the statement's signals + 1 (signal 0 is the
+     * commitment id), MIN_PUBLIC_SIGNALS ..= MAX_PUBLIC_SIGNALS.
+     * @param datasetRoot Merkle root of the training dataset (a field element), or 0 for none.
+     * @return modelId The new model's id.
+     */
+    function registerCommittedModel(
+        uint256[2] calldata commitment,
+        uint256[2] calldata knowledge,
+        bytes32 circuitId,
+        address verifier,
+        uint256 numPublicSignals,
+        uint256 datasetRoot
+    ) external returns (bytes32 modelId) {
+        _validate(circuitId, verifier, numPublicSignals, datasetRoot);
+        // A staticcall cannot change state; the verifier was checked to be a contract above.
+        if (!_verifyCommitment(verifier, commitment, knowledge)) revert InvalidCommitmentProof();
+        modelId = _store(commitmentPointId(commitment), circuitId, verifier, numPublicSignals, datasetRoot, true);
+        _commitmentPoints[modelId] = commitment;
+        emit CommitmentPointRegistered(modelId, commitment);
+    }
+
+    /**
+     * @notice The id of a commitment point, a field element: `uint256(keccak256(abi.encode(x, y))) % SNARK_SCALAR_FIELD`.
+     * A point-committed model's weightCommitment (and signal 0 of its attestations).
+     * @param commitment The point [x, y].
+     * @return The id.
+     */
+    function commitmentPointId(uint256[2] calldata commitment) public pure returns (uint256) {
+        return uint256(keccak256(abi.encode(commitment[0], commitment[1]))) % SNARK_SCALAR_FIELD;
+    }
+
+    /**
+     * @notice The commitment point of a point-committed model. Reverts NotPointCommitted for any other id (a
+     * Poseidon-committed or unknown model).
+     * @param modelId The model.
+     * @return The point [x, y].
+     */
+    function getCommitmentPoint(bytes32 modelId) external view returns (uint256[2] memory) {
+        if (!_models[modelId].pointCommitted) revert NotPointCommitted(modelId);
+        return _commitmentPoints[modelId];
     }
 
     /**
@@ -175,6 +228,59 @@ contract ModelRegistry {
      */
     function isRegistered(bytes32 modelId) external view returns (bool) {
         return _models[modelId].owner != address(0);
+    }
+
+    /// The checks both registrations share (besides the commitment's own).
+    function _validate(bytes32 circuitId, address verifier, uint256 numPublicSignals, uint256 datasetRoot) private view {
+        if (circuitId == bytes32(0)) revert ZeroCircuitId();
+        if (verifier == address(0)) revert ZeroVerifier();
+        // An address without code would answer every staticcall with success and empty data; refuse it up front.
+        if (verifier.code.length == 0) revert VerifierNotContract(verifier);
+        if (numPublicSignals < MIN_PUBLIC_SIGNALS || numPublicSignals > MAX_PUBLIC_SIGNALS) {
+            revert InvalidSignalCount(numPublicSignals);
+        }
+        if (datasetRoot >= SNARK_SCALAR_FIELD) revert DatasetRootOutOfField(datasetRoot);
+    }
+
+    /// Records a validated model under computeModelId(msg.sender, …); ModelExists if that id is taken.
+    function _store(
+        uint256 weightCommitment,
+        bytes32 circuitId,
+        address verifier,
+        uint256 numPublicSignals,
+        uint256 datasetRoot,
+        bool pointCommitted
+    ) private returns (bytes32 modelId) {
+        modelId = computeModelId(msg.sender, weightCommitment, circuitId, verifier);
+        if (_models[modelId].owner != address(0)) revert ModelExists(modelId);
+        _models[modelId] = Model({
+            weightCommitment: weightCommitment,
+            circuitId: circuitId,
+            datasetRoot: datasetRoot,
+            verifier: verifier,
+            numPublicSignals: uint32(numPublicSignals),
+            registeredAt: uint64(block.timestamp),
+            owner: msg.sender,
+            active: true,
+            pointCommitted: pointCommitted
+        });
+        modelCount += 1;
+        emit ModelRegistered(modelId, msg.sender, weightCommitment, circuitId, verifier, numPublicSignals, datasetRoot);
+    }
+
+    /// True iff the verifier's verifyCommitment(commitment, knowledge) answers exactly one word equal to 1; a
+    /// revert, a missing function or any other answer is false.
+    function _verifyCommitment(address verifier, uint256[2] calldata commitment, uint256[2] calldata knowledge)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes memory data = abi.encodeWithSignature("verifyCommitment(uint256[2],uint256[2])", commitment, knowledge);
+        assembly ("memory-safe") {
+            // Copy back at most one word, so an odd verifier cannot make us pay for a huge return.
+            let ok := staticcall(gas(), verifier, add(data, 0x20), mload(data), 0x00, 0x20)
+            valid := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
+        }
     }
 
     function _ownedModel(bytes32 modelId) private view returns (Model storage m) {

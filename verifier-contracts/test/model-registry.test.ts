@@ -142,6 +142,7 @@ describe('ModelRegistry', () => {
       registeredAt: block?.timestamp,
       owner: owner.address,
       active: true,
+      pointCommitted: false,
     });
     assert.equal(await registry.modelCount(), countBefore + 1n);
     assert.equal(await registry.isRegistered(modelId), true);

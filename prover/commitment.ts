@@ -1,0 +1,281 @@
+/**
+ * Commit-and-prove for Groth16: some of a circuit's public inputs (a model's packed weights and a blinding value)
+ * are never revealed; the verifier receives instead their Pedersen commitment W over the verification key's own
+ * public-input bases, and the proof is checked against IC₀ + W + Σ statement·IC.
+ *
+ * Why this is sound. Groth16 checks e(A,B) = e(α,β)·e(L,γ)·e(C,δ) with L = IC₀ + Σ sᵢ·ICᵢ. If W = Σ_c v_c·IC_c for
+ * committed inputs c, then L is exactly the vector of an ordinary public input (v, statement), and Groth16's knowledge
+ * soundness applies to it: whoever proves knows a witness with those v. What must be excluded is a W that is *not*
+ * such a combination — e.g. W = −(IC₀ + Σ sᵢ·ICᵢ) makes L = 0, and with snarkjs's γ = 1 a "proof" A = α, B = β,
+ * C = 0 then verifies; a W that mixes in statement bases would shift the statement. So every commitment comes with a
+ * proof of knowledge of its opening in the committed bases only, the knowledge-of-exponent check of Pinocchio and of
+ * gnark's Groth16 commitments: the setup publishes K_c = κ·IC_c for the committed bases and κ·G2 (κ secret, toxic
+ * waste like δ), the committer also sends K = Σ v_c·K_c, and the verifier checks e(K, G2) = e(W, κ·G2). Without a
+ * representation of W in the IC_c (and so without κ) K cannot be formed.
+ *
+ * Why it hides. A uniformly random committed input (the circuit's `wBlind`, constrained by nothing) makes W uniform in
+ * G1; a Groth16 proof reveals nothing beyond L. K = κ·W adds nothing.
+ *
+ * Points are JSON in snarkjs's encoding: G1 [x, y, "1"] (infinity ["0","1","0"]), G2 [[x0,x1],[y0,y1],["1","0"]].
+ */
+import { randomBytes } from 'node:crypto';
+import { pippenger } from '@noble/curves/abstract/curve.js';
+import { bn254 } from '@noble/curves/bn254.js';
+import { AbiCoder, keccak256 } from 'ethers';
+import { ZkaiError } from '../common/errors.ts';
+import { BN254_R, type G1Point, type G2Point, g1, g2 } from './verify-noble.ts';
+
+const { Fp12 } = bn254.fields;
+
+export type G1Json = [string, string, string];
+export type G2Json = [[string, string], [string, string], [string, string]];
+
+/** What a setup publishes for a circuit with committed public inputs (commitkey.json in its setup folder). */
+export interface CommitmentKey {
+  format: 'zkai-commitment-key';
+  version: 1;
+  /** 0-based positions, among the circuit's public signals, of the committed inputs, in the order values are given. */
+  publicIndices: number[];
+  /** The Pedersen bases: the verification key's IC[1 + i] for each committed index i. */
+  bases: G1Json[];
+  /** κ·bases. */
+  knowledgeBases: G1Json[];
+  /** κ·G2. */
+  kappa_2: G2Json;
+}
+
+/** What a statement verification key carries about its commitment (`zkai_commitment`, covered by its hash). */
+export interface StatementCommitmentInfo {
+  /** κ·G2, to check a commitment's proof of knowledge. */
+  kappa_2: G2Json;
+  /** Committed public inputs (their bases are folded into W, so absent from IC). */
+  publicIndices: number[];
+  /** The circuit's own nPublic (statement + committed). */
+  circuitPublic: number;
+}
+
+/** A commitment to the committed inputs' values, with its proof of knowledge. */
+export interface PublicInputCommitment {
+  /** W = Σ v_c·IC_c, snarkjs G1 JSON. */
+  point: G1Json;
+  /** K = Σ v_c·κ·IC_c, snarkjs G1 JSON. */
+  knowledge: G1Json;
+}
+
+function bad(code: 'BAD_INPUT' | 'BAD_BUNDLE', message: string): never {
+  throw new ZkaiError(code, message);
+}
+
+export function g1Json(p: G1Point): G1Json {
+  if (p.is0()) return ['0', '1', '0'];
+  const { x, y } = p.toAffine();
+  return [x.toString(), y.toString(), '1'];
+}
+
+export function g2Json(p: G2Point): G2Json {
+  if (p.is0())
+    return [
+      ['0', '0'],
+      ['1', '0'],
+      ['0', '0'],
+    ];
+  const { x, y } = p.toAffine();
+  return [
+    [x.c0.toString(), x.c1.toString()],
+    [y.c0.toString(), y.c1.toString()],
+    ['1', '0'],
+  ];
+}
+
+/** The EVM encoding of a G1 point (precompile 0x06/0x07/0x08): [x, y], infinity as [0, 0]. */
+export function g1Evm(p: G1Json): [bigint, bigint] {
+  return p[2] === '0' ? [0n, 0n] : [BigInt(p[0]), BigInt(p[1])];
+}
+
+/** A uniformly random non-zero scalar mod r (for κ and for blinding values). */
+export function randomScalar(): bigint {
+  for (;;) {
+    // 64 bytes mod r: statistically uniform (bias below 2^-250).
+    const v = BigInt(`0x${randomBytes(64).toString('hex')}`) % BN254_R;
+    if (v !== 0n) return v;
+  }
+}
+
+function vkeyIc(vkey: Record<string, unknown>): G1Point[] {
+  const ic = vkey.IC;
+  const nPublic = vkey.nPublic;
+  if (!Array.isArray(ic) || typeof nPublic !== 'number' || ic.length !== nPublic + 1) {
+    bad('BAD_INPUT', 'verification key: expected nPublic and nPublic + 1 IC points');
+  }
+  return ic.map((p, i) => g1(p, `vkey.IC[${i}]`));
+}
+
+function checkIndices(publicIndices: readonly number[], nPublic: number): void {
+  const seen = new Set<number>();
+  for (const i of publicIndices) {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= nPublic || seen.has(i)) {
+      bad('BAD_INPUT', `committed public index ${i}: must be distinct integers in [0, ${nPublic})`);
+    }
+    seen.add(i);
+  }
+  if (publicIndices.length === 0) bad('BAD_INPUT', 'a commitment key needs at least one committed public input');
+  if (publicIndices.length === nPublic) bad('BAD_INPUT', 'a commitment key must leave at least one public signal uncommitted');
+}
+
+/**
+ * A fresh commitment key for `publicIndices` of the circuit whose verification key is `vkey`. κ comes from the OS
+ * CSPRNG and is forgotten when this returns (it is toxic waste: whoever knows it can forge a commitment's proof of
+ * knowledge). `zkai setup contribute` multiplies it by each contributor's own secret (rerandomizeCommitmentKey).
+ */
+export function createCommitmentKey(vkey: Record<string, unknown>, publicIndices: readonly number[]): CommitmentKey {
+  const ic = vkeyIc(vkey);
+  checkIndices(publicIndices, ic.length - 1);
+  const bases = publicIndices.map((i) => ic[i + 1]!);
+  if (bases.some((p) => p.is0()))
+    bad('BAD_INPUT', 'a committed public input has a zero IC point: it is unused by the circuit and the setup');
+  const kappa = randomScalar();
+  return {
+    format: 'zkai-commitment-key',
+    version: 1,
+    publicIndices: [...publicIndices],
+    bases: bases.map(g1Json),
+    knowledgeBases: bases.map((p) => g1Json(p.multiply(kappa))),
+    kappa_2: g2Json(bn254.G2.Point.BASE.multiply(kappa)),
+  };
+}
+
+/** The key with κ replaced by κ·f for a fresh secret f (a ceremony contribution); f is forgotten on return. */
+export function rerandomizeCommitmentKey(key: CommitmentKey): CommitmentKey {
+  const f = randomScalar();
+  return {
+    ...key,
+    knowledgeBases: key.knowledgeBases.map((p, i) => g1Json(g1(p, `knowledgeBases[${i}]`).multiply(f))),
+    kappa_2: g2Json(g2(key.kappa_2, 'kappa_2').multiply(f)),
+  };
+}
+
+/**
+ * Throws BAD_INPUT unless `key` belongs to `vkey`: its bases are vkey's IC points for its indices, and every
+ * knowledge base is κ times its base for the one κ of kappa_2 (checked with a random linear combination:
+ * e(Σρ_c·K_c, G2) = e(Σρ_c·IC_c, κ·G2), which a single wrong K_c fails except with probability 2^-128).
+ */
+export function checkCommitmentKey(vkey: Record<string, unknown>, key: CommitmentKey): void {
+  if (key?.format !== 'zkai-commitment-key' || key.version !== 1) bad('BAD_INPUT', 'not a zkai commitment key');
+  const ic = vkeyIc(vkey);
+  checkIndices(key.publicIndices, ic.length - 1);
+  if (key.bases.length !== key.publicIndices.length || key.knowledgeBases.length !== key.publicIndices.length) {
+    bad('BAD_INPUT', 'commitment key: one base and one knowledge base per committed index');
+  }
+  key.publicIndices.forEach((i, j) => {
+    if (!g1(key.bases[j], `bases[${j}]`).equals(ic[i + 1]!)) bad('BAD_INPUT', `commitment key: base ${j} is not the key's IC[${i + 1}]`);
+  });
+  const kappa2 = g2(key.kappa_2, 'kappa_2');
+  if (kappa2.is0()) bad('BAD_INPUT', 'commitment key: κ·G2 is the point at infinity');
+  const rho = key.publicIndices.map(() => BigInt(`0x${randomBytes(16).toString('hex')}`) | 1n);
+  const sumBases = pippenger(
+    bn254.G1.Point,
+    key.bases.map((p, j) => g1(p, `bases[${j}]`)),
+    rho,
+  );
+  const sumKnowledge = pippenger(
+    bn254.G1.Point,
+    key.knowledgeBases.map((p, j) => g1(p, `knowledgeBases[${j}]`)),
+    rho,
+  );
+  if (!pairsEqual(sumKnowledge, bn254.G2.Point.BASE, sumBases, kappa2)) {
+    bad('BAD_INPUT', 'commitment key: the knowledge bases are not κ times the bases for the κ of kappa_2');
+  }
+}
+
+/** e(a1, b1) = e(a2, b2), with the point at infinity handled (noble refuses it in a pairing). */
+function pairsEqual(a1: G1Point, b1: G2Point, a2: G1Point, b2: G2Point): boolean {
+  const pairs = [
+    { g1: a1, g2: b1 },
+    { g1: a2.negate(), g2: b2 },
+  ].filter((p) => !p.g1.is0() && !p.g2.is0());
+  return Fp12.eql(bn254.pairingBatch(pairs), Fp12.ONE);
+}
+
+/** Commits to `values` (one field element per committed index, in the key's order). */
+export function commitPublicInputs(key: CommitmentKey, values: readonly bigint[]): PublicInputCommitment {
+  if (values.length !== key.publicIndices.length) {
+    bad('BAD_INPUT', `expected ${key.publicIndices.length} committed values, got ${values.length}`);
+  }
+  values.forEach((v, j) => {
+    if (v < 0n || v >= BN254_R) bad('BAD_INPUT', `committed value ${j} is not a field element`);
+  });
+  const msm = (points: G1Json[], what: string) =>
+    pippenger(
+      bn254.G1.Point,
+      points.map((p, j) => g1(p, `${what}[${j}]`)),
+      [...values],
+    );
+  return { point: g1Json(msm(key.bases, 'bases')), knowledge: g1Json(msm(key.knowledgeBases, 'knowledgeBases')) };
+}
+
+/**
+ * Whether `commitment` carries a valid proof of knowledge for a key with this κ·G2: e(K, G2) = e(W, κ·G2).
+ * Throws BAD_BUNDLE for points that are not on the curve.
+ */
+export function checkCommitmentKnowledge(kappa_2: unknown, commitment: PublicInputCommitment): boolean {
+  const w = g1(commitment?.point, 'commitment.point');
+  const k = g1(commitment?.knowledge, 'commitment.knowledge');
+  return pairsEqual(k, bn254.G2.Point.BASE, w, g2(kappa_2, 'kappa_2'));
+}
+
+/**
+ * The statement verification key of a circuit with committed inputs: vkey without the committed IC points, with
+ * `zkai_commitment` (κ·G2, the committed indices, the circuit's nPublic). This is what bundles carry, what a
+ * model's vkey hash names and what its Solidity verifier holds; bindCommitment turns it into a plain snarkjs key.
+ */
+export function statementVkey(vkey: Record<string, unknown>, key: CommitmentKey): Record<string, unknown> {
+  const ic = vkey.IC as unknown[];
+  const committed = new Set(key.publicIndices);
+  const statementIc = [ic[0], ...ic.slice(1).filter((_, i) => !committed.has(i))];
+  const info: StatementCommitmentInfo = {
+    kappa_2: key.kappa_2,
+    publicIndices: [...key.publicIndices],
+    circuitPublic: vkey.nPublic as number,
+  };
+  return { ...vkey, nPublic: statementIc.length - 1, IC: statementIc, zkai_commitment: info };
+}
+
+/** The `zkai_commitment` of a statement verification key, or undefined for an ordinary key. */
+export function commitmentInfo(vkey: Record<string, unknown>): StatementCommitmentInfo | undefined {
+  const info = vkey.zkai_commitment;
+  if (info === undefined) return undefined;
+  const i = info as StatementCommitmentInfo;
+  if (
+    typeof i !== 'object' ||
+    i === null ||
+    !Array.isArray(i.publicIndices) ||
+    !Number.isSafeInteger(i.circuitPublic) ||
+    i.circuitPublic !== (vkey.nPublic as number) + i.publicIndices.length
+  ) {
+    bad('BAD_BUNDLE', 'vkey.zkai_commitment: expected { kappa_2, publicIndices, circuitPublic = nPublic + committed }');
+  }
+  return i;
+}
+
+/** A plain snarkjs verification key for the statement under one commitment: IC₀ replaced by IC₀ + W. */
+export function bindCommitment(statementKey: Record<string, unknown>, point: G1Json): Record<string, unknown> {
+  const { zkai_commitment: _info, ...plain } = statementKey;
+  const ic = [...(plain.IC as unknown[])];
+  ic[0] = g1Json(g1(ic[0], 'vkey.IC[0]').add(g1(point, 'commitment.point')));
+  return { ...plain, IC: ic };
+}
+
+/** The statement's public signals: the circuit's, without the committed ones. */
+export function statementSignals(circuitSignals: readonly string[], publicIndices: readonly number[]): string[] {
+  const committed = new Set(publicIndices);
+  return circuitSignals.filter((_, i) => !committed.has(i));
+}
+
+/**
+ * The commitment's id as a field element, `uint256(keccak256(abi.encode(x, y))) mod r` (infinity: x = y = 0): how
+ * ModelRegistry names a point commitment in a uint256 slot and in an attestation's signal 0.
+ */
+export function commitmentId(point: G1Json): bigint {
+  const [x, y] = g1Evm(point);
+  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['uint256', 'uint256'], [x, y]))) % BN254_R;
+}
