@@ -201,6 +201,7 @@ async function setupVerify(args: string[]): Promise<number> {
   const r = await verifyPhase2(circuit, { log });
   for (const c of r.contributions) log(`  #${c.index} ${c.name || '(no name)'}: ${c.hash}`);
   if (!r.matchesSetupJson) log('warning: setup.json lists a different contribution chain than the zkey holds');
+  if (r.commitmentKey) log(`commitment key (committed public inputs): ${r.commitmentKey}`);
   log(r.valid ? `zkey OK (${r.seconds}s)` : `zkey INVALID: ${r.errors.join('; ')}`);
   console.log(JSON.stringify(r, null, 2));
   return r.valid ? 0 : 1;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
@@ -22,7 +23,7 @@ import {
   statementSignals,
   statementVkey,
 } from './commitment.ts';
-import { contributePhase2, ensureCircuitSetup, ensureCommitmentKey } from './setup/index.ts';
+import { COMMITMENT_KEY_FILE, contributePhase2, ensureCircuitSetup, ensureCommitmentKey, verifyPhase2 } from './setup/index.ts';
 import { releaseVerifierResources, verifyBundle } from './verify.ts';
 import { g1, verifyGroth16Noble } from './verify-noble.ts';
 
@@ -190,6 +191,20 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     assert.deepEqual(now.point, before.point);
     assert.equal(checkCommitmentKnowledge(next.kappa_2, before), false);
     assert.equal(checkCommitmentKnowledge(next.kappa_2, now), true);
+
+    // `zkai setup verify` checks the key against the current vkey too, and reports a tampered one.
+    const verified = await verifyPhase2(circuit);
+    assert.deepEqual([verified.valid, verified.commitmentKey], [true, 'valid'], verified.errors.join('; '));
+    const file = path.join(after.dir, COMMITMENT_KEY_FILE);
+    const original = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, JSON.stringify({ ...next, knowledgeBases: [next.knowledgeBases[1], ...next.knowledgeBases.slice(1)] }));
+      const tampered = await verifyPhase2(circuit);
+      assert.deepEqual([tampered.valid, tampered.commitmentKey], [false, 'invalid']);
+      assert.match(tampered.errors.join('; '), /knowledge bases are not κ times/);
+    } finally {
+      await writeFile(file, original);
+    }
   });
 
   it('refuses bad indices and values', () => {

@@ -8,8 +8,9 @@ import { cacheDir } from '../../common/config.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
+import { type CommitmentKey, checkCommitmentKey } from '../commitment.ts';
 import { pickRegisteredPtau } from './ceremony.ts';
-import { contributeToCommitmentKey } from './commitment-key.ts';
+import { COMMITMENT_KEY_FILE, contributeToCommitmentKey } from './commitment-key.ts';
 import {
   defaultPtau,
   ensureCircuitSetup,
@@ -141,6 +142,11 @@ export interface VerifyResult {
   contributions: { index: number; name: string; hash: string }[];
   /** The chain setup.json records agrees with the zkey's. */
   matchesSetupJson: boolean;
+  /**
+   * For a circuit with committed public inputs (commitkey.json): whether the commitment key belongs to the current
+   * verification key (bases = its IC points, one κ throughout); absent for other circuits.
+   */
+  commitmentKey?: 'valid' | 'invalid';
   errors: string[];
   seconds: number;
 }
@@ -191,6 +197,8 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log } = 
   }
   if (!valid && errors.length === 0)
     errors.push('snarkjs zkey verify rejected the zkey (it does not follow from the r1cs, the ptau and its contributions)');
+  const commitmentKey = await checkSetupCommitmentKey(dir, meta, errors);
+  if (commitmentKey === 'invalid') valid = false;
   contributions.sort((a, b) => a.index - b.index);
   const matchesSetupJson =
     contributions.length === meta.contributions.length && contributions.every((c, i) => c.hash === meta.contributions[i]!.hash);
@@ -201,9 +209,24 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log } = 
     ptau: ptauPath,
     contributions,
     matchesSetupJson,
+    ...(commitmentKey ? { commitmentKey } : {}),
     errors,
     seconds: Math.round((performance.now() - t) / 10) / 100,
   };
+}
+
+/** The commitment key's check for verifyPhase2 (undefined when the setup has none); a failure's reason goes to errors. */
+async function checkSetupCommitmentKey(dir: string, meta: SetupMeta, errors: string[]): Promise<'valid' | 'invalid' | undefined> {
+  const file = path.join(dir, COMMITMENT_KEY_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const vkey = JSON.parse(await readFile(setupFiles(dir, meta).vkey, 'utf8')) as Record<string, unknown>;
+    checkCommitmentKey(vkey, JSON.parse(await readFile(file, 'utf8')) as CommitmentKey);
+    return 'valid';
+  } catch (err) {
+    errors.push(`commitment key ${file}: ${(err as Error).message}`);
+    return 'invalid';
+  }
 }
 
 export interface SetupStatus {
