@@ -4,10 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
 import * as snarkjs from 'snarkjs';
-import { type BuiltCircuit, buildCircuit } from '../circuits/build.ts';
-import { cacheDir } from '../common/config.ts';
+import type { BuiltCircuit } from '../circuits/build.ts';
 import { isZkaiError } from '../common/errors.ts';
-import { writeFileAtomic } from '../common/fs.ts';
 import { makeBundle } from './bundle.ts';
 import {
   bindCommitment,
@@ -24,21 +22,9 @@ import {
   statementVkey,
 } from './commitment.ts';
 import { COMMITMENT_KEY_FILE, contributePhase2, ensureCircuitSetup, ensureCommitmentKey, verifyPhase2 } from './setup/index.ts';
+import { COMMIT_TOY_COMMITTED, commitToySetup } from './test-fixtures.ts';
 import { releaseVerifierResources, verifyBundle } from './verify.ts';
 import { g1, verifyGroth16Noble } from './verify-noble.ts';
-
-// A toy "model": private x, committed public weights w and blind, public outputs y = w0·x + w1 and z = w2·x.
-const TOY = `pragma circom 2.1.6;
-template CommitToy() {
-    signal input x;
-    signal input w[3];
-    signal input blind;
-    signal output y;
-    signal output z;
-    y <== w[0] * x + w[1];
-    z <== w[2] * x;
-}
-`;
 
 describe('commit-and-prove: Pedersen commitments over the verification key (prover/commitment.ts)', () => {
   let circuit: BuiltCircuit;
@@ -46,7 +32,7 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
   let zkeyPath: string;
   let key: CommitmentKey;
   // Public signals: [y, z, w0, w1, w2, blind]; committed: positions 2..5.
-  const committed = [2, 3, 4, 5];
+  const committed = COMMIT_TOY_COMMITTED;
   const w = [3n, 5n, 7n];
   const blind = randomScalar();
 
@@ -58,16 +44,8 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
   }
 
   before(async () => {
-    const file = cacheDir('test-circuits', 'commit-toy.circom');
-    await writeFileAtomic(file, TOY);
-    circuit = await buildCircuit({
-      name: 'commit-toy',
-      include: path.basename(file),
-      instance: 'CommitToy()',
-      publicInputs: ['w', 'blind'],
-      extraSources: [file],
-    });
-    const setup = await ensureCircuitSetup(circuit);
+    let setup: Awaited<ReturnType<typeof commitToySetup>>['setup'];
+    ({ circuit, setup } = await commitToySetup());
     vkey = setup.vkey;
     zkeyPath = setup.zkeyPath;
     key = createCommitmentKey(vkey, committed);

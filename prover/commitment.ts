@@ -23,6 +23,7 @@ import { pippenger } from '@noble/curves/abstract/curve.js';
 import { bn254 } from '@noble/curves/bn254.js';
 import { AbiCoder, keccak256 } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
+import { g1ToJson, g2ToJson } from './groth16/points.ts';
 import { BN254_R, type G1Point, type G2Point, g1, g2 } from './verify-noble.ts';
 
 const { Fp12 } = bn254.fields;
@@ -66,26 +67,11 @@ function bad(code: 'BAD_INPUT' | 'BAD_BUNDLE', message: string): never {
   throw new ZkaiError(code, message);
 }
 
-export function g1Json(p: G1Point): G1Json {
-  if (p.is0()) return ['0', '1', '0'];
-  const { x, y } = p.toAffine();
-  return [x.toString(), y.toString(), '1'];
-}
+/** snarkjs JSON of a G1 point, typed as a tuple. */
+export const g1Json = (p: G1Point): G1Json => g1ToJson(p) as G1Json;
 
-export function g2Json(p: G2Point): G2Json {
-  if (p.is0())
-    return [
-      ['0', '0'],
-      ['1', '0'],
-      ['0', '0'],
-    ];
-  const { x, y } = p.toAffine();
-  return [
-    [x.c0.toString(), x.c1.toString()],
-    [y.c0.toString(), y.c1.toString()],
-    ['1', '0'],
-  ];
-}
+/** snarkjs JSON of a G2 point, typed as a tuple. */
+export const g2Json = (p: G2Point): G2Json => g2ToJson(p) as G2Json;
 
 /** The EVM encoding of a G1 point (precompile 0x06/0x07/0x08): [x, y], infinity as [0, 0]. */
 export function g1Evm(p: G1Json): [bigint, bigint] {

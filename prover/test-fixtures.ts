@@ -5,11 +5,15 @@
  * under .zkai/). The witness inputs are computed here with circomlibjs, independently of circuits/dataset,
  * so a bug there does not hide in these tests.
  */
+
+import path from 'node:path';
 import { buildPoseidon } from 'circomlibjs';
 import * as snarkjs from 'snarkjs';
 import { type BuiltCircuit, buildCircuit } from '../circuits/build.ts';
 import { membershipCircuitSpec } from '../circuits/membership.ts';
-import { ensureCircuitSetup } from './setup/index.ts';
+import { cacheDir } from '../common/config.ts';
+import { writeFileAtomic } from '../common/fs.ts';
+import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
 
 export interface Groth16Fixture {
   circuit: BuiltCircuit;
@@ -105,4 +109,36 @@ export async function proveWithSnarkjs(
     publicSignals: string[];
   };
   return { proof, publicSignals, provingMs: performance.now() - started };
+}
+
+/**
+ * A toy "model" with committed public inputs (prover/commitment.ts): private x, committed public inputs w[3] and
+ * blind, statement outputs y = w0·x + w1 and z = w2·x. Public signals [y, z, w0, w1, w2, blind]: the statement is
+ * [y, z] and COMMIT_TOY_COMMITTED the rest.
+ */
+const COMMIT_TOY_SOURCE = `pragma circom 2.1.6;
+template CommitToy() {
+    signal input x;
+    signal input w[3];
+    signal input blind;
+    signal output y;
+    signal output z;
+    y <== w[0] * x + w[1];
+    z <== w[2] * x;
+}
+`;
+export const COMMIT_TOY_COMMITTED = [2, 3, 4, 5];
+
+/** The toy committed circuit, built and set up (both cached, so every test file shares them). */
+export async function commitToySetup(): Promise<{ circuit: BuiltCircuit; setup: CircuitSetup }> {
+  const file = cacheDir('test-circuits', 'commit-toy.circom');
+  await writeFileAtomic(file, COMMIT_TOY_SOURCE);
+  const circuit = await buildCircuit({
+    name: 'commit-toy',
+    include: path.basename(file),
+    instance: 'CommitToy()',
+    publicInputs: ['w', 'blind'],
+    extraSources: [file],
+  });
+  return { circuit, setup: await ensureCircuitSetup(circuit) };
 }

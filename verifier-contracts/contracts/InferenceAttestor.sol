@@ -189,6 +189,11 @@ contract InferenceAttestor {
         // Static arrays are encoded in place, word by word, which is exactly what encodePacked does for uint256
         // arrays (nested ones are not supported by encodePacked, hence b's rows one by one).
         bytes memory data = abi.encodePacked(verifySelector(publicSignals.length), a, b[0], b[1], c, publicSignals);
+        return _answersTrue(verifier, data);
+    }
+
+    /// True iff a staticcall of `verifier` with `data` answers exactly one 32-byte word equal to 1.
+    function _answersTrue(address verifier, bytes memory data) private view returns (bool valid) {
         assembly ("memory-safe") {
             // Copy back at most one word, so an odd verifier cannot make us pay for a huge return.
             let ok := staticcall(gas(), verifier, add(data, 0x20), mload(data), 0x00, 0x20)
@@ -210,10 +215,7 @@ contract InferenceAttestor {
         bytes memory data = abi.encodePacked(
             verifyCommittedSelector(publicSignals.length - 1), a, b[0], b[1], c, publicSignals[1:], commitment
         );
-        assembly ("memory-safe") {
-            let ok := staticcall(gas(), verifier, add(data, 0x20), mload(data), 0x00, 0x20)
-            valid := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
-        }
+        return _answersTrue(verifier, data);
     }
 
     /// `n` in decimal ASCII.

@@ -3,12 +3,11 @@
 // real proofs of a toy circuit whose "weights" w[3] and blind are committed public inputs (as in prover/commitment.test.ts).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
 import { Contract, Interface, id, type JsonRpcProvider, type Wallet } from 'ethers';
 import * as snarkjs from 'snarkjs';
-import { type BuiltCircuit, buildCircuit } from '../../circuits/build.ts';
+import type { BuiltCircuit } from '../../circuits/build.ts';
 import { cacheDir } from '../../common/config.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import {
@@ -27,7 +26,7 @@ import {
   statementSignals,
   statementVkey,
 } from '../../prover/commitment.ts';
-import { ensureCircuitSetup } from '../../prover/setup/index.ts';
+import { COMMIT_TOY_COMMITTED, commitToySetup } from '../../prover/test-fixtures.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
 import { g1, verifyGroth16Noble } from '../../prover/verify-noble.ts';
 import type { DevChain } from '../chain.ts';
@@ -54,21 +53,8 @@ import {
 import { type SnarkjsProof, toSolidityCalldata } from '../vault.ts';
 import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 
-// The same toy "model" as prover/commitment.test.ts (same source and name, so the built circuit and its setup are
-// shared through the cache): private x, committed w[3] and blind, statement outputs y = w0·x + w1 and z = w2·x.
-const TOY = `pragma circom 2.1.6;
-template CommitToy() {
-    signal input x;
-    signal input w[3];
-    signal input blind;
-    signal output y;
-    signal output z;
-    y <== w[0] * x + w[1];
-    z <== w[2] * x;
-}
-`;
-// Public signals [y, z, w0, w1, w2, blind]: the statement is [y, z], the rest is committed.
-const COMMITTED = [2, 3, 4, 5];
+// The toy committed circuit of prover/test-fixtures.ts (shared with prover/commitment.test.ts through the cache).
+const COMMITTED = COMMIT_TOY_COMMITTED;
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const CIRCUIT = circuitIdHash('commit-toy');
 const errorsInterface = new Interface([...MODEL_REGISTRY_ABI, ...INFERENCE_ATTESTOR_ABI.filter((f) => f.startsWith('error'))]);
@@ -139,16 +125,8 @@ async function offChainVerify(p: ToyProof, statement: string[], point: G1Json): 
 }
 
 before(async () => {
-  const file = cacheDir('test-circuits', 'commit-toy.circom');
-  await writeFileAtomic(file, TOY);
-  circuit = await buildCircuit({
-    name: 'commit-toy',
-    include: path.basename(file),
-    instance: 'CommitToy()',
-    publicInputs: ['w', 'blind'],
-    extraSources: [file],
-  });
-  const setup = await ensureCircuitSetup(circuit);
+  let setup: Awaited<ReturnType<typeof commitToySetup>>['setup'];
+  ({ circuit, setup } = await commitToySetup());
   vkey = setup.vkey;
   zkeyPath = setup.zkeyPath;
   key = await loadOrCreateKey(setup.vkeyHash);
