@@ -23,6 +23,12 @@ Usage:
   zkai model compile <model.onnx> --calibration <inputs.csv> --out <dir> [--name <n>] [--weights pedersen|poseidon|public]
                                                        quantize, report agreement and constraints per layer, set up
   zkai model prove <dir> --input <input.json> --out proof.json
+  zkai model deploy --rpc <url>                        deploy ModelRegistry + InferenceAttestor (key: ZKAI_CHAIN_KEY)
+  zkai model register <dir> --rpc <url> --registry <addr> [--dataset-root <n>]
+                                                       deploy the model's verifier and register its weight commitment
+  zkai model attest <proof.json> --rpc <url> --attestor <addr> --model <modelId>
+  zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested]
+                                                       check a proof off chain and against the chain (no key); exit 0/1
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
   zkai serve                                           start the HTTP service (same as npm start)
   zkai admin key create --tenant <name>                make an API key for the service (printed once; stored hashed)
@@ -322,6 +328,10 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'circuit' && sub === 'build') return circuitBuild(rest);
   if (cmd === 'model' && sub === 'compile') return modelCompile(rest);
   if (cmd === 'model' && sub === 'prove') return modelProve(rest);
+  if (cmd === 'model' && sub === 'deploy') return (await import('./model-chain.ts')).modelDeploy(rest);
+  if (cmd === 'model' && sub === 'register') return (await import('./model-chain.ts')).modelRegister(rest);
+  if (cmd === 'model' && sub === 'attest') return (await import('./model-chain.ts')).modelAttest(rest);
+  if (cmd === 'model' && sub === 'audit') return (await import('./model-chain.ts')).modelAudit(rest);
   if (cmd === 'serve') return serve();
   if (cmd === 'admin') return (await import('./admin.ts')).adminCommand(sub, rest);
   if (cmd === 'worker') return (await import('./worker.ts')).workerCommand(argv.slice(1));

@@ -1,0 +1,208 @@
+/**
+ * The on-chain model commands through the CLI, as a provider and an auditor would run them, against a dev chain:
+ * compile (Pedersen weights) → prove → model deploy → model register → model audit → model attest → model audit;
+ * a proof of another commitment of the same circuit fails the audit, a second attestation reverts AlreadyAttested;
+ * and a model with Poseidon-committed weights registers and attests too.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../common/config.ts';
+import { type DevChain, freePort, startDevChain } from '../verifier-contracts/chain.ts';
+import { verifierContractName } from './model-chain.ts';
+import { runZkai } from './run-cli.ts';
+
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+const row = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8').trim().split('\n')[150]!.split(',').map(Number);
+
+describe('zkai model deploy / register / attest / audit on a dev chain', () => {
+  let dir: string;
+  let chain: DevChain;
+  let rpc: string;
+  let attestor: string;
+  let registry: string;
+  let modelId: string;
+  // Without ZKAI_CHAIN_KEY the CLI signs with the dev account on a local chain (and says so); ensure it is unset.
+  const savedKey = process.env.ZKAI_CHAIN_KEY;
+
+  const zkai = (args: string[]) => runZkai(args, dir);
+  const ok = (args: string[]) => {
+    const res = zkai(args);
+    assert.equal(res.code, 0, `zkai ${args.join(' ')}\n${res.stderr}`);
+    return JSON.parse(res.stdout);
+  };
+  const compile = (out: string, weights: 'pedersen' | 'poseidon') =>
+    ok([
+      'model',
+      'compile',
+      path.join(FIXTURES, 'mlp_digits.onnx'),
+      '--calibration',
+      path.join(FIXTURES, 'digits_test.csv'),
+      '--out',
+      out,
+      '--name',
+      'mlp-digits',
+      '--weights',
+      weights,
+    ]);
+  const audit = (file: string, id: string, ...extra: string[]) =>
+    zkai(['model', 'audit', file, '--rpc', rpc, '--attestor', attestor, '--model', id, ...extra]);
+
+  before(async () => {
+    delete process.env.ZKAI_CHAIN_KEY;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-model-chain-'));
+    chain = await startDevChain({ port: await freePort() });
+    rpc = chain.url;
+    await writeFile(path.join(dir, 'input.json'), JSON.stringify({ input: row.slice(0, 64) }));
+  });
+  after(async () => {
+    if (savedKey !== undefined) process.env.ZKAI_CHAIN_KEY = savedKey;
+    await chain?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('derives valid, distinct Solidity contract names for the verifiers', () => {
+    assert.match(verifierContractName('mlp-digits', 'model-mlp-digits-aaa'), /^MlpDigitsVerifier_[0-9a-f]{8}$/);
+    assert.match(verifierContractName('3layer net', 'x'), /^Model3layerNetVerifier_[0-9a-f]{8}$/);
+    assert.notEqual(verifierContractName('m', 'a'), verifierContractName('m', 'b'));
+  });
+
+  it('compiles two Pedersen commitments of the same model and proves one inference under each', () => {
+    compile('mlp', 'pedersen');
+    compile('mlp-other', 'pedersen'); // same circuit and setup (cached), another blind: another W
+    ok(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'proof.json']);
+    ok(['model', 'prove', 'mlp-other', '--input', 'input.json', '--out', 'other.json']);
+  });
+
+  it('deploy prints the contracts; without ZKAI_CHAIN_KEY it signs with the dev account and says so', () => {
+    const res = zkai(['model', 'deploy', '--rpc', rpc]);
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout);
+    assert.match(out.ModelRegistry, /^0x[0-9a-fA-F]{40}$/);
+    assert.match(out.InferenceAttestor, /^0x[0-9a-fA-F]{40}$/);
+    assert.equal(out.chainId, chain.chainId);
+    assert.match(res.stderr, /ZKAI_CHAIN_KEY is not set; signing with the dev chain's account 0/);
+    // The key is never printed.
+    assert.ok(!`${res.stdout}${res.stderr}`.toLowerCase().includes(chain.accounts[0]!.slice(2).toLowerCase()));
+    registry = out.ModelRegistry;
+    attestor = out.InferenceAttestor;
+  });
+
+  it('register deploys the committed verifier and registers the Pedersen commitment', () => {
+    const out = ok(['model', 'register', 'mlp', '--rpc', rpc, '--registry', registry]);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'mlp', 'model.json'), 'utf8'));
+    assert.match(out.modelId, /^0x[0-9a-f]{64}$/);
+    assert.equal(out.weightCommitment, manifest.weightCommitment);
+    assert.equal(out.numPublicSignals, manifest.publicSignals.length + 1);
+    assert.match(out.txHash, /^0x[0-9a-f]{64}$/);
+    modelId = out.modelId;
+  });
+
+  it('register refuses a model with public weights (exit 2) and a key that is not one', async () => {
+    await mkdir(path.join(dir, 'public'), { recursive: true });
+    await writeFile(
+      path.join(dir, 'public', 'model.json'),
+      JSON.stringify({ format: 'zkai-model', version: 1, weights: 'public-constants' }),
+    );
+    const res = zkai(['model', 'register', 'public', '--rpc', rpc, '--registry', registry]);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /public weights/);
+    const badKey = runZkaiWithKey(['model', 'deploy', '--rpc', rpc], dir, 'not-a-key');
+    assert.equal(badKey.code, 2);
+    assert.match(badKey.stderr, /ZKAI_CHAIN_KEY must be a private key/);
+    assert.ok(!badKey.stderr.includes('not-a-key'));
+    // The public dev key is only a default on this machine; a remote chain needs ZKAI_CHAIN_KEY (refused before any RPC).
+    const remote = zkai(['model', 'deploy', '--rpc', 'http://chain.example.invalid:8545']);
+    assert.equal(remote.code, 2);
+    assert.match(remote.stderr, /set ZKAI_CHAIN_KEY/);
+  });
+
+  it('audit: the proof checks out against the chain before it is attested; --require-attested fails it', () => {
+    const res = audit('proof.json', modelId);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const report = JSON.parse(res.stdout);
+    assert.equal(report.valid, true);
+    assert.equal(report.attested, false);
+    for (const name of [
+      'offChain',
+      'registered',
+      'active',
+      'weightCommitment',
+      'commitmentPoint',
+      'circuitId',
+      'numPublicSignals',
+      'chainVerifier',
+    ])
+      assert.equal(report.checks[name]?.ok, true, name);
+    const required = audit('proof.json', modelId, '--require-attested');
+    assert.equal(required.code, 1);
+    assert.equal(JSON.parse(required.stdout).checks.attested.ok, false);
+  });
+
+  it('attest records the inference; audit then finds it; attesting again reverts AlreadyAttested (exit 1)', () => {
+    const out = ok(['model', 'attest', 'proof.json', '--rpc', rpc, '--attestor', attestor, '--model', modelId]);
+    assert.match(out.attestationId, /^0x[0-9a-f]{64}$/);
+    assert.equal(out.record.modelId, modelId);
+    assert.equal(out.outputs.length, 11); // 10 logits + the label, as signed integers
+    assert.equal(out.outputs[10], String(row[64]));
+
+    const report = JSON.parse(audit('proof.json', modelId, '--require-attested').stdout);
+    assert.equal(report.valid, true);
+    assert.equal(report.attested, true);
+    assert.equal(report.attestationId, out.attestationId);
+    assert.equal(report.attestation.inputHash, out.record.inputHash);
+
+    const again = zkai(['model', 'attest', 'proof.json', '--rpc', rpc, '--attestor', attestor, '--model', modelId]);
+    assert.equal(again.code, 1);
+    assert.equal(JSON.parse(again.stdout).contractError, 'AlreadyAttested');
+    assert.match(again.stderr, /AlreadyAttested/);
+  });
+
+  it("audit fails a valid proof made under another commitment than the registered model's (exit 1)", () => {
+    const res = audit('other.json', modelId);
+    assert.equal(res.code, 1);
+    const report = JSON.parse(res.stdout);
+    assert.equal(report.valid, false);
+    assert.equal(report.checks.offChain.ok, true, 'the proof itself is valid');
+    assert.equal(report.checks.weightCommitment.ok, false);
+    assert.equal(report.checks.commitmentPoint.ok, false);
+    assert.equal(report.checks.chainVerifier.ok, false);
+    assert.equal(report.checks.circuitId.ok, true);
+  });
+
+  it('audit of an unregistered model id fails registered (exit 1); a malformed id is bad input (exit 2)', () => {
+    const res = audit('proof.json', `0x${'ab'.repeat(32)}`);
+    assert.equal(res.code, 1);
+    assert.equal(JSON.parse(res.stdout).checks.registered.ok, false);
+    assert.equal(audit('proof.json', '0x1234').code, 2);
+  });
+
+  it('a Poseidon-committed model registers (snarkjs verifier) and attests', () => {
+    compile('mlp-poseidon', 'poseidon');
+    ok(['model', 'prove', 'mlp-poseidon', '--input', 'input.json', '--out', 'poseidon.json']);
+    const reg = ok(['model', 'register', 'mlp-poseidon', '--rpc', rpc, '--registry', registry, '--dataset-root', '12345']);
+    const proof = JSON.parse(readFileSync(path.join(dir, 'poseidon.json'), 'utf8'));
+    assert.equal(reg.weightCommitment, proof.public.weightsHash);
+    assert.equal(reg.numPublicSignals, proof.publicSignals.length);
+    const out = ok(['model', 'attest', 'poseidon.json', '--rpc', rpc, '--attestor', attestor, '--model', reg.modelId]);
+    assert.equal(out.record.modelId, reg.modelId);
+    const report = JSON.parse(audit('poseidon.json', reg.modelId, '--require-attested').stdout);
+    assert.equal(report.valid, true);
+    assert.equal(report.model.datasetRoot, '12345');
+    // The Pedersen proof is not one of this model's.
+    assert.equal(audit('proof.json', reg.modelId).code, 1);
+  });
+});
+
+/** runZkai with ZKAI_CHAIN_KEY set for the child only. */
+function runZkaiWithKey(args: string[], cwd: string, key: string) {
+  process.env.ZKAI_CHAIN_KEY = key;
+  try {
+    return runZkai(args, cwd);
+  } finally {
+    delete process.env.ZKAI_CHAIN_KEY;
+  }
+}
