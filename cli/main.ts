@@ -7,11 +7,11 @@ import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membershi
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { sha256File } from '../common/hash.ts';
-import { parseBundle } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2, importCeremony, knownVkeyHashes, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
 import { verifyBundle } from '../prover/verify.ts';
+import { readBundleFile } from './bundle-file.ts';
 
 const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 
@@ -114,19 +114,7 @@ async function verify(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'vkey-hash': { type: 'string' } } });
   const [file] = positionals;
   if (!file) usage('verify needs <proof.json>');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ZkaiError('BAD_INPUT', `cannot read ${file}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ZkaiError('BAD_BUNDLE', `${file} is not valid JSON`);
-  }
-  const bundle = parseBundle(json);
+  const bundle = await readBundleFile(file);
   // Pin the key: the one given, else the keys this machine set up for the bundle's circuit. Only
   // when neither exists is the bundle checked against its own embedded key, and then we say so.
   let expectedVkeyHash = values['vkey-hash'];

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Contract, getAddress, isAddress, JsonRpcProvider, Network, type Signer, Wallet } from 'ethers';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
-import { type ProofBundle, parseBundle } from '../prover/bundle.ts';
+import type { ProofBundle } from '../prover/bundle.ts';
 import { commitmentId, g1Evm } from '../prover/commitment.ts';
 import type { CompiledModel } from '../prover/inference.ts';
 import { verifyBundle } from '../prover/verify.ts';
@@ -44,6 +44,7 @@ import {
 } from '../verifier-contracts/models.ts';
 import { call } from '../verifier-contracts/tx.ts';
 import { toSolidityCalldata } from '../verifier-contracts/vault.ts';
+import { readBundleFile } from './bundle-file.ts';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const json = (value: unknown) => console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
@@ -135,19 +136,7 @@ async function withChain<T>(rpc: string | undefined, fn: (provider: JsonRpcProvi
 }
 
 async function readBundle(file: string): Promise<ProofBundle> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    bad(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ZkaiError('BAD_BUNDLE', `${file} is not valid JSON`);
-  }
-  const bundle = parseBundle(parsed);
+  const bundle = await readBundleFile(file);
   if (bundle.kind !== 'inference') throw new ZkaiError('BAD_BUNDLE', `${file} is a ${bundle.kind} proof, not an inference proof`);
   return bundle;
 }
