@@ -21,7 +21,7 @@ import { commitmentId, g1Evm } from '../prover/commitment.ts';
 import type { CompiledModel } from '../prover/inference.ts';
 import { verifyBundle } from '../prover/verify.ts';
 import { BN254_R } from '../prover/verify-noble.ts';
-import { devAccountKeys } from '../verifier-contracts/chain.ts';
+import { devAccountKeys, rpcChainId } from '../verifier-contracts/chain.ts';
 import { installCommittedVerifier } from '../verifier-contracts/committed-verifier.ts';
 import { deployArtifact } from '../verifier-contracts/deploy.ts';
 import { installGeneratedVerifier } from '../verifier-contracts/generated.ts';
@@ -89,15 +89,7 @@ function parseModelId(value: string | undefined): string {
 async function connect(url: URL): Promise<JsonRpcProvider> {
   let chainId: bigint;
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await res.json()) as { result?: string; error?: { message?: string } };
-    if (!body.result) throw new Error(body.error?.message ?? `no result (HTTP ${res.status})`);
-    chainId = BigInt(body.result);
+    chainId = await rpcChainId(url, 10_000);
   } catch (err) {
     throw new ZkaiError('CHAIN_ERROR', `no chain answers at ${url.origin}: ${(err as Error).message}`);
   }

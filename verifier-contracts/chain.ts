@@ -134,19 +134,28 @@ async function assertPortFree(port: number): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/**
+ * Asks a JSON-RPC endpoint for its chain id once, giving up after `timeoutMs` (an ethers provider left to detect the
+ * network itself retries forever when nothing answers). Throws with the endpoint's error or the HTTP status.
+ */
+export async function rpcChainId(url: string | URL, timeoutMs: number): Promise<bigint> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = (await res.json()) as { result?: string; error?: { message?: string } };
+  if (!body.result) throw new Error(body.error?.message ?? `no result (HTTP ${res.status})`);
+  return BigInt(body.result);
+}
+
 async function waitUntilReady(url: string, child: ChildProcess, hasExited: () => boolean, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error(`hardhat node exited with code ${child.exitCode}`);
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-        signal: AbortSignal.timeout(2000),
-      });
-      const body = (await res.json()) as { result?: string };
-      if (body.result) return Number(BigInt(body.result));
+      return Number(await rpcChainId(url, 2000));
     } catch {
       // not listening yet
     }
