@@ -10,6 +10,8 @@
  *  - setup: dev powers of tau and our zkey generation against snarkjs (bench/setup.ts).
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
  *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts).
+ *  - gas: RoyaltyVault.claim, registerCommittedModel and attest with real proofs, against the figures before
+ *    issue 13 (bench/gas.ts).
  * Medians throughout; ratios are baseline / zkai.
  */
 import { execFileSync } from 'node:child_process';
@@ -98,7 +100,8 @@ async function benchCore(): Promise<Record<string, unknown>> {
     const r = await timeIt(() => proveMembership(pool, mc, dataset, `rec-${(i * 104729) % RECORDS}`, 100 + i));
     warm.push(r.ms);
     log(`  warm pool proof #${i + 1}: ${r.ms.toFixed(0)} ms`);
-    if (i === 0 && !(await verifyBundle(r.value)).valid) throw new Error('bench produced an invalid proof');
+    if (i === 0 && !(await verifyBundle(r.value, { expectedVkeyHash: mc.setup.vkeyHash })).valid)
+      throw new Error('bench produced an invalid proof');
   }
   await pool.close();
 
@@ -137,6 +140,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   gpu: async () => (await import('./gpu.ts')).benchGpu,
   load: async () => (await import('./load.ts')).benchLoad,
   models: async () => (await import('./models.ts')).benchModels,
+  gas: async () => (await import('./gas.ts')).benchGas,
 };
 
 async function main() {

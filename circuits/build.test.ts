@@ -15,9 +15,9 @@ describe('circuit build (circom2, cached by content hash)', () => {
     assert.ok(performance.now() - t < 1000, 'no recompilation');
     assert.deepEqual(second, first);
     assert.deepEqual(await loadCircuit(first.id), first);
-    // 321 (leaf) + 242 per level + 240 (nullifier)
-    assert.equal(first.nConstraints, 321 + 242 * 3 + 240);
-    assert.equal(first.nPublic, 5);
+    // 625 + 364 per level + the sibling range checks' growth (docs/membership.md: 625 + 364·d + d(d-1)/2)
+    assert.equal(first.nConstraints, 625 + 364 * 3 + 3);
+    assert.equal(first.nPublic, 6);
   });
 
   it('the id changes with the instance and options', async () => {

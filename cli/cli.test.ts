@@ -38,6 +38,11 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     const report = JSON.parse(res.stdout);
     assert.equal(report.valid, true);
     assert.deepEqual(report.checks, { snarkjs: true, noble: true, vkeyHash: true });
+    // Pinned by the key this ZKAI_HOME set up for the circuit, and the answer names it.
+    assert.deepEqual(
+      [report.pinned, report.keys, report.vkeyHash],
+      [true, 'local', JSON.parse(await readFile(proofPath, 'utf8')).vkeyHash],
+    );
     const bundle = JSON.parse(await readFile(proofPath, 'utf8'));
     assert.equal(bundle.public.contributor, A(3));
     assert.equal(bundle.public.weight, '30');
@@ -46,7 +51,7 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
 
   it('verify rejects a bundle with one changed public signal (exit 1)', async () => {
     const bundle = JSON.parse(await readFile(proofPath, 'utf8'));
-    bundle.publicSignals[3] = '3'; // epoch 2 → 3
+    bundle.publicSignals[4] = '3'; // epoch 2 → 3 (signals: root, total, contributor, weight, epoch, nullifier)
     bundle.public.epoch = '3';
     const tampered = path.join(dir, 'tampered.json');
     await writeFile(tampered, JSON.stringify(bundle));
@@ -66,6 +71,41 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     const res = zkai(['verify', foreign], dir);
     assert.equal(res.code, 1, res.stdout + res.stderr);
     assert.equal(JSON.parse(res.stdout).checks.vkeyHash, false);
+  });
+
+  it('a bundle made on the development setup is labelled INSECURE, and verify warns about it', async () => {
+    const bundle = JSON.parse(await readFile(proofPath, 'utf8'));
+    assert.equal(bundle.metadata.insecureSetup, true);
+    assert.match(bundle.metadata.setup, /INSECURE/);
+    const res = zkai(['verify', proofPath], dir);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /INSECURE development setup/);
+  });
+
+  it("a forgery under the forger's own key: exit 3 (unpinned), 1 against another pinned key, 0 only when pinned", async () => {
+    const { forge, forgerKey } = await import('../prover/test-forgery.ts');
+    const { randomScalar } = await import('../prover/commitment.ts');
+    const kappa = randomScalar();
+    const vkey = forgerKey(2, kappa);
+    const forged = forge(vkey, kappa, [31337n, 7n]);
+    const file = path.join(dir, 'forged.json');
+    await writeFile(file, JSON.stringify(forged));
+    await writeFile(path.join(dir, 'forger-vkey.json'), JSON.stringify(vkey));
+    const unpinned = zkai(['verify', file], dir);
+    assert.equal(unpinned.code, 3, unpinned.stdout + unpinned.stderr);
+    const report = JSON.parse(unpinned.stdout);
+    assert.deepEqual([report.valid, report.pinned, report.reasonCode, report.keys], [false, false, 'KEY_NOT_PINNED', 'none']);
+    assert.match(unpinned.stderr, /--vkey/);
+    const other = zkai(['verify', file, '--vkey-hash', 'ab'.repeat(32)], dir);
+    assert.equal(other.code, 1, other.stdout + other.stderr);
+    assert.equal(JSON.parse(other.stdout).reasonCode, 'VKEY_MISMATCH');
+    // Whoever pins the forger's key on purpose gets what they asked for.
+    assert.equal(zkai(['verify', file, '--vkey', 'forger-vkey.json'], dir).code, 0);
+    assert.equal(zkai(['verify', file, '--vkey-hash', forged.vkeyHash], dir).code, 0);
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify({ format: 'zkai-model', version: 1, vkeyHash: forged.vkeyHash }));
+    assert.equal(zkai(['verify', file, '--vkey', 'model.json'], dir).code, 0, 'a model manifest pins its vkeyHash');
+    assert.equal(zkai(['verify', file, '--vkey', 'forged.json'], dir).code, 2, 'a bundle is not a key');
+    assert.equal(zkai(['verify', file, '--vkey-hash', 'abc'], dir).code, 2);
   });
 
   it('verify rejects a malformed file with a clear message (exit 2)', async () => {

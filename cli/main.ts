@@ -9,20 +9,25 @@ import { writeFileAtomic } from '../common/fs.ts';
 import { sha256File } from '../common/hash.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
-import { contributePhase2, importCeremony, knownVkeyHashes, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
+import { contributePhase2, importCeremony, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
 import { verifyBundle } from '../prover/verify.ts';
-import { readBundleFile } from './bundle-file.ts';
+import { EXIT_UNPINNED_KEY, pinnedKeys, readBundleFile } from './bundle-file.ts';
 
 const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 
 Usage:
   zkai dataset commit <records.csv|.jsonl> --out dataset.json [--depth 20]
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
-  zkai verify <proof.json> [--vkey-hash <sha256>]      exit 0 valid, 1 invalid, 2 bad input; the key must be
-                                                       --vkey-hash, or one set up here for the bundle's circuit
+  zkai verify <proof.json> [--vkey <vkey.json|model.json>] [--vkey-hash <sha256>]
+                                                       check against a trusted key: --vkey / --vkey-hash, else the
+                                                       keys set up in ZKAI_HOME for the bundle's circuit, never the
+                                                       bundle's own. Exit 0 valid, 1 invalid (or another key),
+                                                       2 bad input, 3 the proof holds only against an unpinned key
   zkai model compile <model.onnx> --calibration <inputs.csv> --out <dir> [--name <n>] [--weights pedersen|poseidon|public]
                                                        quantize, report agreement and constraints per layer, set up
-  zkai model prove <dir> --input <input.json> --out proof.json
+  zkai model prove <dir> --input <input.json> --out proof.json [--owner <address>]
+                                                       the proof is bound to the model's registrant (default: the
+                                                       ZKAI_CHAIN_KEY address; neither: bound to none, not attestable)
   zkai model deploy --rpc <url>                        deploy ModelRegistry + InferenceAttestor (key: ZKAI_CHAIN_KEY)
   zkai model register <dir> --rpc <url> --registry <addr> [--dataset-root <n>]
                                                        deploy the model's verifier and register its weight commitment
@@ -41,12 +46,16 @@ Trusted setup (<circuit> is a circuit id like membership-d20-<hash>, or membersh
   zkai setup import <file.ptau>                        register a public ceremony file (known hash, else full verify)
   zkai setup contribute <circuit> [--name <text>] [--entropy <text>]
                                                        add a phase-2 contribution; prints its hash to publish
-  zkai setup verify <circuit>                          snarkjs zkey verify + the contribution chain; exit 0/1
+  zkai setup verify <circuit> [--expect <hash>]...     snarkjs zkey verify + the contribution chain (and κ's history,
+                                                       each --expect a published hash that must be in it); exit 0/1
   zkai setup status <circuit> [--json]                 ptau, contributions and key hashes of the current setup
 
 Environment: ZKAI_HOME (cache, default .zkai), ZKAI_PTAU (a prepared public ceremony .ptau), see README.`;
 
-/** Exit codes: 0 ok, 1 a proof did not verify or the operation failed, 2 bad input / usage. */
+/**
+ * Exit codes: 0 ok, 1 a proof did not verify or the operation failed, 2 bad input / usage; `zkai verify` also 3, a
+ * proof that holds only against the bundle's own key, which nothing pinned (EXIT_UNPINNED_KEY).
+ */
 const INPUT_CODES = new Set(['BAD_INPUT', 'BAD_DATASET', 'BAD_BUNDLE', 'UNKNOWN_RECORD', 'UNKNOWN_DATASET', 'UNKNOWN_CIRCUIT', 'BAD_PTAU']);
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -111,25 +120,28 @@ async function datasetProve(args: string[]): Promise<number> {
 }
 
 async function verify(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'vkey-hash': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'vkey-hash': { type: 'string' }, vkey: { type: 'string' } },
+  });
   const [file] = positionals;
   if (!file) usage('verify needs <proof.json>');
   const bundle = await readBundleFile(file);
-  // Pin the key: the one given, else the keys this machine set up for the bundle's circuit. Only
-  // when neither exists is the bundle checked against its own embedded key, and then we say so.
-  let expectedVkeyHash = values['vkey-hash'];
-  if (!expectedVkeyHash) {
-    const known = await knownVkeyHashes(bundle.circuitId);
-    if (known.length > 0) expectedVkeyHash = known.includes(bundle.vkeyHash) ? bundle.vkeyHash : known[0];
-    else
-      log(
-        `note: no trusted key for ${bundle.circuitId} here; checked against the bundle's own key ${bundle.vkeyHash} (pin one with --vkey-hash)`,
-      );
-  }
-  const report = await verifyBundle(bundle, { expectedVkeyHash });
-  console.log(JSON.stringify({ file, kind: bundle.kind, circuitId: bundle.circuitId, ...report }, null, 2));
+  // Pin the key: the one given, else the keys this machine set up for the bundle's circuit; never the bundle's own
+  // (whoever made a key can prove anything under it).
+  const pins = await pinnedKeys(bundle, { vkeyFile: values.vkey, vkeyHash: values['vkey-hash'] });
+  const report = await verifyBundle(bundle, { trustedVkeyHashes: pins.hashes });
+  console.log(JSON.stringify({ file, kind: bundle.kind, circuitId: bundle.circuitId, keys: pins.source, ...report }, null, 2));
   if (bundle.metadata.insecureSetup)
     log('warning: this proof was made with an INSECURE development setup (locally generated powers of tau)');
+  if (report.reasonCode === 'KEY_NOT_PINNED') {
+    log(
+      `not valid: the proof holds only against the bundle's own key ${report.vkeyHash}, and no trusted key for ${bundle.circuitId} ` +
+        `is set up here; pin one with --vkey <file> or --vkey-hash <sha256> (exit ${EXIT_UNPINNED_KEY})`,
+    );
+    return EXIT_UNPINNED_KEY;
+  }
   return report.valid ? 0 : 1;
 }
 
@@ -184,18 +196,27 @@ async function setupContribute(args: string[]): Promise<number> {
   const circuit = await resolveCircuit(positionals[0]);
   const r = await contributePhase2(circuit, { name: values.name, entropy: values.entropy, log });
   log(`contribution hash (publish it so others can check the chain):\n  ${r.hash}`);
+  if (r.commitmentKey) log(`commitment-key (κ) contribution #${r.commitmentKey.index} hash (publish it too):\n  ${r.commitmentKey.hash}`);
   console.log(JSON.stringify(r, null, 2));
   return 0;
 }
 
 async function setupVerify(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { expect: { type: 'string', multiple: true } },
+  });
   const circuit = await resolveCircuit(positionals[0]);
   log(`verifying the zkey of ${circuit.id} against its r1cs and ptau (snarkjs zkey verify) …`);
-  const r = await verifyPhase2(circuit, { log });
+  const r = await verifyPhase2(circuit, { log, ...(values.expect ? { expect: values.expect } : {}) });
   for (const c of r.contributions) log(`  #${c.index} ${c.name || '(no name)'}: ${c.hash}`);
   if (!r.matchesSetupJson) log('warning: setup.json lists a different contribution chain than the zkey holds');
-  if (r.commitmentKey) log(`commitment key (committed public inputs): ${r.commitmentKey}`);
+  if (r.commitmentKey) {
+    log(`commitment key (committed public inputs): ${r.commitmentKey}; κ history from κ0 = 1:`);
+    for (const c of r.commitmentKeyHistory ?? []) log(`  κ #${c.index} ${c.name || '(no name)'}: ${c.hash}`);
+    if (r.statementVkeyHash) log(`statement vkey sha256 (bundles, the model's verifier): ${r.statementVkeyHash}`);
+  }
   log(r.valid ? `zkey OK (${r.seconds}s)` : `zkey INVALID: ${r.errors.join('; ')}`);
   console.log(JSON.stringify(r, null, 2));
   return r.valid ? 0 : 1;
@@ -220,6 +241,12 @@ async function setupStatusCmd(args: string[]): Promise<number> {
     `vkey sha256  ${s.vkeySha256}`,
     `zkey sha256  ${s.zkeySha256}`,
     ...Object.entries(s.paths).map(([k, v]) => `${`${k}:`.padEnd(13)}${v}`),
+    ...(s.commitmentKey
+      ? [
+          `commitment key ${s.commitmentKey.file}, κ history:`,
+          ...s.commitmentKey.history.map((c) => `  κ #${c.index} ${c.name}: ${c.hash}`),
+        ]
+      : []),
   ];
   if (s.warning) lines.push(`WARNING: ${s.warning}`);
   console.log(lines.join('\n'));
@@ -273,10 +300,13 @@ async function modelProve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { input: { type: 'string' }, out: { type: 'string' } },
+    options: { input: { type: 'string' }, out: { type: 'string' }, owner: { type: 'string' } },
   });
   const [dir] = positionals;
   if (!dir || !values.input || !values.out) usage('model prove needs <dir>, --input and --out');
+  // The registrant the proof is bound to (InferenceAttestor checks it), resolved before the slow model load.
+  const bound = (await import('./model-binding.ts')).proofBinding(values.owner);
+  if (bound.note) log(bound.note);
   const { loadCompiledModel, parseModelInput, proveInference } = await import('../prover/inference.ts');
   const compiled = await loadCompiledModel(path.resolve(dir), log);
   let json: unknown;
@@ -288,7 +318,7 @@ async function modelProve(args: string[]): Promise<number> {
   const input = parseModelInput(json, compiled.manifest);
   const pool = new ProverPool({ threads: 1 });
   try {
-    const bundle = await proveInference(pool, compiled, input);
+    const bundle = await proveInference(pool, compiled, input, { binding: bound.binding });
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
     log(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
     console.log(JSON.stringify({ out: values.out, label: bundle.public.label, public: bundle.public }, null, 2));

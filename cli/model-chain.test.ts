@@ -2,7 +2,8 @@
  * The on-chain model commands through the CLI, as a provider and an auditor would run them, against a dev chain:
  * compile (Pedersen weights) → prove → model deploy → model register → model audit → model attest → model audit;
  * a proof of another commitment of the same circuit fails the audit, a second attestation reverts AlreadyAttested;
- * and a model with Poseidon-committed weights registers and attests too.
+ * a copy of the model registered by another account attests none of the provider's proofs (BindingMismatch); and a
+ * model with Poseidon-committed weights registers and attests too.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,8 +11,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { JsonRpcProvider, Wallet } from 'ethers';
 import { REPO_ROOT } from '../common/config.ts';
 import { type DevChain, freePort, startDevChain } from '../verifier-contracts/chain.ts';
+import { deployArtifact } from '../verifier-contracts/deploy.ts';
+import { installContractSource } from '../verifier-contracts/generated.ts';
+import { circuitIdHash, modelRegistryAt, registerCommittedModel } from '../verifier-contracts/models.ts';
 import { verifierContractName } from './model-chain.ts';
 import { runZkai } from './run-cli.ts';
 
@@ -25,6 +30,8 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
   let attestor: string;
   let registry: string;
   let modelId: string;
+  /** The provider: the dev account the CLI signs with when ZKAI_CHAIN_KEY is unset, so the registrant. */
+  let provider: string;
   // Without ZKAI_CHAIN_KEY the CLI signs with the dev account on a local chain (and says so); ensure it is unset.
   const savedKey = process.env.ZKAI_CHAIN_KEY;
 
@@ -56,6 +63,7 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-model-chain-'));
     chain = await startDevChain({ port: await freePort() });
     rpc = chain.url;
+    provider = new Wallet(chain.accounts[0]!).address;
     await writeFile(path.join(dir, 'input.json'), JSON.stringify({ input: row.slice(0, 64) }));
   });
   after(async () => {
@@ -73,8 +81,12 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
   it('compiles two Pedersen commitments of the same model and proves one inference under each', () => {
     compile('mlp', 'pedersen');
     compile('mlp-other', 'pedersen'); // same circuit and setup (cached), another blind: another W
-    ok(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'proof.json']);
-    ok(['model', 'prove', 'mlp-other', '--input', 'input.json', '--out', 'other.json']);
+    // Bound to the account that will register the models (InferenceAttestor checks the binding).
+    ok(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'proof.json', '--owner', provider]);
+    ok(['model', 'prove', 'mlp-other', '--input', 'input.json', '--out', 'other.json', '--owner', provider]);
+    const bundle = JSON.parse(readFileSync(path.join(dir, 'proof.json'), 'utf8'));
+    assert.equal(bundle.public.binding, provider.toLowerCase());
+    assert.equal(BigInt(bundle.publicSignals.at(-1)), BigInt(provider));
   });
 
   it('deploy prints the contracts; without ZKAI_CHAIN_KEY it signs with the dev account and says so', () => {
@@ -95,6 +107,7 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
     const out = ok(['model', 'register', 'mlp', '--rpc', rpc, '--registry', registry]);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'mlp', 'model.json'), 'utf8'));
     assert.match(out.modelId, /^0x[0-9a-f]{64}$/);
+    assert.equal(out.registrant, provider);
     assert.equal(out.weightCommitment, manifest.weightCommitment);
     assert.equal(out.numPublicSignals, manifest.publicSignals.length + 1);
     assert.match(out.txHash, /^0x[0-9a-f]{64}$/);
@@ -134,6 +147,7 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
       'commitmentPoint',
       'circuitId',
       'numPublicSignals',
+      'binding',
       'chainVerifier',
     ])
       assert.equal(report.checks[name]?.ok, true, name);
@@ -161,6 +175,29 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
     assert.match(again.stderr, /AlreadyAttested/);
   });
 
+  it('a copy registered by another account attests none of the provider’s proofs: BindingMismatch (exit 1)', () => {
+    // The copier registers the provider's model directory as is (the same W, K and circuit), signing with account 1.
+    const copier = new Wallet(chain.accounts[1]!).address;
+    const registered = runZkaiWithKey(['model', 'register', 'mlp', '--rpc', rpc, '--registry', registry], dir, chain.accounts[1]!);
+    assert.equal(registered.code, 0, registered.stderr);
+    const copy = JSON.parse(registered.stdout);
+    assert.equal(copy.registrant, copier);
+    assert.equal(copy.weightCommitment, JSON.parse(readFileSync(path.join(dir, 'mlp', 'model.json'), 'utf8')).weightCommitment);
+    assert.notEqual(copy.modelId, modelId);
+    const report = JSON.parse(audit('proof.json', copy.modelId).stdout);
+    assert.equal(report.valid, false);
+    assert.deepEqual(report.checks.binding, { ok: false, registrant: copier, bundle: provider });
+    assert.equal(report.checks.weightCommitment.ok, true, 'the copy has the same commitment');
+    assert.equal(report.checks.chainVerifier.contractError, 'BindingMismatch');
+    const replay = runZkaiWithKey(
+      ['model', 'attest', 'proof.json', '--rpc', rpc, '--attestor', attestor, '--model', copy.modelId],
+      dir,
+      chain.accounts[1]!,
+    );
+    assert.equal(replay.code, 1);
+    assert.equal(JSON.parse(replay.stdout).contractError, 'BindingMismatch');
+  });
+
   it("audit fails a valid proof made under another commitment than the registered model's (exit 1)", () => {
     const res = audit('other.json', modelId);
     assert.equal(res.code, 1);
@@ -182,10 +219,18 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
 
   it('a Poseidon-committed model registers (snarkjs verifier) and attests', () => {
     compile('mlp-poseidon', 'poseidon');
-    ok(['model', 'prove', 'mlp-poseidon', '--input', 'input.json', '--out', 'poseidon.json']);
+    // ZKAI_CHAIN_KEY's address is the default binding (here the provider's own key, as register will sign with it).
+    const proved = runZkaiWithKey(
+      ['model', 'prove', 'mlp-poseidon', '--input', 'input.json', '--out', 'poseidon.json'],
+      dir,
+      chain.accounts[0]!,
+    );
+    assert.equal(proved.code, 0, proved.stderr);
+    assert.doesNotMatch(proved.stderr, /bound to no registrant/);
     const reg = ok(['model', 'register', 'mlp-poseidon', '--rpc', rpc, '--registry', registry, '--dataset-root', '12345']);
     const proof = JSON.parse(readFileSync(path.join(dir, 'poseidon.json'), 'utf8'));
     assert.equal(reg.weightCommitment, proof.public.weightsHash);
+    assert.equal(proof.public.binding, provider.toLowerCase());
     assert.equal(reg.numPublicSignals, proof.publicSignals.length);
     const out = ok(['model', 'attest', 'poseidon.json', '--rpc', rpc, '--attestor', attestor, '--model', reg.modelId]);
     assert.equal(out.record.modelId, reg.modelId);
@@ -194,6 +239,45 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
     assert.equal(report.model.datasetRoot, '12345');
     // The Pedersen proof is not one of this model's.
     assert.equal(audit('proof.json', reg.modelId).code, 1);
+  });
+
+  it('audit reports a registrant-chosen verifier that answers true to everything (verifierCode, exit 1)', async () => {
+    // The provider registers its own commitment, but with a verifier of its choosing instead of zkai's (issue 13 item 2).
+    const source = [
+      '// SPDX-License-Identifier: MIT',
+      'pragma solidity 0.8.28;',
+      'contract AlwaysTrueModelChainTestVerifier {',
+      '    fallback(bytes calldata) external returns (bytes memory) { return abi.encode(true); }',
+      '}',
+      '',
+    ].join('\n');
+    const installed = await installContractSource({ contractName: 'AlwaysTrueModelChainTestVerifier', source });
+    // No request cache: ethers would otherwise reuse the nonce of the previous transaction's request.
+    const rpcProvider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const signer = new Wallet(chain.accounts[0]!, rpcProvider);
+      const verifier = await deployArtifact(signer, installed.artifact);
+      const bundle = JSON.parse(readFileSync(path.join(dir, 'proof.json'), 'utf8'));
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'mlp', 'model.json'), 'utf8'));
+      const { modelId: rogue } = await registerCommittedModel(modelRegistryAt(registry, signer), {
+        commitment: bundle.commitment,
+        circuitId: circuitIdHash(manifest.circuitId),
+        verifier,
+        numPublicSignals: manifest.publicSignals.length + 1,
+        datasetRoot: 0n,
+      });
+      const res = audit('proof.json', rogue);
+      assert.equal(res.code, 1, res.stdout + res.stderr);
+      const report = JSON.parse(res.stdout);
+      assert.equal(report.valid, false);
+      // Every registry check and the simulated attestation pass: only the code comparison sees the rogue verifier.
+      for (const name of ['offChain', 'registered', 'weightCommitment', 'commitmentPoint', 'circuitId', 'binding', 'chainVerifier'])
+        assert.equal(report.checks[name]?.ok, true, name);
+      assert.equal(report.checks.verifierCode.ok, false);
+      assert.notEqual(report.checks.verifierCode.deployed, report.checks.verifierCode.expected);
+    } finally {
+      rpcProvider.destroy();
+    }
   });
 });
 

@@ -10,6 +10,9 @@
  *
  * Transactions are signed with the private key in ZKAI_CHAIN_KEY; on a local chain (127.0.0.1 / localhost) without
  * it, the dev chain's account 0, a key everybody knows. The key is never printed.
+ *
+ * Proofs are bound to the address that registers the model (the circuit's `binding` signal, checked by
+ * InferenceAttestor): `zkai model prove --owner <address>` (default: ZKAI_CHAIN_KEY's address), see model-binding.ts.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -44,7 +47,9 @@ import {
 } from '../verifier-contracts/models.ts';
 import { call } from '../verifier-contracts/tx.ts';
 import { toSolidityCalldata } from '../verifier-contracts/vault.ts';
-import { readBundleFile } from './bundle-file.ts';
+import { pinnedKeys, readBundleFile } from './bundle-file.ts';
+import { bindingCheck } from './model-binding.ts';
+import { checkVerifierCode } from './verifier-code.ts';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const json = (value: unknown) => console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
@@ -233,6 +238,8 @@ export async function modelRegister(args: string[]): Promise<number> {
       : await registerModel(registry, { weightCommitment: BigInt(weightCommitment), circuitId, verifier, numPublicSignals, datasetRoot });
     json({
       modelId,
+      // The binding the model's proofs must carry: `zkai model prove --owner <registrant>`.
+      registrant: await signer.getAddress(),
       verifier,
       weightCommitment,
       circuitId,
@@ -337,12 +344,18 @@ export async function modelAudit(args: string[]): Promise<number> {
   const signals = attestSignals(bundle);
   const checks: Record<string, Check> = {};
 
-  const offChain = await verifyBundle(bundle, values['vkey-hash'] ? { expectedVkeyHash: values['vkey-hash'] } : {});
-  checks.offChain = { ok: offChain.valid, ...offChain.checks, ...(offChain.reason ? { reason: offChain.reason } : {}) };
-  if (!values['vkey-hash'])
-    log(
-      `note: off chain the proof is checked against the bundle's own key ${bundle.vkeyHash}; the chain's verifier is checked by simulating the attestation`,
-    );
+  // The trusted key: --vkey-hash, else one this ZKAI_HOME set up for the circuit, else (below, checks.verifierCode) the
+  // one the registered verifier holds; never merely the bundle's own (whoever made a key can prove anything under it).
+  const pins = await pinnedKeys(bundle, { vkeyHash: values['vkey-hash'] });
+  const offChain = await verifyBundle(bundle, { trustedVkeyHashes: pins.hashes });
+  checks.offChain = {
+    ok: offChain.valid,
+    pinned: offChain.pinned,
+    keys: pins.source,
+    key: offChain.vkeyHash,
+    ...offChain.checks,
+    ...(offChain.reason ? { reason: offChain.reason, reasonCode: offChain.reasonCode } : {}),
+  };
 
   return withChain(values.rpc, async (provider) => {
     const attestor = inferenceAttestorAt(attestorAddress, provider);
@@ -381,7 +394,15 @@ export async function modelAudit(args: string[]): Promise<number> {
         registered: model.numPublicSignals,
         bundle: signals.length,
       };
+      checks.binding = bindingCheck(bundle, model);
       checks.chainVerifier = await simulateAttest(attestor, modelId, bundle, signals);
+      // The registrant chose the verifier, and it decides every attestation: it must be zkai's for the bundle's key.
+      checks.verifierCode = await checkVerifierCode(provider, model.verifier, bundle.vkey, log);
+      // With no key pinned here, a verifier that is exactly zkai's for the bundle's key pins that key: the one on chain.
+      if (offChain.reasonCode === 'KEY_NOT_PINNED' && checks.verifierCode.ok) {
+        const { reason: _r, reasonCode: _c, ...rest } = checks.offChain;
+        checks.offChain = { ...rest, ok: true, pinned: true, keys: 'chain', vkeyHash: true };
+      }
       try {
         attestation = await getAttestation(attestor, attestationId);
       } catch (err) {

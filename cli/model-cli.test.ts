@@ -52,10 +52,15 @@ describe('zkai model compile → model prove → verify', () => {
     const res = zkai(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'proof.json'], dir);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).label, String(row[64]));
+    // No --owner and no ZKAI_CHAIN_KEY (run-cli.ts passes the environment): bound to nobody, and said so.
+    if (!process.env.ZKAI_CHAIN_KEY) {
+      assert.match(res.stderr, /bound to no registrant \(binding 0\)/);
+      assert.equal(JSON.parse(res.stdout).public.binding, `0x${'0'.repeat(40)}`);
+    }
     assert.equal(zkai(['verify', 'proof.json'], dir).code, 0);
 
     const bundle = JSON.parse(await readFile(path.join(dir, 'proof.json'), 'utf8'));
-    const i = bundle.publicSignals.length - 2; // the last logit
+    const i = bundle.publicSignals.length - 3; // the last logit: [inputHash, logits…, label, binding]
     bundle.publicSignals[i] = (BigInt(bundle.publicSignals[i]) + 1n).toString();
     bundle.public['logits[9]'] = bundle.publicSignals[i];
     await writeFile(path.join(dir, 'tampered.json'), JSON.stringify(bundle));
@@ -68,6 +73,25 @@ describe('zkai model compile → model prove → verify', () => {
     const refused = zkai(['verify', 'forged.json'], dir);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /"commitment": false/);
+  });
+
+  it('prove --owner binds the proof to that address (the last public signal); a bad address is refused (exit 2)', async () => {
+    const owner = '0x00000000000000000000000000000000DeaDBeef';
+    const res = zkai(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'bound.json', '--owner', owner], dir);
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stderr, /bound to no registrant/);
+    const bundle = JSON.parse(await readFile(path.join(dir, 'bound.json'), 'utf8'));
+    assert.equal(bundle.public.binding, owner.toLowerCase());
+    assert.equal(BigInt(bundle.publicSignals.at(-1)), BigInt(owner));
+    assert.equal(zkai(['verify', 'bound.json'], dir).code, 0);
+    // The binding is proven: re-binding the proof to another address makes it invalid.
+    bundle.publicSignals[bundle.publicSignals.length - 1] = String(BigInt(owner) + 1n);
+    bundle.public.binding = `0x${(BigInt(owner) + 1n).toString(16).padStart(40, '0')}`;
+    await writeFile(path.join(dir, 'rebound.json'), JSON.stringify(bundle));
+    assert.equal(zkai(['verify', 'rebound.json'], dir).code, 1);
+    const refused = zkai(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'x.json', '--owner', '0x1234'], dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--owner "0x1234" is not an Ethereum address/);
   });
 
   it('prove refuses an input of the wrong size (exit 2)', async () => {

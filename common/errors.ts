@@ -33,7 +33,9 @@ export type ZkaiErrorCode =
   | 'UNAUTHORIZED'
   | 'UNKNOWN_MODEL'
   | 'MODEL_NOT_READY'
-  | 'QUEUE_UNAVAILABLE';
+  | 'QUEUE_UNAVAILABLE'
+  /** A model whose circuit would exceed ZKAI_MAX_MODEL_CONSTRAINTS (estimated before quantizing, counted after circom). */
+  | 'MODEL_TOO_LARGE';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

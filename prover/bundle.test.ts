@@ -54,7 +54,8 @@ describe('proof bundle', () => {
     assert.equal(bundle.version, 1);
     assert.equal(bundle.vkeyHash, sha256Hex(canonicalJson(fx.vkey)));
     assert.equal(bundle.vkeyHash, fx.vkeyHash);
-    assert.deepEqual(Object.keys(bundle.public), ['root', 'contributor', 'weight', 'epoch', 'nullifier']);
+    assert.deepEqual(Object.keys(bundle.public), ['root', 'total', 'contributor', 'weight', 'epoch', 'nullifier']);
+    assert.equal(bundle.public.total, '250');
     assert.equal(bundle.public.contributor, '0x00c0ffee00000000000000000000000000000042');
     assert.equal(bundle.public.weight, '250');
     assert.equal(bundle.public.epoch, '3');
@@ -85,7 +86,7 @@ describe('proof bundle', () => {
     );
     rejects(
       other((b) => {
-        b.public.contributor = signals[1]!; // a decimal where an address belongs
+        b.public.contributor = signals[2]!; // a decimal where an address belongs
       }),
       'public.contributor',
     );
@@ -116,7 +117,7 @@ describe('proof bundle', () => {
     rejects(
       other((b) => {
         // the signal changes but its name does not
-        b.publicSignals[2] = '251';
+        b.publicSignals[3] = '251';
       }),
       'public.weight',
     );
@@ -209,9 +210,9 @@ describe('proof bundle', () => {
       proof,
       metadata: { engine: 'x', insecureSetup: true },
     };
-    assert.throws(() => makeBundle({ ...base, publicSignals: signals.slice(0, 4) }), /4 public signals but 5 names/);
+    assert.throws(() => makeBundle({ ...base, publicSignals: signals.slice(0, 4) }), /4 public signals but 6 names/);
     const wide = [...signals];
-    wide[1] = (1n << 160n).toString();
+    wide[2] = (1n << 160n).toString(); // the contributor
     assert.throws(() => makeBundle({ ...base, publicSignals: wide }), /not a 160-bit address/);
     assert.throws(() => makeBundle({ ...base, kind: 'inference', publicSignals: signals }), /needs signalNames/);
   });
@@ -231,7 +232,7 @@ describe('proof bundle', () => {
   });
 
   test('inference bundles name their signals from the circuit, and parse by key order', () => {
-    const names = ['modelCommitment', 'inputHash', 'out_0', 'out_1', 'out_2'];
+    const names = ['modelCommitment', 'inputHash', 'out_0', 'out_1', 'out_2', 'out_3'];
     const b = makeBundle({
       kind: 'inference',
       circuitId: fx.circuit.id,
@@ -247,7 +248,14 @@ describe('proof bundle', () => {
     assert.deepEqual(round.public, b.public);
     // reorder the names: the values no longer line up with publicSignals
     const swapped = clone(b);
-    swapped.public = { inputHash: b.public.inputHash!, modelCommitment: b.public.modelCommitment!, out_0: '0', out_1: '0', out_2: '0' };
+    swapped.public = {
+      inputHash: b.public.inputHash!,
+      modelCommitment: b.public.modelCommitment!,
+      out_0: '0',
+      out_1: '0',
+      out_2: '0',
+      out_3: '0',
+    };
     assert.throws(() => parseBundle(swapped), /bundle\.public\./);
     // explicit names override the key order
     assert.deepEqual(parseBundle(JSON.parse(JSON.stringify(b)), { signalNames: names }).public, b.public);

@@ -54,7 +54,10 @@ export interface ProofBundle {
 export interface BundleNaming {
   /** Names of the public signals, in order. Default: the membership names for kind "membership", else the key order of `public`. */
   signalNames?: readonly string[];
-  /** Which named signals are Ethereum addresses (written 0x…, a uint160). Default: ["contributor"] for membership, none otherwise. */
+  /**
+   * Which named signals are Ethereum addresses (written 0x…, a uint160). Default: ["contributor"] for membership;
+   * ["binding"] for inference (the registrant a model proof is bound to, see circuits/model/codegen.ts).
+   */
   addressSignals?: readonly string[];
 }
 
@@ -81,6 +84,13 @@ const CIRCUIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SIGNAL_NAME = /^[A-Za-z_][A-Za-z0-9_.[\]]{0,127}$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const MAX_SIGNALS = 4096;
+
+/**
+ * The most public signals a statement zkai makes may have: `POST /v1/verify` refuses longer bundles before any curve
+ * arithmetic, and compileModel refuses a model whose statement would be longer (MODEL_TOO_LARGE), so every bundle the
+ * service makes can be verified by it. The membership statement has 6 signals, the digits models about 15.
+ */
+export const MAX_STATEMENT_SIGNALS = 256;
 
 function bad(field: string, message: string): never {
   throw new ZkaiError('BAD_BUNDLE', `bundle.${field}: ${message}`, { field });
@@ -187,7 +197,7 @@ function namingFor(
   naming: BundleNaming,
 ): { names: readonly string[]; addresses: ReadonlySet<string> } {
   const names = naming.signalNames ?? (kind === 'membership' ? MEMBERSHIP_PUBLIC_SIGNALS : Object.keys(pub));
-  const addresses = new Set(naming.addressSignals ?? (kind === 'membership' ? ['contributor'] : []));
+  const addresses = new Set(naming.addressSignals ?? (kind === 'membership' ? ['contributor'] : ['binding']));
   return { names, addresses };
 }
 

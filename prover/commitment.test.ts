@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
 import * as snarkjs from 'snarkjs';
 import type { BuiltCircuit } from '../circuits/build.ts';
+import { BN254_R, invMod } from '../common/bn254.ts';
 import { isZkaiError } from '../common/errors.ts';
+import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { makeBundle } from './bundle.ts';
 import {
   bindCommitment,
@@ -16,15 +18,36 @@ import {
   commitPublicInputs,
   createCommitmentKey,
   g1Json,
+  g2Json,
   randomScalar,
   rerandomizeCommitmentKey,
   statementSignals,
   statementVkey,
 } from './commitment.ts';
-import { COMMITMENT_KEY_FILE, contributePhase2, ensureCircuitSetup, ensureCommitmentKey, verifyPhase2 } from './setup/index.ts';
+import { appendKappaContribution, historyGenesis, signKappaEntry, verifyKappaHistory } from './commitment-history.ts';
+import {
+  COMMITMENT_KEY_FILE,
+  contributePhase2,
+  ensureCircuitSetup,
+  ensureCommitmentKey,
+  knownVkeyHashes,
+  verifyPhase2,
+} from './setup/index.ts';
 import { COMMIT_TOY_COMMITTED, commitToySetup } from './test-fixtures.ts';
 import { releaseVerifierResources, verifyBundle } from './verify.ts';
-import { g1, verifyGroth16Noble } from './verify-noble.ts';
+import { g1, g2, verifyGroth16Noble } from './verify-noble.ts';
+
+const G1 = bn254.G1.Point.BASE;
+const G2 = bn254.G2.Point.BASE;
+
+/** The key the last writer of commitkey.json would like: its own κ′, consistent bases and κ′·G2, the honest history kept. */
+function substituteKappa(key: CommitmentKey, kappa: bigint): CommitmentKey {
+  return {
+    ...key,
+    knowledgeBases: key.bases.map((p, j) => g1Json(g1(p, `bases[${j}]`).multiply(kappa))),
+    kappa_2: g2Json(G2.multiply(kappa)),
+  };
+}
 
 describe('commit-and-prove: Pedersen commitments over the verification key (prover/commitment.ts)', () => {
   let circuit: BuiltCircuit;
@@ -127,7 +150,8 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
         metadata: { engine: 'test', insecureSetup: true },
       });
     const bundle = make(commitment);
-    const ok = await verifyBundle(bundle);
+    const pin = { expectedVkeyHash: bundle.vkeyHash }; // the statement key this test made itself
+    const ok = await verifyBundle(bundle, pin);
     assert.equal(ok.valid, true, ok.reason);
     assert.deepEqual(ok.checks, { snarkjs: true, noble: true, vkeyHash: true, commitment: true });
     // The statement-shifting forgery: the proof checks out against the forged W, the commitment does not.
@@ -135,12 +159,12 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     const forged = { ...bundle, commitment: { ...commitment, point: g1Json(g1(commitment.point, 'W').subtract(ic1)) } };
     forged.publicSignals = [(BigInt(bundle.publicSignals[0]!) + 1n).toString(), bundle.publicSignals[1]!];
     forged.public = { y: forged.publicSignals[0]!, z: forged.publicSignals[1]! };
-    const report = await verifyBundle(forged);
+    const report = await verifyBundle(forged, pin);
     assert.equal(report.valid, false);
     assert.deepEqual(report.checks, { snarkjs: true, noble: true, vkeyHash: true, commitment: false });
     assert.match(report.reason!, /proof of knowledge/);
     // Another commitment with a valid proof of knowledge (other weights): the Groth16 check fails.
-    const other = await verifyBundle({ ...bundle, commitment: commitPublicInputs(key, [4n, 5n, 7n, blind]) });
+    const other = await verifyBundle({ ...bundle, commitment: commitPublicInputs(key, [4n, 5n, 7n, blind]) }, pin);
     assert.deepEqual([other.valid, other.checks.commitment, other.checks.noble], [false, true, false]);
     // A statement key needs its commitment; an ordinary key takes none.
     assert.throws(
@@ -157,7 +181,8 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     const first = await ensureCommitmentKey(setup, committed);
     assert.deepEqual(await ensureCommitmentKey(setup, committed), first, 'created once, then read back');
     await assert.rejects(ensureCommitmentKey(setup, [2, 3]), /other public inputs/);
-    await contributePhase2(circuit, { name: 'commitment key test' });
+    const contribution = await contributePhase2(circuit, { name: 'commitment key test' });
+    assert.equal(contribution.commitmentKey?.index, first.history.length + 1);
     const after = await ensureCircuitSetup(circuit);
     assert.notEqual(after.vkeyHash, setup.vkeyHash, 'δ changed');
     const next = await ensureCommitmentKey(after, committed); // checked against the new vkey inside
@@ -170,9 +195,13 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     assert.equal(checkCommitmentKnowledge(next.kappa_2, before), false);
     assert.equal(checkCommitmentKnowledge(next.kappa_2, now), true);
 
-    // `zkai setup verify` checks the key against the current vkey too, and reports a tampered one.
+    // `zkai setup verify` checks the key against the current vkey, its κ history and the history against the zkey chain.
     const verified = await verifyPhase2(circuit);
     assert.deepEqual([verified.valid, verified.commitmentKey], [true, 'valid'], verified.errors.join('; '));
+    assert.equal(verified.commitmentKeyHistory!.at(-1)!.zkeyContribution, contribution.hash);
+    assert.equal(verified.commitmentKeyHistory!.at(-1)!.hash, contribution.commitmentKey!.hash);
+    assert.equal(verified.statementVkeyHash, sha256Hex(canonicalJson(statementVkey(after.vkey, next))));
+    assert.ok((await knownVkeyHashes(circuit.id)).includes(verified.statementVkeyHash!));
     const file = path.join(after.dir, COMMITMENT_KEY_FILE);
     const original = await readFile(file, 'utf8');
     try {
@@ -180,9 +209,99 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
       const tampered = await verifyPhase2(circuit);
       assert.deepEqual([tampered.valid, tampered.commitmentKey], [false, 'invalid']);
       assert.match(tampered.errors.join('; '), /knowledge bases are not κ times/);
+      // The last writer's own κ′: refused by verify, by the prover (ensureCommitmentKey) and by the pinning of keys.
+      const forged = substituteKappa(next, randomScalar());
+      await writeFile(file, JSON.stringify(forged));
+      const substituted = await verifyPhase2(circuit);
+      assert.deepEqual([substituted.valid, substituted.commitmentKey], [false, 'invalid']);
+      assert.match(substituted.errors.join('; '), /κ was substituted/);
+      await assert.rejects(ensureCommitmentKey(after, committed), /κ was substituted/);
+      assert.ok(!(await knownVkeyHashes(circuit.id)).includes(sha256Hex(canonicalJson(statementVkey(after.vkey, forged)))));
+      // Rolled back to the key before the contribution (a valid history, one step short of the zkey's chain).
+      await writeFile(file, JSON.stringify(first));
+      const rolledBack = await verifyPhase2(circuit);
+      assert.equal(rolledBack.valid, false);
+      assert.match(rolledBack.errors.join('; '), /last 1 zkey contribution\(s\) did not re-randomise κ/);
     } finally {
       await writeFile(file, original);
     }
+  });
+
+  it("κ has a history from κ0 = 1 (the key's creation is contribution #1); each step is chained and checked", () => {
+    assert.equal(key.history.length, 1);
+    assert.deepEqual(key.history[0]!.f_2, key.kappa_2, 'κ1 = f1');
+    const next = rerandomizeCommitmentKey(key, { name: 'bob', zkeyContribution: 'ab'.repeat(64) });
+    assert.equal(next.history.length, 2);
+    assert.deepEqual(next.history[0], key.history[0]);
+    assert.deepEqual(next.history[1]!.kappa_2, next.kappa_2);
+    assert.equal(next.history[1]!.zkeyContribution, 'ab'.repeat(64));
+    checkCommitmentKey(vkey, next);
+    assert.ok(verifyKappaHistory(historyGenesis(next.publicIndices, next.bases), next.history).equals(g2(next.kappa_2, 'κ')));
+  });
+
+  it("a substituted κ (the last writer's own κ′, with matching κ′·IC and κ′·G2) is refused, and it would forge", () => {
+    const kappaPrime = randomScalar();
+    const forged = substituteKappa(key, kappaPrime);
+    // What κ′ buys: a "commitment" W = −(IC0 + Σ s·IC) that cancels any statement, with a valid K = κ′·W.
+    const ic = (vkey.IC as unknown[]).map((p, i) => g1(p, `IC[${i}]`));
+    const zero = ic[0]!.add(ic[1]!.multiply(1234n)).add(ic[2]!.multiply(5678n)).negate();
+    const k = g1Json(zero.multiply(kappaPrime));
+    assert.equal(checkCommitmentKnowledge(forged.kappa_2, { point: g1Json(zero), knowledge: k }), true, 'κ′ forges');
+    assert.throws(() => checkCommitmentKey(vkey, forged), /not the last contribution's κ·G2 \(κ was substituted/);
+    // Without a history, or with an empty one, nothing can be checked: refused.
+    assert.throws(() => checkCommitmentKey(vkey, { ...forged, history: [] }), /history: missing/);
+    assert.throws(() => checkCommitmentKey(vkey, { ...forged, version: 1 } as unknown as CommitmentKey), /version 1/);
+    // The attacker appends a step of its own (a secret f′ it knows, a valid proof) that claims κ′: the κ step fails.
+    const f = randomScalar();
+    const last = key.history.at(-1)!;
+    const step = signKappaEntry(
+      last.hash,
+      {
+        index: 2,
+        name: 'mallory',
+        zkeyContribution: '',
+        f_1: g1Json(G1.multiply(f)),
+        f_2: g2Json(G2.multiply(f)),
+        kappa_2: forged.kappa_2,
+      },
+      f,
+    );
+    assert.throws(() => checkCommitmentKey(vkey, { ...forged, history: [...key.history, step] }), /#2 \("mallory"\): κ·G2 is not f times/);
+  });
+
+  it('a forged proof of knowledge, an f·G2 that does not match, a replayed or edited step are refused', () => {
+    const genesis = historyGenesis(key.publicIndices, key.bases);
+    const f1 = randomScalar();
+    const first = appendKappaContribution(genesis, [], f1, { name: 'alice' });
+    // The test knows κ1 = f1, so it can build the step an attacker would need to reach a κ′ it knows: f = κ′/κ1 makes
+    // every pairing check hold. Without f (the attacker's case) its proof of knowledge is made with another scalar.
+    const kappaPrime = randomScalar();
+    const f = (kappaPrime * invMod(f1, BN254_R)) % BN254_R;
+    const fields = {
+      index: 2,
+      name: 'mallory',
+      zkeyContribution: '',
+      f_1: g1Json(G1.multiply(f)),
+      f_2: g2Json(G2.multiply(f)),
+      kappa_2: g2Json(G2.multiply(kappaPrime)),
+    };
+    const forgedPok = signKappaEntry(first.hash, fields, (f + 1n) % BN254_R);
+    assert.throws(() => verifyKappaHistory(genesis, [first, forgedPok]), /#2 \("mallory"\): its proof of knowledge of f does not verify/);
+    const known = signKappaEntry(first.hash, fields, f); // control: with the real f the same step verifies
+    assert.ok(verifyKappaHistory(genesis, [first, known]).equals(G2.multiply(kappaPrime)));
+    // f·G2 that is not the f of f·G1 (proof of knowledge of f valid).
+    const wrongF2 = signKappaEntry(first.hash, { ...fields, f_2: g2Json(G2.multiply(f + 1n)) }, f);
+    assert.throws(() => verifyKappaHistory(genesis, [first, wrongF2]), /#2 \("mallory"\): f·G2 does not match f·G1/);
+    // An honest step replayed after another first step: its proof is bound to the previous entry's hash.
+    const second = appendKappaContribution(genesis, [first], randomScalar(), { name: 'bob' });
+    const otherFirst = appendKappaContribution(genesis, [], randomScalar(), { name: 'alice' });
+    assert.throws(() => verifyKappaHistory(genesis, [otherFirst, second]), /#2 \("bob"\): its proof of knowledge/);
+    // Edits: a renamed step, a rewritten hash, a history moved to a key with other bases, entries out of order.
+    assert.throws(() => verifyKappaHistory(genesis, [{ ...first, name: 'eve' }, second]), /#1 \("eve"\): its proof/);
+    assert.throws(() => verifyKappaHistory(genesis, [{ ...first, hash: second.hash }, second]), /hash does not cover/);
+    assert.throws(() => verifyKappaHistory(historyGenesis([2, 3], key.bases.slice(0, 2)), [first]), /#1 \("alice"\): its proof/);
+    assert.throws(() => verifyKappaHistory(genesis, [second, first]), /#1 says it is #2/);
+    assert.ok(verifyKappaHistory(genesis, [first, second]));
   });
 
   it('refuses bad indices and values', () => {

@@ -22,9 +22,19 @@ import { randomBytes } from 'node:crypto';
 import { pippenger } from '@noble/curves/abstract/curve.js';
 import { bn254 } from '@noble/curves/bn254.js';
 import { AbiCoder, keccak256 } from 'ethers';
+import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
+import {
+  appendKappaContribution,
+  historyGenesis,
+  type KappaContext,
+  type KappaContribution,
+  verifyKappaHistory,
+} from './commitment-history.ts';
 import { g1ToJson, g2ToJson } from './groth16/points.ts';
-import { BN254_R, type G1Point, type G2Point, g1, g2 } from './verify-noble.ts';
+import { type G1Point, type G2Point, g1, g2 } from './verify-noble.ts';
+
+export type { KappaContext, KappaContribution } from './commitment-history.ts';
 
 const { Fp12 } = bn254.fields;
 
@@ -34,7 +44,8 @@ export type G2Json = [[string, string], [string, string], [string, string]];
 /** What a setup publishes for a circuit with committed public inputs (commitkey.json in its setup folder). */
 export interface CommitmentKey {
   format: 'zkai-commitment-key';
-  version: 1;
+  /** 2: with `history` (version 1 had none, and cannot be checked: see prover/commitment-history.ts). */
+  version: 2;
   /** 0-based positions, among the circuit's public signals, of the committed inputs, in the order values are given. */
   publicIndices: number[];
   /** The Pedersen bases: the verification key's IC[1 + i] for each committed index i. */
@@ -43,6 +54,8 @@ export interface CommitmentKey {
   knowledgeBases: G1Json[];
   /** κ·G2. */
   kappa_2: G2Json;
+  /** Every contribution to κ from κ₀ = 1, the key's creation first: its last κ·G2 is kappa_2 (commitment-history.ts). */
+  history: KappaContribution[];
 }
 
 /** What a statement verification key carries about its commitment (`zkai_commitment`, covered by its hash). */
@@ -109,44 +122,59 @@ function checkIndices(publicIndices: readonly number[], nPublic: number): void {
 }
 
 /**
- * A fresh commitment key for `publicIndices` of the circuit whose verification key is `vkey`. κ comes from the OS
- * CSPRNG and is forgotten when this returns (it is toxic waste: whoever knows it can forge a commitment's proof of
- * knowledge). `zkai setup contribute` multiplies it by each contributor's own secret (rerandomizeCommitmentKey).
+ * A fresh commitment key for `publicIndices` of the circuit whose verification key is `vkey`. Its creation is the
+ * first contribution to κ (from κ₀ = 1, with a proof of knowledge: commitment-history.ts); the secret comes from the
+ * OS CSPRNG and is forgotten when this returns (it is toxic waste: whoever knows κ can forge a commitment's proof of
+ * knowledge). `zkai setup contribute` multiplies κ by each contributor's own secret (rerandomizeCommitmentKey).
+ * `ctx` names the contribution and the zkey contribution it follows.
  */
-export function createCommitmentKey(vkey: Record<string, unknown>, publicIndices: readonly number[]): CommitmentKey {
+export function createCommitmentKey(
+  vkey: Record<string, unknown>,
+  publicIndices: readonly number[],
+  ctx: KappaContext = { name: 'zkai commitment key (OS CSPRNG)' },
+): CommitmentKey {
   const ic = vkeyIc(vkey);
   checkIndices(publicIndices, ic.length - 1);
   const bases = publicIndices.map((i) => ic[i + 1]!);
   if (bases.some((p) => p.is0()))
     bad('BAD_INPUT', 'a committed public input has a zero IC point: it is unused by the circuit and the setup');
-  const kappa = randomScalar();
-  return {
+  const start: CommitmentKey = {
     format: 'zkai-commitment-key',
-    version: 1,
+    version: 2,
     publicIndices: [...publicIndices],
     bases: bases.map(g1Json),
-    knowledgeBases: bases.map((p) => g1Json(p.multiply(kappa))),
-    kappa_2: g2Json(bn254.G2.Point.BASE.multiply(kappa)),
+    knowledgeBases: bases.map(g1Json), // κ₀ = 1
+    kappa_2: g2Json(bn254.G2.Point.BASE),
+    history: [],
   };
+  return rerandomizeCommitmentKey(start, ctx);
 }
 
-/** The key with κ replaced by κ·f for a fresh secret f (a ceremony contribution); f is forgotten on return. */
-export function rerandomizeCommitmentKey(key: CommitmentKey): CommitmentKey {
+/**
+ * The key with κ replaced by κ·f for a fresh secret f (a ceremony contribution), the contribution appended to its
+ * history with f·G1, f·G2, the new κ·G2 and a proof of knowledge of f; f is forgotten on return.
+ */
+export function rerandomizeCommitmentKey(key: CommitmentKey, ctx: KappaContext = {}): CommitmentKey {
   const f = randomScalar();
+  const entry = appendKappaContribution(historyGenesis(key.publicIndices, key.bases), key.history ?? [], f, ctx);
   return {
     ...key,
     knowledgeBases: key.knowledgeBases.map((p, i) => g1Json(g1(p, `knowledgeBases[${i}]`).multiply(f))),
-    kappa_2: g2Json(g2(key.kappa_2, 'kappa_2').multiply(f)),
+    kappa_2: entry.kappa_2,
+    history: [...(key.history ?? []), entry],
   };
 }
 
 /**
- * Throws BAD_INPUT unless `key` belongs to `vkey`: its bases are vkey's IC points for its indices, and every
- * knowledge base is κ times its base for the one κ of kappa_2 (checked with a random linear combination:
- * e(Σρ_c·K_c, G2) = e(Σρ_c·IC_c, κ·G2), which a single wrong K_c fails except with probability 2^-128).
+ * Throws BAD_INPUT unless `key` belongs to `vkey` and has a valid history: its bases are vkey's IC points for its
+ * indices; its κ·G2 is the last of a history of contributions from κ₀ = 1 that each prove knowledge of their secret
+ * (commitment-history.ts: a key whose κ someone substituted fails here); and every knowledge base is κ times its
+ * base for that κ (checked with a random linear combination: e(Σρ_c·K_c, G2) = e(Σρ_c·IC_c, κ·G2), which a single
+ * wrong K_c fails except with probability 2^-128).
  */
 export function checkCommitmentKey(vkey: Record<string, unknown>, key: CommitmentKey): void {
-  if (key?.format !== 'zkai-commitment-key' || key.version !== 1) bad('BAD_INPUT', 'not a zkai commitment key');
+  if (key?.format !== 'zkai-commitment-key') bad('BAD_INPUT', 'not a zkai commitment key');
+  if (key.version !== 2) bad('BAD_INPUT', `commitment key version ${key.version}: only version 2 (with κ's history) can be checked`);
   const ic = vkeyIc(vkey);
   checkIndices(key.publicIndices, ic.length - 1);
   if (key.bases.length !== key.publicIndices.length || key.knowledgeBases.length !== key.publicIndices.length) {
@@ -157,6 +185,10 @@ export function checkCommitmentKey(vkey: Record<string, unknown>, key: Commitmen
   });
   const kappa2 = g2(key.kappa_2, 'kappa_2');
   if (kappa2.is0()) bad('BAD_INPUT', 'commitment key: κ·G2 is the point at infinity');
+  const last = verifyKappaHistory(historyGenesis(key.publicIndices, key.bases), key.history);
+  if (!last.equals(kappa2)) {
+    bad('BAD_INPUT', "commitment key: κ·G2 is not the last contribution's κ·G2 (κ was substituted after its history)");
+  }
   const rho = key.publicIndices.map(() => BigInt(`0x${randomBytes(16).toString('hex')}`) | 1n);
   const sumBases = pippenger(
     bn254.G1.Point,

@@ -12,14 +12,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildModelCircuit, type CodegenOptions, type LayerCost, type ModelCircuit, modelCircuitInput } from '../circuits/model/codegen.ts';
 import { inputHash, weightCommitment, weightElements } from '../circuits/model/commit.ts';
-import { importOnnx } from '../circuits/model/import.ts';
+import { estimateConstraints, statementSignalCount } from '../circuits/model/cost.ts';
+import { importOnnx, untrustedStrings } from '../circuits/model/import.ts';
 import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
 import { shapeSize } from '../circuits/model/ir.ts';
 import { type AgreementReport, evaluateAgreement, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../common/hash.ts';
-import { makeBundle, type ProofBundle } from './bundle.ts';
+import { MAX_STATEMENT_SIGNALS, makeBundle, type ProofBundle } from './bundle.ts';
 import {
   type CommitmentKey,
   commitmentId,
@@ -58,7 +59,11 @@ export interface ModelManifest {
   inputShape: number[];
   outputShape: number[];
   quantization: QuantizationParams;
-  constraints: { total: number; perLayer: LayerCost[] };
+  /**
+   * total: circom's count. predicted (the code generator's) and measured (read from the .r1cs) must be equal, or the
+   * compile fails (circuits/model/circuit-checks.ts); manifests written before that check have neither.
+   */
+  constraints: { total: number; predicted?: number; measured?: number; perLayer: LayerCost[] };
   agreement: AgreementReport;
   /** The hash of the key bundles carry: the setup's vkey, or with Pedersen weights its statement vkey. */
   vkeyHash: string;
@@ -106,7 +111,10 @@ export interface CompileModelOptions {
   weights?: CodegenOptions['weights'];
   input?: CodegenOptions['input'];
   log?: (msg: string) => void;
-  /** Refuse (BAD_INPUT) a circuit with more constraints than this, before its trusted setup (the costly part). */
+  /**
+   * Refuse (MODEL_TOO_LARGE) a circuit with more constraints than this: estimated from the graph before quantizing
+   * (circuits/model/cost.ts), and counted again after circom, before the trusted setup.
+   */
   maxConstraints?: number;
 }
 
@@ -160,6 +168,25 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
       .replace(/\.onnx$/i, '')
       .replace(/[^A-Za-z0-9_-]/g, '_');
   const ir = importOnnx(onnxPath);
+  // The graph alone says how large the circuit will be: refuse an oversized model before quantizing runs it on every
+  // calibration row and circom compiles it (a 1 KB file can describe tens of millions of constraints).
+  const estimate = estimateConstraints(ir, { weights, input });
+  if (opts.maxConstraints !== undefined && estimate.total > opts.maxConstraints) {
+    throw new ZkaiError(
+      'MODEL_TOO_LARGE',
+      `the circuit of ${name} would have about ${estimate.total} constraints (estimated from the graph), over the limit of ${opts.maxConstraints}`,
+      { estimated: estimate.total, limit: opts.maxConstraints },
+    );
+  }
+  // Every bundle the service makes must be one its /v1/verify accepts (committed inputs never reach a bundle).
+  const statementLength = statementSignalCount(ir, { weights, input });
+  if (statementLength > MAX_STATEMENT_SIGNALS) {
+    throw new ZkaiError(
+      'MODEL_TOO_LARGE',
+      `the proofs of ${name} would have ${statementLength} public signals, over the ${MAX_STATEMENT_SIGNALS} a verifier accepts (too many outputs, or a public input too large: use a hashed input)`,
+      { publicSignals: statementLength, limit: MAX_STATEMENT_SIGNALS },
+    );
+  }
   const rows = await readCalibrationCsv(calibrationCsv, shapeSize(ir.inputShape));
   const qm = quantizeModel(
     ir,
@@ -169,10 +196,10 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   // Without labels, agreement is still measured: accuracy fields then compare against the float model itself.
   const agreement = evaluateAgreement(ir, qm, labelled.length ? labelled : rows.map((r) => ({ input: r.input, label: -1 })));
   log(`quantized ${name}: argmax agreement with the float model ${(agreement.agreement * 100).toFixed(1)}% on ${agreement.rows} rows`);
-  const model = await buildModelCircuit(qm, { name, weights, input }, log);
+  const model = await buildModelCircuit(qm, { name, weights, input, untrusted: untrustedStrings(ir) }, log);
   if (opts.maxConstraints !== undefined && model.circuit.nConstraints > opts.maxConstraints) {
     throw new ZkaiError(
-      'BAD_INPUT',
+      'MODEL_TOO_LARGE',
       `the circuit of ${name} has ${model.circuit.nConstraints} constraints, over the limit of ${opts.maxConstraints}`,
     );
   }
@@ -193,7 +220,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     inputShape: qm.inputShape,
     outputShape: qm.outputShape,
     quantization: Object.fromEntries(QUANTIZATION_KEYS.map((k) => [k, qm[k]])) as QuantizationParams,
-    constraints: { total: model.circuit.nConstraints, perLayer: model.generated.layerCosts },
+    constraints: { total: model.circuit.nConstraints, ...model.constraints, perLayer: model.generated.layerCosts },
     agreement,
     vkeyHash: pedersen ? sha256Hex(canonicalJson(vkey)) : setup.vkeyHash,
     insecureSetup: setup.insecure,
@@ -269,8 +296,13 @@ export async function proveInference(
   pool: ProverPool,
   compiled: CompiledModel,
   rawInput: number[],
-  /** onPhase: told the proof's phases (job progress). */
-  opts: { onPhase?: OnPhase } = {},
+  /**
+   * onPhase: told the proof's phases (job progress). binding: the public signal `binding`, the address of whoever
+   * registers (or registered) the model on chain as a uint160 (verifier-contracts/models.ts bindingOf);
+   * InferenceAttestor attests the proof only under a model that address registered. Default 0: no registrant, so
+   * the proof verifies off chain but can be attested under no model.
+   */
+  opts: { onPhase?: OnPhase; binding?: bigint } = {},
 ): Promise<ProofBundle> {
   const { manifest, qm, model, setup, pedersen } = compiled;
   const ints = quantizeInput(qm, rawInput);
@@ -278,10 +310,11 @@ export async function proveInference(
   const started = performance.now();
   const out = await pool.prove(
     { circuitId: model.circuit.id, wasmPath: model.circuit.wasmPath, zkeyPath: setup.zkeyPath },
-    modelCircuitInput(qm, ints, { weights: manifest.weights, ...(pedersen ? { blind: pedersen.blind } : {}) }) as unknown as Record<
-      string,
-      unknown
-    >,
+    modelCircuitInput(qm, ints, {
+      weights: manifest.weights,
+      binding: opts.binding ?? 0n,
+      ...(pedersen ? { blind: pedersen.blind } : {}),
+    }) as unknown as Record<string, unknown>,
     opts,
   );
   const names = model.generated.publicSignals;
@@ -291,6 +324,9 @@ export async function proveInference(
   }
   if (manifest.input === 'private-hashed' && out.publicSignals[names.indexOf('inputHash')] !== (await inputHash(qm, ints)).toString()) {
     throw new ZkaiError('PROOF_FAILED', 'circuit input hash differs from the reference: a codegen bug');
+  }
+  if (out.publicSignals[names.indexOf('binding')] !== String(opts.binding ?? 0n)) {
+    throw new ZkaiError('PROOF_FAILED', 'circuit binding differs from the one requested: a codegen bug');
   }
   // With Pedersen weights the committed signals (the packed weights) leave with nothing: the bundle carries W.
   return makeBundle({

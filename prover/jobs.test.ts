@@ -73,6 +73,28 @@ describe('JobStore and JobRunner', () => {
     store.close();
   });
 
+  it("at a job's timeout the runner aborts its context's signal, so a handler can stop its work (a compile's child)", async () => {
+    const store = new JobStore(':memory:');
+    let seen: AbortSignal | undefined;
+    // Finishes only when told to stop, like a child process killed on abort.
+    const stoppable = (_job: Job, ctx?: { signal?: AbortSignal }) =>
+      new Promise<Record<string, unknown>>((_, reject) => {
+        seen = ctx?.signal;
+        ctx?.signal?.addEventListener('abort', () => reject(ctx.signal?.reason));
+      });
+    const runner = new JobRunner(store, { 'model-compile': stoppable }, { pollMs: 10, timeoutMsByKind: { 'model-compile': 30 } });
+    runner.start();
+    const job = store.enqueue('model-compile', { n: 1 });
+    runner.pump();
+    await until(() => store.get(job.id)?.state === 'failed');
+    assert.equal(store.get(job.id)?.error?.code, 'JOB_TIMEOUT');
+    assert.ok(seen, 'the handler got a signal');
+    await until(() => seen?.aborted === true);
+    assert.equal((seen!.reason as ZkaiError).code, 'JOB_TIMEOUT');
+    await runner.stop(1000);
+    store.close();
+  });
+
   it('a job accepted before a crash is run after the restart, exactly once', async () => {
     const file = await tempStore();
     const first = new JobStore(file);

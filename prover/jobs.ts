@@ -402,13 +402,17 @@ export class JobRunner {
     let timer: NodeJS.Timeout | undefined;
     // The handler's promise, settled whatever its outcome: a timed-out job holds its slot until it returns.
     let settled: Promise<void> = Promise.resolve();
+    const giveUp = new AbortController();
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new ZkaiError('BAD_INPUT', `no handler for job kind ${job.kind}`);
-      const ctx = progressReporter(
-        (p) => this.store.setProgress(job.id, p),
-        (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
-      );
+      const ctx = {
+        ...progressReporter(
+          (p) => this.store.setProgress(job.id, p),
+          (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
+        ),
+        signal: giveUp.signal,
+      };
       const work = handler(job, ctx);
       let result: Record<string, unknown>;
       const timeoutMs = jobTimeoutMs(this.opts, job.kind);
@@ -419,7 +423,11 @@ export class JobRunner {
           () => {},
         );
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new JobTimeout()), timeoutMs);
+          timer = setTimeout(() => {
+            reject(new JobTimeout());
+            // Tell the handler: one running a child process kills it (a compile), so the slot frees at once.
+            giveUp.abort(new ZkaiError('JOB_TIMEOUT', `job did not finish within ${timeoutMs} ms`));
+          }, timeoutMs);
         });
         result = await Promise.race([work, timeout]);
       } else result = await work;

@@ -32,6 +32,11 @@ export interface ProgressUpdate {
 export interface JobContext {
   /** Report progress; cheap, never throws, and rate-limited (see progressReporter). */
   progress(update: ProgressUpdate): void;
+  /**
+   * Aborted when the runner gives up on the job (its timeout): a handler that can stop its work (a child process:
+   * server/child-process.ts) stops it then. Proofs on the pool cannot be interrupted and ignore it.
+   */
+  signal?: AbortSignal;
 }
 
 /** Percent-only updates of the same phase are written at most this often (phases themselves are few and always written). */

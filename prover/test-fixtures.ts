@@ -1,5 +1,5 @@
 /**
- * TEST-ONLY fixtures: real Groth16 proofs for a small (depth-2, 1045-constraint) membership circuit.
+ * TEST-ONLY fixtures: real Groth16 proofs for a small (depth-2) membership circuit.
  *
  * The keys come from prover/setup's ensureCircuitSetup, i.e. the fast INSECURE development ptau (cached
  * under .zkai/). The witness inputs are computed here with circomlibjs, independently of circuits/dataset,
@@ -57,8 +57,9 @@ export async function poseidonHash(inputs: bigint[]): Promise<bigint> {
 }
 
 /**
- * The circuit input proving that `records[index]` is in the depth-`depth` tree of `records`
- * (empty leaves are 0), with nullifier Poseidon(leaf, epoch). Independent of circuits/dataset on purpose.
+ * The circuit input proving that `records[index]` is in the depth-`depth` Merkle-sum tree of `records` (a node is
+ * (hash, sum), parent = (Poseidon(lH, lS, rH, rS), lS + rS), empty leaves (0, 0)), with nullifier
+ * Poseidon(leaf, epoch). Independent of circuits/dataset on purpose.
  */
 export async function membershipInput(
   records: MembershipRecord[],
@@ -67,25 +68,32 @@ export async function membershipInput(
   depth = 2,
 ): Promise<Record<string, string | string[]>> {
   if (records.length > 2 ** depth) throw new Error(`${records.length} records do not fit a depth-${depth} tree`);
-  const leaves: bigint[] = [];
-  for (const r of records) leaves.push(await poseidonHash([r.recordId, r.contributor, r.contentHi, r.contentLo, r.weight]));
-  while (leaves.length < 2 ** depth) leaves.push(0n);
-  const leaf = leaves[index]!;
+  const leaves: { hash: bigint; sum: bigint }[] = [];
+  for (const r of records)
+    leaves.push({ hash: await poseidonHash([r.recordId, r.contributor, r.contentHi, r.contentLo, r.weight]), sum: r.weight });
+  while (leaves.length < 2 ** depth) leaves.push({ hash: 0n, sum: 0n });
+  const leaf = leaves[index]!.hash;
   const pathElements: bigint[] = [];
+  const pathSums: bigint[] = [];
   const pathIndices: number[] = [];
   let level = leaves;
   let i = index;
   for (let d = 0; d < depth; d++) {
-    pathElements.push(level[i ^ 1]!);
+    pathElements.push(level[i ^ 1]!.hash);
+    pathSums.push(level[i ^ 1]!.sum);
     pathIndices.push(i & 1); // LSB first: bit d of the leaf index says whether we are the right child at level d
-    const next: bigint[] = [];
-    for (let j = 0; j < level.length; j += 2) next.push(await poseidonHash([level[j]!, level[j + 1]!]));
+    const next: { hash: bigint; sum: bigint }[] = [];
+    for (let j = 0; j < level.length; j += 2) {
+      const [l, r] = [level[j]!, level[j + 1]!];
+      next.push({ hash: await poseidonHash([l.hash, l.sum, r.hash, r.sum]), sum: l.sum + r.sum });
+    }
     level = next;
     i >>= 1;
   }
   const r = records[index]!;
   return {
-    root: level[0]!.toString(),
+    root: level[0]!.hash.toString(),
+    total: level[0]!.sum.toString(),
     contributor: r.contributor.toString(),
     weight: r.weight.toString(),
     epoch: epoch.toString(),
@@ -94,6 +102,7 @@ export async function membershipInput(
     contentHi: r.contentHi.toString(),
     contentLo: r.contentLo.toString(),
     pathElements: pathElements.map(String),
+    pathSums: pathSums.map(String),
     pathIndices: pathIndices.map(String),
   };
 }

@@ -12,7 +12,7 @@ import {
   proveWithSnarkjs,
   type SnarkjsProof,
 } from './test-fixtures.ts';
-import { releaseVerifierResources, VERIFIER_DISAGREEMENT, verifyBundle } from './verify.ts';
+import { DEFAULT_VERIFIERS, releaseVerifierResources, VERIFIER_DISAGREEMENT, verifyBundle, verifyBundleWith } from './verify.ts';
 import { BN254_P, BN254_R, verifyGroth16Noble } from './verify-noble.ts';
 
 const records: MembershipRecord[] = [1n, 2n, 3n].map((k) => ({
@@ -111,17 +111,19 @@ describe('Groth16 verification: snarkjs and @noble/curves agree', () => {
     const t0 = performance.now();
     const report = await verifyBundle(bundle, { expectedVkeyHash: fx.vkeyHash });
     t.diagnostic(`verifyBundle (warm): ${(performance.now() - t0).toFixed(1)} ms`);
-    assert.deepEqual(report, { valid: true, checks: { snarkjs: true, noble: true, vkeyHash: true } });
+    assert.deepEqual(report, { valid: true, pinned: true, vkeyHash: fx.vkeyHash, checks: { snarkjs: true, noble: true, vkeyHash: true } });
     // and after a JSON round trip, as a file or HTTP body would arrive
-    assert.equal((await verifyBundle(JSON.parse(JSON.stringify(bundle)))).valid, true);
+    assert.equal((await verifyBundle(JSON.parse(JSON.stringify(bundle)), { expectedVkeyHash: fx.vkeyHash })).valid, true);
     assert.equal(await bothAgree(fx.vkey, otherProof, otherSignals), true);
   });
 
   test('the public signals are what the circuit says', () => {
-    assert.equal(signals.length, 5);
-    assert.equal(BigInt(signals[1]!), records[2]!.contributor);
-    assert.equal(signals[2], records[2]!.weight.toString());
-    assert.equal(signals[3], '7');
+    // [root, total, contributor, weight, epoch, nullifier]
+    assert.equal(signals.length, 6);
+    assert.equal(signals[1], records.reduce((s, r) => s + r.weight, 0n).toString());
+    assert.equal(BigInt(signals[2]!), records[2]!.contributor);
+    assert.equal(signals[3], records[2]!.weight.toString());
+    assert.equal(signals[4], '7');
     assert.equal(bundle.public.contributor, `0x${records[2]!.contributor.toString(16).padStart(40, '0')}`);
   });
 
@@ -130,10 +132,42 @@ describe('Groth16 verification: snarkjs and @noble/curves agree', () => {
       const changed = [...signals];
       changed[i] = ((BigInt(changed[i]!) + 1n) % BN254_R).toString();
       assert.equal(await bothAgree(fx.vkey, proof, changed), false, `signal ${i}`);
-      const report = await verifyBundle(bundleFor(proof, changed));
+      const report = await verifyBundle(bundleFor(proof, changed), { expectedVkeyHash: fx.vkeyHash });
       assert.deepEqual(report.checks, { snarkjs: false, noble: false, vkeyHash: true }, `signal ${i}`);
       assert.equal(report.valid, false);
+      assert.equal(report.reasonCode, 'PROOF_INVALID');
       assert.ok(!report.reason?.includes(VERIFIER_DISAGREEMENT));
+    }
+  });
+
+  test('when the two verifiers disagree, in either direction, the report is invalid and says so (and warns)', async () => {
+    // Issue 13 item 7: with the disagreement check disabled, each case below would pass as valid.
+    const pin = { expectedVkeyHash: fx.vkeyHash };
+    const wrong = [...signals];
+    wrong[3] = '999'; // another epoch: a proof that does not hold
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }) => {
+      if (w.code === 'ZKAI_VERIFIER_DISAGREEMENT') warnings.push(w.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const cases: [string, Partial<typeof DEFAULT_VERIFIERS>, ProofBundle][] = [
+        ['snarkjs rejects a valid proof', { snarkjs: async () => ({ ok: false, error: 'injected' }) }, bundle],
+        ['noble accepts a wrong proof', { noble: () => true }, bundleFor(proof, wrong)],
+        ['snarkjs accepts a wrong proof', { snarkjs: async () => ({ ok: true }) }, bundleFor(proof, wrong)],
+        ['noble rejects a valid proof', { noble: () => false }, bundle],
+      ];
+      for (const [name, faulty, b] of cases) {
+        const report = await verifyBundleWith({ ...DEFAULT_VERIFIERS, ...faulty }, b, pin);
+        assert.equal(report.valid, false, name);
+        assert.equal(report.reasonCode, 'VERIFIER_DISAGREEMENT', name);
+        assert.ok(report.reason?.startsWith(VERIFIER_DISAGREEMENT), name);
+        assert.notEqual(report.checks.snarkjs, report.checks.noble, name);
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.equal(warnings.length, cases.length);
+    } finally {
+      process.off('warning', onWarning);
     }
   });
 
@@ -156,7 +190,7 @@ describe('Groth16 verification: snarkjs and @noble/curves agree', () => {
     };
     for (const [name, p] of Object.entries(variants)) {
       assert.equal(await bothAgree(fx.vkey, p, signals), false, name);
-      const report = await verifyBundle(bundleFor(p, signals));
+      const report = await verifyBundle(bundleFor(p, signals), { expectedVkeyHash: fx.vkeyHash });
       assert.equal(report.valid, false, name);
       assert.deepEqual(report.checks, { snarkjs: false, noble: false, vkeyHash: true }, name);
     }
@@ -167,6 +201,14 @@ describe('Groth16 verification: snarkjs and @noble/curves agree', () => {
     assert.deepEqual(report.checks, { snarkjs: true, noble: true, vkeyHash: false });
     assert.equal(report.valid, false);
     assert.match(report.reason ?? '', /not the expected/);
+    assert.equal(report.reasonCode, 'VKEY_MISMATCH');
+  });
+
+  test('a valid proof under a key nobody pinned is not valid (KEY_NOT_PINNED), though every proof check passes', async () => {
+    const report = await verifyBundle(bundle);
+    assert.deepEqual(report.checks, { snarkjs: true, noble: true, vkeyHash: false });
+    assert.deepEqual([report.valid, report.pinned, report.reasonCode], [false, false, 'KEY_NOT_PINNED']);
+    assert.equal((await verifyBundle(bundle, { trustedVkeyHashes: ['00'.repeat(32), fx.vkeyHash.toUpperCase()] })).valid, true);
   });
 
   test('a proof against a different verification key is rejected by both', async () => {

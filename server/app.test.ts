@@ -128,6 +128,11 @@ describe('HTTP API', () => {
     ] as const) {
       assert.deepEqual(doc.paths[p][m].security, [], `${m.toUpperCase()} ${p} is public`);
     }
+    // The verdict documents the key it checked, whether it is pinned, and every check (commitment included).
+    const verdict = doc.paths['/v1/verify'].post.responses['200'].content['application/json'].schema;
+    assert.deepEqual(verdict.required, ['valid', 'pinned', 'vkeyHash', 'checks']);
+    assert.ok(verdict.properties.checks.properties.commitment, 'checks.commitment is in the response schema');
+    assert.ok(verdict.properties.reasonCode.enum.includes('KEY_NOT_PINNED'));
     assert.equal(doc.paths['/v1/jobs/{id}'].get.security, undefined, 'private routes use the global security');
     assert.ok(doc.paths['/v1/jobs/{id}'].get.responses['401'], 'private routes document 401');
     for (const name of ['Error', 'DatasetSummary', 'DatasetManifest', 'Job', 'JobLinks', 'ProofBundle', 'Model']) {
@@ -274,11 +279,15 @@ describe('HTTP API', () => {
     assert.equal(bundleRes.statusCode, 200, bundleRes.body);
     assert.match(String(bundleRes.headers['content-type']), /^application\/json/);
     const bundle = bundleRes.json();
+    // A service on the development setup labels every bundle it makes INSECURE (issue 13 item 7).
+    assert.equal(membership.setup.insecure, true, 'this test runs the service on its development setup');
+    assert.equal(bundle.metadata.insecureSetup, true);
+    assert.match(bundle.metadata.setup, /INSECURE/);
     assert.equal(bundle.circuitId, membership.circuit.id);
     assert.equal(BigInt(bundle.publicSignals[0]), BigInt(root), 'public signal 0 is the dataset root');
-    assert.equal(BigInt(bundle.publicSignals[1]), BigInt(RECORDS[1]!.contributor), 'public signal 1 is the contributor');
-    assert.equal(bundle.publicSignals[2], '5');
-    assert.equal(bundle.publicSignals[3], '7');
+    assert.equal(BigInt(bundle.publicSignals[2]), BigInt(RECORDS[1]!.contributor), 'public signal 2 is the contributor');
+    assert.equal(bundle.publicSignals[3], '5');
+    assert.equal(bundle.publicSignals[4], '7');
     // Once a proof has finished, /health names the engine the workers actually used.
     const health = (await app.inject({ method: 'GET', url: '/health' })).json();
     assert.equal(health.engine, bundle.metadata.engine);
@@ -286,15 +295,19 @@ describe('HTTP API', () => {
     const verified = await app.inject({ method: 'POST', url: '/v1/verify', payload: bundle });
     assert.equal(verified.statusCode, 200, verified.body);
     assert.equal(verified.json().valid, true, verified.body);
+    // Checked against the service's own key for its circuit, named in the answer.
+    assert.equal(verified.json().pinned, true);
+    assert.equal(verified.json().vkeyHash, membership.setup.vkeyHash);
 
     // Redirect the royalty to someone else: the proof no longer verifies.
     const tampered = structuredClone(bundle);
-    tampered.publicSignals[1] = BigInt(addr(0xbad)).toString();
+    tampered.publicSignals[2] = BigInt(addr(0xbad)).toString();
     if (tampered.public?.contributor) tampered.public.contributor = addr(0xbad);
     const rejected = await app.inject({ method: 'POST', url: '/v1/verify', payload: tampered });
     assert.equal(rejected.statusCode, 200, rejected.body);
     assert.equal(rejected.json().valid, false, rejected.body);
     assert.equal(typeof rejected.json().reason, 'string');
+    assert.equal(rejected.json().reasonCode, 'PROOF_INVALID');
   });
 });
 

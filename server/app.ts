@@ -8,6 +8,7 @@ import { proofBundleSchema } from '../prover/bundle.ts';
 import type { JobRunner } from '../prover/jobs.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
 import type { JobQueueApi } from '../prover/queue/types.ts';
+import { type BundleVerifier, VerifyPool } from '../prover/verify-pool.ts';
 import { type AuthOptions, installTenantResolution, openApiSecuritySchemes, rateLimitKey, requireTenantOnPrivateRoutes } from './auth.ts';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MAX_QUEUE, DEFAULT_RATE_LIMIT } from './config.ts';
 import { datasetCatalog } from './datasets.ts';
@@ -23,6 +24,7 @@ import { modelRoutes } from './routes/models.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { sharedSchemas } from './schemas.ts';
 import { TenantStore } from './tenants.ts';
+import { serviceTrustedKeys } from './trusted-keys.ts';
 
 export type { ChainInfo } from './routes/chain.ts';
 
@@ -56,6 +58,14 @@ export interface AppDeps {
   models?: ModelCatalog;
   /** Largest ONNX upload and calibration CSV, bytes each (default 8 MiB). */
   maxModelBytes?: number;
+  /** Refuse uploads whose circuit is estimated above this many constraints, 413 MODEL_TOO_LARGE (default: no check here). */
+  maxModelConstraints?: number;
+  /** Where POST /v1/verify runs its checks, off the event loop (default: a one-thread VerifyPool closed with the app). */
+  verifier?: BundleVerifier;
+  /** Keys /v1/verify trusts per circuit id (default serviceTrustedKeys: membership's, and every model set up in ZKAI_HOME). */
+  trustedVkeyHashes?: (circuitId: string) => Promise<readonly string[]>;
+  /** Most public signals /v1/verify accepts (default DEFAULT_VERIFY_MAX_SIGNALS). */
+  verifyMaxSignals?: number;
 }
 
 /** Routes the rate limit never applies to: probes and scrapers. */
@@ -151,11 +161,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     runner: deps.runner,
     maxQueue: deps.maxQueue ?? DEFAULT_MAX_QUEUE,
     maxModelBytes: deps.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
+    ...(deps.maxModelConstraints !== undefined ? { maxModelConstraints: deps.maxModelConstraints } : {}),
   });
   await app.register(jobRoutes, { store: deps.store, eventPollMs: deps.eventPollMs });
   await app.register(metricsRoutes, { metrics });
   await app.register(verifyRoutes, {
-    trustedVkeyHash: (circuitId) => (circuitId === deps.membership.circuit.id ? deps.membership.setup.vkeyHash : undefined),
+    trustedVkeyHashes: deps.trustedVkeyHashes ?? serviceTrustedKeys(deps.membership),
+    verifier: deps.verifier ?? ownedStore(app, new VerifyPool()),
+    maxSignals: deps.verifyMaxSignals,
+    appBodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
   });
   await app.register(chainRoutes, { chain: deps.chain });
   return app;

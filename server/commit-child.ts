@@ -8,6 +8,7 @@
 // { ok: false, code, message } and exits.
 import { type CommitOptions, commitDataset, type DatasetRecord } from '../circuits/dataset/index.ts';
 import { isZkaiError } from '../common/errors.ts';
+import { exitWithGroupOnDisconnect } from './child-process.ts';
 
 interface CommitRequest {
   records: DatasetRecord[];
@@ -16,7 +17,7 @@ interface CommitRequest {
 }
 
 // If the server goes away, there is no one to answer: stop.
-process.on('disconnect', () => process.exit(1));
+exitWithGroupOnDisconnect();
 
 process.once('message', async (msg: CommitRequest) => {
   let answer: unknown;

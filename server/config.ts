@@ -47,7 +47,10 @@ export interface ServiceConfig {
   auth: 'keys' | 'off';
   /** ZKAI_MAX_MODEL_BYTES, default 8388608 (8 MiB): largest ONNX upload, and largest calibration CSV (each). */
   maxModelBytes: number;
-  /** ZKAI_MAX_MODEL_CONSTRAINTS, default 500000: an uploaded model whose circuit is larger fails to compile (before its setup). */
+  /**
+   * ZKAI_MAX_MODEL_CONSTRAINTS, default 500000: an uploaded model whose circuit is larger fails to compile with
+   * MODEL_TOO_LARGE, estimated from its graph before it is quantized or compiled, and counted again before its setup.
+   */
   maxModelConstraints: number;
   /**
    * ZKAI_QUEUE, default '' (the embedded SQLite queue, proving in this process). `redis://host:port`: jobs go

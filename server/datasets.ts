@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
@@ -13,6 +12,7 @@ import {
   loadDataset,
 } from '../circuits/dataset/index.ts';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
+import { runChild } from './child-process.ts';
 
 /** A root as the API spells it: 0x and 64 hex digits (case-insensitive on input). */
 export const ROOT_HEX_PATTERN = '^0x[0-9a-fA-F]{64}$';
@@ -22,7 +22,12 @@ export interface CatalogOptions {
   maxCached?: number;
   /** Datasets up to this many records are committed on the calling thread; larger ones in a child process (see commit-child.ts). Default 1024. */
   inlineCommitMax?: number;
+  /** A commit in a child process still running after this long is killed (JOB_TIMEOUT). Default 600000 (10 min). */
+  commitTimeoutMs?: number;
 }
+
+/** Default commitTimeoutMs: 1M records (depth 20, full) take about 3.5 min on two cores. */
+export const DEFAULT_COMMIT_TIMEOUT_MS = 600_000;
 
 /**
  * The datasets a service has committed, one folder per root (`<dir>/<rootHex>/dataset.json` plus
@@ -38,7 +43,11 @@ export class DatasetCatalog {
     readonly dir: string,
     opts: CatalogOptions = {},
   ) {
-    this.opts = { maxCached: opts.maxCached ?? 4, inlineCommitMax: opts.inlineCommitMax ?? 1024 };
+    this.opts = {
+      maxCached: opts.maxCached ?? 4,
+      inlineCommitMax: opts.inlineCommitMax ?? 1024,
+      commitTimeoutMs: opts.commitTimeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS,
+    };
   }
 
   /** Where the manifest of `rootHex` lives (whether or not it exists). */
@@ -68,7 +77,7 @@ export class DatasetCatalog {
         fresh = await commitDataset(records, manifestPath, options);
         manifest = fresh.manifest;
       } else {
-        manifest = await commitInChild(records, manifestPath, options);
+        manifest = await commitInChild(records, manifestPath, options, this.opts.commitTimeoutMs);
       }
       const finalDir = path.dirname(this.manifestPath(manifest.rootHex));
       let created = true;
@@ -159,27 +168,24 @@ export function unknownDataset(rootHex: string): ZkaiError {
   return new ZkaiError('UNKNOWN_DATASET', `no dataset with root ${rootHex.toLowerCase()} has been committed here`);
 }
 
-/** Run commitDataset in a child process (see commit-child.ts) and return the manifest it wrote. */
-function commitInChild(records: DatasetRecord[], manifestPath: string, options: CommitOptions): Promise<DatasetManifest> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./commit-child.ts', import.meta.url)), [], {
-      // tsx by absolute URL: resolving the bare name would depend on the working directory.
-      execArgv: ['--import', import.meta.resolve('tsx')],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (!settled) fn();
-      settled = true;
-    };
-    child.once('message', (m: { ok: true; manifest: DatasetManifest } | { ok: false; code: string; message: string }) =>
-      settle(() => (m.ok ? resolve(m.manifest) : reject(new ZkaiError(m.code as ZkaiErrorCode, m.message)))),
-    );
-    child.once('error', (err) => settle(() => reject(err)));
-    child.once('exit', (code, signal) =>
-      settle(() => reject(new Error(`dataset commit process exited (${signal ?? `code ${code}`}) before answering`))),
-    );
-    child.send({ records, manifestPath, options });
+/**
+ * Run commitDataset in a child process (see commit-child.ts; one of the capped slots of child-process.ts) and return
+ * the manifest it wrote; past `timeoutMs` the child is killed and the commit fails with JOB_TIMEOUT.
+ */
+async function commitInChild(
+  records: DatasetRecord[],
+  manifestPath: string,
+  options: CommitOptions,
+  timeoutMs: number,
+): Promise<DatasetManifest> {
+  const m = await runChild<{ ok: true; manifest: DatasetManifest } | { ok: false; code: string; message: string }>({
+    script: fileURLToPath(new URL('./commit-child.ts', import.meta.url)),
+    request: { records, manifestPath, options },
+    what: 'dataset commit',
+    serialization: 'advanced',
+    stdout: 'inherit',
+    timeoutMs,
   });
+  if (m.ok) return m.manifest;
+  throw new ZkaiError(m.code as ZkaiErrorCode, m.message);
 }

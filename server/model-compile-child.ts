@@ -5,6 +5,7 @@
 import { isZkaiError } from '../common/errors.ts';
 import { type CompileModelOptions, compileModel } from '../prover/inference.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
+import { exitWithGroupOnDisconnect } from './child-process.ts';
 
 interface CompileRequest {
   onnxPath: string;
@@ -12,7 +13,8 @@ interface CompileRequest {
   options: Omit<CompileModelOptions, 'log'>;
 }
 
-process.on('disconnect', () => process.exit(1));
+// If the server goes away, there is no one to answer: stop, circom included (child-process.ts).
+exitWithGroupOnDisconnect();
 
 process.once('message', async (msg: CompileRequest) => {
   let answer: unknown;

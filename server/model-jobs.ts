@@ -1,15 +1,16 @@
 /**
- * Job handlers for uploaded models: `model-compile` (in a child process, see model-compile-child.ts) and
+ * Job handlers for uploaded models: `model-compile` (in a child process, see model-compile-child.ts; capped in number
+ * and killed at the job's timeout, see child-process.ts) and
  * `inference` (on the warm prover pool). Both find the model's files from its id under the models folder,
  * so any node that shares that folder can run them.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
 import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import type { ProverPool } from '../prover/pool.ts';
 import type { ProvePhase } from '../prover/progress.ts';
+import { runChild } from './child-process.ts';
 import { type InferenceRequest, type ModelCompileRequest, modelPaths } from './models.ts';
 
 export interface ModelCompileDeps {
@@ -20,17 +21,20 @@ export interface ModelCompileDeps {
 
 /** The handler for kind 'model-compile': its result is the model manifest (public: no weights). */
 export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
-  return async (job: Job) => {
+  return async (job: Job, ctx?: JobContext) => {
     const req = job.request as Partial<ModelCompileRequest>;
     if (typeof req.modelId !== 'string' || typeof req.name !== 'string' || !req.weights || !req.input) {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed model-compile request`);
     }
     const p = modelPaths(deps.modelsDir, req.modelId);
-    const manifest = await compileInChild({
-      onnxPath: p.onnx,
-      calibrationPath: p.calibration,
-      options: { outDir: p.compiled, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
-    });
+    const manifest = await compileInChild(
+      {
+        onnxPath: p.onnx,
+        calibrationPath: p.calibration,
+        options: { outDir: p.compiled, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
+      },
+      ctx?.signal,
+    );
     return manifest as unknown as Record<string, unknown>;
   };
 }
@@ -68,7 +72,12 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     const input = parseModelInput(req.input, compiled.manifest);
     const started = performance.now();
     const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));
-    const bundle = await proveInference(deps.pool, compiled, input, { onPhase });
+    if (req.owner !== undefined && (typeof req.owner !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(req.owner))) {
+      throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed owner`);
+    }
+    // Unbound (0) without an owner: the proof verifies, but InferenceAttestor attests it under no model.
+    const binding = req.owner === undefined ? 0n : BigInt(req.owner);
+    const bundle = await proveInference(deps.pool, compiled, input, { onPhase, binding });
     deps.observeProof?.(compiled.manifest.circuitId, String(bundle.metadata.engine), (performance.now() - started) / 1000);
     return bundle as unknown as Record<string, unknown>;
   };
@@ -81,40 +90,32 @@ export function modelJobHandlers(deps: ModelCompileDeps & InferenceJobDeps): { '
 
 type ChildAnswer = { ok: true; manifest: ModelManifest } | { ok: false; code: string; message: string };
 
-/** Run compileModel in a child process and return the manifest it wrote. */
-function compileInChild(request: {
-  onnxPath: string;
-  calibrationPath: string;
-  options: {
-    outDir: string;
-    name: string;
-    weights: ModelCompileRequest['weights'];
-    input: ModelCompileRequest['input'];
-    maxConstraints?: number;
-  };
-}): Promise<ModelManifest> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./model-compile-child.ts', import.meta.url)), [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (!settled) fn();
-      settled = true;
+/**
+ * Run compileModel in a child process (one of the capped slots of child-process.ts) and return the manifest it
+ * wrote. When `signal` aborts (the job's timeout) the child and its circom are killed.
+ */
+async function compileInChild(
+  request: {
+    onnxPath: string;
+    calibrationPath: string;
+    options: {
+      outDir: string;
+      name: string;
+      weights: ModelCompileRequest['weights'];
+      input: ModelCompileRequest['input'];
+      maxConstraints?: number;
     };
-    child.once('message', (m: ChildAnswer) =>
-      settle(() => {
-        if (m.ok) resolve(m.manifest);
-        // An unexpected failure stays a plain Error, so the runner retries it like one in-process.
-        else if (m.code === 'INTERNAL') reject(new Error(`model compile failed: ${m.message}`));
-        else reject(new ZkaiError(m.code as ZkaiErrorCode, m.message));
-      }),
-    );
-    child.once('error', (err) => settle(() => reject(err)));
-    child.once('exit', (code, signal) =>
-      settle(() => reject(new Error(`model compile process exited (${signal ?? `code ${code}`}) before answering`))),
-    );
-    child.send(request);
+  },
+  signal?: AbortSignal,
+): Promise<ModelManifest> {
+  const m = await runChild<ChildAnswer>({
+    script: fileURLToPath(new URL('./model-compile-child.ts', import.meta.url)),
+    request,
+    what: 'model compile',
+    ...(signal ? { signal } : {}),
   });
+  if (m.ok) return m.manifest;
+  // An unexpected failure stays a plain Error, so the runner retries it like one in-process.
+  if (m.code === 'INTERNAL') throw new Error(`model compile failed: ${m.message}`);
+  throw new ZkaiError(m.code as ZkaiErrorCode, m.message);
 }

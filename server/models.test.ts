@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { encodeOnnx } from '../circuits/model/onnx.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { JobRunner, JobStore } from '../prover/jobs.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
@@ -37,6 +38,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
   let app: FastifyInstance;
   let headers: Record<string, string>;
   let modelId: string;
+  let membership: Awaited<ReturnType<typeof prepareMembershipCircuit>>;
   let model: Record<string, unknown>;
 
   before(async () => {
@@ -48,10 +50,11 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     pool = new ProverPool({ threads: 1 });
     runner = new JobRunner(store, modelJobHandlers({ pool, modelsDir: models.dir, maxConstraints: 200_000 }), { pollMs: 100 });
     runner.start();
+    membership = await prepareMembershipCircuit(4);
     app = await buildApp({
       store,
       runner,
-      membership: await prepareMembershipCircuit(4),
+      membership,
       datasetsDir: path.join(tmp, 'datasets'),
       auth: { mode: 'keys', keys: tenants },
       tenants,
@@ -94,6 +97,9 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.equal(model.state, 'ready', JSON.stringify(model));
     const constraints = model.constraints as { total: number; perLayer: { constraints: number }[] };
     assert.ok(constraints.total > 0);
+    // The generator's count and circom's, both in the manifest: the compile fails unless they are equal.
+    assert.equal((constraints as { predicted?: number }).predicted, constraints.total);
+    assert.equal((constraints as { measured?: number }).measured, constraints.total);
     assert.equal(
       constraints.total,
       constraints.perLayer.reduce((a, l) => a + l.constraints, 0),
@@ -112,7 +118,14 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
 
   test('prove an inference as a job; the bundle verifies and names the committed model', async () => {
     const row = ROWS[150]!;
-    const asked = await app.inject({ method: 'POST', url: `/v1/models/${modelId}/prove`, headers, payload: { input: row.slice(0, 64) } });
+    // `owner`: the registrant the proof is bound to (its `binding` signal, checked by InferenceAttestor).
+    const owner = '0x00000000000000000000000000000000000000aB';
+    const asked = await app.inject({
+      method: 'POST',
+      url: `/v1/models/${modelId}/prove`,
+      headers,
+      payload: { input: row.slice(0, 64), owner },
+    });
     assert.equal(asked.statusCode, 202, asked.body);
     const { jobId, links } = asked.json();
     const job = await poll<{ state: string; kind: string }>(links.job, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
@@ -125,6 +138,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.deepEqual(bundle.commitment, model.commitment);
     assert.equal(bundle.public.weightsHash, undefined, 'no committed signal leaves the prover');
     assert.equal(Number(bundle.public.label), row[64], 'this held-out digit is classified correctly');
+    assert.equal(bundle.public.binding, owner.toLowerCase());
     const verified = await app.inject({ method: 'POST', url: '/v1/verify', payload: bundle });
     assert.equal(verified.statusCode, 200, verified.body);
     assert.equal(verified.json().valid, true, verified.body);
@@ -141,6 +155,76 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.match(huge.json().error.message, /input\[0\].*range/);
     const strings = await prove(new Array(64).fill('1'));
     assert.equal(strings.statusCode, 400, strings.body);
+    const badOwner = await app.inject({
+      method: 'POST',
+      url: `/v1/models/${modelId}/prove`,
+      headers,
+      payload: { input: new Array(64).fill(0), owner: '0x1234' },
+    });
+    assert.equal(badOwner.statusCode, 400, badOwner.body);
     assert.equal(store.list({ tenant: 'provider' }).filter((j) => j.kind === 'inference').length, 1, 'no job for refused inputs');
+  });
+
+  test('a few hundred bytes of ONNX describing millions of constraints fail with MODEL_TOO_LARGE, before quantizing', async () => {
+    // 128×128 input, 1×1 conv to 64 channels (1M Requantizes), ReLU, one max pool over the image: > 19M constraints.
+    const onnx = encodeOnnx({
+      inputs: [{ name: 'x', shape: [1, 1, 128, 128] }],
+      outputs: [{ name: 'y' }],
+      initializers: [
+        { name: 'w', dims: [64, 1, 1, 1], floats: Array.from({ length: 64 }, (_, i) => (i % 7) - 3 + 0.5) },
+        { name: 'b', dims: [64], floats: Array(64).fill(0) },
+      ],
+      nodes: [
+        { name: 'conv', opType: 'Conv', input: ['x', 'w', 'b'], output: ['c'], ints: { kernel_shape: [1, 1] } },
+        { name: 'relu', opType: 'Relu', input: ['c'], output: ['r'] },
+        { name: 'pool', opType: 'MaxPool', input: ['r'], output: ['p'], ints: { kernel_shape: [128, 128] } },
+        { name: 'flat', opType: 'Flatten', input: ['p'], output: ['y'] },
+      ],
+    });
+    assert.ok(onnx.length < 1024);
+    const columns = Array.from({ length: 128 * 128 }, (_, i) => `p${i}`);
+    const csv = `${columns.join(',')}\n${columns.map((_, i) => i % 17).join(',')}\n`;
+    const upload = await app.inject({
+      method: 'POST',
+      url: '/v1/models',
+      headers,
+      payload: { name: 'huge', onnx: Buffer.from(onnx).toString('base64'), calibrationCsv: csv },
+    });
+    assert.equal(upload.statusCode, 202, upload.body);
+    const huge = await poll<{ state: string; error?: { code: string; message: string } }>(
+      `/v1/models/${upload.json().id}`,
+      (m) => m.state !== 'compiling',
+      120_000,
+    );
+    assert.equal(huge.state, 'failed', JSON.stringify(huge));
+    assert.equal(huge.error?.code, 'MODEL_TOO_LARGE');
+    assert.match(huge.error?.message ?? '', /estimated from the graph\), over the limit of 200000/);
+
+    // A service that knows the limit (ZKAI_MAX_MODEL_CONSTRAINTS) answers the upload itself: 413, and no job.
+    const limited = await buildApp({
+      store,
+      runner,
+      membership,
+      datasetsDir: path.join(tmp, 'datasets'),
+      auth: { mode: 'keys', keys: tenants },
+      tenants,
+      models,
+      maxModelConstraints: 200_000,
+    });
+    try {
+      const jobs = store.list({ tenant: 'provider' }).length;
+      const refused = await limited.inject({
+        method: 'POST',
+        url: '/v1/models',
+        headers,
+        payload: { name: 'huge', onnx: Buffer.from(onnx).toString('base64'), calibrationCsv: csv },
+      });
+      assert.equal(refused.statusCode, 413, refused.body);
+      assert.equal(refused.json().error.code, 'MODEL_TOO_LARGE');
+      assert.match(refused.json().error.message, /over the limit of 200000/);
+      assert.equal(store.list({ tenant: 'provider' }).length, jobs, 'no compile job queued');
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -31,6 +31,8 @@ export interface ModelCompileRequest {
 export interface InferenceRequest {
   modelId: string;
   input: number[];
+  /** The address the proof is bound to (its `binding` signal: the model's on-chain registrant), 0x + 40 hex; none: 0. */
+  owner?: string;
 }
 
 interface ModelRow {

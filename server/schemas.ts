@@ -6,11 +6,21 @@ import { errorBodySchema } from './errors.ts';
 export const DECIMAL_PATTERN = '^[0-9]{1,20}$';
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
-const rootHex = { type: 'string', pattern: '^0x[0-9a-f]{64}$', description: 'Merkle root as 0x-hex (a uint256 on chain)' } as const;
+const rootHex = {
+  type: 'string',
+  pattern: '^0x[0-9a-f]{64}$',
+  description: 'Merkle-sum root hash as 0x-hex (a uint256 on chain)',
+} as const;
 const rootDecimal = {
   type: 'string',
   pattern: '^[0-9]+$',
-  description: 'Merkle root as a decimal field element (a circuit signal)',
+  description: 'Merkle-sum root hash as a decimal field element (a circuit signal)',
+} as const;
+
+const totalWeightSchema = {
+  type: 'string',
+  pattern: '^[0-9]+$',
+  description: "The Merkle-sum root's sum: the total weight the root commits to, public signal `total` of every membership proof",
 } as const;
 
 export const datasetSummarySchema = {
@@ -23,7 +33,7 @@ export const datasetSummarySchema = {
     rootHex,
     depth: { type: 'integer' },
     leafCount: { type: 'integer' },
-    totalWeight: { type: 'string', pattern: '^[0-9]+$' },
+    totalWeight: totalWeightSchema,
     createdAt: { type: 'string', format: 'date-time' },
   },
 } as const;
@@ -35,12 +45,12 @@ export const datasetManifestSchema = {
   additionalProperties: false,
   properties: {
     format: { type: 'string', const: 'zkai-dataset' },
-    version: { type: 'integer' },
+    version: { type: 'integer', description: '2: a Merkle-sum tree (version-1 datasets must be committed again)' },
     root: rootDecimal,
     rootHex,
     depth: { type: 'integer' },
     leafCount: { type: 'integer' },
-    totalWeight: { type: 'string', pattern: '^[0-9]+$' },
+    totalWeight: totalWeightSchema,
     schema: {
       type: 'object',
       description: 'How records become leaves (hash, field encoding, tree shape)',
@@ -191,6 +201,8 @@ export const modelSchema = {
       additionalProperties: false,
       properties: {
         total: { type: 'integer' },
+        predicted: { type: 'integer', description: "The code generator's count; the compile fails unless it equals measured" },
+        measured: { type: 'integer', description: "circom's count, read from the compiled R1CS" },
         perLayer: {
           type: 'array',
           items: {

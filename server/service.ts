@@ -161,6 +161,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       tenants,
       models,
       maxModelBytes: config.maxModelBytes,
+      maxModelConstraints: config.maxModelConstraints,
     });
     if (config.logLevel !== 'silent') {
       const jobs = app.log.child({ component: 'jobs' });

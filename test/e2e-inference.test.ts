@@ -2,7 +2,8 @@
  * Issue 3's path end to end: a PyTorch-exported ONNX model trained on the 8×8 digits → quantized circuit with
  * committed private weights and a hashed private input → proof on the warm pool → `snarkjs groth16 verify` (the
  * CLI) → model registered on a local chain → InferenceAttestor records the attestation; a proof checked against
- * another model's commitment is rejected.
+ * another model's commitment is rejected, and so is a replay under a copy of the model registered by another account
+ * (the proof is bound to its registrant: issue 13), before and after the provider retires the model.
  *
  * Weights are committed either by a Pedersen commitment checked outside the circuit (the default, commit-and-prove:
  * prover/commitment.ts; snarkjs verifies against the key with IC₀ + W) or by a Poseidon hash inside it.
@@ -22,14 +23,16 @@ import { bindCommitment, commitmentId, commitPublicInputs, randomScalar } from '
 import { type CompiledModel, compileModel, loadCompiledModel, proveInference } from '../prover/inference.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources, verifyBundle } from '../prover/verify.ts';
-import { type DevChain, freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
+import { type DevChain, devAccountKeys, freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
 import { installCommittedVerifier } from '../verifier-contracts/committed-verifier.ts';
 import { deployArtifact } from '../verifier-contracts/deploy.ts';
 import { installGeneratedVerifier } from '../verifier-contracts/generated.ts';
 import {
   attestInference,
+  bindingOf,
   circuitIdHash,
   committedAttestSignals,
+  deactivateModel,
   deployInference,
   getAttestation,
   inferenceAttestorAt,
@@ -44,6 +47,9 @@ const rows = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8')
   .split('\n')
   .slice(1)
   .map((l) => l.split(',').map(Number));
+// The provider registers with the dev chain's account 0 and binds its proofs to that address; account 1 copies.
+const [providerKey, copierKey] = devAccountKeys(2) as [string, string];
+const PROVIDER = new Wallet(providerKey).address;
 const reverted = (name: string) => (err: unknown) => (err as { details?: { contractError?: string } }).details?.contractError === name;
 
 // The PyTorch fixtures: the issue's 64-32-16-10 MLP and the CNN (Conv/ReLU/MaxPool/Gemm) with Pedersen-committed
@@ -85,9 +91,10 @@ for (const fixture of MODELS)
       const m = compiled.manifest;
       assert.equal(m.weights, fixture.weights);
       assert.ok(m.agreement.agreement >= 0.97, `agreement ${m.agreement.agreement}`);
-      // The statement: [weightsHash?, inputHash, logits, label]; Pedersen weights leave no signal (W is beside it).
+      // The statement: [weightsHash?, inputHash, logits, label, binding]; Pedersen weights leave no signal (W is beside it).
       assert.deepEqual(m.publicSignals.slice(0, pedersen ? 1 : 2), pedersen ? ['inputHash'] : ['weightsHash', 'inputHash']);
-      assert.equal(m.publicSignals.length, (pedersen ? 1 : 2) + 10 + 1);
+      assert.equal(m.publicSignals.length, (pedersen ? 1 : 2) + 10 + 1 + 1);
+      assert.equal(m.publicSignals.at(-1), 'binding');
       if (pedersen) {
         assert.equal(m.weightCommitment, commitmentId(m.commitment!.point).toString());
         if (fixture.name === 'mlp3-digits') assert.ok(m.constraints.total <= 8000, `${m.constraints.total} constraints`);
@@ -105,8 +112,9 @@ for (const fixture of MODELS)
 
     it('proves an inference whose label and logits equal the integer reference, and snarkjs verifies it', async () => {
       const row = rows[150]!;
-      bundle = await proveInference(pool, compiled, row.slice(0, 64));
+      bundle = await proveInference(pool, compiled, row.slice(0, 64), { binding: bindingOf(PROVIDER) });
       assert.equal(bundle.kind, 'inference');
+      assert.equal(bundle.public.binding, PROVIDER.toLowerCase());
       if (pedersen) assert.deepEqual(bundle.commitment, compiled.manifest.commitment);
       else assert.equal(bundle.public.weightsHash, compiled.manifest.weightCommitment);
       assert.equal(bundle.public.label, String(bundle.metadata.label));
@@ -129,6 +137,7 @@ for (const fixture of MODELS)
 
     it('registers the model on chain and attests the inference; a different model commitment is rejected', async () => {
       chain = await startDevChain({ port: await freePort() });
+      assert.equal(chain.accounts[0], providerKey);
       const signer = new Wallet(chain.accounts[0]!, localProvider(chain.url, chain.chainId));
       const installed = pedersen
         ? await installCommittedVerifier({ contractName: fixture.verifierContract, statementVkey: bundle.vkey })
@@ -144,10 +153,10 @@ for (const fixture of MODELS)
       // On chain an attestation's signals are [weightCommitment, inputHash, outputs…]; with Pedersen weights signal 0
       // is the commitment's id and the registry holds W (checked against its proof of knowledge at registration).
       const signals = pedersen ? committedAttestSignals(compiled.manifest.weightCommitment!, bundle.publicSignals) : bundle.publicSignals;
-      const register = (commitment = compiled.manifest.commitment!) =>
+      const register = (commitment = compiled.manifest.commitment!, as = registry) =>
         pedersen
-          ? registerCommittedModel(registry, { commitment, circuitId, verifier, numPublicSignals: signals.length })
-          : registerModel(registry, {
+          ? registerCommittedModel(as, { commitment, circuitId, verifier, numPublicSignals: signals.length })
+          : registerModel(as, {
               weightCommitment: BigInt(compiled.manifest.weightCommitment!),
               circuitId,
               verifier,
@@ -157,7 +166,7 @@ for (const fixture of MODELS)
 
       const attested = await attestInference(attestor, modelId, bundle.proof, signals);
       assert.equal(attested.inputHash, BigInt(bundle.public.inputHash!));
-      assert.deepEqual(attested.outputs.map(String), signals.slice(2));
+      assert.deepEqual(attested.outputs.map(String), signals.slice(2, -1));
       const record = await getAttestation(attestor, attested.attestationId);
       assert.equal(record.modelId, modelId);
       assert.equal(record.prover, signer.address);
@@ -176,5 +185,20 @@ for (const fixture of MODELS)
         const otherSignals = committedAttestSignals(commitmentId(other.point), bundle.publicSignals);
         await assert.rejects(attestInference(attestor, otherId, bundle.proof, otherSignals), reverted('InvalidProof'));
       }
+
+      // A copy: the same public commitment and verifier registered by another account. The provider's proofs do not
+      // attest under it, and cannot be re-bound to the copier; after the provider retires the model, neither model
+      // attests a new proof.
+      const copier = new Wallet(copierKey, signer.provider);
+      const { modelId: copyId } = await register(compiled.manifest.commitment!, modelRegistryAt(ModelRegistry, copier));
+      const copierAttestor = inferenceAttestorAt(InferenceAttestor, copier);
+      const late = await proveInference(pool, compiled, rows[151]!.slice(0, 64), { binding: bindingOf(PROVIDER) });
+      const lateSignals = pedersen ? committedAttestSignals(compiled.manifest.weightCommitment!, late.publicSignals) : late.publicSignals;
+      await assert.rejects(attestInference(copierAttestor, copyId, late.proof, lateSignals), reverted('BindingMismatch'));
+      const rebound = [...lateSignals.slice(0, -1), bindingOf(copier.address).toString()];
+      await assert.rejects(attestInference(copierAttestor, copyId, late.proof, rebound), reverted('InvalidProof'));
+      await deactivateModel(registry, modelId);
+      await assert.rejects(attestInference(attestor, modelId, late.proof, lateSignals), reverted('ModelInactive'));
+      await assert.rejects(attestInference(copierAttestor, copyId, late.proof, lateSignals), reverted('BindingMismatch'));
     });
   });

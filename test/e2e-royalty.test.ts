@@ -1,7 +1,8 @@
 /**
- * The foundation's end-to-end path: a contributor's record → dataset commitment over HTTP → membership
- * proof as a job → `snarkjs groth16 verify` (the CLI, independently of zkai) → RoyaltyVault on a local
- * chain pays the contributor exactly pot × weight / totalWeight → the same proof again is rejected.
+ * The foundation's end-to-end path: contributors' records → dataset commitment (a Merkle-sum root) over HTTP →
+ * membership proofs as jobs → `snarkjs groth16 verify` (the CLI, independently of zkai) → RoyaltyVault on a local
+ * chain, with no registration, pays each contributor exactly pot × weight / total from the proven total once its
+ * funding period is over → the same proof again is rejected → after the claim window the funder reclaims the rest.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,15 @@ import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { DEFAULT_CONFIG } from '../server/config.ts';
 import { type RunningService, startService } from '../server/service.ts';
 import { devAccountKeys, freePort, localProvider } from '../verifier-contracts/chain.ts';
-import { balanceOf, claimRoyalty, fundEpoch, registerDataset, royaltyVaultAt, withdraw } from '../verifier-contracts/vault.ts';
+import {
+  balanceOf,
+  claimRoyalty,
+  DEFAULT_VAULT_PERIODS,
+  fundEpoch,
+  reclaimFunding,
+  royaltyVaultAt,
+  withdraw,
+} from '../verifier-contracts/vault.ts';
 
 const SNARKJS_CLI = snarkjsCliPath();
 /** Matches the ZkaiError that vault helpers throw for a custom-error revert. */
@@ -32,7 +41,10 @@ describe('end to end: dataset → proof over HTTP → snarkjs verify → Royalty
     { id: 'img-3', contributor: new Wallet(keys[3]!).address, contentHash: H(3), weight: 60 },
   ];
   let root: string;
-  let bundle: { proof: object; publicSignals: string[]; public: Record<string, string>; vkey: object };
+  type Bundle = { proof: object; publicSignals: string[]; public: Record<string, string>; vkey: object };
+  /** Bundles by record id; img-2's belongs to `contributor`. */
+  const bundles = new Map<string, Bundle>();
+  let bundle: Bundle;
   let vault: Contract;
   let provider: ReturnType<typeof localProvider>;
 
@@ -68,12 +80,13 @@ describe('end to end: dataset → proof over HTTP → snarkjs verify → Royalty
     const res = await api('POST', '/v1/datasets', { records });
     assert.ok(res.status === 201 || res.status === 200, JSON.stringify(res.body));
     assert.equal(res.body.leafCount, 3);
-    assert.equal(res.body.totalWeight, '100');
+    assert.equal(res.body.totalWeight, '100'); // the root's sum: what every proof will carry as `total`
     root = res.body.rootHex as string;
   });
 
-  it('proves membership as a job and returns a bundle', async () => {
-    const job = await api('POST', `/v1/datasets/${root}/proofs`, { recordId: 'img-2', epoch: 1 });
+  /** Proves `recordId` for `epoch` as a job over HTTP and returns the bundle. */
+  async function proveOverHttp(recordId: string, epoch: number): Promise<Bundle> {
+    const job = await api('POST', `/v1/datasets/${root}/proofs`, { recordId, epoch });
     assert.equal(job.status, 202, JSON.stringify(job.body));
     const id = job.body.jobId as string;
     const deadline = Date.now() + 240_000;
@@ -86,9 +99,22 @@ describe('end to end: dataset → proof over HTTP → snarkjs verify → Royalty
     assert.equal(state, 'succeeded');
     const res = await api('GET', `/v1/jobs/${id}/bundle`);
     assert.equal(res.status, 200);
-    bundle = res.body as typeof bundle;
+    return res.body as Bundle;
+  }
+
+  /** Moves the dev chain's clock forward. */
+  async function advance(seconds: number): Promise<void> {
+    await provider.send('evm_increaseTime', [seconds]);
+    await provider.send('evm_mine', []);
+  }
+
+  it('proves membership as a job and returns a bundle carrying the total', async () => {
+    for (const r of records) bundles.set(r.id, await proveOverHttp(r.id, 1));
+    bundle = bundles.get('img-2')!;
     assert.equal(bundle.public.contributor.toLowerCase(), contributor.address.toLowerCase());
     assert.equal(bundle.public.weight, '30');
+    assert.equal(bundle.public.total, '100');
+    assert.equal(bundle.publicSignals[0], BigInt(root).toString());
   });
 
   it('snarkjs groth16 verify (the CLI) accepts the bundle', async () => {
@@ -106,19 +132,30 @@ describe('end to end: dataset → proof over HTTP → snarkjs verify → Royalty
     assert.equal(verdict.body.valid, true);
   });
 
-  it('RoyaltyVault pays the contributor pot × weight / totalWeight, once', async () => {
+  it('RoyaltyVault pays every contributor pot × weight / total once, to the wei; the funder reclaims the rest', async (t) => {
     const rootValue = BigInt(root);
-    await registerDataset(vault, rootValue, 100n);
-    const pot = parseEther('1');
-    await fundEpoch(vault, rootValue, 1n, pot);
+    const pot = parseEther('1') + 1n; // 10^18 + 1: not divisible by the total, so every payout rounds down
+    await fundEpoch(vault, rootValue, 1n, pot); // no registration: the root is funded as it is
+    // Claims open when the funding period is over, not before: nobody can freeze a half-funded pot.
+    await assert.rejects(claimRoyalty(vault, bundle), reverted('ClaimsNotOpen'));
+    await advance(DEFAULT_VAULT_PERIODS.fundingSeconds);
 
     const before = await balanceOf(vault, contributor.address);
     // Anyone may submit the proof (here account 0); the money goes to the contributor the proof names.
-    const { amount } = await claimRoyalty(vault, bundle);
+    const { amount, receipt: claimReceipt } = await claimRoyalty(vault, bundle);
+    t.diagnostic(`claim gas (depth-20 membership verifier): ${claimReceipt.gasUsed}`);
     assert.equal(amount, (pot * 30n) / 100n);
-    assert.equal(await balanceOf(vault, contributor.address), before + (pot * 30n) / 100n);
-
+    assert.equal(await balanceOf(vault, contributor.address), before + amount);
     await assert.rejects(claimRoyalty(vault, bundle), reverted('NullifierUsed'));
+
+    let paid = amount;
+    for (const id of ['img-1', 'img-3']) {
+      const b = bundles.get(id)!;
+      const { amount: a } = await claimRoyalty(vault, b);
+      assert.equal(a, (pot * BigInt(b.public.weight!)) / 100n);
+      paid += a;
+    }
+    assert.equal(pot - paid, 1n, 'floor(p·10/100) + floor(p·30/100) + floor(p·60/100) leaves 1 wei of dust');
 
     // The contributor pulls the payment.
     const mine = royaltyVaultAt(await vault.getAddress(), contributor.connect(provider));
@@ -127,20 +164,54 @@ describe('end to end: dataset → proof over HTTP → snarkjs verify → Royalty
     assert.equal(withdrawn, (pot * 30n) / 100n);
     const gas = receipt.gasUsed * receipt.gasPrice;
     assert.equal(await provider.getBalance(contributor.address), ethBefore + withdrawn - gas);
+
+    // After the claim window the funder (account 0) gets back exactly what was not paid out.
+    await assert.rejects(reclaimFunding(vault, rootValue, 1n), reverted('ReclaimNotOpen'));
+    await advance(DEFAULT_VAULT_PERIODS.claimSeconds);
+    const { amount: refunded } = await reclaimFunding(vault, rootValue, 1n);
+    assert.equal(paid + refunded, pot);
   });
 
-  it('a proof redirected to another recipient, or for an unknown root, is rejected on chain', async () => {
-    const other = new Wallet(keys[3]!).address;
-    const redirected = { ...bundle, publicSignals: [...bundle.publicSignals] };
-    redirected.publicSignals[1] = BigInt(other).toString();
-    // A fresh epoch and nullifier, so that the nullifier check is not what stops it: the proof is.
-    redirected.publicSignals[3] = '2';
-    redirected.publicSignals[4] = '777';
+  it('a proof with another total, redirected to another recipient, or for an unfunded root, is rejected on chain', async () => {
+    // A fresh epoch, funded and open for claims, and a fresh nullifier, so that the nullifier check is not what stops
+    // these: the proof is. Signals: [root, total, contributor, weight, epoch, nullifier].
     await fundEpoch(vault, BigInt(root), 2n, parseEther('1'));
-    await assert.rejects(claimRoyalty(vault, redirected), reverted('InvalidProof'));
-
-    const unknown = { ...bundle, publicSignals: [...bundle.publicSignals] };
-    unknown.publicSignals[0] = '12345';
-    await assert.rejects(claimRoyalty(vault, unknown), reverted('UnknownRoot'));
+    await advance(DEFAULT_VAULT_PERIODS.fundingSeconds);
+    const forged = (mutate: (s: string[]) => void) => {
+      const b = { ...bundle, publicSignals: [...bundle.publicSignals] };
+      b.publicSignals[4] = '2';
+      b.publicSignals[5] = '777';
+      mutate(b.publicSignals);
+      return b;
+    };
+    // The squat: the contributor's own weight as the total (the whole pot).
+    await assert.rejects(
+      claimRoyalty(
+        vault,
+        forged((s) => {
+          s[1] = s[3]!;
+        }),
+      ),
+      reverted('InvalidProof'),
+    );
+    const other = new Wallet(keys[3]!).address;
+    await assert.rejects(
+      claimRoyalty(
+        vault,
+        forged((s) => {
+          s[2] = BigInt(other).toString();
+        }),
+      ),
+      reverted('InvalidProof'),
+    );
+    await assert.rejects(
+      claimRoyalty(
+        vault,
+        forged((s) => {
+          s[0] = '12345';
+        }),
+      ),
+      reverted('EmptyEpoch'),
+    );
   });
 });

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { ContractFactory, getAddress, type Signer } from 'ethers';
+import { MEMBERSHIP_PUBLIC_SIGNALS as MEMBERSHIP_SIGNAL_NAMES } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { type ContractArtifact, loadArtifact } from './compile.ts';
 import { installGeneratedVerifier, verifierPublicSignalCount } from './generated.ts';
+import { DEFAULT_VAULT_PERIODS, type VaultPeriods } from './vault.ts';
 
-/** Public signals of the membership circuit: [root, contributor, weight, epoch, nullifier]. */
-const MEMBERSHIP_PUBLIC_SIGNALS = 5;
+/** Public signals of the membership circuit: [root, total, contributor, weight, epoch, nullifier]. */
+const MEMBERSHIP_PUBLIC_SIGNALS = MEMBERSHIP_SIGNAL_NAMES.length;
 
 export interface MembershipContracts {
   chainId: number;
@@ -46,11 +48,13 @@ export async function deployArtifact(signer: Signer, artifact: ContractArtifact,
 
 /**
  * Installs the membership circuit's snarkjs-exported verifier (`verifierSolidity`, contract Groth16Verifier) as
- * contracts/generated/MembershipVerifier.sol, compiles, and deploys it and a RoyaltyVault bound to it.
+ * contracts/generated/MembershipVerifier.sol, compiles, and deploys it and a RoyaltyVault bound to it, whose epochs
+ * follow `periods` (default DEFAULT_VAULT_PERIODS).
  */
 export async function deployMembership(opts: {
   signer: Signer;
   verifierSolidity: string;
+  periods?: VaultPeriods;
   log?: (msg: string) => void;
 }): Promise<MembershipContracts> {
   const nPublic = verifierPublicSignalCount(opts.verifierSolidity);
@@ -65,7 +69,8 @@ export async function deployMembership(opts: {
   const installed = await installGeneratedVerifier({ contractName: 'MembershipVerifier', solidity: opts.verifierSolidity, log: opts.log });
   const verifier = await deployArtifact(opts.signer, installed.artifact);
   opts.log?.(`contracts: MembershipVerifier at ${verifier}`);
-  const vault = await deployContract(opts.signer, 'RoyaltyVault', [verifier]);
+  const periods = opts.periods ?? DEFAULT_VAULT_PERIODS;
+  const vault = await deployContract(opts.signer, 'RoyaltyVault', [verifier, periods.fundingSeconds, periods.claimSeconds]);
   opts.log?.(`contracts: RoyaltyVault at ${vault}`);
   return { chainId: Number(network.chainId), MembershipVerifier: verifier, RoyaltyVault: vault };
 }

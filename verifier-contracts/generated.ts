@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
+import { assertSafeGeneratedSource, type SourceGuard } from '../common/source-guard.ts';
 import { CONTRACTS_ROOT, type CompileResult, type ContractArtifact, compileUnlocked, loadArtifact, withCompileLock } from './compile.ts';
 
 /** Where generated verifiers are written (gitignored); Hardhat compiles them with the rest of contracts/. */
@@ -64,18 +65,32 @@ export async function installGeneratedVerifier(opts: InstallVerifierOptions): Pr
 }
 
 /**
+ * What a generated Solidity line may hold: anything but control characters (the templates' comments have a few
+ * non-ASCII symbols, ∈ and …), so nothing can end a `//` comment early. Every value the generators write is a number
+ * or a contract name matching CONTRACT_NAME; the guard (common/source-guard.ts) catches a regression.
+ */
+export const SOLIDITY_GUARD: SourceGuard = {
+  what: 'generated Solidity',
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the guard rejects
+  chars: /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/,
+};
+
+/**
  * Writes `source` (a contract named `contractName`, already in its final form) to
  * contracts/generated/<contractName>.sol and compiles, under the compile lock; the shared tail of
- * installGeneratedVerifier (snarkjs verifiers) and installCommittedVerifier (our own template).
+ * installGeneratedVerifier (snarkjs verifiers) and installCommittedVerifier (our own template). `untrusted`: strings
+ * the caller got from outside (a model's name, a circuit id) that must not occur in the source.
  */
 export async function installContractSource(opts: {
   contractName: string;
   source: string;
+  untrusted?: readonly string[];
   log?: (msg: string) => void;
 }): Promise<InstalledVerifier> {
   if (!/^[A-Z][A-Za-z0-9_]*$/.test(opts.contractName)) {
     throw new ZkaiError('BAD_INPUT', `invalid Solidity contract name ${JSON.stringify(opts.contractName)}`);
   }
+  assertSafeGeneratedSource(opts.source, SOLIDITY_GUARD, opts.untrusted);
   const file = path.join(GENERATED_DIR, `${opts.contractName}.sol`);
   return withCompileLock(async () => {
     const current = await readFile(file, 'utf8').catch(() => undefined);

@@ -3,6 +3,7 @@ import {
   Contract,
   type ContractRunner,
   getAddress,
+  isAddress,
   keccak256,
   type Signer,
   sha256,
@@ -30,7 +31,7 @@ export const MODEL_REGISTRY_ABI = [
   'function getCommitmentPoint(bytes32 modelId) view returns (uint256[2])',
   'function deactivateModel(bytes32 modelId)',
   'function transferModelOwnership(bytes32 modelId, address newOwner)',
-  'function getModel(bytes32 modelId) view returns (tuple(uint256 weightCommitment, bytes32 circuitId, uint256 datasetRoot, address verifier, uint32 numPublicSignals, uint64 registeredAt, address owner, bool active, bool pointCommitted))',
+  'function getModel(bytes32 modelId) view returns (tuple(uint256 weightCommitment, bytes32 circuitId, uint256 datasetRoot, address verifier, uint32 numPublicSignals, uint64 registeredAt, address owner, bool active, bool pointCommitted, address registrant))',
   'function isRegistered(bytes32 modelId) view returns (bool)',
   'event ModelRegistered(bytes32 indexed modelId, address indexed owner, uint256 weightCommitment, bytes32 indexed circuitId, address verifier, uint256 numPublicSignals, uint256 datasetRoot)',
   'event CommitmentPointRegistered(bytes32 indexed modelId, uint256[2] commitment)',
@@ -68,6 +69,7 @@ export const INFERENCE_ATTESTOR_ABI = [
   'error ModelInactive(bytes32 modelId)',
   'error WrongSignalCount(bytes32 modelId, uint256 expected, uint256 actual)',
   'error CommitmentMismatch(bytes32 modelId, uint256 expected, uint256 actual)',
+  'error BindingMismatch(bytes32 modelId, address registrant, uint256 binding)',
   'error SignalOutOfField(uint256 index, uint256 value)',
   'error AlreadyAttested(bytes32 attestationId)',
   'error InvalidProof()',
@@ -94,6 +96,8 @@ export interface ModelRecord {
   active: boolean;
   /** True for a model registered with registerCommittedModel (commit-and-prove; its point: getCommitmentPoint). */
   pointCommitted: boolean;
+  /** Who registered it (part of the id, never changes): the binding every attested proof of this model carries. */
+  registrant: string;
 }
 
 /** An inference attestation as InferenceAttestor stores it. */
@@ -101,7 +105,7 @@ export interface AttestationRecord {
   attestationId: string;
   modelId: string;
   inputHash: bigint;
-  /** keccak256 of the output signals (all public signals after the input hash), packed as 32-byte words. */
+  /** keccak256 of the output signals (the public signals between the input hash and the binding), packed as 32-byte words. */
   outputsHash: string;
   prover: string;
   /** Unix seconds. */
@@ -166,12 +170,31 @@ export function attestationIdOf(modelId: string, publicSignals: readonly (bigint
   return keccak256(abi.encode(['bytes32', 'uint256[]'], [modelId, publicSignals.map((s) => BigInt(s))]));
 }
 
-/** keccak256 of output signals packed as 32-byte words, as the attestor computes `outputsHash`. */
+/**
+ * keccak256 of output signals packed as 32-byte words, as the attestor computes `outputsHash`: pass the signals
+ * between the input hash and the binding, publicSignals.slice(2, -1).
+ */
 export function outputsHashOf(outputs: readonly (bigint | string)[]): string {
   return solidityPackedKeccak256(
     outputs.map(() => 'uint256'),
     outputs.map((s) => BigInt(s)),
   );
+}
+
+/**
+ * The binding signal for a registrant: its address as a uint160 field element. A model circuit's last public signal;
+ * InferenceAttestor attests a proof only under a model whose registrant it names (BindingMismatch otherwise).
+ */
+export function bindingOf(registrant: string): bigint {
+  if (!isAddress(registrant)) throw new ZkaiError('BAD_INPUT', `binding: ${JSON.stringify(registrant)} is not an Ethereum address`);
+  return BigInt(getAddress(registrant));
+}
+
+/** The address a binding signal names, checksummed; BAD_INPUT for a value that is no 160-bit address. */
+export function bindingAddress(signal: bigint | string): string {
+  const v = BigInt(signal);
+  if (v < 0n || v >= 1n << 160n) throw new ZkaiError('BAD_INPUT', `binding ${v} is not a 160-bit address`);
+  return getAddress(`0x${v.toString(16).padStart(40, '0')}`);
 }
 
 /** A signed integer (e.g. a logit) as a field element: v mod r, so −1 is r − 1. */
@@ -271,6 +294,7 @@ export async function getModel(registry: Contract, modelId: string): Promise<Mod
     owner: string;
     active: boolean;
     pointCommitted: boolean;
+    registrant: string;
   };
   if (BigInt(m.owner) === 0n) throw new ZkaiError('NOT_FOUND', `no model ${modelId} in the registry`, { modelId });
   return {
@@ -284,6 +308,7 @@ export async function getModel(registry: Contract, modelId: string): Promise<Mod
     owner: getAddress(m.owner),
     active: m.active,
     pointCommitted: m.pointCommitted,
+    registrant: getAddress(m.registrant),
   };
 }
 
@@ -292,7 +317,7 @@ export async function getModel(registry: Contract, modelId: string): Promise<Mod
  * attestation id, the output signals the event carried, and the receipt. For a point-committed model the signals
  * are committedAttestSignals(id, statement signals): the attestor hands the statement and the registered point to
  * the model's committed verifier. Reverts map to CONTRACT_REVERTED with
- * details.contractError (InvalidProof, CommitmentMismatch, AlreadyAttested, …); a malformed proof is BAD_BUNDLE.
+ * details.contractError (InvalidProof, CommitmentMismatch, BindingMismatch, AlreadyAttested, …); a malformed proof is BAD_BUNDLE.
  */
 export async function attestInference(
   attestor: Contract,

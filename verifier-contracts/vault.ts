@@ -1,4 +1,6 @@
 import { Contract, type ContractRunner, getAddress, type TransactionReceipt, toBeHex } from 'ethers';
+import { MEMBERSHIP_PUBLIC_SIGNALS } from '../circuits/membership.ts';
+import { BN254_Q, BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { call, findEvent, send } from './tx.ts';
 
@@ -7,45 +9,58 @@ import { call, findEvent, send } from './tx.ts';
  * A test checks it against the compiled contract's ABI.
  */
 export const ROYALTY_VAULT_ABI = [
-  'constructor(address verifier_)',
+  'constructor(address verifier_, uint64 fundingPeriod_, uint64 claimPeriod_)',
   'function SNARK_SCALAR_FIELD() view returns (uint256)',
-  'function MAX_TOTAL_WEIGHT() view returns (uint256)',
   'function verifier() view returns (address)',
-  'function datasets(uint256 root) view returns (address owner, uint256 totalWeight)',
-  'function epochs(uint256 root, uint256 epoch) view returns (uint256 pot, uint256 paid, bool frozen)',
+  'function fundingPeriod() view returns (uint64)',
+  'function claimPeriod() view returns (uint64)',
+  'function epochs(uint256 root, uint256 epoch) view returns (uint128 pot, uint128 paid, uint64 fundingEnds, uint64 claimsEnd, uint128 reclaimedFunding, uint128 refunded)',
+  'function funded(uint256 root, uint256 epoch, address funder) view returns (uint256)',
   'function nullifierUsed(uint256 root, uint256 nullifier) view returns (bool)',
   'function balanceOf(address account) view returns (uint256)',
-  'function registerDataset(uint256 root, uint256 totalWeight)',
   'function fundEpoch(uint256 root, uint256 epoch) payable',
-  'function claim(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256 root, address contributor, uint256 weight, uint256 epoch, uint256 nullifier) returns (uint256 amount)',
+  'function claim(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256 root, uint256 total, address contributor, uint256 weight, uint256 epoch, uint256 nullifier) returns (uint256 amount)',
+  'function reclaim(uint256 root, uint256 epoch) returns (uint256 amount)',
   'function withdraw() returns (uint256 amount)',
-  'event DatasetRegistered(uint256 indexed root, address indexed owner, uint256 totalWeight)',
+  'event EpochOpened(uint256 indexed root, uint256 indexed epoch, uint64 fundingEnds, uint64 claimsEnd)',
   'event EpochFunded(uint256 indexed root, uint256 indexed epoch, address indexed funder, uint256 amount, uint256 pot)',
   'event RoyaltyClaimed(uint256 indexed root, uint256 indexed epoch, uint256 nullifier, address indexed contributor, uint256 amount)',
+  'event FundingReclaimed(uint256 indexed root, uint256 indexed epoch, address indexed funder, uint256 amount)',
   'event Withdrawn(address indexed account, uint256 amount)',
   'error ZeroVerifier()',
-  'error DatasetExists(uint256 root)',
+  'error InvalidPeriods(uint64 fundingPeriod, uint64 claimPeriod)',
   'error RootOutOfField(uint256 root)',
-  'error InvalidTotalWeight(uint256 totalWeight)',
-  'error UnknownRoot(uint256 root)',
   'error EpochOutOfField(uint256 epoch)',
   'error ZeroFunding()',
-  'error EpochClosed(uint256 root, uint256 epoch)',
-  'error WeightExceedsTotal(uint256 weight, uint256 totalWeight)',
+  'error PotOverflow(uint256 root, uint256 epoch)',
+  'error FundingClosed(uint256 root, uint256 epoch, uint64 fundingEnds)',
+  'error EmptyEpoch(uint256 root, uint256 epoch)',
+  'error ClaimsNotOpen(uint256 root, uint256 epoch, uint64 opensAt)',
+  'error ClaimsClosed(uint256 root, uint256 epoch, uint64 closedAt)',
+  'error WeightExceedsTotal(uint256 weight, uint256 total)',
   'error NullifierUsed(uint256 root, uint256 nullifier)',
   'error InvalidProof()',
-  'error EmptyEpoch(uint256 root, uint256 epoch)',
   'error ZeroPayout(uint256 root, uint256 epoch)',
   'error PotExhausted(uint256 root, uint256 epoch, uint256 amount, uint256 remaining)',
+  'error ReclaimNotOpen(uint256 root, uint256 epoch, uint64 opensAt)',
+  'error NothingToReclaim(uint256 root, uint256 epoch, address funder)',
   'error NothingToWithdraw(address account)',
   'error WithdrawFailed(address account, uint256 amount)',
-  'error ReentrantCall()',
+  'error ReentrancyGuardReentrantCall()',
 ] as const;
 
-/** BN254 scalar field order (public signals live here). */
-const SNARK_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-/** BN254 base field order (proof point coordinates live here). */
-const SNARK_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+/** BN254 scalar field order (public signals live here) and base field order (proof point coordinates). */
+const SNARK_R = BN254_R;
+const SNARK_Q = BN254_Q;
+
+/** Schedule of a vault's epochs: seconds of funding after an epoch's first funding, then seconds of claims. */
+export interface VaultPeriods {
+  fundingSeconds: number;
+  claimSeconds: number;
+}
+
+/** What deployments use unless told otherwise: a week of funding, then four weeks of claims, then reclaims. */
+export const DEFAULT_VAULT_PERIODS: VaultPeriods = { fundingSeconds: 7 * 24 * 3600, claimSeconds: 28 * 24 * 3600 };
 
 /** A Groth16 proof as snarkjs writes it (projective JSON, decimal strings). */
 export interface SnarkjsProof {
@@ -57,7 +72,8 @@ export interface SnarkjsProof {
 }
 
 /**
- * What a membership claim needs: a snarkjs proof and its public signals [root, contributor, weight, epoch, nullifier].
+ * What a membership claim needs: a snarkjs proof and its public signals [root, total, contributor, weight, epoch,
+ * nullifier].
  * A proof bundle fits as is. `proof` is typed loosely because it usually comes from JSON; it is checked at run time
  * (BAD_BUNDLE) to have the SnarkjsProof shape.
  */
@@ -112,15 +128,16 @@ export function toSolidityCalldata(proof: SnarkjsProof | object, publicSignals: 
 
 /** The arguments of RoyaltyVault.claim for a membership proof, in order. */
 export function claimArguments(claim: MembershipClaim) {
-  if (!Array.isArray(claim.publicSignals) || claim.publicSignals.length !== 5) {
+  const n = MEMBERSHIP_PUBLIC_SIGNALS.length;
+  if (!Array.isArray(claim.publicSignals) || claim.publicSignals.length !== n) {
     throw new ZkaiError(
       'BAD_BUNDLE',
-      `a membership proof has 5 public signals [root, contributor, weight, epoch, nullifier], got ${claim.publicSignals?.length}`,
+      `a membership proof has ${n} public signals [${MEMBERSHIP_PUBLIC_SIGNALS.join(', ')}], got ${claim.publicSignals?.length}`,
     );
   }
   const { a, b, c, pubSignals } = toSolidityCalldata(claim.proof, claim.publicSignals);
-  const [root, contributorSignal, weight, epoch, nullifier] = pubSignals;
-  return [a, b, c, root, signalToAddress(contributorSignal), weight, epoch, nullifier] as const;
+  const [root, total, contributorSignal, weight, epoch, nullifier] = pubSignals as [bigint, bigint, bigint, bigint, bigint, bigint];
+  return [a, b, c, root, total, signalToAddress(contributorSignal), weight, epoch, nullifier] as const;
 }
 
 /** The contributor public signal as an address; the contract rebuilds the signal as uint160(contributor). */
@@ -129,18 +146,17 @@ export function signalToAddress(signal: bigint): string {
   return getAddress(toBeHex(signal, 20));
 }
 
-/** Registers a dataset root with its total weight; the signer becomes its owner. */
-export async function registerDataset(vault: Contract, root: bigint, totalWeight: bigint): Promise<TransactionReceipt> {
-  return send(vault, 'RoyaltyVault', 'registerDataset', [root, totalWeight]);
-}
-
-/** Adds `amountWei` to the pot of (root, epoch). Reverts (CONTRACT_REVERTED EpochClosed) once the epoch paid a claim. */
+/**
+ * Adds `amountWei` to the pot of (root, epoch); no registration is needed. The first funding opens the epoch and fixes
+ * its schedule; reverts (CONTRACT_REVERTED FundingClosed) once its funding period is over.
+ */
 export async function fundEpoch(vault: Contract, root: bigint, epoch: bigint, amountWei: bigint): Promise<TransactionReceipt> {
   return send(vault, 'RoyaltyVault', 'fundEpoch', [root, epoch], amountWei);
 }
 
 /**
- * Submits a membership proof; the contract credits the contributor named in the proof (not the sender).
+ * Submits a membership proof (between the epoch's fundingEnds and claimsEnd); the contract credits the contributor
+ * named in the proof (not the sender) pot × weight / total, total being the one the proof binds to the root.
  * Returns the credited amount (from the RoyaltyClaimed event) and the receipt.
  */
 export async function claimRoyalty(
@@ -150,6 +166,16 @@ export async function claimRoyalty(
   const receipt = await send(vault, 'RoyaltyVault', 'claim', [...claimArguments(claim)]);
   const ev = findEvent(vault, receipt, 'RoyaltyClaimed');
   return { amount: ev.args.amount as bigint, contributor: ev.args.contributor as string, receipt };
+}
+
+/** After the epoch's claimsEnd, credits the signer (a funder) its pro-rata share of what the epoch left unclaimed. */
+export async function reclaimFunding(
+  vault: Contract,
+  root: bigint,
+  epoch: bigint,
+): Promise<{ amount: bigint; receipt: TransactionReceipt }> {
+  const receipt = await send(vault, 'RoyaltyVault', 'reclaim', [root, epoch]);
+  return { amount: findEvent(vault, receipt, 'FundingReclaimed').args.amount as bigint, receipt };
 }
 
 /** ETH credited to `account` in the vault and not yet withdrawn. */
@@ -163,10 +189,20 @@ export async function withdraw(vault: Contract): Promise<{ amount: bigint; recei
   return { amount: findEvent(vault, receipt, 'Withdrawn').args.amount as bigint, receipt };
 }
 
-/** Pot, payouts and frozen flag of an epoch. */
-export async function epochState(vault: Contract, root: bigint, epoch: bigint): Promise<{ pot: bigint; paid: bigint; frozen: boolean }> {
-  const [pot, paid, frozen] = (await call(vault, 'RoyaltyVault', 'epochs', [root, epoch])) as [bigint, bigint, boolean];
-  return { pot, paid, frozen };
+export interface EpochState {
+  pot: bigint;
+  paid: bigint;
+  /** Unix seconds; 0 while the epoch has never been funded. */
+  fundingEnds: bigint;
+  claimsEnd: bigint;
+  reclaimedFunding: bigint;
+  refunded: bigint;
+}
+
+/** Pot, payouts, schedule and reclaims of an epoch. */
+export async function epochState(vault: Contract, root: bigint, epoch: bigint): Promise<EpochState> {
+  const r = (await call(vault, 'RoyaltyVault', 'epochs', [root, epoch])) as bigint[];
+  return { pot: r[0]!, paid: r[1]!, fundingEnds: r[2]!, claimsEnd: r[3]!, reclaimedFunding: r[4]!, refunded: r[5]! };
 }
 
 export { decodeContractError } from './tx.ts';

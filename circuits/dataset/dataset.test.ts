@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   commitDataset,
   getPoseidon,
+  LEAF_SCHEMA,
   leafFields,
   leafHash,
   loadDataset,
+  MerkleSumTree,
   membershipInput,
-  PoseidonMerkleTree,
+  nullifierFor,
   parseRecords,
   readRecordsFile,
+  recordIdField,
+  type SumNode,
 } from './index.ts';
 
 const A1 = '0x1111111111111111111111111111111111111111';
@@ -59,24 +63,107 @@ describe('dataset records', () => {
   });
 });
 
-describe('Poseidon Merkle tree', () => {
-  it('matches a naive full-tree computation and its paths lead to the root', async () => {
+describe('Poseidon Merkle-sum tree', () => {
+  it('matches a naive full-tree computation, carries the sums up, and its paths lead to the root', async () => {
     const poseidon = await getPoseidon();
     const depth = 4;
-    const leaves = [5n, 6n, 7n, 8n, 9n];
-    const tree = await PoseidonMerkleTree.build(poseidon, depth, leaves);
-    let level = [...leaves, ...Array(16 - leaves.length).fill(0n)];
-    while (level.length > 1) level = Array.from({ length: level.length / 2 }, (_, i) => poseidon.hash([level[2 * i]!, level[2 * i + 1]!]));
-    assert.equal(tree.root, level[0]);
-    for (let i = 0; i < leaves.length; i++) assert.equal(PoseidonMerkleTree.rootFromPath(poseidon, leaves[i]!, tree.path(i)), tree.root);
-    const copy = PoseidonMerkleTree.deserialize(poseidon, tree.serialize());
+    const leaves: SumNode[] = [5n, 6n, 7n, 8n, 9n].map((hash, i) => ({ hash, sum: BigInt(10 * (i + 1)) }));
+    const tree = await MerkleSumTree.build(poseidon, depth, leaves);
+    let level: SumNode[] = [...leaves, ...Array.from({ length: 16 - leaves.length }, () => ({ hash: 0n, sum: 0n }))];
+    while (level.length > 1) {
+      level = Array.from({ length: level.length / 2 }, (_, i) => {
+        const [l, r] = [level[2 * i]!, level[2 * i + 1]!];
+        return { hash: poseidon.hash([l.hash, l.sum, r.hash, r.sum]), sum: l.sum + r.sum };
+      });
+    }
+    assert.equal(tree.root, level[0]!.hash);
+    assert.equal(tree.total, 150n);
+    for (let i = 0; i < leaves.length; i++) {
+      assert.deepEqual(MerkleSumTree.rootFromPath(poseidon, leaves[i]!, tree.path(i)), { hash: tree.root, sum: tree.total });
+    }
+    const copy = MerkleSumTree.deserialize(poseidon, tree.serialize());
     assert.equal(copy.root, tree.root);
+    assert.equal(copy.total, tree.total);
     assert.deepEqual(copy.path(4), tree.path(4));
   });
 
-  it('rejects a dataset larger than the tree', async () => {
+  it('rejects a dataset larger than the tree, a weight outside 0..2^64-1, and a version-1 tree file', async () => {
     const poseidon = await getPoseidon();
-    await assert.rejects(PoseidonMerkleTree.build(poseidon, 2, [1n, 2n, 3n, 4n, 5n]), { code: 'BAD_DATASET' });
+    const leaf = (sum: bigint) => ({ hash: 1n, sum });
+    await assert.rejects(MerkleSumTree.build(poseidon, 2, [1n, 2n, 3n, 4n, 5n].map(leaf)), { code: 'BAD_DATASET' });
+    await assert.rejects(MerkleSumTree.build(poseidon, 2, [leaf(1n << 64n)]), { code: 'BAD_DATASET' });
+    await assert.rejects(MerkleSumTree.build(poseidon, 2, [leaf(-1n)]), { code: 'BAD_DATASET' });
+    const v1 = (await MerkleSumTree.build(poseidon, 2, [leaf(1n)])).serialize();
+    v1.writeUInt32LE(1, 4);
+    assert.throws(() => MerkleSumTree.deserialize(poseidon, v1), { code: 'BAD_DATASET' });
+  });
+});
+
+/**
+ * Known-answer vectors: the encoding third parties rely on (dataset.json's `schema`), frozen. They were computed once
+ * (and cross-checked with circomlibjs's Poseidon directly, outside this package's code) and must never be derived
+ * by the code under test: a change to the leaf encoding, the tree's node hash or the nullifier fails here.
+ */
+describe('known-answer vectors', () => {
+  const KAT_RECORDS = [
+    {
+      id: 'kat-1',
+      contributor: '0x1111111111111111111111111111111111111111',
+      contentHash: `0x${'01'.repeat(16)}${'02'.repeat(16)}`,
+      weight: 10n,
+    },
+    { id: 'kat-2', contributor: '0x2222222222222222222222222222222222222222', contentHash: `0x${'ab'.repeat(32)}`, weight: 30n },
+    { id: 'kat-3', contributor: '0x3333333333333333333333333333333333333333', contentHash: `0x${'fe'.repeat(32)}`, weight: 60n },
+  ];
+  // sha256("kat-1") = c5d101d1…b59f8f; recordId is its first 31 bytes.
+  const RECORD_ID_1 = 0xc5d101d10b9c2b347767abad32ab62052e9ab5d4e25963094e15a2af94b59fn;
+  const CONTENT_HI_1 = 0x01010101010101010101010101010101n;
+  const CONTENT_LO_1 = 0x02020202020202020202020202020202n;
+  const LEAF_1 = 0x2e1e94126a40aa688588b38708a5ca9b12f3d99c01cd9e28471b1bedf620e0e3n;
+  /** Depth 2 over the three records (the fourth leaf empty): root hash and total. */
+  const ROOT_D2 = 0x004bf882f1f8af3af1cd82f6d0a7411bb7097c0602998a612cbd8d8d9cf507fcn;
+  const TOTAL = 100n;
+  /** Empty subtree one level up: Poseidon(0, 0, 0, 0). */
+  const ZERO_1 = 0x0532fd436e19c70e51209694d9c215250937921b8b79060488c1206db73e9946n;
+  /** Nullifier of record kat-1 for epoch 7. */
+  const NULLIFIER_1_E7 = 0x1fa44641bd9e4c931158b9d085025e2f8b98915d54fe652901dd54c1f719857an;
+
+  it('the leaf encoding of a fixed record', async () => {
+    const poseidon = await getPoseidon();
+    assert.equal(recordIdField('kat-1'), RECORD_ID_1);
+    assert.deepEqual(leafFields(KAT_RECORDS[0]!), {
+      recordId: RECORD_ID_1,
+      contributor: 0x1111111111111111111111111111111111111111n,
+      contentHi: CONTENT_HI_1,
+      contentLo: CONTENT_LO_1,
+      weight: 10n,
+    });
+    assert.equal(leafHash(poseidon, leafFields(KAT_RECORDS[0]!)), LEAF_1);
+  });
+
+  it('the Merkle-sum root and total of a fixed three-record dataset, through commitDataset and dataset.json', async () => {
+    const poseidon = await getPoseidon();
+    assert.equal(MerkleSumTree.zeroNodes(poseidon, 2)[1]!.hash, ZERO_1);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-'));
+    const { manifest } = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
+    assert.equal(BigInt(manifest.root), ROOT_D2);
+    assert.equal(manifest.rootHex, '0x004bf882f1f8af3af1cd82f6d0a7411bb7097c0602998a612cbd8d8d9cf507fc');
+    assert.equal(manifest.totalWeight, TOTAL.toString());
+    const written = JSON.parse(await readFile(path.join(dir, 'dataset.json'), 'utf8'));
+    assert.equal(written.rootHex, manifest.rootHex);
+    assert.deepEqual(written.schema, LEAF_SCHEMA);
+  });
+
+  it('the nullifier of a fixed record and epoch, as membershipInput gives it to the circuit', async () => {
+    const poseidon = await getPoseidon();
+    assert.equal(nullifierFor(poseidon, LEAF_1, 7n), NULLIFIER_1_E7);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-'));
+    const dataset = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
+    const input = await membershipInput(dataset, 'kat-1', 7n);
+    assert.equal(BigInt(input.nullifier), NULLIFIER_1_E7);
+    assert.equal(BigInt(input.root), ROOT_D2);
+    assert.equal(BigInt(input.total), TOTAL);
+    assert.deepEqual(input.pathSums, ['30', '60']);
   });
 });
 
@@ -98,6 +185,8 @@ describe('commitDataset / loadDataset', () => {
     const poseidon = await getPoseidon();
     const leaf = leafHash(poseidon, leafFields(records[1]!));
     assert.equal(input.root, committed.manifest.root);
+    assert.equal(input.total, '40');
+    assert.deepEqual(input.pathSums.slice(0, 2), ['10', '0']);
     assert.equal(input.contributor, BigInt(A2).toString());
     assert.equal(input.weight, '30');
     assert.equal(input.nullifier, poseidon.hash([leaf, 3n]).toString());
@@ -105,5 +194,12 @@ describe('commitDataset / loadDataset', () => {
     await assert.rejects(membershipInput(loaded, 'nope', 1), { code: 'UNKNOWN_RECORD' });
     await assert.rejects(membershipInput(loaded, 'img-1', -1), { code: 'BAD_INPUT' });
     await assert.rejects(loadDataset(path.join(dir, 'missing.json')), { code: 'UNKNOWN_DATASET' });
+    // A version-1 manifest (plain Merkle tree, its root binding no total) must be recommitted.
+    const v1Path = path.join(dir, 'v1.json');
+    await writeFile(v1Path, JSON.stringify({ ...committed.manifest, version: 1 }));
+    await assert.rejects(
+      loadDataset(v1Path),
+      (e: Error & { code?: string }) => e.code === 'BAD_DATASET' && /commit its records again/.test(e.message),
+    );
   });
 });

@@ -5,19 +5,21 @@ import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
 import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor } from './leaf.ts';
-import { PoseidonMerkleTree, YIELD_EVERY, yieldToEventLoop } from './merkle.ts';
+import { MerkleSumTree, type SumNode, YIELD_EVERY, yieldToEventLoop } from './merkle.ts';
 import { getPoseidon } from './poseidon.ts';
 import type { DatasetRecord } from './records.ts';
 
 /** The public description of a committed dataset (`dataset.json`). */
 export interface DatasetManifest {
   format: 'zkai-dataset';
-  version: 1;
-  /** Merkle root, decimal (as a circuit signal) and 0x-hex (as a uint256 on chain). */
+  /** 2: Merkle-sum tree (the root commits to totalWeight). Version 1 manifests are refused. */
+  version: 2;
+  /** Merkle-sum root hash, decimal (as a circuit signal) and 0x-hex (as a uint256 on chain). */
   root: string;
   rootHex: string;
   depth: number;
   leafCount: number;
+  /** The root node's sum: the total weight the root commits to (public signal `total` of every proof). */
   totalWeight: string;
   schema: typeof LEAF_SCHEMA;
   /** Sidecar files (relative to dataset.json) needed to produce membership witnesses. */
@@ -31,13 +33,14 @@ export interface DatasetManifest {
 export interface Dataset {
   manifest: DatasetManifest;
   records: DatasetRecord[];
-  tree: PoseidonMerkleTree;
+  tree: MerkleSumTree;
   indexOf: Map<string, number>;
 }
 
 /** Inputs of the membership circuit for one record (names match circuits/lib/membership.circom). */
 export interface MembershipInput {
   root: string;
+  total: string;
   contributor: string;
   weight: string;
   epoch: string;
@@ -46,6 +49,7 @@ export interface MembershipInput {
   contentHi: string;
   contentLo: string;
   pathElements: string[];
+  pathSums: string[];
   pathIndices: string[];
 }
 
@@ -61,7 +65,7 @@ function sidecarNames(manifestPath: string): { records: string; tree: string } {
 }
 
 /**
- * Commit records: hash each into a leaf, build the Poseidon Merkle tree, and write `manifestPath`
+ * Commit records: hash each into a leaf, build the Poseidon Merkle-sum tree, and write `manifestPath`
  * plus two sidecars beside it (records, tree) from which membership witnesses are made later.
  */
 export async function commitDataset(records: DatasetRecord[], manifestPath: string, opts: CommitOptions = {}): Promise<Dataset> {
@@ -71,27 +75,25 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   if (records.length > 2 ** depth)
     throw new ZkaiError('BAD_DATASET', `${records.length} records do not fit a depth-${depth} tree (max ${2 ** depth})`);
   const poseidon = await getPoseidon();
-  const leaves: bigint[] = new Array(records.length);
-  let totalWeight = 0n;
+  const leaves: SumNode[] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
-    leaves[i] = leafHash(poseidon, leafFields(records[i]!));
-    totalWeight += records[i]!.weight;
+    leaves[i] = { hash: leafHash(poseidon, leafFields(records[i]!)), sum: records[i]!.weight };
     if (i % YIELD_EVERY === YIELD_EVERY - 1) {
       opts.onProgress?.('leaves', i + 1, records.length);
       await yieldToEventLoop();
     }
   }
   opts.onProgress?.('leaves', records.length, records.length);
-  const tree = await PoseidonMerkleTree.build(poseidon, depth, leaves, (done, total) => opts.onProgress?.('tree', done, total));
+  const tree = await MerkleSumTree.build(poseidon, depth, leaves, (done, total) => opts.onProgress?.('tree', done, total));
   const files = sidecarNames(manifestPath);
   const manifest: DatasetManifest = {
     format: 'zkai-dataset',
-    version: 1,
+    version: 2,
     root: tree.root.toString(),
     rootHex: `0x${tree.root.toString(16).padStart(64, '0')}`,
     depth,
     leafCount: records.length,
-    totalWeight: totalWeight.toString(),
+    totalWeight: tree.total.toString(),
     schema: LEAF_SCHEMA,
     files,
     ...(opts.source ? { source: opts.source } : {}),
@@ -116,8 +118,11 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
   } catch {
     throw new ZkaiError('BAD_DATASET', `${manifestPath} is not valid JSON`);
   }
-  if (manifest?.format !== 'zkai-dataset' || manifest.version !== 1)
-    throw new ZkaiError('BAD_DATASET', `${manifestPath} is not a zkai dataset manifest`);
+  if (manifest?.format !== 'zkai-dataset') throw new ZkaiError('BAD_DATASET', `${manifestPath} is not a zkai dataset manifest`);
+  if (manifest.version !== 2) {
+    // Version 1 committed a plain Merkle tree whose root does not bind the total weight.
+    throw new ZkaiError('BAD_DATASET', `${manifestPath} is a version ${manifest.version} dataset; commit its records again (version 2)`);
+  }
   const dir = path.dirname(manifestPath);
   const poseidon = await getPoseidon();
   let treeBuf: Buffer;
@@ -128,9 +133,17 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
   } catch (err) {
     throw new ZkaiError('BAD_DATASET', `dataset sidecar missing next to ${manifestPath}: ${(err as Error).message}`);
   }
-  const tree = PoseidonMerkleTree.deserialize(poseidon, treeBuf);
-  if (tree.root.toString() !== manifest.root || tree.depth !== manifest.depth || tree.leafCount !== manifest.leafCount) {
-    throw new ZkaiError('BAD_DATASET', `${manifest.files.tree} does not match the manifest (root, depth or leaf count differ)`);
+  const tree = MerkleSumTree.deserialize(poseidon, treeBuf);
+  if (
+    tree.root.toString() !== manifest.root ||
+    tree.total.toString() !== manifest.totalWeight ||
+    tree.depth !== manifest.depth ||
+    tree.leafCount !== manifest.leafCount
+  ) {
+    throw new ZkaiError(
+      'BAD_DATASET',
+      `${manifest.files.tree} does not match the manifest (root, total weight, depth or leaf count differ)`,
+    );
   }
   const records: DatasetRecord[] = recordsText
     .split('\n')
@@ -165,10 +178,13 @@ export async function membershipInput(dataset: Dataset, recordId: string, epoch:
   const poseidon = await getPoseidon();
   const fields = leafFields(dataset.records[index]!);
   const leaf = leafHash(poseidon, fields);
-  if (leaf !== dataset.tree.leaf(index)) throw new ZkaiError('BAD_DATASET', `stored leaf ${index} does not match record ${recordId}`);
-  const { pathElements, pathIndices } = dataset.tree.path(index);
+  const stored = dataset.tree.leaf(index);
+  if (leaf !== stored.hash || fields.weight !== stored.sum)
+    throw new ZkaiError('BAD_DATASET', `stored leaf ${index} does not match record ${recordId}`);
+  const { pathElements, pathSums, pathIndices } = dataset.tree.path(index);
   return {
     root: dataset.tree.root.toString(),
+    total: dataset.tree.total.toString(),
     contributor: fields.contributor.toString(),
     weight: fields.weight.toString(),
     epoch: e.toString(),
@@ -177,6 +193,7 @@ export async function membershipInput(dataset: Dataset, recordId: string, epoch:
     contentHi: fields.contentHi.toString(),
     contentLo: fields.contentLo.toString(),
     pathElements: pathElements.map(String),
+    pathSums: pathSums.map(String),
     pathIndices: pathIndices.map(String),
   };
 }

@@ -1,7 +1,7 @@
 export type { CommitOptions, Dataset, DatasetManifest, MembershipInput } from './dataset.ts';
 export { commitDataset, loadDataset, membershipInput, parseEpoch } from './dataset.ts';
 export { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, recordIdField } from './leaf.ts';
-export { PoseidonMerkleTree } from './merkle.ts';
+export { type MerklePath, MerkleSumTree, parentNode, type SumNode } from './merkle.ts';
 export { getPoseidon, type PoseidonHasher, SNARK_FIELD } from './poseidon.ts';
 export type { DatasetRecord } from './records.ts';
 export { formatOf, normaliseRecord, parseRecords, readRecordsFile } from './records.ts';

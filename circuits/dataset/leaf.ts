@@ -20,7 +20,10 @@ export const LEAF_SCHEMA = {
   contentHi: 'upper 16 bytes of the 32-byte content hash',
   contentLo: 'lower 16 bytes of the 32-byte content hash',
   weight: 'unsigned integer < 2^64',
-  tree: 'binary Merkle tree, node = Poseidon(left, right), empty leaf = 0, leaf index bit i selects the side at level i',
+  tree:
+    'binary Merkle-sum tree: a leaf node is (leaf, weight), an empty leaf is (0, 0); ' +
+    'parent = (Poseidon(leftHash, leftSum, rightHash, rightSum), leftSum + rightSum); leaf index bit i selects the side at level i',
+  root: "the root node's hash; the root node's sum is totalWeight",
   nullifier: 'Poseidon(leaf, epoch)',
 } as const;
 

@@ -1,7 +1,8 @@
 import { buildPoseidon } from 'circomlibjs';
+import { BN254_R } from '../../common/bn254.ts';
 
 /** BN254 scalar field order: every circuit signal is an element of this field. */
-export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const SNARK_FIELD = BN254_R;
 
 export interface PoseidonHasher {
   /** Poseidon over 1..16 field elements, as circomlib's Poseidon(n) template computes it. */

@@ -1,6 +1,11 @@
 /**
  * QuantizedModel → a circom template built from the gadgets in circuits/lib/quant.circom.
  *
+ * Untrusted input (issue 13): no string from the ONNX file is ever written into the source. The generator reads a
+ * copy of the model with index names and checked numbers, comments and identifiers come from indices and zkai's own
+ * layer kinds, the finished text passes a character allow-list guard, and every compile checks circom's counts
+ * against the generator's prediction (circuit-checks.ts). Layer names live in the manifest's cost table only.
+ *
  * Layout of the generated template (one per model, everything unrolled so the circuit and int-exec.ts share
  * one geometry, `forEachConvTap` / `forEachPoolWindow`):
  * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same).
@@ -32,26 +37,41 @@
  *   no constraint at all instead of a Poseidon sponge. They are the last public signals (`committedSignals`).
  * - input 'public': `in` is a public input. 'private-hashed': `in` is private and the public output `inputHash`
  *   is the PoseidonChain of its packed values.
- * Public signals: weightsHash / inputHash when present, then logits, label, then in[] when the input is public
- * (with committed weights and a hashed input: [weightsHash, inputHash, logits..., label], InferenceAttestor's layout).
+ * - `signal input binding` (public, every mode): the proof's binding, a field element the prover sets to the address
+ *   of the model's on-chain registrant; InferenceAttestor attests the proof only under a model that address
+ *   registered, so a copy of the model registered by someone else cannot attest it. It is declared right after `in`,
+ *   so it is the last public signal before the committed ones, and squared into an unused signal (one constraint, as
+ *   Tornado Cash and Semaphore do) so that it sits in a constraint and no optimiser can drop it.
+ * Public signals: weightsHash / inputHash when present, then logits, label, then in[] when the input is public, then
+ * binding (with committed weights and a hashed input: [weightsHash, inputHash, logits..., label, binding],
+ * InferenceAttestor's layout), then with Pedersen weights the committed signals.
  */
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { sha256Hex } from '../../common/hash.ts';
+import { assertSafeGeneratedSource } from '../../common/source-guard.ts';
 import { type BuiltCircuit, buildCircuit } from '../build.ts';
+import { readR1csHeader } from '../r1cs.ts';
+import { CIRCOM_GUARD, type ConstraintCounts, checkCompiledCounts, sourceSafeModel } from './circuit-checks.ts';
 import { packLinear, packPerElement } from './commit.ts';
+import { bitLength, fusedReluCost, poseidonChainCost, poseidonSpongeCost, requantizeCost } from './cost.ts';
 import { forEachConvTap, forEachPoolWindow } from './geometry.ts';
 import { toField } from './int-reference.ts';
 import { shapeSize } from './ir.ts';
 import type { QConv2d, QDense, QuantizedModel } from './quantize.ts';
 
 export interface CodegenOptions {
-  /** Used in the template name and the circuit id; letters, digits, '_' and '-'. */
+  /** Used in the circuit id only (never in the source); letters, digits, '_' and '-'. */
   name: string;
   weights: WeightsMode;
   input: 'public' | 'private-hashed';
+  /**
+   * Other strings from the uploaded file (ONNX input/output names, tensor names: import.ts `untrustedStrings`) that
+   * the source guard must not find in the generated source; the layer names are checked anyway.
+   */
+  untrusted?: readonly string[];
 }
 
 /** How a model's weights enter its circuit (see the module comment). */
@@ -59,6 +79,7 @@ export type WeightsMode = 'public-constants' | 'private-committed' | 'private-pe
 export const WEIGHTS_MODES: readonly WeightsMode[] = ['public-constants', 'private-committed', 'private-pedersen'];
 
 export interface LayerCost {
+  /** The layer's name from the ONNX file (manifest only: it never reaches the source), or 'input', 'output'…. */
   layer: string;
   kind: string;
   /** Constraints this layer adds, from the gadget cost formulas documented in quant.circom. */
@@ -80,9 +101,9 @@ export interface GeneratedCircuit {
   /** Expected constraints per layer (input range checks and argmax included) and their total. */
   layerCosts: LayerCost[];
   totalConstraints: number;
+  /** Private input signals (field elements) of the main component: `in` when hashed, p<i>/bp<i> with Poseidon weights. */
+  privateInputCount: number;
 }
-
-const bitLength = (v: number): number => (v <= 0 ? 0 : Math.floor(Math.log2(v)) + 1);
 
 /** c·signal as a circom term, with the sign outside so the expression is `a + 3*x - 2*y`. */
 function lc(constant: bigint, terms: [number, string][]): string {
@@ -92,19 +113,6 @@ function lc(constant: bigint, terms: [number, string][]): string {
     s += w < 0 ? ` - ${-w}*${sig}` : ` + ${w}*${sig}`;
   }
   return s;
-}
-
-function requantizeCost(accBits: number, shift: number, outBits: number): number {
-  return accBits + (accBits - shift > outBits ? 8 : 0);
-}
-
-/**
- * RequantizeRelu(accBits, shift, outBits) costs accBits + clamp. Accounting: the accBits (floor division and its
- * range checks) go to the dense/conv row like an unsaturated Requantize, the clamp to [0, 2^(outBits-1) - 1] to
- * the ReLU's row: 3 per neuron when the quotient can exceed it (IsZero + selection), else 1 (out = sign·y).
- */
-function fusedReluCost(accBits: number, shift: number, outBits: number): number {
-  return accBits - shift > outBits ? 3 : 1;
 }
 
 /**
@@ -126,7 +134,7 @@ function fusedReluIndex(layers: QuantizedModel['layers'], li: number): number {
  * Generates the circom template for a quantized model (see the module comment for its layout and public
  * signals). Pure: the same model and options give the same source, so the circuit id is content-addressed.
  */
-export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): GeneratedCircuit {
+export function generateCircom(model: QuantizedModel, opts: CodegenOptions): GeneratedCircuit {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.name))
     throw new ZkaiError('BAD_INPUT', `model circuit name ${JSON.stringify(opts.name)} must match [A-Za-z0-9_-]{1,64}`);
   if (!WEIGHTS_MODES.includes(opts.weights)) throw new ZkaiError('BAD_INPUT', `unknown weights mode ${opts.weights}`);
@@ -134,7 +142,11 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   const privateWeights = opts.weights !== 'public-constants';
   // Pedersen: the packed weights and the blind are public inputs the verifier never sees (prover/commitment.ts).
   const pedersen = opts.weights === 'private-pedersen';
-  const templateName = `Model_${opts.name.replace(/-/g, '_')}`;
+  // Nothing the uploader chose reaches the source (docs/security.md): the template has a fixed name, and the generator
+  // reads a copy of the model whose layer names are their indices and whose every number is checked to be one.
+  const templateName = 'ZkaiModel';
+  const qm = sourceSafeModel(model);
+  const layerName = (li: number) => model.layers[li]!.name;
   const nIn = shapeSize(qm.inputShape);
   const nOut = shapeSize(qm.outputShape);
   if (nOut < 2) throw new ZkaiError('BAD_INPUT', `model output needs at least 2 values for ArgMax, has ${nOut}`);
@@ -143,6 +155,9 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   // Output declaration order is public-signal order: the commitments first, so an inference proof's signals
   // read [weightsHash, inputHash, logits..., label] as InferenceAttestor expects.
   body.push(`    signal input in[${nIn}];`);
+  // Declared before any p<i> / wBlind: public inputs are ordered by declaration, and the binding must come before
+  // the committed signals (the last public signals) to be the statement's last signal.
+  body.push('    signal input binding;');
   if (privateWeights && !pedersen) body.push('    signal output weightsHash;');
   if (opts.input === 'private-hashed') body.push('    signal output inputHash;');
   body.push(`    signal output logits[${nOut}];`, '    signal output label;');
@@ -172,7 +187,7 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   const fusedRelu = new Map<number, number>();
   qm.layers.forEach((layer, li) => {
     const nOutL = shapeSize(layer.outShape);
-    body.push('', `    // layer ${li}: ${layer.kind} '${layer.name}' [${layer.inShape}] -> [${layer.outShape}]`);
+    body.push('', `    // layer ${li}: ${layer.kind} [${layer.inShape}] -> [${layer.outShape}]`);
     switch (layer.kind) {
       case 'dense':
       case 'conv2d': {
@@ -188,7 +203,7 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
           rows = new Array(nOutL);
           body.push(`    component dot${li}[${positions.length * pk.groups}];`);
           positions.forEach((taps, o) => {
-            if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer '${layer.name}': output position ${o} reads no input cell`);
+            if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer ${li}: output position ${o} reads no input cell`);
             for (let g = 0; g < pk.groups; g++) {
               const q = o * pk.groups + g;
               const kg = Math.min(pk.k, pk.channels - g * pk.k);
@@ -218,7 +233,7 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
         const reluAt = fusedReluIndex(qm.layers, li);
         let reluCost = 0;
         body.push(`    signal x${li}[${nOutL}];`, `    component rq${li}[${nOutL}];`);
-        if (reluAt >= 0) body.push(`    // fused with the ReLU '${qm.layers[reluAt]!.name}': x${li} holds the post-ReLU values.`);
+        if (reluAt >= 0) body.push(`    // fused with the ReLU of layer ${reluAt}: x${li} holds the post-ReLU values.`);
         rows.forEach(({ channel, expr }, n) => {
           const s = layer.shift[channel]!;
           if (reluAt >= 0) {
@@ -230,14 +245,14 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
           body.push(`    x${li}[${n}] <== rq${li}[${n}].out;`);
         });
         if (reluAt >= 0) fusedRelu.set(reluAt, reluCost);
-        costs.push({ layer: layer.name, kind: layer.kind, constraints: cost });
+        costs.push({ layer: layerName(li), kind: layer.kind, constraints: cost });
         break;
       }
       case 'relu': {
         const fusedCost = fusedRelu.get(li);
         if (fusedCost !== undefined) {
           body.push('    // computed by the preceding RequantizeRelu (its clamp is counted here)');
-          costs.push({ layer: layer.name, kind: 'relu (fused)', constraints: fusedCost });
+          costs.push({ layer: layerName(li), kind: 'relu (fused)', constraints: fusedCost });
           return; // the current signals already hold the ReLU's output
         }
         body.push(`    signal x${li}[${nOutL}];`, `    component relu${li}[${nOutL}];`);
@@ -248,7 +263,7 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
             `    x${li}[${n}] <== relu${li}[${n}].out;`,
           );
         }
-        costs.push({ layer: layer.name, kind: layer.kind, constraints: nOutL * (layer.bits + 1) });
+        costs.push({ layer: layerName(li), kind: layer.kind, constraints: nOutL * (layer.bits + 1) });
         break;
       }
       case 'maxpool2d':
@@ -257,7 +272,7 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
         let cost = 0;
         const prev = cur;
         forEachPoolWindow(layer, (o, cells, divisor) => {
-          if (cells.length === 0) throw new ZkaiError('BAD_INPUT', `pooling layer '${layer.name}' has a window with no input cell`);
+          if (cells.length === 0) throw new ZkaiError('BAD_INPUT', `pooling layer ${li} has a window with no input cell`);
           if (layer.kind === 'maxpool2d') {
             if (cells.length === 1) {
               body.push(`    x${li}[${o}] <== ${prev(cells[0]!)};`);
@@ -277,11 +292,11 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
           }
           body.push(`    x${li}[${o}] <== pool${li}[${o}].out;`);
         });
-        costs.push({ layer: layer.name, kind: layer.kind, constraints: cost });
+        costs.push({ layer: layerName(li), kind: layer.kind, constraints: cost });
         break;
       }
       case 'reshape':
-        costs.push({ layer: layer.name, kind: layer.kind, constraints: 0 });
+        costs.push({ layer: layerName(li), kind: layer.kind, constraints: 0 });
         return; // same signals, new shape: `cur` is unchanged
     }
     cur = (i: number) => `x${li}[${i}]`;
@@ -292,9 +307,12 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
   for (let i = 0; i < nOut; i++) body.push(`    logits[${i}] <== ${cur(i)};`, `    argmax.in[${i}] <== logits[${i}];`);
   body.push('    label <== argmax.index;');
   costs.push({ layer: 'output', kind: 'argmax', constraints: nOut * (qm.outputBits + 2) });
+  body.push('', '    // The binding (public) in one constraint, so that no optimisation removes it from the circuit.');
+  body.push('    signal bindingSquare;', '    bindingSquare <== binding * binding;');
+  costs.push({ layer: 'binding', kind: 'binding', constraints: 1 });
   if (pedersen) {
     // Declared last so it is the last committed public input. No constraint reads it: it only randomises W.
-    body.push('', "    // Blinding value of the weights' Pedersen commitment (a committed public input, read by no constraint).");
+    body.push('', '    // Blinding value of the Pedersen commitment of the weights (a committed public input, read by no constraint).');
     body.push('    signal input wBlind;');
     costs.push({ layer: 'weights', kind: 'commitment (Pedersen, outside the circuit)', constraints: 0 });
   } else if (privateWeights) {
@@ -323,7 +341,8 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
     '}',
     '',
   ].join('\n');
-  // circom orders public inputs by declaration: `in` first, then each layer's p<i> and bp<i>, then wBlind.
+  assertSafeGeneratedSource(source, CIRCOM_GUARD, [...model.layers.map((l) => l.name), ...(opts.untrusted ?? [])]);
+  // circom orders public inputs by declaration: `in` first, then binding, then each layer's p<i> and bp<i>, then wBlind.
   const committedSignals = pedersen
     ? [...commitParts.flatMap(({ signal, count }) => Array.from({ length: count }, (_, i) => `${signal}[${i}]`)), 'wBlind']
     : [];
@@ -333,6 +352,7 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
     ...Array.from({ length: nOut }, (_, i) => `logits[${i}]`),
     'label',
     ...(opts.input === 'public' ? Array.from({ length: nIn }, (_, i) => `in[${i}]`) : []),
+    'binding',
     ...committedSignals,
   ];
   return {
@@ -340,9 +360,15 @@ export function generateCircom(qm: QuantizedModel, opts: CodegenOptions): Genera
     templateName,
     publicSignals,
     committedSignals,
-    publicInputs: [...(opts.input === 'public' ? ['in'] : []), ...(pedersen ? [...commitParts.map((p) => p.signal), 'wBlind'] : [])],
+    publicInputs: [
+      ...(opts.input === 'public' ? ['in'] : []),
+      'binding',
+      ...(pedersen ? [...commitParts.map((p) => p.signal), 'wBlind'] : []),
+    ],
     layerCosts: costs,
     totalConstraints: costs.reduce((a, c) => a + c.constraints, 0),
+    privateInputCount:
+      (opts.input === 'private-hashed' ? nIn : 0) + (privateWeights && !pedersen ? commitParts.reduce((a, p) => a + p.count, 0) : 0),
   };
 }
 
@@ -380,42 +406,19 @@ function linearTaps(layer: QDense | QConv2d): { channel: number; bias: bigint; t
   return rows;
 }
 
-// circomlib Poseidon(n): t = n + 1 state words, 8 full rounds (t S-boxes each) and P[t - 2] partial rounds (one
-// S-box each), 3 constraints per x^5 S-box, minus the first round's S-box on the constant initial state word,
-// which --O2 folds. In a chain the first call's h = n is a constant too: one more S-box folded.
-const POSEIDON_PARTIAL_ROUNDS = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
-function poseidonCost(nInputs: number): number {
-  const t = nInputs + 1;
-  return 3 * (8 * t + POSEIDON_PARTIAL_ROUNDS[t - 2]! - 1);
-}
-/** Constraints of PoseidonChain(n): one Poseidon(1 + chunk) per chunk of up to 15 elements. */
-function poseidonChainCost(n: number): number {
-  let cost = -3;
-  for (let c = 0; c < n; c += 15) cost += poseidonCost(1 + Math.min(15, n - c));
-  return cost;
-}
-
 /**
- * Constraints of PoseidonSponge(n): 612 per width-17 permutation, minus the first round's S-boxes on constant
- * words, which --O2 folds: the initial capacity n and, when everything fits one block, the zero padding.
- */
-function poseidonSpongeCost(n: number): number {
-  const blocks = Math.ceil(n / 16);
-  const perPermutation = 3 * (8 * 17 + POSEIDON_PARTIAL_ROUNDS[15]!);
-  return blocks * perPermutation - 3 * (1 + (blocks === 1 ? 16 - n : 0));
-}
-
-/**
- * The witness-generator input for a model circuit: the integer input (`in`) and, for private-committed
- * weights, every dense/conv layer's packed weights `p<i>` and packed biases `bp<i>` (commit.ts `packLinear`), all as
- * field elements.
+ * The witness-generator input for a model circuit: the integer input (`in`), the binding (default 0: a proof that
+ * no registrant can attest) and, for private-committed weights, every dense/conv layer's packed weights `p<i>` and
+ * packed biases `bp<i>` (commit.ts `packLinear`), all as field elements.
  */
 export function modelCircuitInput(
   qm: QuantizedModel,
   input: readonly bigint[],
-  opts: Pick<CodegenOptions, 'weights'> & { blind?: bigint },
+  opts: Pick<CodegenOptions, 'weights'> & { blind?: bigint; binding?: bigint },
 ): Record<string, bigint[] | bigint> {
-  const out: Record<string, bigint[] | bigint> = { in: input.map(toField) };
+  const binding = opts.binding ?? 0n;
+  if (binding < 0n || binding >= 1n << 160n) throw new ZkaiError('BAD_INPUT', `binding ${binding} is not a 160-bit address`);
+  const out: Record<string, bigint[] | bigint> = { in: input.map(toField), binding };
   if (opts.weights === 'private-pedersen') {
     if (opts.blind === undefined) throw new ZkaiError('INTERNAL', 'Pedersen weights need the commitment blind');
     out.wBlind = opts.blind;
@@ -436,19 +439,28 @@ export interface ModelCircuit {
   generated: GeneratedCircuit;
   /** The generated .circom file (content-addressed under the cache's models/ folder). */
   sourcePath: string;
+  /** The generator's constraint count and circom's (read from the .r1cs): equal, or the build failed. */
+  constraints: ConstraintCounts;
 }
 
 /**
- * Generates the model's circom template, writes it to `<cache>/models/<template>-<sha256 prefix>.circom`
- * (content-addressed, so concurrent builders agree) and compiles it with buildCircuit.
+ * Generates the model's circom template and compiles it (compileGeneratedModel).
  */
 export async function buildModelCircuit(qm: QuantizedModel, opts: CodegenOptions, log?: (msg: string) => void): Promise<ModelCircuit> {
-  const generated = generateCircom(qm, opts);
+  return compileGeneratedModel(generateCircom(qm, opts), opts.name, log);
+}
+
+/**
+ * Writes generated source to `<cache>/models/<template>-<sha256 prefix>.circom` (content-addressed, so concurrent
+ * builders agree), compiles it with buildCircuit, and checks the compiled R1CS against the generator's prediction
+ * (circuit-checks.ts `checkCompiledCounts`; cached builds too, so a tampered cache fails as well).
+ */
+export async function compileGeneratedModel(generated: GeneratedCircuit, name: string, log?: (msg: string) => void): Promise<ModelCircuit> {
   const sourcePath = path.join(cacheDir('models'), `${generated.templateName}-${sha256Hex(generated.source).slice(0, 16)}.circom`);
   await writeFileAtomic(sourcePath, generated.source);
   const circuit = await buildCircuit(
     {
-      name: `model-${opts.name}`,
+      name: `model-${name}`,
       include: path.basename(sourcePath),
       instance: `${generated.templateName}()`,
       publicInputs: generated.publicInputs,
@@ -456,5 +468,6 @@ export async function buildModelCircuit(qm: QuantizedModel, opts: CodegenOptions
     },
     { log },
   );
-  return { circuit, generated, sourcePath };
+  const constraints = checkCompiledCounts(generated, await readR1csHeader(circuit.r1csPath), `circuit ${circuit.id}`);
+  return { circuit, generated, sourcePath, constraints };
 }

@@ -475,6 +475,19 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   };
 }
 
+/**
+ * Every string of an imported model that came from the ONNX file (graph input/output names, producer, layer and
+ * tensor names): what the circuit generator's source guard must never find in generated source.
+ */
+export function untrustedStrings(ir: ModelIR): string[] {
+  const out = new Set([ir.inputName, ir.outputName, ir.producer]);
+  for (const layer of ir.layers) {
+    out.add(layer.name);
+    for (const v of Object.values(layer)) if (v && typeof v === 'object' && 'name' in v && typeof v.name === 'string') out.add(v.name);
+  }
+  return [...out];
+}
+
 /** Explicit pads [top, left, bottom, right] from `pads` or `auto_pad`. */
 function resolvePads(
   node: OnnxNode,

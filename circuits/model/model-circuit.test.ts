@@ -128,7 +128,7 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
       for (const [k, input] of inputs.entries()) {
         const ref = runInt(f.qm, input);
         const w = await calculateWitness(f.model.circuit.wasmPath, modelCircuitInput(f.qm, input, opts));
-        // Public signals occupy wires 1.. in the order codegen reports: [weightsHash?, inputHash?, logits, label, in?].
+        // Public signals occupy wires 1.. in the order codegen reports: [weightsHash?, inputHash?, logits, label, in?, binding].
         const names = f.model.generated.publicSignals;
         const pub = w.slice(1, 1 + names.length);
         const at = (name: string) => pub[names.indexOf(name)]!;
@@ -142,13 +142,31 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
           assert.deepEqual(names.slice(0, 2), ['weightsHash', 'inputHash'], 'commitments lead the public signals');
           assert.equal(at('weightsHash'), weightsHash, `input ${k}: weight commitment`);
           assert.equal(at('inputHash'), await inputHash(f.qm, input), `input ${k}: input hash`);
-          assert.equal(pub.length, m + 3);
+          assert.equal(pub.length, m + 4);
         } else {
-          assert.deepEqual(pub.slice(m + 1).map(fromField), input, `input ${k}: echoed input`);
+          assert.deepEqual(pub.slice(m + 1, -1).map(fromField), input, `input ${k}: echoed input`);
         }
+        // The binding (issue 13) is the last public signal: 0 unless the prover sets it (modelCircuitInput's default).
+        assert.equal(names.at(-1), 'binding');
+        assert.equal(pub.at(-1), 0n);
         for (let i = 0; i < m; i++) assert.equal(fromField(w[wire(`logits[${i}]`)!]!), ref.logits[i]);
         assert.deepEqual(unsatisfiedConstraints(f.r1cs, w), [], `input ${k}: honest witness`);
       }
+    });
+
+    it('constrains the binding: it is a proven public input, not one the optimiser dropped', async () => {
+      const input = quantizeInput(f.qm, rows[100]!.input);
+      const owner = 0xdeadbeefn;
+      const w = await calculateWitness(f.model.circuit.wasmPath, modelCircuitInput(f.qm, input, { ...opts, binding: owner }));
+      const at = wire('binding')!;
+      assert.equal(at, 1 + f.model.generated.publicSignals.indexOf('binding'));
+      assert.equal(w[at], owner);
+      assert.deepEqual(unsatisfiedConstraints(f.r1cs, w), []);
+      // Another binding with everything else unchanged (bindingSquare too) breaks the square constraint.
+      const forged = [...w];
+      forged[at] = owner + 1n;
+      assert.equal(unsatisfiedConstraints(f.r1cs, forged).length, 1);
+      assert.throws(() => modelCircuitInput(f.qm, input, { ...opts, binding: 1n << 160n }), /not a 160-bit address/);
     });
 
     it('has no witness for an input outside the signed input range (and int-exec rejects it too)', async () => {

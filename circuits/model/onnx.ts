@@ -285,7 +285,12 @@ export interface OnnxModelSpec {
     ints?: Record<string, number[]>;
     int?: Record<string, number>;
     float?: Record<string, number>;
+    /** String attributes (UTF-8 bytes in the file). */
+    strings?: Record<string, string>;
+    docString?: string;
   }[];
+  /** producer_name (default 'zkai-test'). */
+  producer?: string;
 }
 
 /**
@@ -301,15 +306,23 @@ export function encodeOnnx(spec: OnnxModelSpec): Uint8Array {
     ...Object.entries(n.ints ?? {}).map(([name, ints]) => ({ name, type: OnnxAttributeType.INTS, ints })),
     ...Object.entries(n.int ?? {}).map(([name, i]) => ({ name, type: OnnxAttributeType.INT, i })),
     ...Object.entries(n.float ?? {}).map(([name, f]) => ({ name, type: OnnxAttributeType.FLOAT, f })),
+    ...Object.entries(n.strings ?? {}).map(([name, v]) => ({ name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(v) })),
   ];
   const type = modelType();
   const msg = type.fromObject({
     ir_version: 8,
-    producer_name: 'zkai-test',
+    producer_name: spec.producer ?? 'zkai-test',
     opset_import: [{ domain: '', version: spec.opset ?? 13 }],
     graph: {
       name: 'g',
-      node: spec.nodes.map((n) => ({ name: n.name, op_type: n.opType, input: n.input, output: n.output, attribute: attrs(n) })),
+      node: spec.nodes.map((n) => ({
+        name: n.name,
+        op_type: n.opType,
+        input: n.input,
+        output: n.output,
+        attribute: attrs(n),
+        ...(n.docString !== undefined ? { doc_string: n.docString } : {}),
+      })),
       initializer: (spec.initializers ?? []).map((t) =>
         t.int64
           ? { name: t.name, dims: t.dims, data_type: OnnxDataType.INT64, int64_data: t.floats }

@@ -105,7 +105,7 @@ export interface QuantizeOptions {
 }
 
 /** Largest f such that maxAbs · 2^f fits in signed `bits` (maxAbs = 0 gives 0), kept within ±40. */
-function fracBitsFor(maxAbs: number, bits: number): number {
+export function fracBitsFor(maxAbs: number, bits: number): number {
   if (!(maxAbs > 0)) return 0;
   const f = Math.floor(Math.log2(((1 << (bits - 1)) - 1) / maxAbs));
   return Math.max(-40, Math.min(40, f));

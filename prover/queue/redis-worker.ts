@@ -127,13 +127,18 @@ export class RedisJobWorker {
     this.opts.log?.('job started', { ...fields, attempt: job.attempts });
     let timer: NodeJS.Timeout | undefined;
     let settled: Promise<void> = Promise.resolve();
+    const giveUp = new AbortController();
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new ZkaiError('BAD_INPUT', `this worker has no handler for job kind ${job.kind}`);
-      const ctx = progressReporter(
-        (p) => this.store.setProgress(job.id, p, token),
-        (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
-      );
+      const ctx = {
+        ...progressReporter(
+          (p) => this.store.setProgress(job.id, p, token),
+          (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
+        ),
+        // Aborted at the timeout: a compile's child process is killed then (server/child-process.ts).
+        signal: giveUp.signal,
+      };
       const work = handler(job, ctx);
       settled = work.then(
         () => {},
@@ -143,7 +148,10 @@ export class RedisJobWorker {
       const timeoutMs = jobTimeoutMs(this.opts, job.kind);
       if (timeoutMs) {
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new JobTimeout()), timeoutMs);
+          timer = setTimeout(() => {
+            reject(new JobTimeout());
+            giveUp.abort(new ZkaiError('JOB_TIMEOUT', `job did not finish within ${timeoutMs} ms`));
+          }, timeoutMs);
         });
         result = await Promise.race([work, timeout]);
       } else result = await work;

@@ -8,7 +8,14 @@ export {
   type RegisteredCeremony,
   readRegistry,
 } from './ceremony.ts';
-export { COMMITMENT_KEY_FILE, contributeToCommitmentKey, ensureCommitmentKey } from './commitment-key.ts';
+export {
+  COMMITMENT_KEY_FILE,
+  checkKeyAgainstSetup,
+  contributeToCommitmentKey,
+  ensureCommitmentKey,
+  KEY_CREATION_NAME,
+  readCommitmentKeyFile,
+} from './commitment-key.ts';
 export { DEV_PTAU_WARNING, type DevPtauSidecar, type EnsureDevPtauOptions, ensureDevPtau } from './dev-ptau.ts';
 export {
   type CircuitSetup,

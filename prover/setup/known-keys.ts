@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
 import { canonicalJson, sha256Hex } from '../../common/hash.ts';
-import { type CommitmentKey, statementVkey } from '../commitment.ts';
+import { type CommitmentKey, checkCommitmentKey, statementVkey } from '../commitment.ts';
 import { COMMITMENT_KEY_FILE } from './commitment-key.ts';
 import { type SetupMeta, setupFiles } from './groth16-setup.ts';
 
@@ -31,6 +31,7 @@ export async function knownVkeyHashes(circuitId: string): Promise<string[]> {
       if (existsSync(keyFile)) {
         const vkey = JSON.parse(await readFile(setupFiles(path.join(dir, entry), meta).vkey, 'utf8')) as Record<string, unknown>;
         const key = JSON.parse(await readFile(keyFile, 'utf8')) as CommitmentKey;
+        checkCommitmentKey(vkey, key); // a key whose κ history does not verify (a substituted κ) is not trusted
         hashes.push(sha256Hex(canonicalJson(statementVkey(vkey, key))));
       }
     } catch {

@@ -8,9 +8,9 @@ import { cacheDir } from '../../common/config.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
-import { type CommitmentKey, checkCommitmentKey } from '../commitment.ts';
+import { type CommitmentKey, type KappaContribution, statementVkey } from '../commitment.ts';
 import { pickRegisteredPtau } from './ceremony.ts';
-import { COMMITMENT_KEY_FILE, contributeToCommitmentKey } from './commitment-key.ts';
+import { COMMITMENT_KEY_FILE, checkKeyAgainstSetup, contributeToCommitmentKey, readCommitmentKeyFile } from './commitment-key.ts';
 import {
   defaultPtau,
   ensureCircuitSetup,
@@ -69,6 +69,11 @@ export interface ContributeResult {
   vkeyHash: string;
   solidityVerifierPath: string;
   contributions: { name: string; hash: string }[];
+  /**
+   * For a circuit with committed public inputs: this contribution's step of κ (commitment-history.ts), whose hash the
+   * contributor publishes too; absent when the setup has no commitment key (yet).
+   */
+  commitmentKey?: { index: number; hash: string; kappa_2: KappaContribution['kappa_2'] };
 }
 
 /**
@@ -107,6 +112,10 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
     })) as string;
     await writeFile(out.vkey, `${JSON.stringify(vkey, null, 2)}\n`);
     await writeFile(out.verifier, solidity);
+    // δ is not the only toxic waste of a circuit with committed inputs: κ gets a secret of this contributor's too, its
+    // step recorded (with a proof of knowledge) against this zkey contribution, before setup.json points at it.
+    const kappa = await contributeToCommitmentKey({ dir: setup.dir, vkey }, { name, zkeyContribution: hash }, log);
+    if (kappa) log?.(`commitment key re-randomised (κ contribution #${kappa.index}, hash ${kappa.hash})`);
     const next: SetupMeta = {
       ...meta,
       files,
@@ -116,8 +125,6 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
       contributions: [...meta.contributions, { name, hash }],
     };
     await writeFileAtomic(path.join(setup.dir, 'setup.json'), `${JSON.stringify(next, null, 2)}\n`);
-    // δ is not the only toxic waste of a circuit with committed inputs: κ gets this contributor's secret too.
-    if (await contributeToCommitmentKey(setup.dir)) log?.('commitment key re-randomised (κ·secret)');
     log?.(`contribution added (${((performance.now() - t) / 1000).toFixed(2)}s)`);
     return {
       circuitId: circuit.id,
@@ -129,6 +136,7 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
       vkeyHash: next.vkeySha256,
       solidityVerifierPath: out.verifier,
       contributions: next.contributions,
+      ...(kappa ? { commitmentKey: { index: kappa.index, hash: kappa.hash, kappa_2: kappa.kappa_2 } } : {}),
     };
   });
 }
@@ -144,9 +152,17 @@ export interface VerifyResult {
   matchesSetupJson: boolean;
   /**
    * For a circuit with committed public inputs (commitkey.json): whether the commitment key belongs to the current
-   * verification key (bases = its IC points, one κ throughout); absent for other circuits.
+   * verification key (bases = its IC points, one κ throughout), its κ·G2 is the end of a valid history from κ₀ = 1
+   * (each step with a proof of knowledge), and that history follows the zkey's contribution chain; absent for
+   * other circuits.
    */
   commitmentKey?: 'valid' | 'invalid';
+  /** The κ history as the key file holds it (index, name, the zkey contribution it came with, its hash). */
+  commitmentKeyHistory?: { index: number; name: string; zkeyContribution: string; hash: string }[];
+  /** sha256 of the statement verification key (what bundles and the model's verifier carry) this setup yields. */
+  statementVkeyHash?: string;
+  /** Published hashes the caller expected (`--expect`) that appear in neither chain. */
+  missingExpected?: string[];
   errors: string[];
   seconds: number;
 }
@@ -163,7 +179,7 @@ function parseContribution(msg: string): { index: number; name: string; hash: st
  * r1cs and ptau — recomputes the initial zkey and checks every contribution's proof of knowledge and
  * the final key — and returns the contribution chain as snarkjs read it from the zkey.
  */
-export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log } = {}): Promise<VerifyResult> {
+export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log; expect?: readonly string[] } = {}): Promise<VerifyResult> {
   const { dir, meta, ptauPath } = await currentSetup(circuit, opts.log);
   const zkeyPath = setupFiles(dir, meta).zkey;
   const contributions: VerifyResult['contributions'] = [];
@@ -197,9 +213,16 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log } = 
   }
   if (!valid && errors.length === 0)
     errors.push('snarkjs zkey verify rejected the zkey (it does not follow from the r1cs, the ptau and its contributions)');
-  const commitmentKey = await checkSetupCommitmentKey(dir, meta, errors);
-  if (commitmentKey === 'invalid') valid = false;
   contributions.sort((a, b) => a.index - b.index);
+  const ck = await checkSetupCommitmentKey(dir, meta, contributions, errors);
+  if (ck?.commitmentKey === 'invalid') valid = false;
+  // A published hash (a contributor's zkey or κ contribution) must be in the chains: a wholesale rewrite drops it.
+  const known = new Set([...contributions.map((c) => c.hash), ...(ck?.commitmentKeyHistory ?? []).map((c) => c.hash)]);
+  const missingExpected = (opts.expect ?? []).map((h) => h.trim().toLowerCase()).filter((h) => !known.has(h));
+  if (missingExpected.length > 0) {
+    valid = false;
+    errors.push(`published contribution hash(es) not in the chain: ${missingExpected.join(', ')}`);
+  }
   const matchesSetupJson =
     contributions.length === meta.contributions.length && contributions.every((c, i) => c.hash === meta.contributions[i]!.hash);
   return {
@@ -209,24 +232,45 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log } = 
     ptau: ptauPath,
     contributions,
     matchesSetupJson,
-    ...(commitmentKey ? { commitmentKey } : {}),
+    ...ck,
+    ...(opts.expect ? { missingExpected } : {}),
     errors,
     seconds: Math.round((performance.now() - t) / 10) / 100,
   };
 }
 
-/** The commitment key's check for verifyPhase2 (undefined when the setup has none); a failure's reason goes to errors. */
-async function checkSetupCommitmentKey(dir: string, meta: SetupMeta, errors: string[]): Promise<'valid' | 'invalid' | undefined> {
+/**
+ * The commitment key's check for verifyPhase2 (undefined when the setup has none): against the current vkey, its κ
+ * history, and the history against the zkey's contribution chain (commitment-key.ts checkKeyAgainstSetup); a
+ * failure's reason goes to errors.
+ */
+async function checkSetupCommitmentKey(
+  dir: string,
+  meta: SetupMeta,
+  zkeyChain: readonly { hash: string }[],
+  errors: string[],
+): Promise<Pick<VerifyResult, 'commitmentKey' | 'commitmentKeyHistory' | 'statementVkeyHash'> | undefined> {
   const file = path.join(dir, COMMITMENT_KEY_FILE);
   if (!existsSync(file)) return undefined;
+  const reasons: string[] = [];
+  let key: CommitmentKey | undefined;
+  let vkey: Record<string, unknown> | undefined;
   try {
-    const vkey = JSON.parse(await readFile(setupFiles(dir, meta).vkey, 'utf8')) as Record<string, unknown>;
-    checkCommitmentKey(vkey, JSON.parse(await readFile(file, 'utf8')) as CommitmentKey);
-    return 'valid';
+    vkey = JSON.parse(await readFile(setupFiles(dir, meta).vkey, 'utf8')) as Record<string, unknown>;
+    key = await readCommitmentKeyFile(file);
   } catch (err) {
-    errors.push(`commitment key ${file}: ${(err as Error).message}`);
-    return 'invalid';
+    reasons.push((err as Error).message);
   }
+  const ok = key !== undefined && vkey !== undefined && checkKeyAgainstSetup(vkey, key, zkeyChain, reasons);
+  for (const r of reasons) errors.push(`commitment key ${file}: ${r}`);
+  const history = Array.isArray(key?.history)
+    ? key.history.map((c) => ({ index: c.index, name: c.name, zkeyContribution: c.zkeyContribution, hash: c.hash }))
+    : undefined;
+  return {
+    commitmentKey: ok ? 'valid' : 'invalid',
+    ...(history ? { commitmentKeyHistory: history } : {}),
+    ...(ok ? { statementVkeyHash: sha256Hex(canonicalJson(statementVkey(vkey!, key!))) } : {}),
+  };
 }
 
 export interface SetupStatus {
@@ -242,6 +286,8 @@ export interface SetupStatus {
   /** Who wrote the initial zkey that the contributions build on. */
   zkeyGenerator: ZkeyGenerator;
   paths: { circuit: string; r1cs: string; setup: string; zkey: string; vkey: string; verifier: string };
+  /** A circuit with committed inputs: κ's history as commitkey.json lists it (not checked here: `setup verify` does). */
+  commitmentKey?: { file: string; history: { index: number; name: string; hash: string }[] };
   warning?: string;
 }
 
@@ -268,6 +314,8 @@ function notSetUp(circuit: BuiltCircuit): ZkaiError {
 export async function setupStatus(circuit: BuiltCircuit, opts: { log?: Log } = {}): Promise<SetupStatus> {
   const { dir, meta, ptauPath } = await currentSetup(circuit, opts.log);
   const files = setupFiles(dir, meta);
+  const keyFile = path.join(dir, COMMITMENT_KEY_FILE);
+  const key = await readCommitmentKeyFile(keyFile);
   return {
     circuitId: circuit.id,
     r1csSha256: meta.r1csSha256,
@@ -280,6 +328,9 @@ export async function setupStatus(circuit: BuiltCircuit, opts: { log?: Log } = {
     circuitHash: meta.circuitHash,
     zkeyGenerator: meta.zkeyGenerator ?? 'snarkjs',
     paths: { circuit: circuit.dir, r1cs: circuit.r1csPath, setup: dir, zkey: files.zkey, vkey: files.vkey, verifier: files.verifier },
+    ...(key
+      ? { commitmentKey: { file: keyFile, history: (key.history ?? []).map(({ index, name, hash }) => ({ index, name, hash })) } }
+      : {}),
     ...(meta.warning ? { warning: meta.warning } : {}),
   };
 }

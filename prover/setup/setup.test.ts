@@ -191,12 +191,16 @@ async function proveAndVerify(circuit: Awaited<ReturnType<typeof buildCircuit>>,
   const record = { recordId: 7n, contributor: 0x1234567890abcdef1234567890abcdef12345678n, contentHi: 11n, contentLo: 22n, weight: 3n };
   const epoch = 5n;
   const leaf = H([record.recordId, record.contributor, record.contentHi, record.contentLo, record.weight]);
-  // Leaf index 2 = 0b10: bit 0 (leaf level) = 0 → leaf on the left; bit 1 = 1 → node on the right.
+  // Merkle-sum tree (node = Poseidon(lH, lS, rH, rS), sums added). Leaf index 2 = 0b10: bit 0 (leaf level) = 0 →
+  // leaf on the left; bit 1 = 1 → node on the right.
   const siblings = [H([101n]), H([202n])];
-  const node = H([leaf, siblings[0]!]);
-  const root = H([siblings[1]!, node]);
+  const sums = [4n, 9n];
+  const node = H([leaf, record.weight, siblings[0]!, sums[0]!]);
+  const root = H([siblings[1]!, sums[1]!, node, record.weight + sums[0]!]);
+  const total = record.weight + sums[0]! + sums[1]!;
   const input = {
     root,
+    total,
     contributor: record.contributor,
     weight: record.weight,
     epoch,
@@ -205,15 +209,16 @@ async function proveAndVerify(circuit: Awaited<ReturnType<typeof buildCircuit>>,
     contentHi: record.contentHi,
     contentLo: record.contentLo,
     pathElements: siblings,
+    pathSums: sums,
     pathIndices: [0n, 1n],
   };
   const t = performance.now();
   const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, circuit.wasmPath, zkeyPath);
   const proveMs = performance.now() - t;
-  assert.deepEqual(publicSignals, [root, record.contributor, record.weight, epoch, input.nullifier].map(String));
+  assert.deepEqual(publicSignals, [root, total, record.contributor, record.weight, epoch, input.nullifier].map(String));
   assert.equal(await snarkjs.groth16.verify(vkey, publicSignals, proof), true);
   const redirected = [...publicSignals];
-  redirected[1] = (record.contributor + 1n).toString();
+  redirected[2] = (record.contributor + 1n).toString();
   assert.equal(await snarkjs.groth16.verify(vkey, redirected, proof), false);
   return proveMs;
 }

@@ -128,7 +128,8 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         description:
           'Give the records in exactly one of `records`, `csv` (header: id,contributor,content_hash,weight) or `jsonl`. ' +
           `The tree depth must equal the membership circuit depth of this service (${circuitDepth}), which is also the default. ` +
-          'Committing the same records again answers 200 with the same root. Each tenant sees only the datasets it committed.',
+          'Committing the same records again answers 200 with the same root. Each tenant sees only the datasets it committed. ' +
+          'The root is that of a Merkle-sum tree: it commits to totalWeight (see docs/membership.md).',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -203,7 +204,8 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         tags: ['proofs'],
         summary: 'Ask for a membership proof',
         description:
-          'Proves that the record is in the dataset, naming its contributor and weight, for a royalty epoch. ' +
+          "Proves that the record is in the dataset, naming its contributor, its weight and the dataset's total weight (which " +
+          'the root commits to), for a royalty epoch. Public signals: [root, total, contributor, weight, epoch, nullifier]. ' +
           'Answers at once with a job to poll; the proof bundle is at links.bundle when the job has succeeded.',
         params: rootParams,
         body: {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
+import { estimateConstraints } from '../../circuits/model/cost.ts';
 import { importOnnx } from '../../circuits/model/import.ts';
 import type { ModelIR } from '../../circuits/model/ir.ts';
 import { shapeSize } from '../../circuits/model/ir.ts';
@@ -21,6 +22,11 @@ export interface ModelRoutesOptions {
   maxQueue: number;
   /** Largest ONNX file, and largest calibration CSV, in bytes (each). */
   maxModelBytes: number;
+  /**
+   * Refuse (413 MODEL_TOO_LARGE) an upload whose circuit the graph says would be larger (circuits/model/cost.ts);
+   * the compile job checks the same limit again. Default: only the job checks.
+   */
+  maxModelConstraints?: number;
 }
 
 interface UploadBody {
@@ -124,7 +130,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
         summary: 'Upload a model to compile',
         description:
           'JSON with the ONNX file base64-encoded (`onnx`) and calibration rows as CSV text (`calibrationCsv`: a header, one column per ' +
-          'input value, an optional `label` column). Checked at once (ONNX parses, ops are supported, the CSV fits the input), then ' +
+          'input value, an optional `label` column). Checked at once (ONNX parses, ops are supported, the CSV fits the input, and the ' +
+          'circuit size estimated from the graph is within ZKAI_MAX_MODEL_CONSTRAINTS, else 413 MODEL_TOO_LARGE), then ' +
           'compiled by a job: quantization, circuit, trusted setup. Poll the model (or its compile job) until `state` is `ready`. ' +
           `Each of the two files may be up to ${maxModelBytes} bytes (ZKAI_MAX_MODEL_BYTES). ` +
           '`weights`: `pedersen` (default; private weights bound by a Pedersen commitment checked outside the circuit, with ' +
@@ -153,6 +160,18 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
       const onnx = Buffer.from(body.onnx, 'base64');
       if (onnx.length > maxModelBytes) throw new ZkaiError('BODY_TOO_LARGE', `the ONNX file is over the limit of ${maxModelBytes} bytes`);
       const ir = parseOnnx(onnx);
+      const weights = WEIGHTS_CHOICES[body.weights ?? 'pedersen'];
+      const input = weights === 'public-constants' ? 'public' : 'private-hashed';
+      if (opts.maxModelConstraints !== undefined) {
+        // The graph says how large the circuit will be: refuse now rather than queue a compile that must fail.
+        const estimate = estimateConstraints(ir, { weights, input }).total;
+        if (estimate > opts.maxModelConstraints) {
+          throw new ZkaiError(
+            'MODEL_TOO_LARGE',
+            `the model's circuit would have about ${estimate} constraints (estimated from the graph), over the limit of ${opts.maxModelConstraints}`,
+          );
+        }
+      }
 
       const id = randomUUID();
       const paths = models.paths(id);
@@ -168,13 +187,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
         if (isZkaiError(err)) throw new ZkaiError(err.code, err.message.replaceAll(paths.calibration, 'calibrationCsv'));
         throw err;
       }
-      const weights = WEIGHTS_CHOICES[body.weights ?? 'pedersen'];
-      const compileRequest: ModelCompileRequest = {
-        modelId: id,
-        name: body.name ?? 'model',
-        weights,
-        input: weights === 'public-constants' ? 'public' : 'private-hashed',
-      };
+      const compileRequest: ModelCompileRequest = { modelId: id, name: body.name ?? 'model', weights, input };
       const job = await store.enqueue('model-compile', compileRequest as unknown as Record<string, unknown>, request.tenant);
       const record: ModelRecord = { id, tenant: request.tenant, name: compileRequest.name, compileJobId: job.id, createdAt: job.createdAt };
       models.add(record);
@@ -225,7 +238,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { input: number[] } }>(
+  app.post<{ Params: { id: string }; Body: { input: number[]; owner?: string } }>(
     '/v1/models/:id/prove',
     {
       schema: {
@@ -233,13 +246,18 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
         summary: 'Ask for an inference proof',
         description:
           'Proves that the model outputs its label (and logits) on `input` (raw values, quantized by the service). Answers at once with a ' +
-          'job; the proof bundle (kind inference) is at links.bundle once the job has succeeded. 409 MODEL_NOT_READY until the model is ready.',
+          'job; the proof bundle (kind inference) is at links.bundle once the job has succeeded. 409 MODEL_NOT_READY until the model is ready. ' +
+          '`owner`: the address that registers (or registered) the model on chain; the proof is bound to it (public signal `binding`) ' +
+          'and InferenceAttestor attests it only under a model that address registered. Without it the binding is 0 and no model attests the proof.',
         params: idParams,
         body: {
           type: 'object',
           required: ['input'],
           additionalProperties: false,
-          properties: { input: { type: 'array', minItems: 1, maxItems: MAX_INPUT_VALUES, items: { type: 'number' } } },
+          properties: {
+            input: { type: 'array', minItems: 1, maxItems: MAX_INPUT_VALUES, items: { type: 'number' } },
+            owner: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'Ethereum address the proof is bound to' },
+          },
         },
         response: {
           202: jobAcceptedResponse('Accepted: an inference proof job was queued'),
@@ -260,7 +278,11 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
       const input = parseModelInput(request.body.input, manifest);
       checkInputRange(input, manifest);
       if (await refuseWhenQueueFull(store, maxQueue, reply)) return reply;
-      const jobRequest: InferenceRequest = { modelId: record.id, input };
+      const jobRequest: InferenceRequest = {
+        modelId: record.id,
+        input,
+        ...(request.body.owner ? { owner: request.body.owner.toLowerCase() } : {}),
+      };
       const job = await store.enqueue('inference', jobRequest as unknown as Record<string, unknown>, request.tenant);
       runner.pump();
       request.log.info({ jobId: job.id, modelId: record.id }, 'inference proof queued');

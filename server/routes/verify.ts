@@ -1,66 +1,125 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { parseBundle } from '../../prover/bundle.ts';
-import { verifyBundle } from '../../prover/verify.ts';
+import { ZkaiError } from '../../common/errors.ts';
+import { MAX_STATEMENT_SIGNALS, parseBundle } from '../../prover/bundle.ts';
+import type { BundleVerifier } from '../../prover/verify-pool.ts';
 import { errorResponses } from '../schemas.ts';
+
+/**
+ * The most public signals a bundle sent to /v1/verify may have (prover/bundle.ts: model compiles refuse circuits
+ * whose statement is longer, so every model the service makes can be checked here). The bundle format allows 4,096,
+ * and one such request used to hold the event loop for ~17 s. Over it: 413 BODY_TOO_LARGE before any curve arithmetic.
+ */
+export const DEFAULT_VERIFY_MAX_SIGNALS = MAX_STATEMENT_SIGNALS;
+
+/** The body limit of /v1/verify for `maxSignals`: a fixed part (keys, proof, metadata) and 1 KiB per signal. */
+export function verifyBodyLimit(maxSignals: number): number {
+  return 16 * 1024 + maxSignals * 1024;
+}
 
 export interface VerifyRoutesOptions {
   /**
-   * The verification-key hash this service trusts for a circuit id, if it knows the circuit. A
-   * bundle carries its own vkey, so without a pinned hash a forger could bring their own setup:
-   * for circuits we serve, the bundle's vkey must be ours.
+   * The verification-key hashes this service trusts for a circuit id: its own circuits and every model it compiled
+   * and set up itself. A bundle carries its own vkey, and whoever made a key can prove anything under it, so only a
+   * bundle whose key is one of these can be `valid`; an empty list means the key is not pinned.
    */
-  trustedVkeyHash(circuitId: string): string | undefined;
+  trustedVkeyHashes(circuitId: string): Promise<readonly string[]>;
+  /** Runs the verification off the event loop (prover/verify-pool.ts). */
+  verifier: BundleVerifier;
+  /** Default DEFAULT_VERIFY_MAX_SIGNALS. */
+  maxSignals?: number;
+  /** The app's own body limit: the route's is the smaller of this and verifyBodyLimit(maxSignals). */
+  appBodyLimit?: number;
 }
 
-/** Verify a proof bundle off chain (snarkjs and an independent @noble/curves pairing check). */
+const bool = { type: 'boolean' } as const;
+
+/** The 200 answer of POST /v1/verify (VerifyReport in prover/verify.ts). */
+export const verifyReportSchema = {
+  description: 'The verdict',
+  type: 'object',
+  required: ['valid', 'pinned', 'vkeyHash', 'checks'],
+  additionalProperties: false,
+  properties: {
+    valid: { type: 'boolean', description: 'Every check passed and the key is pinned (one this service trusts for the circuit)' },
+    pinned: {
+      type: 'boolean',
+      description:
+        "The bundle's verification key is one this service made for its circuit (membership, or a model it compiled). " +
+        'A proof under an unpinned key proves nothing: whoever made a key can prove anything under it',
+    },
+    vkeyHash: {
+      type: 'string',
+      pattern: '^[0-9a-f]{64}$',
+      description: 'sha256 of the canonical JSON of the key the proof was checked against (κ·G2 of a committed-input key included)',
+    },
+    checks: {
+      type: 'object',
+      description: 'Each check: snarkjs and @noble/curves pairing checks (they must agree), the key pin, and the commitment',
+      required: ['snarkjs', 'noble', 'vkeyHash'],
+      additionalProperties: false,
+      properties: {
+        snarkjs: bool,
+        noble: bool,
+        vkeyHash: { type: 'boolean', description: 'The embedded key matches its hash and is a key this service trusts for the circuit' },
+        commitment: {
+          type: 'boolean',
+          description: 'Committed-input bundles (Pedersen model weights): the proof of knowledge of W, e(K, G2) = e(W, κ·G2)',
+        },
+      },
+    },
+    reason: { type: 'string' },
+    reasonCode: {
+      type: 'string',
+      enum: ['VERIFIER_DISAGREEMENT', 'VKEY_MISMATCH', 'COMMITMENT_INVALID', 'PROOF_INVALID', 'KEY_NOT_PINNED'],
+      description: 'Why not valid: KEY_NOT_PINNED when every proof check passes but the key is not one this service knows for the circuit',
+    },
+  },
+} as const;
+
+/** Counts read from the (schema-checked) body before parseBundle, so an oversized bundle costs nothing. */
+function refuseOversized(body: unknown, max: number): void {
+  const b = body as { publicSignals?: unknown; vkey?: { nPublic?: unknown; IC?: unknown } } | null;
+  const counts = [
+    Array.isArray(b?.publicSignals) ? b.publicSignals.length : 0,
+    typeof b?.vkey?.nPublic === 'number' ? b.vkey.nPublic : 0,
+    Array.isArray(b?.vkey?.IC) ? b.vkey.IC.length - 1 : 0,
+  ];
+  const n = Math.max(...counts);
+  if (n > max) {
+    throw new ZkaiError('BODY_TOO_LARGE', `the bundle has ${n} public signals; this service verifies at most ${max}`, { limit: max });
+  }
+}
+
+/** Verify a proof bundle off chain (snarkjs and an independent @noble/curves pairing check) against a pinned key. */
 export const verifyRoutes: FastifyPluginAsync<VerifyRoutesOptions> = async (app, opts) => {
+  const maxSignals = opts.maxSignals ?? DEFAULT_VERIFY_MAX_SIGNALS;
+  const bodyLimit = Math.min(opts.appBodyLimit ?? Number.POSITIVE_INFINITY, verifyBodyLimit(maxSignals));
   app.post<{ Body: unknown }>(
     '/v1/verify',
     {
-      // Public: anyone may check a proof; the bundle carries everything needed.
+      bodyLimit,
+      // Public: anyone may check a proof against the keys this service trusts.
       config: { validationErrorCode: 'BAD_BUNDLE', public: true },
       schema: {
         security: [],
         tags: ['proofs'],
         summary: 'Verify a proof bundle',
         description:
-          'An invalid proof is a 200 with valid:false and a reason; a body that is not a proof bundle is a 400 BAD_BUNDLE. ' +
-          'For circuits this service serves, the bundle verification key must be the service key (checks.vkeyHash).',
+          'An invalid proof is a 200 with valid:false, a reason and a reasonCode; a body that is not a proof bundle is a 400 BAD_BUNDLE. ' +
+          "valid:true needs the bundle's verification key to be pinned: one this service made for the bundle's circuit (its membership " +
+          'circuit, or a model it compiled); any other key answers pinned:false (reasonCode KEY_NOT_PINNED, or VKEY_MISMATCH when the ' +
+          `service knows another key for that circuit). At most ${maxSignals} public signals (${bodyLimit} bytes): more is 413 ` +
+          'BODY_TOO_LARGE. The check runs on a worker thread; 429 QUEUE_FULL when too many wait.',
         body: { $ref: 'ProofBundle#' },
-        response: {
-          200: {
-            description: 'The verdict',
-            type: 'object',
-            required: ['valid', 'checks'],
-            additionalProperties: false,
-            properties: {
-              valid: { type: 'boolean' },
-              checks: {
-                type: 'object',
-                description: 'Each check: snarkjs and @noble/curves pairing checks (they must agree), and the vkey hash',
-                required: ['snarkjs', 'noble', 'vkeyHash'],
-                additionalProperties: false,
-                properties: {
-                  snarkjs: { type: 'boolean' },
-                  noble: { type: 'boolean' },
-                  vkeyHash: {
-                    type: 'boolean',
-                    description: 'The embedded key matches its hash and, for circuits this service serves, is the service key',
-                  },
-                },
-              },
-              reason: { type: 'string' },
-            },
-          },
-          ...errorResponses(400, 413, 415, 500),
-        },
+        response: { 200: verifyReportSchema, ...errorResponses(400, 413, 415, 429, 500) },
       },
     },
     async (request) => {
-      // parseBundle first (strict, throws BAD_BUNDLE) to learn which circuit's key to insist on.
+      refuseOversized(request.body, maxSignals);
+      // parseBundle first (strict, throws BAD_BUNDLE; no curve arithmetic) to learn which circuit's keys to insist on.
       const bundle = parseBundle(request.body);
-      const expectedVkeyHash = opts.trustedVkeyHash(bundle.circuitId);
-      return verifyBundle(bundle, expectedVkeyHash ? { expectedVkeyHash } : {});
+      const trusted = await opts.trustedVkeyHashes(bundle.circuitId);
+      return opts.verifier.verify(bundle, { trustedVkeyHashes: [...trusted] });
     },
   );
 };

@@ -8,10 +8,18 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * @notice Records on chain that a registered model produced given outputs on a given input, against a Groth16
  * inference proof checked by the model's own verifier.
  *
- * An inference proof's public signals are [weightCommitment, inputHash, output_0 … output_{k-1}, …]: the model's
- * registered commitment, a hash of the input, then the outputs (logits as field elements: a negative logit v is
- * r − |v|) and whatever else the circuit exposes. Every signal after the input hash is called an "output" here:
- * `outputsHash = keccak256(abi.encodePacked(publicSignals[2:]))`, and the event carries them in full.
+ * An inference proof's public signals are [weightCommitment, inputHash, output_0 … output_{k-1}, …, binding]: the
+ * model's registered commitment, a hash of the input, then the outputs (logits as field elements: a negative logit v
+ * is r − |v|) and whatever else the circuit exposes, and last the proof's binding. Every signal between the input
+ * hash and the binding is called an "output" here: `outputsHash = keccak256(abi.encodePacked(publicSignals[2:N-1]))`,
+ * and the event carries them in full.
+ *
+ * The binding is the address of the model's registrant (ModelRegistry.Model.registrant, as a uint160 field element),
+ * which the prover chose and the circuit constrains: a proof is attested only under a model registered by that
+ * address, else BindingMismatch. A copy of someone else's model (same public W/K or weightsHash, same verifier)
+ * registered by another address therefore attests none of the original provider's proofs, and a retired model's
+ * proofs cannot be moved to a copy. Since the binding is a proven public signal, changing it in the calldata makes
+ * the proof invalid (InvalidProof).
  *
  * Each model has its own verifier with the fixed-size ABI `verifyProof(uint256[2],uint256[2][2],uint256[2],
  * uint256[N])`, so the call is built generically: the selector from the signature with the model's N, and the
@@ -37,7 +45,7 @@ contract InferenceAttestor {
         bytes32 modelId;
         /// Public signal 1: the hash of the input.
         uint256 inputHash;
-        /// keccak256(abi.encodePacked(publicSignals[2:])).
+        /// keccak256(abi.encodePacked(publicSignals[2:N-1])): the outputs, without the binding.
         bytes32 outputsHash;
         /// Who submitted the proof; address(0) means no such attestation.
         address prover;
@@ -67,6 +75,7 @@ contract InferenceAttestor {
     error ModelInactive(bytes32 modelId);
     error WrongSignalCount(bytes32 modelId, uint256 expected, uint256 actual);
     error CommitmentMismatch(bytes32 modelId, uint256 expected, uint256 actual);
+    error BindingMismatch(bytes32 modelId, address registrant, uint256 binding);
     error SignalOutOfField(uint256 index, uint256 value);
     error AlreadyAttested(bytes32 attestationId);
     error InvalidProof();
@@ -85,8 +94,9 @@ contract InferenceAttestor {
      * @param a Proof point A.
      * @param b Proof point B (EVM G2 encoding: each Fp2 coordinate as [c1, c0]).
      * @param c Proof point C.
-     * @param publicSignals The proof's N public signals: [weightCommitment, inputHash, outputs…] (for a
-     * point-committed model: [commitment point id, statement signals…]).
+     * @param publicSignals The proof's N public signals: [weightCommitment, inputHash, outputs…, binding] (for a
+     * point-committed model: [commitment point id, statement signals…], the statement ending with the binding).
+     * The binding (signal N - 1) must equal the model's registrant, else BindingMismatch.
      * @return attestationId keccak256(abi.encode(modelId, publicSignals)).
      */
     function attest(
@@ -103,6 +113,9 @@ contract InferenceAttestor {
             revert WrongSignalCount(modelId, m.numPublicSignals, publicSignals.length);
         }
         if (publicSignals[0] != m.weightCommitment) revert CommitmentMismatch(modelId, m.weightCommitment, publicSignals[0]);
+        // numPublicSignals >= MIN_PUBLIC_SIGNALS (4), so the binding is a signal of its own after the first output.
+        uint256 binding = publicSignals[publicSignals.length - 1];
+        if (binding != uint256(uint160(m.registrant))) revert BindingMismatch(modelId, m.registrant, binding);
         for (uint256 i = 0; i < publicSignals.length; ++i) {
             if (publicSignals[i] >= SNARK_SCALAR_FIELD) revert SignalOutOfField(i, publicSignals[i]);
         }
@@ -114,7 +127,7 @@ contract InferenceAttestor {
             : _verify(m.verifier, a, b, c, publicSignals);
         if (!valid) revert InvalidProof();
 
-        uint256[] calldata outputs = publicSignals[2:];
+        uint256[] calldata outputs = publicSignals[2:publicSignals.length - 1];
         bytes32 outputsHash = keccak256(abi.encodePacked(outputs));
         _attestations[attestationId] = Attestation({
             modelId: modelId,

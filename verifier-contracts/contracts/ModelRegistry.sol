@@ -24,8 +24,16 @@ pragma solidity 0.8.28;
  * another provider's id; the verifier is part of it so a new trusted setup of the same circuit (a new verifier)
  * gets a new id instead of silently changing what old attestations meant.
  *
- * Everything that gives an attestation its meaning (commitment, circuit, verifier, public-signal count, dataset
- * root) is immutable once registered. The owner may only transfer ownership or retire the model for good
+ * Every inference proof is bound to its registrant: the model circuit's last public signal, `binding`, is a field
+ * element the prover sets to the registrant's address (constrained in the circuit, so a proof cannot be re-bound),
+ * and InferenceAttestor accepts a proof only under a model whose `registrant` equals it. Since W and K (or a Poseidon
+ * weightsHash) and the verifier are public, anyone can register a copy of a model under their own id; the copy's
+ * registrant is the copier, so the provider's proofs do not attest under it (BindingMismatch), before or after the
+ * provider retires the original. The registrant, not the current owner, is what proofs name: it is part of the
+ * model id and never changes, so a transfer of ownership does not invalidate proofs already made.
+ *
+ * Everything that gives an attestation its meaning (commitment, circuit, verifier, registrant, public-signal count,
+ * dataset root) is immutable once registered. The owner may only transfer ownership or retire the model for good
  * (`deactivateModel`): a retired model accepts no new attestations; its existing attestations stay on record.
  */
 contract ModelRegistry {
@@ -33,8 +41,8 @@ contract ModelRegistry {
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
-    /// @notice Fewest public signals an inference circuit can have: [weightCommitment, inputHash, output_0].
-    uint256 public constant MIN_PUBLIC_SIGNALS = 3;
+    /// @notice Fewest public signals an inference circuit can have: [weightCommitment, inputHash, output_0, binding].
+    uint256 public constant MIN_PUBLIC_SIGNALS = 4;
 
     /// @notice Most public signals accepted: a sanity bound that keeps an attestation's calldata and gas bounded.
     uint256 public constant MAX_PUBLIC_SIGNALS = 1024;
@@ -61,6 +69,9 @@ contract ModelRegistry {
         bool active;
         /// True for a model registered with registerCommittedModel (its point: getCommitmentPoint).
         bool pointCommitted;
+        /// Who registered the model (part of its id, never changes): the value of every attested proof's last
+        /// public signal, `binding` (see the contract's notice).
+        address registrant;
     }
 
     mapping(bytes32 modelId => Model) private _models;
@@ -121,7 +132,8 @@ contract ModelRegistry {
      * @param weightCommitment Poseidon commitment of the quantized weights (a field element).
      * @param circuitId The circuit / quantization id (non-zero), e.g. sha256 of the circuit id string.
      * @param verifier The circuit's Groth16 verifier (a deployed contract).
-     * @param numPublicSignals N, the verifier's public-signal count (MIN_PUBLIC_SIGNALS ..= MAX_PUBLIC_SIGNALS).
+     * @param numPublicSignals N, the verifier's public-signal count (MIN_PUBLIC_SIGNALS ..= MAX_PUBLIC_SIGNALS); the
+     * last signal is the proof's binding, which InferenceAttestor requires to equal the caller's address.
      * @param datasetRoot Merkle root of the training dataset (a field element), or 0 for none.
      * @return modelId The new model's id (see computeModelId).
      */
@@ -262,7 +274,8 @@ contract ModelRegistry {
             registeredAt: uint64(block.timestamp),
             owner: msg.sender,
             active: true,
-            pointCommitted: pointCommitted
+            pointCommitted: pointCommitted,
+            registrant: msg.sender
         });
         modelCount += 1;
         emit ModelRegistered(modelId, msg.sender, weightCommitment, circuitId, verifier, numPublicSignals, datasetRoot);

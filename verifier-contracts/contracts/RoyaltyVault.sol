@@ -1,181 +1,150 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IMembershipVerifier} from "./IMembershipVerifier.sol";
+import {IRoyaltyVault} from "./IRoyaltyVault.sol";
 
 /**
  * @title RoyaltyVault
  * @notice Pays dataset contributors their share of per-epoch royalty pots, against Groth16 membership proofs.
  *
- * A dataset is committed as a Poseidon Merkle root. Its owner registers the root with the total weight of all its
- * leaves; anyone funds an epoch of that dataset with ETH. A contributor (or anyone on their behalf) then claims with
- * a proof that a leaf of weight `weight` belonging to `contributor` is in the tree, for that epoch, with a nullifier.
- * The proof's public signals are [root, contributor, weight, epoch, nullifier], so a proof can neither be
- * redirected to another recipient nor replayed (each nullifier pays once per root).
+ * A dataset is committed as the root of a Poseidon Merkle-sum tree: every node hashes its children together with
+ * their weight sums, so the root commits to the dataset's total weight, and the membership circuit (which
+ * range-checks every sum) proves that total as a public signal. Nothing is registered and nothing declared is
+ * trusted: the payout `pot * weight / total` uses only values the proof binds to the root, so nobody can squat a
+ * root with a false total, and a proof with any other total than the root's does not verify.
  *
- * Payout: `pot * weight / totalWeight`, rounded down (the remainder stays in the vault). The pot is frozen at its
- * first claim, so every claimant of an epoch is paid from the same pot; funding a frozen epoch reverts with
- * `EpochClosed`. Payouts are credited to `balanceOf` and withdrawn separately (pull payment).
- *
- * `totalWeight` is the owner's declaration, not proven. If the leaves' weights in fact sum to more, the epoch's
- * pot would be over-subscribed; `PotExhausted` stops payouts at the pot, so one dataset can never spend another's
- * funds.
+ * Schedule of an epoch (per root and epoch label), fixed by its first funding:
+ *   [opened, fundingEnds)      anyone adds ETH to the pot; no claims yet, so nobody can freeze a half-funded pot
+ *   [fundingEnds, claimsEnd)   claims, each paid from the final pot, at most once per nullifier (per root)
+ *   [claimsEnd, ...)           funders reclaim, pro rata to what they funded, what the claims left (unclaimed
+ *                              records and rounding dust); the last funder to reclaim gets the exact rest
+ * Payouts and reclaims are credited to `balanceOf` and withdrawn with `withdraw()` (pull payments).
  */
-contract RoyaltyVault {
-    /// @notice The BN254 scalar field order; roots and public signals are elements of this field.
+contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
+    /// @notice The BN254 scalar field order; roots, epochs and public signals are elements of this field.
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
-
-    /// @notice Upper bound on a dataset's total weight, so `pot * weight` can never overflow.
-    uint256 public constant MAX_TOTAL_WEIGHT = type(uint128).max;
-
-    struct Dataset {
-        address owner;
-        uint256 totalWeight;
-    }
-
-    struct Epoch {
-        uint256 pot; // total funded
-        uint256 paid; // total credited to claimants
-        bool frozen; // true once the first claim was paid
-    }
 
     /// @notice The membership verifier, fixed at deployment.
     IMembershipVerifier public immutable verifier;
 
-    /// @notice Registered datasets by Merkle root (owner == address(0) means unknown).
-    mapping(uint256 root => Dataset) public datasets;
+    /// @notice Seconds an epoch accepts funding after its first funding.
+    uint64 public immutable fundingPeriod;
 
-    /// @notice Pot and payouts of each epoch of each dataset.
+    /// @notice Seconds claims stay open after funding closes.
+    uint64 public immutable claimPeriod;
+
+    /// @notice Pot, payouts, schedule and reclaims of each epoch of each root.
     mapping(uint256 root => mapping(uint256 epoch => Epoch)) public epochs;
 
-    /// @notice Nullifiers already paid, per dataset root.
+    /// @notice Wei each funder put into each epoch and has not reclaimed.
+    mapping(uint256 root => mapping(uint256 epoch => mapping(address funder => uint256))) public funded;
+
+    /// @notice Nullifiers already paid, per root (a record in two datasets may be paid by both).
     mapping(uint256 root => mapping(uint256 nullifier => bool)) public nullifierUsed;
 
     /// @notice ETH credited to each account and not yet withdrawn.
     mapping(address account => uint256) public balanceOf;
 
-    uint256 private _reentrancyStatus = 1;
-
-    event DatasetRegistered(uint256 indexed root, address indexed owner, uint256 totalWeight);
-    event EpochFunded(uint256 indexed root, uint256 indexed epoch, address indexed funder, uint256 amount, uint256 pot);
-    event RoyaltyClaimed(
-        uint256 indexed root, uint256 indexed epoch, uint256 nullifier, address indexed contributor, uint256 amount
-    );
-    event Withdrawn(address indexed account, uint256 amount);
-
-    error ZeroVerifier();
-    error DatasetExists(uint256 root);
-    error RootOutOfField(uint256 root);
-    error InvalidTotalWeight(uint256 totalWeight);
-    error UnknownRoot(uint256 root);
-    error EpochOutOfField(uint256 epoch);
-    error ZeroFunding();
-    error EpochClosed(uint256 root, uint256 epoch);
-    error WeightExceedsTotal(uint256 weight, uint256 totalWeight);
-    error NullifierUsed(uint256 root, uint256 nullifier);
-    error InvalidProof();
-    error EmptyEpoch(uint256 root, uint256 epoch);
-    error ZeroPayout(uint256 root, uint256 epoch);
-    error PotExhausted(uint256 root, uint256 epoch, uint256 amount, uint256 remaining);
-    error NothingToWithdraw(address account);
-    error WithdrawFailed(address account, uint256 amount);
-    error ReentrantCall();
-
-    modifier nonReentrant() {
-        if (_reentrancyStatus != 1) revert ReentrantCall();
-        _reentrancyStatus = 2;
-        _;
-        _reentrancyStatus = 1;
-    }
-
     /**
      * @param verifier_ The Groth16 verifier of the membership circuit.
+     * @param fundingPeriod_ Seconds an epoch accepts funding after it is opened (> 0).
+     * @param claimPeriod_ Seconds claims stay open after funding closes (> 0).
      */
-    constructor(IMembershipVerifier verifier_) {
+    constructor(IMembershipVerifier verifier_, uint64 fundingPeriod_, uint64 claimPeriod_) {
         if (address(verifier_) == address(0)) revert ZeroVerifier();
+        if (fundingPeriod_ == 0 || claimPeriod_ == 0 || uint256(fundingPeriod_) + claimPeriod_ > type(uint32).max) {
+            revert InvalidPeriods(fundingPeriod_, claimPeriod_);
+        }
         verifier = verifier_;
+        fundingPeriod = fundingPeriod_;
+        claimPeriod = claimPeriod_;
     }
 
-    /**
-     * @notice Registers a dataset by its Merkle root; the caller becomes its owner.
-     * @param root The Poseidon Merkle root (must be a field element).
-     * @param totalWeight Sum of all leaves' weights: the denominator of every payout (1 ..= MAX_TOTAL_WEIGHT).
-     */
-    function registerDataset(uint256 root, uint256 totalWeight) external {
-        if (root >= SNARK_SCALAR_FIELD) revert RootOutOfField(root);
-        if (totalWeight == 0 || totalWeight > MAX_TOTAL_WEIGHT) revert InvalidTotalWeight(totalWeight);
-        if (datasets[root].owner != address(0)) revert DatasetExists(root);
-        datasets[root] = Dataset({owner: msg.sender, totalWeight: totalWeight});
-        emit DatasetRegistered(root, msg.sender, totalWeight);
-    }
-
-    /**
-     * @notice Adds the sent ETH to an epoch's pot. Anyone may fund, any number of times, until the first claim.
-     * @param root A registered dataset root.
-     * @param epoch The epoch (must be a field element, or no proof could ever claim it).
-     */
+    /// @inheritdoc IRoyaltyVault
     function fundEpoch(uint256 root, uint256 epoch) external payable {
-        if (datasets[root].owner == address(0)) revert UnknownRoot(root);
+        if (root >= SNARK_SCALAR_FIELD) revert RootOutOfField(root);
         if (epoch >= SNARK_SCALAR_FIELD) revert EpochOutOfField(epoch);
         if (msg.value == 0) revert ZeroFunding();
         Epoch storage e = epochs[root][epoch];
-        if (e.frozen) revert EpochClosed(root, epoch);
-        e.pot += msg.value;
-        emit EpochFunded(root, epoch, msg.sender, msg.value, e.pot);
+        if (e.fundingEnds == 0) {
+            uint64 fundingEnds = uint64(block.timestamp) + fundingPeriod;
+            e.fundingEnds = fundingEnds;
+            e.claimsEnd = fundingEnds + claimPeriod;
+            emit EpochOpened(root, epoch, fundingEnds, fundingEnds + claimPeriod);
+        } else if (block.timestamp >= e.fundingEnds) {
+            revert FundingClosed(root, epoch, e.fundingEnds);
+        }
+        uint256 pot = uint256(e.pot) + msg.value;
+        if (pot > type(uint128).max) revert PotOverflow(root, epoch);
+        e.pot = uint128(pot);
+        funded[root][epoch][msg.sender] += msg.value;
+        emit EpochFunded(root, epoch, msg.sender, msg.value, pot);
     }
 
-    /**
-     * @notice Credits `contributor` with `pot * weight / totalWeight` (rounded down) of the epoch's pot, given a
-     * membership proof. Freezes the epoch's pot. Anyone may submit; the payout goes to `contributor` only.
-     * @param a Proof point A.
-     * @param b Proof point B (EVM G2 encoding, see IMembershipVerifier).
-     * @param c Proof point C.
-     * @param root The dataset root the proof is for.
-     * @param contributor The recipient bound by the proof.
-     * @param weight The contributor's leaf weight bound by the proof.
-     * @param epoch The epoch bound by the proof.
-     * @param nullifier The proof's nullifier; each pays at most once per root.
-     * @return amount The wei credited to `contributor`.
-     */
+    /// @inheritdoc IRoyaltyVault
     function claim(
         uint256[2] calldata a,
         uint256[2][2] calldata b,
         uint256[2] calldata c,
         uint256 root,
+        uint256 total,
         address contributor,
         uint256 weight,
         uint256 epoch,
         uint256 nullifier
     ) external returns (uint256 amount) {
-        // Checks.
-        uint256 totalWeight = datasets[root].totalWeight;
-        if (totalWeight == 0) revert UnknownRoot(root);
-        if (weight > totalWeight) revert WeightExceedsTotal(weight, totalWeight);
+        // Checks. The schedule first: cheap, and a claim outside its window must not consume anything.
+        Epoch storage e = epochs[root][epoch];
+        uint256 pot = e.pot;
+        if (pot == 0) revert EmptyEpoch(root, epoch);
+        if (block.timestamp < e.fundingEnds) revert ClaimsNotOpen(root, epoch, e.fundingEnds);
+        if (block.timestamp >= e.claimsEnd) revert ClaimsClosed(root, epoch, e.claimsEnd);
+        // The circuit proves total = weight + the other weights (no wrap-around); this only keeps the division
+        // meaningful whatever a verifier says.
+        if (weight > total) revert WeightExceedsTotal(weight, total);
         if (nullifierUsed[root][nullifier]) revert NullifierUsed(root, nullifier);
         // The verifier is fixed at deployment and called with staticcall (view), so calling it before the
         // effects cannot re-enter.
-        uint256[5] memory pub = [root, uint256(uint160(contributor)), weight, epoch, nullifier];
+        uint256[6] memory pub = [root, total, uint256(uint160(contributor)), weight, epoch, nullifier];
         if (!verifier.verifyProof(a, b, c, pub)) revert InvalidProof();
-        Epoch storage e = epochs[root][epoch];
-        if (e.pot == 0) revert EmptyEpoch(root, epoch);
-        amount = (e.pot * weight) / totalWeight;
+        amount = (pot * weight) / total;
         if (amount == 0) revert ZeroPayout(root, epoch);
-        uint256 remaining = e.pot - e.paid;
+        // Every proof for a root carries the same total and distinct records have distinct nullifiers, so the
+        // payouts of an epoch sum to at most its pot; this check holds that line even against a broken verifier.
+        uint256 remaining = pot - e.paid;
         if (amount > remaining) revert PotExhausted(root, epoch, amount, remaining);
 
         // Effects (no interactions: the payout is pulled later with withdraw()).
         nullifierUsed[root][nullifier] = true;
-        e.frozen = true;
-        e.paid += amount;
+        e.paid += uint128(amount);
         balanceOf[contributor] += amount;
         emit RoyaltyClaimed(root, epoch, nullifier, contributor, amount);
     }
 
-    /**
-     * @notice Sends the caller all ETH credited to them.
-     * @return amount The wei sent.
-     */
+    /// @inheritdoc IRoyaltyVault
+    function reclaim(uint256 root, uint256 epoch) external returns (uint256 amount) {
+        Epoch storage e = epochs[root][epoch];
+        if (e.claimsEnd == 0 || block.timestamp < e.claimsEnd) revert ReclaimNotOpen(root, epoch, e.claimsEnd);
+        uint256 contribution = funded[root][epoch][msg.sender];
+        if (contribution == 0) revert NothingToReclaim(root, epoch, msg.sender);
+        // Cumulative pro rata: after this reclaim, funders holding `reclaimed` of the pot have been credited
+        // floor(reclaimed * unclaimed / pot) in total. When the last funder reclaims, reclaimed == pot and the
+        // credits sum to exactly `unclaimed`: no dust is left behind.
+        uint256 reclaimed = uint256(e.reclaimedFunding) + contribution;
+        uint256 unclaimed = uint256(e.pot) - e.paid;
+        amount = (reclaimed * unclaimed) / e.pot - e.refunded;
+
+        funded[root][epoch][msg.sender] = 0;
+        e.reclaimedFunding = uint128(reclaimed);
+        e.refunded += uint128(amount);
+        balanceOf[msg.sender] += amount;
+        emit FundingReclaimed(root, epoch, msg.sender, amount);
+    }
+
+    /// @inheritdoc IRoyaltyVault
     function withdraw() external nonReentrant returns (uint256 amount) {
         amount = balanceOf[msg.sender];
         if (amount == 0) revert NothingToWithdraw(msg.sender);

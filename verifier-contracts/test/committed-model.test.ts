@@ -1,6 +1,7 @@
 // Commit-and-prove models on a dev chain: the generated committed verifier (committed-verifier.ts), point-committed
 // registration in ModelRegistry (proof of knowledge checked on chain) and attestation through InferenceAttestor, with
-// real proofs of a toy circuit whose "weights" w[3] and blind are committed public inputs (as in prover/commitment.test.ts).
+// real proofs of a toy circuit whose "weights" w[3] and blind are committed public inputs (as in prover/commitment.test.ts);
+// attestation uses the same toy with the model circuits' binding signal (bound-toys.ts).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
@@ -51,6 +52,7 @@ import {
   registerModel,
 } from '../models.ts';
 import { type SnarkjsProof, toSolidityCalldata } from '../vault.ts';
+import { BOUND_PEDERSEN_COMMITTED, boundPedersenToy } from './bound-toys.ts';
 import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 
 // The toy committed circuit of prover/test-fixtures.ts (shared with prover/commitment.test.ts through the cache).
@@ -80,6 +82,8 @@ let zkeyPath: string;
 let vkey: Record<string, unknown>;
 let stmtVkey: Record<string, unknown>;
 let key: CommitmentKey;
+/** The toy with a binding signal (bound-toys.ts), its commitment key, statement key and deployed verifier. */
+let bound: { circuit: BuiltCircuit; zkeyPath: string; key: CommitmentKey; stmtVkey: Record<string, unknown>; verifierAddress: string };
 
 const registryAs = (signer: Wallet) => modelRegistryAt(registryAddress, signer);
 const attestorAs = (signer: Wallet) => inferenceAttestorAt(attestorAddress, signer);
@@ -93,18 +97,28 @@ async function prove(x: bigint, w: bigint[], blind: bigint): Promise<ToyProof> {
   return { proof, publicSignals, statement: statementSignals(publicSignals, COMMITTED) };
 }
 
+/** A proof of the bound toy: statement [y, z, binding]. */
+async function proveBound(x: bigint, w: bigint[], blind: bigint, binding: string): Promise<ToyProof> {
+  const { proof, publicSignals } = (await snarkjs.groth16.fullProve(
+    { x, binding: BigInt(binding), w, blind },
+    bound.circuit.wasmPath,
+    bound.zkeyPath,
+  )) as { proof: SnarkjsProof; publicSignals: string[] };
+  return { proof, publicSignals, statement: statementSignals(publicSignals, BOUND_PEDERSEN_COMMITTED) };
+}
+
 /**
  * The commitment key, cached beside the circuit so the generated verifier's source (which holds κ·G2) is the same
  * from run to run and Hardhat does not recompile it; a key that no longer matches the setup is replaced.
  */
-async function loadOrCreateKey(vkeyHash: string): Promise<CommitmentKey> {
-  const file = cacheDir('test-circuits', `commit-toy-key-${vkeyHash.slice(0, 16)}.json`);
+async function loadOrCreateKey(vkeyHash: string, circuitVkey = vkey, committed = COMMITTED, name = 'commit-toy'): Promise<CommitmentKey> {
+  const file = cacheDir('test-circuits', `${name}-key-${vkeyHash.slice(0, 16)}.json`);
   try {
     const cached = JSON.parse(await readFile(file, 'utf8')) as CommitmentKey;
-    checkCommitmentKey(vkey, cached);
+    checkCommitmentKey(circuitVkey, cached);
     return cached;
   } catch {
-    const fresh = createCommitmentKey(vkey, COMMITTED);
+    const fresh = createCommitmentKey(circuitVkey, committed);
     await writeFileAtomic(file, `${JSON.stringify(fresh, null, 2)}\n`);
     return fresh;
   }
@@ -136,6 +150,17 @@ before(async () => {
   const installed = await installCommittedVerifier({ contractName: 'CommitToyCommittedVerifier', statementVkey: stmtVkey });
   verifierAddress = await deployArtifact(owner, installed.artifact);
   verifier = new Contract(verifierAddress, installed.artifact.abi, provider);
+  const boundToy = await boundPedersenToy();
+  const boundKey = await loadOrCreateKey(boundToy.setup.vkeyHash, boundToy.setup.vkey, BOUND_PEDERSEN_COMMITTED, 'bound-pedersen-toy');
+  const boundStmt = statementVkey(boundToy.setup.vkey, boundKey);
+  const boundInstalled = await installCommittedVerifier({ contractName: 'BoundPedersenToyVerifier', statementVkey: boundStmt });
+  bound = {
+    circuit: boundToy.circuit,
+    zkeyPath: boundToy.setup.zkeyPath,
+    key: boundKey,
+    stmtVkey: boundStmt,
+    verifierAddress: await deployArtifact(owner, boundInstalled.artifact),
+  };
   const deployed = await deployInference({ signer: owner });
   registryAddress = deployed.ModelRegistry;
   attestorAddress = deployed.InferenceAttestor;
@@ -233,8 +258,8 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
   let signals: string[];
 
   before(async () => {
-    honest = commitPublicInputs(key, [...w, blind]);
-    proof = await prove(11n, w, blind);
+    honest = commitPublicInputs(bound.key, [...w, blind]);
+    proof = await proveBound(11n, w, blind, owner.address);
     weightCommitment = commitmentId(honest.point);
     signals = committedAttestSignals(weightCommitment.toString(), proof.statement);
   });
@@ -242,11 +267,12 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
   test('registerCommittedModel stores the point under the id computed off chain, once', async (t) => {
     const registry = registryAs(owner);
     const countBefore = await registry.modelCount();
+    const verifierAddress = bound.verifierAddress;
     const res = await registerCommittedModel(registry, {
       commitment: honest,
       circuitId: CIRCUIT,
       verifier: verifierAddress,
-      numPublicSignals: 3,
+      numPublicSignals: 4,
       datasetRoot: 9n,
     });
     t.diagnostic(`registerCommittedModel gas: ${res.receipt.gasUsed}`);
@@ -261,11 +287,12 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
       circuitId: CIRCUIT,
       datasetRoot: 9n,
       verifier: verifierAddress,
-      numPublicSignals: 3,
+      numPublicSignals: 4,
       registeredAt: block?.timestamp,
       owner: owner.address,
       active: true,
       pointCommitted: true,
+      registrant: owner.address,
     });
     assert.deepEqual(await getCommitmentPoint(registry, modelId), g1Evm(honest.point));
     const ev = res.receipt.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === 'CommitmentPointRegistered');
@@ -275,18 +302,19 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
     assert.equal(await registry.modelCount(), countBefore + 1n);
 
     await assertReverts(
-      registerCommittedModel(registry, { commitment: honest, circuitId: CIRCUIT, verifier: verifierAddress, numPublicSignals: 3 }),
+      registerCommittedModel(registry, { commitment: honest, circuitId: CIRCUIT, verifier: verifierAddress, numPublicSignals: 4 }),
       'ModelExists',
     );
   });
 
   test('attest accepts the real proof; the attestation carries the statement signals', async (t) => {
     const res = await attestInference(attestorAs(bob), modelId, proof.proof, signals);
-    t.diagnostic(`attest gas (point-committed, 2 statement signals): ${res.receipt.gasUsed}`);
+    t.diagnostic(`attest gas (point-committed, 3 statement signals incl. the binding): ${res.receipt.gasUsed}`);
     assert.equal(res.attestationId, attestationIdOf(modelId, signals));
     assert.equal(res.inputHash, BigInt(proof.statement[0]!));
+    // The outputs are the signals between the input hash and the binding.
     assert.deepEqual(res.outputs, [BigInt(proof.statement[1]!)]);
-    assert.equal(res.outputsHash, outputsHashOf(proof.statement.slice(1)));
+    assert.equal(res.outputsHash, outputsHashOf(proof.statement.slice(1, -1)));
     const record = await getAttestation(attestorAs(owner), res.attestationId);
     assert.equal(record.modelId, modelId);
     assert.equal(record.prover, bob.address);
@@ -294,12 +322,12 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
   });
 
   test('a changed statement signal is InvalidProof; a wrong signal 0 is CommitmentMismatch; a wrong count WrongSignalCount', async () => {
-    const changedOutput = [signals[0]!, signals[1]!, String(BigInt(signals[2]!) + 1n)];
-    await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, changedOutput), 'InvalidProof');
-    const changedInput = [signals[0]!, String(BigInt(signals[1]!) + 1n), signals[2]!];
-    await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, changedInput), 'InvalidProof');
-    const wrongId = [String(weightCommitment + 1n), signals[1]!, signals[2]!];
-    await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, wrongId), 'CommitmentMismatch');
+    const changed = (i: number) => signals.map((s, j) => (j === i ? String(BigInt(s) + 1n) : s));
+    await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, changed(2)), 'InvalidProof');
+    await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, changed(1)), 'InvalidProof');
+    await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, changed(0)), 'CommitmentMismatch');
+    // The binding is checked against the registrant before the proof: another value is BindingMismatch.
+    await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, changed(3)), 'BindingMismatch');
     // The plain (circuit) signals are not what a committed model attests.
     await assertReverts(attestInference(attestorAs(bob), modelId, proof.proof, proof.publicSignals), 'WrongSignalCount');
   });
@@ -307,13 +335,13 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
   test('a proof for other weights fails under this model, and passes only under its own', async () => {
     const otherW = [3n, 6n, 7n];
     const otherBlind = randomScalar();
-    const other = commitPublicInputs(key, [...otherW, otherBlind]);
+    const other = commitPublicInputs(bound.key, [...otherW, otherBlind]);
     const otherId = commitmentId(other.point);
     const second = await registerCommittedModel(registryAs(owner), {
       commitment: other,
       circuitId: CIRCUIT,
-      verifier: verifierAddress,
-      numPublicSignals: 3,
+      verifier: bound.verifierAddress,
+      numPublicSignals: 4,
     });
     assert.notEqual(second.modelId, modelId);
     // The honest weights' proof, attested as the other model: the verifier binds it to the other point.
@@ -322,8 +350,8 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
       'InvalidProof',
     );
     // The other weights' proof, attested as the first model (with the first model's id): InvalidProof.
-    const otherProof = await prove(11n, otherW, otherBlind);
-    assert.deepEqual(otherProof.statement, ['39', '77']);
+    const otherProof = await proveBound(11n, otherW, otherBlind, owner.address);
+    assert.deepEqual(otherProof.statement.slice(0, 2), ['39', '77']);
     await assertReverts(
       attestInference(attestorAs(bob), modelId, otherProof.proof, committedAttestSignals(weightCommitment, otherProof.statement)),
       'InvalidProof',
@@ -339,25 +367,28 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
 
   test('registration refuses a commitment without a valid proof of knowledge', async () => {
     const registry = registryAs(alice);
-    const ic = (stmtVkey.IC as unknown[]).map((p, i) => g1(p, `IC[${i}]`));
+    const ic = (bound.stmtVkey.IC as unknown[]).map((p, i) => g1(p, `IC[${i}]`));
     const W = g1(honest.point, 'W');
-    const base = { circuitId: CIRCUIT, verifier: verifierAddress, numPublicSignals: 3 };
+    const base = { circuitId: CIRCUIT, verifier: bound.verifierAddress, numPublicSignals: 4 };
     const forged: [string, PublicInputCommitment][] = [
       // Shifts the statement (y + 1 would verify), with the honest K.
       ['W − IC_y, honest K', { point: g1Json(W.subtract(ic[1]!)), knowledge: honest.knowledge }],
       ['honest W, random K', { point: honest.point, knowledge: g1Json(bn254.G1.Point.BASE.multiply(randomScalar())) }],
-      // Cancels the whole statement so that A = α, B = β, C = 0 would "prove" y = 1, z = 2.
-      ['W = −(IC0 + IC1 + 2·IC2)', { point: g1Json(ic[0]!.add(ic[1]!).add(ic[2]!.multiply(2n)).negate()), knowledge: honest.knowledge }],
+      // Cancels the whole statement so that A = α, B = β, C = 0 would "prove" y = 1, z = 2, binding = 3.
+      [
+        'W = −(IC0 + IC1 + 2·IC2 + 3·IC3)',
+        { point: g1Json(ic[0]!.add(ic[1]!).add(ic[2]!.multiply(2n)).add(ic[3]!.multiply(3n)).negate()), knowledge: honest.knowledge },
+      ],
     ];
     for (const [what, commitment] of forged) {
-      assert.equal(checkCommitmentKnowledge(key.kappa_2, commitment), false, what);
+      assert.equal(checkCommitmentKnowledge(bound.key.kappa_2, commitment), false, what);
       await assertReverts(registerCommittedModel(registry, { ...base, commitment }), 'InvalidCommitmentProof');
     }
     // A verifier without verifyCommitment (a plain contract) never vouches for a commitment.
     const plain = await deployContract(owner, 'MockInferenceVerifier');
     await assertReverts(registerCommittedModel(registry, { ...base, verifier: plain, commitment: honest }), 'InvalidCommitmentProof');
     // The shared validations come first, with registerModel's errors.
-    await assertReverts(registerCommittedModel(registry, { ...base, numPublicSignals: 2, commitment: honest }), 'InvalidSignalCount');
+    await assertReverts(registerCommittedModel(registry, { ...base, numPublicSignals: 3, commitment: honest }), 'InvalidSignalCount');
     await assertReverts(registerCommittedModel(registry, { ...base, verifier: bob.address, commitment: honest }), 'VerifierNotContract');
     await assertReverts(
       registerCommittedModel(registry, { ...base, circuitId: `0x${'00'.repeat(32)}`, commitment: honest }),

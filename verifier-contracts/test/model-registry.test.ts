@@ -1,24 +1,16 @@
 // ModelRegistry and InferenceAttestor on a dev chain: bookkeeping against a mock verifier that accepts only the exact
-// expected arguments (so the attestor's generic calldata encoding is checked word by word), and one real snarkjs
-// verifier (the depth-2 membership circuit standing in for a model with 5 public signals).
+// expected arguments (so the attestor's generic calldata encoding is checked word by word). Real verifiers, and the
+// binding of proofs to their registrant against copied models: model-binding.test.ts and committed-model.test.ts.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Contract, Interface, id, type JsonRpcProvider, Wallet } from 'ethers';
-import * as snarkjs from 'snarkjs';
-import { buildCircuit } from '../../circuits/build.ts';
-import { commitDataset, membershipInput } from '../../circuits/dataset/index.ts';
-import { membershipCircuitSpec } from '../../circuits/membership.ts';
-import { ensureCircuitSetup } from '../../prover/setup/index.ts';
+import { Contract, Interface, id, type JsonRpcProvider, type Wallet } from 'ethers';
 import type { DevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
-import { deployArtifact, deployContract } from '../deploy.ts';
-import { installGeneratedVerifier } from '../generated.ts';
+import { deployContract } from '../deploy.ts';
 import {
   attestationIdOf,
   attestInference,
+  bindingOf,
   circuitIdHash,
   computeModelId,
   deactivateModel,
@@ -54,6 +46,8 @@ let attestorAddress: string;
 let nextCommitment = 1000n;
 
 const registryAs = (signer: Wallet) => modelRegistryAt(registryAddress, signer);
+/** The binding of the proofs of freshModel()'s models: their registrant, `owner`. */
+const BINDING = () => bindingOf(owner.address);
 const attestorAs = (signer: Wallet) => inferenceAttestorAt(attestorAddress, signer);
 
 /** Proof points with distinct words everywhere, so any misplaced word is visible to the mock. */
@@ -107,8 +101,6 @@ before(async () => {
 after(async () => {
   provider?.destroy();
   await chain?.stop();
-  // snarkjs keeps the curve's worker threads alive; without this the test process never exits.
-  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 });
 
 describe('ModelRegistry', () => {
@@ -143,6 +135,7 @@ describe('ModelRegistry', () => {
       owner: owner.address,
       active: true,
       pointCommitted: false,
+      registrant: owner.address,
     });
     assert.equal(await registry.modelCount(), countBefore + 1n);
     assert.equal(await registry.isRegistered(modelId), true);
@@ -152,6 +145,7 @@ describe('ModelRegistry', () => {
     const other = await registerModel(registryAs(alice), params);
     assert.notEqual(other.modelId, modelId);
     assert.equal((await getModel(registry, other.modelId)).owner, alice.address);
+    assert.equal((await getModel(registry, other.modelId)).registrant, alice.address);
   });
 
   test('registerModel validates its parameters', async () => {
@@ -162,7 +156,8 @@ describe('ModelRegistry', () => {
     await assertReverts(registerModel(registry, { ...ok, circuitId: `0x${'00'.repeat(32)}` }), 'ZeroCircuitId');
     await assertReverts(registerModel(registry, { ...ok, verifier: '0x0000000000000000000000000000000000000000' }), 'ZeroVerifier');
     await assertReverts(registerModel(registry, { ...ok, verifier: bob.address }), 'VerifierNotContract');
-    await assertReverts(registerModel(registry, { ...ok, numPublicSignals: 2 }), 'InvalidSignalCount');
+    // At least [weightCommitment, inputHash, output, binding].
+    await assertReverts(registerModel(registry, { ...ok, numPublicSignals: 3 }), 'InvalidSignalCount');
     await assertReverts(registerModel(registry, { ...ok, numPublicSignals: 1025 }), 'InvalidSignalCount');
     await assert.rejects(getModel(registry, id('no such model')), (err: { code?: string }) => err.code === 'NOT_FOUND');
   });
@@ -176,6 +171,7 @@ describe('ModelRegistry', () => {
 
     await transferModelOwnership(registryAs(owner), modelId, alice.address);
     assert.equal((await getModel(registryAs(owner), modelId)).owner, alice.address);
+    assert.equal((await getModel(registryAs(owner), modelId)).registrant, owner.address, 'the registrant never changes');
     await assertReverts(deactivateModel(registryAs(owner), modelId), 'NotOwner');
     await deactivateModel(registryAs(alice), modelId);
     const m = await getModel(registryAs(owner), modelId);
@@ -195,9 +191,9 @@ describe('InferenceAttestor (mock verifier)', () => {
 
   test('attest records the statement and emits the outputs; the verifier saw exactly the proof and signals', async (t) => {
     const { modelId, commitment } = await freshModel();
-    const outputs = [toFieldSignal(-5n), 7n];
+    const outputs = [toFieldSignal(-5n)];
     const proof = fakeProof(3n);
-    const signals = await expectProof(proof, [commitment, 123456789n, ...outputs]);
+    const signals = await expectProof(proof, [commitment, 123456789n, ...outputs, BINDING()]);
     const countBefore = await attestorAs(bob).attestationCount();
 
     const res = await attestInference(attestorAs(bob), modelId, proof, signals);
@@ -205,7 +201,7 @@ describe('InferenceAttestor (mock verifier)', () => {
     assert.equal(res.attestationId, attestationIdOf(modelId, signals));
     assert.equal(res.inputHash, 123456789n);
     assert.deepEqual(res.outputs, outputs);
-    assert.deepEqual(res.outputs.map(fromFieldSignal), [-5n, 7n]);
+    assert.deepEqual(res.outputs.map(fromFieldSignal), [-5n]);
     assert.equal(res.outputsHash, outputsHashOf(outputs));
 
     const ev = res.receipt.logs.map((l) => attestorAs(bob).interface.parseLog(l)).find((p) => p?.name === 'InferenceAttested');
@@ -230,15 +226,15 @@ describe('InferenceAttestor (mock verifier)', () => {
   test('any word out of place makes the (exact-match) mock answer false: InvalidProof', async () => {
     const { modelId, commitment } = await freshModel();
     const proof = fakeProof(4n);
-    const signals = await expectProof(proof, [commitment, 11n, 12n, 13n]);
-    // Each proof word and each non-commitment signal changed in turn.
+    const signals = await expectProof(proof, [commitment, 11n, 12n, BINDING()]);
+    // Each proof word and the input hash and output signals changed in turn.
     const tampered: [SnarkjsProof, string[]][] = [
       [{ ...proof, pi_a: ['999', proof.pi_a[1], '1'] }, signals],
       [{ ...proof, pi_b: [[proof.pi_b[0][0], '999'], proof.pi_b[1], ['1', '0']] }, signals],
       [{ ...proof, pi_b: [proof.pi_b[0], ['999', proof.pi_b[1][1]], ['1', '0']] }, signals],
       [{ ...proof, pi_c: [proof.pi_c[0], '999', '1'] }, signals],
       [proof, [signals[0], '999', signals[2], signals[3]]],
-      [proof, [signals[0], signals[1], signals[2], '999']],
+      [proof, [signals[0], signals[1], '999', signals[3]]],
     ];
     for (const [p, s] of tampered) await assertReverts(attestInference(attestorAs(bob), modelId, p, s), 'InvalidProof');
     await attestInference(attestorAs(bob), modelId, proof, signals);
@@ -247,7 +243,7 @@ describe('InferenceAttestor (mock verifier)', () => {
   test('a proof the verifier rejects is InvalidProof and records nothing', async () => {
     const { modelId, commitment } = await freshModel();
     const proof = fakeProof(5n);
-    const signals = await expectProof(proof, [commitment, 1n, 2n, 3n]);
+    const signals = await expectProof(proof, [commitment, 1n, 2n, BINDING()]);
     await (await mock.setResult(false)).wait();
     try {
       await assertReverts(attestInference(attestorAs(bob), modelId, proof, signals), 'InvalidProof');
@@ -259,14 +255,26 @@ describe('InferenceAttestor (mock verifier)', () => {
 
   test('a verifier that reverts (here: a contract without verifyProof) counts as an invalid proof', async () => {
     const { modelId, commitment } = await freshModel(owner, registryAddress);
-    await assertReverts(attestInference(attestorAs(bob), modelId, fakeProof(), [commitment, 1n, 2n, 3n].map(String)), 'InvalidProof');
+    await assertReverts(
+      attestInference(attestorAs(bob), modelId, fakeProof(), [commitment, 1n, 2n, BINDING()].map(String)),
+      'InvalidProof',
+    );
   });
 
   test('a proof for another weight commitment is CommitmentMismatch', async () => {
     const { modelId, commitment } = await freshModel();
     const proof = fakeProof(6n);
-    const signals = await expectProof(proof, [commitment + 1n, 1n, 2n, 3n]);
+    const signals = await expectProof(proof, [commitment + 1n, 1n, 2n, BINDING()]);
     await assertReverts(attestInference(attestorAs(bob), modelId, proof, signals), 'CommitmentMismatch');
+  });
+
+  test('a binding other than the registrant is BindingMismatch, even when the verifier would accept the proof', async () => {
+    const { modelId, commitment } = await freshModel();
+    for (const binding of [bindingOf(alice.address), 0n, BINDING() + (1n << 160n)]) {
+      const proof = fakeProof(10n);
+      const signals = await expectProof(proof, [commitment, 1n, 2n, binding]);
+      await assertReverts(attestInference(attestorAs(bob), modelId, proof, signals), 'BindingMismatch');
+    }
   });
 
   test('the wrong number of public signals is WrongSignalCount', async () => {
@@ -282,7 +290,7 @@ describe('InferenceAttestor (mock verifier)', () => {
     await assertReverts(attestInference(attestorAs(bob), id('unknown'), fakeProof(), ['1', '2', '3', '4']), 'UnknownModel');
     const { modelId, commitment } = await freshModel();
     const proof = fakeProof(7n);
-    const signals = await expectProof(proof, [commitment, 1n, 2n, 3n]);
+    const signals = await expectProof(proof, [commitment, 1n, 2n, BINDING()]);
     await deactivateModel(registryAs(owner), modelId);
     await assertReverts(attestInference(attestorAs(bob), modelId, proof, signals), 'ModelInactive');
   });
@@ -291,9 +299,9 @@ describe('InferenceAttestor (mock verifier)', () => {
     const { modelId, commitment } = await freshModel();
     // The bindings refuse such a signal off chain (BAD_BUNDLE), so call the contract directly.
     const { a, b, c } = toSolidityCalldata(fakeProof(), ['0']);
-    await assertReverts(attestorAs(bob).attest(modelId, a, b, c, [commitment, 1n, R, 3n]), 'SignalOutOfField');
-    await assertReverts(attestorAs(bob).attest(modelId, a, b, c, [commitment, 1n, 2n, R + 3n]), 'SignalOutOfField');
-    await assert.rejects(attestInference(attestorAs(bob), modelId, fakeProof(), [String(commitment), '1', String(R), '3']), {
+    await assertReverts(attestorAs(bob).attest(modelId, a, b, c, [commitment, 1n, R, BINDING()]), 'SignalOutOfField');
+    await assertReverts(attestorAs(bob).attest(modelId, a, b, c, [commitment, R + 3n, 2n, BINDING()]), 'SignalOutOfField');
+    await assert.rejects(attestInference(attestorAs(bob), modelId, fakeProof(), [String(commitment), '1', String(R), String(BINDING())]), {
       code: 'BAD_BUNDLE',
     });
   });
@@ -301,58 +309,10 @@ describe('InferenceAttestor (mock verifier)', () => {
   test('the same statement twice is AlreadyAttested, even with another (re-randomized) proof', async () => {
     const { modelId, commitment } = await freshModel();
     const proof = fakeProof(8n);
-    const signals = await expectProof(proof, [commitment, 5n, 6n, 7n]);
+    const signals = await expectProof(proof, [commitment, 5n, 6n, BINDING()]);
     const first = await attestInference(attestorAs(bob), modelId, proof, signals);
     await assertReverts(attestInference(attestorAs(alice), modelId, proof, signals), 'AlreadyAttested');
     await assertReverts(attestInference(attestorAs(alice), modelId, fakeProof(9n), signals), 'AlreadyAttested');
     assert.equal((await getAttestation(attestorAs(owner), first.attestationId)).prover, bob.address);
-  });
-});
-
-describe('InferenceAttestor (real snarkjs verifier)', () => {
-  test('accepts a real proof through the generic call and rejects it with any signal changed', async (t) => {
-    // No inference circuit exists yet: the depth-2 membership circuit (5 public signals, signal 0 = root) stands in
-    // for a model whose "weight commitment" is the root.
-    const depth = 2;
-    const circuit = await buildCircuit(membershipCircuitSpec(depth));
-    const setup = await ensureCircuitSetup(circuit);
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-attestor-'));
-    let full: { proof: SnarkjsProof; publicSignals: string[] };
-    try {
-      const records = [1, 2, 3].map((i) => ({
-        id: `rec-${i}`,
-        contributor: Wallet.createRandom().address.toLowerCase(),
-        contentHash: `0x${String(i).padStart(64, '0')}`,
-        weight: BigInt(i),
-      }));
-      const dataset = await commitDataset(records, path.join(tmp, 'dataset.json'), { depth });
-      const input = await membershipInput(dataset, 'rec-2', 9n);
-      full = (await snarkjs.groth16.fullProve(input, circuit.wasmPath, setup.zkeyPath)) as typeof full;
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-    assert.equal(full.publicSignals.length, 5);
-
-    const installed = await installGeneratedVerifier({
-      contractName: 'AttestorTestMembershipVerifier',
-      solidity: await readFile(setup.solidityVerifierPath, 'utf8'),
-    });
-    const verifier = await deployArtifact(owner, installed.artifact);
-    const { modelId } = await registerModel(registryAs(owner), {
-      weightCommitment: BigInt(full.publicSignals[0]),
-      circuitId: circuitIdHash(circuit.id),
-      verifier,
-      numPublicSignals: 5,
-    });
-
-    for (let i = 1; i < 5; i++) {
-      const changed = [...full.publicSignals];
-      changed[i] = String((BigInt(changed[i]) + 1n) % R);
-      await assertReverts(attestInference(attestorAs(bob), modelId, full.proof, changed), 'InvalidProof');
-    }
-    const res = await attestInference(attestorAs(bob), modelId, full.proof, full.publicSignals);
-    t.diagnostic(`attest gas (N = 5, real snarkjs verifier): ${res.receipt.gasUsed}`);
-    assert.equal(res.attestationId, attestationIdOf(modelId, full.publicSignals));
-    assert.deepEqual(res.outputs.map(String), full.publicSignals.slice(2));
   });
 });

@@ -25,7 +25,7 @@ contract MockMembershipVerifier is IMembershipVerifier {
         uint[2] calldata,
         uint[2][2] calldata,
         uint[2] calldata,
-        uint[5] calldata
+        uint[6] calldata
     ) external view returns (bool) {
         return result;
     }

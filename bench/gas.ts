@@ -1,0 +1,128 @@
+/**
+ * `npm run bench -- gas`: gas of the on-chain calls with real proofs, on a local Hardhat chain.
+ *  - RoyaltyVault.claim: three contributors of a committed dataset claim an epoch's pot with depth-20 membership
+ *    proofs (the Merkle-sum circuit: root and proven total among the public signals).
+ *  - ModelRegistry.registerCommittedModel and InferenceAttestor.attest: the 64-32-16-10 digits MLP with
+ *    Pedersen-committed weights (proof bound to its registrant).
+ *
+ * The "before" column is what the same calls cost at commit 4382ff3, before issue 13 (declared dataset totals, no
+ * proof binding): measured then with the same circuits, fixtures and chain, and kept here as constants because that
+ * code no longer exists in this tree (the same script, adapted to the old API: a declared dataset total, no binding).
+ * Gas is deterministic for a given call, so a single run is the figure.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Wallet } from 'ethers';
+import { commitDataset, type DatasetRecord } from '../circuits/dataset/index.ts';
+import { REPO_ROOT } from '../common/config.ts';
+import { compileModel, proveInference } from '../prover/inference.ts';
+import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
+import { ProverPool } from '../prover/pool.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
+import { freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
+import { installCommittedVerifier } from '../verifier-contracts/committed-verifier.ts';
+import { deployArtifact, deployMembership } from '../verifier-contracts/deploy.ts';
+import {
+  attestInference,
+  bindingOf,
+  circuitIdHash,
+  committedAttestSignals,
+  deployInference,
+  inferenceAttestorAt,
+  modelRegistryAt,
+  registerCommittedModel,
+} from '../verifier-contracts/models.ts';
+import { claimRoyalty, fundEpoch, royaltyVaultAt } from '../verifier-contracts/vault.ts';
+
+/** Measured at 4382ff3 (before issue 13) on the Hardhat dev chain: see the file comment. */
+export const GAS_BEFORE = {
+  claimFirst: 343_674,
+  claimLater: 306_686,
+  registerCommittedModel: 308_398,
+  attestCommitted: 453_212,
+} as const;
+
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+
+export async function benchGas(log: (m: string) => void): Promise<Record<string, unknown>> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-bench-gas-'));
+  const chain = await startDevChain({ port: await freePort() });
+  const pool = new ProverPool({ threads: 1 });
+  try {
+    const provider = localProvider(chain.url, chain.chainId);
+    const signer = new Wallet(chain.accounts[0]!, provider);
+
+    // Claims: three contributors, one epoch, a real depth-20 verifier.
+    const contributors = [1, 2, 3].map(() => Wallet.createRandom().address.toLowerCase());
+    const records: DatasetRecord[] = contributors.map((contributor, i) => ({
+      id: `rec-${i}`,
+      contributor,
+      contentHash: `0x${(i + 1).toString(16).padStart(64, '0')}`,
+      weight: BigInt(10 * (i + 1)),
+    }));
+    const dataset = await commitDataset(records, path.join(tmp, 'dataset.json'), { depth: 20 });
+    const mc = await prepareMembershipCircuit(20, log);
+    const membership = await deployMembership({
+      signer,
+      verifierSolidity: await readFile(mc.setup.solidityVerifierPath, 'utf8'),
+      periods: { fundingSeconds: 60, claimSeconds: 3600 },
+    });
+    const vault = royaltyVaultAt(membership.RoyaltyVault, signer);
+    await fundEpoch(vault, BigInt(dataset.manifest.root), 1n, 10n ** 18n);
+    await provider.send('evm_increaseTime', [61]);
+    await provider.send('evm_mine', []);
+    const claims: number[] = [];
+    for (const r of records) {
+      const bundle = await proveMembership(pool, mc, dataset, r.id, 1);
+      const { receipt } = await claimRoyalty(vault, bundle);
+      claims.push(Number(receipt.gasUsed));
+    }
+    log(`  claim gas: ${claims.join(', ')} (before: first ${GAS_BEFORE.claimFirst}, later ${GAS_BEFORE.claimLater})`);
+
+    // The committed MLP: register and attest one inference.
+    const compiled = await compileModel(path.join(FIXTURES, 'mlp3_digits.onnx'), path.join(FIXTURES, 'digits_test.csv'), {
+      outDir: path.join(tmp, 'mlp3'),
+      name: 'mlp3-digits',
+    });
+    const row = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8').trim().split('\n')[150]!.split(',').map(Number);
+    const bundle = await proveInference(pool, compiled, row.slice(0, 64), { binding: bindingOf(signer.address) });
+    const installed = await installCommittedVerifier({ contractName: 'BenchMlp3Verifier', statementVkey: bundle.vkey });
+    const verifier = await deployArtifact(signer, installed.artifact);
+    const { ModelRegistry, InferenceAttestor } = await deployInference({ signer });
+    const signals = committedAttestSignals(compiled.manifest.weightCommitment!, bundle.publicSignals);
+    const registered = await registerCommittedModel(modelRegistryAt(ModelRegistry, signer), {
+      commitment: compiled.manifest.commitment!,
+      circuitId: circuitIdHash(compiled.manifest.circuitId),
+      verifier,
+      numPublicSignals: signals.length,
+    });
+    const attested = await attestInference(inferenceAttestorAt(InferenceAttestor, signer), registered.modelId, bundle.proof, signals);
+    const register = Number(registered.receipt.gasUsed);
+    const attest = Number(attested.receipt.gasUsed);
+    log(`  registerCommittedModel gas: ${register} (before ${GAS_BEFORE.registerCommittedModel})`);
+    log(`  attest gas: ${attest} (before ${GAS_BEFORE.attestCommitted})`);
+
+    const ratio = (after: number, before: number) => +(after / before).toFixed(3);
+    return {
+      claim: {
+        gas: claims,
+        before: { first: GAS_BEFORE.claimFirst, later: GAS_BEFORE.claimLater },
+        ratioFirst: ratio(claims[0]!, GAS_BEFORE.claimFirst),
+      },
+      registerCommittedModel: {
+        gas: register,
+        before: GAS_BEFORE.registerCommittedModel,
+        ratio: ratio(register, GAS_BEFORE.registerCommittedModel),
+      },
+      attestCommitted: { gas: attest, before: GAS_BEFORE.attestCommitted, ratio: ratio(attest, GAS_BEFORE.attestCommitted) },
+      beforeCommit: '4382ff3',
+    };
+  } finally {
+    await pool.close();
+    await chain.stop();
+    await releaseVerifierResources();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
