@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {BN254_SCALAR_FIELD} from "./Field.sol";
+
 import {ModelRegistry} from "./ModelRegistry.sol";
 
 /**
@@ -38,8 +40,7 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  */
 contract InferenceAttestor {
     /// @notice The BN254 scalar field order; every public signal must be below it.
-    uint256 public constant SNARK_SCALAR_FIELD =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant SNARK_SCALAR_FIELD = BN254_SCALAR_FIELD;
 
     struct Attestation {
         bytes32 modelId;

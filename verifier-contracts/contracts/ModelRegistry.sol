@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {BN254_SCALAR_FIELD} from "./Field.sol";
+
 /**
  * @title ModelRegistry
  * @notice Registers committed models: a commitment of the quantized weights, the circuit that proves inferences of
@@ -38,8 +40,7 @@ pragma solidity 0.8.28;
  */
 contract ModelRegistry {
     /// @notice The BN254 scalar field order; weight commitments and dataset roots are elements of this field.
-    uint256 public constant SNARK_SCALAR_FIELD =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant SNARK_SCALAR_FIELD = BN254_SCALAR_FIELD;
 
     /// @notice Fewest public signals an inference circuit can have: [weightCommitment, inputHash, output_0, binding].
     uint256 public constant MIN_PUBLIC_SIGNALS = 4;

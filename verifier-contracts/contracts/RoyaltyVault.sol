@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {BN254_SCALAR_FIELD} from "./Field.sol";
 import {IMembershipVerifier} from "./IMembershipVerifier.sol";
 import {IRoyaltyVault} from "./IRoyaltyVault.sol";
 
@@ -24,8 +25,7 @@ import {IRoyaltyVault} from "./IRoyaltyVault.sol";
  */
 contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
     /// @notice The BN254 scalar field order; roots, epochs and public signals are elements of this field.
-    uint256 public constant SNARK_SCALAR_FIELD =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant SNARK_SCALAR_FIELD = BN254_SCALAR_FIELD;
 
     /// @notice The membership verifier, fixed at deployment.
     IMembershipVerifier public immutable verifier;
