@@ -19,6 +19,7 @@ import {
   SNARK_FIELD,
   type SumNode,
 } from './dataset/index.ts';
+import { KAT_NULLIFIER_1_E7, KAT_RECORDS, KAT_ROOT_D2, KAT_TOTAL } from './dataset/kat-vectors.ts';
 import { MEMBERSHIP_PUBLIC_SIGNALS, membershipCircuitSpec, WEIGHT_BITS } from './membership.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from './r1cs.ts';
 import { calculateWitness, readSymbols } from './witness.ts';
@@ -261,21 +262,11 @@ describe(`membership circuit (Merkle-sum tree, depth ${DEPTH})`, () => {
   it('computes the frozen known-answer vectors (circuits/dataset/dataset.test.ts) in the circuit itself', async () => {
     const kat = await buildCircuit(membershipCircuitSpec(2));
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-circuit-'));
-    const records = [
-      {
-        id: 'kat-1',
-        contributor: '0x1111111111111111111111111111111111111111',
-        contentHash: `0x${'01'.repeat(16)}${'02'.repeat(16)}`,
-        weight: 10n,
-      },
-      { id: 'kat-2', contributor: '0x2222222222222222222222222222222222222222', contentHash: `0x${'ab'.repeat(32)}`, weight: 30n },
-      { id: 'kat-3', contributor: '0x3333333333333333333333333333333333333333', contentHash: `0x${'fe'.repeat(32)}`, weight: 60n },
-    ];
-    const dataset = await commitDataset(records, path.join(dir, 'dataset.json'), { depth: 2 });
+    const dataset = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
     const w = await calculateWitness(kat.wasmPath, { ...(await membershipInput(dataset, 'kat-1', 7n)) });
-    assert.equal(w[WIRE.root], 0x004bf882f1f8af3af1cd82f6d0a7411bb7097c0602998a612cbd8d8d9cf507fcn);
-    assert.equal(w[WIRE.total], 100n);
-    assert.equal(w[WIRE.nullifier], 0x1fa44641bd9e4c931158b9d085025e2f8b98915d54fe652901dd54c1f719857an);
+    assert.equal(w[WIRE.root], KAT_ROOT_D2);
+    assert.equal(w[WIRE.total], KAT_TOTAL);
+    assert.equal(w[WIRE.nullifier], KAT_NULLIFIER_1_E7);
     assert.deepEqual(unsatisfiedConstraints(await readR1cs(kat.r1csPath), w), []);
   });
 

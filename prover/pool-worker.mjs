@@ -1,21 +1,4 @@
-// Piscina loads this plain-JS entry; it registers tsx so the TypeScript worker can be imported,
-// whatever loader (or none) the parent process was started with.
-import threads from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+// Piscina loads this plain-JS entry for the proving pool (pool.ts); worker-bootstrap.mjs says why it exists.
+import { loadTsWorker } from './worker-bootstrap.mjs';
 
-// snarkjs's curve library (ffjavascript) spawns its own threads through the `web-worker` package,
-// which decides *when it is loaded* whether it runs inside one of its own workers by reading
-// worker_threads.isMainThread. Inside a piscina worker that is false, so it would take the child
-// role and crash. Load it once while presenting this thread as a main thread; its own child
-// threads still see the real value.
-const isMainThread = threads.isMainThread;
-threads.isMainThread = true;
-try {
-  await import('web-worker');
-} finally {
-  threads.isMainThread = isMainThread;
-}
-
-register();
-const mod = await import('./pool-worker.ts');
-export default mod.default;
+export default await loadTsWorker(new URL('./pool-worker.ts', import.meta.url).href);

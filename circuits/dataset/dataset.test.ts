@@ -18,6 +18,18 @@ import {
   recordIdField,
   type SumNode,
 } from './index.ts';
+import {
+  KAT_CONTENT_HI_1,
+  KAT_CONTENT_LO_1,
+  KAT_LEAF_1,
+  KAT_NULLIFIER_1_E7,
+  KAT_RECORD_ID_1,
+  KAT_RECORDS,
+  KAT_ROOT_D2,
+  KAT_ROOT_D2_HEX,
+  KAT_TOTAL,
+  KAT_ZERO_1,
+} from './kat-vectors.ts';
 
 const A1 = '0x1111111111111111111111111111111111111111';
 const A2 = '0x2222222222222222222222222222222222222222';
@@ -105,50 +117,27 @@ describe('Poseidon Merkle-sum tree', () => {
  * by the code under test: a change to the leaf encoding, the tree's node hash or the nullifier fails here.
  */
 describe('known-answer vectors', () => {
-  const KAT_RECORDS = [
-    {
-      id: 'kat-1',
-      contributor: '0x1111111111111111111111111111111111111111',
-      contentHash: `0x${'01'.repeat(16)}${'02'.repeat(16)}`,
-      weight: 10n,
-    },
-    { id: 'kat-2', contributor: '0x2222222222222222222222222222222222222222', contentHash: `0x${'ab'.repeat(32)}`, weight: 30n },
-    { id: 'kat-3', contributor: '0x3333333333333333333333333333333333333333', contentHash: `0x${'fe'.repeat(32)}`, weight: 60n },
-  ];
-  // sha256("kat-1") = c5d101d1…b59f8f; recordId is its first 31 bytes.
-  const RECORD_ID_1 = 0xc5d101d10b9c2b347767abad32ab62052e9ab5d4e25963094e15a2af94b59fn;
-  const CONTENT_HI_1 = 0x01010101010101010101010101010101n;
-  const CONTENT_LO_1 = 0x02020202020202020202020202020202n;
-  const LEAF_1 = 0x2e1e94126a40aa688588b38708a5ca9b12f3d99c01cd9e28471b1bedf620e0e3n;
-  /** Depth 2 over the three records (the fourth leaf empty): root hash and total. */
-  const ROOT_D2 = 0x004bf882f1f8af3af1cd82f6d0a7411bb7097c0602998a612cbd8d8d9cf507fcn;
-  const TOTAL = 100n;
-  /** Empty subtree one level up: Poseidon(0, 0, 0, 0). */
-  const ZERO_1 = 0x0532fd436e19c70e51209694d9c215250937921b8b79060488c1206db73e9946n;
-  /** Nullifier of record kat-1 for epoch 7. */
-  const NULLIFIER_1_E7 = 0x1fa44641bd9e4c931158b9d085025e2f8b98915d54fe652901dd54c1f719857an;
-
   it('the leaf encoding of a fixed record', async () => {
     const poseidon = await getPoseidon();
-    assert.equal(recordIdField('kat-1'), RECORD_ID_1);
+    assert.equal(recordIdField('kat-1'), KAT_RECORD_ID_1);
     assert.deepEqual(leafFields(KAT_RECORDS[0]!), {
-      recordId: RECORD_ID_1,
+      recordId: KAT_RECORD_ID_1,
       contributor: 0x1111111111111111111111111111111111111111n,
-      contentHi: CONTENT_HI_1,
-      contentLo: CONTENT_LO_1,
+      contentHi: KAT_CONTENT_HI_1,
+      contentLo: KAT_CONTENT_LO_1,
       weight: 10n,
     });
-    assert.equal(leafHash(poseidon, leafFields(KAT_RECORDS[0]!)), LEAF_1);
+    assert.equal(leafHash(poseidon, leafFields(KAT_RECORDS[0]!)), KAT_LEAF_1);
   });
 
   it('the Merkle-sum root and total of a fixed three-record dataset, through commitDataset and dataset.json', async () => {
     const poseidon = await getPoseidon();
-    assert.equal(MerkleSumTree.zeroNodes(poseidon, 2)[1]!.hash, ZERO_1);
+    assert.equal(MerkleSumTree.zeroNodes(poseidon, 2)[1]!.hash, KAT_ZERO_1);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-'));
     const { manifest } = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
-    assert.equal(BigInt(manifest.root), ROOT_D2);
-    assert.equal(manifest.rootHex, '0x004bf882f1f8af3af1cd82f6d0a7411bb7097c0602998a612cbd8d8d9cf507fc');
-    assert.equal(manifest.totalWeight, TOTAL.toString());
+    assert.equal(BigInt(manifest.root), KAT_ROOT_D2);
+    assert.equal(manifest.rootHex, KAT_ROOT_D2_HEX);
+    assert.equal(manifest.totalWeight, KAT_TOTAL.toString());
     const written = JSON.parse(await readFile(path.join(dir, 'dataset.json'), 'utf8'));
     assert.equal(written.rootHex, manifest.rootHex);
     assert.deepEqual(written.schema, LEAF_SCHEMA);
@@ -156,13 +145,13 @@ describe('known-answer vectors', () => {
 
   it('the nullifier of a fixed record and epoch, as membershipInput gives it to the circuit', async () => {
     const poseidon = await getPoseidon();
-    assert.equal(nullifierFor(poseidon, LEAF_1, 7n), NULLIFIER_1_E7);
+    assert.equal(nullifierFor(poseidon, KAT_LEAF_1, 7n), KAT_NULLIFIER_1_E7);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-'));
     const dataset = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
     const input = await membershipInput(dataset, 'kat-1', 7n);
-    assert.equal(BigInt(input.nullifier), NULLIFIER_1_E7);
-    assert.equal(BigInt(input.root), ROOT_D2);
-    assert.equal(BigInt(input.total), TOTAL);
+    assert.equal(BigInt(input.nullifier), KAT_NULLIFIER_1_E7);
+    assert.equal(BigInt(input.root), KAT_ROOT_D2);
+    assert.equal(BigInt(input.total), KAT_TOTAL);
     assert.deepEqual(input.pathSums, ['30', '60']);
   });
 });
