@@ -3,7 +3,8 @@ pragma solidity 0.8.28;
 
 import {BN254_SCALAR_FIELD} from "./Field.sol";
 
-import {ModelRegistry} from "./ModelRegistry.sol";
+import {IInferenceAttestor} from "./IInferenceAttestor.sol";
+import {IModelRegistry} from "./IModelRegistry.sol";
 
 /**
  * @title InferenceAttestor
@@ -38,68 +39,27 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * Attesting a statement a second time reverts with `AlreadyAttested`. `prover` is whoever submitted first; the
  * proof does not bind it (anyone who sees a proof can submit it).
  */
-contract InferenceAttestor {
+contract InferenceAttestor is IInferenceAttestor {
     /// @notice The BN254 scalar field order; every public signal must be below it.
     uint256 public constant SNARK_SCALAR_FIELD = BN254_SCALAR_FIELD;
 
-    struct Attestation {
-        bytes32 modelId;
-        /// Public signal 1: the hash of the input.
-        uint256 inputHash;
-        /// keccak256(abi.encodePacked(publicSignals[2:N-1])): the outputs, without the binding.
-        bytes32 outputsHash;
-        /// Who submitted the proof; address(0) means no such attestation.
-        address prover;
-        uint48 timestamp;
-        uint48 blockNumber;
-    }
-
     /// @notice The registry whose models this contract attests, fixed at deployment.
-    ModelRegistry public immutable registry;
+    IModelRegistry public immutable registry;
 
     mapping(bytes32 attestationId => Attestation) private _attestations;
 
     /// @notice Number of attestations recorded.
     uint256 public attestationCount;
 
-    event InferenceAttested(
-        bytes32 indexed attestationId,
-        bytes32 indexed modelId,
-        uint256 inputHash,
-        bytes32 outputsHash,
-        address indexed prover,
-        uint256[] outputs
-    );
-
-    error ZeroRegistry();
-    error UnknownModel(bytes32 modelId);
-    error ModelInactive(bytes32 modelId);
-    error WrongSignalCount(bytes32 modelId, uint256 expected, uint256 actual);
-    error CommitmentMismatch(bytes32 modelId, uint256 expected, uint256 actual);
-    error BindingMismatch(bytes32 modelId, address registrant, uint256 binding);
-    error SignalOutOfField(uint256 index, uint256 value);
-    error AlreadyAttested(bytes32 attestationId);
-    error InvalidProof();
-
     /**
      * @param registry_ The model registry.
      */
-    constructor(ModelRegistry registry_) {
+    constructor(IModelRegistry registry_) {
         if (address(registry_) == address(0)) revert ZeroRegistry();
         registry = registry_;
     }
 
-    /**
-     * @notice Checks an inference proof with the model's verifier and records the attestation. Anyone may submit.
-     * @param modelId A registered, active model.
-     * @param a Proof point A.
-     * @param b Proof point B (EVM G2 encoding: each Fp2 coordinate as [c1, c0]).
-     * @param c Proof point C.
-     * @param publicSignals The proof's N public signals: [weightCommitment, inputHash, outputs…, binding] (for a
-     * point-committed model: [commitment point id, statement signals…], the statement ending with the binding).
-     * The binding (signal N - 1) must equal the model's registrant, else BindingMismatch.
-     * @return attestationId keccak256(abi.encode(modelId, publicSignals)).
-     */
+    /// @inheritdoc IInferenceAttestor
     function attest(
         bytes32 modelId,
         uint256[2] calldata a,
@@ -107,7 +67,7 @@ contract InferenceAttestor {
         uint256[2] calldata c,
         uint256[] calldata publicSignals
     ) external returns (bytes32 attestationId) {
-        ModelRegistry.Model memory m = registry.getModel(modelId);
+        IModelRegistry.Model memory m = registry.getModel(modelId);
         if (m.owner == address(0)) revert UnknownModel(modelId);
         if (!m.active) revert ModelInactive(modelId);
         if (publicSignals.length != m.numPublicSignals) {
@@ -142,31 +102,17 @@ contract InferenceAttestor {
         emit InferenceAttested(attestationId, modelId, publicSignals[1], outputsHash, msg.sender, outputs);
     }
 
-    /**
-     * @notice An attestation's record. Does not revert: an unknown id returns an all-zero record (prover ==
-     * address(0)).
-     * @param attestationId The attestation id returned by attest.
-     * @return The record.
-     */
+    /// @inheritdoc IInferenceAttestor
     function getAttestation(bytes32 attestationId) external view returns (Attestation memory) {
         return _attestations[attestationId];
     }
 
-    /**
-     * @notice Whether this exact statement (model and public signals) has been attested.
-     * @param attestationId keccak256(abi.encode(modelId, publicSignals)).
-     * @return True iff attested.
-     */
+    /// @inheritdoc IInferenceAttestor
     function isAttested(bytes32 attestationId) external view returns (bool) {
         return _attestations[attestationId].prover != address(0);
     }
 
-    /**
-     * @notice The selector of a snarkjs Groth16 verifier with `n` public signals:
-     * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n])` (snarkjs writes `uint`, which is uint256).
-     * @param n The number of public signals.
-     * @return The function selector.
-     */
+    /// @inheritdoc IInferenceAttestor
     function verifySelector(uint256 n) public pure returns (bytes4) {
         return bytes4(
             keccak256(
@@ -175,12 +121,7 @@ contract InferenceAttestor {
         );
     }
 
-    /**
-     * @notice The selector of a committed verifier (committed-verifier.ts) with `n` statement signals:
-     * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n],uint256[2])`.
-     * @param n The number of statement signals (a point-committed model's numPublicSignals - 1).
-     * @return The function selector.
-     */
+    /// @inheritdoc IInferenceAttestor
     function verifyCommittedSelector(uint256 n) public pure returns (bytes4) {
         return bytes4(
             keccak256(

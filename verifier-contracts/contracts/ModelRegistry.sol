@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {BN254_SCALAR_FIELD} from "./Field.sol";
+import {IModelRegistry} from "./IModelRegistry.sol";
 
 /**
  * @title ModelRegistry
@@ -38,7 +39,7 @@ import {BN254_SCALAR_FIELD} from "./Field.sol";
  * dataset root) is immutable once registered. The owner may only transfer ownership or retire the model for good
  * (`deactivateModel`): a retired model accepts no new attestations; its existing attestations stay on record.
  */
-contract ModelRegistry {
+contract ModelRegistry is IModelRegistry {
     /// @notice The BN254 scalar field order; weight commitments and dataset roots are elements of this field.
     uint256 public constant SNARK_SCALAR_FIELD = BN254_SCALAR_FIELD;
 
@@ -48,33 +49,6 @@ contract ModelRegistry {
     /// @notice Most public signals accepted: a sanity bound that keeps an attestation's calldata and gas bounded.
     uint256 public constant MAX_PUBLIC_SIGNALS = 1024;
 
-    struct Model {
-        /// Commitment of the quantized weights (public signal 0 of every attestation): a Poseidon commitment, or
-        /// for a point-committed model the id of its commitment point (see commitmentPointId).
-        uint256 weightCommitment;
-        /// Circuit / quantization id, e.g. sha256 of the circuit id string.
-        bytes32 circuitId;
-        /// Merkle root of the training dataset; 0 = none declared. Declared by the owner, not proven.
-        uint256 datasetRoot;
-        /// The circuit's Groth16 verifier: verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N]), or for a
-        /// point-committed model verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N-1],uint256[2]).
-        address verifier;
-        /// N, the number of public signals an attestation carries (for a point-committed model: the statement's
-        /// signals plus signal 0, the commitment id).
-        uint32 numPublicSignals;
-        /// Block timestamp of registration.
-        uint64 registeredAt;
-        /// Current owner; address(0) means the model is unknown.
-        address owner;
-        /// False once the owner retired the model.
-        bool active;
-        /// True for a model registered with registerCommittedModel (its point: getCommitmentPoint).
-        bool pointCommitted;
-        /// Who registered the model (part of its id, never changes): the value of every attested proof's last
-        /// public signal, `binding` (see the contract's notice).
-        address registrant;
-    }
-
     mapping(bytes32 modelId => Model) private _models;
 
     /// Commitment points of point-committed models, [x, y] as the BN254 precompiles take them.
@@ -83,42 +57,7 @@ contract ModelRegistry {
     /// @notice Number of models ever registered.
     uint256 public modelCount;
 
-    event ModelRegistered(
-        bytes32 indexed modelId,
-        address indexed owner,
-        uint256 weightCommitment,
-        bytes32 indexed circuitId,
-        address verifier,
-        uint256 numPublicSignals,
-        uint256 datasetRoot
-    );
-    /// @notice Emitted, after ModelRegistered, for a point-committed model: its Pedersen commitment of the weights.
-    event CommitmentPointRegistered(bytes32 indexed modelId, uint256[2] commitment);
-    event ModelDeactivated(bytes32 indexed modelId, address indexed owner);
-    event ModelOwnershipTransferred(bytes32 indexed modelId, address indexed previousOwner, address indexed newOwner);
-
-    error UnknownModel(bytes32 modelId);
-    error ModelExists(bytes32 modelId);
-    error NotOwner(bytes32 modelId, address caller);
-    error ZeroVerifier();
-    error VerifierNotContract(address verifier);
-    error ZeroCircuitId();
-    error ZeroOwner();
-    error CommitmentOutOfField(uint256 weightCommitment);
-    error DatasetRootOutOfField(uint256 datasetRoot);
-    error InvalidSignalCount(uint256 numPublicSignals);
-    error ModelInactive(bytes32 modelId);
-    error InvalidCommitmentProof();
-    error NotPointCommitted(bytes32 modelId);
-
-    /**
-     * @notice The id `registerModel` (or `registerCommittedModel`) gives a model registered by `registrant` with these parameters.
-     * @param registrant The address that registers (the first owner).
-     * @param weightCommitment The weights' Poseidon commitment, or for a point-committed model commitmentPointId.
-     * @param circuitId The circuit / quantization id.
-     * @param verifier The circuit's Groth16 verifier.
-     * @return The model id.
-     */
+    /// @inheritdoc IModelRegistry
     function computeModelId(address registrant, uint256 weightCommitment, bytes32 circuitId, address verifier)
         public
         pure
@@ -127,17 +66,7 @@ contract ModelRegistry {
         return keccak256(abi.encode(registrant, weightCommitment, circuitId, verifier));
     }
 
-    /**
-     * @notice Registers a model; the caller becomes its owner. Its commitment, circuit, verifier, signal count and
-     * dataset root can never change.
-     * @param weightCommitment Poseidon commitment of the quantized weights (a field element).
-     * @param circuitId The circuit / quantization id (non-zero), e.g. sha256 of the circuit id string.
-     * @param verifier The circuit's Groth16 verifier (a deployed contract).
-     * @param numPublicSignals N, the verifier's public-signal count (MIN_PUBLIC_SIGNALS ..= MAX_PUBLIC_SIGNALS); the
-     * last signal is the proof's binding, which InferenceAttestor requires to equal the caller's address.
-     * @param datasetRoot Merkle root of the training dataset (a field element), or 0 for none.
-     * @return modelId The new model's id (see computeModelId).
-     */
+    /// @inheritdoc IModelRegistry
     function registerModel(
         uint256 weightCommitment,
         bytes32 circuitId,
@@ -150,19 +79,7 @@ contract ModelRegistry {
         modelId = _store(weightCommitment, circuitId, verifier, numPublicSignals, datasetRoot, false);
     }
 
-    /**
-     * @notice Registers a point-committed (commit-and-prove) model; the caller becomes its owner. The verifier must
-     * accept the commitment's proof of knowledge (`verifyCommitment(commitment, knowledge)` answers exactly true).
-     * The model's weightCommitment is commitmentPointId(commitment), and its id is computeModelId with it.
-     * @param commitment The Pedersen commitment W of the weights and blind, [x, y] ([0, 0] for infinity).
-     * @param knowledge Its proof of knowledge K, [x, y].
-     * @param circuitId The circuit / quantization id (non-zero).
-     * @param verifier The circuit's committed verifier (a deployed contract, see committed-verifier.ts).
-     * @param numPublicSignals N, the signals an attestation carries: the statement's signals + 1 (signal 0 is the
-     * commitment id), MIN_PUBLIC_SIGNALS ..= MAX_PUBLIC_SIGNALS.
-     * @param datasetRoot Merkle root of the training dataset (a field element), or 0 for none.
-     * @return modelId The new model's id.
-     */
+    /// @inheritdoc IModelRegistry
     function registerCommittedModel(
         uint256[2] calldata commitment,
         uint256[2] calldata knowledge,
@@ -179,32 +96,18 @@ contract ModelRegistry {
         emit CommitmentPointRegistered(modelId, commitment);
     }
 
-    /**
-     * @notice The id of a commitment point, a field element: `uint256(keccak256(abi.encode(x, y))) % SNARK_SCALAR_FIELD`.
-     * A point-committed model's weightCommitment (and signal 0 of its attestations).
-     * @param commitment The point [x, y].
-     * @return The id.
-     */
+    /// @inheritdoc IModelRegistry
     function commitmentPointId(uint256[2] calldata commitment) public pure returns (uint256) {
         return uint256(keccak256(abi.encode(commitment[0], commitment[1]))) % SNARK_SCALAR_FIELD;
     }
 
-    /**
-     * @notice The commitment point of a point-committed model. Reverts NotPointCommitted for any other id (a
-     * Poseidon-committed or unknown model).
-     * @param modelId The model.
-     * @return The point [x, y].
-     */
+    /// @inheritdoc IModelRegistry
     function getCommitmentPoint(bytes32 modelId) external view returns (uint256[2] memory) {
         if (!_models[modelId].pointCommitted) revert NotPointCommitted(modelId);
         return _commitmentPoints[modelId];
     }
 
-    /**
-     * @notice Retires a model for good: InferenceAttestor accepts no new attestations for it. Existing
-     * attestations stay on record. Owner only.
-     * @param modelId The model.
-     */
+    /// @inheritdoc IModelRegistry
     function deactivateModel(bytes32 modelId) external {
         Model storage m = _ownedModel(modelId);
         if (!m.active) revert ModelInactive(modelId);
@@ -212,11 +115,7 @@ contract ModelRegistry {
         emit ModelDeactivated(modelId, msg.sender);
     }
 
-    /**
-     * @notice Hands a model to a new owner (the model id does not change). Owner only.
-     * @param modelId The model.
-     * @param newOwner The new owner (non-zero).
-     */
+    /// @inheritdoc IModelRegistry
     function transferModelOwnership(bytes32 modelId, address newOwner) external {
         Model storage m = _ownedModel(modelId);
         if (newOwner == address(0)) revert ZeroOwner();
@@ -224,21 +123,12 @@ contract ModelRegistry {
         emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
     }
 
-    /**
-     * @notice A model's record. Does not revert: an unknown id returns an all-zero record (owner == address(0)),
-     * so callers (InferenceAttestor) can report their own error.
-     * @param modelId The model.
-     * @return The model's record.
-     */
+    /// @inheritdoc IModelRegistry
     function getModel(bytes32 modelId) external view returns (Model memory) {
         return _models[modelId];
     }
 
-    /**
-     * @notice Whether a model with this id was ever registered (retired ones included).
-     * @param modelId The model.
-     * @return True iff registered.
-     */
+    /// @inheritdoc IModelRegistry
     function isRegistered(bytes32 modelId) external view returns (bool) {
         return _models[modelId].owner != address(0);
     }
