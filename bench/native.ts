@@ -5,10 +5,11 @@
  * Run alone: `node --import tsx bench/native.ts`.
  */
 import { buildBn128 } from 'ffjavascript';
+import { BN254_R } from '../common/bn254.ts';
 import { loadNativeEngine, nativeEngineStatus } from '../prover/native/index.ts';
 import { median, timeIt } from './stats.ts';
 
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const R = BN254_R;
 const RUNS = Number(process.env.ZKAI_BENCH_NATIVE_RUNS ?? 3);
 
 interface FfCurve {

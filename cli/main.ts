@@ -349,7 +349,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'model' && sub === 'deploy') return (await import('./model-chain.ts')).modelDeploy(rest);
   if (cmd === 'model' && sub === 'register') return (await import('./model-chain.ts')).modelRegister(rest);
   if (cmd === 'model' && sub === 'attest') return (await import('./model-chain.ts')).modelAttest(rest);
-  if (cmd === 'model' && sub === 'audit') return (await import('./model-chain.ts')).modelAudit(rest);
+  if (cmd === 'model' && sub === 'audit') return (await import('./model-audit.ts')).modelAudit(rest);
   if (cmd === 'serve') return serve();
   if (cmd === 'admin') return (await import('./admin.ts')).adminCommand(sub, rest);
   if (cmd === 'worker') return (await import('./worker.ts')).workerCommand(argv.slice(1));

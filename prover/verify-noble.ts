@@ -1,5 +1,6 @@
 import { pippenger } from '@noble/curves/abstract/curve.js';
 import { bn254 } from '@noble/curves/bn254.js';
+import { BN254_Q, BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 
 /**
@@ -11,9 +12,7 @@ import { ZkaiError } from '../common/errors.ts';
  */
 
 /** BN254 base field modulus p (coordinates live below it). */
-export const BN254_P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 /** BN254 scalar field order r (public signals live below it). */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 export type G1Point = InstanceType<typeof bn254.G1.Point>;
 export type G2Point = InstanceType<typeof bn254.G2.Point>;
@@ -39,7 +38,7 @@ function decimal(v: unknown, where: string): bigint {
 /** A base-field element: canonical, so that one point has one JSON encoding (snarkjs would silently reduce mod p). */
 function fpElement(v: unknown, where: string): bigint {
   const x = decimal(v, where);
-  if (x >= BN254_P) bad(`${where}: coordinate is not below the BN254 base field modulus p`);
+  if (x >= BN254_Q) bad(`${where}: coordinate is not below the BN254 base field modulus p`);
   return x;
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
 import * as snarkjs from 'snarkjs';
+import { BN254_Q, BN254_R } from '../common/bn254.ts';
 import { isZkaiError } from '../common/errors.ts';
 import { makeBundle, type ProofBundle } from './bundle.ts';
 import {
@@ -13,7 +14,7 @@ import {
   type SnarkjsProof,
 } from './test-fixtures.ts';
 import { DEFAULT_VERIFIERS, releaseVerifierResources, VERIFIER_DISAGREEMENT, verifyBundle, verifyBundleWith } from './verify.ts';
-import { BN254_P, BN254_R, verifyGroth16Noble } from './verify-noble.ts';
+import { verifyGroth16Noble } from './verify-noble.ts';
 
 const records: MembershipRecord[] = [1n, 2n, 3n].map((k) => ({
   recordId: 1000n + k,
@@ -181,8 +182,8 @@ describe('Groth16 verification: snarkjs and @noble/curves agree', () => {
     const G2 = bn254.G2.Point.BASE;
     const variants: Record<string, SnarkjsProof> = {
       'pi_a := 5·G1': { ...clone(proof), pi_a: g1Json(G1.multiply(5n)) },
-      'pi_c negated': { ...clone(proof), pi_c: [proof.pi_c[0]!, (BN254_P - BigInt(proof.pi_c[1]!)).toString(), '1'] },
-      'pi_a negated': { ...clone(proof), pi_a: [proof.pi_a[0]!, (BN254_P - BigInt(proof.pi_a[1]!)).toString(), '1'] },
+      'pi_c negated': { ...clone(proof), pi_c: [proof.pi_c[0]!, (BN254_Q - BigInt(proof.pi_c[1]!)).toString(), '1'] },
+      'pi_a negated': { ...clone(proof), pi_a: [proof.pi_a[0]!, (BN254_Q - BigInt(proof.pi_a[1]!)).toString(), '1'] },
       'pi_b := 3·G2': { ...clone(proof), pi_b: g2Json(G2.multiply(3n)) },
       'pi_a, pi_c swapped': { ...clone(proof), pi_a: proof.pi_c, pi_c: proof.pi_a },
       'pi_c from another proof': { ...clone(proof), pi_c: otherProof.pi_c },
@@ -250,7 +251,7 @@ describe('Groth16 verification: snarkjs and @noble/curves agree', () => {
     // parses leading zeros) and accepts. We refuse, so one proof has exactly one JSON encoding.
     const loose: Record<string, [SnarkjsProof, RegExp]> = {
       'x + p': [
-        { ...clone(proof), pi_a: [(BigInt(proof.pi_a[0]!) + BN254_P).toString(), proof.pi_a[1]!, '1'] },
+        { ...clone(proof), pi_a: [(BigInt(proof.pi_a[0]!) + BN254_Q).toString(), proof.pi_a[1]!, '1'] },
         /not below the BN254 base field modulus p/,
       ],
       'no z coordinate': [{ ...clone(proof), pi_a: proof.pi_a.slice(0, 2) }, /expected an array of 3/],

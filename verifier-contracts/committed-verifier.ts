@@ -13,10 +13,11 @@
  * as EIP-197 wants it, each Fp2 coordinate [c1, c0] (imaginary part first), while snarkjs JSON writes [c0, c1].
  */
 import { bn254 } from '@noble/curves/bn254.js';
+import { BN254_Q, BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { assertSafeGeneratedSource } from '../common/source-guard.ts';
 import { commitmentInfo, g2Json } from '../prover/commitment.ts';
-import { BN254_P, BN254_R, g1, g2 } from '../prover/verify-noble.ts';
+import { g1, g2 } from '../prover/verify-noble.ts';
 import { type InstalledVerifier, installContractSource, SOLIDITY_GUARD } from './generated.ts';
 
 const CONTRACT_NAME = /^[A-Z][A-Za-z0-9_]*$/;
@@ -99,7 +100,7 @@ contract ${contractName} {
     uint256 public constant NUM_PUBLIC_SIGNALS = ${n};
 
     uint256 private constant R = ${BN254_R};
-    uint256 private constant Q = ${BN254_P};
+    uint256 private constant Q = ${BN254_Q};
 
 ${constants('ALPHA', alpha, G1_NAMES)}
 ${constants('BETA', beta, G2_NAMES)}

@@ -11,6 +11,7 @@ import {
   type TransactionReceipt,
   toUtf8Bytes,
 } from 'ethers';
+import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { g1Evm, type PublicInputCommitment } from '../prover/commitment.ts';
 import { compileContracts } from './compile.ts';
@@ -76,7 +77,7 @@ export const INFERENCE_ATTESTOR_ABI = [
 ] as const;
 
 /** BN254 scalar field order. */
-const SNARK_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const SNARK_R = BN254_R;
 const abi = AbiCoder.defaultAbiCoder();
 
 /** A model as ModelRegistry stores it. */

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildBn128 } from 'ffjavascript';
+import { BN254_R } from '../../common/bn254.ts';
 import { seededRandom } from '../../common/test-random.ts';
 import type { NativeEngine } from './api.ts';
 import { loadNativeEngine, missingCpuFeatures, NATIVE_ADDON_PATH, nativeEngineStatus } from './index.ts';
 
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const R = BN254_R;
 
 interface Curve {
   G1: Group;

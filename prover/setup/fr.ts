@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { powMod } from '../../common/bn254.ts';
+import { BN254_R, powMod } from '../../common/bn254.ts';
 
 /** Order r of the bn128 (alt_bn128 / BN254) groups: the scalar field Fr. */
-export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FR_ORDER = BN254_R;
 
 export function frMod(a: bigint): bigint {
   const m = a % FR_ORDER;

@@ -1,10 +1,11 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { BN254_Q } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { sha256File } from '../../common/hash.ts';
 
 /** Base field modulus q of bn128: what a ptau header names its curve by. */
-export const BN128_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+export const BN128_Q = BN254_Q;
 
 /** The name of the one contribution in every zkai dev ptau: the file itself says what it is. */
 export const DEV_CONTRIBUTION_NAME = 'zkai INSECURE development ptau — do not use in production';

@@ -9,6 +9,7 @@ import { bn254 } from '@noble/curves/bn254.js';
 import { Contract, Interface, id, type JsonRpcProvider, type Wallet } from 'ethers';
 import * as snarkjs from 'snarkjs';
 import type { BuiltCircuit } from '../../circuits/build.ts';
+import { BN254_R } from '../../common/bn254.ts';
 import { cacheDir } from '../../common/config.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import {
@@ -57,7 +58,7 @@ import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts
 
 // The toy committed circuit of prover/test-fixtures.ts (shared with prover/commitment.test.ts through the cache).
 const COMMITTED = COMMIT_TOY_COMMITTED;
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const R = BN254_R;
 const CIRCUIT = circuitIdHash('commit-toy');
 const errorsInterface = new Interface([...MODEL_REGISTRY_ABI, ...INFERENCE_ATTESTOR_ABI.filter((f) => f.startsWith('error'))]);
 

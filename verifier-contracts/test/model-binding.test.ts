@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Interface, type JsonRpcProvider, type Wallet } from 'ethers';
 import * as snarkjs from 'snarkjs';
 import type { BuiltCircuit } from '../../circuits/build.ts';
+import { BN254_R } from '../../common/bn254.ts';
 import {
   commitmentId,
   commitPublicInputs,
@@ -43,7 +44,7 @@ import type { SnarkjsProof } from '../vault.ts';
 import { BOUND_PEDERSEN_COMMITTED, boundPedersenToy, boundPoseidonToy } from './bound-toys.ts';
 import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const R = BN254_R;
 const errorsInterface = new Interface([...MODEL_REGISTRY_ABI, ...INFERENCE_ATTESTOR_ABI.filter((f) => f.startsWith('error'))]);
 const assertReverts = (promise: Promise<unknown>, name: string) => assertRevertsWith(errorsInterface, promise, name);
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Contract, Interface, id, type JsonRpcProvider, type Wallet } from 'ethers';
+import { BN254_R } from '../../common/bn254.ts';
 import type { DevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
@@ -30,7 +31,7 @@ import {
 import { type SnarkjsProof, toSolidityCalldata } from '../vault.ts';
 import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const R = BN254_R;
 const errorsInterface = new Interface([...MODEL_REGISTRY_ABI, ...INFERENCE_ATTESTOR_ABI.filter((f) => f.startsWith('error'))]);
 const CIRCUIT = circuitIdHash('test-model-q8');
 
