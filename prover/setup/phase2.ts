@@ -264,7 +264,7 @@ async function checkSetupCommitmentKey(
   } catch (err) {
     reasons.push((err as Error).message);
   }
-  const ok = key !== undefined && vkey !== undefined && checkKeyAgainstSetup(vkey, key, zkeyChain, reasons);
+  const ok = key !== undefined && vkey !== undefined && (await checkKeyAgainstSetup(vkey, key, zkeyChain, reasons));
   for (const r of reasons) errors.push(`commitment key ${file}: ${r}`);
   const history = Array.isArray(key?.history)
     ? key.history.map((c) => ({ index: c.index, name: c.name, zkeyContribution: c.zkeyContribution, hash: c.hash }))
