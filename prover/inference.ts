@@ -6,7 +6,8 @@
  *   model.json      ModelManifest: circuit id, weight commitment, public-signal names, constraints per layer,
  *                   float-vs-quantized agreement, setup identity
  *   quantized.json  the QuantizedModel (integer weights: private to the provider, keep it so)
- *   opening.json    with Pedersen weights: the commitment's blind (private too: with the weights it opens W)
+ *   opening.json    with Pedersen weights: the commitment's blind (private too: with the weights it opens W), and
+ *                   W and K cached, bound to hashes of what they were computed from (model-commitment.ts)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
