@@ -83,8 +83,11 @@ export async function benchModels(log: (m: string) => void): Promise<Record<stri
             await Promise.all(
               [0, 1, 2].map(
                 async () =>
-                  (await timeIt(async () => commitPublicInputs(compiled.pedersen!.key, [...weightElements(compiled.qm), randomScalar()])))
-                    .ms,
+                  (
+                    await timeIt(
+                      async () => await commitPublicInputs(compiled.pedersen!.key, [...weightElements(compiled.qm), randomScalar()]),
+                    )
+                  ).ms,
               ),
             ),
           )

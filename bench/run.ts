@@ -8,6 +8,8 @@
  *  - native: the C++ engine's MSM/NTT against ffjavascript (bench/native.ts).
  *  - groth16: our prover (native engine) against snarkjs on the same zkey + witness at 2^14..2^17 (bench/groth16.ts).
  *  - setup: dev powers of tau and our zkey generation against snarkjs (bench/setup.ts).
+ *  - model-setup: the phase-2 contribution against snarkjs's, and loading a Pedersen-committed 784-256-128-10 MLP
+ *    with and without its cached commitment (bench/model-setup.ts).
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
  *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts).
  *  - gas: RoyaltyVault.claim, registerCommittedModel and attest with real proofs, against the figures before
@@ -141,6 +143,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   load: async () => (await import('./load.ts')).benchLoad,
   models: async () => (await import('./models.ts')).benchModels,
   gas: async () => (await import('./gas.ts')).benchGas,
+  'model-setup': async () => (await import('./model-setup.ts')).benchModelSetup,
 };
 
 async function main() {

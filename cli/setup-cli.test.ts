@@ -233,7 +233,7 @@ describe("zkai setup verify: κ's history (a circuit with committed inputs, own 
     assert.equal(forgedPok.code, 1, forgedPok.stderr);
     assert.match(forgedPok.stderr, /contribution #2 \("dave"\): its proof of knowledge of f does not verify/);
     // The key as it was before dave's contribution: valid on its own, but the zkey's last contribution has no κ step.
-    const first = createCommitmentKey(vkey, COMMIT_TOY_COMMITTED, honest.history[0]!);
+    const first = await createCommitmentKey(vkey, COMMIT_TOY_COMMITTED, honest.history[0]!);
     const rolledBack = await verifyWith(first);
     assert.equal(rolledBack.code, 1, rolledBack.stderr);
     assert.match(rolledBack.stderr, /the last 1 zkey contribution\(s\) did not re-randomise κ/);
@@ -242,8 +242,8 @@ describe("zkai setup verify: κ's history (a circuit with committed inputs, own 
   it('a wholesale rewrite (a whole new history, bound to the same zkey contributions) fails against the published κ hash', async () => {
     const honest = JSON.parse(await readFile(keyFile, 'utf8')) as CommitmentKey;
     // The attacker redoes every step with secrets of its own: locally consistent, like a zkey rebuilt from the r1cs.
-    let own = createCommitmentKey(vkey, COMMIT_TOY_COMMITTED, honest.history[0]!);
-    own = rerandomizeCommitmentKey(own, honest.history[1]!);
+    let own = await createCommitmentKey(vkey, COMMIT_TOY_COMMITTED, honest.history[0]!);
+    own = await rerandomizeCommitmentKey(own, honest.history[1]!);
     const plain = await verifyWith(own);
     assert.equal(plain.code, 0, 'without a published hash it cannot be told apart (as for δ): hence --expect');
     const published = honest.history[1]!.hash;

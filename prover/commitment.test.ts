@@ -71,14 +71,14 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     ({ circuit, setup } = await commitToySetup());
     vkey = setup.vkey;
     zkeyPath = setup.zkeyPath;
-    key = createCommitmentKey(vkey, committed);
+    key = await createCommitmentKey(vkey, committed);
   });
   after(releaseVerifierResources);
 
   it('a proof verifies, with snarkjs and noble, against IC0 + W and the statement alone', async () => {
     const { proof, publicSignals } = await prove(11n, w, blind);
     assert.deepEqual(publicSignals.slice(0, 2), ['38', '77']);
-    const c = commitPublicInputs(key, [...w, blind]);
+    const c = await commitPublicInputs(key, [...w, blind]);
     assert.ok(checkCommitmentKnowledge(key.kappa_2, c));
     const stmt = statementSignals(publicSignals, committed);
     assert.deepEqual(stmt, ['38', '77']);
@@ -88,13 +88,13 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     assert.equal(verifyGroth16Noble(bound, proof, stmt), true);
     // A changed output, or the commitment of other weights, fails.
     assert.equal(verifyGroth16Noble(bound, proof, ['39', '77']), false);
-    const other = commitPublicInputs(key, [3n, 6n, 7n, blind]);
+    const other = await commitPublicInputs(key, [3n, 6n, 7n, blind]);
     assert.equal(verifyGroth16Noble(bindCommitment(statementVkey(vkey, key), other.point), proof, stmt), false);
   });
 
-  it('the blind hides the weights: the same weights under two blinds give unrelated commitments', () => {
-    const a = commitPublicInputs(key, [...w, randomScalar()]);
-    const b = commitPublicInputs(key, [...w, randomScalar()]);
+  it('the blind hides the weights: the same weights under two blinds give unrelated commitments', async () => {
+    const a = await commitPublicInputs(key, [...w, randomScalar()]);
+    const b = await commitPublicInputs(key, [...w, randomScalar()]);
     assert.notDeepEqual(a.point, b.point);
     assert.ok(checkCommitmentKnowledge(key.kappa_2, a) && checkCommitmentKnowledge(key.kappa_2, b));
     assert.notEqual(commitmentId(a.point), commitmentId(b.point));
@@ -102,7 +102,7 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
 
   it('the forgeries a bare point would allow fail the proof of knowledge', async () => {
     const ic = (vkey.IC as unknown[]).map((p, i) => g1(p, `IC[${i}]`));
-    const honest = commitPublicInputs(key, [...w, blind]);
+    const honest = await commitPublicInputs(key, [...w, blind]);
     // 1. Shift the statement: W' = W − IC_y makes a proof of y verify as y + 1.
     const { proof, publicSignals } = await prove(11n, w, blind);
     const shifted = g1Json(g1(honest.point, 'W').subtract(ic[1]!));
@@ -120,24 +120,24 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     }
   });
 
-  it('checkCommitmentKey accepts the key and its rerandomisation, and catches a wrong base', () => {
-    checkCommitmentKey(vkey, key);
-    const next = rerandomizeCommitmentKey(key);
-    checkCommitmentKey(vkey, next);
+  it('checkCommitmentKey accepts the key and its rerandomisation, and catches a wrong base', async () => {
+    await checkCommitmentKey(vkey, key);
+    const next = await rerandomizeCommitmentKey(key);
+    await checkCommitmentKey(vkey, next);
     assert.notDeepEqual(next.kappa_2, key.kappa_2);
     // A commitment made under the old κ does not pass under the new one, and vice versa.
-    const c = commitPublicInputs(key, [...w, blind]);
+    const c = await commitPublicInputs(key, [...w, blind]);
     assert.equal(checkCommitmentKnowledge(next.kappa_2, c), false);
-    assert.ok(checkCommitmentKnowledge(next.kappa_2, commitPublicInputs(next, [...w, blind])));
+    assert.ok(checkCommitmentKnowledge(next.kappa_2, await commitPublicInputs(next, [...w, blind])));
     const tampered = { ...key, knowledgeBases: [key.knowledgeBases[1]!, ...key.knowledgeBases.slice(1)] };
-    assert.throws(() => checkCommitmentKey(vkey, tampered), /knowledge bases are not κ times/);
+    await assert.rejects(checkCommitmentKey(vkey, tampered), /knowledge bases are not κ times/);
     const mixed = { ...key, bases: [key.bases[1]!, ...key.bases.slice(1)] };
-    assert.throws(() => checkCommitmentKey(vkey, mixed), /base 0 is not/);
+    await assert.rejects(checkCommitmentKey(vkey, mixed), /base 0 is not/);
   });
 
   it('bundles: verifyBundle checks the proof of knowledge, then the proof against IC0 + W; the commitment field is exact', async () => {
     const { proof, publicSignals } = await prove(2n, w, blind);
-    const commitment = commitPublicInputs(key, [...w, blind]);
+    const commitment = await commitPublicInputs(key, [...w, blind]);
     const make = (c: typeof commitment | undefined, vk: Record<string, unknown> = statementVkey(vkey, key)) =>
       makeBundle({
         kind: 'inference',
@@ -164,7 +164,7 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     assert.deepEqual(report.checks, { snarkjs: true, noble: true, vkeyHash: true, commitment: false });
     assert.match(report.reason!, /proof of knowledge/);
     // Another commitment with a valid proof of knowledge (other weights): the Groth16 check fails.
-    const other = await verifyBundle({ ...bundle, commitment: commitPublicInputs(key, [4n, 5n, 7n, blind]) }, pin);
+    const other = await verifyBundle({ ...bundle, commitment: await commitPublicInputs(key, [4n, 5n, 7n, blind]) }, pin);
     assert.deepEqual([other.valid, other.checks.commitment, other.checks.noble], [false, true, false]);
     // A statement key needs its commitment; an ordinary key takes none.
     assert.throws(
@@ -189,8 +189,8 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     assert.deepEqual(next.bases, first.bases, 'the bases are IC points, which δ does not touch');
     assert.notDeepEqual(next.kappa_2, first.kappa_2);
     // W stays the same; its proof of knowledge must be redone under the new κ.
-    const before = commitPublicInputs(first, [...w, blind]);
-    const now = commitPublicInputs(next, [...w, blind]);
+    const before = await commitPublicInputs(first, [...w, blind]);
+    const now = await commitPublicInputs(next, [...w, blind]);
     assert.deepEqual(now.point, before.point);
     assert.equal(checkCommitmentKnowledge(next.kappa_2, before), false);
     assert.equal(checkCommitmentKnowledge(next.kappa_2, now), true);
@@ -227,19 +227,19 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     }
   });
 
-  it("κ has a history from κ0 = 1 (the key's creation is contribution #1); each step is chained and checked", () => {
+  it("κ has a history from κ0 = 1 (the key's creation is contribution #1); each step is chained and checked", async () => {
     assert.equal(key.history.length, 1);
     assert.deepEqual(key.history[0]!.f_2, key.kappa_2, 'κ1 = f1');
-    const next = rerandomizeCommitmentKey(key, { name: 'bob', zkeyContribution: 'ab'.repeat(64) });
+    const next = await rerandomizeCommitmentKey(key, { name: 'bob', zkeyContribution: 'ab'.repeat(64) });
     assert.equal(next.history.length, 2);
     assert.deepEqual(next.history[0], key.history[0]);
     assert.deepEqual(next.history[1]!.kappa_2, next.kappa_2);
     assert.equal(next.history[1]!.zkeyContribution, 'ab'.repeat(64));
-    checkCommitmentKey(vkey, next);
+    await checkCommitmentKey(vkey, next);
     assert.ok(verifyKappaHistory(historyGenesis(next.publicIndices, next.bases), next.history).equals(g2(next.kappa_2, 'κ')));
   });
 
-  it("a substituted κ (the last writer's own κ′, with matching κ′·IC and κ′·G2) is refused, and it would forge", () => {
+  it("a substituted κ (the last writer's own κ′, with matching κ′·IC and κ′·G2) is refused, and it would forge", async () => {
     const kappaPrime = randomScalar();
     const forged = substituteKappa(key, kappaPrime);
     // What κ′ buys: a "commitment" W = −(IC0 + Σ s·IC) that cancels any statement, with a valid K = κ′·W.
@@ -247,10 +247,10 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     const zero = ic[0]!.add(ic[1]!.multiply(1234n)).add(ic[2]!.multiply(5678n)).negate();
     const k = g1Json(zero.multiply(kappaPrime));
     assert.equal(checkCommitmentKnowledge(forged.kappa_2, { point: g1Json(zero), knowledge: k }), true, 'κ′ forges');
-    assert.throws(() => checkCommitmentKey(vkey, forged), /not the last contribution's κ·G2 \(κ was substituted/);
+    await assert.rejects(checkCommitmentKey(vkey, forged), /not the last contribution's κ·G2 \(κ was substituted/);
     // Without a history, or with an empty one, nothing can be checked: refused.
-    assert.throws(() => checkCommitmentKey(vkey, { ...forged, history: [] }), /history: missing/);
-    assert.throws(() => checkCommitmentKey(vkey, { ...forged, version: 1 } as unknown as CommitmentKey), /version 1/);
+    await assert.rejects(checkCommitmentKey(vkey, { ...forged, history: [] }), /history: missing/);
+    await assert.rejects(checkCommitmentKey(vkey, { ...forged, version: 1 } as unknown as CommitmentKey), /version 1/);
     // The attacker appends a step of its own (a secret f′ it knows, a valid proof) that claims κ′: the κ step fails.
     const f = randomScalar();
     const last = key.history.at(-1)!;
@@ -266,10 +266,10 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
       },
       f,
     );
-    assert.throws(() => checkCommitmentKey(vkey, { ...forged, history: [...key.history, step] }), /#2 \("mallory"\): κ·G2 is not f times/);
+    await assert.rejects(checkCommitmentKey(vkey, { ...forged, history: [...key.history, step] }), /#2 \("mallory"\): κ·G2 is not f times/);
   });
 
-  it('a forged proof of knowledge, an f·G2 that does not match, a replayed or edited step are refused', () => {
+  it('a forged proof of knowledge, an f·G2 that does not match, a replayed or edited step are refused', async () => {
     const genesis = historyGenesis(key.publicIndices, key.bases);
     const f1 = randomScalar();
     const first = appendKappaContribution(genesis, [], f1, { name: 'alice' });
@@ -304,11 +304,11 @@ describe('commit-and-prove: Pedersen commitments over the verification key (prov
     assert.ok(verifyKappaHistory(genesis, [first, second]));
   });
 
-  it('refuses bad indices and values', () => {
-    assert.throws(() => createCommitmentKey(vkey, [2, 2]), /distinct/);
-    assert.throws(() => createCommitmentKey(vkey, [0, 1, 2, 3, 4, 5]), /at least one public signal uncommitted/);
-    assert.throws(() => createCommitmentKey(vkey, [6]), /\[0, 6\)/);
-    assert.throws(() => commitPublicInputs(key, [1n]), /expected 4 committed values/);
-    assert.throws(() => commitPublicInputs(key, [1n, 2n, 3n, -1n]), /not a field element/);
+  it('refuses bad indices and values', async () => {
+    await assert.rejects(createCommitmentKey(vkey, [2, 2]), /distinct/);
+    await assert.rejects(createCommitmentKey(vkey, [0, 1, 2, 3, 4, 5]), /at least one public signal uncommitted/);
+    await assert.rejects(createCommitmentKey(vkey, [6]), /\[0, 6\)/);
+    await assert.rejects(commitPublicInputs(key, [1n]), /expected 4 committed values/);
+    await assert.rejects(commitPublicInputs(key, [1n, 2n, 3n, -1n]), /not a field element/);
   });
 });

@@ -19,7 +19,6 @@
  * Points are JSON in snarkjs's encoding: G1 [x, y, "1"] (infinity ["0","1","0"]), G2 [[x0,x1],[y0,y1],["1","0"]].
  */
 import { randomBytes } from 'node:crypto';
-import { pippenger } from '@noble/curves/abstract/curve.js';
 import { bn254 } from '@noble/curves/bn254.js';
 import { AbiCoder, keccak256 } from 'ethers';
 import { BN254_R } from '../common/bn254.ts';
@@ -31,6 +30,7 @@ import {
   type KappaContribution,
   verifyKappaHistory,
 } from './commitment-history.ts';
+import { g1MsmJson, g1ScaleJson } from './commitment-msm.ts';
 import { g1ToJson, g2ToJson } from './groth16/points.ts';
 import { type G1Point, type G2Point, g1, g2 } from './verify-noble.ts';
 
@@ -128,11 +128,11 @@ function checkIndices(publicIndices: readonly number[], nPublic: number): void {
  * knowledge). `zkai setup contribute` multiplies κ by each contributor's own secret (rerandomizeCommitmentKey).
  * `ctx` names the contribution and the zkey contribution it follows.
  */
-export function createCommitmentKey(
+export async function createCommitmentKey(
   vkey: Record<string, unknown>,
   publicIndices: readonly number[],
   ctx: KappaContext = { name: 'zkai commitment key (OS CSPRNG)' },
-): CommitmentKey {
+): Promise<CommitmentKey> {
   const ic = vkeyIc(vkey);
   checkIndices(publicIndices, ic.length - 1);
   const bases = publicIndices.map((i) => ic[i + 1]!);
@@ -154,12 +154,12 @@ export function createCommitmentKey(
  * The key with κ replaced by κ·f for a fresh secret f (a ceremony contribution), the contribution appended to its
  * history with f·G1, f·G2, the new κ·G2 and a proof of knowledge of f; f is forgotten on return.
  */
-export function rerandomizeCommitmentKey(key: CommitmentKey, ctx: KappaContext = {}): CommitmentKey {
+export async function rerandomizeCommitmentKey(key: CommitmentKey, ctx: KappaContext = {}): Promise<CommitmentKey> {
   const f = randomScalar();
   const entry = appendKappaContribution(historyGenesis(key.publicIndices, key.bases), key.history ?? [], f, ctx);
   return {
     ...key,
-    knowledgeBases: key.knowledgeBases.map((p, i) => g1Json(g1(p, `knowledgeBases[${i}]`).multiply(f))),
+    knowledgeBases: await g1ScaleJson(key.knowledgeBases, f, 'knowledgeBases'),
     kappa_2: entry.kappa_2,
     history: [...(key.history ?? []), entry],
   };
@@ -172,7 +172,7 @@ export function rerandomizeCommitmentKey(key: CommitmentKey, ctx: KappaContext =
  * base for that κ (checked with a random linear combination: e(Σρ_c·K_c, G2) = e(Σρ_c·IC_c, κ·G2), which a single
  * wrong K_c fails except with probability 2^-128).
  */
-export function checkCommitmentKey(vkey: Record<string, unknown>, key: CommitmentKey): void {
+export async function checkCommitmentKey(vkey: Record<string, unknown>, key: CommitmentKey): Promise<void> {
   if (key?.format !== 'zkai-commitment-key') bad('BAD_INPUT', 'not a zkai commitment key');
   if (key.version !== 2) bad('BAD_INPUT', `commitment key version ${key.version}: only version 2 (with κ's history) can be checked`);
   const ic = vkeyIc(vkey);
@@ -190,16 +190,10 @@ export function checkCommitmentKey(vkey: Record<string, unknown>, key: Commitmen
     bad('BAD_INPUT', "commitment key: κ·G2 is not the last contribution's κ·G2 (κ was substituted after its history)");
   }
   const rho = key.publicIndices.map(() => BigInt(`0x${randomBytes(16).toString('hex')}`) | 1n);
-  const sumBases = pippenger(
-    bn254.G1.Point,
-    key.bases.map((p, j) => g1(p, `bases[${j}]`)),
-    rho,
-  );
-  const sumKnowledge = pippenger(
-    bn254.G1.Point,
-    key.knowledgeBases.map((p, j) => g1(p, `knowledgeBases[${j}]`)),
-    rho,
-  );
+  const [sumBases, sumKnowledge] = await Promise.all([
+    g1MsmJson(key.bases, rho, 'bases'),
+    g1MsmJson(key.knowledgeBases, rho, 'knowledgeBases'),
+  ]);
   if (!pairsEqual(sumKnowledge, bn254.G2.Point.BASE, sumBases, kappa2)) {
     bad('BAD_INPUT', 'commitment key: the knowledge bases are not κ times the bases for the κ of kappa_2');
   }
@@ -215,20 +209,18 @@ function pairsEqual(a1: G1Point, b1: G2Point, a2: G1Point, b2: G2Point): boolean
 }
 
 /** Commits to `values` (one field element per committed index, in the key's order). */
-export function commitPublicInputs(key: CommitmentKey, values: readonly bigint[]): PublicInputCommitment {
+export async function commitPublicInputs(key: CommitmentKey, values: readonly bigint[]): Promise<PublicInputCommitment> {
   if (values.length !== key.publicIndices.length) {
     bad('BAD_INPUT', `expected ${key.publicIndices.length} committed values, got ${values.length}`);
   }
   values.forEach((v, j) => {
     if (v < 0n || v >= BN254_R) bad('BAD_INPUT', `committed value ${j} is not a field element`);
   });
-  const msm = (points: G1Json[], what: string) =>
-    pippenger(
-      bn254.G1.Point,
-      points.map((p, j) => g1(p, `${what}[${j}]`)),
-      [...values],
-    );
-  return { point: g1Json(msm(key.bases, 'bases')), knowledge: g1Json(msm(key.knowledgeBases, 'knowledgeBases')) };
+  const [point, knowledge] = await Promise.all([
+    g1MsmJson(key.bases, values, 'bases'),
+    g1MsmJson(key.knowledgeBases, values, 'knowledgeBases'),
+  ]);
+  return { point: g1Json(point), knowledge: g1Json(knowledge) };
 }
 
 /**

@@ -6,7 +6,8 @@
  *   model.json      ModelManifest: circuit id, weight commitment, public-signal names, constraints per layer,
  *                   float-vs-quantized agreement, setup identity
  *   quantized.json  the QuantizedModel (integer weights: private to the provider, keep it so)
- *   opening.json    with Pedersen weights: the commitment's blind (private too: with the weights it opens W)
+ *   opening.json    with Pedersen weights: the commitment's blind (private too: with the weights it opens W), and
+ *                   W and K cached, bound to hashes of what they were computed from (model-commitment.ts)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,12 +25,13 @@ import { MAX_STATEMENT_SIGNALS, makeBundle, type ProofBundle } from './bundle.ts
 import {
   type CommitmentKey,
   commitmentId,
-  commitPublicInputs,
   type PublicInputCommitment,
   randomScalar,
   statementSignals,
   statementVkey,
 } from './commitment.ts';
+import { commitmentMsmEngine } from './commitment-msm.ts';
+import { cachedCommitment, OPENING_FILE, readOpening, writeOpening } from './model-commitment.ts';
 import type { ProverPool } from './pool.ts';
 import type { OnPhase } from './progress.ts';
 import { type CircuitSetup, ensureCircuitSetup, ensureCommitmentKey } from './setup/index.ts';
@@ -93,16 +95,43 @@ export interface PedersenOpening {
 }
 
 /**
- * Commits to the model's packed weights and `blind` under the setup's commitment key (created on first use), and
- * derives the statement verification key. Deterministic for a given key and blind, so a model directory re-derives
- * the same W after a restart; after a `zkai setup contribute` the proof of knowledge changes with κ but W does not.
+ * Commits to the model's packed weights and `blind` under the setup's commitment key (created on first use).
+ * Deterministic for a given key and blind, so a model directory re-derives the same W after a restart; after a
+ * `zkai setup contribute` the proof of knowledge changes with κ but W does not. W and K come from the model
+ * directory's opening.json when it holds them for these weights, blind and bases (model-commitment.ts), and are
+ * written back there when they had to be computed.
  */
-async function pedersenOpening(model: ModelCircuit, setup: CircuitSetup, qm: QuantizedModel, blind: bigint): Promise<PedersenOpening> {
+async function pedersenOpening(
+  dir: string,
+  model: ModelCircuit,
+  setup: CircuitSetup,
+  qm: QuantizedModel,
+  opening: Awaited<ReturnType<typeof readOpening>>,
+  /**
+   * compile: the blind must reach the disk; load (with the commitment id model.json names, checked before anything is
+   * written back): a failed write only costs a recompute next time.
+   */
+  persist: 'required' | { expectId: string | undefined },
+  log?: (msg: string) => void,
+): Promise<PedersenOpening> {
   const names = model.generated.publicSignals;
   const publicIndices = model.generated.committedSignals.map((n) => names.indexOf(n));
-  const key = await ensureCommitmentKey(setup, publicIndices);
-  const commitment = commitPublicInputs(key, [...weightElements(qm), blind]);
-  return { blind, key, commitment, publicIndices };
+  const key = await ensureCommitmentKey(setup, publicIndices, log);
+  const values = [...weightElements(qm), opening.blind];
+  const t = performance.now();
+  const { commitment, recomputed } = await cachedCommitment(key, values, opening.cache);
+  if (persist !== 'required' && commitmentId(commitment.point).toString() !== persist.expectId) {
+    throw new ZkaiError('BAD_INPUT', `${dir}: the weights and blind do not open the commitment model.json names`);
+  }
+  if (recomputed.length > 0) {
+    log?.(
+      `Pedersen commitment: computed ${recomputed.join(' and ')} over ${values.length} elements (${commitmentMsmEngine()}, ${Math.round(performance.now() - t)} ms)`,
+    );
+    const written = writeOpening(dir, opening.blind, values, key, commitment);
+    if (persist === 'required') await written;
+    else await written.catch((err: Error) => log?.(`could not cache the commitment in ${dir}/${OPENING_FILE}: ${err.message}`));
+  }
+  return { blind: opening.blind, key, commitment, publicIndices };
 }
 
 export interface CompileModelOptions {
@@ -204,7 +233,10 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     );
   }
   const setup = await ensureCircuitSetup(model.circuit, { log });
-  const pedersen = weights === 'private-pedersen' ? await pedersenOpening(model, setup, qm, randomScalar()) : undefined;
+  const pedersen =
+    weights === 'private-pedersen'
+      ? await pedersenOpening(opts.outDir, model, setup, qm, { blind: randomScalar() }, 'required', log)
+      : undefined;
   const vkey = pedersen ? statementVkey(setup.vkey, pedersen.key) : setup.vkey;
   const manifest: ModelManifest = {
     format: 'zkai-model',
@@ -228,12 +260,9 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     createdAt: new Date().toISOString(),
   };
   await writeFileAtomic(path.join(opts.outDir, 'quantized.json'), serialise(qm));
-  if (pedersen) await writeFileAtomic(path.join(opts.outDir, OPENING_FILE), `${JSON.stringify({ blind: pedersen.blind.toString() })}\n`);
   await writeFileAtomic(path.join(opts.outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { dir: opts.outDir, manifest, qm, model, setup, vkey, ...(pedersen ? { pedersen } : {}) };
 }
-
-const OPENING_FILE = 'opening.json';
 
 /** The names of the public signals bundles carry: the circuit's, without committed ones. */
 function statementNames(model: ModelCircuit, pedersen: PedersenOpening | undefined): string[] {
@@ -259,19 +288,8 @@ export async function loadCompiledModel(dir: string, log?: (msg: string) => void
   }
   const setup = await ensureCircuitSetup(model.circuit, { log });
   if (manifest.weights !== 'private-pedersen') return { dir, manifest, qm, model, setup, vkey: setup.vkey };
-  let blind: bigint;
-  try {
-    blind = BigInt(JSON.parse(await readFile(path.join(dir, OPENING_FILE), 'utf8')).blind);
-  } catch (err) {
-    throw new ZkaiError(
-      'BAD_INPUT',
-      `${dir}/${OPENING_FILE} (the Pedersen commitment's blind) is missing or unreadable: ${(err as Error).message}`,
-    );
-  }
-  const pedersen = await pedersenOpening(model, setup, qm, blind);
-  if (commitmentId(pedersen.commitment.point).toString() !== manifest.weightCommitment) {
-    throw new ZkaiError('BAD_INPUT', `${dir}: the weights and blind do not open the commitment model.json names`);
-  }
+  const opening = await readOpening(dir);
+  const pedersen = await pedersenOpening(dir, model, setup, qm, opening, { expectId: manifest.weightCommitment }, log);
   return { dir, manifest, qm, model, setup, vkey: statementVkey(setup.vkey, pedersen.key), pedersen };
 }
 

@@ -180,7 +180,7 @@ for (const fixture of MODELS)
       if (pedersen) {
         // The same weights under another blind: a valid commitment of the same circuit, registered as another
         // model — this proof is not one of its proofs.
-        const other = commitPublicInputs(compiled.pedersen!.key, [...weightElements(compiled.qm), randomScalar()]);
+        const other = await commitPublicInputs(compiled.pedersen!.key, [...weightElements(compiled.qm), randomScalar()]);
         const { modelId: otherId } = await register(other);
         const otherSignals = committedAttestSignals(commitmentId(other.point), bundle.publicSignals);
         await assert.rejects(attestInference(attestor, otherId, bundle.proof, otherSignals), reverted('InvalidProof'));

@@ -72,7 +72,7 @@ export async function ensureCommitmentKey(
   let key = await readCommitmentKeyFile(file);
   if (key && (await setAsideVersion1(file, key, log))) key = await readCommitmentKeyFile(file);
   if (!key) {
-    const fresh = createCommitmentKey(setup.vkey, publicIndices, {
+    const fresh = await createCommitmentKey(setup.vkey, publicIndices, {
       name: KEY_CREATION_NAME,
       zkeyContribution: await latestZkeyContribution(setup.dir),
     });
@@ -91,7 +91,7 @@ export async function ensureCommitmentKey(
     throw new ZkaiError('BAD_INPUT', `${file} commits to other public inputs than this circuit's committed ones`);
   }
   try {
-    checkCommitmentKey(setup.vkey, key);
+    await checkCommitmentKey(setup.vkey, key);
   } catch (err) {
     throw new ZkaiError('BAD_INPUT', `${file}: ${(err as Error).message} (zkai setup verify says more)`);
   }
@@ -112,11 +112,11 @@ export async function contributeToCommitmentKey(
   const key = await readCommitmentKeyFile(file);
   if (!key || (await setAsideVersion1(file, key, log))) return undefined;
   try {
-    checkCommitmentKey(setup.vkey, key);
+    await checkCommitmentKey(setup.vkey, key);
   } catch (err) {
     throw new ZkaiError('BAD_INPUT', `${file}: ${(err as Error).message}: not contributing on top of it`);
   }
-  const next = rerandomizeCommitmentKey(key, ctx);
+  const next = await rerandomizeCommitmentKey(key, ctx);
   await writeFileAtomic(file, `${JSON.stringify(next)}\n`);
   return next.history.at(-1)!;
 }
@@ -127,14 +127,14 @@ export async function contributeToCommitmentKey(
  * it): the key's creation follows one zkey contribution, and every later zkey contribution re-randomised κ, in
  * order. Reasons go to `errors`; returns the history's published entries.
  */
-export function checkKeyAgainstSetup(
+export async function checkKeyAgainstSetup(
   vkey: Record<string, unknown>,
   key: CommitmentKey,
   zkeyChain: readonly { hash: string }[],
   errors: string[],
-): boolean {
+): Promise<boolean> {
   try {
-    checkCommitmentKey(vkey, key);
+    await checkCommitmentKey(vkey, key);
   } catch (err) {
     errors.push((err as Error).message);
     return false;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -11,6 +10,7 @@ import { pickRegisteredPtau, readRegistry } from './ceremony.ts';
 import { DEV_PTAU_WARNING, ensureDevPtau } from './dev-ptau.ts';
 import { importPtau, type PtauInfo, powerFor } from './ptau.ts';
 import { ffjavascriptSetupEngine, nativeSetupEngine, type SetupEngine } from './setup-engine.ts';
+import { contributeZkey, pickContributionEngine } from './zkey-contribute.ts';
 import { newZkey } from './zkey-new.ts';
 
 /** The Groth16 keys of one circuit for one ptau, ready to prove and verify with. */
@@ -220,8 +220,9 @@ export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptio
     if (!(circuitHash instanceof Uint8Array)) {
       throw new ZkaiError('BAD_PTAU', `snarkjs could not make a zkey from ${ptau.label}: ${sl.errors.join('; ') || 'unknown error'}`);
     }
-    const contributionHash: Uint8Array = await step('phase-2 contribution (snarkjs zkey contribute)', () =>
-      snarkjs.zKey.contribute(zkey0, zkey, CONTRIBUTION_NAME, randomBytes(32).toString('hex'), sl.logger),
+    const contributor = pickContributionEngine();
+    const { hash: contributionHash } = await step(`phase-2 contribution (zkai, ${contributor.name})`, () =>
+      contributeZkey(zkey0, zkey, { name: CONTRIBUTION_NAME, randomness: { entropy: '' }, engine: contributor, log }),
     );
     await rm(zkey0);
     const vkey = (await step('verification key', () => snarkjs.zKey.exportVerificationKey(zkey))) as Record<string, unknown>;

@@ -31,7 +31,7 @@ export async function knownVkeyHashes(circuitId: string): Promise<string[]> {
       if (existsSync(keyFile)) {
         const vkey = JSON.parse(await readFile(setupFiles(path.join(dir, entry), meta).vkey, 'utf8')) as Record<string, unknown>;
         const key = JSON.parse(await readFile(keyFile, 'utf8')) as CommitmentKey;
-        checkCommitmentKey(vkey, key); // a key whose κ history does not verify (a substituted κ) is not trusted
+        await checkCommitmentKey(vkey, key); // a key whose κ history does not verify (a substituted κ) is not trusted
         hashes.push(sha256Hex(canonicalJson(statementVkey(vkey, key))));
       }
     } catch {

@@ -17,11 +17,11 @@ import {
   type SetupMeta,
   setupDir,
   setupFiles,
-  snarkjsLogger,
   snarkjsTemplate,
   type ZkeyGenerator,
 } from './groth16-setup.ts';
 import { powerFor } from './ptau.ts';
+import { contributeZkey, pickContributionEngine } from './zkey-contribute.ts';
 
 /** snarkjs stores at most 64 bytes of a contribution's name. */
 const MAX_NAME_BYTES = 64;
@@ -95,15 +95,18 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
     const version = (meta.version ?? meta.contributions.length) + 1;
     const files = { zkey: `circuit-${version}.zkey`, vkey: `vkey-${version}.json`, verifier: `Groth16Verifier-${version}.sol` };
     const out = setupFiles(setup.dir, { ...meta, files });
-    // snarkjs hashes the entropy string into its RNG seed: user text + CSPRNG bytes, never user text alone.
+    // The entropy string is hashed into the RNG seed with 64 more CSPRNG bytes (as snarkjs does): user text + CSPRNG
+    // bytes, never user text alone.
     const entropy = `${opts.entropy ?? ''}|${randomBytes(64).toString('hex')}`;
-    const sl = snarkjsLogger(log);
-    log?.(`contributing to ${circuit.id} (version ${meta.version ?? 1} → ${version}) …`);
+    const contributor = pickContributionEngine();
+    log?.(`contributing to ${circuit.id} (version ${meta.version ?? 1} → ${version}, ${contributor.name}) …`);
     const t = performance.now();
-    const hashBytes = await snarkjs.zKey.contribute(before.zkey, out.zkey, name, entropy, sl.logger);
-    if (!(hashBytes instanceof Uint8Array)) {
+    let hashBytes: Uint8Array;
+    try {
+      hashBytes = (await contributeZkey(before.zkey, out.zkey, { name, randomness: { entropy }, engine: contributor, log })).hash;
+    } catch (err) {
       await rm(out.zkey, { force: true });
-      throw new ZkaiError('INTERNAL', `snarkjs zkey contribute failed: ${sl.errors.join('; ') || 'unknown error'}`);
+      throw err;
     }
     const hash = Buffer.from(hashBytes).toString('hex');
     const vkey = (await snarkjs.zKey.exportVerificationKey(out.zkey)) as Record<string, unknown>;
@@ -261,7 +264,7 @@ async function checkSetupCommitmentKey(
   } catch (err) {
     reasons.push((err as Error).message);
   }
-  const ok = key !== undefined && vkey !== undefined && checkKeyAgainstSetup(vkey, key, zkeyChain, reasons);
+  const ok = key !== undefined && vkey !== undefined && (await checkKeyAgainstSetup(vkey, key, zkeyChain, reasons));
   for (const r of reasons) errors.push(`commitment key ${file}: ${r}`);
   const history = Array.isArray(key?.history)
     ? key.history.map((c) => ({ index: c.index, name: c.name, zkeyContribution: c.zkeyContribution, hash: c.hash }))

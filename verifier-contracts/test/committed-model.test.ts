@@ -116,10 +116,10 @@ async function loadOrCreateKey(vkeyHash: string, circuitVkey = vkey, committed =
   const file = cacheDir('test-circuits', `${name}-key-${vkeyHash.slice(0, 16)}.json`);
   try {
     const cached = JSON.parse(await readFile(file, 'utf8')) as CommitmentKey;
-    checkCommitmentKey(circuitVkey, cached);
+    await checkCommitmentKey(circuitVkey, cached);
     return cached;
   } catch {
-    const fresh = createCommitmentKey(circuitVkey, committed);
+    const fresh = await createCommitmentKey(circuitVkey, committed);
     await writeFileAtomic(file, `${JSON.stringify(fresh, null, 2)}\n`);
     return fresh;
   }
@@ -196,8 +196,8 @@ describe('committed verifier (generated Solidity)', () => {
     const blind = randomScalar();
     const p = await prove(11n, w, blind);
     assert.deepEqual(p.statement, ['38', '77']);
-    const honest = commitPublicInputs(key, [...w, blind]);
-    const other = commitPublicInputs(key, [3n, 6n, 7n, blind]);
+    const honest = await commitPublicInputs(key, [...w, blind]);
+    const other = await commitPublicInputs(key, [3n, 6n, 7n, blind]);
     const shifted = g1Json(g1(honest.point, 'W').subtract(g1((stmtVkey.IC as unknown[])[1], 'IC1')));
     const cases: [string, string[], G1Json, boolean][] = [
       ['honest', p.statement, honest.point, true],
@@ -214,7 +214,7 @@ describe('committed verifier (generated Solidity)', () => {
   });
 
   test('verifyCommitment agrees with checkCommitmentKnowledge', async () => {
-    const honest = commitPublicInputs(key, [1n, 2n, 3n, randomScalar()]);
+    const honest = await commitPublicInputs(key, [1n, 2n, 3n, randomScalar()]);
     const shifted = g1Json(g1(honest.point, 'W').subtract(g1((stmtVkey.IC as unknown[])[1], 'IC1')));
     const cases: [string, PublicInputCommitment, boolean][] = [
       ['honest', honest, true],
@@ -232,7 +232,7 @@ describe('committed verifier (generated Solidity)', () => {
     const w = [2n, 4n, 6n];
     const blind = randomScalar();
     const p = await prove(5n, w, blind);
-    const c = commitPublicInputs(key, [...w, blind]);
+    const c = await commitPublicInputs(key, [...w, blind]);
     const { a, b, c: pc, pubSignals } = toSolidityCalldata(p.proof, p.statement);
     const W = g1Evm(c.point);
     assert.equal(await verifier.verifyProof(a, b, pc, pubSignals, W), true);
@@ -259,7 +259,7 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
   let signals: string[];
 
   before(async () => {
-    honest = commitPublicInputs(bound.key, [...w, blind]);
+    honest = await commitPublicInputs(bound.key, [...w, blind]);
     proof = await proveBound(11n, w, blind, owner.address);
     weightCommitment = commitmentId(honest.point);
     signals = committedAttestSignals(weightCommitment.toString(), proof.statement);
@@ -336,7 +336,7 @@ describe('ModelRegistry / InferenceAttestor with a point-committed model', () =>
   test('a proof for other weights fails under this model, and passes only under its own', async () => {
     const otherW = [3n, 6n, 7n];
     const otherBlind = randomScalar();
-    const other = commitPublicInputs(bound.key, [...otherW, otherBlind]);
+    const other = await commitPublicInputs(bound.key, [...otherW, otherBlind]);
     const otherId = commitmentId(other.point);
     const second = await registerCommittedModel(registryAs(owner), {
       commitment: other,

@@ -115,13 +115,13 @@ describe('Pedersen-committed model: a copy registered by another address cannot 
     circuit = toy.circuit;
     zkeyPath = toy.setup.zkeyPath;
     // A fresh κ is fine here: the verifier is generated from this run's statement key.
-    const key = createCommitmentKey(toy.setup.vkey, BOUND_PEDERSEN_COMMITTED);
+    const key = await createCommitmentKey(toy.setup.vkey, BOUND_PEDERSEN_COMMITTED);
     const installed = await installCommittedVerifier({
       contractName: 'BindingTestPedersenVerifier',
       statementVkey: statementVkey(toy.setup.vkey, key),
     });
     verifier = await deployArtifact(owner, installed.artifact);
-    honest = commitPublicInputs(key, [...w, blind]);
+    honest = await commitPublicInputs(key, [...w, blind]);
   });
 
   test('replay under the copy is BindingMismatch, re-binding is InvalidProof, retirement stops both', async (t) => {
