@@ -140,7 +140,10 @@ describe('hand-built ONNX graphs', () => {
     const err = throwsCode(() => importOnnx(bytes), 'UNSUPPORTED_OP');
     assert.match(err.message, /'LSTM'/);
     assert.match(err.message, /my_lstm/);
-    assert.deepEqual(err.details, { opType: 'LSTM', node: 'my_lstm' });
+    assert.match(err.message, /node 0\b/);
+    assert.match(err.message, /supported ops: .*Conv.*Gemm/);
+    assert.deepEqual({ ...err.details, supported: undefined }, { opType: 'LSTM', node: 'my_lstm', index: 0, supported: undefined });
+    assert.ok((err.details as { supported: string[] }).supported.includes('Relu'));
   });
 
   it('a residual Add of two activations is rejected as non-linear', () => {
