@@ -16,9 +16,10 @@ import { MODEL_INPUT, shapeSize } from './ir.ts';
 import { decodeOnnx, OnnxDataType, type OnnxModel, tensorValues } from './onnx.ts';
 import { type Const, nodeLabel, unsupported } from './ops/onnx-util.ts';
 import type { ImportCtx } from './ops/op.ts';
-import { ONNX_IMPORTERS, SUPPORTED_ONNX_OPS } from './ops/registry.ts';
+import { MULTI_INPUT_ONNX_OPS, ONNX_IMPORTERS, SUPPORTED_ONNX_OPS } from './ops/registry.ts';
 import { foldConstantNode, shapeConstant } from './passes/constants.ts';
 import { type AffineKind, foldAffine } from './passes/fold-affine.ts';
+import { foldPads } from './passes/fold-pad.ts';
 import { prune } from './passes/graph.ts';
 import { simplifyReshapes } from './passes/reshape.ts';
 
@@ -112,7 +113,9 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
     if (!importer) throw unsupported(node, index, undefined, SUPPORTED_ONNX_OPS);
     const unknown = actNames.find((n) => !tensors.has(n));
     if (unknown !== undefined) throw unsupported(node, index, `consumes '${unknown}', which no supported node produces`);
-    if (actNames.length > 1) throw unsupported(node, index, `consumes ${actNames.length} non-constant tensors; this op takes one`);
+    const maxActs = MULTI_INPUT_ONNX_OPS.has(op) ? 2 : 1;
+    if (actNames.length > maxActs)
+      throw unsupported(node, index, `consumes ${actNames.length} non-constant tensors; this op takes at most ${maxActs}`);
     if (node.input[0] !== actNames[0] && op !== 'Add') throw unsupported(node, index, 'the activation must be the first input');
     const acts = actNames.map((n) => tensors.get(n)!);
     const out = node.output[0]!;
@@ -170,6 +173,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
     }
   }
   nodes = prune(nodes, outTensor);
+  nodes = foldPads(nodes);
   nodes = simplifyReshapes(nodes, inputShape);
   const kinds = new Set<AffineKind>(foldBn ? ['add-const', 'channel-affine'] : ['add-const']);
   nodes = foldAffine(nodes, { kinds, strict: false });

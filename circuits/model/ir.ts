@@ -84,7 +84,35 @@ export interface AddConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
-export type Layer = DenseLayer | Conv2dLayer | ReluLayer | Pool2dLayer | ReshapeLayer | ChannelAffineLayer | AddConstLayer;
+/** y = a + b of two activations of the same shape (a residual connection): inputs [a, b]. */
+export interface AddLayer extends LayerBase {
+  kind: 'add';
+}
+
+/** y = min(max(x, min), max), e.g. ReLU6. */
+export interface ClipLayer extends LayerBase {
+  kind: 'clip';
+  min: number;
+  max: number;
+}
+
+/** Zero padding of H and W, [top, left, bottom, right]; folded into the Conv / AveragePool that reads it. */
+export interface PadLayer extends LayerBase {
+  kind: 'pad';
+  pads: [number, number, number, number];
+}
+
+export type Layer =
+  | DenseLayer
+  | Conv2dLayer
+  | ReluLayer
+  | Pool2dLayer
+  | ReshapeLayer
+  | ChannelAffineLayer
+  | AddConstLayer
+  | AddLayer
+  | ClipLayer
+  | PadLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

@@ -59,7 +59,24 @@ export interface QReshape extends QNodeBase {
   kind: 'reshape';
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape;
+/** a·2^shifts[0] + b·2^shifts[1]: both operands brought exactly to the finer scale (ops/add.ts). */
+export interface QAdd extends QNodeBase {
+  kind: 'add';
+  shifts: [number, number];
+  /** Signed widths of the operands, and of the sum. */
+  inBits: [number, number];
+  bits: number;
+}
+
+/** clamp(x, lo, hi) for a signed bits-wide x (ops/clip.ts). */
+export interface QClip extends QNodeBase {
+  kind: 'clip';
+  bits: number;
+  lo: number;
+  hi: number;
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

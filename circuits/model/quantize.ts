@@ -119,6 +119,7 @@ export function quantizeModel(ir: ModelIR, calibrationInputs: number[][], opts: 
   if (lastLinear !== nodes.length - 1 && nodes.slice(lastLinear + 1).some((l) => l.kind !== 'reshape')) {
     // Layers after the logits (e.g. a final ReLU) would run on the unsaturated logits; still exact, just wider.
     outputBits = bits[nodes.length]!;
+    outputFracBits = frac[nodes.length]!;
   }
   return {
     inputShape: ir.inputShape,

@@ -7,13 +7,17 @@
 import { ZkaiError } from '../../../common/errors.ts';
 import type { Layer } from '../ir.ts';
 import type { QLayer } from '../qir.ts';
-import { addConst, importAddConst } from './add-const.ts';
+import { add, importAdd } from './add.ts';
+import { addConst } from './add-const.ts';
 import { avgpool2d } from './avgpool.ts';
 import { channelAffine, importBatchNorm } from './channel-affine.ts';
+import { clip, importClip } from './clip.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
+import { importGlobalAveragePool } from './global-avgpool.ts';
 import { maxpool2d } from './maxpool.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
+import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
@@ -28,9 +32,12 @@ export const FLOAT_OPS: FloatOps = {
   reshape,
   'channel-affine': channelAffine,
   'add-const': addConst,
+  add,
+  clip,
+  pad,
 };
 
-export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape };
+export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip };
 
 /** ONNX op type → importer, for nodes that read an activation. */
 export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
@@ -43,12 +50,18 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   AveragePool: importPool,
   Flatten: importFlatten,
   Reshape: importReshape,
-  Add: importAddConst,
+  Add: importAdd,
+  Clip: importClip,
+  Pad: importPad,
+  GlobalAveragePool: importGlobalAveragePool,
   Identity: importIdentity,
   Dropout: importIdentity,
   Softmax: importFinalSoftmax,
   LogSoftmax: importFinalSoftmax,
 };
+
+/** ONNX ops whose importer takes two activation inputs (every other one takes one). */
+export const MULTI_INPUT_ONNX_OPS: ReadonlySet<string> = new Set(['Add']);
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
