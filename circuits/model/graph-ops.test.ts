@@ -14,6 +14,7 @@ import { seededRandom } from '../../common/test-random.ts';
 import { readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 import { buildModelCircuit, type ModelCircuit, modelCircuitInput } from './codegen.ts';
+import { weightCommitment } from './commit.ts';
 import { estimateConstraints } from './cost.ts';
 import { runFloat, runFloatTrace } from './float-exec.ts';
 import { importOnnx } from './import.ts';
@@ -221,6 +222,25 @@ describe('graph IR: residual Add, Clip, zero Pad folded into Conv/AveragePool, G
         forged[at] = change(w[at]!);
         assert.ok(unsatisfiedConstraints(r1cs, forged).length > 0, `forged ${signal} accepted`);
       }
+    }
+  });
+  it('with committed weights (PackedDot, Poseidon) and a hashed input: the same outputs, the predicted count', async () => {
+    const copts = { name: 'residual-cnn-committed', weights: 'private-committed', input: 'private-hashed' } as const;
+    const committed = await buildModelCircuit(qm, copts);
+    assert.equal(committed.circuit.nConstraints, committed.generated.totalConstraints);
+    const r1cs = await readR1cs(committed.circuit.r1csPath);
+    const names = committed.generated.publicSignals;
+    for (const r of rows.slice(120, 122)) {
+      const input = quantizeInput(qm, r.input);
+      const ref = runInt(qm, input);
+      const w = await calculateWitness(committed.circuit.wasmPath, modelCircuitInput(qm, input, copts));
+      const at = (name: string) => w[1 + names.indexOf(name)]!;
+      assert.deepEqual(
+        ref.logits.map((_, i) => fromField(at(`logits[${i}]`))),
+        ref.logits,
+      );
+      assert.equal(at('weightsHash'), await weightCommitment(qm));
+      assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
     }
   });
 });

@@ -4,7 +4,7 @@
  * type error naming what is missing. The drivers (import.ts, float-exec.ts, quantize.ts, int-exec.ts, codegen.ts,
  * cost.ts) hold no per-op code: they walk the graph and call these.
  */
-import { ZkaiError } from '../../../common/errors.ts';
+import type { ZkaiError } from '../../../common/errors.ts';
 import type { Layer, LayerKind, LayerOf } from '../ir.ts';
 import type { OnnxNode } from '../onnx.ts';
 import type { QLayer, QLayerKind, QLayerOf } from '../qir.ts';
@@ -121,8 +121,3 @@ export interface QuantOp<Q extends QLayer> {
 
 export type FloatOps = { [K in LayerKind]: FloatOp<LayerOf<K>> };
 export type QuantOps = { [K in QLayerKind]: QuantOp<QLayerOf<K>> };
-
-/** Exhaustiveness check of a switch over kinds: a new kind not handled is a type error here. */
-export function unreachable(kind: never, what: string): never {
-  throw new ZkaiError('BAD_INPUT', `${what}: unknown node kind ${JSON.stringify(String(kind)).slice(0, 40)}`);
-}
