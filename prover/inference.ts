@@ -17,6 +17,7 @@ import { estimateConstraints, statementSignalCount } from '../circuits/model/cos
 import { importOnnx, untrustedStrings } from '../circuits/model/import.ts';
 import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
 import { shapeSize } from '../circuits/model/ir.ts';
+import { withChainInputs } from '../circuits/model/qir.ts';
 import { type AgreementReport, evaluateAgreement, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
@@ -179,7 +180,10 @@ function serialise(qm: QuantizedModel): string {
 }
 
 function deserialise(text: string): QuantizedModel {
-  return JSON.parse(text, (_k, v) => (v && typeof v === 'object' && BIGINT_TAG in v ? BigInt(v[BIGINT_TAG]) : v)) as QuantizedModel;
+  // A model directory written before the graph IR has chain layers without `inputs`: withChainInputs names them.
+  return withChainInputs(
+    JSON.parse(text, (_k, v) => (v && typeof v === 'object' && BIGINT_TAG in v ? BigInt(v[BIGINT_TAG]) : v)) as QuantizedModel,
+  );
 }
 
 /**

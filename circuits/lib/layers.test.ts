@@ -130,6 +130,7 @@ function denseLayer(weight: number[], bias: bigint[]): QDense {
   return {
     kind: 'dense',
     name: 'harness',
+    inputs: [-1],
     inShape: [N],
     outShape: [K],
     weight,

@@ -1,7 +1,8 @@
 /**
  * What stands between an uploaded ONNX file and a backdoored model circuit (issue 13, docs/security.md):
  * - `sourceSafeModel`: the code generator reads a copy of the quantized model whose layer names are their indices and
- *   whose every interpolated value is checked to be a number of the right kind; no string from the file is in it.
+ *   whose every interpolated value is checked to be a number of the right kind (node inputs: earlier tensors), and
+ *   whose kinds are all in the op registry; no string from the file is in it.
  * - `CIRCOM_GUARD` (common/source-guard.ts): the generated text itself is checked before it is written.
  * - `checkCompiledCounts`: after circom, the compiled R1CS must have exactly the constraints, public signals and
  *   private inputs the generator predicted. Source that does something the generator did not write (a free private
@@ -11,7 +12,9 @@
 import { ZkaiError } from '../../common/errors.ts';
 import type { SourceGuard } from '../../common/source-guard.ts';
 import type { R1csHeader } from '../r1cs.ts';
-import type { QuantizedModel } from './quantize.ts';
+import { checkGraph } from './ir.ts';
+import { QUANT_KINDS } from './ops/registry.ts';
+import type { QuantizedModel } from './qir.ts';
 
 /**
  * What a generated circom line may hold: identifiers, numbers, operators and the generator's own comment words; no
@@ -23,8 +26,6 @@ export const CIRCOM_GUARD: SourceGuard = {
   chars: /^[A-Za-z0-9_ ;:,.()[\]{}<=>+\-*/^]*$/,
   lines: [/^include "[a-z]+\.circom";$/],
 };
-
-const LAYER_KINDS: ReadonlySet<string> = new Set(['dense', 'conv2d', 'relu', 'maxpool2d', 'avgpool2d', 'reshape']);
 
 /**
  * A copy of `qm` fit to generate source from: each layer's name replaced by `layer <index>` (names live in the manifest
@@ -48,7 +49,7 @@ export function sourceSafeModel(qm: QuantizedModel): QuantizedModel {
   if (!Array.isArray(qm.layers)) bad('layers');
   const layers = qm.layers.map((layer, li) => {
     const at = `layer ${li}`;
-    if (!LAYER_KINDS.has(layer?.kind)) bad(`${at} kind`);
+    if (!QUANT_KINDS.has(layer?.kind)) bad(`${at} kind`);
     for (const [k, v] of Object.entries(layer)) {
       if (k === 'name' || k === 'kind') continue;
       if (k === 'bias') {
@@ -60,6 +61,8 @@ export function sourceSafeModel(qm: QuantizedModel): QuantizedModel {
     }
     return { ...layer, name: `layer ${li}` };
   });
+  // Every node reads earlier tensors only (the generator walks them in order).
+  checkGraph(layers, bad);
   return { ...qm, layers };
 }
 

@@ -9,15 +9,11 @@
  * Layout of the generated template (one per model, everything unrolled so the circuit and int-exec.ts share
  * one geometry, `forEachConvTap` / `forEachPoolWindow`):
  * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same).
- * - dense/conv: each output's accumulator is a linear combination of the previous layer's signals with the
- *   integer weights and bias as constants (0 constraints: --O2 substitutes it), fed to
- *   `rq<i>[n] = Requantize(accBits, shift[n], outBits)`, or `RequantizeRelu(accBits, shift[n], outBits)` when the
- *   next layer (past reshapes) is a ReLU: the fused gadget outputs exactly ReLU(Requantize(·)) (quant.circom), so
- *   `x<i>` then holds the post-ReLU values and the ReLU layer emits no signals. The chain of layers is linear, so
- *   nothing else reads the pre-ReLU value.
- * - relu (not fused): `relu<i>[n] = ReLU(bits)`; max pool: `pool<i>[n] = Max(cells, bits)`; average pool: the window sum
- *   into `pool<i>[n] = DivByConst(bits, divisor)`; reshape: no signals (a renaming).
- * - `signal output logits[m]` (the last layer's outputs) and `signal output label` (ArgMax, lowest index on ties).
+ * - then every node of the graph, in order, emitted by its op (ops/<op>.ts `emit`, through ops/registry.ts): each
+ *   reads its input tensors' signals by the names their producers gave them and names its own (`x<i>[n]` for node i,
+ *   or its input's when it only renames, like a reshape or a ReLU fused into the Requantize before it: ops/linear.ts).
+ *   An unknown kind is refused (quantOp), never skipped.
+ * - `signal output logits[m]` (the last node's outputs) and `signal output label` (ArgMax, lowest index on ties).
  * Public signals (circom's order: outputs as declared, then public inputs): see the end of this comment.
  *
  *
@@ -56,11 +52,12 @@ import { type BuiltCircuit, buildCircuit } from '../build.ts';
 import { readR1csHeader } from '../r1cs.ts';
 import { CIRCOM_GUARD, type ConstraintCounts, checkCompiledCounts, sourceSafeModel } from './circuit-checks.ts';
 import { packLinear, packPerElement } from './commit.ts';
-import { bitLength, fusedReluCost, poseidonChainCost, poseidonSpongeCost, requantizeCost } from './cost.ts';
-import { forEachConvTap, forEachPoolWindow } from './geometry.ts';
+import { argMaxCost, poseidonChainCost, poseidonSpongeCost } from './gadget-cost.ts';
 import { toField } from './int-reference.ts';
-import { shapeSize } from './ir.ts';
-import type { QConv2d, QDense, QuantizedModel } from './quantize.ts';
+import { consumerCounts, shapeSize } from './ir.ts';
+import type { Signals } from './ops/op.ts';
+import { quantOp } from './ops/registry.ts';
+import type { QuantizedModel } from './qir.ts';
 
 export interface CodegenOptions {
   /** Used in the circuit id only (never in the source); letters, digits, '_' and '-'. */
@@ -103,31 +100,6 @@ export interface GeneratedCircuit {
   totalConstraints: number;
   /** Private input signals (field elements) of the main component: `in` when hashed, p<i>/bp<i> with Poseidon weights. */
   privateInputCount: number;
-}
-
-/** c·signal as a circom term, with the sign outside so the expression is `a + 3*x - 2*y`. */
-function lc(constant: bigint, terms: [number, string][]): string {
-  let s = constant.toString();
-  for (const [w, sig] of terms) {
-    if (w === 0) continue;
-    s += w < 0 ? ` - ${-w}*${sig}` : ` + ${w}*${sig}`;
-  }
-  return s;
-}
-
-/**
- * Index of the ReLU layer that the dense/conv layer at `li` can absorb (RequantizeRelu), or -1. The ReLU must be the
- * next layer past reshapes (which only rename signals) and its range check must be implied by the Requantize
- * output's: bits >= outBits (quantize.ts gives it exactly outBits). Then ReLU(bits) accepts every saturated value and
- * the fused gadget computes the same integers, so int-exec.ts (Requantize, then ReLU) stays the reference.
- */
-function fusedReluIndex(layers: QuantizedModel['layers'], li: number): number {
-  const layer = layers[li]!;
-  if (layer.kind !== 'dense' && layer.kind !== 'conv2d') return -1;
-  let j = li + 1;
-  while (j < layers.length && layers[j]!.kind === 'reshape') j++;
-  const next = layers[j];
-  return next?.kind === 'relu' && next.bits >= layer.outBits ? j : -1;
 }
 
 /**
@@ -181,132 +153,34 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     costs.push({ layer: 'input', kind: 'range+hash', constraints: nIn * qm.inputBits + poseidonChainCost(elems) });
   }
   const commitParts: { signal: string; count: number }[] = [];
-  // `cur(i)` names the i-th element of the current activation.
-  let cur = (i: number) => `in[${i}]`;
+  // The signals of every tensor (index t + 1; the model input first), as each node's emitter names them.
+  const signals: Signals[] = [(i: number) => `in[${i}]`];
   // ReLU layers absorbed into the preceding Requantize, with the clamp constraints their row reports.
   const fusedRelu = new Map<number, number>();
+  const consumers = consumerCounts(qm.layers);
   qm.layers.forEach((layer, li) => {
-    const nOutL = shapeSize(layer.outShape);
     body.push('', `    // layer ${li}: ${layer.kind} [${layer.inShape}] -> [${layer.outShape}]`);
-    switch (layer.kind) {
-      case 'dense':
-      case 'conv2d': {
-        let cost = 0;
-        let rows: { channel: number; expr: string }[];
-        if (privateWeights) {
-          // Packed weights and biases are private inputs (committed public inputs with Pedersen); PackedDot computes
-          // k accumulators per multiplication.
-          const pk = packLinear(layer);
-          body.push(`    signal input p${li}[${pk.weights.length}];`, `    signal input bp${li}[${pk.groups}];`);
-          commitParts.push({ signal: `p${li}`, count: pk.weights.length }, { signal: `bp${li}`, count: pk.groups });
-          const positions = linearPositions(layer);
-          rows = new Array(nOutL);
-          body.push(`    component dot${li}[${positions.length * pk.groups}];`);
-          positions.forEach((taps, o) => {
-            if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer ${li}: output position ${o} reads no input cell`);
-            for (let g = 0; g < pk.groups; g++) {
-              const q = o * pk.groups + g;
-              const kg = Math.min(pk.k, pk.channels - g * pk.k);
-              body.push(
-                `    dot${li}[${q}] = PackedDot(${taps.length}, ${kg}, ${layer.accBits});`,
-                `    dot${li}[${q}].bias <== bp${li}[${g}];`,
-              );
-              taps.forEach(([j, xi], t) => {
-                body.push(`    dot${li}[${q}].p[${t}] <== p${li}[${g * pk.perChannel + j}];`, `    dot${li}[${q}].x[${t}] <== ${cur(xi)};`);
-              });
-              cost += taps.length;
-              for (let m = 0; m < kg; m++) {
-                const channel = g * pk.k + m;
-                rows[channel * positions.length + o] = { channel, expr: `dot${li}[${q}].acc[${m}]` };
-              }
-            }
-          });
-        } else {
-          rows = linearTaps(layer).map(({ channel, bias, taps }) => ({
-            channel,
-            expr: lc(
-              bias,
-              taps.map(([wi, xi]) => [layer.weight[wi]!, cur(xi)]),
-            ),
-          }));
-        }
-        const reluAt = fusedReluIndex(qm.layers, li);
-        let reluCost = 0;
-        body.push(`    signal x${li}[${nOutL}];`, `    component rq${li}[${nOutL}];`);
-        if (reluAt >= 0) body.push(`    // fused with the ReLU of layer ${reluAt}: x${li} holds the post-ReLU values.`);
-        rows.forEach(({ channel, expr }, n) => {
-          const s = layer.shift[channel]!;
-          if (reluAt >= 0) {
-            cost += layer.accBits;
-            reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
-          } else cost += requantizeCost(layer.accBits, s, layer.outBits);
-          body.push(`    rq${li}[${n}] = ${reluAt >= 0 ? 'RequantizeRelu' : 'Requantize'}(${layer.accBits}, ${s}, ${layer.outBits});`);
-          body.push(`    rq${li}[${n}].in <== ${expr};`);
-          body.push(`    x${li}[${n}] <== rq${li}[${n}].out;`);
-        });
-        if (reluAt >= 0) fusedRelu.set(reluAt, reluCost);
-        costs.push({ layer: layerName(li), kind: layer.kind, constraints: cost });
-        break;
-      }
-      case 'relu': {
-        const fusedCost = fusedRelu.get(li);
-        if (fusedCost !== undefined) {
-          body.push('    // computed by the preceding RequantizeRelu (its clamp is counted here)');
-          costs.push({ layer: layerName(li), kind: 'relu (fused)', constraints: fusedCost });
-          return; // the current signals already hold the ReLU's output
-        }
-        body.push(`    signal x${li}[${nOutL}];`, `    component relu${li}[${nOutL}];`);
-        for (let n = 0; n < nOutL; n++) {
-          body.push(
-            `    relu${li}[${n}] = ReLU(${layer.bits});`,
-            `    relu${li}[${n}].in <== ${cur(n)};`,
-            `    x${li}[${n}] <== relu${li}[${n}].out;`,
-          );
-        }
-        costs.push({ layer: layerName(li), kind: layer.kind, constraints: nOutL * (layer.bits + 1) });
-        break;
-      }
-      case 'maxpool2d':
-      case 'avgpool2d': {
-        body.push(`    signal x${li}[${nOutL}];`, `    component pool${li}[${nOutL}];`);
-        let cost = 0;
-        const prev = cur;
-        forEachPoolWindow(layer, (o, cells, divisor) => {
-          if (cells.length === 0) throw new ZkaiError('BAD_INPUT', `pooling layer ${li} has a window with no input cell`);
-          if (layer.kind === 'maxpool2d') {
-            if (cells.length === 1) {
-              body.push(`    x${li}[${o}] <== ${prev(cells[0]!)};`);
-              return;
-            }
-            body.push(`    pool${li}[${o}] = Max(${cells.length}, ${layer.bits});`);
-            for (const [j, c] of cells.entries()) body.push(`    pool${li}[${o}].in[${j}] <== ${prev(c)};`);
-            cost += cells.length * layer.bits + cells.length - 1;
-          } else {
-            const sum = cells.map(prev).join(' + ');
-            if (divisor === 1) {
-              body.push(`    x${li}[${o}] <== ${sum};`);
-              return;
-            }
-            body.push(`    pool${li}[${o}] = DivByConst(${layer.bits}, ${divisor});`, `    pool${li}[${o}].in <== ${sum};`);
-            cost += layer.bits + 2 * bitLength(divisor - 1);
-          }
-          body.push(`    x${li}[${o}] <== pool${li}[${o}].out;`);
-        });
-        costs.push({ layer: layerName(li), kind: layer.kind, constraints: cost });
-        break;
-      }
-      case 'reshape':
-        costs.push({ layer: layerName(li), kind: layer.kind, constraints: 0 });
-        return; // same signals, new shape: `cur` is unchanged
-    }
-    cur = (i: number) => `x${li}[${i}]`;
+    signals.push(
+      quantOp(layer).emit(layer, {
+        nodes: qm.layers,
+        index: li,
+        input: (k) => signals[layer.inputs[k]! + 1]!,
+        body,
+        cost: (kind, constraints) => costs.push({ layer: layerName(li), kind, constraints }),
+        privateWeights,
+        commit: (signal, count) => commitParts.push({ signal, count }),
+        fusedRelu,
+        consumers,
+      }),
+    );
   });
+  const cur = signals[signals.length - 1]!;
 
   body.push('', `    // Outputs: logits (signed ${qm.outputBits} bits, 2^-${qm.outputFracBits} scale) and their argmax.`);
   body.push(`    component argmax = ArgMax(${nOut}, ${qm.outputBits});`);
   for (let i = 0; i < nOut; i++) body.push(`    logits[${i}] <== ${cur(i)};`, `    argmax.in[${i}] <== logits[${i}];`);
   body.push('    label <== argmax.index;');
-  costs.push({ layer: 'output', kind: 'argmax', constraints: nOut * (qm.outputBits + 2) });
+  costs.push({ layer: 'output', kind: 'argmax', constraints: argMaxCost(nOut, qm.outputBits) });
   body.push('', '    // The binding (public) in one constraint, so that no optimisation removes it from the circuit.');
   body.push('    signal bindingSquare;', '    bindingSquare <== binding * binding;');
   costs.push({ layer: 'binding', kind: 'binding', constraints: 1 });
@@ -370,40 +244,6 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     privateInputCount:
       (opts.input === 'private-hashed' ? nIn : 0) + (privateWeights && !pedersen ? commitParts.reduce((a, p) => a + p.count, 0) : 0),
   };
-}
-
-/**
- * The output positions of a dense/conv layer (one for dense; oH·oW for conv, row-major), each with its
- * [weight index within a channel, input index] taps: the same for every output channel, which is what lets
- * PackedDot share one product across a group of channels. Output n of channel c at position o is c·positions + o.
- */
-function linearPositions(layer: QDense | QConv2d): [number, number][][] {
-  if (layer.kind === 'dense') {
-    const K = shapeSize(layer.inShape);
-    return [Array.from({ length: K }, (_, k) => [k, k] as [number, number])];
-  }
-  const positions: [number, number][][] = [];
-  forEachConvTap(layer, (m, o, taps) => {
-    if (m === 0) positions[o] = taps;
-  });
-  return positions;
-}
-
-/** Each output of a dense/conv layer: its channel, bias and [weight index, input index] taps (row-major output order). */
-function linearTaps(layer: QDense | QConv2d): { channel: number; bias: bigint; taps: [number, number][] }[] {
-  const rows: { channel: number; bias: bigint; taps: [number, number][] }[] = [];
-  if (layer.kind === 'dense') {
-    const K = shapeSize(layer.inShape);
-    for (let n = 0; n < layer.bias.length; n++) {
-      rows.push({ channel: n, bias: layer.bias[n]!, taps: Array.from({ length: K }, (_, k) => [n * K + k, k] as [number, number]) });
-    }
-    return rows;
-  }
-  forEachConvTap(layer, (m, o, taps) => {
-    if (o !== rows.length) throw new ZkaiError('INTERNAL', 'conv outputs must be visited in row-major order');
-    rows.push({ channel: m, bias: layer.bias[m]!, taps });
-  });
-  return rows;
 }
 
 /**

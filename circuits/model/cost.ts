@@ -6,63 +6,13 @@
  * and compiling it would take circom hours and gigabytes, so the estimate is checked against the limit first.
  */
 import type { CodegenOptions } from './codegen.ts';
-import { packedSlots, packPerElement } from './commit.ts';
+import { packPerElement } from './commit.ts';
+import { argMaxCost, poseidonChainCost, poseidonSpongeCost } from './gadget-cost.ts';
 import type { ModelIR } from './ir.ts';
 import { shapeSize } from './ir.ts';
-import { fracBitsFor } from './quantize.ts';
+import { floatOp } from './ops/registry.ts';
 
-export const bitLength = (v: number): number => (v <= 0 ? 0 : Math.floor(Math.log2(v)) + 1);
-
-/** Requantize(accBits, shift, outBits): accBits, plus 8 for the clamp when the quotient can exceed outBits. */
-export function requantizeCost(accBits: number, shift: number, outBits: number): number {
-  return accBits + (accBits - shift > outBits ? 8 : 0);
-}
-
-/**
- * RequantizeRelu(accBits, shift, outBits) costs accBits + clamp. Accounting: the accBits (floor division and its
- * range checks) go to the dense/conv row like an unsaturated Requantize, the clamp to [0, 2^(outBits-1) - 1] to
- * the ReLU's row: 3 per neuron when the quotient can exceed it (IsZero + selection), else 1 (out = sign·y).
- */
-export function fusedReluCost(accBits: number, shift: number, outBits: number): number {
-  return accBits - shift > outBits ? 3 : 1;
-}
-
-// circomlib Poseidon(n): t = n + 1 state words, 8 full rounds (t S-boxes each) and P[t - 2] partial rounds (one
-// S-box each), 3 constraints per x^5 S-box, minus the first round's S-box on the constant initial state word,
-// which --O2 folds. In a chain the first call's h = n is a constant too: one more S-box folded.
-const POSEIDON_PARTIAL_ROUNDS = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
-function poseidonCost(nInputs: number): number {
-  const t = nInputs + 1;
-  return 3 * (8 * t + POSEIDON_PARTIAL_ROUNDS[t - 2]! - 1);
-}
-/** Constraints of PoseidonChain(n): one Poseidon(1 + chunk) per chunk of up to 15 elements. */
-export function poseidonChainCost(n: number): number {
-  let cost = -3;
-  for (let c = 0; c < n; c += 15) cost += poseidonCost(1 + Math.min(15, n - c));
-  return cost;
-}
-
-/**
- * Constraints of PoseidonSponge(n): 612 per width-17 permutation, minus the first round's S-boxes on constant
- * words, which --O2 folds: the initial capacity n and, when everything fits one block, the zero padding.
- */
-export function poseidonSpongeCost(n: number): number {
-  const blocks = Math.ceil(n / 16);
-  const perPermutation = 3 * (8 * 17 + POSEIDON_PARTIAL_ROUNDS[15]!);
-  return blocks * perPermutation - 3 * (1 + (blocks === 1 ? 16 - n : 0));
-}
-
-/** For one axis of a window walk: how many kernel taps of each output position fall inside the input (not padding). */
-function validTaps(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): number[] {
-  return Array.from({ length: outSize }, (_, o) => {
-    let n = 0;
-    for (let k = 0; k < kernel; k++) {
-      const i = o * stride + k - padBefore;
-      if (i >= 0 && i < inSize) n++;
-    }
-    return n;
-  });
-}
+export { bitLength, fusedReluCost, poseidonChainCost, poseidonSpongeCost, requantizeCost } from './gadget-cost.ts';
 
 /**
  * How many public signals every verifier of the model's proofs gets (its statement), from the graph alone: exactly
@@ -92,7 +42,6 @@ export function estimateConstraints(
   opts: Pick<CodegenOptions, 'weights' | 'input'> & { weightBits?: number; activationBits?: number },
 ): ConstraintEstimate {
   const A = opts.activationBits ?? 8;
-  const wMaxHalf = (1 << ((opts.weightBits ?? 8) - 1)) - 1;
   const privateWeights = opts.weights !== 'public-constants';
   const perLayer: ConstraintEstimate['perLayer'] = [];
   const nIn = shapeSize(ir.inputShape);
@@ -101,80 +50,25 @@ export function estimateConstraints(
     constraints: nIn * A + (opts.input === 'private-hashed' ? poseidonChainCost(Math.ceil(nIn / packPerElement(A))) : 0),
   });
   let committed = 0;
-  let bits = A;
+  // The width of every tensor's values (index t + 1; the model input first), as each op's estimate gives it.
+  const bits = [A];
   ir.layers.forEach((layer, li) => {
-    let cost = 0;
-    const nOut = shapeSize(layer.outShape);
-    switch (layer.kind) {
-      case 'dense':
-      case 'conv2d': {
-        const outC = layer.weight.shape[0]!;
-        const perW = layer.weight.data.length / outC;
-        let maxSum = 0;
-        for (let c = 0; c < outC; c++) {
-          let m = 0;
-          for (let k = 0; k < perW; k++) m = Math.max(m, Math.abs(layer.weight.data[c * perW + k]!));
-          const scale = 2 ** fracBitsFor(m, opts.weightBits ?? 8);
-          let sum = 0;
-          for (let k = 0; k < perW; k++) sum += Math.min(wMaxHalf, Math.round(Math.abs(layer.weight.data[c * perW + k]!) * scale));
-          maxSum = Math.max(maxSum, sum);
-        }
-        const accBits = Math.max(bitLength(maxSum * 2 ** (bits - 1)) + 1, 3);
-        cost += nOut * accBits;
-        if (privateWeights) {
-          // PackedDot: one product per tap, per output position and group of k channels.
-          const groups = Math.ceil(outC / Math.min(packedSlots(accBits), outC));
-          let taps: number;
-          if (layer.kind === 'dense') taps = perW;
-          else {
-            const [C, H, W] = layer.inShape as [number, number, number];
-            const [, oH, oW] = layer.outShape as [number, number, number];
-            const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-            taps =
-              C *
-              sum(validTaps(H, oH, layer.kernel[0], layer.strides[0], layer.pads[0])) *
-              sum(validTaps(W, oW, layer.kernel[1], layer.strides[1], layer.pads[1]));
-          }
-          cost += taps * groups;
-          committed += groups * perW + groups;
-        }
-        bits = A;
-        break;
-      }
-      case 'relu': {
-        let j = li - 1;
-        while (j >= 0 && ir.layers[j]!.kind === 'reshape') j--;
-        const fused = j >= 0 && (ir.layers[j]!.kind === 'dense' || ir.layers[j]!.kind === 'conv2d');
-        cost = fused ? nOut : nOut * (bits + 1);
-        break;
-      }
-      case 'maxpool2d':
-      case 'avgpool2d': {
-        const [C, H, W] = layer.inShape as [number, number, number];
-        const [, oH, oW] = layer.outShape as [number, number, number];
-        const rows = validTaps(H, oH, layer.kernel[0], layer.strides[0], layer.pads[0]);
-        const cols = validTaps(W, oW, layer.kernel[1], layer.strides[1], layer.pads[1]);
-        for (const r of rows) {
-          for (const c of cols) {
-            const cells = r * c;
-            if (layer.kind === 'maxpool2d') cost += cells > 1 ? cells * bits + cells - 1 : 0;
-            else {
-              const divisor = layer.countIncludePad ? layer.kernel[0] * layer.kernel[1] : cells;
-              cost += divisor === 1 ? 0 : bits + 2 * bitLength(divisor - 1);
-            }
-          }
-        }
-        cost *= C;
-        break;
-      }
-      default:
-        // reshape: a renaming; channel-affine and add-const fold into the preceding dense/conv layer.
-        break;
-    }
-    perLayer.push({ layer: String(li), constraints: cost });
+    const r = floatOp(layer).estimate(layer, {
+      nodes: ir.layers,
+      index: li,
+      inBits: layer.inputs.map((t) => bits[t + 1]!),
+      activationBits: A,
+      weightBits: opts.weightBits ?? 8,
+      privateWeights,
+      addCommitted: (n) => {
+        committed += n;
+      },
+    });
+    bits.push(r.bits);
+    perLayer.push({ layer: String(li), constraints: r.constraints });
   });
   const nOut = shapeSize(ir.outputShape);
-  perLayer.push({ layer: 'output', constraints: nOut * (A + 2) });
+  perLayer.push({ layer: 'output', constraints: argMaxCost(nOut, A) });
   if (opts.weights === 'private-committed') perLayer.push({ layer: 'weights', constraints: poseidonSpongeCost(committed) });
   return { total: perLayer.reduce((a, l) => a + l.constraints, 0), perLayer };
 }

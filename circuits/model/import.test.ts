@@ -140,16 +140,32 @@ describe('hand-built ONNX graphs', () => {
     const err = throwsCode(() => importOnnx(bytes), 'UNSUPPORTED_OP');
     assert.match(err.message, /'LSTM'/);
     assert.match(err.message, /my_lstm/);
-    assert.deepEqual(err.details, { opType: 'LSTM', node: 'my_lstm' });
+    assert.match(err.message, /node 0\b/);
+    assert.match(err.message, /supported ops: .*Conv.*Gemm/);
+    assert.deepEqual({ ...err.details, supported: undefined }, { opType: 'LSTM', node: 'my_lstm', index: 0, supported: undefined });
+    assert.ok((err.details as { supported: string[] }).supported.includes('Relu'));
   });
 
-  it('a residual Add of two activations is rejected as non-linear', () => {
+  it('a residual Add of two activations is a graph node reading both; three activations are rejected', () => {
     const bytes = tiny([
       { name: 'r', opType: 'Relu', input: ['x'], output: ['h'] },
       { name: 'res', opType: 'Add', input: ['h', 'x'], output: ['y'] },
     ]);
-    const err = throwsCode(() => importOnnx(bytes), 'UNSUPPORTED_OP');
-    assert.match(err.message, /'Add'.*res/);
+    const ir = importOnnx(bytes);
+    assert.deepEqual(
+      ir.layers.map((l) => [l.kind, l.inputs]),
+      [
+        ['relu', [-1]],
+        ['add', [0, -1]],
+      ],
+    );
+    assert.deepEqual(Array.from(runFloat(ir, [-1, 2, -3, 4])), [-1, 4, -3, 8]);
+    const three = tiny([
+      { name: 'r', opType: 'Relu', input: ['x'], output: ['h'] },
+      { name: 'cat', opType: 'Sum', input: ['h', 'x', 'h'], output: ['y'] },
+    ]);
+    const err = throwsCode(() => importOnnx(three), 'UNSUPPORTED_OP');
+    assert.match(err.message, /'Sum'.*cat/);
   });
 
   it('a Softmax that is not last is rejected; a final one is dropped', () => {

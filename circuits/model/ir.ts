@@ -1,7 +1,7 @@
 /**
- * A small, typed intermediate representation of a feed-forward model, produced from ONNX by
- * `importOnnx` (import.ts) and consumed by the float reference executor and, later, the quantizer and
- * circuit generator.
+ * The graph IR of a model, produced from ONNX by `importOnnx` (import.ts) and consumed by the float reference
+ * executor, the quantizer, the integer executor, the cost model and the circuit generator. What each node kind
+ * means, computes and costs lives in its own file under ops/ (the registry, ops/registry.ts, ties them together).
  *
  * Conventions:
  * - The IR describes ONE sample: the ONNX batch dimension (which must be 1 or symbolic) is stripped, so a
@@ -9,9 +9,14 @@
  * - Tensors are row-major. Weight data is Float64Array: the values come from float32 initializers, but
  *   folding (BatchNorm into conv/dense, alpha/beta of Gemm) is done in float64 so no extra rounding
  *   is introduced before quantization.
- * - The model is a linear chain: `layers[i]` consumes the output of `layers[i - 1]`; `layers[0]` consumes
- *   the model input. Every layer records its input and output shapes.
+ * - The model is a DAG of nodes in topological order. A tensor is named by the index of the node that produces it
+ *   (`MODEL_INPUT`, -1, is the model input); every node lists the tensors it reads in `inputs`, and a tensor may
+ *   have several consumers. Every node feeds the output, so the model's output is the last node's (the input when
+ *   there is no node). Names are the ONNX node names, for reports only: nothing generated reads them.
  */
+
+/** The tensor id of the model input. */
+export const MODEL_INPUT = -1;
 
 /** A named constant tensor (weights, biases). */
 export interface IrTensor {
@@ -23,6 +28,9 @@ export interface IrTensor {
 interface LayerBase {
   /** The ONNX node name the layer came from (first node, when several were fused). */
   name: string;
+  /** The tensors this node reads: indices of earlier nodes, or MODEL_INPUT. */
+  inputs: number[];
+  /** Shape of the first input (every op but a multi-input one reads one tensor of this shape). */
   inShape: number[];
   outShape: number[];
 }
@@ -76,8 +84,38 @@ export interface AddConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
-export type Layer = DenseLayer | Conv2dLayer | ReluLayer | Pool2dLayer | ReshapeLayer | ChannelAffineLayer | AddConstLayer;
+/** y = a + b of two activations of the same shape (a residual connection): inputs [a, b]. */
+export interface AddLayer extends LayerBase {
+  kind: 'add';
+}
+
+/** y = min(max(x, min), max), e.g. ReLU6. */
+export interface ClipLayer extends LayerBase {
+  kind: 'clip';
+  min: number;
+  max: number;
+}
+
+/** Zero padding of H and W, [top, left, bottom, right]; folded into the Conv / AveragePool that reads it. */
+export interface PadLayer extends LayerBase {
+  kind: 'pad';
+  pads: [number, number, number, number];
+}
+
+export type Layer =
+  | DenseLayer
+  | Conv2dLayer
+  | ReluLayer
+  | Pool2dLayer
+  | ReshapeLayer
+  | ChannelAffineLayer
+  | AddConstLayer
+  | AddLayer
+  | ClipLayer
+  | PadLayer;
 export type LayerKind = Layer['kind'];
+/** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
+export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;
 
 export interface ModelIR {
   /** ONNX graph input and output names, for error messages and provenance. */
@@ -87,6 +125,7 @@ export interface ModelIR {
   inputShape: number[];
   /** Per-sample output shape, e.g. [10] (logits). */
   outputShape: number[];
+  /** The nodes, in topological order; the output is the last node's. */
   layers: Layer[];
   /** True when a final Softmax/LogSoftmax was removed: the IR outputs logits. */
   droppedSoftmax: boolean;
@@ -100,4 +139,47 @@ export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/** The tensor id of the model's output: the last node's, or the input when there is none. */
+export function outputTensor(nodes: readonly unknown[]): number {
+  return nodes.length - 1;
+}
+
+/** How many nodes read each tensor (index t + 1 for tensor t, so the model input is entry 0); the output counts one more. */
+export function consumerCounts(nodes: readonly { inputs: readonly number[] }[]): number[] {
+  const counts = new Array<number>(nodes.length + 1).fill(0);
+  for (const n of nodes) for (const t of n.inputs) counts[t + 1]!++;
+  counts[nodes.length]!++;
+  return counts;
+}
+
+/**
+ * Inserts `node` at position `at` of a node list, renumbering every later reference (node indices are tensor ids),
+ * and rewires the consumers of `node.inputs[0]` that follow it to read `node` instead when `rewire` is set.
+ */
+export function insertNode<N extends { inputs: number[] }>(nodes: readonly N[], at: number, node: N, rewire = false): N[] {
+  const src = node.inputs[0];
+  const shift = (t: number) => (t >= at ? t + 1 : t);
+  const out = nodes.map((n, i) => {
+    const inputs = n.inputs.map(shift);
+    return {
+      ...n,
+      inputs: rewire && i >= at ? inputs.map((t, k) => (n.inputs[k] === src ? at : t)) : inputs,
+    };
+  });
+  out.splice(at, 0, node);
+  return out;
+}
+
+/**
+ * Checks that every node reads only earlier tensors (so the list is a topological order) and returns each node's
+ * inputs; the executors and the generator call it first, since quantized.json is read back from a model directory.
+ */
+export function checkGraph(nodes: readonly { inputs?: unknown }[], onBad: (what: string) => never): void {
+  nodes.forEach((n, i) => {
+    if (!Array.isArray(n.inputs) || n.inputs.length === 0) onBad(`node ${i} inputs`);
+    for (const t of n.inputs as unknown[])
+      if (!Number.isSafeInteger(t) || (t as number) < MODEL_INPUT || (t as number) >= i) onBad(`node ${i} input`);
+  });
 }

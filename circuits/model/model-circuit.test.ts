@@ -10,7 +10,7 @@ import { inputHash, weightCommitment, weightElements } from './commit.ts';
 import { importOnnx } from './import.ts';
 import { linearAccumulators, quantizeInput, runInt } from './int-exec.ts';
 import { fromField, toField } from './int-reference.ts';
-import type { ModelIR } from './ir.ts';
+import { insertNode, MODEL_INPUT, type ModelIR } from './ir.ts';
 import { evaluateAgreement, lastLinearIndex, type QDense, type QuantizedModel, quantizeModel } from './quantize.ts';
 
 // Both fixtures compile fast enough with circom2 to test both in every variant: public constants ~1-2 s
@@ -247,7 +247,12 @@ describe('quantizer and circuit paths the fixtures do not reach', () => {
   it('a ReLU that follows no dense/conv layer stays a standalone ReLU gadget, and matches the integer executor', async () => {
     // The MLP with a ReLU on its input: that one cannot be fused (no Requantize before it), fc1's can.
     const ir = importOnnx(path.join(FIXTURES, 'mlp_digits.onnx'));
-    ir.layers = [{ kind: 'relu', name: 'inputRelu', inShape: ir.inputShape, outShape: ir.inputShape }, ...ir.layers];
+    ir.layers = insertNode(
+      ir.layers,
+      0,
+      { kind: 'relu', name: 'inputRelu', inputs: [MODEL_INPUT], inShape: ir.inputShape, outShape: ir.inputShape },
+      true,
+    );
     const qm = quantizeModel(
       ir,
       rows.slice(0, 100).map((r) => r.input),

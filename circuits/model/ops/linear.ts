@@ -1,0 +1,306 @@
+/**
+ * What dense (ops/dense.ts) and conv2d (ops/conv2d.ts) share: both are y = requantize(bias + Σ w·x) per output
+ * channel, with the same quantization rule, integer reference, emission (constant linear combinations, or PackedDot
+ * over committed weights) and cost; only the taps (which input cell each weight multiplies) differ, and those come
+ * from one geometry (geometry.ts) for the executors and the generator alike.
+ */
+import { ZkaiError } from '../../../common/errors.ts';
+import { packedSlots, packLinear } from '../commit.ts';
+import { bitLength, fusedReluCost, requantizeCost } from '../gadget-cost.ts';
+import { forEachConvTap } from '../geometry.ts';
+import { requantize } from '../int-reference.ts';
+import type { Conv2dLayer, DenseLayer } from '../ir.ts';
+import { shapeSize } from '../ir.ts';
+import type { QConv2d, QDense, QLayer } from '../qir.ts';
+import type { EmitCtx, EstimateCtx, QuantizeCtx, Quantized, Signals } from './op.ts';
+
+/** Largest f such that maxAbs · 2^f fits in signed `bits` (maxAbs = 0 gives 0), kept within ±40. */
+export function fracBitsFor(maxAbs: number, bits: number): number {
+  if (!(maxAbs > 0)) return 0;
+  const f = Math.floor(Math.log2(((1 << (bits - 1)) - 1) / maxAbs));
+  return Math.max(-40, Math.min(40, f));
+}
+
+const bigBitLength = (v: bigint): number => (v <= 0n ? 0 : v.toString(2).length);
+
+/**
+ * Quantization rule: weights symmetric signed weightBits per output channel; biases at the accumulator scale plus
+ * 2^(shift-1) (so Requantize's floor shift rounds to nearest); the output scale from calibration (the positive range
+ * when a ReLU follows), except the logits, which keep the finest common scale and are never saturated; accBits a
+ * proven bound over every in-range input, so every such input has a witness.
+ */
+export function quantizeLinear(layer: DenseLayer | Conv2dLayer, ctx: QuantizeCtx): Quantized {
+  const frac = ctx.inFrac[0]!;
+  const bits = ctx.inBits[0]!;
+  const { weightBits, activationBits, isLastLinear: isLast } = ctx;
+  const outC = layer.weight.shape[0]!;
+  const perW = layer.weight.data.length / outC;
+  const wMaxHalf = (1 << (weightBits - 1)) - 1;
+  const fw: number[] = [];
+  for (let c = 0; c < outC; c++) {
+    let m = 0;
+    for (let k = 0; k < perW; k++) m = Math.max(m, Math.abs(layer.weight.data[c * perW + k]!));
+    fw.push(m > 0 ? fracBitsFor(m, weightBits) : Number.NaN);
+  }
+  // An all-zero row has no scale of its own: give it the coarsest real one so it neither widens nor coarsens anything.
+  const realFw = fw.filter((v) => !Number.isNaN(v));
+  const zeroRowFw = realFw.length ? Math.min(...realFw) : 0;
+  for (let c = 0; c < outC; c++) if (Number.isNaN(fw[c])) fw[c] = zeroRowFw;
+  // Output scale: hidden layers from calibration; the logits keep the finest common scale (shift >= 1 everywhere).
+  const fy = isLast ? Math.min(...fw) + frac - 1 : fracBitsFor(ctx.reluNext ? ctx.maxPos : ctx.maxAbs, activationBits);
+  const shift: number[] = [];
+  const weight: number[] = [];
+  const bias: bigint[] = [];
+  let bound = 0n;
+  let maxShift = 1;
+  for (let c = 0; c < outC; c++) {
+    // A shift below 1 would need a left shift: give up weight precision instead.
+    if (fw[c]! + frac - fy < 1) fw[c] = 1 + fy - frac;
+    const s = fw[c]! + frac - fy;
+    shift.push(s);
+    maxShift = Math.max(maxShift, s);
+    let absSum = 0n;
+    for (let k = 0; k < perW; k++) {
+      const q = Math.max(-wMaxHalf, Math.min(wMaxHalf, Math.round(layer.weight.data[c * perW + k]! * 2 ** fw[c]!)));
+      weight.push(q);
+      absSum += BigInt(Math.abs(q));
+    }
+    const b = BigInt(Math.round(layer.bias.data[c]! * 2 ** (fw[c]! + frac))) + (1n << BigInt(s - 1));
+    bias.push(b);
+    const cBound = (b < 0n ? -b : b) + absSum * (1n << BigInt(bits - 1));
+    if (cBound > bound) bound = cBound;
+  }
+  // Signed accBits holds [-2^(accBits-1), 2^(accBits-1)); Requantize needs shift < accBits - 1.
+  const accBits = Math.max(bigBitLength(bound) + 1, maxShift + 2);
+  if (accBits > 240) throw new ZkaiError('BAD_INPUT', `layer '${layer.name}': accumulator needs ${accBits} bits`);
+  const outBits = isLast ? accBits - Math.min(...shift) : activationBits;
+  const base = { name: layer.name, inputs: layer.inputs, inShape: layer.inShape, outShape: layer.outShape };
+  const q = { ...base, weight, bias, shift, accBits, inBits: bits, outBits, weightFracBits: fw, outFracBits: fy };
+  return {
+    q:
+      layer.kind === 'dense'
+        ? { kind: 'dense', ...q }
+        : { kind: 'conv2d', ...q, kernel: layer.kernel, strides: layer.strides, pads: layer.pads },
+    frac: fy,
+    bits: outBits,
+  };
+}
+
+/** The accumulators (bias + Σ w·x) of a dense or conv layer, before Requantize. */
+export function linearAccumulators(layer: QDense | QConv2d, x: readonly bigint[]): bigint[] {
+  const out: bigint[] = [];
+  if (layer.kind === 'dense') {
+    const K = x.length;
+    for (let n = 0; n < layer.bias.length; n++) {
+      let acc = layer.bias[n]!;
+      for (let k = 0; k < K; k++) acc += BigInt(layer.weight[n * K + k]!) * x[k]!;
+      out.push(acc);
+    }
+    return out;
+  }
+  forEachConvTap(layer, (m, _o, taps) => {
+    let acc = layer.bias[m]!;
+    for (const [wi, xi] of taps) acc += BigInt(layer.weight[wi]!) * x[xi]!;
+    out.push(acc);
+  });
+  return out;
+}
+
+/** Integer reference: Requantize(accBits, shift[channel], outBits) of each accumulator. */
+export function intLinear(layer: QDense | QConv2d, inputs: bigint[][]): bigint[] {
+  const acc = linearAccumulators(layer, inputs[0]!);
+  return acc.map((a, i) => {
+    const c = layer.kind === 'dense' ? i : Math.floor(i / (layer.outShape[1]! * layer.outShape[2]!));
+    return requantize(a, layer.accBits, layer.shift[c]!, layer.outBits);
+  });
+}
+
+/**
+ * Index of the ReLU node that the dense/conv node at `li` can absorb (RequantizeRelu), or -1. The ReLU must be the
+ * only reader of the node's output, through reshapes that are each the only reader of theirs (a second reader would
+ * see post-ReLU values), and its range check must be implied by the Requantize output's: bits >= outBits (quantize
+ * gives it exactly outBits). Then the fused gadget computes the same integers, and int-exec (Requantize, then ReLU)
+ * stays the reference.
+ */
+export function fusedReluIndex(nodes: readonly QLayer[], consumers: readonly number[], li: number): number {
+  const layer = nodes[li]!;
+  if (layer.kind !== 'dense' && layer.kind !== 'conv2d') return -1;
+  let t = li;
+  for (;;) {
+    if (consumers[t + 1] !== 1) return -1;
+    const j = nodes.findIndex((n, k) => k > t && n.inputs.includes(t));
+    const next = nodes[j];
+    if (!next) return -1;
+    if (next.kind === 'reshape') {
+      t = j;
+      continue;
+    }
+    return next.kind === 'relu' && next.bits >= layer.outBits ? j : -1;
+  }
+}
+
+/** c·signal as a circom term, with the sign outside so the expression is `a + 3*x - 2*y`. */
+function lc(constant: bigint, terms: [number, string][]): string {
+  let s = constant.toString();
+  for (const [w, sig] of terms) {
+    if (w === 0) continue;
+    s += w < 0 ? ` - ${-w}*${sig}` : ` + ${w}*${sig}`;
+  }
+  return s;
+}
+
+/**
+ * Emission: each output's accumulator is a linear combination of the input signals with the integer weights and bias
+ * as constants (0 constraints: --O2 substitutes it), or with private weights PackedDot(taps, k, accBits) over the
+ * packed weights p<i> and biases bp<i> (one product per tap for k channels), then Requantize, or RequantizeRelu when
+ * a ReLU can be fused (fusedReluIndex).
+ */
+export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
+  const li = ctx.index;
+  const body = ctx.body;
+  const cur = ctx.input(0);
+  const nOutL = shapeSize(layer.outShape);
+  let cost = 0;
+  let rows: { channel: number; expr: string }[];
+  if (ctx.privateWeights) {
+    // Packed weights and biases are private inputs (committed public inputs with Pedersen); PackedDot computes
+    // k accumulators per multiplication.
+    const pk = packLinear(layer);
+    body.push(`    signal input p${li}[${pk.weights.length}];`, `    signal input bp${li}[${pk.groups}];`);
+    ctx.commit(`p${li}`, pk.weights.length);
+    ctx.commit(`bp${li}`, pk.groups);
+    const positions = linearPositions(layer);
+    rows = new Array(nOutL);
+    body.push(`    component dot${li}[${positions.length * pk.groups}];`);
+    positions.forEach((taps, o) => {
+      if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer ${li}: output position ${o} reads no input cell`);
+      for (let g = 0; g < pk.groups; g++) {
+        const q = o * pk.groups + g;
+        const kg = Math.min(pk.k, pk.channels - g * pk.k);
+        body.push(`    dot${li}[${q}] = PackedDot(${taps.length}, ${kg}, ${layer.accBits});`, `    dot${li}[${q}].bias <== bp${li}[${g}];`);
+        taps.forEach(([j, xi], t) => {
+          body.push(`    dot${li}[${q}].p[${t}] <== p${li}[${g * pk.perChannel + j}];`, `    dot${li}[${q}].x[${t}] <== ${cur(xi)};`);
+        });
+        cost += taps.length;
+        for (let m = 0; m < kg; m++) {
+          const channel = g * pk.k + m;
+          rows[channel * positions.length + o] = { channel, expr: `dot${li}[${q}].acc[${m}]` };
+        }
+      }
+    });
+  } else {
+    rows = linearTaps(layer).map(({ channel, bias, taps }) => ({
+      channel,
+      expr: lc(
+        bias,
+        taps.map(([wi, xi]) => [layer.weight[wi]!, cur(xi)]),
+      ),
+    }));
+  }
+  const reluAt = fusedReluIndex(ctx.nodes, ctx.consumers, li);
+  let reluCost = 0;
+  body.push(`    signal x${li}[${nOutL}];`, `    component rq${li}[${nOutL}];`);
+  if (reluAt >= 0) body.push(`    // fused with the ReLU of layer ${reluAt}: x${li} holds the post-ReLU values.`);
+  rows.forEach(({ channel, expr }, n) => {
+    const s = layer.shift[channel]!;
+    if (reluAt >= 0) {
+      cost += layer.accBits;
+      reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
+    } else cost += requantizeCost(layer.accBits, s, layer.outBits);
+    body.push(`    rq${li}[${n}] = ${reluAt >= 0 ? 'RequantizeRelu' : 'Requantize'}(${layer.accBits}, ${s}, ${layer.outBits});`);
+    body.push(`    rq${li}[${n}].in <== ${expr};`);
+    body.push(`    x${li}[${n}] <== rq${li}[${n}].out;`);
+  });
+  if (reluAt >= 0) ctx.fusedRelu.set(reluAt, reluCost);
+  ctx.cost(layer.kind, cost);
+  return (i) => `x${li}[${i}]`;
+}
+
+/**
+ * The output positions of a dense/conv layer (one for dense; oH·oW for conv, row-major), each with its
+ * [weight index within a channel, input index] taps: the same for every output channel, which is what lets
+ * PackedDot share one product across a group of channels. Output n of channel c at position o is c·positions + o.
+ */
+function linearPositions(layer: QDense | QConv2d): [number, number][][] {
+  if (layer.kind === 'dense') {
+    const K = shapeSize(layer.inShape);
+    return [Array.from({ length: K }, (_, k) => [k, k] as [number, number])];
+  }
+  const positions: [number, number][][] = [];
+  forEachConvTap(layer, (m, o, taps) => {
+    if (m === 0) positions[o] = taps;
+  });
+  return positions;
+}
+
+/** Each output of a dense/conv layer: its channel, bias and [weight index, input index] taps (row-major output order). */
+function linearTaps(layer: QDense | QConv2d): { channel: number; bias: bigint; taps: [number, number][] }[] {
+  const rows: { channel: number; bias: bigint; taps: [number, number][] }[] = [];
+  if (layer.kind === 'dense') {
+    const K = shapeSize(layer.inShape);
+    for (let n = 0; n < layer.bias.length; n++) {
+      rows.push({ channel: n, bias: layer.bias[n]!, taps: Array.from({ length: K }, (_, k) => [n * K + k, k] as [number, number]) });
+    }
+    return rows;
+  }
+  forEachConvTap(layer, (m, o, taps) => {
+    if (o !== rows.length) throw new ZkaiError('INTERNAL', 'conv outputs must be visited in row-major order');
+    rows.push({ channel: m, bias: layer.bias[m]!, taps });
+  });
+  return rows;
+}
+
+/** For one axis of a window walk: how many kernel taps of each output position fall inside the input (not padding). */
+export function validTaps(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): number[] {
+  return Array.from({ length: outSize }, (_, o) => {
+    let n = 0;
+    for (let k = 0; k < kernel; k++) {
+      const i = o * stride + k - padBefore;
+      if (i >= 0 && i < inSize) n++;
+    }
+    return n;
+  });
+}
+
+/**
+ * Estimate before quantizing: accBits from the weights at their own per-channel scale (biases left out: they can
+ * only widen it), the Requantize's range checks per output, and with private weights PackedDot's product per tap and
+ * group of k channels.
+ */
+export function estimateLinear(layer: DenseLayer | Conv2dLayer, ctx: EstimateCtx): { constraints: number; bits: number } {
+  const wMaxHalf = (1 << (ctx.weightBits - 1)) - 1;
+  const bits = ctx.inBits[0]!;
+  const nOut = shapeSize(layer.outShape);
+  const outC = layer.weight.shape[0]!;
+  const perW = layer.weight.data.length / outC;
+  let maxSum = 0;
+  for (let c = 0; c < outC; c++) {
+    let m = 0;
+    for (let k = 0; k < perW; k++) m = Math.max(m, Math.abs(layer.weight.data[c * perW + k]!));
+    const scale = 2 ** fracBitsFor(m, ctx.weightBits);
+    let sum = 0;
+    for (let k = 0; k < perW; k++) sum += Math.min(wMaxHalf, Math.round(Math.abs(layer.weight.data[c * perW + k]!) * scale));
+    maxSum = Math.max(maxSum, sum);
+  }
+  const accBits = Math.max(bitLength(maxSum * 2 ** (bits - 1)) + 1, 3);
+  let cost = nOut * accBits;
+  if (ctx.privateWeights) {
+    // PackedDot: one product per tap, per output position and group of k channels.
+    const groups = Math.ceil(outC / Math.min(packedSlots(accBits), outC));
+    let taps: number;
+    if (layer.kind === 'dense') taps = perW;
+    else {
+      const [, H, W] = layer.inShape as [number, number, number];
+      const [, oH, oW] = layer.outShape as [number, number, number];
+      const C = layer.inShape[0]!;
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      taps =
+        C *
+        sum(validTaps(H, oH, layer.kernel[0], layer.strides[0], layer.pads[0])) *
+        sum(validTaps(W, oW, layer.kernel[1], layer.strides[1], layer.pads[1]));
+    }
+    cost += taps * groups;
+    ctx.addCommitted(groups * perW + groups);
+  }
+  return { constraints: cost, bits: ctx.activationBits };
+}

@@ -1,0 +1,87 @@
+/**
+ * The op registry: every node kind of ir.ts maps to its float side, every kind of qir.ts to its integer side, and
+ * every supported ONNX op type to its importer. The tables are mapped types over the kind unions, so a kind without
+ * an implementation does not type-check, and the drivers dispatch through `floatOp` / `quantOp`, which refuse (typed
+ * error) a kind they do not know, e.g. from a hand-edited quantized.json, instead of emitting nothing for it.
+ */
+import { ZkaiError } from '../../../common/errors.ts';
+import type { Layer } from '../ir.ts';
+import type { QLayer } from '../qir.ts';
+import { add, importAdd } from './add.ts';
+import { addConst } from './add-const.ts';
+import { avgpool2d } from './avgpool.ts';
+import { channelAffine, importBatchNorm } from './channel-affine.ts';
+import { clip, importClip } from './clip.ts';
+import { conv2d, importConv } from './conv2d.ts';
+import { dense, importGemm } from './dense.ts';
+import { importGlobalAveragePool } from './global-avgpool.ts';
+import { maxpool2d } from './maxpool.ts';
+import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
+import { importPad, pad } from './pad.ts';
+import { importFinalSoftmax, importIdentity } from './passthrough.ts';
+import { importPool } from './pool.ts';
+import { importRelu, relu } from './relu.ts';
+import { importFlatten, importReshape, reshape } from './reshape.ts';
+
+export const FLOAT_OPS: FloatOps = {
+  dense,
+  conv2d,
+  relu,
+  maxpool2d,
+  avgpool2d,
+  reshape,
+  'channel-affine': channelAffine,
+  'add-const': addConst,
+  add,
+  clip,
+  pad,
+};
+
+export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip };
+
+/** ONNX op type → importer, for nodes that read an activation. */
+export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
+  Gemm: importGemm,
+  MatMul: importGemm,
+  Conv: importConv,
+  BatchNormalization: importBatchNorm,
+  Relu: importRelu,
+  MaxPool: importPool,
+  AveragePool: importPool,
+  Flatten: importFlatten,
+  Reshape: importReshape,
+  Add: importAdd,
+  Clip: importClip,
+  Pad: importPad,
+  GlobalAveragePool: importGlobalAveragePool,
+  Identity: importIdentity,
+  Dropout: importIdentity,
+  Softmax: importFinalSoftmax,
+  LogSoftmax: importFinalSoftmax,
+};
+
+/** ONNX ops whose importer takes two activation inputs (every other one takes one). */
+export const MULTI_INPUT_ONNX_OPS: ReadonlySet<string> = new Set(['Add']);
+
+/** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
+export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
+
+/** Every ONNX op type the importer accepts, for the error that names an unsupported one. */
+export const SUPPORTED_ONNX_OPS: readonly string[] = [...new Set([...Object.keys(ONNX_IMPORTERS), ...CONSTANT_ONNX_OPS])].sort();
+
+const has = (table: object, kind: unknown): boolean => typeof kind === 'string' && Object.hasOwn(table, kind);
+
+/** The float side of a node's op (BAD_INPUT for a kind no op implements). */
+export function floatOp<L extends Layer>(layer: L): FloatOp<L> {
+  if (!has(FLOAT_OPS, layer.kind)) throw new ZkaiError('BAD_INPUT', `model graph: unknown node kind`);
+  return FLOAT_OPS[layer.kind] as unknown as FloatOp<L>;
+}
+
+/** The integer side of a quantized node's op (BAD_INPUT for a kind no op implements). */
+export function quantOp<Q extends QLayer>(layer: Q): QuantOp<Q> {
+  if (!has(QUANT_OPS, layer.kind)) throw new ZkaiError('BAD_INPUT', `quantized model: unknown node kind`);
+  return QUANT_OPS[layer.kind] as unknown as QuantOp<Q>;
+}
+
+/** The quantized kinds, for the source guard's check of a quantized.json read back from disk. */
+export const QUANT_KINDS: ReadonlySet<string> = new Set(Object.keys(QUANT_OPS));

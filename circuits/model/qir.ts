@@ -1,0 +1,109 @@
+/**
+ * The quantized graph (integers only): what the integer executor runs and the circuit generator compiles, and what a
+ * model directory's quantized.json holds. Same graph conventions as ir.ts: nodes in topological order, each naming
+ * the tensors it reads (earlier node indices, or MODEL_INPUT), the output being the last node's.
+ */
+
+interface QNodeBase {
+  name: string;
+  /** The tensors this node reads: indices of earlier nodes, or MODEL_INPUT (-1). */
+  inputs: number[];
+  inShape: number[];
+  outShape: number[];
+}
+
+interface QLinearBase extends QNodeBase {
+  /** Integer weights, row-major ([N, K] dense, [M, C, kH, kW] conv), each a signed weightBits value. */
+  weight: number[];
+  /** Integer biases at the accumulator scale of each output channel (rounding offset included). */
+  bias: bigint[];
+  /** Per output channel: Requantize shift (>= 1). */
+  shift: number[];
+  /** Signed width of the accumulator (proven bound over all in-range inputs). */
+  accBits: number;
+  /** Signed width of the layer's input values. */
+  inBits: number;
+  /** Signed width of the output: activationBits, or accBits - min(shift) for the final (unsaturated) layer. */
+  outBits: number;
+  /** Fractional bits of each output channel's weights and of the output (for dequantizing / reports). */
+  weightFracBits: number[];
+  outFracBits: number;
+}
+
+export interface QDense extends QLinearBase {
+  kind: 'dense';
+}
+
+export interface QConv2d extends QLinearBase {
+  kind: 'conv2d';
+  kernel: [number, number];
+  strides: [number, number];
+  pads: [number, number, number, number];
+}
+
+export interface QRelu extends QNodeBase {
+  kind: 'relu';
+  bits: number;
+}
+
+export interface QPool2d extends QNodeBase {
+  kind: 'maxpool2d' | 'avgpool2d';
+  bits: number;
+  kernel: [number, number];
+  strides: [number, number];
+  pads: [number, number, number, number];
+  countIncludePad: boolean;
+}
+
+export interface QReshape extends QNodeBase {
+  kind: 'reshape';
+}
+
+/** a·2^shifts[0] + b·2^shifts[1]: both operands brought exactly to the finer scale (ops/add.ts). */
+export interface QAdd extends QNodeBase {
+  kind: 'add';
+  shifts: [number, number];
+  /** Signed widths of the operands, and of the sum. */
+  inBits: [number, number];
+  bits: number;
+}
+
+/** clamp(x, lo, hi) for a signed bits-wide x (ops/clip.ts). */
+export interface QClip extends QNodeBase {
+  kind: 'clip';
+  bits: number;
+  lo: number;
+  hi: number;
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip;
+export type QLayerKind = QLayer['kind'];
+export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
+
+export interface QuantizedModel {
+  inputShape: number[];
+  outputShape: number[];
+  weightBits: number;
+  activationBits: number;
+  /** Inputs are signed inputBits integers: round(x · 2^inputFracBits). */
+  inputBits: number;
+  inputFracBits: number;
+  /** Signed width and fractional bits of the output logits. */
+  outputBits: number;
+  outputFracBits: number;
+  layers: QLayer[];
+}
+
+/** Index of the last dense/conv layer, or -1. */
+export function lastLinearIndex(layers: readonly { kind: string }[]): number {
+  for (let i = layers.length - 1; i >= 0; i--) if (layers[i]!.kind === 'dense' || layers[i]!.kind === 'conv2d') return i;
+  return -1;
+}
+
+/**
+ * A quantized.json written before the graph IR has no `inputs`: its layers were a chain, so each read the one
+ * before. Fills them in (a copy), so such a model directory still loads; anything else is left for checkGraph.
+ */
+export function withChainInputs(qm: QuantizedModel): QuantizedModel {
+  return { ...qm, layers: qm.layers.map((l, i) => (l && l.inputs === undefined ? { ...l, inputs: [i - 1] } : l)) };
+}
