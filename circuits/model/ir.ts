@@ -102,6 +102,12 @@ export interface PadLayer extends LayerBase {
   pads: [number, number, number, number];
 }
 
+/** y = x with its per-sample axes permuted: out axis a is in axis perm[a] (ONNX Transpose minus the batch axis). */
+export interface TransposeLayer extends LayerBase {
+  kind: 'transpose';
+  perm: number[];
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -112,7 +118,8 @@ export type Layer =
   | AddConstLayer
   | AddLayer
   | ClipLayer
-  | PadLayer;
+  | PadLayer
+  | TransposeLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

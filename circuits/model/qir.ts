@@ -76,7 +76,13 @@ export interface QClip extends QNodeBase {
   hi: number;
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip;
+/** The input's elements permuted (ops/transpose.ts). */
+export interface QTranspose extends QNodeBase {
+  kind: 'transpose';
+  perm: number[];
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -22,6 +22,8 @@ import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
+import { importSqueeze, importUnsqueeze } from './squeeze.ts';
+import { importTranspose, transpose } from './transpose.ts';
 
 export const FLOAT_OPS: FloatOps = {
   dense,
@@ -35,9 +37,10 @@ export const FLOAT_OPS: FloatOps = {
   add,
   clip,
   pad,
+  transpose,
 };
 
-export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip };
+export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip, transpose };
 
 /** ONNX op type → importer, for nodes that read an activation. */
 export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
@@ -54,6 +57,9 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Clip: importClip,
   Pad: importPad,
   GlobalAveragePool: importGlobalAveragePool,
+  Transpose: importTranspose,
+  Squeeze: importSqueeze,
+  Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
   Dropout: importIdentity,
   Softmax: importFinalSoftmax,
