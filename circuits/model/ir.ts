@@ -108,6 +108,12 @@ export interface TransposeLayer extends LayerBase {
   perm: number[];
 }
 
+/** x for x >= 0, alpha·x below (ONNX LeakyRelu). */
+export interface LeakyReluLayer extends LayerBase {
+  kind: 'leaky-relu';
+  alpha: number;
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -119,7 +125,8 @@ export type Layer =
   | AddLayer
   | ClipLayer
   | PadLayer
-  | TransposeLayer;
+  | TransposeLayer
+  | LeakyReluLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

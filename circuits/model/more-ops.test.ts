@@ -16,6 +16,7 @@ import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
 import type { ModelIR } from './ir.ts';
 import { encodeOnnx, type OnnxModelSpec } from './onnx.ts';
+import { LEAKY_FRAC_BITS, leakyAlpha, leakyRelu } from './ops/leaky-relu.ts';
 import { transposeSources } from './ops/transpose.ts';
 import { quantizeModel } from './quantize.ts';
 
@@ -60,7 +61,10 @@ export function head(from: string, n: number): Pick<Spec, 'nodes' | 'initializer
  * Quantizes `ir` on random calibration inputs, compiles it, and checks on `samples` random inputs that the circuit's
  * logits equal runInt's and every constraint holds, and that each forgery (signal → changed value) breaks one.
  */
-export async function checkCircuit(name: string, ir: ModelIR, forgeries: [string, (v: bigint) => bigint][] = [], samples = 4) {
+/** Signals → changed values, or a function that rewrites the witness through a signal-name lookup. */
+export type Forgery = [string, (v: bigint) => bigint][] | ((w: bigint[], at: (signal: string) => number) => void);
+
+export async function checkCircuit(name: string, ir: ModelIR, forgeries: Forgery[] = [], samples = 4) {
   const n = ir.inputShape.reduce((a, b) => a * b, 1);
   const qm = quantizeModel(
     ir,
@@ -78,12 +82,17 @@ export async function checkCircuit(name: string, ir: ModelIR, forgeries: [string
     assert.deepEqual(w.slice(1, 1 + ref.logits.length).map(fromField), ref.logits, `input ${k}`);
     assert.deepEqual(unsatisfiedConstraints(r1cs, w), []);
     if (k > 0) continue;
-    for (const [signal, change] of forgeries) {
-      const at = sym.get(`main.${signal}`);
-      assert.ok(at !== undefined, `${signal} in the witness`);
+    // Each forgery changes one or several signals of the honest witness together.
+    for (const forgery of forgeries) {
       const forged = [...w];
-      forged[at] = change(w[at]!);
-      assert.ok(unsatisfiedConstraints(r1cs, forged).length > 0, `forged ${signal} accepted`);
+      const at = (signal: string): number => {
+        const i = sym.get(`main.${signal}`);
+        assert.ok(i !== undefined, `${signal} in the witness`);
+        return i;
+      };
+      if (typeof forgery === 'function') forgery(forged, at);
+      else for (const [signal, change] of forgery) forged[at(signal)] = change(w[at(signal)]!);
+      assert.ok(unsatisfiedConstraints(r1cs, forged).length > 0, `forgery ${String(forgery).slice(0, 80)} accepted`);
     }
   }
   return { qm, m, sym };
@@ -148,5 +157,78 @@ describe('Transpose, Squeeze, Unsqueeze: index permutations, 0 constraints', () 
       /'Transpose' \(node 0, 't'\): perm \[1,0,2,3\] moves the batch axis/,
     );
     throwsCode(bad([{ name: 'q', opType: 'Squeeze', input: ['x', 'ax1'], output: ['s'] }]), 'UNSUPPORTED_OP', /axis 1 has size 2, not 1/);
+  });
+});
+
+/**
+ * Moves a Requantize(·, k, ·)'s (no-clamp) quotient up by one, keeping its linear equations (see the LeakyRelu test),
+ * in the first of `gadgets` whose quotient is even (offset bit 0 clear: q + 1 only sets it).
+ */
+function forgeFloor(w: bigint[], at: (s: string) => number, gadgets: string[], k: number): void {
+  const g = gadgets.find((name) => w[at(`${name}.sat.sb.bits[0]`)] === 0n);
+  assert.ok(g, 'an even quotient');
+  w[at(`${g}.out`)]! += 1n;
+  w[at(`${g}.sat.sb.bits[0]`)] = 1n;
+  w[at(`${g}.rRange.bits.bits[0]`)]! -= BigInt(2 ** k);
+}
+
+describe('LeakyRelu: relu(x) + floor(min(x, 0)·a / 2^k)', () => {
+  const h = head('l', 6);
+  const spec = (alpha: number): Spec => ({
+    inShape: [8],
+    nodes: [
+      { name: 'fc0', opType: 'Gemm', input: ['x', 'w0', 'b0'], output: ['h'], int: { transB: 1 } },
+      { name: 'l', opType: 'LeakyRelu', input: ['h'], output: ['l'], float: { alpha } },
+      ...h.nodes,
+    ],
+    initializers: [
+      { name: 'w0', dims: [6, 8], floats: floats(48, 1) },
+      { name: 'b0', dims: [6], floats: floats(6, 0.3) },
+      ...h.initializers!,
+    ],
+  });
+
+  it('alpha as a / 2^k: exact when dyadic, else 12 fractional bits', () => {
+    assert.deepEqual(leakyAlpha(0.25), { a: 1, k: 2 });
+    assert.deepEqual(leakyAlpha(0.01), { a: 41, k: LEAKY_FRAC_BITS });
+    assert.deepEqual(leakyAlpha(1), { a: 2, k: 1 });
+  });
+
+  for (const alpha of [0.01, 0.25]) {
+    it(`alpha ${alpha}: circuit = integer reference, 2·bits + k + 1 per element, forged negatives rejected`, async () => {
+      const ir = importOnnx(model(spec(alpha)));
+      assert.deepEqual(
+        ir.layers.map((l) => l.kind),
+        ['dense', 'leaky-relu', 'reshape', 'dense'].filter((k) => k !== 'reshape'),
+      );
+      const { qm, m } = await checkCircuit(`leaky-${alpha * 100}`, ir, [
+        [['x1[0]', (v) => v + 1n]],
+        [['lneg1[2].out', (v) => v + 1n]],
+        // The floor moved up by one with every linear equation kept: q's offset bits re-decomposed for q + 1, and the
+        // remainder's bit 0 lowered by 2^k so n·a = (q + 1)·2^k + (r - 2^k) holds. Only bit 0's booleanity fails.
+        (w, at) =>
+          forgeFloor(
+            w,
+            at,
+            [0, 1, 2, 3, 4, 5].map((i) => `lneg1[${i}]`),
+            leakyAlpha(alpha).k,
+          ),
+      ]);
+      const l = qm.layers[1]!;
+      assert.ok(l.kind === 'leaky-relu');
+      const cost = m.generated.layerCosts.find((c) => c.kind === 'leaky-relu')!.constraints;
+      assert.equal(cost, 6 * (2 * l.bits + l.k + 1));
+      // The integer function against the float one, on every input value: within the documented bound.
+      const scale = leakyAlpha(alpha);
+      for (let v = -(2 ** (l.bits - 1)); v < 2 ** (l.bits - 1); v++) {
+        const [y] = leakyRelu.int(l, [[BigInt(v)]]);
+        const err = Math.abs(Number(y) - (v >= 0 ? v : alpha * v));
+        assert.ok(err < 1 + 2 ** (l.bits - scale.k - 2), `x ${v}: ${y}`);
+      }
+    });
+  }
+
+  it('refuses alpha outside (0, 1]', () => {
+    throwsCode(() => importOnnx(model(spec(1.5))), 'UNSUPPORTED_OP', /'LeakyRelu' \(node 1, 'l'\): alpha 1.5 outside \(0, 1\]/);
   });
 });

@@ -82,7 +82,15 @@ export interface QTranspose extends QNodeBase {
   perm: number[];
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose;
+/** relu(x) + floor(min(x, 0)·a / 2^k) for a signed bits-wide x (ops/leaky-relu.ts). */
+export interface QLeakyRelu extends QNodeBase {
+  kind: 'leaky-relu';
+  bits: number;
+  a: number;
+  k: number;
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -15,6 +15,7 @@ import { clip, importClip } from './clip.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
+import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
 import { maxpool2d } from './maxpool.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
@@ -38,9 +39,10 @@ export const FLOAT_OPS: FloatOps = {
   clip,
   pad,
   transpose,
+  'leaky-relu': leakyRelu,
 };
 
-export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip, transpose };
+export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip, transpose, 'leaky-relu': leakyRelu };
 
 /** ONNX op type → importer, for nodes that read an activation. */
 export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
@@ -58,6 +60,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Pad: importPad,
   GlobalAveragePool: importGlobalAveragePool,
   Transpose: importTranspose,
+  LeakyRelu: importLeakyRelu,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
