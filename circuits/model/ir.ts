@@ -114,6 +114,11 @@ export interface LeakyReluLayer extends LayerBase {
   alpha: number;
 }
 
+/** y = a - b of two activations of the same shape: inputs [a, b]. */
+export interface SubLayer extends LayerBase {
+  kind: 'sub';
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -126,7 +131,8 @@ export type Layer =
   | ClipLayer
   | PadLayer
   | TransposeLayer
-  | LeakyReluLayer;
+  | LeakyReluLayer
+  | SubLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

@@ -232,3 +232,71 @@ describe('LeakyRelu: relu(x) + floor(min(x, 0)·a / 2^k)', () => {
     throwsCode(() => importOnnx(model(spec(1.5))), 'UNSUPPORTED_OP', /'LeakyRelu' \(node 1, 'l'\): alpha 1.5 outside \(0, 1\]/);
   });
 });
+
+describe('Sub: of two activations (0 constraints, finer scale), of a constant (folded into the bias)', () => {
+  const h = head('r', 6);
+  const c = floats(6, 0.5);
+  const weights = [
+    { name: 'w0', dims: [6, 8], floats: floats(48, 1) },
+    { name: 'b0', dims: [6], floats: floats(6, 0.3) },
+    { name: 'w1', dims: [6, 8], floats: floats(48, 0.5) },
+    { name: 'b1', dims: [6], floats: floats(6, 0.3) },
+  ];
+  const spec = (constOp: 'Sub' | 'Add', cData: number[]): Spec => ({
+    inShape: [8],
+    nodes: [
+      { name: 'fc0', opType: 'Gemm', input: ['x', 'w0', 'b0'], output: ['h0'], int: { transB: 1 } },
+      { name: 'c', opType: constOp, input: ['h0', 'c'], output: ['d0'] },
+      { name: 'fc1', opType: 'Gemm', input: ['x', 'w1', 'b1'], output: ['h1'], int: { transB: 1 } },
+      { name: 's', opType: 'Sub', input: ['d0', 'h1'], output: ['s'] },
+      { name: 'r', opType: 'Relu', input: ['s'], output: ['r'] },
+      ...h.nodes,
+    ],
+    initializers: [...weights, { name: 'c', dims: [6], floats: cData }, ...h.initializers!],
+  });
+
+  it('x - c is x + (-c), folded into the Gemm bias; a - b is a sub node', () => {
+    const ir = importOnnx(model(spec('Sub', c)));
+    assert.deepEqual(
+      ir.layers.map((l) => `${l.kind}(${l.inputs})`),
+      ['dense(-1)', 'dense(-1)', 'sub(0,1)', 'relu(2)', 'dense(3)'],
+    );
+    const viaAdd = importOnnx(
+      model(
+        spec(
+          'Add',
+          c.map((v) => -v),
+        ),
+      ),
+    );
+    for (let k = 0; k < 3; k++) {
+      const x = randomInput(8);
+      assert.deepEqual(Array.from(runFloat(ir, x)), Array.from(runFloat(viaAdd, x)));
+    }
+  });
+
+  it('circuit = integer reference, 0 constraints for the sub, forged ReLU output rejected', async () => {
+    const { qm, m } = await checkCircuit('sub-test', importOnnx(model(spec('Sub', c))), [
+      [['x3[1]', (v) => v + 1n]],
+      [['logits[0]', (v) => v - 1n]],
+    ]);
+    const s = qm.layers[2]!;
+    assert.ok(s.kind === 'sub' && s.shifts.includes(0));
+    assert.equal(m.generated.layerCosts.find((x) => x.kind === 'sub')!.constraints, 0);
+  });
+
+  it('refuses a constant minus an activation, and activations of different shapes', () => {
+    throwsCode(
+      () =>
+        importOnnx(
+          model({
+            inShape: [6],
+            nodes: [{ name: 'n', opType: 'Sub', input: ['c', 'x'], output: ['r'] }, ...h.nodes],
+            initializers: spec('Sub', c).initializers,
+          }),
+        ),
+      'UNSUPPORTED_OP',
+      /'Sub' \(node 0, 'n'\): the activation must be the first input/,
+    );
+  });
+});

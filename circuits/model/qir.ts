@@ -90,7 +90,15 @@ export interface QLeakyRelu extends QNodeBase {
   k: number;
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu;
+/** a·2^shifts[0] - b·2^shifts[1] (ops/sub.ts). */
+export interface QSub extends QNodeBase {
+  kind: 'sub';
+  shifts: [number, number];
+  inBits: [number, number];
+  bits: number;
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -24,6 +24,7 @@ import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
+import { importSub, sub } from './sub.ts';
 import { importTranspose, transpose } from './transpose.ts';
 
 export const FLOAT_OPS: FloatOps = {
@@ -40,9 +41,22 @@ export const FLOAT_OPS: FloatOps = {
   pad,
   transpose,
   'leaky-relu': leakyRelu,
+  sub,
 };
 
-export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip, transpose, 'leaky-relu': leakyRelu };
+export const QUANT_OPS: QuantOps = {
+  dense,
+  conv2d,
+  relu,
+  maxpool2d,
+  avgpool2d,
+  reshape,
+  add,
+  clip,
+  transpose,
+  'leaky-relu': leakyRelu,
+  sub,
+};
 
 /** ONNX op type → importer, for nodes that read an activation. */
 export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
@@ -61,6 +75,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   GlobalAveragePool: importGlobalAveragePool,
   Transpose: importTranspose,
   LeakyRelu: importLeakyRelu,
+  Sub: importSub,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
@@ -70,7 +85,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
 };
 
 /** ONNX ops whose importer takes two activation inputs (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: ReadonlySet<string> = new Set(['Add']);
+export const MULTI_INPUT_ONNX_OPS: ReadonlySet<string> = new Set(['Add', 'Sub']);
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
