@@ -119,6 +119,13 @@ export interface SubLayer extends LayerBase {
   kind: 'sub';
 }
 
+/** The inputs joined along per-sample axis `axis`; sizes[k] is input k's extent along it. */
+export interface ConcatLayer extends LayerBase {
+  kind: 'concat';
+  axis: number;
+  sizes: number[];
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -132,7 +139,8 @@ export type Layer =
   | PadLayer
   | TransposeLayer
   | LeakyReluLayer
-  | SubLayer;
+  | SubLayer
+  | ConcatLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

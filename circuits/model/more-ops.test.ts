@@ -16,6 +16,7 @@ import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
 import type { ModelIR } from './ir.ts';
 import { encodeOnnx, type OnnxModelSpec } from './onnx.ts';
+import { concat } from './ops/concat.ts';
 import { LEAKY_FRAC_BITS, leakyAlpha, leakyRelu } from './ops/leaky-relu.ts';
 import { transposeSources } from './ops/transpose.ts';
 import { quantizeModel } from './quantize.ts';
@@ -297,6 +298,119 @@ describe('Sub: of two activations (0 constraints, finer scale), of a constant (f
         ),
       'UNSUPPORTED_OP',
       /'Sub' \(node 0, 'n'\): the activation must be the first input/,
+    );
+  });
+});
+
+describe('Concat: along features or channels, operands at a common scale, 0 constraints', () => {
+  const fw = [
+    { name: 'w0', dims: [4, 8], floats: floats(32, 1) },
+    { name: 'b0', dims: [4], floats: floats(4, 0.3) },
+    { name: 'w1', dims: [3, 8], floats: floats(24, 0.5) },
+    { name: 'b1', dims: [3], floats: floats(3, 0.3) },
+  ];
+  const hf = head('r', 15);
+  // Features: relu(fc0(x)) ++ fc1(x) ++ x, three scales (the model input's among them).
+  const features: Spec = {
+    inShape: [8],
+    nodes: [
+      { name: 'fc0', opType: 'Gemm', input: ['x', 'w0', 'b0'], output: ['h0'], int: { transB: 1 } },
+      { name: 'r0', opType: 'Relu', input: ['h0'], output: ['r0'] },
+      { name: 'fc1', opType: 'Gemm', input: ['x', 'w1', 'b1'], output: ['h1'], int: { transB: 1 } },
+      { name: 'cat', opType: 'Concat', input: ['r0', 'h1', 'x'], output: ['c'], int: { axis: 1 } },
+      { name: 'r', opType: 'Relu', input: ['c'], output: ['r'] },
+      ...hf.nodes,
+    ],
+    initializers: [...fw, ...hf.initializers!],
+  };
+  const cw = [
+    { name: 'k0', dims: [3, 2, 3, 3], floats: floats(54, 0.3) },
+    { name: 'kb0', dims: [3], floats: floats(3, 0.2) },
+    { name: 'k1', dims: [2, 2, 3, 3], floats: floats(36, 0.3) },
+    { name: 'kb1', dims: [2], floats: floats(2, 0.2) },
+    { name: 'k2', dims: [2, 5, 3, 3], floats: floats(90, 0.2) },
+    { name: 'kb2', dims: [2], floats: floats(2, 0.2) },
+  ];
+  const hc = head('r2', 32);
+  const conv = (name: string, input: string, w: string, out: string) => ({
+    name,
+    opType: 'Conv',
+    input: [input, w, `${w.replace('k', 'kb')}`],
+    output: [out],
+    ints: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+  });
+  // Channels: relu(conv0(x)) [3, 4, 4] ++ conv1(x) [2, 4, 4] → conv2 → relu.
+  const channels: Spec = {
+    inShape: [2, 4, 4],
+    nodes: [
+      conv('c0', 'x', 'k0', 'a0'),
+      { name: 'r0', opType: 'Relu', input: ['a0'], output: ['r0'] },
+      conv('c1', 'x', 'k1', 'a1'),
+      { name: 'cat', opType: 'Concat', input: ['r0', 'a1'], output: ['c'], int: { axis: 1 } },
+      conv('c2', 'c', 'k2', 'a2'),
+      { name: 'r2', opType: 'Relu', input: ['a2'], output: ['r2'] },
+      ...hc.nodes,
+    ],
+    initializers: [...cw, ...hc.initializers!],
+  };
+
+  it('joins row-major along the axis (float reference)', () => {
+    const ir = importOnnx(model(channels));
+    const cat = ir.layers.find((l) => l.kind === 'concat')!;
+    assert.deepEqual(
+      [cat.outShape, cat.inputs],
+      [
+        [5, 4, 4],
+        [1, 2],
+      ],
+    );
+    const a = Float64Array.from({ length: 48 }, (_, i) => i);
+    const b = Float64Array.from({ length: 32 }, (_, i) => 100 + i);
+    assert.deepEqual(Array.from(concat.float(cat as never, [a, b])), [...a, ...b]);
+    const f = importOnnx(model(features)).layers.find((l) => l.kind === 'concat')!;
+    assert.deepEqual([f.outShape, f.inputs], [[15], [1, 2, -1]]);
+    // Along the last axis of [2, 2] and [2, 1]: rows interleave.
+    assert.deepEqual(
+      Array.from(
+        concat.float({ ...cat, axis: 1, sizes: [2, 1], outShape: [2, 3] } as never, [Float64Array.of(1, 2, 3, 4), Float64Array.of(9, 8)]),
+      ),
+      [1, 2, 9, 3, 4, 8],
+    );
+  });
+
+  for (const [name, spec] of [
+    ['features', features],
+    ['channels', channels],
+  ] as const) {
+    it(`${name}: circuit = integer reference, 0 constraints, scales unified by exact shifts`, async () => {
+      const ir = importOnnx(model(spec));
+      const at = ir.layers.findIndex((l) => l.kind === 'concat');
+      // A logit, and the ReLU after the feature concat: both forged values break a constraint.
+      const forgeries: Forgery[] = [[['logits[1]', (v) => v + 1n]]];
+      if (name === 'features') forgeries.push([[`x${at + 1}[2]`, (v) => v + 1n]]);
+      const { qm, m } = await checkCircuit(`concat-${name}`, ir, forgeries);
+      const q = qm.layers[at]!;
+      assert.ok(q.kind === 'concat' && q.shifts.includes(0));
+      if (name === 'features')
+        assert.ok(
+          q.shifts.some((s) => s > 0),
+          `shifts ${q.shifts}`,
+        );
+      assert.equal(m.generated.layerCosts.find((c) => c.kind === 'concat')!.constraints, 0);
+    });
+  }
+
+  it('refuses the batch axis and mismatched shapes', () => {
+    const bad = (int: Record<string, number>) => () =>
+      importOnnx(model({ ...features, nodes: features.nodes.map((n) => (n.name === 'cat' ? { ...n, int } : n)) }));
+    throwsCode(bad({ axis: 0 }), 'UNSUPPORTED_OP', /'Concat' \(node 3, 'cat'\): concatenation along the batch axis/);
+    throwsCode(
+      () =>
+        importOnnx(
+          model({ ...channels, nodes: channels.nodes.map((n) => (n.name === 'cat' ? { ...n, input: ['r0', 'x'], int: { axis: 2 } } : n)) }),
+        ),
+      'UNSUPPORTED_OP',
+      /differ off axis 2/,
     );
   });
 });

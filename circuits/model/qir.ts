@@ -98,7 +98,17 @@ export interface QSub extends QNodeBase {
   bits: number;
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub;
+/** The inputs, each times 2^shifts[k], joined along `axis` (ops/concat.ts). */
+export interface QConcat extends QNodeBase {
+  kind: 'concat';
+  axis: number;
+  sizes: number[];
+  shifts: number[];
+  inBits: number[];
+  bits: number;
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub | QConcat;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

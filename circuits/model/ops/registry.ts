@@ -12,6 +12,7 @@ import { addConst } from './add-const.ts';
 import { avgpool2d } from './avgpool.ts';
 import { channelAffine, importBatchNorm } from './channel-affine.ts';
 import { clip, importClip } from './clip.ts';
+import { concat, importConcat } from './concat.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
@@ -42,6 +43,7 @@ export const FLOAT_OPS: FloatOps = {
   transpose,
   'leaky-relu': leakyRelu,
   sub,
+  concat,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -56,6 +58,7 @@ export const QUANT_OPS: QuantOps = {
   transpose,
   'leaky-relu': leakyRelu,
   sub,
+  concat,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -76,6 +79,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Transpose: importTranspose,
   LeakyRelu: importLeakyRelu,
   Sub: importSub,
+  Concat: importConcat,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
@@ -84,8 +88,8 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   LogSoftmax: importFinalSoftmax,
 };
 
-/** ONNX ops whose importer takes two activation inputs (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: ReadonlySet<string> = new Set(['Add', 'Sub']);
+/** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
