@@ -126,6 +126,12 @@ export interface ConcatLayer extends LayerBase {
   sizes: number[];
 }
 
+/** y = x · c with a constant c already broadcast to the per-sample shape (Mul; Div by c stored as 1 / c). */
+export interface MulConstLayer extends LayerBase {
+  kind: 'mul-const';
+  constant: IrTensor;
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -140,7 +146,8 @@ export type Layer =
   | TransposeLayer
   | LeakyReluLayer
   | SubLayer
-  | ConcatLayer;
+  | ConcatLayer
+  | MulConstLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

@@ -11,6 +11,7 @@ import { readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 import { buildModelCircuit, modelCircuitInput } from './codegen.ts';
 import { runFloat } from './float-exec.ts';
+import { requantizeCost } from './gadget-cost.ts';
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
@@ -19,7 +20,8 @@ import { encodeOnnx, type OnnxModelSpec } from './onnx.ts';
 import { concat } from './ops/concat.ts';
 import { LEAKY_FRAC_BITS, leakyAlpha, leakyRelu } from './ops/leaky-relu.ts';
 import { transposeSources } from './ops/transpose.ts';
-import { quantizeModel } from './quantize.ts';
+import type { QMulConst } from './qir.ts';
+import { type QuantizedModel, quantizeModel } from './quantize.ts';
 
 const { u32 } = seededRandom(0x6d6f7265);
 let wSeed = 0x1234567;
@@ -65,12 +67,13 @@ export function head(from: string, n: number): Pick<Spec, 'nodes' | 'initializer
 /** Signals → changed values, or a function that rewrites the witness through a signal-name lookup. */
 export type Forgery = [string, (v: bigint) => bigint][] | ((w: bigint[], at: (signal: string) => number) => void);
 
-export async function checkCircuit(name: string, ir: ModelIR, forgeries: Forgery[] = [], samples = 4) {
+export async function checkCircuit(name: string, ir: ModelIR, forge: Forgery[] | ((qm: QuantizedModel) => Forgery[]) = [], samples = 4) {
   const n = ir.inputShape.reduce((a, b) => a * b, 1);
   const qm = quantizeModel(
     ir,
     Array.from({ length: 40 }, () => randomInput(n)),
   );
+  const forgeries = typeof forge === 'function' ? forge(qm) : forge;
   const opts = { name, weights: 'public-constants', input: 'public' } as const;
   const m = await buildModelCircuit(qm, opts);
   assert.equal(m.circuit.nConstraints, m.generated.totalConstraints, 'predicted constraint count');
@@ -168,7 +171,14 @@ describe('Transpose, Squeeze, Unsqueeze: index permutations, 0 constraints', () 
 function forgeFloor(w: bigint[], at: (s: string) => number, gadgets: string[], k: number): void {
   const g = gadgets.find((name) => w[at(`${name}.sat.sb.bits[0]`)] === 0n);
   assert.ok(g, 'an even quotient');
-  w[at(`${g}.out`)]! += 1n;
+  // The quotient is its own signal `y` when the gadget saturates, else substituted into `out`.
+  let q: number;
+  try {
+    q = at(`${g}.y`);
+  } catch {
+    q = at(`${g}.out`);
+  }
+  w[q]! += 1n;
   w[at(`${g}.sat.sb.bits[0]`)] = 1n;
   w[at(`${g}.rRange.bits.bits[0]`)]! -= BigInt(2 ** k);
 }
@@ -411,6 +421,82 @@ describe('Concat: along features or channels, operands at a common scale, 0 cons
         ),
       'UNSUPPORTED_OP',
       /differ off axis 2/,
+    );
+  });
+});
+
+describe('Mul and Div by a constant: Requantize of x·c, or the scale folded (powers of two)', () => {
+  const h = head('m2', 6);
+  const spec: Spec = {
+    inShape: [8],
+    nodes: [
+      { name: 'fc0', opType: 'Gemm', input: ['x', 'w0', 'b0'], output: ['h0'], int: { transB: 1 } },
+      { name: 'm', opType: 'Mul', input: ['h0', 'c'], output: ['m'] },
+      { name: 'r', opType: 'Relu', input: ['m'], output: ['r'] },
+      { name: 'd', opType: 'Div', input: ['r', 'four'], output: ['d'] },
+      { name: 'm2', opType: 'Mul', input: ['d', 'minus2'], output: ['m2'] },
+      ...h.nodes,
+    ],
+    initializers: [
+      { name: 'w0', dims: [6, 8], floats: floats(48, 1) },
+      { name: 'b0', dims: [6], floats: floats(6, 0.3) },
+      { name: 'c', dims: [6], floats: floats(6, 3) },
+      { name: 'four', dims: [], floats: [4] },
+      { name: 'minus2', dims: [1], floats: [-2] },
+      ...h.initializers!,
+    ],
+  };
+
+  it('imports Mul/Div as mul-const (Div as 1/d); the float reference multiplies', () => {
+    const ir = importOnnx(model(spec));
+    assert.deepEqual(
+      ir.layers.map((l) => l.kind),
+      ['dense', 'mul-const', 'relu', 'mul-const', 'mul-const', 'dense'],
+    );
+    const d = ir.layers[3]!;
+    assert.ok(d.kind === 'mul-const' && d.constant.data.every((v) => v === 0.25));
+  });
+
+  it('circuit = integer reference; the general Mul costs a Requantize, the powers of two 0; forgeries rejected', async () => {
+    const ir = importOnnx(model(spec));
+    const { qm, m } = await checkCircuit('mul-const-test', ir, (q) => {
+      const mul = q.layers[1]!;
+      assert.ok(mul.kind === 'mul-const');
+      return [
+        [['logits[2]', (v) => v + 1n]],
+        (w, at) =>
+          forgeFloor(
+            w,
+            at,
+            [0, 1, 2, 3, 4, 5].map((i) => `mulq1[${i}]`),
+            mul.shift,
+          ),
+      ];
+    });
+    const [mul, , div, neg] = qm.layers.slice(1) as QMulConst[];
+    assert.ok(mul!.shift >= 1 && div!.shift === 0 && neg!.shift === 0, 'general Mul requantized, powers of two folded');
+    assert.deepEqual([div!.c[0], neg!.c[0], neg!.bits], [1, -1, div!.bits + 1]);
+    const cost = (k: number) => m.generated.layerCosts.filter((c) => c.kind === 'mul-const')[k]!.constraints;
+    assert.deepEqual([cost(0), cost(1), cost(2)], [6 * requantizeCost(mul!.bIn, mul!.shift, mul!.bits), 0, 0]);
+  });
+
+  it('refuses a Mul of two activations and a Div by 0', () => {
+    throwsCode(
+      () => importOnnx(model({ ...spec, nodes: spec.nodes.map((n) => (n.name === 'm' ? { ...n, input: ['h0', 'h0'] } : n)) })),
+      'UNSUPPORTED_OP',
+      /'Mul' \(node 1, 'm'\): consumes 2 non-constant tensors/,
+    );
+    throwsCode(
+      () =>
+        importOnnx(
+          model({
+            ...spec,
+            nodes: spec.nodes.map((n) => (n.name === 'd' ? { ...n, input: ['r', 'zero'] } : n)),
+            initializers: [...spec.initializers!, { name: 'zero', dims: [], floats: [0] }],
+          }),
+        ),
+      'UNSUPPORTED_OP',
+      /division by 0/,
     );
   });
 });

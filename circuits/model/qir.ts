@@ -108,7 +108,18 @@ export interface QConcat extends QNodeBase {
   bits: number;
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub | QConcat;
+/** x·c[i], requantized by `shift` (0: the exact product) to signed `bits` (ops/mul-const.ts). */
+export interface QMulConst extends QNodeBase {
+  kind: 'mul-const';
+  /** Signed widths of the input and of the product x·c. */
+  inBits: number;
+  bIn: number;
+  c: number[];
+  shift: number;
+  bits: number;
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub | QConcat | QMulConst;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -18,6 +18,7 @@ import { dense, importGemm } from './dense.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
 import { maxpool2d } from './maxpool.ts';
+import { importMulConst, mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
@@ -44,6 +45,7 @@ export const FLOAT_OPS: FloatOps = {
   'leaky-relu': leakyRelu,
   sub,
   concat,
+  'mul-const': mulConst,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -59,6 +61,7 @@ export const QUANT_OPS: QuantOps = {
   'leaky-relu': leakyRelu,
   sub,
   concat,
+  'mul-const': mulConst,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -80,6 +83,8 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   LeakyRelu: importLeakyRelu,
   Sub: importSub,
   Concat: importConcat,
+  Mul: importMulConst,
+  Div: importMulConst,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
