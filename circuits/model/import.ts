@@ -113,7 +113,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
     if (!importer) throw unsupported(node, index, undefined, SUPPORTED_ONNX_OPS);
     const unknown = actNames.find((n) => !tensors.has(n));
     if (unknown !== undefined) throw unsupported(node, index, `consumes '${unknown}', which no supported node produces`);
-    const maxActs = MULTI_INPUT_ONNX_OPS.has(op) ? 2 : 1;
+    const maxActs = Object.hasOwn(MULTI_INPUT_ONNX_OPS, op) ? MULTI_INPUT_ONNX_OPS[op]! : 1;
     if (actNames.length > maxActs)
       throw unsupported(node, index, `consumes ${actNames.length} non-constant tensors; this op takes at most ${maxActs}`);
     if (node.input[0] !== actNames[0] && op !== 'Add') throw unsupported(node, index, 'the activation must be the first input');

@@ -102,6 +102,36 @@ export interface PadLayer extends LayerBase {
   pads: [number, number, number, number];
 }
 
+/** y = x with its per-sample axes permuted: out axis a is in axis perm[a] (ONNX Transpose minus the batch axis). */
+export interface TransposeLayer extends LayerBase {
+  kind: 'transpose';
+  perm: number[];
+}
+
+/** x for x >= 0, alpha·x below (ONNX LeakyRelu). */
+export interface LeakyReluLayer extends LayerBase {
+  kind: 'leaky-relu';
+  alpha: number;
+}
+
+/** y = a - b of two activations of the same shape: inputs [a, b]. */
+export interface SubLayer extends LayerBase {
+  kind: 'sub';
+}
+
+/** The inputs joined along per-sample axis `axis`; sizes[k] is input k's extent along it. */
+export interface ConcatLayer extends LayerBase {
+  kind: 'concat';
+  axis: number;
+  sizes: number[];
+}
+
+/** y = x · c with a constant c already broadcast to the per-sample shape (Mul; Div by c stored as 1 / c). */
+export interface MulConstLayer extends LayerBase {
+  kind: 'mul-const';
+  constant: IrTensor;
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -112,7 +142,12 @@ export type Layer =
   | AddConstLayer
   | AddLayer
   | ClipLayer
-  | PadLayer;
+  | PadLayer
+  | TransposeLayer
+  | LeakyReluLayer
+  | SubLayer
+  | ConcatLayer
+  | MulConstLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

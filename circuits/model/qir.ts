@@ -76,7 +76,50 @@ export interface QClip extends QNodeBase {
   hi: number;
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip;
+/** The input's elements permuted (ops/transpose.ts). */
+export interface QTranspose extends QNodeBase {
+  kind: 'transpose';
+  perm: number[];
+}
+
+/** relu(x) + floor(min(x, 0)·a / 2^k) for a signed bits-wide x (ops/leaky-relu.ts). */
+export interface QLeakyRelu extends QNodeBase {
+  kind: 'leaky-relu';
+  bits: number;
+  a: number;
+  k: number;
+}
+
+/** a·2^shifts[0] - b·2^shifts[1] (ops/sub.ts). */
+export interface QSub extends QNodeBase {
+  kind: 'sub';
+  shifts: [number, number];
+  inBits: [number, number];
+  bits: number;
+}
+
+/** The inputs, each times 2^shifts[k], joined along `axis` (ops/concat.ts). */
+export interface QConcat extends QNodeBase {
+  kind: 'concat';
+  axis: number;
+  sizes: number[];
+  shifts: number[];
+  inBits: number[];
+  bits: number;
+}
+
+/** x·c[i], requantized by `shift` (0: the exact product) to signed `bits` (ops/mul-const.ts). */
+export interface QMulConst extends QNodeBase {
+  kind: 'mul-const';
+  /** Signed widths of the input and of the product x·c. */
+  inBits: number;
+  bIn: number;
+  c: number[];
+  shift: number;
+  bits: number;
+}
+
+export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub | QConcat | QMulConst;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -12,16 +12,22 @@ import { addConst } from './add-const.ts';
 import { avgpool2d } from './avgpool.ts';
 import { channelAffine, importBatchNorm } from './channel-affine.ts';
 import { clip, importClip } from './clip.ts';
+import { concat, importConcat } from './concat.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
+import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
 import { maxpool2d } from './maxpool.ts';
+import { importMulConst, mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
+import { importSqueeze, importUnsqueeze } from './squeeze.ts';
+import { importSub, sub } from './sub.ts';
+import { importTranspose, transpose } from './transpose.ts';
 
 export const FLOAT_OPS: FloatOps = {
   dense,
@@ -35,9 +41,28 @@ export const FLOAT_OPS: FloatOps = {
   add,
   clip,
   pad,
+  transpose,
+  'leaky-relu': leakyRelu,
+  sub,
+  concat,
+  'mul-const': mulConst,
 };
 
-export const QUANT_OPS: QuantOps = { dense, conv2d, relu, maxpool2d, avgpool2d, reshape, add, clip };
+export const QUANT_OPS: QuantOps = {
+  dense,
+  conv2d,
+  relu,
+  maxpool2d,
+  avgpool2d,
+  reshape,
+  add,
+  clip,
+  transpose,
+  'leaky-relu': leakyRelu,
+  sub,
+  concat,
+  'mul-const': mulConst,
+};
 
 /** ONNX op type → importer, for nodes that read an activation. */
 export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
@@ -54,14 +79,22 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Clip: importClip,
   Pad: importPad,
   GlobalAveragePool: importGlobalAveragePool,
+  Transpose: importTranspose,
+  LeakyRelu: importLeakyRelu,
+  Sub: importSub,
+  Concat: importConcat,
+  Mul: importMulConst,
+  Div: importMulConst,
+  Squeeze: importSqueeze,
+  Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
   Dropout: importIdentity,
   Softmax: importFinalSoftmax,
   LogSoftmax: importFinalSoftmax,
 };
 
-/** ONNX ops whose importer takes two activation inputs (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: ReadonlySet<string> = new Set(['Add']);
+/** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
