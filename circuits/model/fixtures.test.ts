@@ -27,7 +27,7 @@ const MISSING: Readonly<Record<string, readonly string[]>> = {
   'resnet_gap.onnx': [],
   'mlp_sigmoid.onnx': ['Sigmoid'],
   'mlp_tanh_softmax.onnx': ['Tanh'],
-  'conv_s2_leaky.onnx': ['LeakyRelu'],
+  'conv_s2_leaky.onnx': [],
   'dwsep.onnx': ['Conv'],
   // Slice: the Shape → Slice → Concat → Reshape chain of flatten(2) is not folded; then the attention itself.
   'transformer_op13.onnx': ['Slice', 'Reshape', 'Transpose', 'MatMul', 'Div', 'Softmax', 'ReduceMean', 'Sub', 'Pow', 'Sqrt', 'Mul', 'Add'],
