@@ -19,6 +19,7 @@ import { buildModelCircuit, type CodegenOptions, modelCircuitInput } from './cod
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
+import { WEIGHTS_PER_TEMPLATE } from './ops/linear-emit.ts';
 import { quantizeModel } from './quantize.ts';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-loops-'));
@@ -61,8 +62,11 @@ async function check(files: { onnx: string; csv: string }, opts: CodegenOptions)
 
 describe('model circuits: one template with loops per layer (issue 14)', () => {
   it('784-input neurons with public weights compile (a loop over a constant array, not a 784-term expression)', async () => {
-    const files = await writeMlpModel(path.join(dir, 'mlp'), [784, 12, 10], 8);
-    await check(files, { name: 'loops-mlp784', weights: 'public-constants', input: 'public' });
+    const files = await writeMlpModel(path.join(dir, 'mlp'), [784, 24, 10], 8);
+    const model = await check(files, { name: 'loops-mlp784', weights: 'public-constants', input: 'public' });
+    // 24·784 weights are over WEIGHTS_PER_TEMPLATE: the first layer's channels split over two part templates.
+    assert.equal(Math.floor(WEIGHTS_PER_TEMPLATE / 784), 20);
+    assert.deepEqual(model.generated.source.match(/^template Layer0Part\d+\(\)/gm), ['template Layer0Part0()', 'template Layer0Part1()']);
   });
 
   it('a padded two-conv LeNet with Pedersen weights: conv tap tables, PackedDot groups, fused ReLU', async () => {

@@ -21,6 +21,9 @@ import type { QConv2d, QDense } from '../qir.ts';
 import { fusedReluIndex } from './linear.ts';
 import type { EmitCtx, Signals } from './op.ts';
 
+/** Most public weights one template holds (see the public branch of emitLinear). */
+export const WEIGHTS_PER_TEMPLATE = 16384;
+
 /** `var name[n] = [...]`, wrapped at 24 values a line (circom parses a long literal; the guard reads lines). */
 function varArray(name: string, values: readonly (number | bigint)[]): string[] {
   const lines: string[] = [];
@@ -136,21 +139,50 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
     ctx.commit(`p${li}`, pk.weights.length);
     ctx.commit(`bp${li}`, pk.groups);
   } else {
-    t.push(`    signal output y[${nOut}];`, ...tables, ...varArray('w', layer.weight), ...varArray('b', layer.bias));
-    t.push(
-      `    component rq[${nOut}];`,
-      `    for (var c = 0; c < ${C}; c++) {`,
-      `        for (var o = 0; o < ${P}; o++) {`,
-      // A linear combination in a var: --O2 substitutes it into the Requantize (no constraint of its own).
-      '            var acc = b[c];',
-      `            for (var t = ${first('o')}; t < ${end('o')}; t++) acc += w[c * ${perW} + ${tw('t')}] * x[${tx('t')}];`,
-      requantize('c', 'o', '            '),
-      `            ${rq('c', 'o')}.in <== acc;`,
-      '        }',
-      '    }',
-    );
+    // Channels [c0, c1) with their weights and biases as var arrays (the whole layer when it is small).
+    const part = (c0: number, c1: number): string[] => {
+      const n = (c1 - c0) * P;
+      return [
+        `    signal output y[${n}];`,
+        ...varArray('shift', layer.shift.slice(c0, c1)),
+        ...tables.slice(varArray('shift', layer.shift).length),
+        ...varArray('w', layer.weight.slice(c0 * perW, c1 * perW)),
+        ...varArray('b', layer.bias.slice(c0, c1)),
+        `    component rq[${n}];`,
+        `    for (var c = 0; c < ${c1 - c0}; c++) {`,
+        `        for (var o = 0; o < ${P}; o++) {`,
+        // A linear combination in a var: --O2 substitutes it into the Requantize (no constraint of its own).
+        '            var acc = b[c];',
+        `            for (var t = ${first('o')}; t < ${end('o')}; t++) acc += w[c * ${perW} + ${tw('t')}] * x[${tx('t')}];`,
+        requantize('c', 'o', '            '),
+        `            ${rq('c', 'o')}.in <== acc;`,
+        '        }',
+        '    }',
+        `    for (var n = 0; n < ${n}; n++) y[n] <== rq[n].out;`,
+      ];
+    };
+    // circom initialises a var array in the template's own function: 200,704 weights (784-256) made a 6.8 MB
+    // function, near V8's 7.6 MB limit. So a large layer splits its channels over part templates of at most
+    // WEIGHTS_PER_TEMPLATE weights each, wired by equalities that --O2 removes (the same constraints).
+    const per = Math.max(1, Math.floor(WEIGHTS_PER_TEMPLATE / perW));
+    if (C <= per) t.push(...part(0, C), '}', '');
+    else {
+      t.push(`    signal output y[${nOut}];`);
+      const parts: string[] = [];
+      for (let c0 = 0, k = 0; c0 < C; c0 += per, k++) {
+        const c1 = Math.min(C, c0 + per);
+        parts.push(`template Layer${li}Part${k}() {`, `    signal input x[${nIn}];`, ...part(c0, c1), '}', '');
+        t.push(
+          `    component part${k} = Layer${li}Part${k}();`,
+          `    for (var i = 0; i < ${nIn}; i++) part${k}.x[i] <== x[i];`,
+          `    for (var n = 0; n < ${(c1 - c0) * P}; n++) y[${c0 * P} + n] <== part${k}.y[n];`,
+        );
+      }
+      t.push('}', '');
+      t.unshift(...parts);
+    }
   }
-  t.push(`    for (var n = 0; n < ${nOut}; n++) y[n] <== rq[n].out;`, '}', '');
+  if (ctx.privateWeights) t.push(`    for (var n = 0; n < ${nOut}; n++) y[n] <== rq[n].out;`, '}', '');
   ctx.templates.push(...t);
   const body = ctx.body;
   body.push(`    component layer${li} = Layer${li}();`, ...wire(nIn, `layer${li}.x`, ctx.input(0)));
