@@ -15,7 +15,7 @@ import { writeMlpModel } from '../../bench/mlp-model.ts';
 import { readCalibrationCsv } from '../../prover/inference.ts';
 import { readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
-import { buildModelCircuit, type CodegenOptions, modelCircuitInput } from './codegen.ts';
+import { buildModelCircuit, type CodegenOptions, largestLayer, modelCircuitInput } from './codegen.ts';
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
@@ -67,6 +67,8 @@ describe('model circuits: one template with loops per layer (issue 14)', () => {
     // 24·784 weights are over WEIGHTS_PER_TEMPLATE: the first layer's channels split over two part templates.
     assert.equal(Math.floor(WEIGHTS_PER_TEMPLATE / 784), 20);
     assert.deepEqual(model.generated.source.match(/^template Layer0Part\d+\(\)/gm), ['template Layer0Part0()', 'template Layer0Part1()']);
+    // Were circom2 to crash (it names no template), the error names the largest layer.
+    assert.match(largestLayer(model.generated.source), /its largest layer is layer 0 \(\d+ lines/);
   });
 
   it('a padded two-conv LeNet with Pedersen weights: conv tap tables, PackedDot groups, fused ReLU', async () => {

@@ -46,7 +46,7 @@
  */
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
-import { ZkaiError } from '../../common/errors.ts';
+import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { assertSafeGeneratedSource } from '../../common/source-guard.ts';
@@ -312,7 +312,24 @@ export async function compileGeneratedModel(generated: GeneratedCircuit, name: s
       extraSources: [sourcePath],
     },
     { log },
-  );
+  ).catch((err: unknown) => {
+    // circom2 crashing inside its own WASM runtime names no template: name the largest layer, the likely cause.
+    if (!isZkaiError(err) || err.code !== 'CIRCUIT_COMPILE_FAILED' || !/RuntimeError|out of bounds|out of memory/i.test(err.message))
+      throw err;
+    throw new ZkaiError('CIRCUIT_COMPILE_FAILED', `${err.message}\n${largestLayer(generated.source)}`);
+  });
   const constraints = checkCompiledCounts(generated, await readR1csHeader(circuit.r1csPath), `circuit ${circuit.id}`);
   return { circuit, generated, sourcePath, constraints };
+}
+
+/** Which generated layer template is the largest (source lines), for a compiler crash that names none. */
+export function largestLayer(source: string): string {
+  let best = { layer: -1, lines: 0 };
+  for (const m of source.matchAll(/^template Layer(\d+)(?:Part\d+)?\(\) \{\n([\s\S]*?)^\}$/gm)) {
+    const lines = m[2]!.split('\n').length;
+    if (lines > best.lines) best = { layer: Number(m[1]), lines };
+  }
+  return best.layer < 0
+    ? 'circom crashed compiling the model (no layer template to blame)'
+    : `circom crashed compiling the model; its largest layer is layer ${best.layer} (${best.lines} lines of generated circom)`;
 }
