@@ -9,7 +9,7 @@ import path from 'node:path';
 import { encodeOnnx } from '../circuits/model/onnx.ts';
 
 /** A small deterministic PRNG (xorshift32), so two runs write the same model. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;

@@ -10,6 +10,8 @@
  *  - setup: dev powers of tau and our zkey generation against snarkjs (bench/setup.ts).
  *  - model-setup: the phase-2 contribution against snarkjs's, and loading a Pedersen-committed 784-256-128-10 MLP
  *    with and without its cached commitment (bench/model-setup.ts).
+ *  - large-models: LeNet-5 on 28×28 end to end and the 784-256-128-10 MLP with public weights: compile + setup,
+ *    warm proof, the witness calculator's largest function (bench/large-models.ts; issue 14).
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
  *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts).
  *  - gas: RoyaltyVault.claim, registerCommittedModel and attest with real proofs, against the figures before
@@ -144,6 +146,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   models: async () => (await import('./models.ts')).benchModels,
   gas: async () => (await import('./gas.ts')).benchGas,
   'model-setup': async () => (await import('./model-setup.ts')).benchModelSetup,
+  'large-models': async () => (await import('./large-models.ts')).benchLargeModels,
 };
 
 async function main() {

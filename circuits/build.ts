@@ -7,6 +7,7 @@ import { cacheDir, REPO_ROOT } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { sha256Hex } from '../common/hash.ts';
 import { readR1csHeader } from './r1cs.ts';
+import { assertWitnessCalculatorLoadable } from './wasm-check.ts';
 
 const require = createRequire(import.meta.url);
 const LIB_DIR = path.join(REPO_ROOT, 'circuits', 'lib');
@@ -42,6 +43,8 @@ export interface BuiltCircuit {
   compiler: string;
   builtAt: string;
   compileSeconds: number;
+  /** Size in bytes of the witness calculator's largest wasm function (checked against V8's limit at compile). */
+  largestWasmFunction?: number;
 }
 
 function mainSource(spec: CircuitSpec): string {
@@ -134,6 +137,8 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
     const wasmPath = path.join(dir, 'circuit.wasm');
     await rename(path.join(tmp, 'circuit_js', 'circuit.wasm'), path.join(tmp, 'circuit.wasm'));
     await rm(path.join(tmp, 'circuit_js'), { recursive: true, force: true });
+    // An artifact V8 cannot load must fail here, not at the first prove (wasm-check.ts).
+    const { largestFunction } = await assertWitnessCalculatorLoadable(await readFile(path.join(tmp, 'circuit.wasm')), `circuit ${id}`);
     const header = await readR1csHeader(path.join(tmp, 'circuit.r1cs'));
     const meta: BuiltCircuit = {
       id,
@@ -151,6 +156,7 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
       compiler: `circom2@${packageVersion('circom2')}`,
       builtAt: new Date().toISOString(),
       compileSeconds: Math.round((performance.now() - started) / 10) / 100,
+      largestWasmFunction: largestFunction,
     };
     await writeFile(path.join(tmp, 'circuit.json'), `${JSON.stringify(meta, null, 2)}\n`);
     await mkdir(path.dirname(dir), { recursive: true });

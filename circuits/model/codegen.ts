@@ -6,8 +6,10 @@
  * layer kinds, the finished text passes a character allow-list guard, and every compile checks circom's counts
  * against the generator's prediction (circuit-checks.ts). Layer names live in the manifest's cost table only.
  *
- * Layout of the generated template (one per model, everything unrolled so the circuit and int-exec.ts share
- * one geometry, `forEachConvTap` / `forEachPoolWindow`):
+ * Layout of the generated source (the circuit and int-exec.ts share one geometry, `forEachConvTap` /
+ * `forEachPoolWindow`): each dense/conv layer is a template of its own with loops over outputs and taps and its
+ * constants in var arrays (ops/linear-emit.ts: circom makes one witness-calculator function per template instance,
+ * and an unrolled model made one over V8's size limit), written before the main template `ZkaiModel`, which holds:
  * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same).
  * - then every node of the graph, in order, emitted by its op (ops/<op>.ts `emit`, through ops/registry.ts): each
  *   reads its input tensors' signals by the names their producers gave them and names its own (`x<i>[n]` for node i,
@@ -44,7 +46,7 @@
  */
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
-import { ZkaiError } from '../../common/errors.ts';
+import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { assertSafeGeneratedSource } from '../../common/source-guard.ts';
@@ -123,6 +125,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
   const nOut = shapeSize(qm.outputShape);
   if (nOut < 2) throw new ZkaiError('BAD_INPUT', `model output needs at least 2 values for ArgMax, has ${nOut}`);
   const body: string[] = [];
+  const templates: string[] = [];
   const costs: LayerCost[] = [];
   // Output declaration order is public-signal order: the commitments first, so an inference proof's signals
   // read [weightsHash, inputHash, logits..., label] as InferenceAttestor expects.
@@ -166,6 +169,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
         index: li,
         input: (k) => signals[layer.inputs[k]! + 1]!,
         body,
+        templates,
         cost: (kind, constraints) => costs.push({ layer: layerName(li), kind, constraints }),
         privateWeights,
         commit: (signal, count) => commitParts.push({ signal, count }),
@@ -210,6 +214,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     'include "quant.circom";',
     ...(privateWeights || opts.input === 'private-hashed' ? ['include "layers.circom";'] : []),
     '',
+    ...templates,
     `template ${templateName}() {`,
     ...body,
     '}',
@@ -307,7 +312,24 @@ export async function compileGeneratedModel(generated: GeneratedCircuit, name: s
       extraSources: [sourcePath],
     },
     { log },
-  );
+  ).catch((err: unknown) => {
+    // circom2 crashing inside its own WASM runtime names no template: name the largest layer, the likely cause.
+    if (!isZkaiError(err) || err.code !== 'CIRCUIT_COMPILE_FAILED' || !/RuntimeError|out of bounds|out of memory/i.test(err.message))
+      throw err;
+    throw new ZkaiError('CIRCUIT_COMPILE_FAILED', `${err.message}\n${largestLayer(generated.source)}`);
+  });
   const constraints = checkCompiledCounts(generated, await readR1csHeader(circuit.r1csPath), `circuit ${circuit.id}`);
   return { circuit, generated, sourcePath, constraints };
+}
+
+/** Which generated layer template is the largest (source lines), for a compiler crash that names none. */
+export function largestLayer(source: string): string {
+  let best = { layer: -1, lines: 0 };
+  for (const m of source.matchAll(/^template Layer(\d+)(?:Part\d+)?\(\) \{\n([\s\S]*?)^\}$/gm)) {
+    const lines = m[2]!.split('\n').length;
+    if (lines > best.lines) best = { layer: Number(m[1]), lines };
+  }
+  return best.layer < 0
+    ? 'circom crashed compiling the model (no layer template to blame)'
+    : `circom crashed compiling the model; its largest layer is layer ${best.layer} (${best.lines} lines of generated circom)`;
 }

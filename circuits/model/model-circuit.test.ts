@@ -106,8 +106,11 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
     it('has exactly the constraints the gadget cost formulas predict (hidden ReLU fused into its Requantize)', () => {
       assert.equal(f.model.circuit.nConstraints, f.model.generated.totalConstraints);
       // Both fixtures have one dense/conv → ReLU pair: codegen must emit the fused gadget and no standalone ReLU.
+      // One layer template (ops/linear-emit.ts) instantiates the fused gadget in a loop, one per ReLU element.
+      const fused = /template Layer(\d+)\(\) \{[^}]*?component rq\[(\d+)\];[\s\S]*?= RequantizeRelu\(/.exec(f.model.generated.source);
+      assert.equal(f.model.generated.source.match(/= RequantizeRelu\(/g)?.length, 1);
       assert.equal(
-        f.model.generated.source.match(/= RequantizeRelu\(/g)?.length,
+        Number(fused?.[2]),
         f.qm.layers.find((l) => l.kind === 'relu')!.outShape.reduce((a, b) => a * b, 1),
       );
       assert.doesNotMatch(f.model.generated.source, /= ReLU\(/);
@@ -205,7 +208,8 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
 
       const s = last.shift[j]!;
       const yBits = last.accBits - s;
-      const rq = `rq${li}[${j}]`;
+      // The layer's own template (ops/linear-emit.ts) holds its Requantize gadgets.
+      const rq = `layer${li}.rq[${j}]`;
       // The accumulator of logit j (what the linear combination feeds Requantize), from the integer executor.
       const layerIn = li === 0 ? input : ref.trace[li - 1]!;
       const acc = linearAccumulators(last, layerIn)[j]!;
@@ -215,6 +219,7 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
       const { set, kept } = witnessWriter(w, wire, toField);
       forgeRequantize(set, rq, forgedY, acc - forgedY * (1n << BigInt(s)), s, yBits);
       set(`x${li}[${j}]`, forgedY);
+      set(`layer${li}.y[${j}]`, forgedY);
       set(`logits[${j}]`, forgedY);
       set(`argmax.in[${j}]`, forgedY);
       // ArgMax: j is not the winner, so its check is max - in[j] - (1 - seen) with seen = (j > label).

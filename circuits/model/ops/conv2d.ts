@@ -8,7 +8,8 @@ import { forEachConvTap } from '../geometry.ts';
 import type { Conv2dLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
 import type { QConv2d } from '../qir.ts';
-import { emitLinear, estimateLinear, intLinear, quantizeLinear } from './linear.ts';
+import { estimateLinear, intLinear, quantizeLinear } from './linear.ts';
+import { emitLinear } from './linear-emit.ts';
 import { attrInt, attrInts, resolvePads, tensor } from './onnx-util.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
 

@@ -5,7 +5,8 @@
  */
 import type { DenseLayer } from '../ir.ts';
 import type { QDense } from '../qir.ts';
-import { emitLinear, estimateLinear, intLinear, quantizeLinear } from './linear.ts';
+import { estimateLinear, intLinear, quantizeLinear } from './linear.ts';
+import { emitLinear } from './linear-emit.ts';
 import { attrFloat, attrInt, broadcastTo, tensor } from './onnx-util.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
 

@@ -5,14 +5,14 @@
  * from one geometry (geometry.ts) for the executors and the generator alike.
  */
 import { ZkaiError } from '../../../common/errors.ts';
-import { packedSlots, packLinear } from '../commit.ts';
-import { bitLength, fusedReluCost, requantizeCost } from '../gadget-cost.ts';
+import { packedSlots } from '../commit.ts';
+import { bitLength } from '../gadget-cost.ts';
 import { forEachConvTap } from '../geometry.ts';
 import { requantize } from '../int-reference.ts';
 import type { Conv2dLayer, DenseLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
 import type { QConv2d, QDense, QLayer } from '../qir.ts';
-import type { EmitCtx, EstimateCtx, QuantizeCtx, Quantized, Signals } from './op.ts';
+import type { EstimateCtx, QuantizeCtx, Quantized } from './op.ts';
 
 /** Largest f such that maxAbs · 2^f fits in signed `bits` (maxAbs = 0 gives 0), kept within ±40. */
 export function fracBitsFor(maxAbs: number, bits: number): number {
@@ -137,117 +137,6 @@ export function fusedReluIndex(nodes: readonly QLayer[], consumers: readonly num
     }
     return next.kind === 'relu' && next.bits >= layer.outBits ? j : -1;
   }
-}
-
-/** c·signal as a circom term, with the sign outside so the expression is `a + 3*x - 2*y`. */
-function lc(constant: bigint, terms: [number, string][]): string {
-  let s = constant.toString();
-  for (const [w, sig] of terms) {
-    if (w === 0) continue;
-    s += w < 0 ? ` - ${-w}*${sig}` : ` + ${w}*${sig}`;
-  }
-  return s;
-}
-
-/**
- * Emission: each output's accumulator is a linear combination of the input signals with the integer weights and bias
- * as constants (0 constraints: --O2 substitutes it), or with private weights PackedDot(taps, k, accBits) over the
- * packed weights p<i> and biases bp<i> (one product per tap for k channels), then Requantize, or RequantizeRelu when
- * a ReLU can be fused (fusedReluIndex).
- */
-export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
-  const li = ctx.index;
-  const body = ctx.body;
-  const cur = ctx.input(0);
-  const nOutL = shapeSize(layer.outShape);
-  let cost = 0;
-  let rows: { channel: number; expr: string }[];
-  if (ctx.privateWeights) {
-    // Packed weights and biases are private inputs (committed public inputs with Pedersen); PackedDot computes
-    // k accumulators per multiplication.
-    const pk = packLinear(layer);
-    body.push(`    signal input p${li}[${pk.weights.length}];`, `    signal input bp${li}[${pk.groups}];`);
-    ctx.commit(`p${li}`, pk.weights.length);
-    ctx.commit(`bp${li}`, pk.groups);
-    const positions = linearPositions(layer);
-    rows = new Array(nOutL);
-    body.push(`    component dot${li}[${positions.length * pk.groups}];`);
-    positions.forEach((taps, o) => {
-      if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer ${li}: output position ${o} reads no input cell`);
-      for (let g = 0; g < pk.groups; g++) {
-        const q = o * pk.groups + g;
-        const kg = Math.min(pk.k, pk.channels - g * pk.k);
-        body.push(`    dot${li}[${q}] = PackedDot(${taps.length}, ${kg}, ${layer.accBits});`, `    dot${li}[${q}].bias <== bp${li}[${g}];`);
-        taps.forEach(([j, xi], t) => {
-          body.push(`    dot${li}[${q}].p[${t}] <== p${li}[${g * pk.perChannel + j}];`, `    dot${li}[${q}].x[${t}] <== ${cur(xi)};`);
-        });
-        cost += taps.length;
-        for (let m = 0; m < kg; m++) {
-          const channel = g * pk.k + m;
-          rows[channel * positions.length + o] = { channel, expr: `dot${li}[${q}].acc[${m}]` };
-        }
-      }
-    });
-  } else {
-    rows = linearTaps(layer).map(({ channel, bias, taps }) => ({
-      channel,
-      expr: lc(
-        bias,
-        taps.map(([wi, xi]) => [layer.weight[wi]!, cur(xi)]),
-      ),
-    }));
-  }
-  const reluAt = fusedReluIndex(ctx.nodes, ctx.consumers, li);
-  let reluCost = 0;
-  body.push(`    signal x${li}[${nOutL}];`, `    component rq${li}[${nOutL}];`);
-  if (reluAt >= 0) body.push(`    // fused with the ReLU of layer ${reluAt}: x${li} holds the post-ReLU values.`);
-  rows.forEach(({ channel, expr }, n) => {
-    const s = layer.shift[channel]!;
-    if (reluAt >= 0) {
-      cost += layer.accBits;
-      reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
-    } else cost += requantizeCost(layer.accBits, s, layer.outBits);
-    body.push(`    rq${li}[${n}] = ${reluAt >= 0 ? 'RequantizeRelu' : 'Requantize'}(${layer.accBits}, ${s}, ${layer.outBits});`);
-    body.push(`    rq${li}[${n}].in <== ${expr};`);
-    body.push(`    x${li}[${n}] <== rq${li}[${n}].out;`);
-  });
-  if (reluAt >= 0) ctx.fusedRelu.set(reluAt, reluCost);
-  ctx.cost(layer.kind, cost);
-  return (i) => `x${li}[${i}]`;
-}
-
-/**
- * The output positions of a dense/conv layer (one for dense; oH·oW for conv, row-major), each with its
- * [weight index within a channel, input index] taps: the same for every output channel, which is what lets
- * PackedDot share one product across a group of channels. Output n of channel c at position o is c·positions + o.
- */
-function linearPositions(layer: QDense | QConv2d): [number, number][][] {
-  if (layer.kind === 'dense') {
-    const K = shapeSize(layer.inShape);
-    return [Array.from({ length: K }, (_, k) => [k, k] as [number, number])];
-  }
-  const positions: [number, number][][] = [];
-  forEachConvTap(layer, (m, o, taps) => {
-    if (m === 0) positions[o] = taps;
-  });
-  return positions;
-}
-
-/** Each output of a dense/conv layer: its channel, bias and [weight index, input index] taps (row-major output order). */
-function linearTaps(layer: QDense | QConv2d): { channel: number; bias: bigint; taps: [number, number][] }[] {
-  const rows: { channel: number; bias: bigint; taps: [number, number][] }[] = [];
-  if (layer.kind === 'dense') {
-    const K = shapeSize(layer.inShape);
-    for (let n = 0; n < layer.bias.length; n++) {
-      rows.push({ channel: n, bias: layer.bias[n]!, taps: Array.from({ length: K }, (_, k) => [n * K + k, k] as [number, number]) });
-    }
-    return rows;
-  }
-  forEachConvTap(layer, (m, o, taps) => {
-    if (o !== rows.length) throw new ZkaiError('INTERNAL', 'conv outputs must be visited in row-major order');
-    rows.push({ channel: m, bias: layer.bias[m]!, taps });
-  });
-  return rows;
 }
 
 /** For one axis of a window walk: how many kernel taps of each output position fall inside the input (not padding). */

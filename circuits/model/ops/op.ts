@@ -90,6 +90,12 @@ export interface EmitCtx {
   input(k: number): Signals;
   /** Lines of the template body. */
   body: string[];
+  /**
+   * Templates of their own (whole definitions, written before the main template): a layer whose code is large emits
+   * one with loops, since circom makes one witness-calculator function per template instance and V8 refuses a
+   * function over ~7.6 MB (circuits/wasm-check.ts).
+   */
+  templates: string[];
   /** Records this node's constraints under `kind` (the layer column is the node's name, manifest only). */
   cost(kind: string, constraints: number): void;
   privateWeights: boolean;

@@ -1,0 +1,199 @@
+/**
+ * Circom emission of the linear family (dense, conv2d): one template per layer instance, with loops.
+ *
+ * Why a template with loops and not unrolled main-body code (issue 14): circom compiles each template instance into
+ * one witness-calculator function, so a model unrolled into its main template made one function that grew with every
+ * tap (9.2 MB for LeNet-5 on 28×28, over V8's 7.6 MB limit: every proof failed to load it), and circom2 crashed on
+ * one 784-term constant expression per neuron with public weights. Here a layer is `Layer<i>()`: its constants
+ * (per-channel shifts; with public weights the integer weights and biases; for conv the tap tables) are `var` arrays,
+ * and loops over outputs and taps build the same constraints as before: a product per tap and channel group
+ * (PackedDot) with private weights, a linear combination substituted by --O2 (0 constraints) with public ones, then
+ * one Requantize (or RequantizeRelu, fused: linear.ts `fusedReluIndex`) per output. The main template wires the
+ * layer's input, packed weights and output with linear equalities, which --O2 also removes, so constraint counts are
+ * exactly those of the unrolled form and the cost model (estimateLinear, the costs below) is unchanged.
+ */
+import { ZkaiError } from '../../../common/errors.ts';
+import { packLinear } from '../commit.ts';
+import { fusedReluCost, requantizeCost } from '../gadget-cost.ts';
+import { forEachConvTap } from '../geometry.ts';
+import { shapeSize } from '../ir.ts';
+import type { QConv2d, QDense } from '../qir.ts';
+import { fusedReluIndex } from './linear.ts';
+import type { EmitCtx, Signals } from './op.ts';
+
+/** Most public weights one template holds (see the public branch of emitLinear). */
+export const WEIGHTS_PER_TEMPLATE = 16384;
+
+/** `var name[n] = [...]`, wrapped at 24 values a line (circom parses a long literal; the guard reads lines). */
+function varArray(name: string, values: readonly (number | bigint)[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < values.length; i += 24)
+    lines.push(`        ${values.slice(i, i + 24).join(', ')}${i + 24 < values.length ? ',' : ''}`);
+  return [`    var ${name}[${values.length}] = [`, ...lines, '    ];'];
+}
+
+/** Lines that set `target(i) <== source(i)` for i < n: one loop when both are plain arrays (`a[i]`), else unrolled. */
+function wire(n: number, target: string, source: Signals): string[] {
+  const m = /^([A-Za-z_][A-Za-z0-9_.]*)\[0\]$/.exec(source(0));
+  const base = m?.[1];
+  let plain = base !== undefined;
+  for (let i = 0; plain && i < n; i++) plain = source(i) === `${base}[${i}]`;
+  if (plain) return [`    for (var i = 0; i < ${n}; i++) ${target}[i] <== ${base}[i];`];
+  return Array.from({ length: n }, (_, i) => `    ${target}[${i}] <== ${source(i)};`);
+}
+
+/**
+ * The output positions of a dense/conv layer (one for dense; oH·oW for conv, row-major), each with its
+ * [weight index within a channel, input index] taps: the same for every output channel, which is what lets
+ * PackedDot share one product across a group of channels. Output n of channel c at position o is c·positions + o.
+ */
+function linearPositions(layer: QDense | QConv2d): [number, number][][] {
+  if (layer.kind === 'dense') {
+    const K = shapeSize(layer.inShape);
+    return [Array.from({ length: K }, (_, k) => [k, k] as [number, number])];
+  }
+  const positions: [number, number][][] = [];
+  forEachConvTap(layer, (m, o, taps) => {
+    if (m === 0) positions[o] = taps.map(([wi, xi]) => [wi, xi]);
+  });
+  return positions;
+}
+
+/** Emits `Layer<li>()` into ctx.templates and its instance into ctx.body (see the module comment). */
+export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
+  const li = ctx.index;
+  const nIn = shapeSize(layer.inShape);
+  const nOut = shapeSize(layer.outShape);
+  const C = layer.bias.length;
+  const perW = layer.weight.length / C;
+  const positions = linearPositions(layer);
+  const P = positions.length;
+  positions.forEach((taps, o) => {
+    if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer ${li}: output position ${o} reads no input cell`);
+  });
+  const reluAt = fusedReluIndex(ctx.nodes, ctx.consumers, li);
+  const gadget = reluAt >= 0 ? 'RequantizeRelu' : 'Requantize';
+  const t: string[] = [`// layer ${li}: ${layer.kind}, ${C} channels x ${P} positions, ${gadget} to ${layer.outBits} bits.`];
+  t.push(`template Layer${li}() {`, `    signal input x[${nIn}];`);
+  // Dense reads tap t of weight row t and input t; conv reads its tap tables (start of each position's taps).
+  const conv = layer.kind === 'conv2d';
+  const tw = (e: string) => (conv ? `tapW[${e}]` : e);
+  const tx = (e: string) => (conv ? `tapX[${e}]` : e);
+  const first = (o: string) => (conv ? `tapStart[${o}]` : '0');
+  const end = (o: string) => (conv ? `tapStart[${o} + 1]` : `${nIn}`);
+  const tables: string[] = [...varArray('shift', layer.shift)];
+  if (conv) {
+    const start = [0];
+    for (const taps of positions) start.push(start[start.length - 1]! + taps.length);
+    tables.push(...varArray('tapStart', start));
+    tables.push(
+      ...varArray(
+        'tapW',
+        positions.flatMap((taps) => taps.map(([j]) => j)),
+      ),
+    );
+    tables.push(
+      ...varArray(
+        'tapX',
+        positions.flatMap((taps) => taps.map(([, xi]) => xi)),
+      ),
+    );
+  }
+  let cost = 0;
+  let reluCost = 0;
+  for (let n = 0; n < nOut; n++) {
+    const s = layer.shift[Math.floor(n / P)]!;
+    if (reluAt >= 0) {
+      cost += layer.accBits;
+      reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
+    } else cost += requantizeCost(layer.accBits, s, layer.outBits);
+  }
+  const rq = (c: string, o: string) => `rq[${c} * ${P} + ${o}]`;
+  const requantize = (c: string, o: string, indent: string) =>
+    `${indent}${rq(c, o)} = ${gadget}(${layer.accBits}, shift[${c}], ${layer.outBits});`;
+  if (ctx.privateWeights) {
+    const pk = packLinear(layer);
+    t.push(`    signal input p[${pk.weights.length}];`, `    signal input bp[${pk.groups}];`);
+    t.push(`    signal output y[${nOut}];`, ...tables, `    component dot[${P * pk.groups}];`, `    component rq[${nOut}];`);
+    t.push(
+      `    for (var o = 0; o < ${P}; o++) {`,
+      `        for (var g = 0; g < ${pk.groups}; g++) {`,
+      `            var kg = ${pk.channels} - g * ${pk.k};`,
+      `            if (kg > ${pk.k}) kg = ${pk.k};`,
+      `            var q = o * ${pk.groups} + g;`,
+      `            dot[q] = PackedDot(${end('o')} - ${first('o')}, kg, ${layer.accBits});`,
+      '            dot[q].bias <== bp[g];',
+      `            for (var t = ${first('o')}; t < ${end('o')}; t++) {`,
+      `                dot[q].p[t - ${first('o')}] <== p[g * ${pk.perChannel} + ${tw('t')}];`,
+      `                dot[q].x[t - ${first('o')}] <== x[${tx('t')}];`,
+      '            }',
+      '            for (var m = 0; m < kg; m++) {',
+      requantize(`(g * ${pk.k} + m)`, 'o', '                '),
+      `                ${rq(`(g * ${pk.k} + m)`, 'o')}.in <== dot[q].acc[m];`,
+      '            }',
+      '        }',
+      '    }',
+    );
+    for (const taps of positions) cost += taps.length * pk.groups;
+    ctx.body.push(`    signal input p${li}[${pk.weights.length}];`, `    signal input bp${li}[${pk.groups}];`);
+    ctx.commit(`p${li}`, pk.weights.length);
+    ctx.commit(`bp${li}`, pk.groups);
+  } else {
+    // Channels [c0, c1) with their weights and biases as var arrays (the whole layer when it is small).
+    const part = (c0: number, c1: number): string[] => {
+      const n = (c1 - c0) * P;
+      return [
+        `    signal output y[${n}];`,
+        ...varArray('shift', layer.shift.slice(c0, c1)),
+        ...tables.slice(varArray('shift', layer.shift).length),
+        ...varArray('w', layer.weight.slice(c0 * perW, c1 * perW)),
+        ...varArray('b', layer.bias.slice(c0, c1)),
+        `    component rq[${n}];`,
+        `    for (var c = 0; c < ${c1 - c0}; c++) {`,
+        `        for (var o = 0; o < ${P}; o++) {`,
+        // A linear combination in a var: --O2 substitutes it into the Requantize (no constraint of its own).
+        '            var acc = b[c];',
+        `            for (var t = ${first('o')}; t < ${end('o')}; t++) acc += w[c * ${perW} + ${tw('t')}] * x[${tx('t')}];`,
+        requantize('c', 'o', '            '),
+        `            ${rq('c', 'o')}.in <== acc;`,
+        '        }',
+        '    }',
+        `    for (var n = 0; n < ${n}; n++) y[n] <== rq[n].out;`,
+      ];
+    };
+    // circom initialises a var array in the template's own function: 200,704 weights (784-256) made a 6.8 MB
+    // function, near V8's 7.6 MB limit. So a large layer splits its channels over part templates of at most
+    // WEIGHTS_PER_TEMPLATE weights each, wired by equalities that --O2 removes (the same constraints).
+    const per = Math.max(1, Math.floor(WEIGHTS_PER_TEMPLATE / perW));
+    if (C <= per) t.push(...part(0, C), '}', '');
+    else {
+      t.push(`    signal output y[${nOut}];`);
+      const parts: string[] = [];
+      for (let c0 = 0, k = 0; c0 < C; c0 += per, k++) {
+        const c1 = Math.min(C, c0 + per);
+        parts.push(`template Layer${li}Part${k}() {`, `    signal input x[${nIn}];`, ...part(c0, c1), '}', '');
+        t.push(
+          `    component part${k} = Layer${li}Part${k}();`,
+          `    for (var i = 0; i < ${nIn}; i++) part${k}.x[i] <== x[i];`,
+          `    for (var n = 0; n < ${(c1 - c0) * P}; n++) y[${c0 * P} + n] <== part${k}.y[n];`,
+        );
+      }
+      t.push('}', '');
+      t.unshift(...parts);
+    }
+  }
+  if (ctx.privateWeights) t.push(`    for (var n = 0; n < ${nOut}; n++) y[n] <== rq[n].out;`, '}', '');
+  ctx.templates.push(...t);
+  const body = ctx.body;
+  body.push(`    component layer${li} = Layer${li}();`, ...wire(nIn, `layer${li}.x`, ctx.input(0)));
+  if (ctx.privateWeights) {
+    const pk = packLinear(layer);
+    body.push(`    for (var i = 0; i < ${pk.weights.length}; i++) layer${li}.p[i] <== p${li}[i];`);
+    body.push(`    for (var i = 0; i < ${pk.groups}; i++) layer${li}.bp[i] <== bp${li}[i];`);
+  }
+  if (reluAt >= 0) body.push(`    // fused with the ReLU of layer ${reluAt}: x${li} holds the post-ReLU values.`);
+  body.push(`    signal x${li}[${nOut}];`, `    for (var i = 0; i < ${nOut}; i++) x${li}[i] <== layer${li}.y[i];`);
+  if (reluAt >= 0) ctx.fusedRelu.set(reluAt, reluCost);
+  ctx.cost(layer.kind, cost);
+  return (i) => `x${li}[${i}]`;
+}
