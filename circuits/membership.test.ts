@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -259,9 +259,10 @@ describe(`membership circuit (Merkle-sum tree, depth ${DEPTH})`, () => {
     }
   });
 
-  it('computes the frozen known-answer vectors (circuits/dataset/dataset.test.ts) in the circuit itself', async () => {
+  it('computes the frozen known-answer vectors (circuits/dataset/dataset.test.ts) in the circuit itself', async (t) => {
     const kat = await buildCircuit(membershipCircuitSpec(2));
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-circuit-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const dataset = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
     const w = await calculateWitness(kat.wasmPath, { ...(await membershipInput(dataset, 'kat-1', 7n)) });
     assert.equal(w[WIRE.root], KAT_ROOT_D2);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { runZkai } from './run-cli.ts';
 
 const zkai = runZkai;
@@ -23,6 +23,10 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     const prove = zkai(['dataset', 'prove', 'dataset.json', '--record', 'r3', '--epoch', '2', '--out', 'proof.json'], dir);
     assert.equal(prove.code, 0, prove.stderr);
     proofPath = path.join(dir, 'proof.json');
+  });
+
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('commit wrote a manifest with the totals', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -130,10 +130,11 @@ describe('known-answer vectors', () => {
     assert.equal(leafHash(poseidon, leafFields(KAT_RECORDS[0]!)), KAT_LEAF_1);
   });
 
-  it('the Merkle-sum root and total of a fixed three-record dataset, through commitDataset and dataset.json', async () => {
+  it('the Merkle-sum root and total of a fixed three-record dataset, through commitDataset and dataset.json', async (t) => {
     const poseidon = await getPoseidon();
     assert.equal(MerkleSumTree.zeroNodes(poseidon, 2)[1]!.hash, KAT_ZERO_1);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const { manifest } = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
     assert.equal(BigInt(manifest.root), KAT_ROOT_D2);
     assert.equal(manifest.rootHex, KAT_ROOT_D2_HEX);
@@ -143,10 +144,11 @@ describe('known-answer vectors', () => {
     assert.deepEqual(written.schema, LEAF_SCHEMA);
   });
 
-  it('the nullifier of a fixed record and epoch, as membershipInput gives it to the circuit', async () => {
+  it('the nullifier of a fixed record and epoch, as membershipInput gives it to the circuit', async (t) => {
     const poseidon = await getPoseidon();
     assert.equal(nullifierFor(poseidon, KAT_LEAF_1, 7n), KAT_NULLIFIER_1_E7);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-kat-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const dataset = await commitDataset(KAT_RECORDS, path.join(dir, 'dataset.json'), { depth: 2 });
     const input = await membershipInput(dataset, 'kat-1', 7n);
     assert.equal(BigInt(input.nullifier), KAT_NULLIFIER_1_E7);
@@ -157,8 +159,9 @@ describe('known-answer vectors', () => {
 });
 
 describe('commitDataset / loadDataset', () => {
-  it('commits, reloads and produces membership inputs', async () => {
+  it('commits, reloads and produces membership inputs', async (t) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-ds-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const csvPath = path.join(dir, 'records.csv');
     await writeFile(csvPath, CSV);
     const records = await readRecordsFile(csvPath);
