@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { encodeOnnx } from '../circuits/model/onnx.ts';
+import { tinyHugeOnnx } from '../circuits/model/test-models.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { JobRunner, JobStore } from '../prover/jobs.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
@@ -167,20 +167,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
 
   test('a few hundred bytes of ONNX describing millions of constraints fail with MODEL_TOO_LARGE, before quantizing', async () => {
     // 128×128 input, 1×1 conv to 64 channels (1M Requantizes), ReLU, one max pool over the image: > 19M constraints.
-    const onnx = encodeOnnx({
-      inputs: [{ name: 'x', shape: [1, 1, 128, 128] }],
-      outputs: [{ name: 'y' }],
-      initializers: [
-        { name: 'w', dims: [64, 1, 1, 1], floats: Array.from({ length: 64 }, (_, i) => (i % 7) - 3 + 0.5) },
-        { name: 'b', dims: [64], floats: Array(64).fill(0) },
-      ],
-      nodes: [
-        { name: 'conv', opType: 'Conv', input: ['x', 'w', 'b'], output: ['c'], ints: { kernel_shape: [1, 1] } },
-        { name: 'relu', opType: 'Relu', input: ['c'], output: ['r'] },
-        { name: 'pool', opType: 'MaxPool', input: ['r'], output: ['p'], ints: { kernel_shape: [128, 128] } },
-        { name: 'flat', opType: 'Flatten', input: ['p'], output: ['y'] },
-      ],
-    });
+    const onnx = tinyHugeOnnx();
     assert.ok(onnx.length < 1024);
     const columns = Array.from({ length: 128 * 128 }, (_, i) => `p${i}`);
     const csv = `${columns.join(',')}\n${columns.map((_, i) => i % 17).join(',')}\n`;
