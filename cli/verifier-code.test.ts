@@ -12,6 +12,7 @@ import { membershipCircuitSpec } from '../circuits/membership.ts';
 import { randomScalar } from '../prover/commitment.ts';
 import { ensureCircuitSetup } from '../prover/setup/index.ts';
 import { forgerKey } from '../prover/test-forgery.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
 import { type DevChain, freePort, startDevChain } from '../verifier-contracts/chain.ts';
 import { installCommittedVerifier } from '../verifier-contracts/committed-verifier.ts';
 import { deployArtifact } from '../verifier-contracts/deploy.ts';
@@ -43,6 +44,8 @@ describe('model audit: the registered verifier is the one zkai generates from th
   after(async () => {
     provider?.destroy();
     await chain?.stop();
+    // A cold setup uses snarkjs's curve, whose worker threads would keep this file from exiting.
+    await releaseVerifierResources();
   });
 
   it('stripCodeMetadata removes exactly the CBOR tail Solidity appends', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Contract, Interface, id, type JsonRpcProvider, type Wallet } from 'ethers';
 import { BN254_R } from '../../common/bn254.ts';
+import { releaseVerifierResources } from '../../prover/verify.ts';
 import type { DevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
@@ -102,6 +103,8 @@ before(async () => {
 after(async () => {
   provider?.destroy();
   await chain?.stop();
+  // snarkjs keeps its curve's worker threads alive after proving in this process: the file would never exit.
+  await releaseVerifierResources();
 });
 
 describe('ModelRegistry', () => {

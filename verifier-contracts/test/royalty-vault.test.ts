@@ -6,6 +6,7 @@ import { Contract, Interface, type JsonRpcProvider, parseEther, Wallet } from 'e
 import * as snarkjs from 'snarkjs';
 import { BN254_R } from '../../common/bn254.ts';
 import { isZkaiError } from '../../common/errors.ts';
+import { releaseVerifierResources } from '../../prover/verify.ts';
 import { type DevChain, startDevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
@@ -98,6 +99,8 @@ before(async () => {
 after(async () => {
   provider?.destroy();
   await chain?.stop();
+  // snarkjs keeps its curve's worker threads alive after proving in this process: the file would never exit.
+  await releaseVerifierResources();
 });
 
 describe('RoyaltyVault', () => {
