@@ -287,7 +287,7 @@ function printSummary(
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 /**
- * Deletes finished jobs older than `hours` now and then every hour (ZKAI_JOB_RETENTION_HOURS). With the Redis queue
+ * Deletes finished proof jobs older than `hours` now and then every hour (ZKAI_JOB_RETENTION_HOURS; never compiles). With the Redis queue
  * every API node sweeps; the deletes are atomic per job, so nodes sweeping together do no harm. A failed sweep is
  * logged and retried at the next tick.
  */
