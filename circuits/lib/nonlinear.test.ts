@@ -130,8 +130,12 @@ describe('non-linear gadgets (nonlinear.circom)', () => {
      */
     function assign(w: bigint[], selL: bigint[], selH: bigint[]): bigint {
       const f = (v: bigint) => toField(v);
-      selL.forEach((v, j) => set('lookup', w, `g.selL[${j}]`, v));
-      selH.forEach((v, k) => set('lookup', w, `g.selH[${k}]`, v));
+      selL.forEach((v, j) => {
+        set('lookup', w, `g.selL[${j}]`, v);
+      });
+      selH.forEach((v, k) => {
+        set('lookup', w, `g.selH[${k}]`, v);
+      });
       const digit = (sel: bigint[]) => sel.reduce((a, v, j) => (a + f(v) * BigInt(j)) % SNARK_FIELD, 0n);
       const u = (digit(selH) * 8n + digit(selL)) % SNARK_FIELD;
       set('lookup', w, 'in', u);
@@ -212,13 +216,19 @@ describe('non-linear gadgets (nonlinear.circom)', () => {
         const r = num - q * den;
         set('div', w, 'q', q);
         set('div', w, 'qRange.in', q);
-        forgerBits(q, FQ).forEach((bit, i) => set('div', w, `qRange.bits.bits[${i}]`, bit));
+        forgerBits(q, FQ).forEach((bit, i) => {
+          set('div', w, `qRange.bits.bits[${i}]`, bit);
+        });
         set('div', w, 'qRange.bits.in', q);
         for (const s of ['r', 'rLow.in', 'rLow.bits.in']) set('div', w, s, r);
-        forgerBits(r, FD).forEach((bit, i) => set('div', w, `rLow.bits.bits[${i}]`, bit));
+        forgerBits(r, FD).forEach((bit, i) => {
+          set('div', w, `rLow.bits.bits[${i}]`, bit);
+        });
         set('div', w, 'rHigh.in', den - 1n - r);
         set('div', w, 'rHigh.bits.in', den - 1n - r);
-        forgerBits(den - 1n - r, FD).forEach((bit, i) => set('div', w, `rHigh.bits.bits[${i}]`, bit));
+        forgerBits(den - 1n - r, FD).forEach((bit, i) => {
+          set('div', w, `rHigh.bits.bits[${i}]`, bit);
+        });
         assert.ok(unsat('div', w).length > 0, `q + ${k}`);
       }
     });
@@ -254,7 +264,9 @@ describe('non-linear gadgets (nonlinear.circom)', () => {
       const range = (prefix: string, v: bigint, bits: number) => {
         put(`${prefix}.in`, v);
         put(`${prefix}.bits.in`, v);
-        forgerBits(v, bits).forEach((bit, j) => put(`${prefix}.bits.bits[${j}]`, bit));
+        forgerBits(v, bits).forEach((bit, j) => {
+          put(`${prefix}.bits.bits[${j}]`, bit);
+        });
       };
       row.forEach((x, i) => {
         put(`in[${i}]`, x);
