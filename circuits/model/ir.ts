@@ -132,6 +132,17 @@ export interface MulConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
+/**
+ * Softmax over one axis of a per-sample tensor viewed as [outer, n, inner] (ops/softmax.ts); a final Softmax is
+ * dropped instead (passthrough.ts).
+ */
+export interface SoftmaxLayer extends LayerBase {
+  kind: 'softmax';
+  outer: number;
+  n: number;
+  inner: number;
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -147,7 +158,8 @@ export type Layer =
   | LeakyReluLayer
   | SubLayer
   | ConcatLayer
-  | MulConstLayer;
+  | MulConstLayer
+  | SoftmaxLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

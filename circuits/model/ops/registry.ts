@@ -25,6 +25,7 @@ import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
+import { importSoftmax, softmax } from './softmax.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
 import { importSub, sub } from './sub.ts';
 import { importTranspose, transpose } from './transpose.ts';
@@ -46,6 +47,7 @@ export const FLOAT_OPS: FloatOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  softmax,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -62,6 +64,7 @@ export const QUANT_OPS: QuantOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  softmax,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -89,7 +92,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
   Dropout: importIdentity,
-  Softmax: importFinalSoftmax,
+  Softmax: importSoftmax,
   LogSoftmax: importFinalSoftmax,
 };
 
