@@ -143,6 +143,32 @@ export interface SoftmaxLayer extends LayerBase {
   inner: number;
 }
 
+/** The elementwise functions the activation op computes by table (ops/activation-fns.ts defines each). */
+export type ActivationFn =
+  | 'sigmoid'
+  | 'tanh'
+  | 'erf'
+  | 'hard-sigmoid'
+  | 'hard-swish'
+  | 'gelu'
+  | 'gelu-tanh'
+  | 'silu'
+  | 'exp'
+  | 'softplus'
+  | 'softsign'
+  | 'elu'
+  | 'selu'
+  | 'celu'
+  | 'mish';
+
+/** y = fn(x) elementwise (ops/activation.ts), with the ONNX op's attributes (HardSigmoid alpha/beta, Elu alpha…). */
+export interface ActivationLayer extends LayerBase {
+  kind: 'activation';
+  fn: ActivationFn;
+  alpha: number;
+  beta: number;
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -159,7 +185,8 @@ export type Layer =
   | SubLayer
   | ConcatLayer
   | MulConstLayer
-  | SoftmaxLayer;
+  | SoftmaxLayer
+  | ActivationLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

@@ -12,6 +12,18 @@ export const TABLE_MAX_BITS = 12;
 /** Narrowest: Lookup needs at least 2 bits per digit. */
 export const TABLE_MIN_BITS = 4;
 
+/** Table width for a signed inBits input, and the floor shift that brings a wider one to TABLE_MAX_BITS. */
+export function tableWidth(inBits: number): { bits: number; shift: number } {
+  if (inBits > TABLE_MAX_BITS) return { bits: TABLE_MAX_BITS, shift: inBits - TABLE_MAX_BITS };
+  return { bits: Math.max(inBits, TABLE_MIN_BITS), shift: 0 };
+}
+
+/** Lookup's cost before the table is known: every row non-constant, l = ⌈b/2⌉ (what cost.ts estimates). */
+export function lookupCostBound(b: number): number {
+  const l = Math.ceil(b / 2);
+  return 2 ** l + 2 * 2 ** (b - l);
+}
+
 /** Rows (of 2^l entries) of the table that are not constant: each costs Lookup one product. */
 function nonConstantRows(table: readonly number[], b: number, l: number): number {
   const nL = 2 ** l;

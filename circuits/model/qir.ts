@@ -136,6 +136,17 @@ export interface QSoftmax extends QNodeBase {
   bD: number;
 }
 
+/** y = table[x' + 2^(bits-1)], x' = x floor-shifted by `shift` to `bits` (ops/activation.ts). */
+export interface QActivation extends QNodeBase {
+  kind: 'activation';
+  inBits: number;
+  shift: number;
+  bits: number;
+  l: number;
+  /** The function at every input value, at the output scale, saturated to activationBits (computed at quantize time). */
+  table: number[];
+}
+
 export type QLayer =
   | QDense
   | QConv2d
@@ -149,7 +160,8 @@ export type QLayer =
   | QSub
   | QConcat
   | QMulConst
-  | QSoftmax;
+  | QSoftmax
+  | QActivation;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -7,6 +7,8 @@
 import { ZkaiError } from '../../../common/errors.ts';
 import type { Layer } from '../ir.ts';
 import type { QLayer } from '../qir.ts';
+import { activation } from './activation.ts';
+import { ACTIVATION_ONNX_OPS, importActivation } from './activation-fns.ts';
 import { add, importAdd } from './add.ts';
 import { addConst } from './add-const.ts';
 import { avgpool2d } from './avgpool.ts';
@@ -48,6 +50,7 @@ export const FLOAT_OPS: FloatOps = {
   concat,
   'mul-const': mulConst,
   softmax,
+  activation,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -65,6 +68,7 @@ export const QUANT_OPS: QuantOps = {
   concat,
   'mul-const': mulConst,
   softmax,
+  activation,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -94,6 +98,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Dropout: importIdentity,
   Softmax: importSoftmax,
   LogSoftmax: importFinalSoftmax,
+  ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, importActivation])),
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */

@@ -30,11 +30,12 @@ import { shapeSize } from '../ir.ts';
 import {
   bestSplit,
   floorDivCost,
+  lookupCostBound,
   softmaxDivBits,
   softmaxRowCost,
   softmaxRowRef,
-  TABLE_MAX_BITS,
   TABLE_MIN_BITS,
+  tableWidth,
   varArray,
   wireInput,
 } from '../lookup.ts';
@@ -61,12 +62,6 @@ export function importSoftmax(ctx: ImportCtx): void {
 /** The element of row (o, k) at position j of the [outer, n, inner] view. */
 const at = (l: { n: number; inner: number }, o: number, k: number, j: number) => (o * l.n + j) * l.inner + k;
 
-/** Table width for a signed inBits input, and the floor shift that brings it there. */
-function tableWidth(inBits: number): { bits: number; shift: number } {
-  if (inBits > TABLE_MAX_BITS) return { bits: TABLE_MAX_BITS, shift: inBits - TABLE_MAX_BITS };
-  return { bits: Math.max(inBits, TABLE_MIN_BITS), shift: 0 };
-}
-
 export const softmax: FloatOp<SoftmaxLayer> & QuantOp<QSoftmax> = {
   float(layer, [x]) {
     const y = new Float64Array(x!.length);
@@ -84,8 +79,7 @@ export const softmax: FloatOp<SoftmaxLayer> & QuantOp<QSoftmax> = {
   estimate(layer, ctx) {
     const { bits, shift } = tableWidth(ctx.inBits[0]!);
     const F = ctx.activationBits - 1;
-    const l = Math.ceil(bits / 2);
-    const lookup = 2 ** l + 2 * 2 ** (bits - l);
+    const lookup = lookupCostBound(bits);
     const bD = softmaxDivBits(layer.n, 2 ** (F + bitLength(layer.n) + 1));
     const perRow = layer.n > 1 ? layer.n * (lookup + floorDivCost(F + 1, bD)) + layer.n - 1 : 0;
     const pre = shift ? shapeSize(layer.outShape) * ctx.inBits[0]! : 0;
