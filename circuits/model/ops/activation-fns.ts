@@ -85,7 +85,7 @@ const ONNX_FNS: Readonly<Record<string, (ctx: ImportCtx) => [ActivationFn, numbe
   Softplus: () => ['softplus', 0, 0],
   Softsign: () => ['softsign', 0, 0],
   Elu: (ctx) => ['elu', attrFloat(ctx.node, 'alpha', 1), 0],
-  Selu: (ctx) => ['selu', attrFloat(ctx.node, 'alpha', 1.6732632423543772), attrFloat(ctx.node, 'gamma', 1.0507009873554805)],
+  Selu: (ctx) => ['selu', attrFloat(ctx.node, 'alpha', 1.6732631921768188), attrFloat(ctx.node, 'gamma', 1.0507010221481323)],
   Celu: (ctx) => ['celu', attrFloat(ctx.node, 'alpha', 1), 0],
   Mish: () => ['mish', 0, 0],
 };
