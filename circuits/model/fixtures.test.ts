@@ -26,8 +26,8 @@ const MISSING: Readonly<Record<string, readonly string[]>> = {
   'cnn_dynamic_digits.onnx': [],
   'lenet5_28.onnx': [],
   'resnet_gap.onnx': [],
-  'mlp_sigmoid.onnx': ['Sigmoid'],
-  'mlp_tanh_softmax.onnx': ['Tanh'],
+  'mlp_sigmoid.onnx': [],
+  'mlp_tanh_softmax.onnx': [],
   'conv_s2_leaky.onnx': [],
   'dwsep.onnx': ['Conv'],
   // Slice: the Shape → Slice → Concat → Reshape chain of flatten(2) is not folded; then the attention itself.

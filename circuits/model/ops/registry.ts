@@ -7,6 +7,8 @@
 import { ZkaiError } from '../../../common/errors.ts';
 import type { Layer } from '../ir.ts';
 import type { QLayer } from '../qir.ts';
+import { activation } from './activation.ts';
+import { ACTIVATION_ONNX_OPS, importActivation } from './activation-fns.ts';
 import { add, importAdd } from './add.ts';
 import { addConst } from './add-const.ts';
 import { avgpool2d } from './avgpool.ts';
@@ -25,6 +27,7 @@ import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
+import { importSoftmax, softmax } from './softmax.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
 import { importSub, sub } from './sub.ts';
 import { importTranspose, transpose } from './transpose.ts';
@@ -46,6 +49,8 @@ export const FLOAT_OPS: FloatOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  softmax,
+  activation,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -62,6 +67,8 @@ export const QUANT_OPS: QuantOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  softmax,
+  activation,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -89,8 +96,9 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
   Dropout: importIdentity,
-  Softmax: importFinalSoftmax,
+  Softmax: importSoftmax,
   LogSoftmax: importFinalSoftmax,
+  ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, importActivation])),
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
