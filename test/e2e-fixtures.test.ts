@@ -48,7 +48,7 @@ interface Fixture14 {
 const fixtures14: { models: Record<string, Fixture14> } = JSON.parse(readFileSync(path.join(FIXTURES, 'fixtures14.json'), 'utf8'));
 
 /** The fixtures run here: every issue-14 fixture the compiler supports but LeNet (see above). */
-const E2E = ['resnet_gap.onnx', 'conv_s2_leaky.onnx'];
+const E2E = ['resnet_gap.onnx', 'conv_s2_leaky.onnx', 'mlp_sigmoid.onnx', 'mlp_tanh_softmax.onnx'];
 
 const [providerKey] = devAccountKeys(1) as [string];
 const PROVIDER = new Wallet(providerKey).address;
