@@ -7,6 +7,7 @@ import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membershi
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { sha256File } from '../common/hash.ts';
+import { signedOutputs } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2, importCeremony, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
@@ -132,7 +133,14 @@ async function verify(args: string[]): Promise<number> {
   // (whoever made a key can prove anything under it).
   const pins = await pinnedKeys(bundle, { vkeyFile: values.vkey, vkeyHash: values['vkey-hash'] });
   const report = await verifyBundle(bundle, { trustedVkeyHashes: pins.hashes });
-  console.log(JSON.stringify({ file, kind: bundle.kind, circuitId: bundle.circuitId, keys: pins.source, ...report }, null, 2));
+  const outputs = signedOutputs(bundle);
+  console.log(
+    JSON.stringify(
+      { file, kind: bundle.kind, circuitId: bundle.circuitId, keys: pins.source, ...report, ...(outputs ? { outputs } : {}) },
+      null,
+      2,
+    ),
+  );
   if (bundle.metadata.insecureSetup)
     log('warning: this proof was made with an INSECURE development setup (locally generated powers of tau)');
   if (report.reasonCode === 'KEY_NOT_PINNED') {
@@ -321,7 +329,13 @@ async function modelProve(args: string[]): Promise<number> {
     const bundle = await proveInference(pool, compiled, input, { binding: bound.binding });
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
     log(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
-    console.log(JSON.stringify({ out: values.out, label: bundle.public.label, public: bundle.public }, null, 2));
+    console.log(
+      JSON.stringify(
+        { out: values.out, label: bundle.public.label, logits: signedOutputs(bundle)!.logits, public: bundle.public },
+        null,
+        2,
+      ),
+    );
   } finally {
     await pool.close();
   }
