@@ -169,6 +169,12 @@ export interface ActivationLayer extends LayerBase {
   beta: number;
 }
 
+/** y = a · b of two activations with numpy broadcasting (ops/mul.ts): inputs [a, b], b of shape bShape. */
+export interface MulLayer extends LayerBase {
+  kind: 'mul';
+  bShape: number[];
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -186,7 +192,8 @@ export type Layer =
   | ConcatLayer
   | MulConstLayer
   | SoftmaxLayer
-  | ActivationLayer;
+  | ActivationLayer
+  | MulLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

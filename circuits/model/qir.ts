@@ -147,6 +147,17 @@ export interface QActivation extends QNodeBase {
   table: number[];
 }
 
+/** a·b (broadcast), requantized by `shift` with round half up to signed `bits` (0: the exact product) (ops/mul.ts). */
+export interface QMul extends QNodeBase {
+  kind: 'mul';
+  bShape: number[];
+  /** Signed widths of the operands and of their product. */
+  inBits: [number, number];
+  bIn: number;
+  shift: number;
+  bits: number;
+}
+
 export type QLayer =
   | QDense
   | QConv2d
@@ -161,7 +172,8 @@ export type QLayer =
   | QConcat
   | QMulConst
   | QSoftmax
-  | QActivation;
+  | QActivation
+  | QMul;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 
