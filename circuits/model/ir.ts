@@ -84,9 +84,10 @@ export interface AddConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
-/** y = a + b of two activations of the same shape (a residual connection): inputs [a, b]. */
+/** y = a + b of two activations (a residual connection): inputs [a, b]; bShape when b broadcasts (ops/broadcast.ts). */
 export interface AddLayer extends LayerBase {
   kind: 'add';
+  bShape?: number[];
 }
 
 /** y = min(max(x, min), max), e.g. ReLU6. */
@@ -117,6 +118,7 @@ export interface LeakyReluLayer extends LayerBase {
 /** y = a - b of two activations of the same shape: inputs [a, b]. */
 export interface SubLayer extends LayerBase {
   kind: 'sub';
+  bShape?: number[];
 }
 
 /** The inputs joined along per-sample axis `axis`; sizes[k] is input k's extent along it. */

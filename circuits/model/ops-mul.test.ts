@@ -10,7 +10,7 @@ import { runFloatTrace } from './float-exec.ts';
 import { requantizeCost } from './gadget-cost.ts';
 import { importOnnx } from './import.ts';
 import { checkCircuit, floats, head, model, randomInput, type Spec, throwsCode } from './op-harness.ts';
-import { broadcastIndex, broadcastShape } from './ops/mul.ts';
+import { broadcastIndex, broadcastShape } from './ops/broadcast.ts';
 import type { QMul } from './qir.ts';
 
 const h = head('sum', 6);
@@ -93,5 +93,59 @@ describe('Mul of two activations, with broadcasting', () => {
       'UNSUPPORTED_OP',
       /'Mul' \(node 7, 'outer'\): shapes \[6\] and \[3\] do not broadcast/,
     );
+  });
+});
+
+describe('Add and Sub of two activations with broadcasting', () => {
+  const hb = head('cat', 12);
+  const bspec: Spec = {
+    inShape: [8],
+    nodes: [
+      { name: 'fcH', opType: 'Gemm', input: ['x', 'wh', 'bh'], output: ['h'], int: { transB: 1 } },
+      { name: 'rH', opType: 'Reshape', input: ['h', 'matShape'], output: ['hr'] },
+      { name: 'fcM', opType: 'Gemm', input: ['x', 'wa', 'ba'], output: ['m'], int: { transB: 1 } },
+      { name: 'rM', opType: 'Reshape', input: ['m', 'colShape'], output: ['mr'] },
+      // x - mean(x) as the decomposed LayerNorm writes it ([2, 3] - [2, 1]), and the smaller operand first.
+      { name: 'centre', opType: 'Sub', input: ['hr', 'mr'], output: ['d'] },
+      { name: 'shift', opType: 'Add', input: ['mr', 'hr'], output: ['e'] },
+      { name: 'cat', opType: 'Concat', input: ['d', 'e'], output: ['c2'], int: { axis: 2 } },
+      { name: 'flatC', opType: 'Flatten', input: ['c2'], output: ['cat'] },
+      ...hb.nodes.slice(1).map((n) => ({ ...n, input: ['cat', ...n.input.slice(1)] })),
+    ],
+    initializers: [
+      { name: 'wh', dims: [6, 8], floats: floats(48, 1) },
+      { name: 'bh', dims: [6], floats: floats(6, 0.3) },
+      { name: 'matShape', dims: [3], floats: [1, 2, 3], int64: true },
+      ...spec.initializers!.filter((t) => ['wa', 'ba', 'colShape'].includes(t.name)),
+      ...hb.initializers!,
+    ],
+  };
+
+  it('imports with bShape; the float ops broadcast; circuit = integer reference (0 constraints), forgeries rejected', async () => {
+    const ir = importOnnx(model(bspec));
+    const sub = ir.layers.find((l) => l.kind === 'sub')!;
+    const add = ir.layers.find((l) => l.kind === 'add')!;
+    assert.ok(sub.kind === 'sub' && add.kind === 'add');
+    assert.deepEqual(
+      [sub.outShape, sub.bShape, add.outShape, add.inShape, add.bShape],
+      [
+        [2, 3],
+        [2, 1],
+        [2, 3],
+        [2, 1],
+        [2, 3],
+      ],
+    );
+    const trace = runFloatTrace(ir, randomInput(8));
+    const [hv, mv] = sub.inputs.map((t) => trace[t]!);
+    const [si, ai] = [ir.layers.indexOf(sub), ir.layers.indexOf(add)];
+    for (let r = 0; r < 2; r++) {
+      for (let c = 0; c < 3; c++) {
+        assert.equal(trace[si]![r * 3 + c], hv![r * 3 + c]! - mv![r]!);
+        assert.equal(trace[ai]![r * 3 + c], mv![r]! + hv![r * 3 + c]!);
+      }
+    }
+    const { m } = await checkCircuit('broadcast-add-sub', ir, [[['logits[0]', (v) => v + 1n]]]);
+    for (const kind of ['add', 'sub']) assert.equal(m.generated.layerCosts.find((c) => c.kind === kind)!.constraints, 0);
   });
 });

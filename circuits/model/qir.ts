@@ -62,6 +62,8 @@ export interface QReshape extends QNodeBase {
 /** a·2^shifts[0] + b·2^shifts[1]: both operands brought exactly to the finer scale (ops/add.ts). */
 export interface QAdd extends QNodeBase {
   kind: 'add';
+  /** b's shape when it broadcasts to outShape (absent: the same shape as a). */
+  bShape?: number[];
   shifts: [number, number];
   /** Signed widths of the operands, and of the sum. */
   inBits: [number, number];
@@ -93,6 +95,7 @@ export interface QLeakyRelu extends QNodeBase {
 /** a·2^shifts[0] - b·2^shifts[1] (ops/sub.ts). */
 export interface QSub extends QNodeBase {
   kind: 'sub';
+  bShape?: number[];
   shifts: [number, number];
   inBits: [number, number];
   bits: number;

@@ -23,41 +23,10 @@ import type { MulLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
 import { varArray, wireInput } from '../lookup.ts';
 import type { QMul } from '../qir.ts';
+import { broadcastShape, operandIndex as maps } from './broadcast.ts';
 import { fracBitsFor } from './linear.ts';
 import { importMulConst } from './mul-const.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
-
-/** The numpy broadcast of two shapes (right-aligned), or undefined when they are incompatible. */
-export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | undefined {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let k = 0; k < rank; k++) {
-    const da = a[a.length - rank + k] ?? 1;
-    const db = b[b.length - rank + k] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) return undefined;
-    out.push(Math.max(da, db));
-  }
-  return out;
-}
-
-/** For each element of `out` (row-major), the index of the element of `src` it reads under broadcasting. */
-export function broadcastIndex(out: readonly number[], src: readonly number[]): number[] {
-  const shape = [...new Array<number>(out.length - src.length).fill(1), ...src];
-  const idx = new Array<number>(shapeSize(out));
-  for (let i = 0; i < idx.length; i++) {
-    let rest = i;
-    let j = 0;
-    let stride = 1;
-    for (let k = out.length - 1; k >= 0; k--) {
-      const c = rest % out[k]!;
-      rest = Math.floor(rest / out[k]!);
-      if (shape[k] !== 1) j += c * stride;
-      stride *= shape[k]!;
-    }
-    idx[i] = j;
-  }
-  return idx;
-}
 
 /** ONNX Mul: of two activations → mul (broadcast); of an activation and a constant → mul-const. */
 export function importMul(ctx: ImportCtx): void {
@@ -70,11 +39,6 @@ export function importMul(ctx: ImportCtx): void {
   if (!out) throw ctx.fail(`shapes [${a}] and [${b}] do not broadcast`);
   ctx.add({ kind: 'mul', outShape: out, bShape: b });
 }
-
-const maps = (l: { outShape: number[]; inShape: number[]; bShape: number[] }) => [
-  broadcastIndex(l.outShape, l.inShape),
-  broadcastIndex(l.outShape, l.bShape),
-];
 
 export const mul: FloatOp<MulLayer> & QuantOp<QMul> = {
   float(layer, [a, b]) {
