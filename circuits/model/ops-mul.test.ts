@@ -1,5 +1,6 @@
 /**
- * Mul of two activations (ops/mul.ts): SiLU as PyTorch exports it (x · Sigmoid(x)) and an outer product by
+ * Mul of two activations (ops/mul.ts): x · Tanh(x) (x · Sigmoid(x), SiLU, is fused into one table:
+ * ops-fusion.test.ts) and an outer product by
  * broadcasting ([2, 1] · [1, 3]), summed by a residual Add: import, float broadcasting, circuit = integer executor bit
  * for bit, the predicted count (1 + ba + bb per element), forged products rejected; Mul by a constant still
  * mul-const.
@@ -18,7 +19,7 @@ const spec: Spec = {
   inShape: [8],
   nodes: [
     { name: 'fc0', opType: 'Gemm', input: ['x', 'w0', 'b0'], output: ['h'], int: { transB: 1 } },
-    { name: 'sig', opType: 'Sigmoid', input: ['h'], output: ['s'] },
+    { name: 'tanh', opType: 'Tanh', input: ['h'], output: ['s'] },
     { name: 'silu', opType: 'Mul', input: ['h', 's'], output: ['m1'] },
     { name: 'fcA', opType: 'Gemm', input: ['x', 'wa', 'ba'], output: ['a'], int: { transB: 1 } },
     { name: 'rA', opType: 'Reshape', input: ['a', 'colShape'], output: ['ar'] },
@@ -51,7 +52,7 @@ describe('Mul of two activations, with broadcasting', () => {
     assert.deepEqual(broadcastIndex([2, 3], [3]), [0, 1, 2, 0, 1, 2]);
   });
 
-  it('imports SiLU and the outer product as mul nodes; the float op broadcasts', () => {
+  it('imports x·tanh(x) and the outer product as mul nodes; the float op broadcasts', () => {
     const ir = importOnnx(model(spec));
     const kinds = ir.layers.map((l) => l.kind);
     assert.deepEqual(kinds.filter((k) => k === 'mul').length, 2);
