@@ -161,7 +161,10 @@ export type ActivationFn =
   | 'elu'
   | 'selu'
   | 'celu'
-  | 'mish';
+  | 'mish'
+  | 'sqrt'
+  | 'reciprocal'
+  | 'log';
 
 /** y = fn(x) elementwise (ops/activation.ts), with the ONNX op's attributes (HardSigmoid alpha/beta, Elu alpha…). */
 export interface ActivationLayer extends LayerBase {
