@@ -20,6 +20,7 @@ import { MULTI_INPUT_ONNX_OPS, ONNX_IMPORTERS, SUPPORTED_ONNX_OPS } from './ops/
 import { foldConstantNode, shapeConstant } from './passes/constants.ts';
 import { type AffineKind, foldAffine } from './passes/fold-affine.ts';
 import { foldPads } from './passes/fold-pad.ts';
+import { fuseActivations } from './passes/fuse-activations.ts';
 import { prune } from './passes/graph.ts';
 import { simplifyReshapes } from './passes/reshape.ts';
 
@@ -175,6 +176,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   nodes = prune(nodes, outTensor);
   nodes = foldPads(nodes);
   nodes = simplifyReshapes(nodes, inputShape);
+  nodes = fuseActivations(nodes);
   const kinds = new Set<AffineKind>(foldBn ? ['add-const', 'channel-affine'] : ['add-const']);
   nodes = foldAffine(nodes, { kinds, strict: false });
   return {

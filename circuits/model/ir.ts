@@ -84,9 +84,10 @@ export interface AddConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
-/** y = a + b of two activations of the same shape (a residual connection): inputs [a, b]. */
+/** y = a + b of two activations (a residual connection): inputs [a, b]; bShape when b broadcasts (ops/broadcast.ts). */
 export interface AddLayer extends LayerBase {
   kind: 'add';
+  bShape?: number[];
 }
 
 /** y = min(max(x, min), max), e.g. ReLU6. */
@@ -117,6 +118,7 @@ export interface LeakyReluLayer extends LayerBase {
 /** y = a - b of two activations of the same shape: inputs [a, b]. */
 export interface SubLayer extends LayerBase {
   kind: 'sub';
+  bShape?: number[];
 }
 
 /** The inputs joined along per-sample axis `axis`; sizes[k] is input k's extent along it. */
@@ -159,7 +161,10 @@ export type ActivationFn =
   | 'elu'
   | 'selu'
   | 'celu'
-  | 'mish';
+  | 'mish'
+  | 'sqrt'
+  | 'reciprocal'
+  | 'log';
 
 /** y = fn(x) elementwise (ops/activation.ts), with the ONNX op's attributes (HardSigmoid alpha/beta, Elu alpha…). */
 export interface ActivationLayer extends LayerBase {
@@ -167,6 +172,12 @@ export interface ActivationLayer extends LayerBase {
   fn: ActivationFn;
   alpha: number;
   beta: number;
+}
+
+/** y = a · b of two activations with numpy broadcasting (ops/mul.ts): inputs [a, b], b of shape bShape. */
+export interface MulLayer extends LayerBase {
+  kind: 'mul';
+  bShape: number[];
 }
 
 export type Layer =
@@ -186,7 +197,8 @@ export type Layer =
   | ConcatLayer
   | MulConstLayer
   | SoftmaxLayer
-  | ActivationLayer;
+  | ActivationLayer
+  | MulLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

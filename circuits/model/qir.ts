@@ -62,6 +62,8 @@ export interface QReshape extends QNodeBase {
 /** a·2^shifts[0] + b·2^shifts[1]: both operands brought exactly to the finer scale (ops/add.ts). */
 export interface QAdd extends QNodeBase {
   kind: 'add';
+  /** b's shape when it broadcasts to outShape (absent: the same shape as a). */
+  bShape?: number[];
   shifts: [number, number];
   /** Signed widths of the operands, and of the sum. */
   inBits: [number, number];
@@ -93,6 +95,7 @@ export interface QLeakyRelu extends QNodeBase {
 /** a·2^shifts[0] - b·2^shifts[1] (ops/sub.ts). */
 export interface QSub extends QNodeBase {
   kind: 'sub';
+  bShape?: number[];
   shifts: [number, number];
   inBits: [number, number];
   bits: number;
@@ -147,6 +150,17 @@ export interface QActivation extends QNodeBase {
   table: number[];
 }
 
+/** a·b (broadcast), requantized by `shift` with round half up to signed `bits` (0: the exact product) (ops/mul.ts). */
+export interface QMul extends QNodeBase {
+  kind: 'mul';
+  bShape: number[];
+  /** Signed widths of the operands and of their product. */
+  inBits: [number, number];
+  bIn: number;
+  shift: number;
+  bits: number;
+}
+
 export type QLayer =
   | QDense
   | QConv2d
@@ -161,7 +175,8 @@ export type QLayer =
   | QConcat
   | QMulConst
   | QSoftmax
-  | QActivation;
+  | QActivation
+  | QMul;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

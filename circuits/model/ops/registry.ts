@@ -20,6 +20,7 @@ import { dense, importGemm } from './dense.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
 import { maxpool2d } from './maxpool.ts';
+import { importMul, mul } from './mul.ts';
 import { importMulConst, mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
@@ -51,6 +52,7 @@ export const FLOAT_OPS: FloatOps = {
   'mul-const': mulConst,
   softmax,
   activation,
+  mul,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -69,6 +71,7 @@ export const QUANT_OPS: QuantOps = {
   'mul-const': mulConst,
   softmax,
   activation,
+  mul,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -90,7 +93,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   LeakyRelu: importLeakyRelu,
   Sub: importSub,
   Concat: importConcat,
-  Mul: importMulConst,
+  Mul: importMul,
   Div: importMulConst,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
@@ -102,7 +105,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64 };
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
