@@ -42,7 +42,7 @@ export interface DenseLayer extends LayerBase {
   bias: IrTensor;
 }
 
-/** 2-D convolution, group 1, dilation 1. weight [outC, inC, kH, kW]; pads [top, left, bottom, right]. */
+/** 2-D convolution. weight [outC, inC / group, kH, kW]; pads [top, left, bottom, right]. */
 export interface Conv2dLayer extends LayerBase {
   kind: 'conv2d';
   weight: IrTensor;
@@ -50,6 +50,10 @@ export interface Conv2dLayer extends LayerBase {
   kernel: [number, number];
   strides: [number, number];
   pads: [number, number, number, number];
+  /** ONNX group (absent: 1); output channel m reads the input channels of group floor(m / (outC / group)). */
+  group?: number;
+  /** ONNX dilations [dH, dW] (absent: [1, 1]). */
+  dilations?: [number, number];
 }
 
 export interface ReluLayer extends LayerBase {

@@ -39,6 +39,9 @@ export interface QConv2d extends QLinearBase {
   kernel: [number, number];
   strides: [number, number];
   pads: [number, number, number, number];
+  /** As Conv2dLayer's (absent: 1 and [1, 1], so a quantized.json written before them loads unchanged). */
+  group?: number;
+  dilations?: [number, number];
 }
 
 export interface QRelu extends QNodeBase {

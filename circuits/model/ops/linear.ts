@@ -80,7 +80,15 @@ export function quantizeLinear(layer: DenseLayer | Conv2dLayer, ctx: QuantizeCtx
     q:
       layer.kind === 'dense'
         ? { kind: 'dense', ...q }
-        : { kind: 'conv2d', ...q, kernel: layer.kernel, strides: layer.strides, pads: layer.pads },
+        : {
+            kind: 'conv2d',
+            ...q,
+            kernel: layer.kernel,
+            strides: layer.strides,
+            pads: layer.pads,
+            ...(layer.group !== undefined ? { group: layer.group } : {}),
+            ...(layer.dilations !== undefined ? { dilations: layer.dilations } : {}),
+          },
     frac: fy,
     bits: outBits,
   };
@@ -140,11 +148,11 @@ export function fusedReluIndex(nodes: readonly QLayer[], consumers: readonly num
 }
 
 /** For one axis of a window walk: how many kernel taps of each output position fall inside the input (not padding). */
-export function validTaps(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): number[] {
+export function validTaps(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number, dilation = 1): number[] {
   return Array.from({ length: outSize }, (_, o) => {
     let n = 0;
     for (let k = 0; k < kernel; k++) {
-      const i = o * stride + k - padBefore;
+      const i = o * stride + k * dilation - padBefore;
       if (i >= 0 && i < inSize) n++;
     }
     return n;
@@ -174,19 +182,20 @@ export function estimateLinear(layer: DenseLayer | Conv2dLayer, ctx: EstimateCtx
   const accBits = Math.max(bitLength(maxSum * 2 ** (bits - 1)) + 1, 3);
   let cost = nOut * accBits;
   if (ctx.privateWeights) {
-    // PackedDot: one product per tap, per output position and group of k channels.
-    const groups = Math.ceil(outC / Math.min(packedSlots(accBits), outC));
+    // PackedDot: one product per tap, per output position and pack of up to k channels of one conv group.
+    const G = layer.kind === 'conv2d' ? (layer.group ?? 1) : 1;
+    const groups = G * Math.ceil(outC / G / Math.min(packedSlots(accBits), outC / G));
     let taps: number;
     if (layer.kind === 'dense') taps = perW;
     else {
       const [, H, W] = layer.inShape as [number, number, number];
       const [, oH, oW] = layer.outShape as [number, number, number];
-      const C = layer.inShape[0]!;
+      const [dH, dW] = layer.dilations ?? [1, 1];
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
       taps =
-        C *
-        sum(validTaps(H, oH, layer.kernel[0], layer.strides[0], layer.pads[0])) *
-        sum(validTaps(W, oW, layer.kernel[1], layer.strides[1], layer.pads[1]));
+        (layer.inShape[0]! / G) *
+        sum(validTaps(H, oH, layer.kernel[0], layer.strides[0], layer.pads[0], dH)) *
+        sum(validTaps(W, oW, layer.kernel[1], layer.strides[1], layer.pads[1], dW));
     }
     cost += taps * groups;
     ctx.addCommitted(groups * perW + groups);
