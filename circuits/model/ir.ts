@@ -136,6 +136,12 @@ export interface MulConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
+/** Sum or mean of the input over per-sample `axes` (ascending); outShape keeps them as 1 or drops them (keepdims). */
+export interface ReduceLayer extends LayerBase {
+  kind: 'reduce-sum' | 'reduce-mean';
+  axes: number[];
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -151,7 +157,8 @@ export type Layer =
   | LeakyReluLayer
   | SubLayer
   | ConcatLayer
-  | MulConstLayer;
+  | MulConstLayer
+  | ReduceLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

@@ -122,7 +122,28 @@ export interface QMulConst extends QNodeBase {
   bits: number;
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub | QConcat | QMulConst;
+/** The sum over `axes` (exact, `bits` wide) or its floor mean (DivByConst, `bits` = inBits) (ops/reduce.ts). */
+export interface QReduce extends QNodeBase {
+  kind: 'reduce-sum' | 'reduce-mean';
+  axes: number[];
+  inBits: number;
+  bits: number;
+}
+
+export type QLayer =
+  | QDense
+  | QConv2d
+  | QRelu
+  | QPool2d
+  | QReshape
+  | QAdd
+  | QClip
+  | QTranspose
+  | QLeakyRelu
+  | QSub
+  | QConcat
+  | QMulConst
+  | QReduce;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

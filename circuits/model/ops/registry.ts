@@ -23,6 +23,7 @@ import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts
 import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
+import { importReduce, reduce } from './reduce.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
@@ -46,6 +47,8 @@ export const FLOAT_OPS: FloatOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  'reduce-sum': reduce,
+  'reduce-mean': reduce,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -62,6 +65,8 @@ export const QUANT_OPS: QuantOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  'reduce-sum': reduce,
+  'reduce-mean': reduce,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -91,6 +96,8 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Dropout: importIdentity,
   Softmax: importFinalSoftmax,
   LogSoftmax: importFinalSoftmax,
+  ReduceSum: importReduce,
+  ReduceMean: importReduce,
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
