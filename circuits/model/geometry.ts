@@ -82,3 +82,48 @@ export function forEachPoolWindow(
     }
   }
 }
+
+/**
+ * The taps of one output channel of group 0 per output position (flat: position o's taps are start[o] .. start[o+1]),
+ * as [weight index within a channel, input index]: channel m of group g reads w[m·perW + w] and x[x + g·groupCells].
+ * The same taps as forEachConvTap, computed once per layer (cached by object) instead of once per output channel:
+ * the executors' inner loops over it allocate nothing.
+ */
+export interface ConvTapTable {
+  start: Int32Array;
+  w: Int32Array;
+  x: Int32Array;
+  perW: number;
+  /** Output channels per group, and input cells per group (C/G·H·W). */
+  perGroup: number;
+  groupCells: number;
+}
+const tapTables = new WeakMap<object, ConvTapTable>();
+export function convTapTable(layer: WindowGeometry): ConvTapTable {
+  const cached = tapTables.get(layer);
+  if (cached) return cached;
+  const [C, H, W] = layer.inShape as [number, number, number];
+  const [M, oH, oW] = layer.outShape as [number, number, number];
+  const G = layer.group ?? 1;
+  const one = { ...layer, inShape: [C / G, H, W], outShape: [1, oH, oW], group: 1 };
+  const start = [0];
+  const ws: number[] = [];
+  const xs: number[] = [];
+  forEachConvTap(one, (_m, _o, taps) => {
+    for (const [wi, xi] of taps) {
+      ws.push(wi);
+      xs.push(xi);
+    }
+    start.push(ws.length);
+  });
+  const table = {
+    start: Int32Array.from(start),
+    w: Int32Array.from(ws),
+    x: Int32Array.from(xs),
+    perW: (C / G) * layer.kernel[0] * layer.kernel[1],
+    perGroup: M / G,
+    groupCells: (C / G) * H * W,
+  };
+  tapTables.set(layer, table);
+  return table;
+}

@@ -10,7 +10,7 @@
  * the gadgets (PackedDot / a linear combination, then Requantize with constrained remainder and quotient) are dense's;
  * with private weights PackedDot packs only channels of the same group, since only they read the same cells.
  */
-import { forEachConvTap } from '../geometry.ts';
+import { convTapTable } from '../geometry.ts';
 import type { Conv2dLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
 import type { QConv2d } from '../qir.ts';
@@ -60,13 +60,21 @@ export function importConv(ctx: ImportCtx): void {
 
 export const conv2d: FloatOp<Conv2dLayer> & QuantOp<QConv2d> = {
   float(layer, [x]) {
+    // forEachConvTap's taps, tabulated once per layer (geometry.ts convTapTable): no allocation per output.
     const w = layer.weight.data;
+    const xs = x!;
     const y = new Float64Array(shapeSize(layer.outShape));
-    forEachConvTap(layer, (m, o, taps) => {
-      let acc = layer.bias.data[m]!;
-      for (const [wi, xi] of taps) acc += w[wi]! * x![xi]!;
-      y[o] = acc;
-    });
+    const t = convTapTable(layer);
+    const P = t.start.length - 1;
+    for (let m = 0; m < layer.bias.data.length; m++) {
+      const wOff = m * t.perW;
+      const xOff = Math.floor(m / t.perGroup) * t.groupCells;
+      for (let o = 0; o < P; o++) {
+        let acc = layer.bias.data[m]!;
+        for (let k = t.start[o]!; k < t.start[o + 1]!; k++) acc += w[wOff + t.w[k]!]! * xs[xOff + t.x[k]!]!;
+        y[m * P + o] = acc;
+      }
+    }
     return y;
   },
   estimate: estimateLinear,
