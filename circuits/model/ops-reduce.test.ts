@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { runFloat, runFloatTrace } from './float-exec.ts';
 import { divByConstCost } from './gadget-cost.ts';
 import { importOnnx } from './import.ts';
+import { quantizeInput, runInt } from './int-exec.ts';
 import { checkCircuit, floats, head, model, randomInput, type Spec, throwsCode } from './op-harness.ts';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>) =>
@@ -30,7 +31,8 @@ const forgeDiv =
   };
 
 describe('AveragePool with padding: count_include_pad 0 and 1', () => {
-  const h = head('p2', 18);
+  // p2 → Relu → Gemm: a non-linear reader, so p2 keeps its DivByConst (a dense reader takes the sum: see below).
+  const h = head('rp2', 18);
   const spec: Spec = {
     inShape: [1, 6, 6],
     nodes: [
@@ -52,6 +54,7 @@ describe('AveragePool with padding: count_include_pad 0 and 1', () => {
         ints: { kernel_shape: [2, 2], pads: [1, 1, 0, 0] },
         int: { count_include_pad: 1 },
       },
+      { name: 'rp2', opType: 'Relu', input: ['p2'], output: ['rp2'] },
       ...h.nodes,
     ],
     initializers: [
@@ -107,6 +110,28 @@ describe('AveragePool with padding: count_include_pad 0 and 1', () => {
     const perChannel1 = divByConstCost(p1.bits, 4) + 4 * divByConstCost(p1.bits, 6) + 4 * divByConstCost(p1.bits, 9);
     const costs = m.generated.layerCosts.filter((c) => c.kind === 'avgpool2d').map((c) => c.constraints);
     assert.deepEqual(costs, [2 * perChannel1, 18 * divByConstCost(p2.bits, 4)]);
+  });
+
+  it('a power-of-two divisor read only by a Gemm: the exact window sum at a finer scale, 0 constraints', async () => {
+    const folded: Spec = {
+      ...spec,
+      nodes: spec.nodes.filter((n) => n.name !== 'rp2').map((n) => (n.name === 'flat' ? { ...n, input: ['p2'] } : n)),
+    };
+    const ir = importOnnx(model(folded));
+    const { qm, m } = await checkCircuit('avgpool-sum', ir, [[['logits[0]', (v) => v - 1n]]]);
+    const [, , p1, p2, , fc] = qm.layers;
+    assert.ok(p1?.kind === 'avgpool2d' && p2?.kind === 'avgpool2d' && fc?.kind === 'dense');
+    assert.deepEqual([p1.sumShift, p2.sumShift], [undefined, 2], 'p1 (read by a pool, divisors 4, 6, 9) divides; p2 sums');
+    assert.equal(fc.inBits, p2.bits + 2);
+    assert.deepEqual(
+      m.generated.layerCosts.filter((c) => c.kind === 'avgpool2d').map((c) => c.constraints),
+      [2 * (divByConstCost(p1.bits, 4) + 4 * divByConstCost(p1.bits, 6) + 4 * divByConstCost(p1.bits, 9)), 0],
+    );
+    // The float model is unchanged (the mean); the integers are the sums, i.e. the means at 2^2 finer scale, exactly.
+    const x = randomInput(36);
+    const q = runInt(qm, quantizeInput(qm, x)).trace[3]!;
+    const p1q = runInt(qm, quantizeInput(qm, x)).trace[2]!;
+    assert.equal(q[4], p1q[0]! + p1q[1]! + p1q[3]! + p1q[4]!);
   });
 });
 

@@ -56,6 +56,11 @@ export interface QPool2d extends QNodeBase {
   strides: [number, number];
   pads: [number, number, number, number];
   countIncludePad: boolean;
+  /**
+   * Average pooling only (ops/avgpool.ts): when set, every window divides by 2^sumShift and the output is the exact
+   * window sum at a scale 2^sumShift finer (no division gadget): the next dense/conv's shift absorbs the division.
+   */
+  sumShift?: number;
 }
 
 export interface QReshape extends QNodeBase {
