@@ -42,7 +42,7 @@ export interface DenseLayer extends LayerBase {
   bias: IrTensor;
 }
 
-/** 2-D convolution, group 1, dilation 1. weight [outC, inC, kH, kW]; pads [top, left, bottom, right]. */
+/** 2-D convolution. weight [outC, inC / group, kH, kW]; pads [top, left, bottom, right]. */
 export interface Conv2dLayer extends LayerBase {
   kind: 'conv2d';
   weight: IrTensor;
@@ -50,6 +50,10 @@ export interface Conv2dLayer extends LayerBase {
   kernel: [number, number];
   strides: [number, number];
   pads: [number, number, number, number];
+  /** ONNX group (absent: 1); output channel m reads the input channels of group floor(m / (outC / group)). */
+  group?: number;
+  /** ONNX dilations [dH, dW] (absent: [1, 1]). */
+  dilations?: [number, number];
 }
 
 export interface ReluLayer extends LayerBase {
@@ -180,6 +184,12 @@ export interface MulLayer extends LayerBase {
   bShape: number[];
 }
 
+/** Sum or mean of the input over per-sample `axes` (ascending); outShape keeps them as 1 or drops them (keepdims). */
+export interface ReduceLayer extends LayerBase {
+  kind: 'reduce-sum' | 'reduce-mean';
+  axes: number[];
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -198,7 +208,8 @@ export type Layer =
   | MulConstLayer
   | SoftmaxLayer
   | ActivationLayer
-  | MulLayer;
+  | MulLayer
+  | ReduceLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

@@ -39,6 +39,9 @@ export interface QConv2d extends QLinearBase {
   kernel: [number, number];
   strides: [number, number];
   pads: [number, number, number, number];
+  /** As Conv2dLayer's (absent: 1 and [1, 1], so a quantized.json written before them loads unchanged). */
+  group?: number;
+  dilations?: [number, number];
 }
 
 export interface QRelu extends QNodeBase {
@@ -53,6 +56,11 @@ export interface QPool2d extends QNodeBase {
   strides: [number, number];
   pads: [number, number, number, number];
   countIncludePad: boolean;
+  /**
+   * Average pooling only (ops/avgpool.ts): when set, every window divides by 2^sumShift and the output is the exact
+   * window sum at a scale 2^sumShift finer (no division gadget): the next dense/conv's shift absorbs the division.
+   */
+  sumShift?: number;
 }
 
 export interface QReshape extends QNodeBase {
@@ -161,6 +169,14 @@ export interface QMul extends QNodeBase {
   bits: number;
 }
 
+/** The sum over `axes` (exact, `bits` wide) or its floor mean (DivByConst, `bits` = inBits) (ops/reduce.ts). */
+export interface QReduce extends QNodeBase {
+  kind: 'reduce-sum' | 'reduce-mean';
+  axes: number[];
+  inBits: number;
+  bits: number;
+}
+
 export type QLayer =
   | QDense
   | QConv2d
@@ -176,7 +192,8 @@ export type QLayer =
   | QMulConst
   | QSoftmax
   | QActivation
-  | QMul;
+  | QMul
+  | QReduce;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

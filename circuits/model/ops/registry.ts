@@ -26,6 +26,7 @@ import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts
 import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
+import { importReduce, reduce } from './reduce.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
 import { importSoftmax, softmax } from './softmax.ts';
@@ -53,6 +54,8 @@ export const FLOAT_OPS: FloatOps = {
   softmax,
   activation,
   mul,
+  'reduce-sum': reduce,
+  'reduce-mean': reduce,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -72,6 +75,8 @@ export const QUANT_OPS: QuantOps = {
   softmax,
   activation,
   mul,
+  'reduce-sum': reduce,
+  'reduce-mean': reduce,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -102,6 +107,8 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Softmax: importSoftmax,
   LogSoftmax: importFinalSoftmax,
   ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, importActivation])),
+  ReduceSum: importReduce,
+  ReduceMean: importReduce,
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
