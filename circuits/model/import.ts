@@ -20,7 +20,9 @@ import { MULTI_INPUT_ONNX_OPS, ONNX_IMPORTERS, SUPPORTED_ONNX_OPS } from './ops/
 import { foldConstantNode, shapeConstant } from './passes/constants.ts';
 import { type AffineKind, foldAffine } from './passes/fold-affine.ts';
 import { foldPads } from './passes/fold-pad.ts';
+import { fuseLayerNorm } from './passes/fuse-layernorm.ts';
 import { prune } from './passes/graph.ts';
+import { hoistAddConst } from './passes/hoist-add-const.ts';
 import { simplifyReshapes } from './passes/reshape.ts';
 
 export interface ImportOptions {
@@ -47,8 +49,8 @@ export function importOnnx(src: Uint8Array | string, opts: ImportOptions = {}): 
 /** Same as {@link importOnnx} for an already decoded model. */
 export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): ModelIR {
   const foldBn = opts.foldBatchNorm ?? true;
-  const g = model.graph;
   const opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const g = fuseLayerNorm(model.graph, opset);
 
   const consts = new Map<string, Const>();
   for (const t of g.initializer) consts.set(t.name, { shape: t.dims, data: tensorValues(t) });
@@ -145,6 +147,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
         const inputs = layer.inputs ?? acts;
         nodes.push({ ...layer, name, inputs, inShape: shapeOf(inputs[0]!) } as Layer);
         tensors.set(out, nodes.length - 1);
+        return nodes.length - 1;
       },
       alias: () => tensors.set(out, acts[0]!),
       droppedSoftmax() {
@@ -175,6 +178,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   nodes = prune(nodes, outTensor);
   nodes = foldPads(nodes);
   nodes = simplifyReshapes(nodes, inputShape);
+  nodes = hoistAddConst(nodes);
   const kinds = new Set<AffineKind>(foldBn ? ['add-const', 'channel-affine'] : ['add-const']);
   nodes = foldAffine(nodes, { kinds, strict: false });
   return {

@@ -132,6 +132,27 @@ export interface MulConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
+/** A strided window of the input: out axis a keeps outShape[a] elements from starts[a] in steps of steps[a]. */
+export interface SliceLayer extends LayerBase {
+  kind: 'slice';
+  starts: number[];
+  steps: number[];
+}
+
+/** numpy matmul of two activations [..., n, k] × [..., k, m] → [..., n, m] (leading axes equal): inputs [a, b]. */
+export interface MatMulLayer extends LayerBase {
+  kind: 'matmul';
+}
+
+/** LayerNormalization over the trailing axes from `axis` (per-sample), with gamma and beta over those axes. */
+export interface LayerNormLayer extends LayerBase {
+  kind: 'layernorm';
+  axis: number;
+  epsilon: number;
+  gamma: IrTensor;
+  beta: IrTensor;
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -147,7 +168,10 @@ export type Layer =
   | LeakyReluLayer
   | SubLayer
   | ConcatLayer
-  | MulConstLayer;
+  | MulConstLayer
+  | SliceLayer
+  | MatMulLayer
+  | LayerNormLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

@@ -119,7 +119,60 @@ export interface QMulConst extends QNodeBase {
   bits: number;
 }
 
-export type QLayer = QDense | QConv2d | QRelu | QPool2d | QReshape | QAdd | QClip | QTranspose | QLeakyRelu | QSub | QConcat | QMulConst;
+/** A strided window of the input (ops/slice.ts). */
+export interface QSlice extends QNodeBase {
+  kind: 'slice';
+  starts: number[];
+  steps: number[];
+}
+
+/** Requantize(accBits, shift, bits) of Σ_k a·b + 2^(shift-1), batched numpy matmul (ops/matmul.ts). */
+export interface QMatMul extends QNodeBase {
+  kind: 'matmul';
+  /** Signed widths of the operands. */
+  inBits: [number, number];
+  accBits: number;
+  shift: number;
+  bits: number;
+}
+
+/** Integer LayerNorm over groups of n trailing elements, then gamma/beta and Requantize (ops/layernorm.ts). */
+export interface QLayerNorm extends QNodeBase {
+  kind: 'layernorm';
+  /** Elements per normalized group, signed width of the input. */
+  n: number;
+  inBits: number;
+  /** s = floor(sqrt(scaleV · V + eps)), y = floor(k · d / s) of signed yBits; the bound widths of U and s. */
+  scaleV: number;
+  eps: number;
+  k: number;
+  uBits: number;
+  sBits: number;
+  yBits: number;
+  /** Per element of the group: integer gamma, and beta (+ rounding) at the scale of gamma·y. */
+  gamma: number[];
+  bias: bigint[];
+  zBits: number;
+  shift: number;
+  bits: number;
+}
+
+export type QLayer =
+  | QDense
+  | QConv2d
+  | QRelu
+  | QPool2d
+  | QReshape
+  | QAdd
+  | QClip
+  | QTranspose
+  | QLeakyRelu
+  | QSub
+  | QConcat
+  | QMulConst
+  | QSlice
+  | QMatMul
+  | QLayerNorm;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -33,7 +33,7 @@ function varArray(name: string, values: readonly (number | bigint)[]): string[] 
 }
 
 /** Lines that set `target(i) <== source(i)` for i < n: one loop when both are plain arrays (`a[i]`), else unrolled. */
-function wire(n: number, target: string, source: Signals): string[] {
+export function wire(n: number, target: string, source: Signals): string[] {
   const m = /^([A-Za-z_][A-Za-z0-9_.]*)\[0\]$/.exec(source(0));
   const base = m?.[1];
   let plain = base !== undefined;

@@ -16,7 +16,9 @@ import { concat, importConcat } from './concat.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
+import { importLayerNorm, layerNorm } from './layernorm.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
+import { importMatMul, matmul } from './matmul.ts';
 import { maxpool2d } from './maxpool.ts';
 import { importMulConst, mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
@@ -25,6 +27,7 @@ import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
+import { importSlice, slice } from './slice.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
 import { importSub, sub } from './sub.ts';
 import { importTranspose, transpose } from './transpose.ts';
@@ -46,6 +49,9 @@ export const FLOAT_OPS: FloatOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  slice,
+  matmul,
+  layernorm: layerNorm,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -62,12 +68,15 @@ export const QUANT_OPS: QuantOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  slice,
+  matmul,
+  layernorm: layerNorm,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
 export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Gemm: importGemm,
-  MatMul: importGemm,
+  MatMul: importMatMul,
   Conv: importConv,
   BatchNormalization: importBatchNorm,
   Relu: importRelu,
@@ -91,13 +100,15 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Dropout: importIdentity,
   Softmax: importFinalSoftmax,
   LogSoftmax: importFinalSoftmax,
+  Slice: importSlice,
+  LayerNormalization: importLayerNorm,
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64 };
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, MatMul: 2 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
-export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
+export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat', 'Slice'] as const;
 
 /** Every ONNX op type the importer accepts, for the error that names an unsupported one. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...new Set([...Object.keys(ONNX_IMPORTERS), ...CONSTANT_ONNX_OPS])].sort();
