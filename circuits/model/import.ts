@@ -138,7 +138,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
       },
       maybeConst: (k) => (node.input[k] ? consts.get(node.input[k]!) : undefined),
       fail: (why) => unsupported(node, index, why),
-      add(layer) {
+      add({ output: k = 0, ...layer }) {
         // Padding attributes can blow a small input up: each activation element costs constraints, so a layer output
         // this large could never be proved.
         const size = shapeSize(layer.outShape);
@@ -146,7 +146,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
           throw new ZkaiError('BAD_INPUT', `layer '${name}' outputs ${size} elements; zkai supports at most ${MAX_ACTIVATION_ELEMENTS}`);
         const inputs = layer.inputs ?? acts;
         nodes.push({ ...layer, name, inputs, inShape: shapeOf(inputs[0]!) } as Layer);
-        tensors.set(out, nodes.length - 1);
+        tensors.set(k === 0 ? out : node.output[k]!, nodes.length - 1);
         return nodes.length - 1;
       },
       alias: () => tensors.set(out, acts[0]!),

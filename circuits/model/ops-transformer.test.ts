@@ -111,6 +111,66 @@ describe('Slice: folded over constants (Shape → Slice → Concat → Reshape),
   });
 });
 
+describe('Split: one slice per output', () => {
+  const spec = (split: boolean): Spec => ({
+    inShape: [2, 6],
+    nodes: [
+      { name: 'fc', opType: 'MatMul', input: ['x', 'w'], output: ['h'] },
+      { name: 'sp', opType: 'Split', input: split ? ['h', 'sizes'] : ['h'], output: ['a', 'b'], int: { axis: -1 } },
+      { name: 'ra', opType: 'Relu', input: ['a'], output: ['ra'] },
+      { name: 'rb', opType: 'Relu', input: ['b'], output: ['rb'] },
+      { name: 'c', opType: 'Concat', input: ['rb', 'ra'], output: ['c'], int: { axis: 2 } },
+      ...head('c', 12).nodes,
+    ],
+    initializers: [
+      { name: 'w', dims: [6, 6], floats: floats(36, 1) },
+      { name: 'sizes', dims: [2], floats: [2, 4], int64: true },
+      ...head('c', 12).initializers!,
+    ],
+  });
+
+  it('splits as ONNX does (given sizes, or equal parts) and the circuit = integer reference', async () => {
+    const shapes = (sp: Spec) =>
+      importOnnx(model(sp))
+        .layers.filter((l) => l.kind === 'slice')
+        .map((l) => l.outShape);
+    assert.deepEqual(shapes(spec(false)), [
+      [2, 3],
+      [2, 3],
+    ]);
+    const ir = importOnnx(model(spec(true)));
+    assert.deepEqual(
+      ir.layers.filter((l) => l.kind === 'slice').map((l) => l.outShape),
+      [
+        [2, 2],
+        [2, 4],
+      ],
+    );
+    // The concat of the two relus, swapped, against the relu of the columns moved by hand.
+    const x = randomInput(12);
+    const cat = ir.layers.findIndex((l) => l.kind === 'concat');
+    const h = runFloat(
+      {
+        ...ir,
+        layers: ir.layers.slice(
+          0,
+          ir.layers.findIndex((l) => l.kind === 'slice'),
+        ),
+      },
+      x,
+    );
+    const want = [0, 1].flatMap((r) => [2, 3, 4, 5, 0, 1].map((c) => Math.max(0, h[r * 6 + c]!)));
+    close(runFloat({ ...ir, layers: ir.layers.slice(0, cat + 1) }, x), want);
+    await checkCircuit('split-test', ir, [[['logits[0]', (v) => v + 1n]]]);
+  });
+
+  it('refuses sizes that do not add up', () => {
+    const bad = spec(true);
+    bad.initializers = bad.initializers!.map((t) => (t.name === 'sizes' ? { ...t, floats: [2, 3] } : t));
+    throwsCode(() => importOnnx(model(bad)), 'UNSUPPORTED_OP', /'Split' \(node 1, 'sp'\): split \[2,3\] does not cut axis 2/);
+  });
+});
+
 describe('MatMul: per-token linear layers (a 1×1 conv) and the product of two activations', () => {
   const [T, D, E] = [3, 4, 4];
   const w = { q: floats(D * E, 1), k: floats(D * E, 1), b: floats(E, 0.3) };

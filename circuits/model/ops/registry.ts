@@ -27,7 +27,7 @@ import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
-import { importSlice, slice } from './slice.ts';
+import { importSlice, importSplit, slice } from './slice.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
 import { importSub, sub } from './sub.ts';
 import { importTranspose, transpose } from './transpose.ts';
@@ -101,6 +101,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Softmax: importFinalSoftmax,
   LogSoftmax: importFinalSoftmax,
   Slice: importSlice,
+  Split: importSplit,
   LayerNormalization: importLayerNorm,
 };
 

@@ -3,13 +3,14 @@
  * 10, attributes before). Pure data movement: output element i IS input element src(i), so the generator hands the
  * input's signals on (no signal, no constraint) and the integer reference picks the same elements (exact, no error).
  * The batch axis may only be sliced to itself. A Slice whose data is a constant (the Shape → Slice → Concat → Reshape
- * chain of `flatten(2)`) folds at import with the same index rule (passes/constants.ts uses sliceRanges).
+ * chain of `flatten(2)`) folds at import with the same index rule (passes/constants.ts uses sliceRanges). ONNX Split
+ * of an activation becomes one slice per output (importSplit).
  */
 import { ZkaiError } from '../../../common/errors.ts';
 import type { SliceLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
 import type { QSlice } from '../qir.ts';
-import { attrInts, type Const } from './onnx-util.ts';
+import { attrInt, attrInts, type Const, normAxis } from './onnx-util.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
 
 /** Per axis of a full shape: the first index, the step and the number of elements kept. */
@@ -140,3 +141,35 @@ export const slice: FloatOp<SliceLayer> & QuantOp<QSlice> = {
     return (i) => x(src[i]!); // the same signals, a window of them
   },
 };
+
+/**
+ * ONNX Split of an activation: one slice node per output (sizes from the `split` input from opset 13, the attribute
+ * before, else equal parts, the last one smaller: ONNX's rule, `num_outputs` from opset 18). Pure data movement.
+ */
+export function importSplit(ctx: ImportCtx): void {
+  const full = [1, ...ctx.shape];
+  const axis = normAxis(attrInt(ctx.node, 'axis', 0), full.length);
+  if (axis < 1 || axis >= full.length) throw ctx.fail(`axis ${axis} is not a per-sample axis`);
+  const d = full[axis]!;
+  const outs = ctx.node.output.length;
+  let sizes = ctx.opset >= 13 ? (ctx.node.input[1] ? ctx.constOf(1).data : undefined) : attrInts(ctx.node, 'split');
+  if (!sizes) {
+    const part = Math.ceil(d / attrInt(ctx.node, 'num_outputs', outs));
+    sizes = Array.from({ length: outs }, (_, k) => Math.min(part, d - k * part));
+  }
+  if (sizes.length !== outs || sizes.some((s) => !Number.isInteger(s) || s < 1) || sizes.reduce((a, b) => a + b, 0) !== d)
+    throw ctx.fail(`split [${sizes}] does not cut axis ${axis} of size ${d} into ${outs} parts`);
+  let start = 0;
+  sizes.forEach((s, k) => {
+    const starts = ctx.shape.map((_, a) => (a === axis - 1 ? start : 0));
+    start += s;
+    if (!ctx.node.output[k]) return;
+    ctx.add({
+      kind: 'slice',
+      outShape: ctx.shape.map((n, a) => (a === axis - 1 ? s : n)),
+      starts,
+      steps: ctx.shape.map(() => 1),
+      output: k,
+    });
+  });
+}
