@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- models`: model circuits per fixture and weights mode (constraints, per layer), and for the
  * issue's 64-32-16-10 MLP the whole compile → prove → verify path with Pedersen- against Poseidon-committed weights
- * (the same quantized model, inputs and warm pool; medians).
+ * (the same quantized model, inputs and warm pool; medians); then every issue-14 fixture and the largest model
+ * proved here, cold, one process each (bench/model-fixtures.ts).
  */
 
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { commitPublicInputs, randomScalar } from '../prover/commitment.ts';
 import { compileModel, proveInference } from '../prover/inference.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources, verifyBundle } from '../prover/verify.ts';
+import { benchModelFixtures } from './model-fixtures.ts';
 import { median, timeIt } from './stats.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
@@ -112,5 +114,7 @@ export async function benchModels(log: (m: string) => void): Promise<Record<stri
     await releaseVerifierResources();
     await rm(dir, { recursive: true, force: true });
   }
-  return { circuits, mlp3: paths, runs: RUNS };
+  // Issue 14's table: every fixture and the largest model, each cold and in a process of its own.
+  const issue14 = await benchModelFixtures(log);
+  return { circuits, mlp3: paths, runs: RUNS, issue14 };
 }

@@ -10,6 +10,9 @@
  *  - setup: dev powers of tau and our zkey generation against snarkjs (bench/setup.ts).
  *  - model-setup: the phase-2 contribution against snarkjs's, and loading a Pedersen-committed 784-256-128-10 MLP
  *    with and without its cached commitment (bench/model-setup.ts).
+ *  - models: constraints per fixture and weights mode; the 64-32-16-10 MLP end to end; every issue-14 fixture and the
+ *    largest model (≈1M constraints) cold, one process each: ops, parameters, constraints, compile + setup, warm
+ *    proof, peak RSS, where the time goes (bench/models.ts, bench/model-fixtures.ts).
  *  - large-models: LeNet-5 on 28×28 end to end and the 784-256-128-10 MLP with public weights: compile + setup,
  *    warm proof, the witness calculator's largest function (bench/large-models.ts; issue 14).
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).

@@ -7,6 +7,7 @@ import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membershi
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { sha256File } from '../common/hash.ts';
+import { signedOutputs } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2, importCeremony, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
@@ -35,7 +36,7 @@ Usage:
   zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested]
                                                        check a proof off chain and against the chain (no key); exit 0/1
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
-  zkai serve                                           start the HTTP service (same as npm start)
+  zkai serve [--port <n>] [--host <h>]                 start the HTTP service (same as npm start; flags win over ZKAI_PORT/ZKAI_HOST)
   zkai admin key create --tenant <name>                make an API key for the service (printed once; stored hashed)
   zkai admin key list [--json] | zkai admin key revoke <key-id>
   zkai worker [--name <n>] [--concurrency <n>]         prove jobs from the Redis queue at ZKAI_QUEUE (several nodes)
@@ -132,7 +133,14 @@ async function verify(args: string[]): Promise<number> {
   // (whoever made a key can prove anything under it).
   const pins = await pinnedKeys(bundle, { vkeyFile: values.vkey, vkeyHash: values['vkey-hash'] });
   const report = await verifyBundle(bundle, { trustedVkeyHashes: pins.hashes });
-  console.log(JSON.stringify({ file, kind: bundle.kind, circuitId: bundle.circuitId, keys: pins.source, ...report }, null, 2));
+  const outputs = signedOutputs(bundle);
+  console.log(
+    JSON.stringify(
+      { file, kind: bundle.kind, circuitId: bundle.circuitId, keys: pins.source, ...report, ...(outputs ? { outputs } : {}) },
+      null,
+      2,
+    ),
+  );
   if (bundle.metadata.insecureSetup)
     log('warning: this proof was made with an INSECURE development setup (locally generated powers of tau)');
   if (report.reasonCode === 'KEY_NOT_PINNED') {
@@ -321,16 +329,35 @@ async function modelProve(args: string[]): Promise<number> {
     const bundle = await proveInference(pool, compiled, input, { binding: bound.binding });
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
     log(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
-    console.log(JSON.stringify({ out: values.out, label: bundle.public.label, public: bundle.public }, null, 2));
+    console.log(
+      JSON.stringify(
+        { out: values.out, label: bundle.public.label, logits: signedOutputs(bundle)!.logits, public: bundle.public },
+        null,
+        2,
+      ),
+    );
   } finally {
     await pool.close();
   }
   return 0;
 }
 
-async function serve(): Promise<number> {
+/** `zkai serve [--port N] [--host H]`: the service with its ZKAI_* configuration; the flags win over the variables. */
+async function serve(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+  });
+  if (positionals.length) usage(`zkai serve takes no arguments, got ${positionals.join(' ')}`);
   const { startService, configFromEnv } = await import('../server/main.ts');
-  await startService(configFromEnv());
+  const config = configFromEnv();
+  if (values.port !== undefined) {
+    if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) usage(`--port must be a port number (0..65535), got ${values.port}`);
+    config.port = Number(values.port);
+  }
+  if (values.host !== undefined) config.host = values.host;
+  await startService(config);
   return -1; // keep running
 }
 
@@ -350,7 +377,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'model' && sub === 'register') return (await import('./model-chain.ts')).modelRegister(rest);
   if (cmd === 'model' && sub === 'attest') return (await import('./model-chain.ts')).modelAttest(rest);
   if (cmd === 'model' && sub === 'audit') return (await import('./model-audit.ts')).modelAudit(rest);
-  if (cmd === 'serve') return serve();
+  if (cmd === 'serve') return serve(argv.slice(1));
   if (cmd === 'admin') return (await import('./admin.ts')).adminCommand(sub, rest);
   if (cmd === 'worker') return (await import('./worker.ts')).workerCommand(argv.slice(1));
   if (cmd === 'gpu') return (await import('./gpu.ts')).gpuCommand(sub, rest);
@@ -371,6 +398,11 @@ main(process.argv.slice(2)).then(
     if (isZkaiError(err)) {
       log(`error [${err.code}]: ${err.message}`);
       process.exit(INPUT_CODES.has(err.code) ? 2 : 1);
+    }
+    // An unknown flag or a missing flag value (node:util parseArgs): a usage error, not a crash.
+    if (String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS')) {
+      log(`error [BAD_INPUT]: ${(err as Error).message} (zkai help lists the commands and their flags)`);
+      process.exit(2);
     }
     log(`error: ${(err as Error)?.stack ?? err}`);
     process.exit(1);

@@ -52,6 +52,16 @@ describe('zkai model compile → model prove → verify', () => {
     const res = zkai(['model', 'prove', 'mlp', '--input', 'input.json', '--out', 'proof.json'], dir);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).label, String(row[64]));
+    // Logits are printed signed (issue 16: a negative one showed as a field element), and are the bundle's.
+    const printed = JSON.parse(res.stdout).logits as string[];
+    const written = JSON.parse(await readFile(path.join(dir, 'proof.json'), 'utf8'));
+    assert.deepEqual(printed, written.metadata.logits);
+    assert.ok(
+      printed.some((l) => l.startsWith('-')),
+      'this row has a negative logit',
+    );
+    const verified = JSON.parse(zkai(['verify', 'proof.json'], dir).stdout);
+    assert.deepEqual(verified.outputs, { logits: printed, label: String(row[64]) });
     // No --owner and no ZKAI_CHAIN_KEY (run-cli.ts passes the environment): bound to nobody, and said so.
     if (!process.env.ZKAI_CHAIN_KEY) {
       assert.match(res.stderr, /bound to no registrant \(binding 0\)/);

@@ -35,7 +35,9 @@ export type ZkaiErrorCode =
   | 'MODEL_NOT_READY'
   | 'QUEUE_UNAVAILABLE'
   /** A model whose circuit would exceed ZKAI_MAX_MODEL_CONSTRAINTS (estimated before quantizing, counted after circom). */
-  | 'MODEL_TOO_LARGE';
+  | 'MODEL_TOO_LARGE'
+  /** Another service owns this ZKAI_HOME (server/data-lock.ts). */
+  | 'DATA_DIR_LOCKED';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

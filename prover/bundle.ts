@@ -6,6 +6,7 @@
  * is valid is verify.ts's job.
  */
 import { MEMBERSHIP_PUBLIC_SIGNALS } from '../circuits/membership.ts';
+import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import type { PublicInputCommitment } from './commitment.ts';
@@ -367,3 +368,18 @@ export const proofBundleSchema = {
     },
   },
 } as const;
+
+/**
+ * An inference bundle's outputs for people: its logits as signed integers (a negative logit is the field element
+ * r − |x| in `public`, e.g. 2188…2955 for −2662) and its label; undefined for other kinds. The logits stay at the
+ * model's fixed-point scale (2^−outputFracBits in its manifest).
+ */
+export function signedOutputs(bundle: ProofBundle): { logits: string[]; label: string } | undefined {
+  if (bundle.kind !== 'inference') return undefined;
+  const logits: string[] = [];
+  for (let i = 0; Object.hasOwn(bundle.public, `logits[${i}]`); i++) {
+    const v = BigInt(bundle.public[`logits[${i}]`]!);
+    logits.push((v > BN254_R / 2n ? v - BN254_R : v).toString());
+  }
+  return { logits, label: bundle.public.label ?? '' };
+}

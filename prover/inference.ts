@@ -225,9 +225,8 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     ir,
     rows.map((r) => r.input),
   );
-  const labelled = rows.filter((r): r is { input: number[]; label: number } => r.label !== undefined);
-  // Without labels, agreement is still measured: accuracy fields then compare against the float model itself.
-  const agreement = evaluateAgreement(ir, qm, labelled.length ? labelled : rows.map((r) => ({ input: r.input, label: -1 })));
+  // Agreement needs no labels; the accuracies are reported (not null) only when every row has one.
+  const agreement = evaluateAgreement(ir, qm, rows);
   log(`quantized ${name}: argmax agreement with the float model ${(agreement.agreement * 100).toFixed(1)}% on ${agreement.rows} rows`);
   const model = await buildModelCircuit(qm, { name, weights, input, untrusted: untrustedStrings(ir) }, log);
   if (opts.maxConstraints !== undefined && model.circuit.nConstraints > opts.maxConstraints) {

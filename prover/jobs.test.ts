@@ -25,7 +25,7 @@ describe('JobStore and JobRunner', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('the retention sweep deletes finished jobs older than the cutoff, never queued or running ones', () => {
+  it('the retention sweep deletes finished proof jobs older than the cutoff, never queued, running or model-compile ones', () => {
     const store = new JobStore(':memory:');
     const succeeded = store.enqueue('membership', { n: 1 });
     assert.equal(store.claimNext()?.id, succeeded.id);
@@ -35,16 +35,24 @@ describe('JobStore and JobRunner', () => {
     store.fail(failed.id, { code: 'BAD_INPUT', message: 'no' });
     const cancelled = store.enqueue('membership', { n: 3 });
     store.cancel(cancelled.id);
+    // A model's compile job is its record (server/models.ts): kept however old (issue 18: models died after 7 days).
+    const compiled = store.enqueue('model-compile', { n: 6 });
+    assert.equal(store.claimNext()?.id, compiled.id);
+    store.succeed(compiled.id, { ok: true });
+    const inference = store.enqueue('inference', { n: 7 });
+    assert.equal(store.claimNext()?.id, inference.id);
+    store.succeed(inference.id, { ok: true });
     const running = store.enqueue('membership', { n: 4 });
     assert.equal(store.claimNext()?.id, running.id);
     const queued = store.enqueue('membership', { n: 5 });
 
     assert.equal(store.pruneFinished(new Date(Date.now() - 3_600_000)), 0, 'nothing finished more than an hour ago');
-    assert.equal(store.pruneFinished(new Date(Date.now() + 1000)), 3);
-    for (const gone of [succeeded, failed, cancelled]) assert.equal(store.get(gone.id), undefined);
+    assert.equal(store.pruneFinished(new Date(Date.now() + 1000)), 4);
+    for (const gone of [succeeded, failed, cancelled, inference]) assert.equal(store.get(gone.id), undefined);
+    assert.equal(store.get(compiled.id)?.state, 'succeeded');
     assert.equal(store.get(running.id)?.state, 'running');
     assert.equal(store.get(queued.id)?.state, 'queued');
-    assert.deepEqual(store.counts(), { queued: 1, running: 1, succeeded: 0, failed: 0, cancelled: 0 });
+    assert.deepEqual(store.counts(), { queued: 1, running: 1, succeeded: 1, failed: 0, cancelled: 0 });
     assert.equal(store.pruneFinished(new Date(Date.now() + 1000)), 0);
     store.close();
   });

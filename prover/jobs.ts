@@ -29,6 +29,13 @@ export type CancelOutcome = 'cancelled' | 'cancel-requested' | 'finished';
 /** membership: a dataset-membership proof; model-compile: compile an uploaded ONNX model; inference: prove one inference. */
 export type JobKind = 'membership' | 'model-compile' | 'inference';
 
+/**
+ * The job kinds the retention sweep may delete once finished: proofs (and their bundles). A model-compile job is the
+ * record its model's status and files are read from (server/models.ts), so it lives as long as the model: deleting
+ * it after ZKAI_JOB_RETENTION_HOURS made every older model read `failed` and refuse to prove (issue 18).
+ */
+export const PRUNABLE_JOB_KINDS: readonly JobKind[] = ['membership', 'inference'];
+
 /** The tenant of jobs enqueued without one (and of jobs stored before tenancy existed); also the auth-off tenant. */
 export const DEFAULT_TENANT = 'default';
 
@@ -195,13 +202,17 @@ export class JobStore {
   }
 
   /**
-   * Deletes finished jobs (succeeded, failed, cancelled) that finished before `before`, with their results:
-   * the retention sweep (ZKAI_JOB_RETENTION_HOURS). Queued and running jobs are never touched. Returns how many.
+   * Deletes finished proof jobs (succeeded, failed, cancelled; kinds PRUNABLE_JOB_KINDS) that finished before
+   * `before`, with their results: the retention sweep (ZKAI_JOB_RETENTION_HOURS). Queued and running jobs, and model
+   * compiles, are never touched. Returns how many.
    */
   pruneFinished(before: Date): number {
+    const kinds = PRUNABLE_JOB_KINDS.map(() => '?').join(', ');
     return this.db
-      .prepare("DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND COALESCE(finished_at, updated_at) < ?")
-      .run(before.toISOString()).changes;
+      .prepare(
+        `DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND kind IN (${kinds}) AND COALESCE(finished_at, updated_at) < ?`,
+      )
+      .run(...PRUNABLE_JOB_KINDS, before.toISOString()).changes;
   }
 
   /** Atomically take the oldest queued job and mark it running. */

@@ -58,8 +58,9 @@ export interface ServiceConfig {
    */
   queue: QueueBackend;
   /**
-   * ZKAI_JOB_RETENTION_HOURS, default 168 (7 days): finished jobs (and their bundles) older than this are deleted by
-   * an hourly sweep on the API node, so the job store does not grow without bound; 0 keeps them forever.
+   * ZKAI_JOB_RETENTION_HOURS, default 168 (7 days): finished proof jobs (and their bundles) older than this are deleted
+   * by an hourly sweep on the API node, so the job store does not grow without bound; 0 keeps them forever. Model
+   * compile jobs are kept (PRUNABLE_JOB_KINDS in prover/jobs.ts).
    */
   jobRetentionHours: number;
   /** ZKAI_QUEUE_LOCK_MS, default 30000: a Redis-queue worker's hold on a job; one killed mid-proof loses it after this. */

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { tinyHugeOnnx } from '../circuits/model/test-models.ts';
 import { REPO_ROOT } from '../common/config.ts';
@@ -31,6 +32,7 @@ const ROWS = CSV.trim()
 describe('model routes: upload, compile, prove, fetch and verify an inference bundle', () => {
   let tmp: string;
   let store: JobStore;
+  let dbFile: string;
   let tenants: TenantStore;
   let models: ModelCatalog;
   let pool: ProverPool;
@@ -43,7 +45,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
 
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-models-'));
-    const dbFile = path.join(tmp, 'jobs.sqlite');
+    dbFile = path.join(tmp, 'jobs.sqlite');
     store = new JobStore(dbFile);
     tenants = new TenantStore(dbFile);
     models = new ModelCatalog(path.join(tmp, 'models'), dbFile);
@@ -144,6 +146,27 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.equal(verified.json().valid, true, verified.body);
   });
 
+  test('a model whose compile job record is gone (queue switch, retention) is still ready and proves (issue 18)', async () => {
+    const compileJobId = (model.compileJob as { id: string }).id;
+    const db = new Database(dbFile);
+    assert.equal(db.prepare('DELETE FROM jobs WHERE id = ?').run(compileJobId).changes, 1);
+    db.close();
+    const after = (await app.inject({ method: 'GET', url: `/v1/models/${modelId}`, headers })).json();
+    assert.equal(after.state, 'ready', JSON.stringify(after));
+    assert.equal(after.vkeyHash, model.vkeyHash);
+    const listed = (await app.inject({ method: 'GET', url: '/v1/models', headers })).json();
+    assert.equal(listed.models.find((m: { id: string }) => m.id === modelId)?.state, 'ready');
+    const asked = await app.inject({
+      method: 'POST',
+      url: `/v1/models/${modelId}/prove`,
+      headers,
+      payload: { input: ROWS[151]!.slice(0, 64) },
+    });
+    assert.equal(asked.statusCode, 202, asked.body);
+    const job = await poll<{ state: string }>(asked.json().links.job, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+  });
+
   test('bad inference inputs are refused up front', async () => {
     const prove = (input: unknown) => app.inject({ method: 'POST', url: `/v1/models/${modelId}/prove`, headers, payload: { input } });
     const short = await prove([1, 2, 3]);
@@ -162,7 +185,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
       payload: { input: new Array(64).fill(0), owner: '0x1234' },
     });
     assert.equal(badOwner.statusCode, 400, badOwner.body);
-    assert.equal(store.list({ tenant: 'provider' }).filter((j) => j.kind === 'inference').length, 1, 'no job for refused inputs');
+    assert.equal(store.list({ tenant: 'provider' }).filter((j) => j.kind === 'inference').length, 2, 'no job for refused inputs');
   });
 
   test('a few hundred bytes of ONNX describing millions of constraints fail with MODEL_TOO_LARGE, before quantizing', async () => {

@@ -3,9 +3,11 @@
  * that compiles it) and one folder each under `<home>/models/<id>/`:
  *   upload/model.onnx, upload/calibration.csv   what was uploaded
  *   compiled/                                    the model directory compileModel writes (model.json, quantized.json)
- * A model's state is its compile job's state, and its manifest is that job's result, so the API needs no
- * second source of truth and a queue worker on another node only has to write the shared folder.
+ * A model's state is its compile job's state, and its manifest is that job's result, so a queue worker on another
+ * node only has to write the shared folder. When the job record is gone (another queue backend, an older store), the
+ * compiled folder's model.json says the model is ready (manifestOnDisk): a compiled model never turns `failed`.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CodegenOptions } from '../circuits/model/codegen.ts';
@@ -91,6 +93,22 @@ export class ModelCatalog {
   get(tenant: string, id: string): ModelRecord | undefined {
     const row = this.db.prepare('SELECT * FROM models WHERE id = ? AND tenant = ?').get(id, tenant) as ModelRow | undefined;
     return row ? fromRow(row) : undefined;
+  }
+
+  /**
+   * A compiled model's manifest from its own folder (compiled/model.json, written last by compileModel), or undefined
+   * while it has none. The model's files are its record: when its compile job is gone (a switch of queue backend
+   * that does not carry old job records, a store restored from an older backup), the model is still ready.
+   */
+  manifestOnDisk(id: string): Record<string, unknown> | undefined {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(this.paths(id).compiled, 'model.json'), 'utf8')) as unknown;
+      return manifest && typeof manifest === 'object' && typeof (manifest as { circuitId?: unknown }).circuitId === 'string'
+        ? (manifest as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** `tenant`'s models, newest first. */

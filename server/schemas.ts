@@ -219,7 +219,12 @@ export const modelSchema = {
       description: 'Float vs quantized model on the calibration rows (accuracies against their labels, if any)',
       required: ['rows', 'floatAccuracy', 'quantAccuracy', 'agreement'],
       additionalProperties: false,
-      properties: { rows: { type: 'integer' }, floatAccuracy: fraction, quantAccuracy: fraction, agreement: fraction },
+      properties: {
+        rows: { type: 'integer' },
+        floatAccuracy: { ...fraction, type: ['number', 'null'], description: 'null when the calibration rows have no label column' },
+        quantAccuracy: { ...fraction, type: ['number', 'null'], description: 'null when the calibration rows have no label column' },
+        agreement: fraction,
+      },
     },
     vkeyHash: { type: 'string' },
     insecureSetup: { type: 'boolean' },

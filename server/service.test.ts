@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,10 @@ test('the retention sweep prunes at once with the configured age, logs what it d
 
 test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
   const home = await mkdtemp(path.join(os.tmpdir(), 'zkai-service-test-'));
+  // What a dataset commit killed mid-way leaves behind (issue 18): removed at start.
+  const stale = path.join(home, 'datasets', '.incoming', 'a-killed-commit');
+  mkdirSync(stale, { recursive: true });
+  writeFileSync(path.join(stale, 'dataset.json'), '{');
   const lines: string[] = [];
   const service = await startService(
     { ...DEFAULT_CONFIG, home, port: 0, treeDepth: 4, chain: 'off', logLevel: 'silent' },
@@ -93,6 +97,7 @@ test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
     const chain = await fetch(`${service.url}/v1/chain`);
     assert.equal(chain.status, 404);
     assert.ok(existsSync(path.join(home, 'jobs.sqlite')));
+    assert.ok(!existsSync(path.join(home, 'datasets', '.incoming')), 'stale commit folders removed at start');
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     assert.match(metrics, /^zkai_pool_threads 1$/m, 'the service wires its prover pool into /metrics');
     assert.match(metrics, /^zkai_jobs\{state="queued"\} 0$/m);
@@ -110,10 +115,23 @@ test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
     const jobs = await fetch(`${service.url}/v1/jobs`, { headers: { authorization: `Bearer ${service.apiKey}` } });
     assert.equal(jobs.status, 200);
     assert.deepEqual(await jobs.json(), { jobs: [] });
+
+    // A second service on the same data directory stops before touching it (issue 18: it requeued the live one's
+    // running jobs, which were proved twice).
+    const before = lines.length;
+    await assert.rejects(
+      startService(
+        { ...DEFAULT_CONFIG, home, port: 0, treeDepth: 4, chain: 'off', logLevel: 'silent' },
+        { log: (l) => lines.push(l), handleSignals: false },
+      ),
+      (err: { code?: string; message?: string }) => err.code === 'DATA_DIR_LOCKED' && err.message!.includes(`pid ${process.pid}`),
+    );
+    assert.ok(!lines.slice(before).some((l) => l.includes('membership circuit')), 'refused before any step');
   } finally {
     await service.close();
     await service.close(); // idempotent
-    await rm(home, { recursive: true, force: true });
   }
   await assert.rejects(fetch(`${service.url}/health`), 'no longer listening');
+  assert.ok(!existsSync(path.join(home, 'service.lock')), 'a clean shutdown releases the lock');
+  await rm(home, { recursive: true, force: true });
 });

@@ -14,6 +14,7 @@ import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp, type ChainInfo } from './app.ts';
 import { startChain } from './chain.ts';
 import type { ServiceConfig } from './config.ts';
+import { lockDataDir } from './data-lock.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { createMetrics } from './metrics.ts';
 import { modelJobHandlers } from './model-jobs.ts';
@@ -73,7 +74,12 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   // Registered first, so it runs last: snarkjs's shared curve (used by setup and /v1/verify) keeps threads alive.
   closers.push({ name: 'snarkjs curve', close: () => releaseVerifierResources() });
   try {
+    // First, before anything reads or writes the data directory: one service per ZKAI_HOME (server/data-lock.ts).
+    const lock = lockDataDir(config.home);
+    closers.push({ name: 'data directory lock', close: () => lock.release() });
     const datasetsDir = path.join(config.home, 'datasets');
+    // A commit killed mid-way leaves its half-written folder under .incoming; nothing else can be using it now.
+    await rm(path.join(datasetsDir, '.incoming'), { recursive: true, force: true });
     const membership = await step(`membership circuit (depth ${config.treeDepth}): compile and set up`, () =>
       prepareMembershipCircuit(config.treeDepth, (msg) => log(`  ${msg}`)),
     );
@@ -287,7 +293,7 @@ function printSummary(
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 /**
- * Deletes finished jobs older than `hours` now and then every hour (ZKAI_JOB_RETENTION_HOURS). With the Redis queue
+ * Deletes finished proof jobs older than `hours` now and then every hour (ZKAI_JOB_RETENTION_HOURS; never compiles). With the Redis queue
  * every API node sweeps; the deletes are atomic per job, so nodes sweeping together do no harm. A failed sweep is
  * logged and retried at the next tick.
  */

@@ -1,6 +1,8 @@
 pragma circom 2.1.6;
 
 include "circomlib/circuits/comparators.circom";
+// Table lookups, floor division, softmax (they use RangeCheck below).
+include "nonlinear.circom";
 
 // Gadgets for quantized (integer) neural networks.
 //

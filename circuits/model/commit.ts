@@ -92,7 +92,9 @@ export function weightElements(qm: QuantizedModel): bigint[] {
   const out: bigint[] = [];
   for (const layer of linearLayers(qm)) {
     const packed = packLinear(layer);
-    out.push(...packed.weights, ...packed.bias);
+    // No spread: a wide layer has more elements than a call may take arguments.
+    for (const w of packed.weights) out.push(w);
+    for (const b of packed.bias) out.push(b);
   }
   return out;
 }

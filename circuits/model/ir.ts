@@ -153,6 +153,43 @@ export interface LayerNormLayer extends LayerBase {
   beta: IrTensor;
 }
 
+/**
+ * Softmax over one axis of a per-sample tensor viewed as [outer, n, inner] (ops/softmax.ts); a final Softmax is
+ * dropped instead (passthrough.ts).
+ */
+export interface SoftmaxLayer extends LayerBase {
+  kind: 'softmax';
+  outer: number;
+  n: number;
+  inner: number;
+}
+
+/** The elementwise functions the activation op computes by table (ops/activation-fns.ts defines each). */
+export type ActivationFn =
+  | 'sigmoid'
+  | 'tanh'
+  | 'erf'
+  | 'hard-sigmoid'
+  | 'hard-swish'
+  | 'gelu'
+  | 'gelu-tanh'
+  | 'silu'
+  | 'exp'
+  | 'softplus'
+  | 'softsign'
+  | 'elu'
+  | 'selu'
+  | 'celu'
+  | 'mish';
+
+/** y = fn(x) elementwise (ops/activation.ts), with the ONNX op's attributes (HardSigmoid alpha/beta, Elu alpha…). */
+export interface ActivationLayer extends LayerBase {
+  kind: 'activation';
+  fn: ActivationFn;
+  alpha: number;
+  beta: number;
+}
+
 export type Layer =
   | DenseLayer
   | Conv2dLayer
@@ -171,7 +208,9 @@ export type Layer =
   | MulConstLayer
   | SliceLayer
   | MatMulLayer
-  | LayerNormLayer;
+  | LayerNormLayer
+  | SoftmaxLayer
+  | ActivationLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

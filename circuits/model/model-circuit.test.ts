@@ -100,7 +100,7 @@ for (const { name, weights, input: inputMode } of CONFIGS) {
         console.log(`${name} agreement: all 200 rows ${JSON.stringify(all)}; rows 100..199 ${JSON.stringify(heldOut)}`);
         assert.ok(all.agreement >= 0.98, `agreement ${all.agreement}`);
         assert.ok(heldOut.agreement >= 0.98, `held-out agreement ${heldOut.agreement}`);
-        assert.ok(all.quantAccuracy >= all.floatAccuracy - 0.01, `quantized accuracy ${all.quantAccuracy} vs float ${all.floatAccuracy}`);
+        assert.ok(all.quantAccuracy! >= all.floatAccuracy! - 0.01, `quantized accuracy ${all.quantAccuracy} vs float ${all.floatAccuracy}`);
       });
 
     it('has exactly the constraints the gadget cost formulas predict (hidden ReLU fused into its Requantize)', () => {

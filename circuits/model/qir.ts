@@ -157,6 +157,34 @@ export interface QLayerNorm extends QNodeBase {
   bits: number;
 }
 
+/** Softmax rows of an [outer, n, inner] view: SoftmaxRow on the inputs floor-shifted by `shift` (ops/softmax.ts). */
+export interface QSoftmax extends QNodeBase {
+  kind: 'softmax';
+  outer: number;
+  n: number;
+  inner: number;
+  /** Signed width of the input, its floor shift to the table width `bits`, the digit split, the exp table. */
+  inBits: number;
+  shift: number;
+  bits: number;
+  l: number;
+  table: number[];
+  /** Output fractional bits and the divisor width of FloorDiv; the output is signed F + 2 bits. */
+  F: number;
+  bD: number;
+}
+
+/** y = table[x' + 2^(bits-1)], x' = x floor-shifted by `shift` to `bits` (ops/activation.ts). */
+export interface QActivation extends QNodeBase {
+  kind: 'activation';
+  inBits: number;
+  shift: number;
+  bits: number;
+  l: number;
+  /** The function at every input value, at the output scale, saturated to activationBits (computed at quantize time). */
+  table: number[];
+}
+
 export type QLayer =
   | QDense
   | QConv2d
@@ -172,7 +200,9 @@ export type QLayer =
   | QMulConst
   | QSlice
   | QMatMul
-  | QLayerNorm;
+  | QLayerNorm
+  | QSoftmax
+  | QActivation;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

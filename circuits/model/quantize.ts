@@ -136,19 +136,19 @@ export function quantizeModel(ir: ModelIR, calibrationInputs: number[][], opts: 
 
 export interface AgreementReport {
   rows: number;
-  /** Accuracy of the float model against the labels. */
-  floatAccuracy: number;
-  /** Accuracy of the quantized (integer) model against the labels. */
-  quantAccuracy: number;
+  /** Accuracy of the float model against the labels; null when the rows carry no label. */
+  floatAccuracy: number | null;
+  /** Accuracy of the quantized (integer) model against the labels; null when the rows carry no label. */
+  quantAccuracy: number | null;
   /** Fraction of rows where the quantized argmax equals the float argmax. */
   agreement: number;
 }
 
 /**
- * How faithful the quantized model is: float vs integer accuracy on labelled rows, and how often the two
- * predict the same class. `rows` are {input (raw floats), label}.
+ * How faithful the quantized model is: how often the float and integer models predict the same class, and, when the
+ * rows carry labels, each one's accuracy. `rows` are {input (raw floats), label?}; accuracies need every row labelled.
  */
-export function evaluateAgreement(ir: ModelIR, qm: QuantizedModel, rows: { input: number[]; label: number }[]): AgreementReport {
+export function evaluateAgreement(ir: ModelIR, qm: QuantizedModel, rows: { input: number[]; label?: number }[]): AgreementReport {
   let floatOk = 0;
   let quantOk = 0;
   let agree = 0;
@@ -160,5 +160,11 @@ export function evaluateAgreement(ir: ModelIR, qm: QuantizedModel, rows: { input
     if (f === q) agree++;
   }
   const n = rows.length || 1;
-  return { rows: rows.length, floatAccuracy: floatOk / n, quantAccuracy: quantOk / n, agreement: agree / n };
+  const labelled = rows.length > 0 && rows.every((r) => r.label !== undefined);
+  return {
+    rows: rows.length,
+    floatAccuracy: labelled ? floatOk / n : null,
+    quantAccuracy: labelled ? quantOk / n : null,
+    agreement: agree / n,
+  };
 }

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ZkaiError } from '../../common/errors.ts';
-import { type CancelOutcome, DEFAULT_TENANT, type Job, type JobKind, type JobProgress, type JobState } from '../jobs.ts';
+import {
+  type CancelOutcome,
+  DEFAULT_TENANT,
+  type Job,
+  type JobKind,
+  type JobProgress,
+  type JobState,
+  PRUNABLE_JOB_KINDS,
+} from '../jobs.ts';
 import type { JobQueueApi } from './types.ts';
 
 /** BullMQ queue every node uses (one per Redis key prefix). */
@@ -117,6 +125,8 @@ return 'finished'
 const LUA_PRUNE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'succeeded' and state ~= 'failed' and state ~= 'cancelled' then return 0 end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+if not string.find(ARGV[5], ',' .. tostring(kind) .. ',', 1, true) then return 0 end
 local finished = redis.call('HGET', KEYS[1], 'finishedAt') or redis.call('HGET', KEYS[1], 'updatedAt') or ''
 if finished >= ARGV[4] then return 0 end
 redis.call('DEL', KEYS[1])
@@ -267,18 +277,19 @@ export class RedisJobStore implements JobQueueApi {
   }
 
   /**
-   * As JobStore.pruneFinished: deletes jobs that finished before `before`. Only jobs created before then can
+   * As JobStore.pruneFinished: deletes proof jobs (PRUNABLE_JOB_KINDS) that finished before `before`. Only jobs created before then can
    * qualify, so it walks the listing from its oldest end; each delete is one script, safe beside other nodes.
    */
   async pruneFinished(before: Date): Promise<number> {
     const cutoff = before.toISOString();
+    const kinds = `,${PRUNABLE_JOB_KINDS.join(',')},`;
     let pruned = 0;
     for (let start = 0; ; ) {
       const ids = await this.redis.zrangebyscore(`${this.prefix}:jobs:created`, '-inf', `(${before.getTime()}`, 'LIMIT', start, 500);
       if (ids.length === 0) return pruned;
       let kept = 0;
       for (const id of ids) {
-        if (Number(await this.script(LUA_PRUNE, id, cutoff)) === 1) pruned++;
+        if (Number(await this.script(LUA_PRUNE, id, cutoff, kinds)) === 1) pruned++;
         else kept++;
       }
       start += kept; // deleted entries left the set; the kept ones are skipped next time

@@ -121,16 +121,22 @@ describe('Redis job queue', { skip }, () => {
     const running = await store.enqueue('membership', { prune: 'running' });
     await store.queue.remove(running.id);
     assert.equal(await store.claim(running.id, 'w'), 'running');
+    // A model's compile job is its record: never pruned.
+    const compiled = await store.enqueue('model-compile', { prune: 'model' });
+    await store.queue.remove(compiled.id);
+    assert.equal(await store.claim(compiled.id, 'w'), 'running');
+    assert.equal(await store.finish(compiled.id, 'w', 'succeeded', { result: { ok: true } }), 'succeeded');
 
     assert.equal(await store.pruneFinished(new Date(Date.now() - 3_600_000)), 0, 'nothing finished more than an hour ago');
     const pruned = await store.pruneFinished(new Date(Date.now() + 1000));
     assert.ok(pruned >= 3, `pruned ${pruned}`); // and any finished job the tests before this one left
     for (const id of finished) assert.equal(await store.get(id), undefined);
     assert.equal((await store.get(running.id))?.state, 'running');
+    assert.equal((await store.get(compiled.id))?.state, 'succeeded');
     const listed = (await store.list({ limit: 1000 })).map((j) => j.id);
     assert.ok(listed.includes(running.id) && !finished.some((id) => listed.includes(id)));
     const after = await store.counts();
-    assert.deepEqual([after.succeeded, after.failed, after.cancelled], [0, 0, 0]);
+    assert.deepEqual([after.succeeded, after.failed, after.cancelled], [1, 0, 0], 'only the model compile is left');
     assert.equal(after.running, before.running + 1);
     assert.equal(await store.redis.zcard('zkai-test:jobs:created'), listed.length, 'no listing entry without a record');
     await store.finish(running.id, 'w', 'succeeded', { result: {} });

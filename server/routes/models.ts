@@ -114,10 +114,31 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
   const { models, store, runner, maxQueue, maxModelBytes } = opts;
   const maxBase64 = Math.ceil(maxModelBytes / 3) * 4;
 
+  /** The model and its compile job (or, when that record is gone, one made from the compiled folder's manifest). */
   async function findModel(tenant: string, id: string): Promise<{ record: ModelRecord; job: Job | undefined }> {
     const record = models.get(tenant, id.toLowerCase());
     if (!record) throw unknownModel(id);
-    return { record, job: await store.get(record.compileJobId) };
+    const job = await store.get(record.compileJobId);
+    if (job) return { record, job };
+    // The compile job's record is gone, but the compiled folder is the model's own record (ModelCatalog.manifestOnDisk).
+    const manifest = models.manifestOnDisk(record.id);
+    if (!manifest) return { record, job: undefined };
+    const at = record.createdAt;
+    return {
+      record,
+      job: {
+        id: record.compileJobId,
+        kind: 'model-compile',
+        tenant: record.tenant,
+        state: 'succeeded',
+        request: {},
+        result: manifest,
+        attempts: 1,
+        cancelRequested: false,
+        createdAt: at,
+        updatedAt: at,
+      },
+    };
   }
 
   app.post<{ Body: UploadBody }>(
@@ -216,7 +237,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
     },
     async (request) => {
       const records = models.list(request.tenant, parseLimit(request.query.limit));
-      return { models: await Promise.all(records.map(async (r) => modelView(r, await store.get(r.compileJobId)))) };
+      return { models: await Promise.all(records.map(async (r) => modelView(r, (await findModel(r.tenant, r.id)).job))) };
     },
   );
 

@@ -7,6 +7,8 @@
 import { ZkaiError } from '../../../common/errors.ts';
 import type { Layer } from '../ir.ts';
 import type { QLayer } from '../qir.ts';
+import { activation } from './activation.ts';
+import { ACTIVATION_ONNX_OPS, importActivation } from './activation-fns.ts';
 import { add, importAdd } from './add.ts';
 import { addConst } from './add-const.ts';
 import { avgpool2d } from './avgpool.ts';
@@ -28,6 +30,7 @@ import { importPool } from './pool.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
 import { importSlice, importSplit, slice } from './slice.ts';
+import { importSoftmax, softmax } from './softmax.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
 import { importSub, sub } from './sub.ts';
 import { importTranspose, transpose } from './transpose.ts';
@@ -52,6 +55,8 @@ export const FLOAT_OPS: FloatOps = {
   slice,
   matmul,
   layernorm: layerNorm,
+  softmax,
+  activation,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -71,6 +76,8 @@ export const QUANT_OPS: QuantOps = {
   slice,
   matmul,
   layernorm: layerNorm,
+  softmax,
+  activation,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -98,11 +105,12 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
   Dropout: importIdentity,
-  Softmax: importFinalSoftmax,
+  Softmax: importSoftmax,
   LogSoftmax: importFinalSoftmax,
   Slice: importSlice,
   Split: importSplit,
   LayerNormalization: importLayerNorm,
+  ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, importActivation])),
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
