@@ -30,9 +30,8 @@ const MISSING: Readonly<Record<string, readonly string[]>> = {
   'mlp_tanh_softmax.onnx': [],
   'conv_s2_leaky.onnx': [],
   'dwsep.onnx': [],
-  // Slice: the Shape → Slice → Concat → Reshape chain of flatten(2) is not folded; then the attention itself.
-  'transformer_op13.onnx': ['Slice', 'Reshape', 'Transpose', 'MatMul', 'Div', 'Softmax', 'ReduceMean', 'Sub', 'Pow', 'Sqrt', 'Mul', 'Add'],
-  'transformer_op17.onnx': ['Slice', 'Reshape', 'Transpose', 'MatMul', 'Div', 'Softmax', 'LayerNormalization', 'Add'],
+  'transformer_op13.onnx': [],
+  'transformer_op17.onnx': [],
 };
 
 interface Fixtures14 {

@@ -21,7 +21,9 @@ import { foldConstantNode, shapeConstant } from './passes/constants.ts';
 import { type AffineKind, foldAffine } from './passes/fold-affine.ts';
 import { foldPads } from './passes/fold-pad.ts';
 import { fuseActivations } from './passes/fuse-activations.ts';
+import { fuseLayerNorm } from './passes/fuse-layernorm.ts';
 import { prune } from './passes/graph.ts';
+import { hoistAddConst } from './passes/hoist-add-const.ts';
 import { simplifyReshapes } from './passes/reshape.ts';
 
 export interface ImportOptions {
@@ -48,8 +50,8 @@ export function importOnnx(src: Uint8Array | string, opts: ImportOptions = {}): 
 /** Same as {@link importOnnx} for an already decoded model. */
 export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): ModelIR {
   const foldBn = opts.foldBatchNorm ?? true;
-  const g = model.graph;
   const opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const g = fuseLayerNorm(model.graph, opset);
 
   const consts = new Map<string, Const>();
   for (const t of g.initializer) consts.set(t.name, { shape: t.dims, data: tensorValues(t) });
@@ -137,7 +139,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
       },
       maybeConst: (k) => (node.input[k] ? consts.get(node.input[k]!) : undefined),
       fail: (why) => unsupported(node, index, why),
-      add(layer) {
+      add({ output: k = 0, ...layer }) {
         // Padding attributes can blow a small input up: each activation element costs constraints, so a layer output
         // this large could never be proved.
         const size = shapeSize(layer.outShape);
@@ -145,7 +147,8 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
           throw new ZkaiError('BAD_INPUT', `layer '${name}' outputs ${size} elements; zkai supports at most ${MAX_ACTIVATION_ELEMENTS}`);
         const inputs = layer.inputs ?? acts;
         nodes.push({ ...layer, name, inputs, inShape: shapeOf(inputs[0]!) } as Layer);
-        tensors.set(out, nodes.length - 1);
+        tensors.set(k === 0 ? out : node.output[k]!, nodes.length - 1);
+        return nodes.length - 1;
       },
       alias: () => tensors.set(out, acts[0]!),
       droppedSoftmax() {
@@ -177,6 +180,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   nodes = foldPads(nodes);
   nodes = simplifyReshapes(nodes, inputShape);
   nodes = fuseActivations(nodes);
+  nodes = hoistAddConst(nodes);
   const kinds = new Set<AffineKind>(foldBn ? ['add-const', 'channel-affine'] : ['add-const']);
   nodes = foldAffine(nodes, { kinds, strict: false });
   return {

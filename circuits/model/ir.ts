@@ -138,6 +138,27 @@ export interface MulConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
+/** A strided window of the input: out axis a keeps outShape[a] elements from starts[a] in steps of steps[a]. */
+export interface SliceLayer extends LayerBase {
+  kind: 'slice';
+  starts: number[];
+  steps: number[];
+}
+
+/** numpy matmul of two activations [..., n, k] × [..., k, m] → [..., n, m] (leading axes equal): inputs [a, b]. */
+export interface MatMulLayer extends LayerBase {
+  kind: 'matmul';
+}
+
+/** LayerNormalization over the trailing axes from `axis` (per-sample), with gamma and beta over those axes. */
+export interface LayerNormLayer extends LayerBase {
+  kind: 'layernorm';
+  axis: number;
+  epsilon: number;
+  gamma: IrTensor;
+  beta: IrTensor;
+}
+
 /**
  * Softmax over one axis of a per-sample tensor viewed as [outer, n, inner] (ops/softmax.ts); a final Softmax is
  * dropped instead (passthrough.ts).
@@ -206,6 +227,9 @@ export type Layer =
   | SubLayer
   | ConcatLayer
   | MulConstLayer
+  | SliceLayer
+  | MatMulLayer
+  | LayerNormLayer
   | SoftmaxLayer
   | ActivationLayer
   | MulLayer

@@ -130,6 +130,44 @@ export interface QMulConst extends QNodeBase {
   bits: number;
 }
 
+/** A strided window of the input (ops/slice.ts). */
+export interface QSlice extends QNodeBase {
+  kind: 'slice';
+  starts: number[];
+  steps: number[];
+}
+
+/** Requantize(accBits, shift, bits) of Σ_k a·b + 2^(shift-1), batched numpy matmul (ops/matmul.ts). */
+export interface QMatMul extends QNodeBase {
+  kind: 'matmul';
+  /** Signed widths of the operands. */
+  inBits: [number, number];
+  accBits: number;
+  shift: number;
+  bits: number;
+}
+
+/** Integer LayerNorm over groups of n trailing elements, then gamma/beta and Requantize (ops/layernorm.ts). */
+export interface QLayerNorm extends QNodeBase {
+  kind: 'layernorm';
+  /** Elements per normalized group, signed width of the input. */
+  n: number;
+  inBits: number;
+  /** s = floor(sqrt(scaleV · V + eps)), y = floor(k · d / s) of signed yBits; the bound widths of U and s. */
+  scaleV: number;
+  eps: number;
+  k: number;
+  uBits: number;
+  sBits: number;
+  yBits: number;
+  /** Per element of the group: integer gamma, and beta (+ rounding) at the scale of gamma·y. */
+  gamma: number[];
+  bias: bigint[];
+  zBits: number;
+  shift: number;
+  bits: number;
+}
+
 /** Softmax rows of an [outer, n, inner] view: SoftmaxRow on the inputs floor-shifted by `shift` (ops/softmax.ts). */
 export interface QSoftmax extends QNodeBase {
   kind: 'softmax';
@@ -190,6 +228,9 @@ export type QLayer =
   | QSub
   | QConcat
   | QMulConst
+  | QSlice
+  | QMatMul
+  | QLayerNorm
   | QSoftmax
   | QActivation
   | QMul

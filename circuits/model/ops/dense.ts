@@ -1,6 +1,7 @@
 /**
  * dense: y = W x + b, W [out, in], from ONNX Gemm (transA 0, alpha/beta folded into W and b) or MatMul by a constant
- * (a following Add of a constant folds into b: passes/fold-bias.ts). Quantization, integer reference, emission and
+ * (a following Add of a constant folds into b: passes/fold-affine.ts). A MatMul by a constant of a [..., T, K]
+ * activation is a per-token linear layer (ops/token-linear.ts). Quantization, integer reference, emission and
  * cost are the linear family's (ops/linear.ts).
  */
 import type { DenseLayer } from '../ir.ts';
@@ -9,13 +10,14 @@ import { estimateLinear, intLinear, quantizeLinear } from './linear.ts';
 import { emitLinear } from './linear-emit.ts';
 import { attrFloat, attrInt, broadcastTo, tensor } from './onnx-util.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
+import { importTokenLinear } from './token-linear.ts';
 
 /** ONNX Gemm and MatMul (by a constant) → dense. */
 export function importGemm(ctx: ImportCtx): void {
   const { node, shape } = ctx;
   const op = node.opType;
-  if (shape.length !== 1) throw ctx.fail(`expects a [batch, K] input, got per-sample shape [${shape}]`);
-  const K = shape[0]!;
+  if (shape.length !== 1 && op !== 'MatMul') throw ctx.fail(`expects a [batch, K] input, got per-sample shape [${shape}]`);
+  const K = shape[shape.length - 1]!;
   const B = ctx.constOf(1);
   if (B.shape.length !== 2) throw ctx.fail(`weight must be 2-D, got [${B.shape}]`);
   const transB = op === 'Gemm' ? attrInt(node, 'transB', 0) : 0;
@@ -32,6 +34,11 @@ export function importGemm(ctx: ImportCtx): void {
     const bc = broadcastTo(C, [1, N]);
     if (!bc) throw ctx.fail(`bias shape [${C.shape}] does not broadcast to [1, ${N}]`);
     for (let n = 0; n < N; n++) bias[n] = beta * bc[n]!;
+  }
+  // [..., T, K] × [K, N]: the same weights applied to every token (ops/token-linear.ts).
+  if (shape.length > 1) {
+    importTokenLinear(ctx, tensor(node.input[1]!, [N, K], w));
+    return;
   }
   ctx.add({
     kind: 'dense',

@@ -29,8 +29,12 @@ export interface ImportCtx {
   /** Constant input k, or undefined when it is an activation or absent. */
   maybeConst(k: number): Const | undefined;
   fail(why?: string): ZkaiError;
-  /** Adds `layer` (reading `acts`, or `inputs` when given) as the node producing the ONNX output 0. */
-  add(layer: DistributiveOmit<Layer, 'name' | 'inputs' | 'inShape'> & { inputs?: number[] }): void;
+  /**
+   * Adds `layer` (reading `acts`, or `inputs` when given) as the node producing the ONNX output `output` (default 0:
+   * Split makes one node per output), and returns its tensor id (an importer that lowers one ONNX node to several
+   * chains them through it).
+   */
+  add(layer: DistributiveOmit<Layer, 'name' | 'inputs' | 'inShape'> & { inputs?: number[]; output?: number }): number;
   /** The ONNX output 0 is the activation input itself (Identity, Dropout, a dropped Softmax). */
   alias(): void;
   /** Like alias, and records that a final Softmax was dropped (ModelIR.droppedSoftmax). */

@@ -18,7 +18,9 @@ import { concat, importConcat } from './concat.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
+import { importLayerNorm, layerNorm } from './layernorm.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
+import { importMatMul, matmul } from './matmul.ts';
 import { maxpool2d } from './maxpool.ts';
 import { importMul, mul } from './mul.ts';
 import { importMulConst, mulConst } from './mul-const.ts';
@@ -29,6 +31,7 @@ import { importPool } from './pool.ts';
 import { importReduce, reduce } from './reduce.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
+import { importSlice, importSplit, slice } from './slice.ts';
 import { importSoftmax, softmax } from './softmax.ts';
 import { importSqueeze, importUnsqueeze } from './squeeze.ts';
 import { importSub, sub } from './sub.ts';
@@ -51,6 +54,9 @@ export const FLOAT_OPS: FloatOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  slice,
+  matmul,
+  layernorm: layerNorm,
   softmax,
   activation,
   mul,
@@ -72,6 +78,9 @@ export const QUANT_OPS: QuantOps = {
   sub,
   concat,
   'mul-const': mulConst,
+  slice,
+  matmul,
+  layernorm: layerNorm,
   softmax,
   activation,
   mul,
@@ -82,7 +91,7 @@ export const QUANT_OPS: QuantOps = {
 /** ONNX op type → importer, for nodes that read an activation. */
 export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Gemm: importGemm,
-  MatMul: importGemm,
+  MatMul: importMatMul,
   Conv: importConv,
   BatchNormalization: importBatchNorm,
   Relu: importRelu,
@@ -106,16 +115,19 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Dropout: importIdentity,
   Softmax: importSoftmax,
   LogSoftmax: importFinalSoftmax,
+  Slice: importSlice,
+  Split: importSplit,
+  LayerNormalization: importLayerNorm,
   ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, importActivation])),
   ReduceSum: importReduce,
   ReduceMean: importReduce,
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2 };
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2, MatMul: 2 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
-export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat'] as const;
+export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat', 'Slice'] as const;
 
 /** Every ONNX op type the importer accepts, for the error that names an unsupported one. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...new Set([...Object.keys(ONNX_IMPORTERS), ...CONSTANT_ONNX_OPS])].sort();

@@ -1,11 +1,12 @@
 /**
  * Constant folding at import: nodes whose inputs are all constants (Constant, and the Shape → Gather → Unsqueeze →
- * Concat chains PyTorch emits to compute a Reshape target) are evaluated, and Shape of an activation is a constant
+ * Concat chains PyTorch emits to compute a Reshape target, and the Shape → Slice → Concat of `flatten(2)`) are evaluated, and Shape of an activation is a constant
  * since every per-sample shape is static. Their results join the constant table the op importers read.
  */
 import { shapeSize } from '../ir.ts';
 import { OnnxDataType, type OnnxNode, tensorValues } from '../onnx.ts';
 import { attr, attrInt, attrInts, type Const, normAxis, unsupported } from '../ops/onnx-util.ts';
+import { sliceConst, sliceParams } from '../ops/slice.ts';
 
 const INT_TYPES = new Set<number>([OnnxDataType.INT64, OnnxDataType.INT32, OnnxDataType.INT8, OnnxDataType.UINT8, OnnxDataType.BOOL]);
 
@@ -100,6 +101,14 @@ export function foldConstantNode(node: OnnxNode, index: number, consts: Map<stri
       const shape = [...parts[0]!.shape];
       shape[axis] = parts.reduce((s, p) => s + p.shape[axis]!, 0);
       set({ shape, data: out });
+      return;
+    }
+    case 'Slice': {
+      const opt = (k: number) => (node.input[k] ? inp(k).data : undefined);
+      const p = sliceParams(opset, (n) => attrInts(node, n), opt);
+      const c = p.starts && p.ends ? sliceConst(inp(0), p.starts, p.ends, p.axes, p.steps) : undefined;
+      if (!c) throw unsupported(node, index, 'invalid starts/ends/axes/steps');
+      set(c);
       return;
     }
     default:
