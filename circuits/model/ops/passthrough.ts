@@ -1,7 +1,7 @@
 /**
- * ONNX ops that become no node: their output is their input. Identity; inference-mode Dropout; a final
- * Softmax/LogSoftmax, dropped because circuits output logits (the argmax is the same), and refused anywhere else
- * since it changes what later nodes see.
+ * ONNX ops that become no node: their output is their input. Identity; inference-mode Dropout; a final LogSoftmax,
+ * dropped because circuits output logits (the argmax is the same), and refused anywhere else since it changes what
+ * later nodes see. (A final Softmax is dropped the same way by ops/softmax.ts, which computes any other one.)
  */
 import type { ImportCtx } from './op.ts';
 

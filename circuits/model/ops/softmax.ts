@@ -19,7 +19,7 @@
  * Gadget: SoftmaxRow (circuits/lib/nonlinear.circom): m by the prover, proven the maximum (each Lookup range-checks
  * m - x_i >= 0, and Π (m - x_i) = 0), e_i by Lookup (exact table), S linear, y_i by FloorDiv (remainder and quotient
  * range-checked): every step is a function of the inputs, with forged-witness tests in nonlinear.test.ts.
- * Cost per element ≈ Lookup(b) + FloorDiv(F + 1, bD) + 1 (≈ 48 + 1 + 2·bD + F + 1 ≈ 90 for 8-bit inputs and rows
+ * Cost per element ≈ Lookup(b) + FloorDiv(F + 1, bD) + 1 (≤ 48 + 1 + 2·bD + F + 1: 85–96 for 8-bit inputs and rows
  * of 16), plus b per element when the input is shifted.
  */
 import { ZkaiError } from '../../../common/errors.ts';
