@@ -57,10 +57,17 @@ export interface PackedLinear {
   /** Slots per element (output channels per group) and the slot width (the layer's accBits). */
   k: number;
   slotBits: number;
-  /** Output channels and groups (the last group may hold fewer than k channels). */
+  /** Output channels and groups (packs; the last pack of each conv group may hold fewer than k channels). */
   channels: number;
   groups: number;
-  /** Weights per output channel: K for dense [N, K], C·kH·kW for conv [M, C, kH, kW]. */
+  /**
+   * Grouped conv: its G conv groups of channels/G channels each, packed separately (only channels of one conv group
+   * read the same input cells), packsPerGroup packs each; pack q holds channels floor(q / packsPerGroup)·channels/G +
+   * (q mod packsPerGroup)·k + m. Dense and ungrouped conv: G = 1, and the packing is the plain one above.
+   */
+  convGroups: number;
+  packsPerGroup: number;
+  /** Weights per output channel: K for dense [N, K], C/G·kH·kW for conv [M, C/G, kH, kW]. */
   perChannel: number;
   /** P[g·perChannel + j] as field elements. */
   weights: bigint[];
@@ -72,11 +79,16 @@ export interface PackedLinear {
 export function packLinear(layer: QDense | QConv2d): PackedLinear {
   const channels = layer.bias.length;
   const perChannel = layer.weight.length / channels;
-  const k = Math.min(packedSlots(layer.accBits), channels);
-  const groups = Math.ceil(channels / k);
+  const convGroups = layer.kind === 'conv2d' ? (layer.group ?? 1) : 1;
+  const perGroup = channels / convGroups;
+  const k = Math.min(packedSlots(layer.accBits), perGroup);
+  const packsPerGroup = Math.ceil(perGroup / k);
+  const groups = convGroups * packsPerGroup;
   const pack = (value: (m: number) => bigint, g: number): bigint => {
+    const first = Math.floor(g / packsPerGroup) * perGroup;
+    const j = (g % packsPerGroup) * k;
     let acc = 0n;
-    for (let m = 0; m < k && g * k + m < channels; m++) acc += value(g * k + m) << BigInt(layer.accBits * m);
+    for (let m = 0; m < k && j + m < perGroup; m++) acc += value(first + j + m) << BigInt(layer.accBits * m);
     return toField(acc);
   };
   const weights: bigint[] = [];
@@ -84,7 +96,7 @@ export function packLinear(layer: QDense | QConv2d): PackedLinear {
     for (let j = 0; j < perChannel; j++) weights.push(pack((c) => BigInt(layer.weight[c * perChannel + j]!), g));
   }
   const bias = Array.from({ length: groups }, (_, g) => pack((c) => layer.bias[c]!, g));
-  return { k, slotBits: layer.accBits, channels, groups, perChannel, weights, bias };
+  return { k, slotBits: layer.accBits, channels, groups, convGroups, packsPerGroup, perChannel, weights, bias };
 }
 
 /** The field elements the weight commitment hashes (see the module comment for the order). */

@@ -29,7 +29,7 @@ const MISSING: Readonly<Record<string, readonly string[]>> = {
   'mlp_sigmoid.onnx': [],
   'mlp_tanh_softmax.onnx': [],
   'conv_s2_leaky.onnx': [],
-  'dwsep.onnx': ['Conv'],
+  'dwsep.onnx': [],
   'transformer_op13.onnx': [],
   'transformer_op17.onnx': [],
 };

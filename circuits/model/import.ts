@@ -20,6 +20,7 @@ import { MULTI_INPUT_ONNX_OPS, ONNX_IMPORTERS, SUPPORTED_ONNX_OPS } from './ops/
 import { foldConstantNode, shapeConstant } from './passes/constants.ts';
 import { type AffineKind, foldAffine } from './passes/fold-affine.ts';
 import { foldPads } from './passes/fold-pad.ts';
+import { fuseActivations } from './passes/fuse-activations.ts';
 import { fuseLayerNorm } from './passes/fuse-layernorm.ts';
 import { prune } from './passes/graph.ts';
 import { hoistAddConst } from './passes/hoist-add-const.ts';
@@ -178,6 +179,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   nodes = prune(nodes, outTensor);
   nodes = foldPads(nodes);
   nodes = simplifyReshapes(nodes, inputShape);
+  nodes = fuseActivations(nodes);
   nodes = hoistAddConst(nodes);
   const kinds = new Set<AffineKind>(foldBn ? ['add-const', 'channel-affine'] : ['add-const']);
   nodes = foldAffine(nodes, { kinds, strict: false });

@@ -42,7 +42,7 @@ export interface DenseLayer extends LayerBase {
   bias: IrTensor;
 }
 
-/** 2-D convolution, group 1, dilation 1. weight [outC, inC, kH, kW]; pads [top, left, bottom, right]. */
+/** 2-D convolution. weight [outC, inC / group, kH, kW]; pads [top, left, bottom, right]. */
 export interface Conv2dLayer extends LayerBase {
   kind: 'conv2d';
   weight: IrTensor;
@@ -50,6 +50,10 @@ export interface Conv2dLayer extends LayerBase {
   kernel: [number, number];
   strides: [number, number];
   pads: [number, number, number, number];
+  /** ONNX group (absent: 1); output channel m reads the input channels of group floor(m / (outC / group)). */
+  group?: number;
+  /** ONNX dilations [dH, dW] (absent: [1, 1]). */
+  dilations?: [number, number];
 }
 
 export interface ReluLayer extends LayerBase {
@@ -84,9 +88,10 @@ export interface AddConstLayer extends LayerBase {
   constant: IrTensor;
 }
 
-/** y = a + b of two activations of the same shape (a residual connection): inputs [a, b]. */
+/** y = a + b of two activations (a residual connection): inputs [a, b]; bShape when b broadcasts (ops/broadcast.ts). */
 export interface AddLayer extends LayerBase {
   kind: 'add';
+  bShape?: number[];
 }
 
 /** y = min(max(x, min), max), e.g. ReLU6. */
@@ -117,6 +122,7 @@ export interface LeakyReluLayer extends LayerBase {
 /** y = a - b of two activations of the same shape: inputs [a, b]. */
 export interface SubLayer extends LayerBase {
   kind: 'sub';
+  bShape?: number[];
 }
 
 /** The inputs joined along per-sample axis `axis`; sizes[k] is input k's extent along it. */
@@ -180,7 +186,10 @@ export type ActivationFn =
   | 'elu'
   | 'selu'
   | 'celu'
-  | 'mish';
+  | 'mish'
+  | 'sqrt'
+  | 'reciprocal'
+  | 'log';
 
 /** y = fn(x) elementwise (ops/activation.ts), with the ONNX op's attributes (HardSigmoid alpha/beta, Elu alpha…). */
 export interface ActivationLayer extends LayerBase {
@@ -188,6 +197,18 @@ export interface ActivationLayer extends LayerBase {
   fn: ActivationFn;
   alpha: number;
   beta: number;
+}
+
+/** y = a · b of two activations with numpy broadcasting (ops/mul.ts): inputs [a, b], b of shape bShape. */
+export interface MulLayer extends LayerBase {
+  kind: 'mul';
+  bShape: number[];
+}
+
+/** Sum or mean of the input over per-sample `axes` (ascending); outShape keeps them as 1 or drops them (keepdims). */
+export interface ReduceLayer extends LayerBase {
+  kind: 'reduce-sum' | 'reduce-mean';
+  axes: number[];
 }
 
 export type Layer =
@@ -210,7 +231,9 @@ export type Layer =
   | MatMulLayer
   | LayerNormLayer
   | SoftmaxLayer
-  | ActivationLayer;
+  | ActivationLayer
+  | MulLayer
+  | ReduceLayer;
 export type LayerKind = Layer['kind'];
 /** The node type of one kind, e.g. `LayerOf<'dense'>` is DenseLayer. */
 export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;

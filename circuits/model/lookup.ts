@@ -18,10 +18,12 @@ export function tableWidth(inBits: number): { bits: number; shift: number } {
   return { bits: Math.max(inBits, TABLE_MIN_BITS), shift: 0 };
 }
 
-/** Lookup's cost before the table is known: every row non-constant, l = ⌈b/2⌉ (what cost.ts estimates). */
+/**
+ * Lookup's cost before the table is known (cost.ts estimates): its selectors only, 2^⌊b/2⌋ + 2^⌈b/2⌉, a lower bound
+ * (a table of constant rows needs no product), since the estimate must never exceed the count.
+ */
 export function lookupCostBound(b: number): number {
-  const l = Math.ceil(b / 2);
-  return 2 ** l + 2 * 2 ** (b - l);
+  return 2 ** Math.floor(b / 2) + 2 ** Math.ceil(b / 2);
 }
 
 /** Rows (of 2^l entries) of the table that are not constant: each costs Lookup one product. */

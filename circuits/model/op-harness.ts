@@ -59,14 +59,21 @@ export function head(from: string, n: number): Pick<Spec, 'nodes' | 'initializer
 /** Signals → changed values, or a function that rewrites the witness through a signal-name lookup. */
 export type Forgery = [string, (v: bigint) => bigint][] | ((w: bigint[], at: (signal: string) => number) => void);
 
-export async function checkCircuit(name: string, ir: ModelIR, forge: Forgery[] | ((qm: QuantizedModel) => Forgery[]) = [], samples = 4) {
+export async function checkCircuit(
+  name: string,
+  ir: ModelIR,
+  forge: Forgery[] | ((qm: QuantizedModel) => Forgery[]) = [],
+  samples = 4,
+  /** 'private-pedersen': the weights as packed committed inputs (PackedDot), with a fixed blind. */
+  weights: 'public-constants' | 'private-pedersen' = 'public-constants',
+) {
   const n = ir.inputShape.reduce((a, b) => a * b, 1);
   const qm = quantizeModel(
     ir,
     Array.from({ length: 40 }, () => randomInput(n)),
   );
   const forgeries = typeof forge === 'function' ? forge(qm) : forge;
-  const opts = { name, weights: 'public-constants', input: 'public' } as const;
+  const opts = { name, weights, input: 'public', blind: 7n } as const;
   const m = await buildModelCircuit(qm, opts);
   assert.equal(m.circuit.nConstraints, m.generated.totalConstraints, 'predicted constraint count');
   const r1cs = await readR1cs(m.circuit.r1csPath);

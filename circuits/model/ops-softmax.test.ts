@@ -68,6 +68,16 @@ describe('Softmax on any axis, anywhere in the graph', () => {
     });
   }
 
+  it('rows of one element are the constant 2^F (0 constraints), in the circuit too', async () => {
+    const one = spec(-1);
+    one.initializers = one.initializers!.map((t) => (t.name === 'shape' ? { ...t, floats: [1, 12, 1] } : t));
+    const { qm, m } = await checkCircuit('softmax-rows-of-one', importOnnx(model(one)), [[['logits[0]', (v) => v + 1n]]], 2);
+    const q = qm.layers[2]!;
+    assert.ok(q.kind === 'softmax' && q.n === 1);
+    assert.deepEqual(softmax.int(q, [Array.from({ length: 12 }, (_, i) => BigInt(i - 6))]), new Array(12).fill(1n << BigInt(q.F)));
+    assert.equal(m.generated.layerCosts.find((c) => c.kind === 'softmax')!.constraints, 0);
+  });
+
   it('a final Softmax is still dropped (the logits keep their argmax)', () => {
     const ir = importOnnx(
       model({

@@ -39,6 +39,9 @@ export interface QConv2d extends QLinearBase {
   kernel: [number, number];
   strides: [number, number];
   pads: [number, number, number, number];
+  /** As Conv2dLayer's (absent: 1 and [1, 1], so a quantized.json written before them loads unchanged). */
+  group?: number;
+  dilations?: [number, number];
 }
 
 export interface QRelu extends QNodeBase {
@@ -53,6 +56,11 @@ export interface QPool2d extends QNodeBase {
   strides: [number, number];
   pads: [number, number, number, number];
   countIncludePad: boolean;
+  /**
+   * Average pooling only (ops/avgpool.ts): when set, every window divides by 2^sumShift and the output is the exact
+   * window sum at a scale 2^sumShift finer (no division gadget): the next dense/conv's shift absorbs the division.
+   */
+  sumShift?: number;
 }
 
 export interface QReshape extends QNodeBase {
@@ -62,6 +70,8 @@ export interface QReshape extends QNodeBase {
 /** a·2^shifts[0] + b·2^shifts[1]: both operands brought exactly to the finer scale (ops/add.ts). */
 export interface QAdd extends QNodeBase {
   kind: 'add';
+  /** b's shape when it broadcasts to outShape (absent: the same shape as a). */
+  bShape?: number[];
   shifts: [number, number];
   /** Signed widths of the operands, and of the sum. */
   inBits: [number, number];
@@ -93,6 +103,7 @@ export interface QLeakyRelu extends QNodeBase {
 /** a·2^shifts[0] - b·2^shifts[1] (ops/sub.ts). */
 export interface QSub extends QNodeBase {
   kind: 'sub';
+  bShape?: number[];
   shifts: [number, number];
   inBits: [number, number];
   bits: number;
@@ -185,6 +196,25 @@ export interface QActivation extends QNodeBase {
   table: number[];
 }
 
+/** a·b (broadcast), requantized by `shift` with round half up to signed `bits` (0: the exact product) (ops/mul.ts). */
+export interface QMul extends QNodeBase {
+  kind: 'mul';
+  bShape: number[];
+  /** Signed widths of the operands and of their product. */
+  inBits: [number, number];
+  bIn: number;
+  shift: number;
+  bits: number;
+}
+
+/** The sum over `axes` (exact, `bits` wide) or its floor mean (DivByConst, `bits` = inBits) (ops/reduce.ts). */
+export interface QReduce extends QNodeBase {
+  kind: 'reduce-sum' | 'reduce-mean';
+  axes: number[];
+  inBits: number;
+  bits: number;
+}
+
 export type QLayer =
   | QDense
   | QConv2d
@@ -202,7 +232,9 @@ export type QLayer =
   | QMatMul
   | QLayerNorm
   | QSoftmax
-  | QActivation;
+  | QActivation
+  | QMul
+  | QReduce;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

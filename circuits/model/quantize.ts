@@ -16,7 +16,8 @@
  *   bits, so no two logits are clamped into a tie.
  * - accBits is a proven worst-case bound (|bias| + Σ|w|·2^(bIn-1)), so every in-range input has a witness.
  * - BatchNorm left as 'channel-affine' and 'add-const' layers are folded (in float) into the preceding
- *   dense/conv layer before quantization (passes/fold-affine.ts); anything else is UNSUPPORTED_OP.
+ *   dense/conv layer before quantization (passes/fold-affine.ts); a BatchNorm with no such layer before it becomes a
+ *   depthwise 1×1 conv (passes/affine-to-conv.ts); an add-const that cannot fold is UNSUPPORTED_OP.
  * Each op's rule (its output scale and width from its inputs') lives in its file (ops/); this walks the graph with
  * every tensor's fractional bits and width.
  */
@@ -27,6 +28,7 @@ import type { Layer, ModelIR } from './ir.ts';
 import { consumerCounts, shapeSize } from './ir.ts';
 import { fracBitsFor } from './ops/linear.ts';
 import { floatOp } from './ops/registry.ts';
+import { affineToConv } from './passes/affine-to-conv.ts';
 import { foldAffine } from './passes/fold-affine.ts';
 import { lastLinearIndex, type QLayer, type QuantizedModel } from './qir.ts';
 
@@ -65,7 +67,10 @@ export function quantizeModel(ir: ModelIR, calibrationInputs: number[][], opts: 
   }
   if (calibrationInputs.length === 0) throw new ZkaiError('BAD_INPUT', 'quantizeModel needs at least one calibration input');
   const nIn = shapeSize(ir.inputShape);
-  const nodes = foldAffine(ir.layers, { kinds: new Set(['channel-affine', 'add-const']), strict: true });
+  // A BatchNorm that cannot fold into the dense/conv before it becomes a depthwise 1×1 conv (passes/affine-to-conv.ts);
+  // then an add-const that still cannot fold (e.g. one varying within a channel) is UNSUPPORTED_OP.
+  const kinds = new Set(['channel-affine', 'add-const'] as const);
+  const nodes = foldAffine(affineToConv(foldAffine(ir.layers, { kinds, strict: false })), { kinds, strict: true });
   const folded: ModelIR = { ...ir, layers: nodes };
 
   // Calibration: the max |value| (and max positive value) of every node's output over the inputs.

@@ -7,7 +7,8 @@
  *
  * PyTorch exports: nn.Sigmoid → Sigmoid, nn.Tanh → Tanh, nn.Hardsigmoid → HardSigmoid(alpha 1/6), nn.Hardswish →
  * HardSwish (opset 14), nn.GELU → Div, Erf, Add, Mul, Mul at opsets 13/17 (Erf is here; the rest are the arithmetic
- * ops) and Gelu at opset 20, nn.SiLU → Sigmoid then Mul(x, ·) (ops/mul.ts), nn.ELU/SELU/CELU/Softplus/Softsign/Mish.
+ * ops) and Gelu at opset 20, nn.SiLU → Sigmoid then Mul(x, ·) (ops/mul.ts), nn.ELU/SELU/CELU/Softplus/Softsign/Mish;
+ * torch.sqrt / reciprocal / log → Sqrt, Reciprocal, Log.
  */
 import type { ActivationFn } from '../ir.ts';
 import { attrFloat, attrString } from './onnx-util.ts';
@@ -67,6 +68,11 @@ export const ACTIVATION_FNS: { readonly [F in ActivationFn]: (x: number, alpha: 
   selu: (x, a, g) => g * (x > 0 ? x : a * Math.expm1(x)),
   celu: (x, a) => Math.max(0, x) + Math.min(0, a * Math.expm1(x / a)),
   mish: (x) => x * Math.tanh(softplus(x)),
+  // Partial functions: below their domain (where ONNX gives NaN) they take their value at its edge, sqrt(0) = 0 and
+  // log(0) = -∞, so that every table entry is defined; 1/0 and log(0) are infinite and saturate in the table.
+  sqrt: (x) => Math.sqrt(Math.max(x, 0)),
+  reciprocal: (x) => 1 / x,
+  log: (x) => Math.log(Math.max(x, 0)),
 };
 
 /** ONNX op type → the function and its attributes [alpha, beta] (ONNX defaults). */
@@ -88,6 +94,9 @@ const ONNX_FNS: Readonly<Record<string, (ctx: ImportCtx) => [ActivationFn, numbe
   Selu: (ctx) => ['selu', attrFloat(ctx.node, 'alpha', 1.6732631921768188), attrFloat(ctx.node, 'gamma', 1.0507010221481323)],
   Celu: (ctx) => ['celu', attrFloat(ctx.node, 'alpha', 1), 0],
   Mish: () => ['mish', 0, 0],
+  Sqrt: () => ['sqrt', 0, 0],
+  Reciprocal: () => ['reciprocal', 0, 0],
+  Log: () => ['log', 0, 0],
 };
 
 /** The ONNX op types imported as an activation. */

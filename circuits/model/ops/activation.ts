@@ -1,6 +1,7 @@
 /**
  * activation: y = fn(x) elementwise for a smooth (or piecewise) function fn — Sigmoid, Tanh, Erf, HardSigmoid,
- * HardSwish, Gelu, Exp, Softplus, Softsign, Elu, Selu, Celu, Mish, and SiLU (a fused Sigmoid·x) — computed EXACTLY by
+ * HardSwish, Gelu, Exp, Softplus, Softsign, Elu, Selu, Celu, Mish, Sqrt, Reciprocal, Log, and SiLU (a fused
+ * Sigmoid·x) — computed EXACTLY by
  * a lookup table over every possible input integer. The functions are defined in activation-fns.ts; everything here
  * is shared, because only the table's entries depend on fn.
  *
@@ -58,11 +59,14 @@ export const activation: FloatOp<ActivationLayer> & QuantOp<QActivation> = {
     const f = ctx.inFrac[0]! - shift;
     const A = ctx.activationBits;
     const fn = ACTIVATION_FNS[layer.fn];
+    // The largest finite |fn| on the table's inputs (1/0 and log(0) saturate), and on the calibration rows.
     let domainMax = 0;
-    for (let u = 0; u < 2 ** bits; u++)
-      domainMax = Math.max(domainMax, Math.abs(fn((u - 2 ** (bits - 1)) * 2 ** -f, layer.alpha, layer.beta)));
-    const M = ctx.maxAbs > 0 ? Math.min(domainMax, ctx.maxAbs) : domainMax;
-    const fo = Number.isFinite(M) ? fracBitsFor(M, A) : 0;
+    for (let u = 0; u < 2 ** bits; u++) {
+      const v = Math.abs(fn((u - 2 ** (bits - 1)) * 2 ** -f, layer.alpha, layer.beta));
+      if (Number.isFinite(v)) domainMax = Math.max(domainMax, v);
+    }
+    const M = ctx.maxAbs > 0 && Number.isFinite(ctx.maxAbs) ? Math.min(domainMax, ctx.maxAbs) : domainMax;
+    const fo = fracBitsFor(M, A);
     const table = activationTable(layer, bits, f, fo, A);
     const { name, inputs, inShape, outShape } = layer;
     return {

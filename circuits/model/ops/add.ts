@@ -16,6 +16,7 @@ import type { AddLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
 import type { QAdd } from '../qir.ts';
 import { importAddConst } from './add-const.ts';
+import { broadcastShape, operandIndex } from './broadcast.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
 
 /** The widest left shift between the operands' scales that the rule accepts (beyond it the scales are nonsense). */
@@ -28,15 +29,21 @@ export function importAdd(ctx: ImportCtx): void {
     return;
   }
   const [a, b] = ctx.shapes as [number[], number[]];
-  if (a.length !== b.length || a.some((d, i) => d !== b[i]))
-    throw ctx.fail(`Add of two activations needs equal shapes, got [${a}] and [${b}] (no broadcasting between activations)`);
-  ctx.add({ kind: 'add', outShape: a });
+  const out = broadcastShape(a, b);
+  if (!out) throw ctx.fail(`shapes [${a}] and [${b}] do not broadcast`);
+  // Equal shapes keep the node as before (no bShape); otherwise numpy broadcasting (ops/broadcast.ts).
+  ctx.add(
+    a.length === b.length && a.every((d, i) => d === b[i]) ? { kind: 'add', outShape: a } : { kind: 'add', outShape: out, bShape: b },
+  );
 }
 
 const term = (sig: string, shift: number): string => (shift === 0 ? sig : `${2 ** shift}*${sig}`);
 
 export const add: FloatOp<AddLayer> & QuantOp<QAdd> = {
-  float: (_layer, [a, b]) => a!.map((v, i) => v + b![i]!),
+  float(layer, [a, b]) {
+    const [ia, ib] = operandIndex(layer);
+    return Float64Array.from(ia, (j, i) => a![j]! + b![ib[i]!]!);
+  },
   // No constraint; the width grows by one (the scales are unknown before calibration).
   estimate: (_layer, ctx) => ({ constraints: 0, bits: Math.max(...ctx.inBits) + 1 }),
   quantize(layer, ctx) {
@@ -47,17 +54,29 @@ export const add: FloatOp<AddLayer> & QuantOp<QAdd> = {
     const bits = Math.max(ctx.inBits[0]! + shifts[0], ctx.inBits[1]! + shifts[1]) + 1;
     const inBits = [ctx.inBits[0]!, ctx.inBits[1]!] as [number, number];
     return {
-      q: { kind: 'add', name: layer.name, inputs: layer.inputs, inShape: layer.inShape, outShape: layer.outShape, shifts, inBits, bits },
+      q: {
+        kind: 'add',
+        name: layer.name,
+        inputs: layer.inputs,
+        inShape: layer.inShape,
+        outShape: layer.outShape,
+        ...(layer.bShape ? { bShape: layer.bShape } : {}),
+        shifts,
+        inBits,
+        bits,
+      },
       frac: f,
       bits,
     };
   },
   int(layer, [a, b]) {
     const [sa, sb] = layer.shifts.map(BigInt) as [bigint, bigint];
-    return a!.map((v, i) => {
-      assertSigned(v, layer.inBits[0], 'add operand');
-      assertSigned(b![i]!, layer.inBits[1], 'add operand');
-      return (v << sa) + (b![i]! << sb);
+    const [ia, ib] = operandIndex(layer);
+    return ia.map((j, i) => {
+      const [x, y] = [a![j]!, b![ib[i]!]!];
+      assertSigned(x, layer.inBits[0], 'add operand');
+      assertSigned(y, layer.inBits[1], 'add operand');
+      return (x << sa) + (y << sb);
     });
   },
   emit(layer, ctx) {
@@ -65,7 +84,9 @@ export const add: FloatOp<AddLayer> & QuantOp<QAdd> = {
     const n = shapeSize(layer.outShape);
     const [a, b] = [ctx.input(0), ctx.input(1)];
     ctx.body.push(`    signal x${li}[${n}];`);
-    for (let i = 0; i < n; i++) ctx.body.push(`    x${li}[${i}] <== ${term(a(i), layer.shifts[0])} + ${term(b(i), layer.shifts[1])};`);
+    const [ia, ib] = operandIndex(layer);
+    for (let i = 0; i < n; i++)
+      ctx.body.push(`    x${li}[${i}] <== ${term(a(ia[i]!), layer.shifts[0])} + ${term(b(ib[i]!), layer.shifts[1])};`);
     ctx.cost(layer.kind, 0);
     return (i) => `x${li}[${i}]`;
   },

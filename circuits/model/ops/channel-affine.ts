@@ -1,10 +1,14 @@
 /**
  * channel-affine: y[c, ...] = x[c, ...]·scale[c] + shift[c], an inference-mode ONNX BatchNormalization. It has no
  * gadget: it folds (float64, exact algebra) into the dense/conv that produces its input, at import
- * (passes/fold-affine.ts, unless ImportOptions.foldBatchNorm is false) or, at the latest, before quantizing.
+ * (passes/fold-affine.ts, unless ImportOptions.foldBatchNorm is false) or, at the latest, before quantizing. One with
+ * no such producer (after the model input, an Add, a pool, …) becomes a depthwise 1×1 conv before quantizing
+ * (passes/affine-to-conv.ts: the conv's rule, error bound, gadgets and cost).
  */
 import type { ChannelAffineLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
+import { affineAsConv } from '../passes/affine-to-conv.ts';
+import { estimateLinear } from './linear.ts';
 import { attrFloat, attrInt, tensor } from './onnx-util.ts';
 import type { FloatOp, ImportCtx } from './op.ts';
 
@@ -31,7 +35,13 @@ export const channelAffine: FloatOp<ChannelAffineLayer> = {
       return v * layer.scale.data[c]! + layer.shift.data[c]!;
     });
   },
-  // Folded into the preceding dense/conv: it costs nothing there.
-  estimate: (_layer, ctx) => ({ constraints: 0, bits: ctx.inBits[0]! }),
+  // Folded into the preceding dense/conv it costs nothing; standalone it is a depthwise 1×1 conv.
+  estimate(layer, ctx) {
+    const p = layer.inputs[0]!;
+    const prev = ctx.nodes[p];
+    const readers = ctx.nodes.filter((n) => n.inputs.includes(p)).length;
+    if (prev && (prev.kind === 'dense' || prev.kind === 'conv2d') && readers === 1) return { constraints: 0, bits: ctx.inBits[0]! };
+    return estimateLinear(affineAsConv(layer), ctx);
+  },
   quantize: 'fold',
 };

@@ -11,6 +11,9 @@
  * one Requantize (or RequantizeRelu, fused: linear.ts `fusedReluIndex`) per output. The main template wires the
  * layer's input, packed weights and output with linear equalities, which --O2 also removes, so constraint counts are
  * exactly those of the unrolled form and the cost model (estimateLinear, the costs below) is unchanged.
+ * Grouped conv: the tap tables are group 0's, and channel c reads them shifted by its group's first input cell (var
+ * arrays chX / packX); PackedDot packs only channels of one conv group (commit.ts packLinear), which read the same
+ * cells, so the per-position product count is taps·packs, exactly as estimateLinear predicts.
  */
 import { ZkaiError } from '../../../common/errors.ts';
 import { packLinear } from '../commit.ts';
@@ -79,6 +82,13 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   const conv = layer.kind === 'conv2d';
   const tw = (e: string) => (conv ? `tapW[${e}]` : e);
   const tx = (e: string) => (conv ? `tapX[${e}]` : e);
+  // Grouped conv: the tap tables are group 0's; channel c of conv group floor(c / Mg) reads them moved by
+  // floor(c / Mg)·(C/G)·H·W input cells (geometry.ts). Per-channel and per-pack offsets are var arrays (the source
+  // guard admits no integer division).
+  const G = conv ? (layer.group ?? 1) : 1;
+  const Mg = C / G;
+  const groupCells = nIn / G;
+  const chX = (c: number) => Math.floor(c / Mg) * groupCells;
   const first = (o: string) => (conv ? `tapStart[${o}]` : '0');
   const end = (o: string) => (conv ? `tapStart[${o} + 1]` : `${nIn}`);
   const tables: string[] = [...varArray('shift', layer.shift)];
@@ -115,21 +125,45 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
     const pk = packLinear(layer);
     t.push(`    signal input p[${pk.weights.length}];`, `    signal input bp[${pk.groups}];`);
     t.push(`    signal output y[${nOut}];`, ...tables, `    component dot[${P * pk.groups}];`, `    component rq[${nOut}];`);
+    if (G > 1) {
+      // Pack g: its first channel, its channel count and its conv group's input offset (commit.ts packLinear).
+      const packs = Array.from({ length: pk.groups }, (_, g) => {
+        const j = (g % pk.packsPerGroup) * pk.k;
+        return { c: Math.floor(g / pk.packsPerGroup) * Mg + j, k: Math.min(pk.k, Mg - j) };
+      });
+      t.push(
+        ...varArray(
+          'packC',
+          packs.map((q) => q.c),
+        ),
+        ...varArray(
+          'packK',
+          packs.map((q) => q.k),
+        ),
+      );
+      t.push(
+        ...varArray(
+          'packX',
+          packs.map((q) => chX(q.c)),
+        ),
+      );
+    }
     t.push(
       `    for (var o = 0; o < ${P}; o++) {`,
       `        for (var g = 0; g < ${pk.groups}; g++) {`,
-      `            var kg = ${pk.channels} - g * ${pk.k};`,
-      `            if (kg > ${pk.k}) kg = ${pk.k};`,
+      ...(G > 1
+        ? ['            var kg = packK[g];']
+        : [`            var kg = ${pk.channels} - g * ${pk.k};`, `            if (kg > ${pk.k}) kg = ${pk.k};`]),
       `            var q = o * ${pk.groups} + g;`,
       `            dot[q] = PackedDot(${end('o')} - ${first('o')}, kg, ${layer.accBits});`,
       '            dot[q].bias <== bp[g];',
       `            for (var t = ${first('o')}; t < ${end('o')}; t++) {`,
       `                dot[q].p[t - ${first('o')}] <== p[g * ${pk.perChannel} + ${tw('t')}];`,
-      `                dot[q].x[t - ${first('o')}] <== x[${tx('t')}];`,
+      `                dot[q].x[t - ${first('o')}] <== x[${tx('t')}${G > 1 ? ' + packX[g]' : ''}];`,
       '            }',
       '            for (var m = 0; m < kg; m++) {',
-      requantize(`(g * ${pk.k} + m)`, 'o', '                '),
-      `                ${rq(`(g * ${pk.k} + m)`, 'o')}.in <== dot[q].acc[m];`,
+      requantize(G > 1 ? '(packC[g] + m)' : `(g * ${pk.k} + m)`, 'o', '                '),
+      `                ${rq(G > 1 ? '(packC[g] + m)' : `(g * ${pk.k} + m)`, 'o')}.in <== dot[q].acc[m];`,
       '            }',
       '        }',
       '    }',
@@ -148,12 +182,18 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
         ...tables.slice(varArray('shift', layer.shift).length),
         ...varArray('w', layer.weight.slice(c0 * perW, c1 * perW)),
         ...varArray('b', layer.bias.slice(c0, c1)),
+        ...(G > 1
+          ? varArray(
+              'chX',
+              Array.from({ length: c1 - c0 }, (_, c) => chX(c0 + c)),
+            )
+          : []),
         `    component rq[${n}];`,
         `    for (var c = 0; c < ${c1 - c0}; c++) {`,
         `        for (var o = 0; o < ${P}; o++) {`,
         // A linear combination in a var: --O2 substitutes it into the Requantize (no constraint of its own).
         '            var acc = b[c];',
-        `            for (var t = ${first('o')}; t < ${end('o')}; t++) acc += w[c * ${perW} + ${tw('t')}] * x[${tx('t')}];`,
+        `            for (var t = ${first('o')}; t < ${end('o')}; t++) acc += w[c * ${perW} + ${tw('t')}] * x[${tx('t')}${G > 1 ? ' + chX[c]' : ''}];`,
         requantize('c', 'o', '            '),
         `            ${rq('c', 'o')}.in <== acc;`,
         '        }',

@@ -7,7 +7,7 @@
 import { ZkaiError } from '../../../common/errors.ts';
 import { packedSlots } from '../commit.ts';
 import { bitLength } from '../gadget-cost.ts';
-import { forEachConvTap } from '../geometry.ts';
+import { convTapTable, forEachConvTap } from '../geometry.ts';
 import { requantize } from '../int-reference.ts';
 import type { Conv2dLayer, DenseLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
@@ -80,14 +80,32 @@ export function quantizeLinear(layer: DenseLayer | Conv2dLayer, ctx: QuantizeCtx
     q:
       layer.kind === 'dense'
         ? { kind: 'dense', ...q }
-        : { kind: 'conv2d', ...q, kernel: layer.kernel, strides: layer.strides, pads: layer.pads },
+        : {
+            kind: 'conv2d',
+            ...q,
+            kernel: layer.kernel,
+            strides: layer.strides,
+            pads: layer.pads,
+            ...(layer.group !== undefined ? { group: layer.group } : {}),
+            ...(layer.dilations !== undefined ? { dilations: layer.dilations } : {}),
+          },
     frac: fy,
     bits: outBits,
   };
 }
 
-/** The accumulators (bias + Σ w·x) of a dense or conv layer, before Requantize. */
+/**
+ * The accumulators (bias + Σ w·x) of a dense or conv layer, before Requantize. When accBits <= 52 and every input
+ * fits inBits, every partial sum is bounded by the proven |bias| + Σ|w|·2^(inBits-1) < 2^51, so float64 arithmetic
+ * is exact: the same integers, an order of magnitude faster than BigInt (the integer executor runs on every proof and
+ * on every calibration row of the compile-time agreement report).
+ */
 export function linearAccumulators(layer: QDense | QConv2d, x: readonly bigint[]): bigint[] {
+  if (layer.accBits <= 52 && layer.inBits <= 30) {
+    const lim = 2 ** (layer.inBits - 1);
+    const xs = x.map(Number);
+    if (xs.every((v) => v >= -lim && v < lim)) return numberAccumulators(layer, xs);
+  }
   const out: bigint[] = [];
   if (layer.kind === 'dense') {
     const K = x.length;
@@ -103,6 +121,34 @@ export function linearAccumulators(layer: QDense | QConv2d, x: readonly bigint[]
     for (const [wi, xi] of taps) acc += BigInt(layer.weight[wi]!) * x[xi]!;
     out.push(acc);
   });
+  return out;
+}
+
+/** linearAccumulators in float64 (exact under its precondition). */
+function numberAccumulators(layer: QDense | QConv2d, x: readonly number[]): bigint[] {
+  const w = layer.weight;
+  const out: bigint[] = [];
+  if (layer.kind === 'dense') {
+    const K = x.length;
+    for (let n = 0; n < layer.bias.length; n++) {
+      let acc = Number(layer.bias[n]!);
+      for (let k = 0; k < K; k++) acc += w[n * K + k]! * x[k]!;
+      out.push(BigInt(acc));
+    }
+    return out;
+  }
+  const t = convTapTable(layer);
+  const P = t.start.length - 1;
+  for (let m = 0; m < layer.bias.length; m++) {
+    const wOff = m * t.perW;
+    const xOff = Math.floor(m / t.perGroup) * t.groupCells;
+    const b = Number(layer.bias[m]!);
+    for (let o = 0; o < P; o++) {
+      let acc = b;
+      for (let k = t.start[o]!; k < t.start[o + 1]!; k++) acc += w[wOff + t.w[k]!]! * x[xOff + t.x[k]!]!;
+      out.push(BigInt(acc));
+    }
+  }
   return out;
 }
 
@@ -140,11 +186,11 @@ export function fusedReluIndex(nodes: readonly QLayer[], consumers: readonly num
 }
 
 /** For one axis of a window walk: how many kernel taps of each output position fall inside the input (not padding). */
-export function validTaps(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): number[] {
+export function validTaps(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number, dilation = 1): number[] {
   return Array.from({ length: outSize }, (_, o) => {
     let n = 0;
     for (let k = 0; k < kernel; k++) {
-      const i = o * stride + k - padBefore;
+      const i = o * stride + k * dilation - padBefore;
       if (i >= 0 && i < inSize) n++;
     }
     return n;
@@ -174,19 +220,20 @@ export function estimateLinear(layer: DenseLayer | Conv2dLayer, ctx: EstimateCtx
   const accBits = Math.max(bitLength(maxSum * 2 ** (bits - 1)) + 1, 3);
   let cost = nOut * accBits;
   if (ctx.privateWeights) {
-    // PackedDot: one product per tap, per output position and group of k channels.
-    const groups = Math.ceil(outC / Math.min(packedSlots(accBits), outC));
+    // PackedDot: one product per tap, per output position and pack of up to k channels of one conv group.
+    const G = layer.kind === 'conv2d' ? (layer.group ?? 1) : 1;
+    const groups = G * Math.ceil(outC / G / Math.min(packedSlots(accBits), outC / G));
     let taps: number;
     if (layer.kind === 'dense') taps = perW;
     else {
       const [, H, W] = layer.inShape as [number, number, number];
       const [, oH, oW] = layer.outShape as [number, number, number];
-      const C = layer.inShape[0]!;
+      const [dH, dW] = layer.dilations ?? [1, 1];
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
       taps =
-        C *
-        sum(validTaps(H, oH, layer.kernel[0], layer.strides[0], layer.pads[0])) *
-        sum(validTaps(W, oW, layer.kernel[1], layer.strides[1], layer.pads[1]));
+        (layer.inShape[0]! / G) *
+        sum(validTaps(H, oH, layer.kernel[0], layer.strides[0], layer.pads[0], dH)) *
+        sum(validTaps(W, oW, layer.kernel[1], layer.strides[1], layer.pads[1], dW));
     }
     cost += taps * groups;
     ctx.addCommitted(groups * perW + groups);

@@ -22,11 +22,13 @@ import { importLayerNorm, layerNorm } from './layernorm.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
 import { importMatMul, matmul } from './matmul.ts';
 import { maxpool2d } from './maxpool.ts';
+import { importMul, mul } from './mul.ts';
 import { importMulConst, mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
+import { importReduce, reduce } from './reduce.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
 import { importSlice, importSplit, slice } from './slice.ts';
@@ -57,6 +59,9 @@ export const FLOAT_OPS: FloatOps = {
   layernorm: layerNorm,
   softmax,
   activation,
+  mul,
+  'reduce-sum': reduce,
+  'reduce-mean': reduce,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -78,6 +83,9 @@ export const QUANT_OPS: QuantOps = {
   layernorm: layerNorm,
   softmax,
   activation,
+  mul,
+  'reduce-sum': reduce,
+  'reduce-mean': reduce,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -99,7 +107,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   LeakyRelu: importLeakyRelu,
   Sub: importSub,
   Concat: importConcat,
-  Mul: importMulConst,
+  Mul: importMul,
   Div: importMulConst,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
@@ -111,10 +119,12 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Split: importSplit,
   LayerNormalization: importLayerNorm,
   ...Object.fromEntries(ACTIVATION_ONNX_OPS.map((op) => [op, importActivation])),
+  ReduceSum: importReduce,
+  ReduceMean: importReduce,
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, MatMul: 2 };
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2, MatMul: 2 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat', 'Slice'] as const;

@@ -34,7 +34,6 @@ import {
   softmaxDivBits,
   softmaxRowCost,
   softmaxRowRef,
-  TABLE_MIN_BITS,
   tableWidth,
   varArray,
   wireInput,
@@ -95,8 +94,8 @@ export const softmax: FloatOp<SoftmaxLayer> & QuantOp<QSoftmax> = {
     if (table[0] !== 2 ** Fe) throw new ZkaiError('INTERNAL', 'softmax: exp table');
     const bD = softmaxDivBits(layer.n, table[0]!);
     const { name, inputs, inShape, outShape, outer, n, inner } = layer;
-    const q: QSoftmax = { kind: 'softmax', name, inputs, inShape, outShape, outer, n, inner, inBits, shift, bits, l: 0, table, F, bD };
-    q.l = bits >= TABLE_MIN_BITS ? bestSplit(table, bits) : 2;
+    const l = bestSplit(table, bits);
+    const q: QSoftmax = { kind: 'softmax', name, inputs, inShape, outShape, outer, n, inner, inBits, shift, bits, l, table, F, bD };
     return { q, frac: F, bits: F + 2 };
   },
   int(layer, [x]) {
