@@ -7,25 +7,26 @@
  * model). A fixture the compiler cannot yet handle is reported with its error instead of figures.
  * The largest model: a wider LeNet-5 on 28×28 (conv channels c and 2c, dense 128-84-10; seeded random weights,
  * Pedersen-committed), the widest whose circuit still fits the largest dev powers of tau (2^20: constraints plus
- * public inputs, the committed weight elements among them): c = 23, about 1,021,000 constraints, with the cost
- * model of this commit. An MLP of that many constraints would commit ~850,000 weight elements, which do not fit.
+ * public inputs, the committed weight elements among them), by the generator's exact count. An MLP of a million
+ * constraints would commit ~850,000 weight elements (public inputs of the circuit), which do not fit.
  * ZKAI_BENCH_LARGEST=off skips it; ZKAI_BENCH_FIXTURES=off skips the fixtures.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { generateCircom } from '../circuits/model/codegen.ts';
 import { estimateConstraints } from '../circuits/model/cost.ts';
 import { importOnnx } from '../circuits/model/import.ts';
+import { quantizeModel } from '../circuits/model/quantize.ts';
 import { cacheDir, REPO_ROOT } from '../common/config.ts';
-import { ensureDevPtau, MAX_DEV_POWER } from '../prover/setup/index.ts';
+import { readCalibrationCsv } from '../prover/inference.ts';
+import { ensureDevPtau, MAX_DEV_POWER, powerFor } from '../prover/setup/index.ts';
 import { type LenetShape, writeLenetModel } from './lenet-model.ts';
 import type { ModelRunArgs, ModelRunResult } from './model-run.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const RUNS = Number(process.env.ZKAI_BENCH_MODEL_RUNS ?? 3);
-/** Room for the largest model's public inputs (its committed weight elements: 18,883 at c = 23). */
-const PUBLIC_MARGIN = 25_000;
 
 interface Fixture14 {
   file: string;
@@ -88,14 +89,23 @@ export async function benchModelFixtures(log: (m: string) => void): Promise<Reco
   if (process.env.ZKAI_BENCH_LARGEST !== 'off') {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-bench-largest-'));
     try {
-      // The widest LeNet whose estimated circuit fits 2^20 with room for its public inputs.
+      // The widest LeNet whose circuit fits 2^20: the generator's exact count (quantized on the calibration rows,
+      // circom source generated but not compiled) plus its public signals, as the setup will size its domain.
       let shape: LenetShape | undefined;
       let estimated = 0;
       for (let c = 40; c >= 6 && !shape; c--) {
         const candidate: LenetShape = { side: 28, c1: c, c2: 2 * c, hidden: [128, 84] };
-        const files = await writeLenetModel(path.join(dir, `c${c}`), candidate);
-        estimated = estimateConstraints(importOnnx(files.onnx), { weights: 'private-pedersen', input: 'private-hashed' }).total;
-        if (estimated + PUBLIC_MARGIN < 2 ** MAX_DEV_POWER) shape = candidate;
+        const files = await writeLenetModel(path.join(dir, `c${c}`), candidate, 26);
+        const ir = importOnnx(files.onnx);
+        if (estimateConstraints(ir, { weights: 'private-pedersen', input: 'private-hashed' }).total > 2 ** MAX_DEV_POWER) continue;
+        const rows = (await readCalibrationCsv(files.csv, 28 * 28)).slice(0, 20).map((r) => r.input);
+        const generated = generateCircom(quantizeModel(ir, rows), {
+          name: 'largest',
+          weights: 'private-pedersen',
+          input: 'private-hashed',
+        });
+        estimated = generated.totalConstraints;
+        if (powerFor(generated.totalConstraints, generated.publicSignals.length) <= MAX_DEV_POWER) shape = candidate;
       }
       if (!shape) throw new Error('no LeNet width fits the largest dev ptau');
       const files = await writeLenetModel(path.join(dir, 'largest'), shape, 26);
@@ -103,7 +113,7 @@ export async function benchModelFixtures(log: (m: string) => void): Promise<Reco
       await ensureDevPtau(MAX_DEV_POWER, { log });
       log(`  dev ptau 2^${MAX_DEV_POWER} ready (${((performance.now() - t1) / 1000).toFixed(1)} s, once per machine)`);
       const label = `LeNet-5 28×28 widened: conv ${shape.c1} and ${shape.c2} channels, dense ${shape.hidden.join('-')}-10`;
-      log(`  largest: ${label} (estimated ${estimated} constraints) …`);
+      log(`  largest: ${label} (${estimated} constraints predicted) …`);
       const r = await runChild({ onnx: files.onnx, csv: files.csv, calibrationRows: 20, runs: RUNS, ptauDir }, log);
       out.largest = { model: `${label} (seeded random weights, Pedersen-committed)`, shape, ...r };
       log(
