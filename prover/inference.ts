@@ -11,12 +11,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildModelCircuit, type CodegenOptions, type LayerCost, type ModelCircuit, modelCircuitInput } from '../circuits/model/codegen.ts';
+import {
+  buildModelCircuit,
+  type CodegenOptions,
+  compileGeneratedModel,
+  generateCircom,
+  type LayerCost,
+  type ModelCircuit,
+  modelCircuitInput,
+} from '../circuits/model/codegen.ts';
 import { inputHash, weightCommitment, weightElements } from '../circuits/model/commit.ts';
 import { estimateConstraints, statementSignalCount } from '../circuits/model/cost.ts';
 import { importOnnx, untrustedStrings } from '../circuits/model/import.ts';
 import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
-import { shapeSize } from '../circuits/model/ir.ts';
+import { type ModelIR, shapeSize } from '../circuits/model/ir.ts';
 import { withChainInputs } from '../circuits/model/qir.ts';
 import { type AgreementReport, evaluateAgreement, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
 import { ZkaiError } from '../common/errors.ts';
@@ -35,7 +43,9 @@ import { commitmentMsmEngine } from './commitment-msm.ts';
 import { cachedCommitment, OPENING_FILE, readOpening, writeOpening } from './model-commitment.ts';
 import type { ProverPool } from './pool.ts';
 import type { OnPhase } from './progress.ts';
+import { defaultPtau } from './setup/groth16-setup.ts';
 import { type CircuitSetup, ensureCircuitSetup, ensureCommitmentKey } from './setup/index.ts';
+import { powerFor } from './setup/ptau.ts';
 
 /** The quantization parameters a model manifest records (the scalar fields of QuantizedModel). */
 const QUANTIZATION_KEYS = ['weightBits', 'activationBits', 'inputBits', 'inputFracBits', 'outputBits', 'outputFracBits'] as const;
@@ -225,17 +235,32 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     ir,
     rows.map((r) => r.input),
   );
+  // circom runs in a process of its own, on one core: meanwhile this process fetches the ptau (a dev ptau is made on
+  // the native engine's threads when none is cached; the domain is known from the generator's exact counts, which
+  // the compiled R1CS must match) and measures the agreement, instead of doing the three one after the other.
+  const generated = generateCircom(qm, { name, weights, input, untrusted: untrustedStrings(ir) });
+  if (opts.maxConstraints !== undefined && generated.totalConstraints > opts.maxConstraints) {
+    // The generator's count is exact (the compile checks circom's against it): refuse before any ptau or circom work.
+    throw new ZkaiError(
+      'MODEL_TOO_LARGE',
+      `the circuit of ${name} has ${generated.totalConstraints} constraints, over the limit of ${opts.maxConstraints}`,
+    );
+  }
+  const ptau = defaultPtau(powerFor(generated.totalConstraints, generated.publicSignals.length), log);
+  ptau.catch(() => {}); // awaited below; a failure of the build first must not leave it unhandled
+  const building = compileGeneratedModel(generated, name, log);
+  building.catch(() => {});
   // Agreement needs no labels; the accuracies are reported (not null) only when every row has one.
-  const agreement = evaluateAgreement(ir, qm, rows);
+  const agreement = await agreementAlongside(ir, qm, rows);
   log(`quantized ${name}: argmax agreement with the float model ${(agreement.agreement * 100).toFixed(1)}% on ${agreement.rows} rows`);
-  const model = await buildModelCircuit(qm, { name, weights, input, untrusted: untrustedStrings(ir) }, log);
+  const model = await building;
   if (opts.maxConstraints !== undefined && model.circuit.nConstraints > opts.maxConstraints) {
     throw new ZkaiError(
       'MODEL_TOO_LARGE',
       `the circuit of ${name} has ${model.circuit.nConstraints} constraints, over the limit of ${opts.maxConstraints}`,
     );
   }
-  const setup = await ensureCircuitSetup(model.circuit, { log });
+  const setup = await ensureCircuitSetup(model.circuit, { log, ptau: await ptau });
   const pedersen =
     weights === 'private-pedersen'
       ? await pedersenOpening(opts.outDir, model, setup, qm, { blind: randomScalar() }, 'required', log)
@@ -265,6 +290,28 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   await writeFileAtomic(path.join(opts.outDir, 'quantized.json'), serialise(qm));
   await writeFileAtomic(path.join(opts.outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { dir: opts.outDir, manifest, qm, model, setup, vkey, ...(pedersen ? { pedersen } : {}) };
+}
+
+/** evaluateAgreement a few rows at a time, yielding to the event loop between them (so the build's I/O goes on). */
+async function agreementAlongside(ir: ModelIR, qm: QuantizedModel, rows: { input: number[]; label?: number }[]): Promise<AgreementReport> {
+  const ok = { float: 0, quant: 0, agree: 0 };
+  let labelled = rows.length > 0;
+  for (let i = 0; i < rows.length; i += 8) {
+    const part = rows.slice(i, i + 8);
+    const r = evaluateAgreement(ir, qm, part);
+    if (r.floatAccuracy === null || r.quantAccuracy === null) labelled = false;
+    ok.float += Math.round((r.floatAccuracy ?? 0) * part.length);
+    ok.quant += Math.round((r.quantAccuracy ?? 0) * part.length);
+    ok.agree += Math.round(r.agreement * part.length);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const n = rows.length || 1;
+  return {
+    rows: rows.length,
+    floatAccuracy: labelled ? ok.float / n : null,
+    quantAccuracy: labelled ? ok.quant / n : null,
+    agreement: ok.agree / n,
+  };
 }
 
 /** The names of the public signals bundles carry: the circuit's, without committed ones. */
