@@ -342,25 +342,6 @@ async function modelProve(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `zkai serve [--port N] [--host H]`: the service with its ZKAI_* configuration; the flags win over the variables. */
-async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { port: { type: 'string' }, host: { type: 'string' } },
-  });
-  if (positionals.length) usage(`zkai serve takes no arguments, got ${positionals.join(' ')}`);
-  const { startService, configFromEnv } = await import('../server/main.ts');
-  const config = configFromEnv();
-  if (values.port !== undefined) {
-    if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) usage(`--port must be a port number (0..65535), got ${values.port}`);
-    config.port = Number(values.port);
-  }
-  if (values.host !== undefined) config.host = values.host;
-  await startService(config);
-  return -1; // keep running
-}
-
 async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
@@ -377,7 +358,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'model' && sub === 'register') return (await import('./model-chain.ts')).modelRegister(rest);
   if (cmd === 'model' && sub === 'attest') return (await import('./model-chain.ts')).modelAttest(rest);
   if (cmd === 'model' && sub === 'audit') return (await import('./model-audit.ts')).modelAudit(rest);
-  if (cmd === 'serve') return serve(argv.slice(1));
+  if (cmd === 'serve') return (await import('./serve.ts')).serve(argv.slice(1));
   if (cmd === 'admin') return (await import('./admin.ts')).adminCommand(sub, rest);
   if (cmd === 'worker') return (await import('./worker.ts')).workerCommand(argv.slice(1));
   if (cmd === 'gpu') return (await import('./gpu.ts')).gpuCommand(sub, rest);

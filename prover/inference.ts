@@ -24,9 +24,9 @@ import { inputHash, weightCommitment, weightElements } from '../circuits/model/c
 import { estimateConstraints, statementSignalCount } from '../circuits/model/cost.ts';
 import { importOnnx, untrustedStrings } from '../circuits/model/import.ts';
 import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
-import { type ModelIR, shapeSize } from '../circuits/model/ir.ts';
+import { shapeSize } from '../circuits/model/ir.ts';
 import { withChainInputs } from '../circuits/model/qir.ts';
-import { type AgreementReport, evaluateAgreement, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
+import { type AgreementReport, evaluateAgreementYielding, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../common/hash.ts';
@@ -251,7 +251,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   const building = compileGeneratedModel(generated, name, log);
   building.catch(() => {});
   // Agreement needs no labels; the accuracies are reported (not null) only when every row has one.
-  const agreement = await agreementAlongside(ir, qm, rows);
+  const agreement = await evaluateAgreementYielding(ir, qm, rows);
   log(`quantized ${name}: argmax agreement with the float model ${(agreement.agreement * 100).toFixed(1)}% on ${agreement.rows} rows`);
   const model = await building;
   if (opts.maxConstraints !== undefined && model.circuit.nConstraints > opts.maxConstraints) {
@@ -290,28 +290,6 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   await writeFileAtomic(path.join(opts.outDir, 'quantized.json'), serialise(qm));
   await writeFileAtomic(path.join(opts.outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { dir: opts.outDir, manifest, qm, model, setup, vkey, ...(pedersen ? { pedersen } : {}) };
-}
-
-/** evaluateAgreement a few rows at a time, yielding to the event loop between them (so the build's I/O goes on). */
-async function agreementAlongside(ir: ModelIR, qm: QuantizedModel, rows: { input: number[]; label?: number }[]): Promise<AgreementReport> {
-  const ok = { float: 0, quant: 0, agree: 0 };
-  let labelled = rows.length > 0;
-  for (let i = 0; i < rows.length; i += 8) {
-    const part = rows.slice(i, i + 8);
-    const r = evaluateAgreement(ir, qm, part);
-    if (r.floatAccuracy === null || r.quantAccuracy === null) labelled = false;
-    ok.float += Math.round((r.floatAccuracy ?? 0) * part.length);
-    ok.quant += Math.round((r.quantAccuracy ?? 0) * part.length);
-    ok.agree += Math.round(r.agreement * part.length);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  const n = rows.length || 1;
-  return {
-    rows: rows.length,
-    floatAccuracy: labelled ? ok.float / n : null,
-    quantAccuracy: labelled ? ok.quant / n : null,
-    agreement: ok.agree / n,
-  };
 }
 
 /** The names of the public signals bundles carry: the circuit's, without committed ones. */

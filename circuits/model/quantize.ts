@@ -173,3 +173,29 @@ export function evaluateAgreement(ir: ModelIR, qm: QuantizedModel, rows: { input
     agreement: agree / n,
   };
 }
+
+/** evaluateAgreement a few rows at a time, yielding to the event loop between them (so the build's I/O goes on). */
+export async function evaluateAgreementYielding(
+  ir: ModelIR,
+  qm: QuantizedModel,
+  rows: { input: number[]; label?: number }[],
+): Promise<AgreementReport> {
+  const ok = { float: 0, quant: 0, agree: 0 };
+  let labelled = rows.length > 0;
+  for (let i = 0; i < rows.length; i += 8) {
+    const part = rows.slice(i, i + 8);
+    const r = evaluateAgreement(ir, qm, part);
+    if (r.floatAccuracy === null || r.quantAccuracy === null) labelled = false;
+    ok.float += Math.round((r.floatAccuracy ?? 0) * part.length);
+    ok.quant += Math.round((r.quantAccuracy ?? 0) * part.length);
+    ok.agree += Math.round(r.agreement * part.length);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const n = rows.length || 1;
+  return {
+    rows: rows.length,
+    floatAccuracy: labelled ? ok.float / n : null,
+    quantAccuracy: labelled ? ok.quant / n : null,
+    agreement: ok.agree / n,
+  };
+}
