@@ -63,7 +63,8 @@ export function lockDataDir(home: string): DataDirLock {
           if (released) return;
           released = true;
           // Only our own lock: never one a later instance took after ours was judged stale.
-          if (readOwner(file)?.pid === me.pid && readOwner(file)?.startedAt === me.startedAt) unlinkSync(file);
+          const owner = readOwner(file);
+          if (owner?.pid === me.pid && owner.startedAt === me.startedAt) unlinkSync(file);
         },
       };
     } catch (err) {
