@@ -36,6 +36,23 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     assert.equal(m.depth, 20);
   });
 
+  it('commit maps differently named columns with --columns, to the same root; without it, says how', async () => {
+    const rows = ['record_id,contributor,content_sha256,weight', ...[1, 2, 3, 4, 5].map((i) => `r${i},${A(i)},${H(i)},${i * 10}`)];
+    await writeFile(path.join(dir, 'theirs.csv'), `${rows.join('\n')}\n`);
+    const refused = zkai(['dataset', 'commit', 'theirs.csv', '--out', 'theirs.json'], dir);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /\[BAD_DATASET\]: theirs\.csv:1: CSV header has no column for content_hash;.*--columns/);
+    const mapped = zkai(
+      ['dataset', 'commit', 'theirs.csv', '--out', 'theirs.json', '--columns', 'id=record_id,content_hash=content_sha256'],
+      dir,
+    );
+    assert.equal(mapped.code, 0, mapped.stderr);
+    const ours = JSON.parse(await readFile(path.join(dir, 'dataset.json'), 'utf8'));
+    const printed = JSON.parse(mapped.stdout);
+    assert.deepEqual(Object.keys(printed).slice(0, 2), ['rootHex', 'root']);
+    assert.equal(printed.rootHex, ours.rootHex);
+  });
+
   it('verify accepts the proof (exit 0) and names the contributor and weight', async () => {
     const res = zkai(['verify', proofPath], dir);
     assert.equal(res.code, 0, res.stderr);

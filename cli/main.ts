@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BuiltCircuit, buildCircuit, loadCircuit } from '../circuits/build.ts';
-import { commitDataset, loadDataset, readRecordsFile } from '../circuits/dataset/index.ts';
+import { commitDataset, loadDataset, parseColumnMap, readRecordsFile } from '../circuits/dataset/index.ts';
 import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membership.ts';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
@@ -17,7 +17,9 @@ import { EXIT_UNPINNED_KEY, pinnedKeys, readBundleFile } from './bundle-file.ts'
 const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 
 Usage:
-  zkai dataset commit <records.csv|.jsonl> --out dataset.json [--depth 20]
+  zkai dataset commit <records.csv|.jsonl> --out dataset.json [--depth 20] [--columns id=<col>,content_hash=<col>,...]
+                                                       fields: id, contributor, content_hash, weight; --columns maps
+                                                       yours (e.g. id=record_id,content_hash=content_sha256)
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
   zkai verify <proof.json> [--vkey <vkey.json|model.json>] [--vkey-hash <sha256>]
                                                        check against a trusted key: --vkey / --vkey-hash, else the
@@ -75,12 +77,13 @@ async function datasetCommit(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string' }, depth: { type: 'string' } },
+    options: { out: { type: 'string' }, depth: { type: 'string' }, columns: { type: 'string' } },
   });
   const [file] = positionals;
   if (!file || !values.out) usage('dataset commit needs <file> and --out');
+  const columns = values.columns === undefined ? undefined : parseColumnMap(values.columns);
   const started = performance.now();
-  const records = await readRecordsFile(file);
+  const records = await readRecordsFile(file, columns);
   log(`read ${records.length} records from ${file}`);
   const ds = await commitDataset(records, path.resolve(values.out), {
     depth: intOption(values.depth, 'depth', DEFAULT_TREE_DEPTH),
@@ -90,7 +93,11 @@ async function datasetCommit(args: string[]): Promise<number> {
   const m = ds.manifest;
   log(`committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(
-    JSON.stringify({ root: m.rootHex, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, out: values.out }, null, 2),
+    JSON.stringify(
+      { rootHex: m.rootHex, root: m.root, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, out: values.out },
+      null,
+      2,
+    ),
   );
   return 0;
 }

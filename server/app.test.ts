@@ -186,6 +186,21 @@ describe('HTTP API', () => {
     assert.equal(res.json().leafCount, 2);
   });
 
+  test('a CSV whose columns are named otherwise commits with a column mapping (text or object), to the same root', async () => {
+    const theirs = CSV.replace('id,contributor,content_hash,weight', 'record_id,wallet,content_sha256,weight');
+    const post = (payload: object) => app.inject({ method: 'POST', url: '/v1/datasets', payload });
+    assertError(await post({ csv: theirs }), 400, 'BAD_DATASET', 'no column for contributor, content_hash');
+    for (const columns of ['contributor=wallet,content_hash=content_sha256', { contributor: 'wallet', content_hash: 'content_sha256' }]) {
+      const res = await post({ csv: theirs, columns });
+      assert.ok(res.statusCode === 200 || res.statusCode === 201, res.body);
+      assert.equal(res.json().rootHex, root);
+      assert.deepEqual(Object.keys(res.json()).slice(0, 2), ['rootHex', 'root'], 'rootHex, the form every route takes, comes first');
+    }
+    assertError(await post({ csv: theirs, columns: 'colour=wallet' }), 400, 'BAD_INPUT', 'unknown field');
+    assertError(await post({ csv: theirs, columns: { colour: 'wallet' } }), 400, 'BAD_INPUT');
+    assertError(await post({ records: RECORDS, columns: 'id=x' }), 400, 'BAD_INPUT', 'records already use the field names');
+  });
+
   test('bad dataset commits are 400 with stable codes', async () => {
     const post = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/datasets', payload: payload as object });
     const rec = RECORDS[0]!;

@@ -26,11 +26,12 @@ const totalWeightSchema = {
 export const datasetSummarySchema = {
   $id: 'DatasetSummary',
   type: 'object',
-  required: ['root', 'rootHex', 'depth', 'leafCount', 'totalWeight', 'createdAt'],
+  required: ['rootHex', 'root', 'depth', 'leafCount', 'totalWeight', 'createdAt'],
   additionalProperties: false,
+  // rootHex first: it is what every route takes (root is the same number in decimal, as the circuit's signal).
   properties: {
-    root: rootDecimal,
     rootHex,
+    root: rootDecimal,
     depth: { type: 'integer' },
     leafCount: { type: 'integer' },
     totalWeight: totalWeightSchema,

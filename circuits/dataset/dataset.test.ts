@@ -13,6 +13,7 @@ import {
   MerkleSumTree,
   membershipInput,
   nullifierFor,
+  parseColumnMap,
   parseRecords,
   readRecordsFile,
   recordIdField,
@@ -72,6 +73,53 @@ describe('dataset records', () => {
         (e: Error & { code?: string }) => e.code === 'BAD_DATASET' && re.test(e.message),
       );
     assert.throws(() => parseRecords('{not json', 'jsonl'), /:1: not valid JSON/);
+  });
+});
+
+describe('dataset column mapping', () => {
+  const theirs = `record_id,owner_wallet,content_sha256,weight\nimg-1,${A1},${H(1)},10\n"img,2",${A2},${H(2)},30\n`;
+
+  it("maps csv columns and jsonl keys named otherwise to the same records as zkai's own names", () => {
+    assert.throws(
+      () => parseRecords(theirs, 'csv'),
+      (e: Error & { code?: string }) =>
+        e.code === 'BAD_DATASET' && /no column for contributor, content_hash/.test(e.message) && /--columns/.test(e.message),
+    );
+    const columns = parseColumnMap('contributor=owner_wallet,content_hash=content_sha256');
+    assert.deepEqual(parseRecords(theirs, 'csv', 'csv', columns), parseRecords(CSV, 'csv'));
+    const jsonl = [
+      `{"key":"img-1","wallet":"${A1}","sha":"${H(1)}","w":10}`,
+      `{"key":"img,2","wallet":"${A2}","sha":"${H(2)}","w":"30"}`,
+    ].join('\n');
+    const map = parseColumnMap({ id: 'key', contributor: 'wallet', content_hash: 'sha', weight: 'w' });
+    assert.deepEqual(parseRecords(jsonl, 'jsonl', 'jsonl', map), parseRecords(CSV, 'csv'));
+  });
+
+  it('a mapped column wins over a column that has the usual name, and a missing mapped column is named', () => {
+    // Both "id" and "record_id" exist; the mapping says record_id is the id.
+    const both = `id,record_id,contributor,content_hash,weight\nzzz,img-1,${A1},${H(1)},10\n`;
+    assert.equal(parseRecords(both, 'csv', 'csv', parseColumnMap('id=record_id'))[0]!.id, 'img-1');
+    assert.equal(parseRecords(both, 'csv')[0]!.id.length > 0, true);
+    assert.throws(
+      () => parseRecords(CSV, 'csv', 'csv', parseColumnMap('weight=share')),
+      (e: Error) => /no column for weight \(mapped to "share"\)/.test(e.message),
+    );
+  });
+
+  it('refuses a malformed mapping with BAD_INPUT', () => {
+    for (const [spec, re] of [
+      ['id', /must be field=column/],
+      ['colour=c', /unknown field "colour"/],
+      ['id=', /needs a column name/],
+      ['id=a,id=b', /names id twice/],
+      ['id=a,weight=a', /column "a" for two fields/],
+      [',', /empty/],
+    ] as const)
+      assert.throws(
+        () => parseColumnMap(spec),
+        (e: Error & { code?: string }) => e.code === 'BAD_INPUT' && re.test(e.message),
+        spec,
+      );
   });
 });
 

@@ -3,5 +3,5 @@ export { commitDataset, loadDataset, membershipInput, parseEpoch } from './datas
 export { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, recordIdField } from './leaf.ts';
 export { type MerklePath, MerkleSumTree, parentNode, type SumNode } from './merkle.ts';
 export { getPoseidon, type PoseidonHasher, SNARK_FIELD } from './poseidon.ts';
-export type { DatasetRecord } from './records.ts';
-export { formatOf, normaliseRecord, parseRecords, readRecordsFile } from './records.ts';
+export type { ColumnMap, DatasetRecord } from './records.ts';
+export { formatOf, normaliseRecord, parseColumnMap, parseRecords, readRecordsFile } from './records.ts';

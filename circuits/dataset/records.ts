@@ -28,17 +28,89 @@ const FIELD_ALIASES: Record<string, keyof DatasetRecord> = {
   weight: 'weight',
 };
 
+/**
+ * Which column (CSV header or JSONL key) holds each record field, for files whose names differ from zkai's:
+ * `--columns id=record_id,content_hash=content_sha256`. Fields not named here are found by the usual names
+ * (FIELD_ALIASES). Keys are zkai's field names (id, contributor, content_hash, weight; contentHash too).
+ */
+export type ColumnMap = Partial<Record<keyof DatasetRecord, string>>;
+
+const COLUMN_KEYS: Record<string, keyof DatasetRecord> = {
+  id: 'id',
+  contributor: 'contributor',
+  content_hash: 'contentHash',
+  contenthash: 'contentHash',
+  weight: 'weight',
+};
+
+/** The field names users write (--columns, CSV headers). */
+const COLUMN_NAME: Record<keyof DatasetRecord, string> = {
+  id: 'id',
+  contributor: 'contributor',
+  contentHash: 'content_hash',
+  weight: 'weight',
+};
+
+/** Parse `field=column,...` (the CLI's --columns; the HTTP API takes the same text or an object). */
+export function parseColumnMap(spec: string | Record<string, string>): ColumnMap {
+  const pairs: [string, string][] =
+    typeof spec === 'string'
+      ? spec
+          .split(',')
+          .filter((part) => part.trim() !== '')
+          .map((part) => {
+            const eq = part.indexOf('=');
+            if (eq < 0) throw new ZkaiError('BAD_INPUT', `column mapping ${JSON.stringify(part)} must be field=column`);
+            return [part.slice(0, eq), part.slice(eq + 1)];
+          })
+      : Object.entries(spec);
+  const map: ColumnMap = {};
+  const used = new Set<string>();
+  for (const [rawKey, rawColumn] of pairs) {
+    const field = COLUMN_KEYS[rawKey.trim().toLowerCase()];
+    if (!field)
+      throw new ZkaiError(
+        'BAD_INPUT',
+        `column mapping: unknown field ${JSON.stringify(rawKey)} (fields: id, contributor, content_hash, weight)`,
+      );
+    const column = typeof rawColumn === 'string' ? rawColumn.trim() : '';
+    if (column === '' || column.length > 256)
+      throw new ZkaiError('BAD_INPUT', `column mapping: ${rawKey} needs a column name of 1 to 256 characters`);
+    if (map[field] !== undefined) throw new ZkaiError('BAD_INPUT', `column mapping names ${rawKey} twice`);
+    if (used.has(column)) throw new ZkaiError('BAD_INPUT', `column mapping uses the column ${JSON.stringify(column)} for two fields`);
+    used.add(column);
+    map[field] = column;
+  }
+  if (Object.keys(map).length === 0) throw new ZkaiError('BAD_INPUT', 'column mapping is empty (e.g. id=record_id,content_hash=sha256)');
+  return map;
+}
+
+/**
+ * Rename a raw record's keys to zkai's field names: mapped columns first, then the usual names for the fields the
+ * mapping leaves out. A mapped column that is missing leaves its field absent, so validation names it.
+ */
+function fieldsOf(raw: Record<string, unknown>, columns?: ColumnMap): Partial<Record<keyof DatasetRecord, unknown>> {
+  const fields: Partial<Record<keyof DatasetRecord, unknown>> = {};
+  const mappedColumns = new Set(Object.values(columns ?? {}));
+  for (const [key, value] of Object.entries(raw)) {
+    if (mappedColumns.has(key.trim())) continue;
+    const name = FIELD_ALIASES[key.trim().toLowerCase()];
+    if (name && columns?.[name] === undefined) fields[name] = value;
+  }
+  for (const [field, column] of Object.entries(columns ?? {}) as [keyof DatasetRecord, string][]) {
+    const key = Object.keys(raw).find((k) => k.trim() === column);
+    if (key !== undefined) fields[field] = raw[key];
+  }
+  return fields;
+}
+
 function bad(where: string, message: string): ZkaiError {
   return new ZkaiError('BAD_DATASET', `${where}: ${message}`);
 }
 
 /** Validate and normalise one record; `where` names its position for error messages. */
-export function normaliseRecord(raw: Record<string, unknown>, where: string): DatasetRecord {
-  const fields: Partial<Record<keyof DatasetRecord, unknown>> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const name = FIELD_ALIASES[key.trim().toLowerCase()];
-    if (name) fields[name] = value;
-  }
+export function normaliseRecord(raw: Record<string, unknown>, where: string, columns?: ColumnMap): DatasetRecord {
+  const fields = fieldsOf(raw, columns);
   const id = typeof fields.id === 'number' ? String(fields.id) : fields.id;
   if (typeof id !== 'string' || id.trim() === '' || id.length > 256)
     throw bad(where, 'record id must be a non-empty string of at most 256 characters');
@@ -92,12 +164,12 @@ export function formatOf(file: string): RecordFormat {
  * Parse records from CSV (header row: id, contributor, content_hash, weight) or JSONL text.
  * Errors name the line. Duplicate ids are rejected: an id is how a contributor finds their record.
  */
-export function parseRecords(text: string, format: RecordFormat, source = 'input'): DatasetRecord[] {
-  return collect(text.split(/\r?\n/), format, source);
+export function parseRecords(text: string, format: RecordFormat, source = 'input', columns?: ColumnMap): DatasetRecord[] {
+  return collect(text.split(/\r?\n/), format, source, columns);
 }
 
 /** Same as parseRecords, streaming a file line by line (datasets can be large). */
-export async function readRecordsFile(file: string): Promise<DatasetRecord[]> {
+export async function readRecordsFile(file: string, columns?: ColumnMap): Promise<DatasetRecord[]> {
   const format = formatOf(file);
   const lines: string[] = [];
   const rl = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
@@ -106,10 +178,10 @@ export async function readRecordsFile(file: string): Promise<DatasetRecord[]> {
   } catch (err) {
     throw new ZkaiError('BAD_DATASET', `cannot read ${file}: ${(err as Error).message}`);
   }
-  return collect(lines, format, file);
+  return collect(lines, format, file, columns);
 }
 
-function collect(lines: string[], format: RecordFormat, source: string): DatasetRecord[] {
+function collect(lines: string[], format: RecordFormat, source: string, columns?: ColumnMap): DatasetRecord[] {
   const records: DatasetRecord[] = [];
   const seen = new Set<string>();
   let header: string[] | undefined;
@@ -121,8 +193,15 @@ function collect(lines: string[], format: RecordFormat, source: string): Dataset
       const cells = splitCsvLine(line, where);
       if (!header) {
         header = cells.map((c) => c.trim());
-        const known = new Set(header.map((h) => FIELD_ALIASES[h.toLowerCase()]).filter(Boolean));
-        if (known.size < 4) throw bad(where, `CSV header must name id, contributor, content_hash and weight; got ${header.join(',')}`);
+        const found = fieldsOf(Object.fromEntries(header.map((h) => [h, h])), columns);
+        const missing = (['id', 'contributor', 'contentHash', 'weight'] as const).filter((f) => found[f] === undefined);
+        if (missing.length)
+          throw bad(
+            where,
+            `CSV header has no column for ${missing.map((f) => (columns?.[f] ? `${COLUMN_NAME[f]} (mapped to ${JSON.stringify(columns[f])})` : COLUMN_NAME[f])).join(', ')}; ` +
+              `got ${header.join(',')}. Name the columns id, contributor, content_hash, weight, or map yours with ` +
+              '--columns id=<column>,content_hash=<column>,... (HTTP: "columns")',
+          );
         return;
       }
       if (cells.length !== header.length) throw bad(where, `expected ${header.length} fields, got ${cells.length}`);
@@ -135,7 +214,7 @@ function collect(lines: string[], format: RecordFormat, source: string): Dataset
       }
       if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad(where, 'each line must be a JSON object');
     }
-    const record = normaliseRecord(raw, where);
+    const record = normaliseRecord(raw, where, columns);
     if (seen.has(record.id)) throw bad(where, `duplicate record id ${JSON.stringify(record.id)}`);
     seen.add(record.id);
     records.push(record);

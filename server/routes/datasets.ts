@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DatasetManifest } from '../../circuits/dataset/index.ts';
-import { type DatasetRecord, normaliseRecord, parseEpoch, parseRecords } from '../../circuits/dataset/index.ts';
+import { type DatasetRecord, normaliseRecord, parseColumnMap, parseEpoch, parseRecords } from '../../circuits/dataset/index.ts';
 import { MAX_TREE_DEPTH } from '../../circuits/membership.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
@@ -35,6 +35,7 @@ interface CommitBody {
   records?: RecordBody[];
   csv?: string;
   jsonl?: string;
+  columns?: string | Record<string, string>;
   depth?: number;
 }
 
@@ -69,7 +70,7 @@ function manifestFor(m: DatasetManifest, claim: DatasetClaim): DatasetManifest {
 }
 
 function summaryOf(m: DatasetManifest): Record<string, unknown> {
-  return { root: m.root, rootHex: m.rootHex, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, createdAt: m.createdAt };
+  return { rootHex: m.rootHex, root: m.root, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, createdAt: m.createdAt };
 }
 
 const rootParams = {
@@ -137,6 +138,23 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
             records: { type: 'array', minItems: 1, items: recordSchema },
             csv: { type: 'string', minLength: 1 },
             jsonl: { type: 'string', minLength: 1 },
+            columns: {
+              description:
+                'Which csv column / jsonl key holds each field, when they are not named id, contributor, content_hash, weight: ' +
+                '"id=record_id,content_hash=content_sha256" or {"id": "record_id", "content_hash": "content_sha256"}',
+              anyOf: [
+                { type: 'string', minLength: 1, maxLength: 2048 },
+                {
+                  type: 'object',
+                  minProperties: 1,
+                  maxProperties: 4,
+                  additionalProperties: false,
+                  properties: Object.fromEntries(
+                    ['id', 'contributor', 'content_hash', 'weight'].map((k) => [k, { type: 'string', minLength: 1, maxLength: 256 }]),
+                  ),
+                },
+              ],
+            },
             depth: { type: 'integer', minimum: 1, maximum: MAX_TREE_DEPTH, default: circuitDepth },
           },
         },
@@ -165,11 +183,14 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
       }
       let records: DatasetRecord[];
       let source: { name: string; sha256: string } | undefined;
-      if (body.records) records = normaliseRecords(body.records);
-      else {
+      if (body.records) {
+        if (body.columns !== undefined)
+          throw new ZkaiError('BAD_INPUT', 'columns maps csv columns or jsonl keys; records already use the field names');
+        records = normaliseRecords(body.records);
+      } else {
         const format = body.csv !== undefined ? 'csv' : 'jsonl';
         const text = (body.csv ?? body.jsonl)!;
-        records = parseRecords(text, format, format);
+        records = parseRecords(text, format, format, body.columns === undefined ? undefined : parseColumnMap(body.columns));
         source = { name: `request body (${format})`, sha256: sha256Hex(text) };
       }
       const { manifest: stored } = await catalog.commit(records, { depth, source });
