@@ -31,6 +31,9 @@ Usage:
   zkai model prove <dir> --input <input.json> --out proof.json [--owner <address>]
                                                        the proof is bound to the model's registrant (default: the
                                                        ZKAI_CHAIN_KEY address; neither: bound to none, not attestable)
+  zkai chain deploy --rpc <url> [--depth 20] [--out <file>]
+                                                       deploy every contract the service uses (key: ZKAI_CHAIN_KEY)
+                                                       and record them for ZKAI_CHAIN=<url>
   zkai model deploy --rpc <url>                        deploy ModelRegistry + InferenceAttestor (key: ZKAI_CHAIN_KEY)
   zkai model register <dir> --rpc <url> --registry <addr> [--dataset-root <n>]
                                                        deploy the model's verifier and register its weight commitment
@@ -53,7 +56,8 @@ Trusted setup (<circuit> is a circuit id like membership-d20-<hash>, or membersh
                                                        each --expect a published hash that must be in it); exit 0/1
   zkai setup status <circuit> [--json]                 ptau, contributions and key hashes of the current setup
 
-Environment: ZKAI_HOME (cache, default .zkai), ZKAI_PTAU (a prepared public ceremony .ptau), see README.`;
+Settings: ZKAI_* variables (ZKAI_HOME: the data directory, default the nearest .zkai above here, else ~/.zkai).
+  zkai config [--json | --markdown]                    every setting, its effective value and where it came from`;
 
 /**
  * Exit codes: 0 ok, 1 a proof did not verify or the operation failed, 2 bad input / usage; `zkai verify` also 3, a
@@ -366,6 +370,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'model' && sub === 'attest') return (await import('./model-chain.ts')).modelAttest(rest);
   if (cmd === 'model' && sub === 'audit') return (await import('./model-audit.ts')).modelAudit(rest);
   if (cmd === 'serve') return (await import('./serve.ts')).serve(argv.slice(1));
+  if (cmd === 'chain') return (await import('./chain-deploy.ts')).chainCommand(sub, rest);
+  if (cmd === 'config') return (await import('./config.ts')).configCommand(argv.slice(1));
   if (cmd === 'admin') return (await import('./admin.ts')).adminCommand(sub, rest);
   if (cmd === 'worker') return (await import('./worker.ts')).workerCommand(argv.slice(1));
   if (cmd === 'gpu') return (await import('./gpu.ts')).gpuCommand(sub, rest);

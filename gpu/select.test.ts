@@ -23,7 +23,20 @@ describe('WebGPU selection', () => {
     delete process.env.ZKAI_ENGINE;
     try {
       const messages: string[] = [];
-      const backend = await autoWebGpuBackend((m) => messages.push(m));
+      // Without a GPU device node nothing is probed (no Dawn load, no Dawn warnings on stderr).
+      assert.equal(
+        await autoWebGpuBackend(
+          (m) => messages.push(m),
+          () => false,
+        ),
+        null,
+      );
+      assert.equal(messages.length, 0);
+      // As if a device node were there: the adapter query decides.
+      const backend = await autoWebGpuBackend(
+        (m) => messages.push(m),
+        () => true,
+      );
       if (!ctx) assert.equal(backend, null, 'no adapter: nothing selected');
       else if (ctx.info.software) {
         assert.equal(backend, null);

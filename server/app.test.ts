@@ -346,7 +346,7 @@ describe('job states without a runner', () => {
       membership,
       datasetsDir,
       bodyLimit: 4096,
-      chain: { url: 'http://127.0.0.1:8545', chainId: 31337, contracts: { RoyaltyVault: addr(0x1234) } },
+      chain: { url: 'http://127.0.0.1:8545', chainId: 31337, contracts: { RoyaltyVault: addr(0x1234) }, kind: 'dev', ephemeral: true },
     });
   });
 
@@ -412,6 +412,12 @@ describe('job states without a runner', () => {
   test('GET /v1/chain answers the deployment', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/chain' });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), { url: 'http://127.0.0.1:8545', chainId: 31337, contracts: { RoyaltyVault: addr(0x1234) } });
+    assert.deepEqual(res.json(), {
+      url: 'http://127.0.0.1:8545',
+      chainId: 31337,
+      contracts: { RoyaltyVault: addr(0x1234) },
+      kind: 'dev',
+      ephemeral: true,
+    });
   });
 });

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Wallet } from 'ethers';
+import { ZkaiError } from '../common/errors.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
-import { localProvider, startDevChain } from '../verifier-contracts/chain.ts';
-import { deployMembership, writeDeployment } from '../verifier-contracts/deploy.ts';
+import { localProvider, rpcChainId, startDevChain } from '../verifier-contracts/chain.ts';
+import { deployMembership, deploymentPath, readDeployment, writeDeployment } from '../verifier-contracts/deploy.ts';
 import type { ChainInfo } from './routes/chain.ts';
 
 export interface StartedChain {
@@ -34,11 +36,14 @@ export async function startChain(opts: {
       url: chain.url,
       chainId: deployed.chainId,
       contracts: { MembershipVerifier: deployed.MembershipVerifier, RoyaltyVault: deployed.RoyaltyVault },
+      kind: 'dev',
+      ephemeral: true,
     };
     await writeDeployment(opts.deploymentFile, {
       url: info.url,
       chainId: info.chainId,
       contracts: { MembershipVerifier: deployed.MembershipVerifier, RoyaltyVault: deployed.RoyaltyVault },
+      membership: { circuitId: opts.membership.circuit.id, vkeyHash: opts.membership.setup.vkeyHash },
       deployedAt: new Date().toISOString(),
     });
     opts.log?.(`deployment recorded in ${opts.deploymentFile}`);
@@ -55,4 +60,63 @@ export async function startChain(opts: {
     await chain.stop();
     throw err;
   }
+}
+
+/**
+ * ZKAI_CHAIN=<rpc>: an existing chain with the contracts already deployed (`deploymentFile`, else
+ * `<home>/deployments/<chain id>.json` as `zkai chain deploy` writes it). Checked before the service starts: the
+ * chain answers, its chain id is the deployment's, every contract named there has code, and its MembershipVerifier
+ * holds this service's membership key (else every proof the service makes would fail on chain). Nothing is deployed
+ * and nothing is signed.
+ */
+export async function connectChain(opts: {
+  rpc: string;
+  home: string;
+  deploymentFile?: string;
+  membership: { circuitId: string; vkeyHash: string };
+  timeoutMs?: number;
+}): Promise<ChainInfo> {
+  let chainId: bigint;
+  try {
+    chainId = await rpcChainId(opts.rpc, opts.timeoutMs ?? 10_000);
+  } catch (err) {
+    throw new ZkaiError('CHAIN_ERROR', `ZKAI_CHAIN=${new URL(opts.rpc).origin}: no chain answers (${(err as Error).message})`);
+  }
+  const file = opts.deploymentFile ?? deploymentPath(opts.home, chainId);
+  if (!opts.deploymentFile && !existsSync(file))
+    throw new ZkaiError(
+      'CHAIN_ERROR',
+      `no deployment for chain ${chainId} in ${file}: run zkai chain deploy --rpc ${new URL(opts.rpc).origin}, or set ZKAI_CHAIN_DEPLOYMENT`,
+    );
+  const deployment = await readDeployment(file);
+  opts.deploymentFile = file;
+  if (deployment.membership && deployment.membership.vkeyHash !== opts.membership.vkeyHash)
+    throw new ZkaiError(
+      'CHAIN_ERROR',
+      `${file}: its MembershipVerifier holds the key of ${deployment.membership.circuitId} (vkey ${deployment.membership.vkeyHash.slice(0, 12)}…), ` +
+        `this service proves with ${opts.membership.circuitId} (vkey ${opts.membership.vkeyHash.slice(0, 12)}…): deploy for this key (zkai chain deploy)`,
+    );
+  if (Number(chainId) !== deployment.chainId)
+    throw new ZkaiError(
+      'CHAIN_ERROR',
+      `the chain at ${new URL(opts.rpc).origin} has chain id ${chainId}, but ${opts.deploymentFile} records contracts on chain ${deployment.chainId}`,
+    );
+  for (const [name, address] of Object.entries(deployment.contracts)) {
+    const code = await rpcCall(opts.rpc, 'eth_getCode', [address, 'latest'], opts.timeoutMs ?? 10_000);
+    if (typeof code !== 'string' || code === '0x' || code === '0x0')
+      throw new ZkaiError('CHAIN_ERROR', `${name} at ${address} (from ${opts.deploymentFile}) has no code on chain ${chainId}`);
+  }
+  return { url: opts.rpc, chainId: deployment.chainId, contracts: { ...deployment.contracts }, kind: 'rpc', ephemeral: false };
+}
+
+async function rpcCall(url: string, method: string, params: unknown[], timeoutMs: number): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message?: string } };
+  if (body.error) throw new ZkaiError('CHAIN_ERROR', `${method}: ${body.error.message ?? 'error'}`);
+  return body.result;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_TREE_DEPTH, MAX_TREE_DEPTH } from '../circuits/membership.ts';
+import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { parseQueueSetting, type QueueBackend } from '../prover/queue/types.ts';
 
@@ -9,14 +10,25 @@ export interface ServiceConfig {
   host: string;
   /** ZKAI_PORT, default 8080; 0 picks a free port. */
   port: number;
-  /** ZKAI_HOME, default .zkai: circuits, keys, datasets, the job store and deployment.json. */
+  /**
+   * ZKAI_HOME: circuits, keys, datasets, the job store and deployment.json. Default: the nearest `.zkai` directory
+   * in the current directory or its parents, else ~/.zkai (common/config.ts resolveHome).
+   */
   home: string;
   /** ZKAI_TREE_DEPTH, default 20: depth of the membership circuit, so datasets of up to 2^depth records. */
   treeDepth: number;
   /** ZKAI_POOL_SIZE, default 1: proving worker threads (one snarkjs proof already uses every core). */
   poolSize: number;
-  /** ZKAI_CHAIN, default 'dev': start a local Hardhat chain and deploy the contracts; 'off' for none. */
-  chain: 'dev' | 'off';
+  /**
+   * ZKAI_CHAIN, default 'dev': start a local Hardhat chain and deploy the contracts (ephemeral: its state is gone when
+   * the service stops); 'off' for none; 'rpc' when ZKAI_CHAIN is an http(s) URL (chainRpc): an existing chain whose
+   * contracts are named by the deployment file chainDeployment.
+   */
+  chain: 'dev' | 'off' | 'rpc';
+  /** With chain 'rpc': the JSON-RPC URL ZKAI_CHAIN gave. */
+  chainRpc?: string;
+  /** ZKAI_CHAIN_DEPLOYMENT, default <home>/deployments/<chain id>.json: the contracts on the ZKAI_CHAIN=<rpc> chain. */
+  chainDeployment?: string;
   /** ZKAI_CHAIN_PORT, default 8545: port of the dev chain's JSON-RPC. */
   chainPort: number;
   /** ZKAI_BODY_LIMIT, default 52428800 (50 MB): largest request body in bytes. */
@@ -104,16 +116,21 @@ export const DEFAULT_CONFIG: ServiceConfig = {
 
 /** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const chain = env.ZKAI_CHAIN ?? DEFAULT_CONFIG.chain;
-  if (chain !== 'dev' && chain !== 'off')
-    throw new ZkaiError('BAD_INPUT', `ZKAI_CHAIN must be 'dev' or 'off', got ${JSON.stringify(chain)}`);
+  const chainSetting = (env.ZKAI_CHAIN ?? '').trim() || DEFAULT_CONFIG.chain;
+  const chain = chainSetting === 'dev' || chainSetting === 'off' ? chainSetting : 'rpc';
+  if (chain === 'rpc' && !/^https?:\/\/[^\s]+$/i.test(chainSetting))
+    throw new ZkaiError('BAD_INPUT', `ZKAI_CHAIN must be 'dev', 'off' or an http(s) JSON-RPC URL, got ${JSON.stringify(chainSetting)}`);
+  const home = resolveHome(env).path;
   return {
     host: env.ZKAI_HOST || DEFAULT_CONFIG.host,
     port: intFrom(env, 'ZKAI_PORT', DEFAULT_CONFIG.port, 0, 65535),
-    home: path.resolve(env.ZKAI_HOME || DEFAULT_CONFIG.home),
+    home,
     treeDepth: intFrom(env, 'ZKAI_TREE_DEPTH', DEFAULT_CONFIG.treeDepth, 1, MAX_TREE_DEPTH),
     poolSize: intFrom(env, 'ZKAI_POOL_SIZE', DEFAULT_CONFIG.poolSize, 1, 64),
     chain,
+    ...(chain === 'rpc'
+      ? { chainRpc: chainSetting, chainDeployment: path.resolve(env.ZKAI_CHAIN_DEPLOYMENT || path.join(home, 'deployment.json')) }
+      : {}),
     chainPort: intFrom(env, 'ZKAI_CHAIN_PORT', DEFAULT_CONFIG.chainPort, 1, 65535),
     bodyLimit: intFrom(env, 'ZKAI_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit, 1024, 2 ** 31 - 1),
     warmup: boolFrom(env, 'ZKAI_WARMUP', DEFAULT_CONFIG.warmup),

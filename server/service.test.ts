@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { resolveHome } from '../common/config.ts';
 import type { JobQueueApi } from '../prover/queue/types.ts';
 import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
 import { startService } from './main.ts';
@@ -13,7 +14,8 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   const config = configFromEnv({});
   assert.equal(config.host, '127.0.0.1');
   assert.equal(config.port, 8080);
-  assert.equal(config.home, path.resolve('.zkai'));
+  // The data directory: from the repository root the project's .zkai (the tests' own cache), never a new one.
+  assert.equal(config.home, resolveHome({}).path);
   assert.equal(config.treeDepth, 20);
   assert.equal(config.poolSize, 1);
   assert.equal(config.chain, 'dev');
@@ -30,7 +32,9 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
 
   assert.throws(() => configFromEnv({ ZKAI_PORT: 'eighty' }), /ZKAI_PORT must be an integer/);
   assert.throws(() => configFromEnv({ ZKAI_TREE_DEPTH: '33' }), /ZKAI_TREE_DEPTH must be an integer 1\.\.32/);
-  assert.throws(() => configFromEnv({ ZKAI_CHAIN: 'mainnet' }), /ZKAI_CHAIN must be 'dev' or 'off'/);
+  assert.throws(() => configFromEnv({ ZKAI_CHAIN: 'mainnet' }), /ZKAI_CHAIN must be 'dev', 'off' or an http\(s\) JSON-RPC URL/);
+  const rpc = configFromEnv({ ZKAI_CHAIN: 'https://rpc.invalid:8545', ZKAI_CHAIN_DEPLOYMENT: 'deploy.json' });
+  assert.deepEqual([rpc.chain, rpc.chainRpc, rpc.chainDeployment], ['rpc', 'https://rpc.invalid:8545', path.resolve('deploy.json')]);
   assert.throws(() => configFromEnv({ ZKAI_WARMUP: 'maybe' }), /ZKAI_WARMUP/);
 
   assert.equal(config.maxQueue, 1000);
@@ -103,10 +107,13 @@ test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
     assert.match(metrics, /^zkai_jobs\{state="queued"\} 0$/m);
     assert.match(metrics, /^process_cpu_seconds_total /m);
     const text = lines.join('\n');
-    assert.match(text, /warm up with one proof: done in/);
+    assert.match(text, /warm up with one proof: \d+\.\d s/);
     assert.match(text, /zkai is ready/);
     assert.ok(text.includes(`${service.url}/docs`), 'the summary names the docs URL');
-    if (service.membership.setup.insecure) assert.match(text, /INSECURE/);
+    // One quiet banner: the INSECURE notice once (not from every setup step), no JSON log lines in it.
+    if (service.membership.setup.insecure) assert.equal(lines.filter((l) => l.includes('INSECURE')).length, 1, text);
+    assert.ok(!lines.some((l) => l.trimStart().startsWith('{')), text);
+    assert.match(text, /chain {6}off \(ZKAI_CHAIN=off\)/);
 
     // Zero set-up with keys on: the first start made a key for the default tenant and printed it once.
     assert.match(service.apiKey ?? '', /^zkai_[A-Za-z0-9_-]{43}$/);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
-import { zkaiHome } from '../common/config.ts';
+import { resolveHome } from '../common/config.ts';
 import { describeEngine } from '../prover/engine.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
@@ -12,7 +12,7 @@ import { type JobQueueApi, redactUrl } from '../prover/queue/types.ts';
 import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp, type ChainInfo } from './app.ts';
-import { startChain } from './chain.ts';
+import { connectChain, startChain } from './chain.ts';
 import type { ServiceConfig } from './config.ts';
 import { lockDataDir } from './data-lock.ts';
 import { membershipJobHandler } from './membership-job.ts';
@@ -42,8 +42,6 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
-const INSECURE_BANNER = ['!'.repeat(100), `!! ${DEV_PTAU_WARNING}`, '!'.repeat(100)].join('\n');
-
 /**
  * Start the whole service: membership circuit (compile + setup, cached), warm prover pool, job
  * store and runner (which requeues jobs a previous run left unfinished), optionally a local dev
@@ -63,13 +61,25 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       }
     }
   };
+  // One line per start-up step, when it is done; a step still running after a second also says it started, so a
+  // first start (circuit compile and setup, minutes) shows what it is waiting for.
   async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
-    log(`${name}...`);
-    const out = await fn();
-    log(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    return out;
+    const slow = setTimeout(() => log(`${name}...`), 1000);
+    try {
+      const out = await fn();
+      log(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return out;
+    } finally {
+      clearTimeout(slow);
+    }
   }
+  // Details of a step (the setup's cache paths and its INSECURE notices) only at debug level: the summary says what
+  // matters once, the INSECURE setup included.
+  const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
+  const detail = (msg: string) => {
+    if (verbose) log(`  ${msg}`);
+  };
 
   // Registered first, so it runs last: snarkjs's shared curve (used by setup and /v1/verify) keeps threads alive.
   closers.push({ name: 'snarkjs curve', close: () => releaseVerifierResources() });
@@ -81,10 +91,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     // A commit killed mid-way leaves its half-written folder under .incoming; nothing else can be using it now.
     await rm(path.join(datasetsDir, '.incoming'), { recursive: true, force: true });
     const membership = await step(`membership circuit (depth ${config.treeDepth}): compile and set up`, () =>
-      prepareMembershipCircuit(config.treeDepth, (msg) => log(`  ${msg}`)),
+      prepareMembershipCircuit(config.treeDepth, detail),
     );
-    if (membership.setup.insecure) log(`\n${INSECURE_BANNER}\n`);
-    log(`proving engine: ${(await describeEngine()).description}`);
+    const engine = (await describeEngine()).description;
 
     // ZKAI_QUEUE=redis://…: jobs go through BullMQ to `zkai worker` processes; this node proves nothing itself.
     const remote =
@@ -137,18 +146,29 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     if (runner) closers.push({ name: 'job runner', close: () => runner.stop() });
 
     let chain: ChainInfo | undefined;
+    let devAccount: { address: string; privateKey: string } | undefined;
     if (config.chain === 'dev') {
       const started = await step(`dev chain on port ${config.chainPort}: start and deploy contracts`, () =>
         startChain({
           port: config.chainPort,
           membership,
           deploymentFile: path.join(config.home, 'deployment.json'),
-          log: (m) => log(`  ${m}`),
+          log: detail,
         }),
       );
       closers.push({ name: 'dev chain', close: () => started.stop() });
       chain = started.info;
-      printChainDetails(log, started.info, started.fundedAccount);
+      devAccount = started.fundedAccount;
+    } else if (config.chain === 'rpc') {
+      const rpc = config.chainRpc!;
+      chain = await step(`chain ${new URL(rpc).origin}: check the deployment`, () =>
+        connectChain({
+          rpc,
+          home: config.home,
+          deploymentFile: config.chainDeployment,
+          membership: { circuitId: membership.circuit.id, vkeyHash: membership.setup.vkeyHash },
+        }),
+      );
     }
 
     const app = await buildApp({
@@ -158,7 +178,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       datasetsDir,
       chain,
       bodyLimit: config.bodyLimit,
-      logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+      logger: config.logLevel === 'silent' ? false : { level: config.logLevel, hooks: { logMethod: dropListeningLine } },
       metrics,
       pool,
       maxQueue: config.maxQueue,
@@ -185,7 +205,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const address = await step(`http listen on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     const url = baseUrl(address);
 
-    printSummary(log, { url, config, membership, chain, datasetsDir });
+    printSummary(log, { url, config, membership, chain, devAccount, datasetsDir, engine });
     if (firstKey) printFirstKey(log, firstKey.key, url);
 
     let closing: Promise<void> | undefined;
@@ -241,10 +261,15 @@ function baseUrl(address: string): string {
   return u.origin;
 }
 
-function printChainDetails(log: (line: string) => void, info: ChainInfo, account?: { address: string; privateKey?: string }): void {
-  log(`chain ${info.url} (chain id ${info.chainId})`);
-  for (const [name, address] of Object.entries(info.contracts)) log(`  ${name.padEnd(20)} ${address}`);
-  if (account) log(`  funded dev account   ${account.address}${account.privateKey ? ` (private key ${account.privateKey})` : ''}`);
+/**
+ * fastify logs "Server listening at …" as a JSON line in the middle of the start-up banner; the banner already says
+ * where the API is. Every other line goes to pino as usual.
+ */
+function dropListeningLine(this: unknown, args: unknown[], method: (...a: unknown[]) => void): void {
+  const [first, second] = args;
+  const msg = typeof first === 'string' ? first : typeof second === 'string' ? second : '';
+  if (msg.startsWith('Server listening at')) return;
+  method.apply(this, args);
 }
 
 /** The first key, once: it is stored hashed, so this is the only time anyone sees it. */
@@ -263,29 +288,52 @@ function printFirstKey(log: (line: string) => void, key: string, url: string): v
 
 function printSummary(
   log: (line: string) => void,
-  s: { url: string; config: ServiceConfig; membership: MembershipCircuit; chain?: ChainInfo; datasetsDir: string },
+  s: {
+    url: string;
+    config: ServiceConfig;
+    membership: MembershipCircuit;
+    chain?: ChainInfo;
+    devAccount?: { address: string; privateKey: string };
+    datasetsDir: string;
+    engine: string;
+  },
 ): void {
+  const home = resolveHome();
+  const homeNote =
+    s.config.home !== home.path
+      ? ''
+      : home.source === 'ZKAI_HOME'
+        ? ' (ZKAI_HOME)'
+        : home.source === 'project'
+          ? " (the project's .zkai)"
+          : ' (~/.zkai)';
   const lines = [
     '',
     'zkai is ready',
-    `  API        ${s.url}`,
-    `  docs       ${s.url}/docs   (OpenAPI JSON: ${s.url}/docs/json)`,
-    `  health     ${s.url}/health`,
+    `  API        ${s.url}   (console ${s.url}/, OpenAPI ${s.url}/docs, health ${s.url}/health)`,
     s.config.auth === 'keys'
       ? '  auth       API keys (Authorization: Bearer <key>); zkai admin key create --tenant <name>'
       : "  auth       OFF (ZKAI_AUTH=off): every request acts as the tenant 'default'",
-    `  circuit    membership depth ${s.membership.depth}, id ${s.membership.circuit.id}, ${s.membership.circuit.nConstraints} constraints`,
-    s.chain
-      ? `  chain      ${s.chain.url} (chain id ${s.chain.chainId}); contracts: ${Object.entries(s.chain.contracts)
-          .map(([n, a]) => `${n} ${a}`)
-          .join(', ')}`
-      : '  chain      off (ZKAI_CHAIN=off)',
-    `  data       datasets ${s.datasetsDir}, jobs ${s.config.queue.kind === 'redis' ? `${redactUrl(s.config.queue.url)} (BullMQ; proved by zkai worker)` : path.join(s.config.home, 'jobs.sqlite')}`,
-    `  artifacts  ${zkaiHome()} (circuits, keys; set by ZKAI_HOME)`,
+    `  data       ${s.config.home}${homeNote}; jobs ${s.config.queue.kind === 'redis' ? `on ${redactUrl(s.config.queue.url)} (BullMQ; proved by zkai worker)` : 'in jobs.sqlite'}`,
+    `  circuit    membership depth ${s.membership.depth}, ${s.membership.circuit.nConstraints} constraints (${s.membership.circuit.id})`,
+    `  engine     ${s.engine}`,
   ];
+  if (!s.chain) lines.push('  chain      off (ZKAI_CHAIN=off)');
+  else {
+    const contracts = Object.entries(s.chain.contracts).map(([n, a]) => `${n} ${a}`);
+    lines.push(`  chain      ${s.chain.url} (chain id ${s.chain.chainId})${s.chain.kind === 'dev' ? ', a local dev chain' : ''}`);
+    for (const c of contracts) lines.push(`               ${c}`);
+    if (s.chain.ephemeral)
+      lines.push(
+        '             EPHEMERAL: everything on it (deployments, registrations, pots) is gone when the service stops;',
+        '             ZKAI_CHAIN=<rpc url> uses a lasting chain (docs/configuration.md)',
+      );
+    if (s.devAccount)
+      lines.push(`             funded dev account ${s.devAccount.address} (Hardhat's public test key ${s.devAccount.privateKey})`);
+  }
   if (s.membership.setup.insecure)
-    lines.push('  WARNING    INSECURE development setup: proofs from this service are not trustworthy for value.');
-  lines.push('');
+    lines.push('', `  ${'!'.repeat(98)}`, `  !! INSECURE development setup: ${DEV_PTAU_WARNING}`, `  ${'!'.repeat(98)}`);
+  lines.push('', '  settings   zkai config (every ZKAI_* variable and its value)', '');
   for (const line of lines) log(line);
 }
 

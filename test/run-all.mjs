@@ -23,5 +23,11 @@ for (const r of roots) {
 }
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((s) => f.includes(s))) : files;
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=1200000', ...selected.sort()], { stdio: 'inherit' });
+// Tests share one artifact cache in the repository (circuits and keys are built once per checkout), never the
+// user's ~/.zkai, unless ZKAI_HOME says otherwise.
+const env = { ...process.env, ZKAI_HOME: process.env.ZKAI_HOME || path.join(import.meta.dirname, '..', '.zkai') };
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=1200000', ...selected.sort()], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(res.status ?? 1);

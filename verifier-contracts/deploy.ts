@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ContractFactory, getAddress, type Signer } from 'ethers';
 import { MEMBERSHIP_PUBLIC_SIGNALS as MEMBERSHIP_SIGNAL_NAMES } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
@@ -20,7 +21,10 @@ export interface MembershipContracts {
 export interface DeploymentInfo {
   chainId: number;
   url: string;
-  contracts: { MembershipVerifier: string; RoyaltyVault: string };
+  /** MembershipVerifier and RoyaltyVault always; ModelRegistry, InferenceAttestor… when deployed with them. */
+  contracts: { MembershipVerifier: string; RoyaltyVault: string } & Record<string, string>;
+  /** The membership circuit whose key MembershipVerifier holds: a service refuses a deployment for another key. */
+  membership?: { circuitId: string; vkeyHash: string };
   deployedAt: string;
 }
 
@@ -80,6 +84,11 @@ export async function writeDeployment(file: string, info: DeploymentInfo): Promi
   await writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`);
 }
 
+/** Where `zkai chain deploy` records a chain's contracts by default (ZKAI_CHAIN=<rpc> reads it): one file per chain id. */
+export function deploymentPath(home: string, chainId: number | bigint): string {
+  return path.join(home, 'deployments', `${chainId}.json`);
+}
+
 /** Reads and checks a deployment record written by writeDeployment. */
 export async function readDeployment(file: string): Promise<DeploymentInfo> {
   let json: DeploymentInfo;
@@ -89,13 +98,18 @@ export async function readDeployment(file: string): Promise<DeploymentInfo> {
     throw new ZkaiError('NOT_FOUND', `cannot read deployment record ${file}: ${(err as Error).message}`);
   }
   try {
+    const contracts = Object.fromEntries(Object.entries(json.contracts).map(([name, address]) => [name, getAddress(address)]));
     return {
       chainId: Number(json.chainId),
       url: String(json.url),
       contracts: {
+        ...contracts,
         MembershipVerifier: getAddress(json.contracts.MembershipVerifier),
         RoyaltyVault: getAddress(json.contracts.RoyaltyVault),
       },
+      ...(json.membership
+        ? { membership: { circuitId: String(json.membership.circuitId), vkeyHash: String(json.membership.vkeyHash) } }
+        : {}),
       deployedAt: String(json.deployedAt),
     };
   } catch (err) {

@@ -7,6 +7,10 @@ export interface ChainInfo {
   url: string;
   chainId: number;
   contracts: Record<string, string>;
+  /** 'dev': the local chain this service started; 'rpc': an existing chain (ZKAI_CHAIN=<url>). */
+  kind: 'dev' | 'rpc';
+  /** True for the dev chain: its state (registrations, attestations, pots) is gone when the service stops. */
+  ephemeral: boolean;
 }
 
 export interface ChainRoutesOptions {
@@ -28,11 +32,21 @@ export const chainRoutes: FastifyPluginAsync<ChainRoutesOptions> = async (app, {
           200: {
             description: 'The deployment',
             type: 'object',
-            required: ['url', 'chainId', 'contracts'],
+            required: ['url', 'chainId', 'contracts', 'kind', 'ephemeral'],
             additionalProperties: false,
             properties: {
               url: { type: 'string', description: 'JSON-RPC endpoint' },
               chainId: { type: 'integer' },
+              kind: {
+                type: 'string',
+                enum: ['dev', 'rpc'],
+                description: 'dev: the local chain this service started; rpc: an existing chain',
+              },
+              ephemeral: {
+                type: 'boolean',
+                description:
+                  'True for the dev chain: everything on it is gone when the service stops (ZKAI_CHAIN=<rpc> for a lasting chain)',
+              },
               contracts: {
                 type: 'object',
                 description: 'Contract name → address',

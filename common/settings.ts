@@ -1,0 +1,222 @@
+/**
+ * Every ZKAI_* setting, in one table: its default and what it does. `zkai config` prints the effective values,
+ * `zkai config --markdown` prints this table as docs/configuration.md has it (a test keeps the two equal), and a
+ * test checks that every ZKAI_* variable the code reads is listed here. Parsing stays with the code that uses a
+ * setting (server/config.ts for the service's); this file only describes.
+ */
+
+export type SettingArea = 'service' | 'limits' | 'queue' | 'chain' | 'proving' | 'setup';
+
+export interface Setting {
+  name: `ZKAI_${string}`;
+  area: SettingArea;
+  /** The default, as a person reads it. */
+  default: string;
+  description: string;
+  /** Never printed (a private key). */
+  secret?: boolean;
+  /** The value may hold a password (a URL with credentials): printed with it redacted. */
+  url?: boolean;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  // The service.
+  {
+    name: 'ZKAI_HOME',
+    area: 'service',
+    default: 'nearest .zkai above the current directory, else ~/.zkai',
+    description: 'Data directory: circuits, keys, datasets, models, jobs, API keys, deployment.json. One service owns it.',
+  },
+  { name: 'ZKAI_HOST', area: 'service', default: '127.0.0.1', description: 'Address the API listens on (0.0.0.0 to expose it).' },
+  { name: 'ZKAI_PORT', area: 'service', default: '8080', description: 'Port of the API; 0 picks a free one.' },
+  {
+    name: 'ZKAI_AUTH',
+    area: 'service',
+    default: 'keys',
+    description: "keys: private routes need an API key (the first start makes one for 'default'); off: no keys (local development only).",
+  },
+  {
+    name: 'ZKAI_LOG_LEVEL',
+    area: 'service',
+    default: 'info',
+    description: 'Request log level (pino): trace, debug, info, warn, error, silent.',
+  },
+  {
+    name: 'ZKAI_WARMUP',
+    area: 'service',
+    default: '1',
+    description: 'Prove once at start so the first real proof finds the circuit warm (0 to skip).',
+  },
+  {
+    name: 'ZKAI_TREE_DEPTH',
+    area: 'service',
+    default: '20',
+    description: 'Depth of the membership circuit: datasets of up to 2^depth records.',
+  },
+  { name: 'ZKAI_POOL_SIZE', area: 'service', default: '1', description: 'Proving worker threads (one proof already uses every core).' },
+  // Limits.
+  {
+    name: 'ZKAI_BODY_LIMIT',
+    area: 'limits',
+    default: '52428800 (50 MB)',
+    description: 'Largest request body in bytes (413 BODY_TOO_LARGE).',
+  },
+  {
+    name: 'ZKAI_MAX_MODEL_BYTES',
+    area: 'limits',
+    default: '8388608 (8 MiB)',
+    description: 'Largest ONNX upload, and largest calibration CSV.',
+  },
+  {
+    name: 'ZKAI_MAX_MODEL_CONSTRAINTS',
+    area: 'limits',
+    default: '500000',
+    description: 'Largest model circuit (413 MODEL_TOO_LARGE, estimated from the graph at upload).',
+  },
+  { name: 'ZKAI_RATE_LIMIT', area: 'limits', default: '600', description: 'Requests per minute per tenant (429 RATE_LIMITED).' },
+  {
+    name: 'ZKAI_MAX_QUEUE',
+    area: 'limits',
+    default: '1000',
+    description: 'Proof requests get 429 QUEUE_FULL while this many jobs are queued.',
+  },
+  {
+    name: 'ZKAI_JOB_TIMEOUT_MS',
+    area: 'limits',
+    default: '300000 (5 min)',
+    description: 'A running job fails with JOB_TIMEOUT after this; 0 for none.',
+  },
+  {
+    name: 'ZKAI_COMPILE_TIMEOUT_MS',
+    area: 'limits',
+    default: '3600000 (1 h)',
+    description: 'The same for model compiles (circom and a trusted setup); 0 for none.',
+  },
+  {
+    name: 'ZKAI_MAX_CHILD_PROCESSES',
+    area: 'limits',
+    default: '2',
+    description: 'Compiles and large dataset commits run in child processes, at most this many at once (the rest wait).',
+  },
+  {
+    name: 'ZKAI_JOB_RETENTION_HOURS',
+    area: 'limits',
+    default: '168 (7 days)',
+    description: 'Finished proof jobs and their bundles are deleted after this; 0 keeps them. Compiles are kept.',
+  },
+  // The job queue.
+  {
+    name: 'ZKAI_QUEUE',
+    area: 'queue',
+    default: '(empty: embedded SQLite)',
+    description: 'redis://host:port: jobs go through BullMQ to `zkai worker` processes on any machine.',
+    url: true,
+  },
+  {
+    name: 'ZKAI_QUEUE_LOCK_MS',
+    area: 'queue',
+    default: '30000',
+    description: "A Redis-queue worker's hold on a job; a worker killed mid-proof loses it after this.",
+  },
+  {
+    name: 'ZKAI_QUEUE_STALLED_MS',
+    area: 'queue',
+    default: '30000',
+    description: 'How often Redis-queue workers look for jobs whose worker was lost.',
+  },
+  // The chain.
+  {
+    name: 'ZKAI_CHAIN',
+    area: 'chain',
+    default: 'dev',
+    description:
+      'dev: a local Hardhat chain with the contracts deployed, EPHEMERAL (its state is gone when the service stops); off: none; an http(s) RPC URL: use that chain and the contracts in ZKAI_CHAIN_DEPLOYMENT.',
+    url: true,
+  },
+  { name: 'ZKAI_CHAIN_PORT', area: 'chain', default: '8545', description: 'Port of the dev chain (ZKAI_CHAIN=dev).' },
+  {
+    name: 'ZKAI_CHAIN_DEPLOYMENT',
+    area: 'chain',
+    default: '<ZKAI_HOME>/deployments/<chain id>.json',
+    description: 'With ZKAI_CHAIN=<rpc>: the deployment file naming the contracts on that chain (`zkai chain deploy` writes one).',
+  },
+  {
+    name: 'ZKAI_CHAIN_KEY',
+    area: 'chain',
+    default: '(none)',
+    description: "Private key that signs the CLI's transactions (dev key allowed on a local RPC only).",
+    secret: true,
+  },
+  // Proving.
+  {
+    name: 'ZKAI_ENGINE',
+    area: 'proving',
+    default: '(auto: native, else snarkjs)',
+    description: 'native, snarkjs, wasm or webgpu: which Groth16 engine proves.',
+  },
+  {
+    name: 'ZKAI_NATIVE',
+    area: 'proving',
+    default: 'on',
+    description: 'off: never load the native C++ engine (also skips building it at install).',
+  },
+  {
+    name: 'ZKAI_NATIVE_SIMD',
+    area: 'proving',
+    default: 'on',
+    description: "off: the native engine's scalar path instead of AVX-512 IFMA (tests compare both).",
+  },
+  {
+    name: 'ZKAI_NATIVE_THREADS',
+    area: 'proving',
+    default: '(every core)',
+    description: 'Threads of the native engine per proof (1..1024).',
+  },
+  {
+    name: 'ZKAI_GPU',
+    area: 'proving',
+    default: 'auto',
+    description: 'off: never probe for a GPU; auto uses a hardware adapter that passes the self-check.',
+  },
+  { name: 'ZKAI_GPU_BASES_MB', area: 'proving', default: '2048', description: 'GPU memory for cached MSM bases, in MiB.' },
+  // Trusted setup.
+  {
+    name: 'ZKAI_PTAU',
+    area: 'setup',
+    default: '(a registered ceremony, else the INSECURE dev ptau)',
+    description: 'A prepared public powers-of-tau file for every setup (checked by hash or verified in full).',
+  },
+  {
+    name: 'ZKAI_ZKEY_GENERATOR',
+    area: 'setup',
+    default: '(zkai with the native engine, else snarkjs)',
+    description: 'zkai or snarkjs: who makes initial zkeys (byte-identical output).',
+  },
+];
+
+/** Names that look like settings but are not: benchmark knobs (bench/), test seeds and logs, a warning code. */
+export const NOT_SETTINGS = [/^ZKAI_BENCH_/, /^ZKAI_TEST_/, /^ZKAI_FUZZ_/, /^ZKAI_VERIFIER_DISAGREEMENT$/] as const;
+
+export function settingNamed(name: string): Setting | undefined {
+  return SETTINGS.find((s) => s.name === name);
+}
+
+/** The docs table (docs/configuration.md), one section per area. */
+export function settingsMarkdown(): string {
+  const titles: Record<SettingArea, string> = {
+    service: 'The service',
+    limits: 'Limits',
+    queue: 'The job queue',
+    chain: 'The chain',
+    proving: 'Proving engines',
+    setup: 'Trusted setup',
+  };
+  const out: string[] = [];
+  for (const area of Object.keys(titles) as SettingArea[]) {
+    out.push(`### ${titles[area]}`, '', '| variable | default | what it does |', '| --- | --- | --- |');
+    for (const s of SETTINGS.filter((x) => x.area === area))
+      out.push(`| \`${s.name}\` | ${s.default.replaceAll('|', '\\|')} | ${s.description.replaceAll('|', '\\|')} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
