@@ -43,7 +43,7 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /\[BAD_DATASET\]: theirs\.csv:1: CSV header has no column for content_hash;.*--columns/);
     const mapped = zkai(
-      ['dataset', 'commit', 'theirs.csv', '--out', 'theirs.json', '--columns', 'id=record_id,content_hash=content_sha256'],
+      ['dataset', 'commit', 'theirs.csv', '--out', 'theirs.json', '--columns', 'id=record_id,content_hash=content_sha256', '--json'],
       dir,
     );
     assert.equal(mapped.code, 0, mapped.stderr);
@@ -51,6 +51,19 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     const printed = JSON.parse(mapped.stdout);
     assert.deepEqual(Object.keys(printed).slice(0, 2), ['rootHex', 'root']);
     assert.equal(printed.rootHex, ours.rootHex);
+    // --json: progress as one JSON event per line on stderr, for programs driving the CLI.
+    const events = mapped.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      events.some((e) => e.event === 'progress' && e.total === e.done && e.total > 0),
+      mapped.stderr,
+    );
+    assert.ok(
+      events.some((e) => e.event === 'log' && /committed 5 records/.test(e.message)),
+      mapped.stderr,
+    );
   });
 
   it('verify accepts the proof (exit 0) and names the contributor and weight', async () => {

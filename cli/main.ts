@@ -13,6 +13,7 @@ import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2, importCeremony, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
 import { verifyBundle } from '../prover/verify.ts';
 import { EXIT_UNPINNED_KEY, pinnedKeys, readBundleFile } from './bundle-file.ts';
+import { createProgress, progressMode } from './progress.ts';
 
 const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 
@@ -56,6 +57,9 @@ Trusted setup (<circuit> is a circuit id like membership-d20-<hash>, or membersh
                                                        each --expect a published hash that must be in it); exit 0/1
   zkai setup status <circuit> [--json]                 ptau, contributions and key hashes of the current setup
 
+Output: the result as JSON on stdout; progress on stderr (a bar on a terminal, plain lines otherwise; --json on
+dataset commit/prove and model compile/prove: one JSON event per line). Exit 0 ok, 1 failed/invalid, 2 bad input.
+
 Settings: ZKAI_* variables (ZKAI_HOME: the data directory, default the nearest .zkai above here, else ~/.zkai).
   zkai config [--json | --markdown]                    every setting, its effective value and where it came from`;
 
@@ -81,21 +85,24 @@ async function datasetCommit(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string' }, depth: { type: 'string' }, columns: { type: 'string' } },
+    options: { out: { type: 'string' }, depth: { type: 'string' }, columns: { type: 'string' }, json: { type: 'boolean' } },
   });
   const [file] = positionals;
   if (!file || !values.out) usage('dataset commit needs <file> and --out');
   const columns = values.columns === undefined ? undefined : parseColumnMap(values.columns);
+  const progress = createProgress(progressMode(values.json));
   const started = performance.now();
+  progress.update(`read ${file}`);
   const records = await readRecordsFile(file, columns);
-  log(`read ${records.length} records from ${file}`);
+  progress.note(`read ${records.length} records from ${file}`);
   const ds = await commitDataset(records, path.resolve(values.out), {
     depth: intOption(values.depth, 'depth', DEFAULT_TREE_DEPTH),
     source: { name: path.basename(file), sha256: await sha256File(file) },
-    onProgress: (phase, done, total) => process.stderr.write(`\r${phase}: ${done}/${total}   ${done === total ? '\n' : ''}`),
+    onProgress: (phase, done, total) => progress.update(phase, done, total),
   });
+  progress.end();
   const m = ds.manifest;
-  log(`committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  progress.note(`committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(
     JSON.stringify(
       { rootHex: m.rootHex, root: m.root, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, out: values.out },
@@ -110,7 +117,13 @@ async function datasetProve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { record: { type: 'string' }, epoch: { type: 'string' }, out: { type: 'string' }, ptau: { type: 'string' } },
+    options: {
+      record: { type: 'string' },
+      epoch: { type: 'string' },
+      out: { type: 'string' },
+      ptau: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const [manifest] = positionals;
   if (!manifest || values.record === undefined || values.epoch === undefined || !values.out)
@@ -118,12 +131,18 @@ async function datasetProve(args: string[]): Promise<number> {
   // A public ceremony file replaces the development setup (same as ZKAI_PTAU); it is checked before use.
   if (values.ptau) process.env.ZKAI_PTAU = path.resolve(values.ptau);
   const dataset = await loadDataset(path.resolve(manifest));
-  const mc = await prepareMembershipCircuit(dataset.manifest.depth, log);
+  const progress = createProgress(progressMode(values.json));
+  progress.update(`membership circuit (depth ${dataset.manifest.depth}): compile and set up (cached)`);
+  const mc = await prepareMembershipCircuit(dataset.manifest.depth, (msg) => progress.note(msg));
   const pool = new ProverPool({ threads: 1 });
   try {
-    const bundle = await proveMembership(pool, mc, dataset, values.record, values.epoch);
+    progress.update('prove');
+    const bundle = await proveMembership(pool, mc, dataset, values.record, values.epoch, {
+      onPhase: (phase) => progress.update(`prove: ${phase}`),
+    });
+    progress.end();
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
-    log(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
+    progress.note(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
     console.log(JSON.stringify({ out: values.out, public: bundle.public }, null, 2));
   } finally {
     await pool.close();
@@ -276,7 +295,13 @@ async function modelCompile(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { calibration: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, weights: { type: 'string' } },
+    options: {
+      calibration: { type: 'string' },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      weights: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const [onnx] = positionals;
   if (!onnx || !values.calibration || !values.out) usage('model compile needs <model.onnx>, --calibration and --out');
@@ -285,13 +310,23 @@ async function modelCompile(args: string[]): Promise<number> {
   if (!Object.hasOwn(modes, choice)) usage('--weights is pedersen (default), poseidon or public');
   const weights = modes[choice as keyof typeof modes];
   const { compileModel } = await import('../prover/inference.ts');
+  const progress = createProgress(progressMode(values.json));
+  const steps = {
+    import: 'import the ONNX graph',
+    quantize: 'quantize on the calibration rows',
+    circuit: 'generate and compile the circuit',
+    setup: 'trusted setup (Groth16 keys)',
+    commitment: 'commit to the weights (Pedersen)',
+  };
   const compiled = await compileModel(onnx, values.calibration, {
     outDir: path.resolve(values.out),
     name: values.name,
     weights,
     input: weights === 'public-constants' ? 'public' : 'private-hashed',
-    log,
+    log: (msg) => progress.note(msg),
+    onPhase: (phase) => progress.update(`${Object.keys(steps).indexOf(phase) + 1}/5 ${steps[phase]}`),
   });
+  progress.end();
   const m = compiled.manifest;
   log('\nconstraints per layer:');
   for (const l of m.constraints.perLayer) log(`  ${l.layer.padEnd(24)} ${l.kind.padEnd(12)} ${String(l.constraints).padStart(8)}`);
@@ -319,7 +354,7 @@ async function modelProve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { input: { type: 'string' }, out: { type: 'string' }, owner: { type: 'string' } },
+    options: { input: { type: 'string' }, out: { type: 'string' }, owner: { type: 'string' }, json: { type: 'boolean' } },
   });
   const [dir] = positionals;
   if (!dir || !values.input || !values.out) usage('model prove needs <dir>, --input and --out');
@@ -327,7 +362,9 @@ async function modelProve(args: string[]): Promise<number> {
   const bound = (await import('./model-binding.ts')).proofBinding(values.owner);
   if (bound.note) log(bound.note);
   const { loadCompiledModel, parseModelInput, proveInference } = await import('../prover/inference.ts');
-  const compiled = await loadCompiledModel(path.resolve(dir), log);
+  const progress = createProgress(progressMode(values.json));
+  progress.update('load the model (and check its keys)');
+  const compiled = await loadCompiledModel(path.resolve(dir), (msg) => progress.note(msg));
   let json: unknown;
   try {
     json = JSON.parse(await readFile(values.input, 'utf8'));
@@ -337,9 +374,14 @@ async function modelProve(args: string[]): Promise<number> {
   const input = parseModelInput(json, compiled.manifest);
   const pool = new ProverPool({ threads: 1 });
   try {
-    const bundle = await proveInference(pool, compiled, input, { binding: bound.binding });
+    progress.update('prove');
+    const bundle = await proveInference(pool, compiled, input, {
+      binding: bound.binding,
+      onPhase: (phase) => progress.update(`prove: ${phase}`),
+    });
+    progress.end();
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
-    log(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
+    progress.note(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
     console.log(
       JSON.stringify(
         { out: values.out, label: bundle.public.label, logits: signedOutputs(bundle)!.logits, public: bundle.public },

@@ -68,6 +68,11 @@ describe('zkai model compile → model prove → verify', () => {
       assert.equal(JSON.parse(res.stdout).public.binding, `0x${'0'.repeat(40)}`);
     }
     assert.equal(zkai(['verify', 'proof.json'], dir).code, 0);
+    // Without ZKAI_HOME, from a folder inside the project whose .zkai compiled the model (issue 16: "no trusted key"
+    // when the command ran elsewhere than the service): the project's data directory is found, and its key pinned.
+    const fromInside = zkai(['verify', path.join(dir, 'proof.json')], path.join(REPO_ROOT, 'circuits', 'model'), null);
+    assert.equal(fromInside.code, 0, fromInside.stderr);
+    assert.equal(JSON.parse(fromInside.stdout).keys, 'local');
 
     const bundle = JSON.parse(await readFile(path.join(dir, 'proof.json'), 'utf8'));
     const i = bundle.publicSignals.length - 3; // the last logit: [inputHash, logits…, label, binding]

@@ -42,7 +42,7 @@ import {
 import { commitmentMsmEngine } from './commitment-msm.ts';
 import { cachedCommitment, OPENING_FILE, readOpening, writeOpening } from './model-commitment.ts';
 import type { ProverPool } from './pool.ts';
-import type { OnPhase } from './progress.ts';
+import type { CompilePhase, OnPhase } from './progress.ts';
 import { defaultPtau } from './setup/groth16-setup.ts';
 import { type CircuitSetup, ensureCircuitSetup, ensureCommitmentKey } from './setup/index.ts';
 import { powerFor } from './setup/ptau.ts';
@@ -151,6 +151,8 @@ export interface CompileModelOptions {
   weights?: CodegenOptions['weights'];
   input?: CodegenOptions['input'];
   log?: (msg: string) => void;
+  /** Told as the compile enters each phase (job progress, the CLI's progress line). */
+  onPhase?: (phase: CompilePhase) => void;
   /**
    * Refuse (MODEL_TOO_LARGE) a circuit with more constraints than this: estimated from the graph before quantizing
    * (circuits/model/cost.ts), and counted again after circom, before the trusted setup.
@@ -210,6 +212,8 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
       .basename(onnxPath)
       .replace(/\.onnx$/i, '')
       .replace(/[^A-Za-z0-9_-]/g, '_');
+  const phase = opts.onPhase ?? (() => {});
+  phase('import');
   const ir = importOnnx(onnxPath);
   // The graph alone says how large the circuit will be: refuse an oversized model before quantizing runs it on every
   // calibration row and circom compiles it (a 1 KB file can describe tens of millions of constraints).
@@ -230,6 +234,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
       { publicSignals: statementLength, limit: MAX_STATEMENT_SIGNALS },
     );
   }
+  phase('quantize');
   const rows = await readCalibrationCsv(calibrationCsv, shapeSize(ir.inputShape));
   const qm = quantizeModel(
     ir,
@@ -253,6 +258,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   // Agreement needs no labels; the accuracies are reported (not null) only when every row has one.
   const agreement = await evaluateAgreementYielding(ir, qm, rows);
   log(`quantized ${name}: argmax agreement with the float model ${(agreement.agreement * 100).toFixed(1)}% on ${agreement.rows} rows`);
+  phase('circuit');
   const model = await building;
   if (opts.maxConstraints !== undefined && model.circuit.nConstraints > opts.maxConstraints) {
     throw new ZkaiError(
@@ -260,7 +266,9 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
       `the circuit of ${name} has ${model.circuit.nConstraints} constraints, over the limit of ${opts.maxConstraints}`,
     );
   }
+  phase('setup');
   const setup = await ensureCircuitSetup(model.circuit, { log, ptau: await ptau });
+  if (weights === 'private-pedersen') phase('commitment');
   const pedersen =
     weights === 'private-pedersen'
       ? await pedersenOpening(opts.outDir, model, setup, qm, { blind: randomScalar() }, 'required', log)

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
-import { type JobContext, type JobProgress, type ProvePhase, progressReporter } from './progress.ts';
+import { type JobContext, type JobProgress, progressReporter, type ReportedPhase } from './progress.ts';
 
 export type { JobContext, JobProgress };
 
@@ -11,11 +11,11 @@ export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelle
 /** States a job never leaves. */
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 /**
- * Where a job is: queued, then while running the proving phase its worker reported (witness, quotient,
- * msm with zkai's prover; witness, proving with snarkjs) or plain `running` before the first report (and
- * for jobs that report none, like model compiles), then done.
+ * Where a job is: queued, then while running the phase its worker reported (a proof: witness, quotient, msm with
+ * zkai's prover, witness, proving with snarkjs; a model compile: import, quantize, circuit, setup, commitment) or
+ * plain `running` before the first report, then done.
  */
-export type JobPhase = 'queued' | 'running' | ProvePhase | 'done';
+export type JobPhase = 'queued' | 'running' | ReportedPhase | 'done';
 
 /** The phase a job in `state` is in, given the progress it reported (only meaningful while running). */
 export function phaseOf(state: JobState, progress?: JobProgress): JobPhase {

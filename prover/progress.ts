@@ -8,9 +8,20 @@ export type ProvePhase = 'witness' | 'quotient' | 'msm' | 'proving';
 /** Told each time a proof enters a phase (WarmProver.prove, ProverPool.prove). */
 export type OnPhase = (phase: ProvePhase) => void;
 
+/**
+ * A model compile's phases (compileModel): import (ONNX → graph, size estimate) → quantize (calibration, agreement)
+ * → circuit (circom codegen and compile, witness-calculator check) → setup (Groth16 keys) → commitment (Pedersen
+ * opening of the weights, for committed models).
+ */
+export type CompilePhase = 'import' | 'quantize' | 'circuit' | 'setup' | 'commitment';
+export const COMPILE_PHASES: readonly CompilePhase[] = ['import', 'quantize', 'circuit', 'setup', 'commitment'];
+
+/** Any phase a job reports. */
+export type ReportedPhase = ProvePhase | CompilePhase;
+
 /** A running job's progress as stored on the job and shown by the API. */
 export interface JobProgress {
-  phase: ProvePhase;
+  phase: ReportedPhase;
   /** A rough estimate, 0..100, from fixed per-phase weights (PHASE_START_PERCENT), not a measurement. */
   percent?: number;
   updatedAt: string;
@@ -20,11 +31,22 @@ export interface JobProgress {
  * Where each phase starts, in percent of a whole proof: witness 0–10, quotient 10–25, msm 25–100 (the MSMs are
  * most of the work); snarkjs's single `proving` step 10–100. Rough fixed weights, documented as an estimate.
  */
-export const PHASE_START_PERCENT: Record<ProvePhase, number> = { witness: 0, quotient: 10, msm: 25, proving: 10 };
+export const PHASE_START_PERCENT: Record<ReportedPhase, number> = {
+  witness: 0,
+  quotient: 10,
+  msm: 25,
+  proving: 10,
+  // A compile's time goes mostly to circom and the setup; rough fixed weights like the proof's.
+  import: 0,
+  quantize: 5,
+  circuit: 20,
+  setup: 55,
+  commitment: 90,
+};
 
 /** What a job handler reports: a phase, and a percent when it knows better than the phase's start. */
 export interface ProgressUpdate {
-  phase: ProvePhase;
+  phase: ReportedPhase;
   percent?: number;
 }
 
@@ -48,7 +70,7 @@ const PERCENT_MIN_INTERVAL_MS = 1000;
  * A failing write is reported to `onError` and otherwise ignored: progress must never fail a proof.
  */
 export function progressReporter(write: (p: JobProgress) => unknown, onError?: (err: unknown) => void): JobContext {
-  let lastPhase: ProvePhase | undefined;
+  let lastPhase: ReportedPhase | undefined;
   let lastAt = 0;
   return {
     progress(update) {

@@ -109,6 +109,8 @@ export interface RunChildOptions {
   signal?: AbortSignal;
   /** Default: the process-wide childSlots(). */
   slots?: ChildSlots;
+  /** Progress the child reports (reportToParent) before its answer. */
+  onProgress?: (progress: unknown) => void;
 }
 
 /**
@@ -170,8 +172,16 @@ function forkAndWait<T>(opts: RunChildOptions): Promise<T> {
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
     let answer: { m: T } | undefined;
-    child.once('message', (m: T) => {
-      answer = { m };
+    // Progress messages ({ progress }) come before the one answer; anything else is the answer.
+    child.on('message', (m: T | ProgressMessage) => {
+      if (answer) return;
+      if (isProgressMessage(m)) {
+        try {
+          opts.onProgress?.(m.progress);
+        } catch {
+          // progress must never fail the work
+        }
+      } else answer = { m: m as T };
     });
     // A failed spawn has no process to wait for.
     child.once('error', (err) => {
@@ -187,6 +197,19 @@ function forkAndWait<T>(opts: RunChildOptions): Promise<T> {
     );
     child.send(opts.request as Parameters<ChildProcess['send']>[0]);
   });
+}
+
+interface ProgressMessage {
+  progress: unknown;
+}
+
+function isProgressMessage(m: unknown): m is ProgressMessage {
+  return typeof m === 'object' && m !== null && Object.keys(m).length === 1 && 'progress' in m;
+}
+
+/** For child scripts: tell the parent's onProgress (runChild) how the work goes, before answering. */
+export function reportToParent(progress: unknown): void {
+  process.send?.({ progress } satisfies ProgressMessage);
 }
 
 /**

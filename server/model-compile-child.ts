@@ -5,12 +5,12 @@
 import { isZkaiError } from '../common/errors.ts';
 import { type CompileModelOptions, compileModel } from '../prover/inference.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
-import { exitWithGroupOnDisconnect } from './child-process.ts';
+import { exitWithGroupOnDisconnect, reportToParent } from './child-process.ts';
 
 interface CompileRequest {
   onnxPath: string;
   calibrationPath: string;
-  options: Omit<CompileModelOptions, 'log'>;
+  options: Omit<CompileModelOptions, 'log' | 'onPhase'>;
 }
 
 // If the server goes away, there is no one to answer: stop, circom included (child-process.ts).
@@ -19,7 +19,10 @@ exitWithGroupOnDisconnect();
 process.once('message', async (msg: CompileRequest) => {
   let answer: unknown;
   try {
-    const compiled = await compileModel(msg.onnxPath, msg.calibrationPath, msg.options);
+    const compiled = await compileModel(msg.onnxPath, msg.calibrationPath, {
+      ...msg.options,
+      onPhase: (phase) => reportToParent({ phase }),
+    });
     answer = { ok: true, manifest: compiled.manifest };
   } catch (err) {
     answer = isZkaiError(err)

@@ -9,7 +9,7 @@ import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
 import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import type { ProverPool } from '../prover/pool.ts';
-import type { ProvePhase } from '../prover/progress.ts';
+import { COMPILE_PHASES, type CompilePhase, type ProvePhase } from '../prover/progress.ts';
 import { runChild } from './child-process.ts';
 import { type InferenceRequest, type ModelCompileRequest, modelPaths } from './models.ts';
 
@@ -33,7 +33,7 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
         calibrationPath: p.calibration,
         options: { outDir: p.compiled, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
       },
-      ctx?.signal,
+      ctx,
     );
     return manifest as unknown as Record<string, unknown>;
   };
@@ -106,13 +106,19 @@ async function compileInChild(
       maxConstraints?: number;
     };
   },
-  signal?: AbortSignal,
+  ctx?: JobContext,
 ): Promise<ModelManifest> {
   const m = await runChild<ChildAnswer>({
     script: fileURLToPath(new URL('./model-compile-child.ts', import.meta.url)),
     request,
     what: 'model compile',
-    ...(signal ? { signal } : {}),
+    ...(ctx?.signal ? { signal: ctx.signal } : {}),
+    // The child's compile phases become the job's progress (import → quantize → circuit → setup → commitment).
+    onProgress: (p) => {
+      const phase = (p as { phase?: unknown })?.phase;
+      if (typeof phase === 'string' && (COMPILE_PHASES as readonly string[]).includes(phase))
+        ctx?.progress({ phase: phase as CompilePhase });
+    },
   });
   if (m.ok) return m.manifest;
   // An unexpected failure stays a plain Error, so the runner retries it like one in-process.

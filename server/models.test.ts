@@ -42,6 +42,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
   let modelId: string;
   let membership: Awaited<ReturnType<typeof prepareMembershipCircuit>>;
   let model: Record<string, unknown>;
+  const compilePhases: string[] = [];
 
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-models-'));
@@ -50,7 +51,18 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     tenants = new TenantStore(dbFile);
     models = new ModelCatalog(path.join(tmp, 'models'), dbFile);
     pool = new ProverPool({ threads: 1 });
-    runner = new JobRunner(store, modelJobHandlers({ pool, modelsDir: models.dir, maxConstraints: 200_000 }), { pollMs: 100 });
+    const handlers = modelJobHandlers({ pool, modelsDir: models.dir, maxConstraints: 200_000 });
+    // The compile's progress as the job runner hears it (from the compile's child process).
+    const compile = handlers['model-compile']!;
+    handlers['model-compile'] = (job, ctx) =>
+      compile(job, {
+        ...ctx,
+        progress: (update) => {
+          compilePhases.push(update.phase);
+          ctx?.progress(update);
+        },
+      });
+    runner = new JobRunner(store, handlers, { pollMs: 100 });
     runner.start();
     membership = await prepareMembershipCircuit(4);
     app = await buildApp({
@@ -116,6 +128,8 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.equal(commitment.point.length, 3);
     assert.equal(commitment.knowledge.length, 3);
     assert.equal((model.compileJob as { state: string }).state, 'succeeded');
+    // Issue 16: a compile said `progress: null` for half a minute; now each phase is reported as it starts.
+    assert.deepEqual(compilePhases, ['import', 'quantize', 'circuit', 'setup', 'commitment']);
   });
 
   test('prove an inference as a job; the bundle verifies and names the committed model', async () => {

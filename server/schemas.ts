@@ -101,10 +101,10 @@ export const jobSchema = {
     state: jobStateSchema,
     phase: {
       type: 'string',
-      enum: ['queued', 'running', 'witness', 'quotient', 'msm', 'proving', 'done'],
+      enum: ['queued', 'running', 'witness', 'quotient', 'msm', 'proving', 'import', 'quantize', 'circuit', 'setup', 'commitment', 'done'],
       description:
-        'queued; while running, the proving phase the worker reported: witness, quotient, msm (zkai’s prover) or witness, proving ' +
-        '(snarkjs), and `running` before the first report or for jobs without phases (model compiles); done once finished',
+        'queued; while running, the phase the worker reported: for proofs witness, quotient, msm (zkai’s prover) or witness, proving ' +
+        '(snarkjs); for model compiles import, quantize, circuit, setup, commitment; `running` before the first report; done once finished',
     },
     progress: {
       type: 'object',
@@ -112,12 +112,17 @@ export const jobSchema = {
       required: ['phase', 'updatedAt'],
       additionalProperties: false,
       properties: {
-        phase: { type: 'string', enum: ['witness', 'quotient', 'msm', 'proving'] },
+        phase: {
+          type: 'string',
+          enum: ['witness', 'quotient', 'msm', 'proving', 'import', 'quantize', 'circuit', 'setup', 'commitment'],
+        },
         percent: {
           type: 'number',
           minimum: 0,
           maximum: 100,
-          description: 'A rough estimate from fixed phase weights (witness 0–10, quotient 10–25, msm 25–100; snarkjs proving 10–100)',
+          description:
+            'A rough estimate from fixed phase weights (witness 0–10, quotient 10–25, msm 25–100; snarkjs proving 10–100; ' +
+            'compiles: import 0, quantize 5, circuit 20, setup 55, commitment 90)',
         },
         updatedAt: { type: 'string', format: 'date-time' },
       },

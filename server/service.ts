@@ -322,7 +322,7 @@ function printSummary(
   else {
     const contracts = Object.entries(s.chain.contracts).map(([n, a]) => `${n} ${a}`);
     lines.push(`  chain      ${s.chain.url} (chain id ${s.chain.chainId})${s.chain.kind === 'dev' ? ', a local dev chain' : ''}`);
-    for (const c of contracts) lines.push(`               ${c}`);
+    for (const c of contracts) lines.push(`             ${c}`);
     if (s.chain.ephemeral)
       lines.push(
         '             EPHEMERAL: everything on it (deployments, registrations, pots) is gone when the service stops;',
@@ -331,8 +331,7 @@ function printSummary(
     if (s.devAccount)
       lines.push(`             funded dev account ${s.devAccount.address} (Hardhat's public test key ${s.devAccount.privateKey})`);
   }
-  if (s.membership.setup.insecure)
-    lines.push('', `  ${'!'.repeat(98)}`, `  !! INSECURE development setup: ${DEV_PTAU_WARNING}`, `  ${'!'.repeat(98)}`);
+  if (s.membership.setup.insecure) lines.push('', `  ${'!'.repeat(98)}`, `  !! ${DEV_PTAU_WARNING}`, `  ${'!'.repeat(98)}`);
   lines.push('', '  settings   zkai config (every ZKAI_* variable and its value)', '');
   for (const line of lines) log(line);
 }

@@ -1,0 +1,79 @@
+/**
+ * Progress of a long CLI command (dataset commit, model compile and setup, prove), on stderr so stdout keeps the
+ * command's JSON result:
+ * - on a terminal, one line redrawn in place: the step, a bar when the total is known, the elapsed time;
+ * - otherwise (a pipe, a CI log), a plain line when a step starts and one when it ends, never a flood;
+ * - with `--json`, one JSON object per line ({"event":"progress","step":…,"done":…,"total":…,"elapsedMs":…}) for
+ *   programs that drive the CLI.
+ */
+export type ProgressMode = 'tty' | 'plain' | 'json';
+
+export interface Progress {
+  /** A step starts (or is now at done/total). Repeated calls for the same step only update it. */
+  update(step: string, done?: number, total?: number): void;
+  /** The current step is over (the line is finished). */
+  end(): void;
+  /** A message for the reader, printed above the progress line (a log line). */
+  note(message: string): void;
+}
+
+const BAR_WIDTH = 24;
+
+export function progressMode(json: boolean | undefined, stream: NodeJS.WriteStream = process.stderr): ProgressMode {
+  if (json) return 'json';
+  return stream.isTTY ? 'tty' : 'plain';
+}
+
+export function createProgress(mode: ProgressMode, write: (text: string) => void = (t) => process.stderr.write(t)): Progress {
+  let step: string | undefined;
+  let stepStarted = 0;
+  let lastDraw = 0;
+  let last: [number | undefined, number | undefined] = [undefined, undefined];
+  const started = performance.now();
+  const seconds = (from: number) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
+  const line = (done?: number, total?: number) => {
+    const count = total ? ` [${bar(done ?? 0, total)}] ${(done ?? 0).toLocaleString('en')}/${total.toLocaleString('en')}` : '';
+    return `${step}${count}  ${seconds(stepStarted)}`;
+  };
+  const finish = () => {
+    if (step === undefined) return;
+    if (mode === 'tty') write(`\r\x1b[2K${step}: ${seconds(stepStarted)}\n`);
+    else if (mode === 'plain') write(`${step}: done in ${seconds(stepStarted)}\n`);
+    else write(`${JSON.stringify({ event: 'step-done', step, elapsedMs: Math.round(performance.now() - stepStarted) })}\n`);
+    step = undefined;
+  };
+  return {
+    update(next, done, total) {
+      const now = performance.now();
+      if (next !== step) {
+        finish();
+        step = next;
+        stepStarted = now;
+        lastDraw = 0;
+        if (mode === 'plain') write(`${step}...\n`);
+      }
+      if (mode === 'json') {
+        // At most ten lines a second per step, but always the first and the last.
+        if (now - lastDraw < 100 && done !== total && lastDraw !== 0) return;
+        lastDraw = now;
+        write(`${JSON.stringify({ event: 'progress', step, ...(total ? { done, total } : {}), elapsedMs: Math.round(now - started) })}\n`);
+      } else if (mode === 'tty') {
+        last = [done, total];
+        if (now - lastDraw < 50 && done !== total && lastDraw !== 0) return;
+        lastDraw = now;
+        write(`\r\x1b[2K${line(done, total)}`);
+      }
+    },
+    end: finish,
+    note(message) {
+      if (mode === 'json') write(`${JSON.stringify({ event: 'log', message })}\n`);
+      else if (mode === 'plain' || step === undefined) write(`${message}\n`);
+      else write(`\r\x1b[2K${message}\n${line(...last)}`);
+    },
+  };
+}
+
+function bar(done: number, total: number): string {
+  const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round((done / total) * BAR_WIDTH)));
+  return `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
+}
