@@ -130,7 +130,7 @@ export const SETTINGS: readonly Setting[] = [
     area: 'chain',
     default: 'dev',
     description:
-      'dev: a local Hardhat chain with the contracts deployed, EPHEMERAL (its state is gone when the service stops); off: none; an http(s) RPC URL: use that chain and the contracts in ZKAI_CHAIN_DEPLOYMENT.',
+      'dev: a local Hardhat chain with the contracts deployed, EPHEMERAL (its state is gone when the service stops); dev-persistent: the same, journaled in <ZKAI_HOME>/dev-chain and replayed at the next start; off: none; an http(s) RPC URL: use that chain and the contracts in ZKAI_CHAIN_DEPLOYMENT.',
     url: true,
   },
   { name: 'ZKAI_CHAIN_PORT', area: 'chain', default: '8545', description: 'Port of the dev chain (ZKAI_CHAIN=dev).' },

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Wallet } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
 import { localProvider, rpcChainId, startDevChain } from '../verifier-contracts/chain.ts';
+import { startPersistentChain } from '../verifier-contracts/chain-journal.ts';
 import { deployMembership, deploymentPath, readDeployment, writeDeployment } from '../verifier-contracts/deploy.ts';
 import type { ChainInfo } from './routes/chain.ts';
 
@@ -23,13 +25,34 @@ export async function startChain(opts: {
   port: number;
   membership: MembershipCircuit;
   deploymentFile: string;
+  /** ZKAI_CHAIN=dev-persistent: the journal's folder; the chain's state survives restarts (chain-journal.ts). */
+  persistentDir?: string;
   log?: (msg: string) => void;
 }): Promise<StartedChain> {
   // Hardhat logs every RPC call; that is noise at start-up, so its output is not forwarded.
-  const chain = await startDevChain({ port: opts.port });
+  const chain = opts.persistentDir
+    ? await startPersistentChain({ port: opts.port, dir: opts.persistentDir, log: opts.log })
+    : await startDevChain({ port: opts.port });
   const provider = localProvider(chain.url, chain.chainId);
+  const persistent = opts.persistentDir !== undefined;
   try {
     const signer = new Wallet(chain.accounts[0]!, provider);
+    const fundedAccount = { address: signer.address, privateKey: chain.accounts[0]! };
+    const stop = async () => {
+      provider.destroy();
+      await chain.stop();
+    };
+    // A resumed persistent chain already holds the contracts this data directory deployed on it.
+    if (persistent && 'replayed' in chain && (chain as { replayed: number }).replayed > 0 && existsSync(opts.deploymentFile)) {
+      const info = await connectChain({
+        rpc: chain.url,
+        home: path.dirname(opts.deploymentFile),
+        deploymentFile: opts.deploymentFile,
+        membership: { circuitId: opts.membership.circuit.id, vkeyHash: opts.membership.setup.vkeyHash },
+      });
+      opts.log?.(`contracts of ${opts.deploymentFile} found on the resumed chain`);
+      return { info: { ...info, kind: 'dev', ephemeral: false }, fundedAccount, stop };
+    }
     const verifierSolidity = await readFile(opts.membership.setup.solidityVerifierPath, 'utf8');
     const deployed = await deployMembership({ signer, verifierSolidity, log: opts.log });
     const info: ChainInfo = {
@@ -37,7 +60,7 @@ export async function startChain(opts: {
       chainId: deployed.chainId,
       contracts: { MembershipVerifier: deployed.MembershipVerifier, RoyaltyVault: deployed.RoyaltyVault },
       kind: 'dev',
-      ephemeral: true,
+      ephemeral: !persistent,
     };
     await writeDeployment(opts.deploymentFile, {
       url: info.url,
@@ -47,14 +70,7 @@ export async function startChain(opts: {
       deployedAt: new Date().toISOString(),
     });
     opts.log?.(`deployment recorded in ${opts.deploymentFile}`);
-    return {
-      info,
-      fundedAccount: { address: signer.address, privateKey: chain.accounts[0]! },
-      stop: async () => {
-        provider.destroy();
-        await chain.stop();
-      },
-    };
+    return { info, fundedAccount, stop };
   } catch (err) {
     provider.destroy();
     await chain.stop();

@@ -21,10 +21,11 @@ export interface ServiceConfig {
   poolSize: number;
   /**
    * ZKAI_CHAIN, default 'dev': start a local Hardhat chain and deploy the contracts (ephemeral: its state is gone when
-   * the service stops); 'off' for none; 'rpc' when ZKAI_CHAIN is an http(s) URL (chainRpc): an existing chain whose
-   * contracts are named by the deployment file chainDeployment.
+   * the service stops); 'dev-persistent': the same chain, journaled under <home>/dev-chain and replayed at the next
+   * start; 'off' for none; 'rpc' when ZKAI_CHAIN is an http(s) URL (chainRpc): an existing chain whose contracts are
+   * named by the deployment file chainDeployment.
    */
-  chain: 'dev' | 'off' | 'rpc';
+  chain: 'dev' | 'dev-persistent' | 'off' | 'rpc';
   /** With chain 'rpc': the JSON-RPC URL ZKAI_CHAIN gave. */
   chainRpc?: string;
   /** ZKAI_CHAIN_DEPLOYMENT, default <home>/deployments/<chain id>.json: the contracts on the ZKAI_CHAIN=<rpc> chain. */
@@ -117,9 +118,12 @@ export const DEFAULT_CONFIG: ServiceConfig = {
 /** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const chainSetting = (env.ZKAI_CHAIN ?? '').trim() || DEFAULT_CONFIG.chain;
-  const chain = chainSetting === 'dev' || chainSetting === 'off' ? chainSetting : 'rpc';
+  const chain = chainSetting === 'dev' || chainSetting === 'dev-persistent' || chainSetting === 'off' ? chainSetting : 'rpc';
   if (chain === 'rpc' && !/^https?:\/\/[^\s]+$/i.test(chainSetting))
-    throw new ZkaiError('BAD_INPUT', `ZKAI_CHAIN must be 'dev', 'off' or an http(s) JSON-RPC URL, got ${JSON.stringify(chainSetting)}`);
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `ZKAI_CHAIN must be 'dev', 'dev-persistent', 'off' or an http(s) JSON-RPC URL, got ${JSON.stringify(chainSetting)}`,
+    );
   const home = resolveHome(env).path;
   return {
     host: env.ZKAI_HOST || DEFAULT_CONFIG.host,

@@ -32,7 +32,10 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
 
   assert.throws(() => configFromEnv({ ZKAI_PORT: 'eighty' }), /ZKAI_PORT must be an integer/);
   assert.throws(() => configFromEnv({ ZKAI_TREE_DEPTH: '33' }), /ZKAI_TREE_DEPTH must be an integer 1\.\.32/);
-  assert.throws(() => configFromEnv({ ZKAI_CHAIN: 'mainnet' }), /ZKAI_CHAIN must be 'dev', 'off' or an http\(s\) JSON-RPC URL/);
+  assert.throws(
+    () => configFromEnv({ ZKAI_CHAIN: 'mainnet' }),
+    /ZKAI_CHAIN must be 'dev', 'dev-persistent', 'off' or an http\(s\) JSON-RPC URL/,
+  );
   const rpc = configFromEnv({ ZKAI_CHAIN: 'https://rpc.invalid:8545', ZKAI_CHAIN_DEPLOYMENT: 'deploy.json' });
   assert.deepEqual([rpc.chain, rpc.chainRpc, rpc.chainDeployment], ['rpc', 'https://rpc.invalid:8545', path.resolve('deploy.json')]);
   assert.throws(() => configFromEnv({ ZKAI_WARMUP: 'maybe' }), /ZKAI_WARMUP/);

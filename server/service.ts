@@ -147,12 +147,14 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 
     let chain: ChainInfo | undefined;
     let devAccount: { address: string; privateKey: string } | undefined;
-    if (config.chain === 'dev') {
-      const started = await step(`dev chain on port ${config.chainPort}: start and deploy contracts`, () =>
+    if (config.chain === 'dev' || config.chain === 'dev-persistent') {
+      const persistent = config.chain === 'dev-persistent';
+      const started = await step(`dev chain on port ${config.chainPort}: ${persistent ? 'resume or ' : ''}start and deploy contracts`, () =>
         startChain({
           port: config.chainPort,
           membership,
           deploymentFile: path.join(config.home, 'deployment.json'),
+          ...(persistent ? { persistentDir: path.join(config.home, 'dev-chain') } : {}),
           log: detail,
         }),
       );
@@ -321,12 +323,13 @@ function printSummary(
   if (!s.chain) lines.push('  chain      off (ZKAI_CHAIN=off)');
   else {
     const contracts = Object.entries(s.chain.contracts).map(([n, a]) => `${n} ${a}`);
-    lines.push(`  chain      ${s.chain.url} (chain id ${s.chain.chainId})${s.chain.kind === 'dev' ? ', a local dev chain' : ''}`);
+    const kind = s.chain.kind === 'rpc' ? '' : s.chain.ephemeral ? ', a local dev chain' : ', a local dev chain kept in <data>/dev-chain';
+    lines.push(`  chain      ${s.chain.url} (chain id ${s.chain.chainId})${kind}`);
     for (const c of contracts) lines.push(`             ${c}`);
     if (s.chain.ephemeral)
       lines.push(
         '             EPHEMERAL: everything on it (deployments, registrations, pots) is gone when the service stops;',
-        '             ZKAI_CHAIN=<rpc url> uses a lasting chain (docs/configuration.md)',
+        '             ZKAI_CHAIN=dev-persistent keeps it, ZKAI_CHAIN=<rpc url> uses another chain (docs/configuration.md)',
       );
     if (s.devAccount)
       lines.push(`             funded dev account ${s.devAccount.address} (Hardhat's public test key ${s.devAccount.privateKey})`);

@@ -8,9 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Wallet } from 'ethers';
 import { runZkai } from '../cli/run-cli.ts';
 import { DEFAULT_CONFIG, type ServiceConfig, startService } from '../server/main.ts';
-import { type DevChain, freePort, startDevChain } from '../verifier-contracts/chain.ts';
+import { type DevChain, devAccountKeys, freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
 
 const DEPTH = 4;
 
@@ -82,6 +83,53 @@ describe('the service on an existing chain (ZKAI_CHAIN=<rpc>)', () => {
     await assert.rejects(
       startService(config({ chainDeployment: noCode }), { log: () => {}, handleSignals: false }),
       (err: { code?: string; message?: string }) => err.code === 'CHAIN_ERROR' && /RoyaltyVault at 0x1212.* has no code/.test(err.message!),
+    );
+  });
+
+  it('ZKAI_CHAIN=dev-persistent: the chain and its contracts survive a restart; a journal that does not replay is refused', async () => {
+    const home = path.join(dir, 'persistent-home');
+    const start = async () =>
+      startService(config({ chain: 'dev-persistent', chainRpc: undefined, chainPort: await freePort(), home }), {
+        log: () => {},
+        handleSignals: false,
+      });
+    const payee = Wallet.createRandom().address;
+    const first = await start();
+    let before: { contracts: Record<string, string>; block: number };
+    try {
+      const info = await (await fetch(`${first.url}/v1/chain`)).json();
+      assert.deepEqual([info.kind, info.ephemeral], ['dev', false]);
+      const provider = localProvider(info.url);
+      const sender = new Wallet(devAccountKeys(2)[1]!, provider);
+      await (await sender.sendTransaction({ to: payee, value: 12345n })).wait();
+      // Snapshots and reverts would rewrite what the journal recorded.
+      await assert.rejects(provider.send('evm_snapshot', []), /not available on the persistent dev chain/);
+      before = { contracts: info.contracts, block: await provider.getBlockNumber() };
+      provider.destroy();
+    } finally {
+      await first.close();
+    }
+    const second = await start();
+    try {
+      const info = await (await fetch(`${second.url}/v1/chain`)).json();
+      assert.deepEqual(info.contracts, before.contracts, 'the same contracts, not a new deployment');
+      const provider = localProvider(info.url);
+      assert.equal(await provider.getBalance(payee), 12345n);
+      assert.equal(await provider.getBlockNumber(), before.block, 'every block replayed, none added');
+      assert.notEqual(await provider.getCode(info.contracts.RoyaltyVault), '0x');
+      provider.destroy();
+    } finally {
+      await second.close();
+    }
+    // A journal whose transaction no longer replays to its recorded hash: the start fails, it does not serve another chain.
+    const journal = path.join(home, 'dev-chain', 'journal.ndjson');
+    const lines = (await readFile(journal, 'utf8')).trimEnd().split('\n');
+    const i = lines.findIndex((l) => l.includes('"hash"'));
+    lines[i] = lines[i]!.replace(/"hash":"0x[0-9a-f]{4}/, '"hash":"0xdead');
+    await writeFile(journal, `${lines.join('\n')}\n`);
+    await assert.rejects(
+      start(),
+      (err: { code?: string; message?: string }) => err.code === 'CHAIN_ERROR' && /does not replay/.test(err.message!),
     );
   });
 

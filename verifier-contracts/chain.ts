@@ -21,6 +21,8 @@ export interface DevChainOptions {
   log?: (line: string) => void;
   /** How long to wait for the chain to answer; default 60 s. */
   readyTimeoutMs?: number;
+  /** The genesis block's time (ISO 8601), for a chain that replays a journal (chain-journal.ts); default now. */
+  initialDate?: string;
 }
 
 export interface DevChain {
@@ -49,7 +51,11 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
   const child = spawn(
     process.execPath,
     ['--require', WATCHDOG, HARDHAT_CLI, '--config', HARDHAT_CONFIG, 'node', '--hostname', '127.0.0.1', '--port', String(port)],
-    { cwd: REPO_ROOT, env: hardhatEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO_ROOT,
+      env: hardhatEnv(opts.initialDate ? { HARDHAT_ZKAI_INITIAL_DATE: opts.initialDate } : {}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);

@@ -32,7 +32,12 @@ module.exports = {
     tests: path.join(__dirname, 'test'),
   },
   networks: {
-    hardhat: { chainId: 31337 },
+    // A persistent dev chain (verifier-contracts/chain-journal.ts) replays its journal on a chain that starts at the
+    // journal's genesis time, so every replayed block can keep its recorded timestamp.
+    hardhat: {
+      chainId: 31337,
+      ...(process.env.HARDHAT_ZKAI_INITIAL_DATE ? { initialDate: process.env.HARDHAT_ZKAI_INITIAL_DATE } : {}),
+    },
     localhost: { url: `http://127.0.0.1:${process.env.ZKAI_CHAIN_PORT ?? '8545'}`, chainId: 31337 },
   },
 };
