@@ -54,6 +54,13 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Depth of the membership circuit: datasets of up to 2^depth records.',
   },
   { name: 'ZKAI_POOL_SIZE', area: 'service', default: '1', description: 'Proving worker threads (one proof already uses every core).' },
+  {
+    name: 'ZKAI_TRUST_PROXY',
+    area: 'service',
+    default: 'off',
+    description:
+      'Behind a reverse proxy: which X-Forwarded-For hops to believe for the client address (a hop count, all, or addresses/CIDRs of your proxies).',
+  },
   // Limits.
   {
     name: 'ZKAI_BODY_LIMIT',

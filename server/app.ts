@@ -66,6 +66,12 @@ export interface AppDeps {
   trustedVkeyHashes?: (circuitId: string) => Promise<readonly string[]>;
   /** Most public signals /v1/verify accepts (default DEFAULT_VERIFY_MAX_SIGNALS). */
   verifyMaxSignals?: number;
+  /**
+   * Behind a reverse proxy (ZKAI_TRUST_PROXY): which X-Forwarded-For hops to believe, so the client IP (rate limits
+   * of requests without a key, logs) is the caller's, not the proxy's. fastify's trustProxy: true, a hop count, or
+   * addresses/CIDRs. Default false: the socket's address.
+   */
+  trustProxy?: boolean | number | string;
 }
 
 /** Routes the rate limit never applies to: probes and scrapers. */
@@ -80,6 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // fastify takes a hop count too (proxy-addr's trust), though its type lists only the other forms.
+    trustProxy: (deps.trustProxy ?? false) as boolean | string,
     frameworkErrors: frameworkErrorHandler,
     ajv: {
       // Reject what the schemas do not allow instead of quietly fixing it: no type coercion

@@ -80,6 +80,8 @@ export interface ServiceConfig {
   queueLockMs: number;
   /** ZKAI_QUEUE_STALLED_MS, default 30000: how often Redis-queue workers look for jobs whose worker was lost. */
   queueStalledMs: number;
+  /** ZKAI_TRUST_PROXY, default off: X-Forwarded-For hops to believe (a count, `all`, or addresses/CIDRs). */
+  trustProxy: boolean | number | string;
 }
 
 /** Default request body limit: 50 MB, enough for a CSV of a few hundred thousand records. */
@@ -113,6 +115,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   jobRetentionHours: 168,
   queueLockMs: 30_000,
   queueStalledMs: 30_000,
+  trustProxy: false,
 };
 
 /** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
@@ -150,6 +153,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     jobRetentionHours: intFrom(env, 'ZKAI_JOB_RETENTION_HOURS', DEFAULT_CONFIG.jobRetentionHours, 0, 24 * 365 * 100),
     queueLockMs: intFrom(env, 'ZKAI_QUEUE_LOCK_MS', DEFAULT_CONFIG.queueLockMs, 1000, 3_600_000),
     queueStalledMs: intFrom(env, 'ZKAI_QUEUE_STALLED_MS', DEFAULT_CONFIG.queueStalledMs, 500, 3_600_000),
+    trustProxy: trustProxyFrom(env),
   };
 }
 
@@ -161,6 +165,19 @@ function queueFrom(env: NodeJS.ProcessEnv): QueueBackend {
       `ZKAI_QUEUE must be empty (embedded SQLite) or redis://host:port, got ${JSON.stringify(env.ZKAI_QUEUE)}`,
     );
   return queue;
+}
+
+function trustProxyFrom(env: NodeJS.ProcessEnv): ServiceConfig['trustProxy'] {
+  const text = (env.ZKAI_TRUST_PROXY ?? '').trim();
+  if (text === '' || text.toLowerCase() === 'off') return false;
+  if (text.toLowerCase() === 'all') return true;
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 16) return Number(text);
+  // Addresses or CIDRs, comma-separated (IPv4 or IPv6).
+  if (text.split(',').every((part) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part.trim()))) return text;
+  throw new ZkaiError(
+    'BAD_INPUT',
+    `ZKAI_TRUST_PROXY must be off, all, a hop count 1..16, or comma-separated addresses/CIDRs, got ${JSON.stringify(env.ZKAI_TRUST_PROXY)}`,
+  );
 }
 
 function authFrom(env: NodeJS.ProcessEnv): ServiceConfig['auth'] {

@@ -190,6 +190,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       models,
       maxModelBytes: config.maxModelBytes,
       maxModelConstraints: config.maxModelConstraints,
+      trustProxy: config.trustProxy,
     });
     if (config.logLevel !== 'silent') {
       const jobs = app.log.child({ component: 'jobs' });
