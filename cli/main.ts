@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../common/fs.ts';
 import { sha256File } from '../common/hash.ts';
 import { signedOutputs } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
+import { DEFAULT_BATCH_SLOTS, prepareMembershipBatchCircuit, proveMembershipBatch } from '../prover/membership-batch.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2, importCeremony, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
 import { verifyBundle } from '../prover/verify.ts';
@@ -19,6 +20,8 @@ const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 Usage:
   zkai dataset commit <records.csv|.jsonl> --out dataset.json [--depth 20]
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
+  zkai dataset prove <dataset.json> --records <id,id,...> --epoch <n> --out proof.json [--slots 16]
+                                                       one batch proof for up to --slots records (RoyaltyVault.claimBatch)
   zkai verify <proof.json> [--vkey <vkey.json|model.json>] [--vkey-hash <sha256>]
                                                        check against a trusted key: --vkey / --vkey-hash, else the
                                                        keys set up in ZKAI_HOME for the bundle's circuit, never the
@@ -99,18 +102,36 @@ async function datasetProve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { record: { type: 'string' }, epoch: { type: 'string' }, out: { type: 'string' }, ptau: { type: 'string' } },
+    options: {
+      record: { type: 'string' },
+      records: { type: 'string' },
+      slots: { type: 'string' },
+      epoch: { type: 'string' },
+      out: { type: 'string' },
+      ptau: { type: 'string' },
+    },
   });
   const [manifest] = positionals;
-  if (!manifest || values.record === undefined || values.epoch === undefined || !values.out)
-    usage('dataset prove needs <dataset.json>, --record, --epoch and --out');
+  if (!manifest || (values.record === undefined) === (values.records === undefined) || values.epoch === undefined || !values.out)
+    usage('dataset prove needs <dataset.json>, --record <id> or --records <id,id,...>, --epoch and --out');
   // A public ceremony file replaces the development setup (same as ZKAI_PTAU); it is checked before use.
   if (values.ptau) process.env.ZKAI_PTAU = path.resolve(values.ptau);
   const dataset = await loadDataset(path.resolve(manifest));
-  const mc = await prepareMembershipCircuit(dataset.manifest.depth, log);
+  const depth = dataset.manifest.depth;
+  // --records: one proof of the batch circuit (RoyaltyVault.claimBatch), --slots of them (default 16).
+  const slots = values.slots === undefined ? DEFAULT_BATCH_SLOTS : Number(values.slots);
   const pool = new ProverPool({ threads: 1 });
   try {
-    const bundle = await proveMembership(pool, mc, dataset, values.record, values.epoch);
+    const bundle =
+      values.records !== undefined
+        ? await proveMembershipBatch(
+            pool,
+            await prepareMembershipBatchCircuit(slots, depth, log),
+            dataset,
+            values.records.split(','),
+            values.epoch,
+          )
+        : await proveMembership(pool, await prepareMembershipCircuit(depth, log), dataset, values.record!, values.epoch);
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
     log(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);
     console.log(JSON.stringify({ out: values.out, public: bundle.public }, null, 2));
