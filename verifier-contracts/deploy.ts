@@ -22,7 +22,7 @@ export interface MembershipContracts {
 export interface DeploymentInfo {
   chainId: number;
   url: string;
-  contracts: { MembershipVerifier: string; RoyaltyVault: string };
+  contracts: { MembershipVerifier: string; RoyaltyVault: string; MembershipBatchVerifier?: string };
   deployedAt: string;
 }
 
@@ -133,6 +133,9 @@ export async function readDeployment(file: string): Promise<DeploymentInfo> {
       contracts: {
         MembershipVerifier: getAddress(json.contracts.MembershipVerifier),
         RoyaltyVault: getAddress(json.contracts.RoyaltyVault),
+        ...(json.contracts.MembershipBatchVerifier === undefined
+          ? {}
+          : { MembershipBatchVerifier: getAddress(json.contracts.MembershipBatchVerifier) }),
       },
       deployedAt: String(json.deployedAt),
     };

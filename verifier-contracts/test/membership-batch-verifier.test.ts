@@ -16,7 +16,7 @@ import { type MembershipBatchCircuit, prepareMembershipBatchCircuit, proveMember
 import { ProverPool } from '../../prover/pool.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
 import { type DevChain, freePort, localProvider, startDevChain } from '../chain.ts';
-import { deployMembership, type MembershipContracts } from '../deploy.ts';
+import { deployMembership, type MembershipContracts, readDeployment, writeDeployment } from '../deploy.ts';
 import { balanceOf, claimRoyalty, fundEpoch, ROYALTY_VAULT_ABI, royaltyVaultAt } from '../vault.ts';
 import { claimRoyaltyBatch } from '../vault-batch.ts';
 import { assertReverts as assertRevertsWith } from './helpers.ts';
@@ -94,6 +94,18 @@ describe('generated batch verifier and RoyaltyVault.claimBatch with real proofs'
     assert.equal(parseBundle(JSON.parse(JSON.stringify(bundle))).kind, 'membership-batch');
     assert.deepEqual(Object.keys(bundle.public), ['root', 'total', 'epoch', 'claimant[0]', 'claimant[1]', 'nullifier[0]', 'nullifier[1]']);
     assert.equal(bundle.public['claimant[1]'], '0');
+    // The deployment record keeps the batch verifier's address.
+    const file = path.join(tmp, 'deployment.json');
+    const contracts = { MembershipVerifier: deployed.MembershipVerifier, RoyaltyVault: deployed.RoyaltyVault };
+    await writeDeployment(file, {
+      url: chain.url,
+      chainId: deployed.chainId,
+      contracts: { ...contracts, MembershipBatchVerifier: deployed.MembershipBatchVerifier },
+      deployedAt: 'now',
+    });
+    assert.equal((await readDeployment(file)).contracts.MembershipBatchVerifier, deployed.MembershipBatchVerifier);
+    await writeDeployment(file, { url: chain.url, chainId: deployed.chainId, contracts, deployedAt: 'now' });
+    assert.deepEqual((await readDeployment(file)).contracts, contracts);
   });
 
   test('a batch of one contributor’s two records pays both, once; a single claim of either is then NullifierUsed', async () => {
