@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Contract, Interface, type JsonRpcProvider, parseEther, type Wallet, ZeroAddress } from 'ethers';
-import { packClaimant } from '../../circuits/membership.ts';
+import { MAX_BATCH_SLOTS, packClaimant } from '../../circuits/membership.ts';
 import type { DevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
@@ -221,6 +221,22 @@ describe('RoyaltyVault.claimBatch', () => {
     await assertReverts(claimRoyaltyBatch(vault(), await provenBatch(root, 10n, 1n, [slot(bob.address, 6n)])), 'PotExhausted');
   });
 
+  test('an unused slot submitted as a claim (zero recipient, weight and nullifier: what the proof binds) pays nothing: ZeroPayout', async () => {
+    const root = await claimableEpoch();
+    const claim = await provenBatch(root, 100n, 1n, [slot(alice.address, 5n)]);
+    const [a, b, c] = batchClaimArguments(claim);
+    const claims = [
+      [alice.address, 5n, BigInt(claim.publicSignals[3 + SLOTS]!)],
+      [ZeroAddress, 0n, 0n],
+    ];
+    await assertReverts(vault().claimBatch(a, b, c, root, 100n, 1n, claims), 'ZeroPayout');
+    assert.equal((await epochState(vault(), root, 1n)).paid, 0n);
+  });
+
+  test('MAX_BATCH_SLOTS is the one of circuits/membership.ts', async () => {
+    assert.equal(await vault().MAX_BATCH_SLOTS(), BigInt(MAX_BATCH_SLOTS));
+  });
+
   test('a vault without a batch verifier refuses claimBatch; the constructor checks the slot count', async () => {
     const single = await deployContract(owner, 'MockMembershipVerifier');
     const plain = royaltyVaultAt(await deployContract(owner, 'RoyaltyVault', [single, FUNDING, CLAIMS, ZeroAddress, 0]), owner);
@@ -231,7 +247,7 @@ describe('RoyaltyVault.claimBatch', () => {
     for (const args of [
       [batch, 0],
       [ZeroAddress, 4],
-      [batch, 65],
+      [batch, MAX_BATCH_SLOTS + 1],
     ] as const) {
       await assert.rejects(deployContract(owner, 'RoyaltyVault', [single, FUNDING, CLAIMS, ...args]), (e: Error) =>
         e.message.includes(vaultInterface.getError('InvalidBatchSlots')!.selector),
