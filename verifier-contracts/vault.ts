@@ -15,6 +15,7 @@ export const ROYALTY_VAULT_ABI = [
   'function verifier() view returns (address)',
   'function batchVerifier() view returns (address)',
   'function batchSlots() view returns (uint256)',
+  'function batchVerifySelector() view returns (bytes4)',
   'function fundingPeriod() view returns (uint64)',
   'function claimPeriod() view returns (uint64)',
   'function epochs(uint256 root, uint256 epoch) view returns (uint128 pot, uint128 paid, uint64 fundingEnds, uint64 claimsEnd, uint128 reclaimedFunding, uint128 refunded)',

@@ -49,8 +49,8 @@ contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
     /// @notice Slots of the batch circuit: the most records one `claimBatch` proof covers.
     uint256 public immutable batchSlots;
 
-    /// @dev Selector of the batch verifier's verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3 + 2 * slots]).
-    bytes4 private immutable batchVerifySelector;
+    /// @notice Selector of the batch verifier's verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3 + 2 * slots]).
+    bytes4 public immutable batchVerifySelector;
 
     /// @notice Pot, payouts, schedule and reclaims of each epoch of each root.
     mapping(uint256 root => mapping(uint256 epoch => Epoch)) public epochs;

@@ -4,8 +4,8 @@
 // membership-batch-verifier.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Contract, Interface, type JsonRpcProvider, parseEther, type Wallet, ZeroAddress } from 'ethers';
-import { MAX_BATCH_SLOTS, packClaimant } from '../../circuits/membership.ts';
+import { Contract, Interface, id, type JsonRpcProvider, parseEther, type Wallet, ZeroAddress } from 'ethers';
+import { MAX_BATCH_SLOTS, membershipBatchSignalNames, packClaimant } from '../../circuits/membership.ts';
 import type { DevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
@@ -233,8 +233,14 @@ describe('RoyaltyVault.claimBatch', () => {
     assert.equal((await epochState(vault(), root, 1n)).paid, 0n);
   });
 
-  test('MAX_BATCH_SLOTS is the one of circuits/membership.ts', async () => {
+  test('MAX_BATCH_SLOTS is the one of circuits/membership.ts; the verifier selector is derived from the slot count', async () => {
     assert.equal(await vault().MAX_BATCH_SLOTS(), BigInt(MAX_BATCH_SLOTS));
+    const single = await deployContract(owner, 'MockMembershipVerifier');
+    for (const slots of [1, 3, 48, 49, MAX_BATCH_SLOTS]) {
+      const v = royaltyVaultAt(await deployContract(owner, 'RoyaltyVault', [single, FUNDING, CLAIMS, single, slots]), owner);
+      const n = membershipBatchSignalNames(slots).length;
+      assert.equal(await v.batchVerifySelector(), id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${n}])`).slice(0, 10));
+    }
   });
 
   test('a vault without a batch verifier refuses claimBatch; the constructor checks the slot count', async () => {
