@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- gas`: gas of the on-chain calls with real proofs, on a local Hardhat chain.
  *  - RoyaltyVault.claim: three contributors of a committed dataset claim an epoch's pot with depth-20 membership
- *    proofs (the Merkle-sum circuit: root and proven total among the public signals).
+ *    proofs (the Merkle-sum circuit: root and proven total among the public signals); claimBatch with one 16-slot
+ *    batch proof, per claimed record, in four scenarios; withdraw (bench/gas-claims.ts).
  *  - ModelRegistry.registerCommittedModel and InferenceAttestor.attest: the 64-32-16-10 digits MLP with
  *    Pedersen-committed weights (proof bound to its registrant).
  *
@@ -11,19 +12,17 @@
  * Gas is deterministic for a given call, so a single run is the figure.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Wallet } from 'ethers';
-import { commitDataset, type DatasetRecord } from '../circuits/dataset/index.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { compileModel, proveInference } from '../prover/inference.ts';
-import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
 import { installCommittedVerifier } from '../verifier-contracts/committed-verifier.ts';
-import { deployArtifact, deployMembership } from '../verifier-contracts/deploy.ts';
+import { deployArtifact } from '../verifier-contracts/deploy.ts';
 import {
   attestInference,
   bindingOf,
@@ -34,7 +33,7 @@ import {
   modelRegistryAt,
   registerCommittedModel,
 } from '../verifier-contracts/models.ts';
-import { claimRoyalty, fundEpoch, royaltyVaultAt } from '../verifier-contracts/vault.ts';
+import { benchClaimGas } from './gas-claims.ts';
 
 /** Measured at 4382ff3 (before issue 13) on the Hardhat dev chain: see the file comment. */
 export const GAS_BEFORE = {
@@ -54,32 +53,9 @@ export async function benchGas(log: (m: string) => void): Promise<Record<string,
     const provider = localProvider(chain.url, chain.chainId);
     const signer = new Wallet(chain.accounts[0]!, provider);
 
-    // Claims: three contributors, one epoch, a real depth-20 verifier.
-    const contributors = [1, 2, 3].map(() => Wallet.createRandom().address.toLowerCase());
-    const records: DatasetRecord[] = contributors.map((contributor, i) => ({
-      id: `rec-${i}`,
-      contributor,
-      contentHash: `0x${(i + 1).toString(16).padStart(64, '0')}`,
-      weight: BigInt(10 * (i + 1)),
-    }));
-    const dataset = await commitDataset(records, path.join(tmp, 'dataset.json'), { depth: 20 });
-    const mc = await prepareMembershipCircuit(20, log);
-    const membership = await deployMembership({
-      signer,
-      verifierSolidity: await readFile(mc.setup.solidityVerifierPath, 'utf8'),
-      periods: { fundingSeconds: 60, claimSeconds: 3600 },
-    });
-    const vault = royaltyVaultAt(membership.RoyaltyVault, signer);
-    await fundEpoch(vault, BigInt(dataset.manifest.root), 1n, 10n ** 18n);
-    await provider.send('evm_increaseTime', [61]);
-    await provider.send('evm_mine', []);
-    const claims: number[] = [];
-    for (const r of records) {
-      const bundle = await proveMembership(pool, mc, dataset, r.id, 1);
-      const { receipt } = await claimRoyalty(vault, bundle);
-      claims.push(Number(receipt.gasUsed));
-    }
-    log(`  claim gas: ${claims.join(', ')} (before: first ${GAS_BEFORE.claimFirst}, later ${GAS_BEFORE.claimLater})`);
+    // Claims: single (the baseline) and batched, and withdraw (bench/gas-claims.ts).
+    const claims = await benchClaimGas({ provider, accounts: chain.accounts, pool, tmp, log });
+    log(`  (single claim before issue 13: first ${GAS_BEFORE.claimFirst}, later ${GAS_BEFORE.claimLater})`);
 
     // The committed MLP: register and attest one inference.
     const compiled = await compileModel(path.join(FIXTURES, 'mlp3_digits.onnx'), path.join(FIXTURES, 'digits_test.csv'), {
@@ -107,10 +83,13 @@ export async function benchGas(log: (m: string) => void): Promise<Record<string,
     const ratio = (after: number, before: number) => +(after / before).toFixed(3);
     return {
       claim: {
-        gas: claims,
+        gas: claims.claim,
         before: { first: GAS_BEFORE.claimFirst, later: GAS_BEFORE.claimLater },
-        ratioFirst: ratio(claims[0]!, GAS_BEFORE.claimFirst),
+        ratioFirst: ratio(claims.claim[0]!, GAS_BEFORE.claimFirst),
       },
+      claimBatch: claims.claimBatch,
+      batchCircuit: claims.batchCircuit,
+      withdraw: claims.withdraw,
       registerCommittedModel: {
         gas: register,
         before: GAS_BEFORE.registerCommittedModel,

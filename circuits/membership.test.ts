@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { WitnessCalculatorBuilder } from 'circom_runtime';
 import { type BuiltCircuit, buildCircuit } from './build.ts';
 import {
   commitDataset,
@@ -22,7 +21,7 @@ import {
 import { KAT_NULLIFIER_1_E7, KAT_RECORDS, KAT_ROOT_D2, KAT_TOTAL } from './dataset/kat-vectors.ts';
 import { MEMBERSHIP_PUBLIC_SIGNALS, membershipCircuitSpec, WEIGHT_BITS } from './membership.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from './r1cs.ts';
-import { calculateWitness, readSymbols } from './witness.ts';
+import { calculateWitness, readSymbols, witnessIgnoringAsserts } from './witness.ts';
 
 // Wires 1..6 are the public inputs, in the order of MEMBERSHIP_PUBLIC_SIGNALS.
 const WIRE = { root: 1, total: 2, contributor: 3, weight: 4, epoch: 5, nullifier: 6 } as const;
@@ -36,40 +35,6 @@ function randomRecord(i: number): DatasetRecord {
     contentHash: `0x${randomBytes(32).toString('hex')}`,
     weight: BigInt(1 + (i % 50)),
   };
-}
-
-/**
- * The witness a malicious prover would compute: circom's generated code with its `===` asserts ignored (the wasm
- * reports a failed assert through `exceptionHandler(4)` and carries on when the handler returns). What such a
- * witness is worth is decided by the R1CS alone, which is what a Groth16 proof attests to.
- */
-async function witnessIgnoringAsserts(wasmPath: string, input: Record<string, unknown>): Promise<{ w: bigint[]; failedAsserts: number }> {
-  let failedAsserts = 0;
-  const memory = new WebAssembly.Memory({ initial: 2048 });
-  const noop = () => {};
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(await readFile(wasmPath)), {
-    env: { memory },
-    runtime: {
-      exceptionHandler: (code: number) => {
-        if (code !== 4) throw new Error(`witness code ${code}`);
-        failedAsserts++;
-      },
-      printErrorMessage: noop,
-      writeBufferMessage: noop,
-      showSharedRWMemory: noop,
-      error: (code: number) => {
-        throw new Error(`witness error ${code}`);
-      },
-      log: noop,
-      logGetSignal: noop,
-      logSetSignal: noop,
-      logStartComponent: noop,
-      logFinishComponent: noop,
-    },
-  });
-  const calc = (await WitnessCalculatorBuilder(instance)) as { calculateWitness(i: unknown, s: boolean): Promise<bigint[]> };
-  const w = (await calc.calculateWitness(input, false)).map(BigInt);
-  return { w, failedAsserts };
 }
 
 describe(`membership circuit (Merkle-sum tree, depth ${DEPTH})`, () => {

@@ -28,3 +28,40 @@ export async function readSymbols(symPath: string): Promise<Map<string, number>>
   }
   return out;
 }
+
+/**
+ * The witness a malicious prover would compute: circom's generated code with its `===` asserts ignored (the wasm
+ * reports a failed assert through `exceptionHandler(4)` and carries on when the handler returns). What such a
+ * witness is worth is decided by the R1CS alone, which is what a Groth16 proof attests to. For forged-witness tests.
+ */
+export async function witnessIgnoringAsserts(
+  wasmPath: string,
+  input: Record<string, unknown>,
+): Promise<{ w: bigint[]; failedAsserts: number }> {
+  let failedAsserts = 0;
+  const memory = new WebAssembly.Memory({ initial: 2048 });
+  const noop = () => {};
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(await readFile(wasmPath)), {
+    env: { memory },
+    runtime: {
+      exceptionHandler: (code: number) => {
+        if (code !== 4) throw new Error(`witness code ${code}`);
+        failedAsserts++;
+      },
+      printErrorMessage: noop,
+      writeBufferMessage: noop,
+      showSharedRWMemory: noop,
+      error: (code: number) => {
+        throw new Error(`witness error ${code}`);
+      },
+      log: noop,
+      logGetSignal: noop,
+      logSetSignal: noop,
+      logStartComponent: noop,
+      logFinishComponent: noop,
+    },
+  });
+  const calc = (await WitnessCalculatorBuilder(instance)) as { calculateWitness(i: unknown, s: boolean): Promise<bigint[]> };
+  const w = (await calc.calculateWitness(input, false)).map(BigInt);
+  return { w, failedAsserts };
+}

@@ -163,6 +163,27 @@ describe('zkai CLI: dataset commit → prove → verify', () => {
     assert.match(res.stderr, /UNKNOWN_RECORD/);
   });
 
+  it('prove --records makes one batch proof (kind membership-batch) that verify accepts; --record with --records is a usage error', async () => {
+    const commit = zkai(['dataset', 'commit', 'records.csv', '--out', 'small.json', '--depth', '4'], dir);
+    assert.equal(commit.code, 0, commit.stderr);
+    const prove = zkai(
+      ['dataset', 'prove', 'small.json', '--records', 'r2,r5', '--slots', '2', '--epoch', '3', '--out', 'batch.json'],
+      dir,
+    );
+    assert.equal(prove.code, 0, prove.stderr);
+    const bundle = JSON.parse(await readFile(path.join(dir, 'batch.json'), 'utf8'));
+    assert.equal(bundle.kind, 'membership-batch');
+    // claimant = contributor × 2^64 + weight
+    assert.equal(BigInt(bundle.public['claimant[1]']), (BigInt(A(5)) << 64n) + 50n);
+    assert.equal(bundle.public.epoch, '3');
+    const res = zkai(['verify', 'batch.json'], dir);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(JSON.parse(res.stdout).valid, true);
+    const both = zkai(['dataset', 'prove', 'small.json', '--record', 'r1', '--records', 'r2', '--epoch', '3', '--out', 'x.json'], dir);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--records/);
+  });
+
   it('prints usage for an unknown command (exit 2)', () => {
     const res = zkai(['frobnicate'], dir);
     assert.equal(res.code, 2);

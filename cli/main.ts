@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../common/fs.ts';
 import { sha256File } from '../common/hash.ts';
 import { signedOutputs } from '../prover/bundle.ts';
 import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
+import { DEFAULT_BATCH_SLOTS, prepareMembershipBatchCircuit, proveMembershipBatch } from '../prover/membership-batch.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2, importCeremony, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
 import { verifyBundle } from '../prover/verify.ts';
@@ -22,6 +23,8 @@ Usage:
                                                        fields: id, contributor, content_hash, weight; --columns maps
                                                        yours (e.g. id=record_id,content_hash=content_sha256)
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
+  zkai dataset prove <dataset.json> --records <id,id,...> --epoch <n> --out proof.json [--slots 16]
+                                                       one batch proof for up to --slots records (RoyaltyVault.claimBatch)
   zkai verify <proof.json> [--vkey <vkey.json|model.json>] [--vkey-hash <sha256>]
                                                        check against a trusted key: --vkey / --vkey-hash, else the
                                                        keys set up in ZKAI_HOME for the bundle's circuit, never the
@@ -119,6 +122,8 @@ async function datasetProve(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       record: { type: 'string' },
+      records: { type: 'string' },
+      slots: { type: 'string' },
       epoch: { type: 'string' },
       out: { type: 'string' },
       ptau: { type: 'string' },
@@ -126,20 +131,32 @@ async function datasetProve(args: string[]): Promise<number> {
     },
   });
   const [manifest] = positionals;
-  if (!manifest || values.record === undefined || values.epoch === undefined || !values.out)
-    usage('dataset prove needs <dataset.json>, --record, --epoch and --out');
+  if (!manifest || (values.record === undefined) === (values.records === undefined) || values.epoch === undefined || !values.out)
+    usage('dataset prove needs <dataset.json>, --record <id> or --records <id,id,...>, --epoch and --out');
   // A public ceremony file replaces the development setup (same as ZKAI_PTAU); it is checked before use.
   if (values.ptau) process.env.ZKAI_PTAU = path.resolve(values.ptau);
   const dataset = await loadDataset(path.resolve(manifest));
+  const depth = dataset.manifest.depth;
   const progress = createProgress(progressMode(values.json));
-  progress.update(`membership circuit (depth ${dataset.manifest.depth}): compile and set up (cached)`);
-  const mc = await prepareMembershipCircuit(dataset.manifest.depth, (msg) => progress.note(msg));
+  // --records: one proof of the batch circuit (RoyaltyVault.claimBatch), --slots of them (default 16).
+  const slots = values.slots === undefined ? DEFAULT_BATCH_SLOTS : Number(values.slots);
+  const note = (msg: string) => progress.note(msg);
   const pool = new ProverPool({ threads: 1 });
   try {
-    progress.update('prove');
-    const bundle = await proveMembership(pool, mc, dataset, values.record, values.epoch, {
-      onPhase: (phase) => progress.update(`prove: ${phase}`),
-    });
+    progress.update(
+      `membership circuit (depth ${depth}${values.records !== undefined ? `, ${slots} slots` : ''}): compile and set up (cached)`,
+    );
+    const onPhase = (phase: string) => progress.update(`prove: ${phase}`);
+    let bundle: Awaited<ReturnType<typeof proveMembership>>;
+    if (values.records !== undefined) {
+      const circuit = await prepareMembershipBatchCircuit(slots, depth, note);
+      progress.update('prove');
+      bundle = await proveMembershipBatch(pool, circuit, dataset, values.records.split(','), values.epoch, { onPhase });
+    } else {
+      const circuit = await prepareMembershipCircuit(depth, note);
+      progress.update('prove');
+      bundle = await proveMembership(pool, circuit, dataset, values.record!, values.epoch, { onPhase });
+    }
     progress.end();
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
     progress.note(`proof written to ${values.out} (${bundle.metadata.provingMs} ms)`);

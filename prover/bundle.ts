@@ -14,7 +14,8 @@ import type { PublicInputCommitment } from './commitment.ts';
 export const BUNDLE_FORMAT = 'zkai-proof-bundle';
 export const BUNDLE_VERSION = 1;
 
-export type BundleKind = 'membership' | 'inference';
+/** membership-batch: several records of one dataset in one proof (prover/membership-batch.ts). */
+export type BundleKind = 'membership' | 'membership-batch' | 'inference';
 
 export interface BundleMetadata {
   /** ISO 8601 time the bundle was made. */
@@ -198,7 +199,9 @@ function namingFor(
   naming: BundleNaming,
 ): { names: readonly string[]; addresses: ReadonlySet<string> } {
   const names = naming.signalNames ?? (kind === 'membership' ? MEMBERSHIP_PUBLIC_SIGNALS : Object.keys(pub));
-  const addresses = new Set(naming.addressSignals ?? (kind === 'membership' ? ['contributor'] : ['binding']));
+  const addresses = new Set(
+    naming.addressSignals ?? (kind === 'membership' ? ['contributor'] : kind === 'membership-batch' ? [] : ['binding']),
+  );
   return { names, addresses };
 }
 
@@ -222,7 +225,9 @@ export function parseBundle(json: unknown, naming: BundleNaming = {}): ProofBund
   for (const k of Object.keys(json)) if (!TOP_LEVEL_KEYS.includes(k) && !OPTIONAL_KEYS.includes(k)) bad(k, 'unknown field');
   if (json.format !== BUNDLE_FORMAT) bad('format', `expected "${BUNDLE_FORMAT}", got ${show(json.format)}`);
   if (json.version !== BUNDLE_VERSION) bad('version', `unsupported version ${show(json.version)} (this build reads ${BUNDLE_VERSION})`);
-  if (json.kind !== 'membership' && json.kind !== 'inference') bad('kind', `expected "membership" or "inference", got ${show(json.kind)}`);
+  if (json.kind !== 'membership' && json.kind !== 'membership-batch' && json.kind !== 'inference') {
+    bad('kind', `expected "membership", "membership-batch" or "inference", got ${show(json.kind)}`);
+  }
   const kind = json.kind;
   if (typeof json.circuitId !== 'string' || !CIRCUIT_ID.test(json.circuitId))
     bad('circuitId', `expected a circuit id, got ${show(json.circuitId)}`);
@@ -318,7 +323,7 @@ export const proofBundleSchema = {
   properties: {
     format: { type: 'string', const: BUNDLE_FORMAT },
     version: { type: 'integer', const: BUNDLE_VERSION },
-    kind: { type: 'string', enum: ['membership', 'inference'] },
+    kind: { type: 'string', enum: ['membership', 'membership-batch', 'inference'] },
     circuitId: { type: 'string', pattern: CIRCUIT_ID.source },
     vkeyHash: { type: 'string', pattern: HEX64.source },
     vkey: {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ContractFactory, getAddress, type Signer } from 'ethers';
-import { MEMBERSHIP_PUBLIC_SIGNALS as MEMBERSHIP_SIGNAL_NAMES } from '../circuits/membership.ts';
+import { ContractFactory, getAddress, type Signer, ZeroAddress } from 'ethers';
+import { MEMBERSHIP_PUBLIC_SIGNALS as MEMBERSHIP_SIGNAL_NAMES, membershipBatchSignalNames } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { type ContractArtifact, loadArtifact } from './compile.ts';
@@ -15,13 +15,15 @@ export interface MembershipContracts {
   chainId: number;
   MembershipVerifier: string;
   RoyaltyVault: string;
+  /** The batch circuit's verifier, when one was deployed (RoyaltyVault.claimBatch). */
+  MembershipBatchVerifier?: string;
 }
 
 /** What writeDeployment saves, so the server and CLI can find the contracts again. */
 export interface DeploymentInfo {
   chainId: number;
   url: string;
-  /** MembershipVerifier and RoyaltyVault always; ModelRegistry, InferenceAttestor… when deployed with them. */
+  /** MembershipVerifier and RoyaltyVault always; MembershipBatchVerifier, ModelRegistry, InferenceAttestor… when deployed. */
   contracts: { MembershipVerifier: string; RoyaltyVault: string } & Record<string, string>;
   /** The membership circuit whose key MembershipVerifier holds: a service refuses a deployment for another key. */
   membership?: { circuitId: string; vkeyHash: string };
@@ -53,11 +55,14 @@ export async function deployArtifact(signer: Signer, artifact: ContractArtifact,
 /**
  * Installs the membership circuit's snarkjs-exported verifier (`verifierSolidity`, contract Groth16Verifier) as
  * contracts/generated/MembershipVerifier.sol, compiles, and deploys it and a RoyaltyVault bound to it, whose epochs
- * follow `periods` (default DEFAULT_VAULT_PERIODS).
+ * follow `periods` (default DEFAULT_VAULT_PERIODS). With `batch` (the batch circuit's snarkjs verifier and its slot
+ * count) it also installs and deploys MembershipBatchVerifier<slots> and binds the vault to it for claimBatch;
+ * without, the vault has no batch claims.
  */
 export async function deployMembership(opts: {
   signer: Signer;
   verifierSolidity: string;
+  batch?: { verifierSolidity: string; slots: number };
   periods?: VaultPeriods;
   log?: (msg: string) => void;
 }): Promise<MembershipContracts> {
@@ -73,10 +78,43 @@ export async function deployMembership(opts: {
   const installed = await installGeneratedVerifier({ contractName: 'MembershipVerifier', solidity: opts.verifierSolidity, log: opts.log });
   const verifier = await deployArtifact(opts.signer, installed.artifact);
   opts.log?.(`contracts: MembershipVerifier at ${verifier}`);
+  const batchVerifier = opts.batch ? await deployBatchVerifier(opts.signer, opts.batch, opts.log) : undefined;
   const periods = opts.periods ?? DEFAULT_VAULT_PERIODS;
-  const vault = await deployContract(opts.signer, 'RoyaltyVault', [verifier, periods.fundingSeconds, periods.claimSeconds]);
+  const vault = await deployContract(opts.signer, 'RoyaltyVault', [
+    verifier,
+    periods.fundingSeconds,
+    periods.claimSeconds,
+    batchVerifier ?? ZeroAddress,
+    batchVerifier ? opts.batch!.slots : 0,
+  ]);
   opts.log?.(`contracts: RoyaltyVault at ${vault}`);
-  return { chainId: Number(network.chainId), MembershipVerifier: verifier, RoyaltyVault: vault };
+  return {
+    chainId: Number(network.chainId),
+    MembershipVerifier: verifier,
+    RoyaltyVault: vault,
+    ...(batchVerifier ? { MembershipBatchVerifier: batchVerifier } : {}),
+  };
+}
+
+/** Installs (as MembershipBatchVerifier<slots>) and deploys the batch circuit's verifier, checking its signal count. */
+async function deployBatchVerifier(
+  signer: Signer,
+  batch: { verifierSolidity: string; slots: number },
+  log?: (msg: string) => void,
+): Promise<string> {
+  const expected = membershipBatchSignalNames(batch.slots).length;
+  const nPublic = verifierPublicSignalCount(batch.verifierSolidity);
+  if (nPublic !== expected) {
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `a ${batch.slots}-slot batch verifier must take ${expected} public signals, this one takes ${nPublic}`,
+    );
+  }
+  const contractName = `MembershipBatchVerifier${batch.slots}`;
+  const installed = await installGeneratedVerifier({ contractName, solidity: batch.verifierSolidity, log });
+  const address = await deployArtifact(signer, installed.artifact);
+  log?.(`contracts: ${contractName} at ${address}`);
+  return address;
 }
 
 /** Saves a deployment record as JSON (atomically). */

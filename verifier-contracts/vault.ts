@@ -9,9 +9,13 @@ import { call, findEvent, send } from './tx.ts';
  * A test checks it against the compiled contract's ABI.
  */
 export const ROYALTY_VAULT_ABI = [
-  'constructor(address verifier_, uint64 fundingPeriod_, uint64 claimPeriod_)',
+  'constructor(address verifier_, uint64 fundingPeriod_, uint64 claimPeriod_, address batchVerifier_, uint256 batchSlots_)',
   'function SNARK_SCALAR_FIELD() view returns (uint256)',
+  'function MAX_BATCH_SLOTS() view returns (uint256)',
   'function verifier() view returns (address)',
+  'function batchVerifier() view returns (address)',
+  'function batchSlots() view returns (uint256)',
+  'function batchVerifySelector() view returns (bytes4)',
   'function fundingPeriod() view returns (uint64)',
   'function claimPeriod() view returns (uint64)',
   'function epochs(uint256 root, uint256 epoch) view returns (uint128 pot, uint128 paid, uint64 fundingEnds, uint64 claimsEnd, uint128 reclaimedFunding, uint128 refunded)',
@@ -20,6 +24,7 @@ export const ROYALTY_VAULT_ABI = [
   'function balanceOf(address account) view returns (uint256)',
   'function fundEpoch(uint256 root, uint256 epoch) payable',
   'function claim(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256 root, uint256 total, address contributor, uint256 weight, uint256 epoch, uint256 nullifier) returns (uint256 amount)',
+  'function claimBatch(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256 root, uint256 total, uint256 epoch, tuple(address contributor, uint64 weight, uint256 nullifier)[] claims) returns (uint256 amount)',
   'function reclaim(uint256 root, uint256 epoch) returns (uint256 amount)',
   'function withdraw() returns (uint256 amount)',
   'event EpochOpened(uint256 indexed root, uint256 indexed epoch, uint64 fundingEnds, uint64 claimsEnd)',
@@ -42,6 +47,9 @@ export const ROYALTY_VAULT_ABI = [
   'error InvalidProof()',
   'error ZeroPayout(uint256 root, uint256 epoch)',
   'error PotExhausted(uint256 root, uint256 epoch, uint256 amount, uint256 remaining)',
+  'error InvalidBatchSlots(uint256 slots)',
+  'error BatchClaimsDisabled()',
+  'error BadBatchSize(uint256 count, uint256 slots)',
   'error ReclaimNotOpen(uint256 root, uint256 epoch, uint64 opensAt)',
   'error NothingToReclaim(uint256 root, uint256 epoch, address funder)',
   'error NothingToWithdraw(address account)',

@@ -1,3 +1,4 @@
+export { type MembershipBatchInput, membershipBatchInput } from './batch.ts';
 export type { CommitOptions, Dataset, DatasetManifest, MembershipInput } from './dataset.ts';
 export { commitDataset, loadDataset, membershipInput, parseEpoch } from './dataset.ts';
 export { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, recordIdField } from './leaf.ts';

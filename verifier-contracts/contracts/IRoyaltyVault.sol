@@ -26,6 +26,18 @@ interface IRoyaltyVault {
         uint128 refunded;
     }
 
+    /**
+     * @notice One record of a batch claim: the values the batch proof binds in its slot.
+     * @param contributor The royalty recipient (inside the record's leaf).
+     * @param weight The record's weight (below 2^64, as the circuit range-checks it).
+     * @param nullifier Poseidon(leaf, epoch), the same as a single claim of the record.
+     */
+    struct BatchClaim {
+        address contributor;
+        uint64 weight;
+        uint256 nullifier;
+    }
+
     /// @notice An epoch was funded for the first time; its schedule is now fixed.
     event EpochOpened(uint256 indexed root, uint256 indexed epoch, uint64 fundingEnds, uint64 claimsEnd);
     /// @notice `funder` added `amount` wei; the pot is now `pot`.
@@ -54,6 +66,9 @@ interface IRoyaltyVault {
     error InvalidProof();
     error ZeroPayout(uint256 root, uint256 epoch);
     error PotExhausted(uint256 root, uint256 epoch, uint256 amount, uint256 remaining);
+    error InvalidBatchSlots(uint256 slots);
+    error BatchClaimsDisabled();
+    error BadBatchSize(uint256 count, uint256 slots);
     error ReclaimNotOpen(uint256 root, uint256 epoch, uint64 opensAt);
     error NothingToReclaim(uint256 root, uint256 epoch, address funder);
     error NothingToWithdraw(address account);
@@ -82,6 +97,24 @@ interface IRoyaltyVault {
         uint256 weight,
         uint256 epoch,
         uint256 nullifier
+    ) external returns (uint256 amount);
+
+    /**
+     * @notice Credits each record of `claims` (1..batchSlots records of one root and epoch) exactly what `claim`
+     * would, given one proof of the batch membership circuit whose public signals are [root, total, epoch,
+     * claimant[batchSlots], nullifier[batchSlots]], claimant = contributor * 2^64 + weight, the slots past
+     * `claims.length` being 0 (unused). Shares `claim`'s nullifier set: a record already claimed either way, or named
+     * twice, reverts `NullifierUsed` and nothing of the batch is paid. Open from `fundingEnds` until `claimsEnd`.
+     * @return amount The wei credited in total (one `RoyaltyClaimed` event per record).
+     */
+    function claimBatch(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256 root,
+        uint256 total,
+        uint256 epoch,
+        BatchClaim[] calldata claims
     ) external returns (uint256 amount);
 
     /**

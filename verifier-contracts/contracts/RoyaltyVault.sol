@@ -22,8 +22,15 @@ import {IRoyaltyVault} from "./IRoyaltyVault.sol";
  *   [claimsEnd, ...)           funders reclaim, pro rata to what they funded, what the claims left (unclaimed
  *                              records and rounding dust); the last funder to reclaim gets the exact rest
  * Payouts and reclaims are credited to `balanceOf` and withdrawn with `withdraw()` (pull payments).
+ *
+ * Claims come one record per proof (`claim`) or up to `batchSlots` records of one root and epoch per proof
+ * (`claimBatch`, against the batch circuit's verifier); both share one nullifier set, so a record is paid once
+ * whichever way it is claimed.
  */
 contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
+    /// @notice The most slots a batch circuit may have (circuits/membership.ts MAX_BATCH_SLOTS).
+    uint256 public constant MAX_BATCH_SLOTS = 64;
+
     /// @notice The BN254 scalar field order; roots, epochs and public signals are elements of this field.
     uint256 public constant SNARK_SCALAR_FIELD = BN254_SCALAR_FIELD;
 
@@ -35,6 +42,15 @@ contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
 
     /// @notice Seconds claims stay open after funding closes.
     uint64 public immutable claimPeriod;
+
+    /// @notice The Groth16 verifier of the batch membership circuit, fixed at deployment; zero: no batch claims.
+    address public immutable batchVerifier;
+
+    /// @notice Slots of the batch circuit: the most records one `claimBatch` proof covers.
+    uint256 public immutable batchSlots;
+
+    /// @notice Selector of the batch verifier's verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3 + 2 * slots]).
+    bytes4 public immutable batchVerifySelector;
 
     /// @notice Pot, payouts, schedule and reclaims of each epoch of each root.
     mapping(uint256 root => mapping(uint256 epoch => Epoch)) public epochs;
@@ -52,8 +68,16 @@ contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
      * @param verifier_ The Groth16 verifier of the membership circuit.
      * @param fundingPeriod_ Seconds an epoch accepts funding after it is opened (> 0).
      * @param claimPeriod_ Seconds claims stay open after funding closes (> 0).
+     * @param batchVerifier_ The Groth16 verifier of the batch membership circuit (snarkjs's template), or zero.
+     * @param batchSlots_ Its number of slots (1..64; 0 with a zero batchVerifier_).
      */
-    constructor(IMembershipVerifier verifier_, uint64 fundingPeriod_, uint64 claimPeriod_) {
+    constructor(
+        IMembershipVerifier verifier_,
+        uint64 fundingPeriod_,
+        uint64 claimPeriod_,
+        address batchVerifier_,
+        uint256 batchSlots_
+    ) {
         if (address(verifier_) == address(0)) revert ZeroVerifier();
         if (fundingPeriod_ == 0 || claimPeriod_ == 0 || uint256(fundingPeriod_) + claimPeriod_ > type(uint32).max) {
             revert InvalidPeriods(fundingPeriod_, claimPeriod_);
@@ -61,6 +85,19 @@ contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
         verifier = verifier_;
         fundingPeriod = fundingPeriod_;
         claimPeriod = claimPeriod_;
+        if ((batchVerifier_ == address(0)) != (batchSlots_ == 0) || batchSlots_ > MAX_BATCH_SLOTS) {
+            revert InvalidBatchSlots(batchSlots_);
+        }
+        batchVerifier = batchVerifier_;
+        batchSlots = batchSlots_;
+        // snarkjs verifiers take their public signals as a fixed-size array, so the selector depends on the count.
+        batchVerifySelector = bytes4(
+            keccak256(
+                abi.encodePacked(
+                    "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(3 + 2 * batchSlots_), "])"
+                )
+            )
+        );
     }
 
     /// @inheritdoc IRoyaltyVault
@@ -122,6 +159,113 @@ contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
         e.paid += uint128(amount);
         balanceOf[contributor] += amount;
         emit RoyaltyClaimed(root, epoch, nullifier, contributor, amount);
+    }
+
+    /// @inheritdoc IRoyaltyVault
+    function claimBatch(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256 root,
+        uint256 total,
+        uint256 epoch,
+        BatchClaim[] calldata claims
+    ) external returns (uint256 amount) {
+        if (batchSlots == 0) revert BatchClaimsDisabled();
+        if (claims.length == 0 || claims.length > batchSlots) revert BadBatchSize(claims.length, batchSlots);
+        // The same checks as claim, in the same order: the schedule first, nothing consumed outside the window.
+        Epoch storage e = epochs[root][epoch];
+        uint256 pot = e.pot;
+        if (pot == 0) revert EmptyEpoch(root, epoch);
+        if (block.timestamp < e.fundingEnds) revert ClaimsNotOpen(root, epoch, e.fundingEnds);
+        if (block.timestamp >= e.claimsEnd) revert ClaimsClosed(root, epoch, e.claimsEnd);
+        if (!_verifyBatch(a, b, c, _batchSignals(root, total, epoch, claims))) revert InvalidProof();
+
+        amount = _creditBatch(root, epoch, total, pot, claims);
+        uint256 remaining = pot - e.paid;
+        if (amount > remaining) revert PotExhausted(root, epoch, amount, remaining);
+        e.paid += uint128(amount);
+    }
+
+    /**
+     * @dev The batch circuit's public signals [root, total, epoch, claimant[slots], nullifier[slots]] for `claims`;
+     * the slots past claims.length stay 0, which the circuit accepts only for an unused slot (flag 0), paying nothing.
+     */
+    function _batchSignals(uint256 root, uint256 total, uint256 epoch, BatchClaim[] calldata claims)
+        private
+        view
+        returns (uint256[] memory pub)
+    {
+        uint256 slots = batchSlots;
+        pub = new uint256[](3 + 2 * slots);
+        pub[0] = root;
+        pub[1] = total;
+        pub[2] = epoch;
+        for (uint256 i; i < claims.length; ++i) {
+            BatchClaim calldata cl = claims[i];
+            if (cl.weight > total) revert WeightExceedsTotal(cl.weight, total);
+            // claimant = contributor * 2^64 + weight: the circuit range-checks both halves, so it splits one way only.
+            pub[3 + i] = (uint256(uint160(cl.contributor)) << 64) | cl.weight;
+            pub[3 + slots + i] = cl.nullifier;
+        }
+    }
+
+    /**
+     * @dev Effects of a verified batch: marks each nullifier, pays each record pot * weight / total (rounded down per
+     * record, exactly as claim pays it: batching changes no payout) and returns the sum. Credits are summed per
+     * recipient in memory, so a recipient named in several slots has its balance written once.
+     */
+    function _creditBatch(uint256 root, uint256 epoch, uint256 total, uint256 pot, BatchClaim[] calldata claims)
+        private
+        returns (uint256 amount)
+    {
+        uint256 n = claims.length;
+        address[] memory payees = new address[](n);
+        uint256[] memory credits = new uint256[](n);
+        uint256 nPayees;
+        for (uint256 i; i < n; ++i) {
+            BatchClaim calldata cl = claims[i];
+            // Marked as it is checked: a record named twice in this batch fails here at its second slot.
+            if (nullifierUsed[root][cl.nullifier]) revert NullifierUsed(root, cl.nullifier);
+            nullifierUsed[root][cl.nullifier] = true;
+            uint256 share = (pot * cl.weight) / total;
+            if (share == 0) revert ZeroPayout(root, epoch);
+            amount += share;
+            emit RoyaltyClaimed(root, epoch, cl.nullifier, cl.contributor, share);
+            uint256 j;
+            while (j < nPayees && payees[j] != cl.contributor) ++j;
+            if (j == nPayees) {
+                payees[j] = cl.contributor;
+                ++nPayees;
+            }
+            credits[j] += share;
+        }
+        for (uint256 j; j < nPayees; ++j) {
+            balanceOf[payees[j]] += credits[j];
+        }
+    }
+
+    /// @dev `x` (below 1000) in decimal. OpenZeppelin's Strings needs Cancun's mcopy; this vault targets Paris.
+    function _decimal(uint256 x) private pure returns (bytes memory) {
+        if (x < 10) return abi.encodePacked(bytes1(uint8(48 + x)));
+        if (x < 100) return abi.encodePacked(bytes1(uint8(48 + x / 10)), bytes1(uint8(48 + (x % 10))));
+        return abi.encodePacked(bytes1(uint8(48 + x / 100)), bytes1(uint8(48 + (x / 10) % 10)), bytes1(uint8(48 + (x % 10))));
+    }
+
+    /**
+     * @dev Calls the batch verifier's verifyProof (snarkjs's `public view` function, fixed-size public signals) with
+     * staticcall: the ABI encoding of static arrays is their words in order, so the call data is the selector and the
+     * words of a, b, c and pub. A verifier that reverts or answers anything but true is a rejection.
+     */
+    function _verifyBatch(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] memory pub
+    ) private view returns (bool) {
+        (bool ok, bytes memory ret) =
+            batchVerifier.staticcall(abi.encodePacked(batchVerifySelector, a, b[0], b[1], c, pub));
+        return ok && ret.length == 32 && abi.decode(ret, (uint256)) == 1;
     }
 
     /// @inheritdoc IRoyaltyVault

@@ -24,7 +24,7 @@ describe('contracts/Field.sol: one scalar field order', () => {
     const registry = await deployContract(t.owner, 'ModelRegistry');
     const attestor = await deployContract(t.owner, 'InferenceAttestor', [registry]);
     const mock = await deployContract(t.owner, 'MockMembershipVerifier');
-    const vault = await deployContract(t.owner, 'RoyaltyVault', [mock, 60, 60]);
+    const vault = await deployContract(t.owner, 'RoyaltyVault', [mock, 60, 60, '0x0000000000000000000000000000000000000000', 0]);
     for (const [name, address] of [
       ['ModelRegistry', registry],
       ['InferenceAttestor', attestor],

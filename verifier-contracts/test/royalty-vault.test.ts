@@ -2,7 +2,7 @@
 // attacks (a squatter's or griefer's own total, another root) are in membership-verifier.test.ts with real proofs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Contract, Interface, type JsonRpcProvider, parseEther, Wallet } from 'ethers';
+import { Contract, Interface, type JsonRpcProvider, parseEther, Wallet, ZeroAddress } from 'ethers';
 import * as snarkjs from 'snarkjs';
 import { BN254_R } from '../../common/bn254.ts';
 import { isZkaiError } from '../../common/errors.ts';
@@ -93,7 +93,7 @@ before(async () => {
   carol = new Wallet(chain.accounts[3], provider);
   const mockAddress = await deployContract(owner, 'MockMembershipVerifier');
   mock = new Contract(mockAddress, (await loadArtifact('MockMembershipVerifier')).abi, owner);
-  vaultAddress = await deployContract(owner, 'RoyaltyVault', [mockAddress, FUNDING, CLAIMS]);
+  vaultAddress = await deployContract(owner, 'RoyaltyVault', [mockAddress, FUNDING, CLAIMS, ZeroAddress, 0]);
 });
 
 after(async () => {
@@ -258,9 +258,9 @@ describe('RoyaltyVault', () => {
     const verifier = await mock.getAddress();
     const deploy = (args: unknown[]) => deployContract(owner, 'RoyaltyVault', args);
     for (const [args, name] of [
-      [['0x0000000000000000000000000000000000000000', 1, 1], 'ZeroVerifier'],
-      [[verifier, 0, 1], 'InvalidPeriods'],
-      [[verifier, 1, 0], 'InvalidPeriods'],
+      [['0x0000000000000000000000000000000000000000', 1, 1, ZeroAddress, 0], 'ZeroVerifier'],
+      [[verifier, 0, 1, ZeroAddress, 0], 'InvalidPeriods'],
+      [[verifier, 1, 0, ZeroAddress, 0], 'InvalidPeriods'],
     ] as const) {
       await assert.rejects(deploy([...args]), (e: Error) => e.message.includes(vaultInterface.getError(name)!.selector));
     }
