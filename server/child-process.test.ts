@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ChildSlots, maxChildProcessesFromEnv, runChild } from './child-process.ts';
+import { ChildSlots, maxChildProcessesFromEnv, runChild, startLauncher } from './child-process.ts';
 
 /** True while `pid` runs (a zombie, or a process that no longer exists, is not running). */
 function running(pid: number): boolean {
@@ -32,8 +32,11 @@ describe('child processes', () => {
   let dir: string;
   let hang: string;
   let count: string;
+  let launcherPid: number;
 
   before(async () => {
+    // As the service does at start: the children below are forked by the launcher, which is up by then.
+    launcherPid = await startLauncher();
     dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-children-'));
     // Starts a grandchild (like circom under a compile), writes both pids where the parent said, then never answers.
     hang = path.join(dir, 'hang.mjs');
@@ -76,9 +79,18 @@ process.once('message', (m) => {
     return JSON.parse(readFileSync(file, 'utf8'));
   }
 
+  it('children are forked by the launcher, never by this (proving) process', async () => {
+    const parent = path.join(dir, 'parent.mjs');
+    await writeFile(parent, `process.once('message', () => process.send({ ppid: process.ppid }, () => process.exit(0)));\n`);
+    const { ppid } = await runChild<{ ppid: number }>({ script: parent, request: {}, what: 'test child', slots: new ChildSlots(1) });
+    assert.notEqual(ppid, process.pid);
+    assert.equal(ppid, launcherPid);
+    assert.equal(await startLauncher(), launcherPid, 'one launcher, started once');
+  });
+
   it('a child past its timeout is killed with its grandchild, and the call fails with JOB_TIMEOUT', async () => {
     const pids = path.join(dir, 'timeout.json');
-    const call = runChild({ script: hang, request: { pids }, what: 'test child', timeoutMs: 1500, slots: new ChildSlots(1) });
+    const call = runChild({ script: hang, request: { pids }, what: 'test child', timeoutMs: 6000, slots: new ChildSlots(1) });
     const { child, grandchild } = await pidsOnceWritten(pids);
     assert.ok(running(child) && running(grandchild), 'both processes run before the timeout');
     await assert.rejects(call, { code: 'JOB_TIMEOUT' });

@@ -7,9 +7,13 @@
  *   group: the child is started as a group leader (`detached`), and circom, which the compile child spawns, is in the
  *   same group, so one SIGKILL to the group stops both, not just the node process that waits on circom.
  * A child whose parent goes away (IPC disconnect) kills its own group too (`exitWithGroupOnDisconnect`).
+ * Children are not forked by this process but by the launcher (launcher.ts), which the service forks first thing:
+ * a process that forks while it proves slows its next proofs down 1.4–1.8× (copy-on-write page faults).
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ZkaiError } from '../common/errors.ts';
+import type { LauncherEvent, LauncherRequest } from './launcher.ts';
 
 /** Default of ZKAI_MAX_CHILD_PROCESSES. */
 export const DEFAULT_MAX_CHILD_PROCESSES = 2;
@@ -127,26 +131,111 @@ export async function runChild<T>(opts: RunChildOptions): Promise<T> {
   }
 }
 
-/** SIGKILL to the child's whole process group (it leads one: `detached`); the child alone if that fails. */
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
+/**
+ * The launcher process (launcher.ts) through which every child is forked, so the process that proves forks once
+ * (startLauncher, at service start) and never while it proves. Restarted on demand if it dies.
+ */
+class LauncherClient {
+  private proc: ChildProcess | undefined;
+  private ready: Promise<void> = Promise.resolve();
+  private nextId = 1;
+  private readonly handlers = new Map<number, (e: LauncherEvent) => void>();
+
+  /** The launcher's pid once it listens, starting it if needed. */
+  async start(): Promise<number> {
+    const proc = this.ensure();
+    // Held while waiting, or an otherwise idle process would exit before the launcher answers.
+    proc.ref();
+    proc.channel?.ref();
+    try {
+      await this.ready;
+    } finally {
+      this.idle();
+    }
+    return proc.pid!;
   }
+
+  private ensure(): ChildProcess {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null && this.proc.connected) return this.proc;
+    const proc = fork(fileURLToPath(new URL('./launcher.ts', import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      proc.once('exit', (code, signal) => reject(new Error(`the launcher process exited (${signal ?? `code ${code}`})`)));
+      proc.on('message', (e: LauncherEvent) => {
+        if (e.event === 'ready') resolve();
+      });
+    });
+    this.ready.catch(() => {});
+    proc.on('message', (e: LauncherEvent) => {
+      if (e.event !== 'ready') this.handlers.get(e.id)?.(e);
+    });
+    proc.once('exit', () => {
+      if (this.proc === proc) this.proc = undefined;
+      // Its children were killed with it (launcher.ts): report each as gone.
+      for (const [id, handler] of [...this.handlers]) handler({ id, event: 'exit', code: null, signal: 'SIGKILL' });
+    });
+    proc.once('error', () => {});
+    this.proc = proc;
+    this.idle();
+    return proc;
+  }
+
+  /** With no child running, the launcher must not keep this process alive (a CLI or a test that is done). */
+  private idle(): void {
+    const proc = this.proc;
+    if (!proc) return;
+    if (this.handlers.size === 0) {
+      proc.unref();
+      proc.channel?.unref();
+    } else {
+      proc.ref();
+      proc.channel?.ref();
+    }
+  }
+
+  run(opts: RunChildOptions, onEvent: (e: LauncherEvent) => void): { kill(): void } {
+    const proc = this.ensure();
+    const id = this.nextId++;
+    this.handlers.set(id, (e) => {
+      if (e.event === 'exit') {
+        this.handlers.delete(id);
+        this.idle();
+      }
+      onEvent(e);
+    });
+    this.idle();
+    const start: LauncherRequest = {
+      op: 'start',
+      id,
+      script: opts.script,
+      request: opts.request,
+      serialization: opts.serialization ?? 'json',
+      stdout: opts.stdout ?? 'ignore',
+    };
+    proc.send(start);
+    return {
+      kill: () => {
+        if (this.handlers.has(id) && proc.connected) proc.send({ op: 'kill', id } satisfies LauncherRequest);
+      },
+    };
+  }
+}
+
+const launcher = new LauncherClient();
+
+/**
+ * Forks the launcher now (idempotent), so that this process forks before it starts proving and never after: the
+ * service calls it first thing. Resolves with the launcher's pid once it listens.
+ */
+export function startLauncher(): Promise<number> {
+  return launcher.start();
 }
 
 function forkAndWait<T>(opts: RunChildOptions): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const child = fork(opts.script, [], {
-      // tsx by absolute URL: resolving the bare name would depend on the working directory.
-      execArgv: ['--import', import.meta.resolve('tsx')],
-      serialization: opts.serialization ?? 'json',
-      stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit', 'ipc'],
-      // Its own process group, so a kill reaches the compilers it starts (see the module comment).
-      detached: true,
-    });
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (fn: () => void) => {
@@ -158,9 +247,32 @@ function forkAndWait<T>(opts: RunChildOptions): Promise<T> {
     };
     // Settled when the child has exited (below), so its slot is free only once the process is gone.
     let failure: Error | undefined;
+    let answer: { m: T } | undefined;
+    const child = launcher.run(opts, (e) => {
+      if (e.event === 'message') {
+        if (answer) return;
+        // Progress messages ({ progress }) come before the one answer; anything else is the answer.
+        if (isProgressMessage(e.m)) {
+          try {
+            opts.onProgress?.(e.m.progress);
+          } catch {
+            // progress must never fail the work
+          }
+        } else answer = { m: e.m as T };
+      } else if (e.event === 'error') {
+        // A failed spawn has no process to wait for.
+        child.kill();
+        finish(() => reject(failure ?? new Error(`${opts.what} process could not start: ${e.message}`)));
+      } else if (e.event === 'exit')
+        finish(() => {
+          if (failure) reject(failure);
+          else if (answer) resolve(answer.m);
+          else reject(new Error(`${opts.what} process exited (${e.signal ?? `code ${e.code}`}) before answering`));
+        });
+    });
     const stop = (err: Error) => {
       failure ??= err;
-      killGroup(child);
+      child.kill();
     };
     const onAbort = () => stop(abortError(opts.signal!));
     if (opts.timeoutMs !== undefined) {
@@ -171,31 +283,6 @@ function forkAndWait<T>(opts: RunChildOptions): Promise<T> {
     }
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    let answer: { m: T } | undefined;
-    // Progress messages ({ progress }) come before the one answer; anything else is the answer.
-    child.on('message', (m: T | ProgressMessage) => {
-      if (answer) return;
-      if (isProgressMessage(m)) {
-        try {
-          opts.onProgress?.(m.progress);
-        } catch {
-          // progress must never fail the work
-        }
-      } else answer = { m: m as T };
-    });
-    // A failed spawn has no process to wait for.
-    child.once('error', (err) => {
-      killGroup(child);
-      finish(() => reject(failure ?? err));
-    });
-    child.once('exit', (code, signal) =>
-      finish(() => {
-        if (failure) reject(failure);
-        else if (answer) resolve(answer.m);
-        else reject(new Error(`${opts.what} process exited (${signal ?? `code ${code}`}) before answering`));
-      }),
-    );
-    child.send(opts.request as Parameters<ChildProcess['send']>[0]);
   });
 }
 

@@ -13,6 +13,7 @@ import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp, type ChainInfo } from './app.ts';
 import { connectChain, startChain } from './chain.ts';
+import { startLauncher } from './child-process.ts';
 import type { ServiceConfig } from './config.ts';
 import { lockDataDir } from './data-lock.ts';
 import { membershipJobHandler } from './membership-job.ts';
@@ -95,6 +96,39 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     );
     const engine = (await describeEngine()).description;
 
+    // Every process this service starts is started now, before it proves anything: a process that forks while it
+    // proves slows its next proofs 1.4–1.8× (copy-on-write page faults). The launcher forks compiles and commits
+    // later (server/child-process.ts); the dev chain is started here, before the pool's warm-up proof.
+    const launcherPid = await step('child-process launcher', () => startLauncher());
+    detail(`launcher pid ${launcherPid}`);
+    let chain: ChainInfo | undefined;
+    let devAccount: { address: string; privateKey: string } | undefined;
+    if (config.chain === 'dev' || config.chain === 'dev-persistent') {
+      const persistent = config.chain === 'dev-persistent';
+      const started = await step(`dev chain on port ${config.chainPort}: ${persistent ? 'resume or ' : ''}start and deploy contracts`, () =>
+        startChain({
+          port: config.chainPort,
+          membership,
+          deploymentFile: path.join(config.home, 'deployment.json'),
+          ...(persistent ? { persistentDir: path.join(config.home, 'dev-chain') } : {}),
+          log: detail,
+        }),
+      );
+      closers.push({ name: 'dev chain', close: () => started.stop() });
+      chain = started.info;
+      devAccount = started.fundedAccount;
+    } else if (config.chain === 'rpc') {
+      const rpc = config.chainRpc!;
+      chain = await step(`chain ${new URL(rpc).origin}: check the deployment`, () =>
+        connectChain({
+          rpc,
+          home: config.home,
+          deploymentFile: config.chainDeployment,
+          membership: { circuitId: membership.circuit.id, vkeyHash: membership.setup.vkeyHash },
+        }),
+      );
+    }
+
     // ZKAI_QUEUE=redis://…: jobs go through BullMQ to `zkai worker` processes; this node proves nothing itself.
     const remote =
       config.queue.kind === 'redis' ? await step('job queue (BullMQ on Redis)', () => connectApiQueue(config, membership)) : undefined;
@@ -144,34 +178,6 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
         );
     if (runner) await step('job runner', async () => runner.start());
     if (runner) closers.push({ name: 'job runner', close: () => runner.stop() });
-
-    let chain: ChainInfo | undefined;
-    let devAccount: { address: string; privateKey: string } | undefined;
-    if (config.chain === 'dev' || config.chain === 'dev-persistent') {
-      const persistent = config.chain === 'dev-persistent';
-      const started = await step(`dev chain on port ${config.chainPort}: ${persistent ? 'resume or ' : ''}start and deploy contracts`, () =>
-        startChain({
-          port: config.chainPort,
-          membership,
-          deploymentFile: path.join(config.home, 'deployment.json'),
-          ...(persistent ? { persistentDir: path.join(config.home, 'dev-chain') } : {}),
-          log: detail,
-        }),
-      );
-      closers.push({ name: 'dev chain', close: () => started.stop() });
-      chain = started.info;
-      devAccount = started.fundedAccount;
-    } else if (config.chain === 'rpc') {
-      const rpc = config.chainRpc!;
-      chain = await step(`chain ${new URL(rpc).origin}: check the deployment`, () =>
-        connectChain({
-          rpc,
-          home: config.home,
-          deploymentFile: config.chainDeployment,
-          membership: { circuitId: membership.circuit.id, vkeyHash: membership.setup.vkeyHash },
-        }),
-      );
-    }
 
     const app = await buildApp({
       store,

@@ -9,6 +9,7 @@ import { RedisJobStore } from '../prover/queue/redis-store.ts';
 import { RedisJobWorker } from '../prover/queue/redis-worker.ts';
 import { redactUrl } from '../prover/queue/types.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
+import { startLauncher } from './child-process.ts';
 import type { ServiceConfig } from './config.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { modelJobHandlers } from './model-jobs.ts';
@@ -44,6 +45,8 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
   if (config.queue.kind !== 'redis')
     throw new ZkaiError('BAD_INPUT', 'zkai worker needs ZKAI_QUEUE=redis://host:port (the queue the API node uses)');
   const url = config.queue.url;
+  // Children (model compiles) are forked by the launcher, never by this process once it proves (child-process.ts).
+  await startLauncher();
   const membership = await prepareMembershipCircuit(config.treeDepth, (m) => log(`  ${m}`));
   const store = await RedisJobStore.connect(url);
   const pool = new ProverPool({ threads: config.poolSize });
