@@ -5,9 +5,9 @@ import { ZkaiError } from '../common/errors.ts';
 import { compileContracts } from './compile.ts';
 import { deployContract } from './deploy.ts';
 import { INFERENCE_MARKET_ABI, MODEL_GOVERNANCE_ABI } from './market-abi.ts';
-import { getModel, transferModelOwnership } from './models.ts';
+import { getModel, INFERENCE_ATTESTOR_ABI, transferModelOwnership } from './models.ts';
 import { call, findEvent, send } from './tx.ts';
-import { type SnarkjsProof, toSolidityCalldata } from './vault.ts';
+import { ROYALTY_VAULT_ABI, type SnarkjsProof, toSolidityCalldata } from './vault.ts';
 
 export { INFERENCE_MARKET_ABI, MODEL_GOVERNANCE_ABI };
 
@@ -101,9 +101,17 @@ export function modelGovernanceAt(address: string, runner: ContractRunner): Cont
   return new Contract(address, MODEL_GOVERNANCE_ABI, runner);
 }
 
+/**
+ * The market's ABI plus the errors of the contracts it calls (the attestor's InvalidProof, CommitmentMismatch, …;
+ * the vault's), which a fulfil bubbles up unchanged, so they decode to CONTRACT_REVERTED with their names.
+ */
+const MARKET_HANDLE_ABI = [
+  ...new Set([...INFERENCE_MARKET_ABI, ...[...INFERENCE_ATTESTOR_ABI, ...ROYALTY_VAULT_ABI].filter((f) => f.startsWith('error'))]),
+];
+
 /** Handle on a deployed InferenceMarket; send transactions by passing a Signer as runner. */
 export function inferenceMarketAt(address: string, runner: ContractRunner): Contract {
-  return new Contract(address, INFERENCE_MARKET_ABI, runner);
+  return new Contract(address, MARKET_HANDLE_ABI, runner);
 }
 
 /** The listing params as the ABI tuple, with the optional lists defaulted to empty. */

@@ -20,11 +20,13 @@ import { deployInference, INFERENCE_ATTESTOR_ABI, MODEL_REGISTRY_ABI, modelRegis
 import { ROYALTY_VAULT_ABI, royaltyVaultAt } from '../vault.ts';
 
 /** Every custom error of the five contracts, to decode reverts of raw calls. */
-export const marketErrors = new Interface(
-  [...MODEL_REGISTRY_ABI, ...INFERENCE_ATTESTOR_ABI, ...ROYALTY_VAULT_ABI, ...MODEL_GOVERNANCE_ABI, ...INFERENCE_MARKET_ABI].filter((f) =>
-    f.startsWith('error'),
+export const marketErrors = new Interface([
+  ...new Set(
+    [...MODEL_REGISTRY_ABI, ...INFERENCE_ATTESTOR_ABI, ...ROYALTY_VAULT_ABI, ...MODEL_GOVERNANCE_ABI, ...INFERENCE_MARKET_ABI].filter((f) =>
+      f.startsWith('error'),
+    ),
   ),
-);
+]);
 
 export interface MarketStack {
   registry: string;
