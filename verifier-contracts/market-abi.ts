@@ -88,7 +88,7 @@ export const INFERENCE_MARKET_ABI = [
   'error WrongFee(bytes32 modelId, uint256 fee, uint256 sent)',
   'error ZeroAddress()',
   'event DatasetPaid(uint256 indexed requestId, bytes32 indexed modelId, uint256 indexed root, uint256 epoch, uint256 amount)',
-  'event InferenceFulfilled(uint256 indexed requestId, bytes32 indexed modelId, bytes32 indexed attestationId, uint256 fee)',
+  'event InferenceFulfilled(uint256 indexed requestId, bytes32 indexed modelId, bytes32 indexed attestationId, uint256 fee, address fulfiller)',
   'event InferenceRequested(uint256 indexed requestId, bytes32 indexed modelId, address indexed consumer, uint256 inputHash, uint256 fee, uint64 deadline)',
   'event OwnerPaid(uint256 indexed requestId, bytes32 indexed modelId, address indexed account, uint256 amount)',
   'event ParentPaid(uint256 indexed requestId, bytes32 indexed child, bytes32 indexed parent, uint256 amount)',

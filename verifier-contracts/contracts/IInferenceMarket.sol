@@ -32,7 +32,10 @@ interface IInferenceMarket {
     event InferenceRequested(
         uint256 indexed requestId, bytes32 indexed modelId, address indexed consumer, uint256 inputHash, uint256 fee, uint64 deadline
     );
-    event InferenceFulfilled(uint256 indexed requestId, bytes32 indexed modelId, bytes32 indexed attestationId, uint256 fee);
+    /// @notice `fulfiller` submitted the proof (the attestation's own `prover` is this market when it attested).
+    event InferenceFulfilled(
+        uint256 indexed requestId, bytes32 indexed modelId, bytes32 indexed attestationId, uint256 fee, address fulfiller
+    );
     event RequestRefunded(uint256 indexed requestId, address indexed consumer, uint256 fee);
     /// @notice Part of request `requestId`'s fee went from model `child` to its parent `parent`, to be split by the parent.
     event ParentPaid(uint256 indexed requestId, bytes32 indexed child, bytes32 indexed parent, uint256 amount);

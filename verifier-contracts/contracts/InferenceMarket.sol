@@ -20,7 +20,8 @@ import {ModelGovernance} from "./ModelGovernance.sol";
  * request's model id, which checks the model's commitment, its binding to the registrant and the proof itself with
  * the model's own verifier. A proof of another input is InputMismatch, one of another model fails the attestor
  * (CommitmentMismatch, BindingMismatch or InvalidProof). If the same statement was attested before (for free, or for
- * another request on the same input) that attestation fulfils the request: it is the same checked statement. After
+ * another request on the same input) that attestation fulfils the request: it is the same checked statement. An
+ * attestation made here names this market as its `prover`; InferenceFulfilled names who submitted the proof. After
  * the deadline the consumer can take the fee back, once. Attesting without a request stays free (InferenceAttestor).
  *
  * Splitting a fee F of model M (exact to the wei). M's split lists, in this order, its dataset roots, its parents
@@ -107,7 +108,7 @@ contract InferenceMarket is IInferenceMarket, ReentrancyGuard {
         // The id binds the model and every signal, so an earlier attestation of it is this exact statement.
         if (!attestor.isAttested(attestationId)) attestor.attest(r.modelId, a, b, c, publicSignals);
         r.attestationId = attestationId;
-        emit InferenceFulfilled(requestId, r.modelId, attestationId, r.fee);
+        emit InferenceFulfilled(requestId, r.modelId, attestationId, r.fee, msg.sender);
         _split(requestId, r.modelId, r.fee);
     }
 
