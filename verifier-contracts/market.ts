@@ -260,15 +260,23 @@ export async function requestInference(
   return { requestId: findEvent(market, receipt, 'InferenceRequested').args.requestId as bigint, receipt };
 }
 
-/** Fulfils a request with an inference proof of its model on its input (publicSignals as attestInference takes them). */
+/**
+ * Fulfils a request with an inference proof of its model on its input (publicSignals as attestInference takes them).
+ * `gasLimit` skips the node's estimate: for a large fee tree a node may estimate more than the per-transaction cap
+ * (2^24 gas) although the call needs far less (the largest tree a listing allows used 8.5 M gas with a mock verifier,
+ * verifier-contracts/test/market-split.test.ts).
+ */
 export async function fulfilInference(
   market: Contract,
   requestId: bigint,
   proof: SnarkjsProof | object,
   publicSignals: readonly string[],
+  opts: { gasLimit?: bigint } = {},
 ): Promise<{ attestationId: string; receipt: TransactionReceipt }> {
   const { a, b, c, pubSignals } = toSolidityCalldata(proof, publicSignals);
-  const receipt = await send(market, 'InferenceMarket', 'fulfil', [requestId, a, b, c, pubSignals]);
+  // A trailing object is read by ethers as the transaction's overrides.
+  const overrides = opts.gasLimit === undefined ? [] : [{ gasLimit: opts.gasLimit }];
+  const receipt = await send(market, 'InferenceMarket', 'fulfil', [requestId, a, b, c, pubSignals, ...overrides]);
   return { attestationId: findEvent(market, receipt, 'InferenceFulfilled').args.attestationId as string, receipt };
 }
 

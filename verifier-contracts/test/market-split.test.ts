@@ -178,6 +178,37 @@ describe('splits', () => {
   });
 });
 
+describe('bounds', () => {
+  test('the largest fee tree a listing allows (16 models, 16 holders and 4 datasets each) fits a transaction', async (t) => {
+    // Distinct holders and dataset roots in every model: every credit and deposit writes fresh storage (the worst case).
+    let nextRoot = 10_000n;
+    const base = () => {
+      const owners = Array.from({ length: 16 }, () => Wallet.createRandom().address);
+      const datasetRoots = [0, 1, 2, 3].map(() => nextRoot++);
+      return { owners, shares: owners.map((_, i) => BigInt(i + 1)), datasetRoots, datasetBps: [100, 100, 100, 100] };
+    };
+    const leaves = [];
+    for (let i = 0; i < 4; i++) leaves.push((await registerAndList(stack, owner, { ...base(), fee: 0n })).modelId);
+    const mids = [];
+    for (let i = 0; i < 3; i++) {
+      mids.push((await registerAndList(stack, owner, { ...base(), parents: leaves, parentBps: [500, 500, 500, 500], fee: 0n })).modelId);
+    }
+    const top = await registerAndList(stack, owner, { ...base(), parents: mids, parentBps: [1000, 1000, 1000], fee: 10n ** 18n });
+    const c = stackAs(stack, alice);
+    const { requestId } = await requestInference(c.market, top.modelId, 5n, (await now(provider)) + 500, 10n ** 18n);
+    const signals = [top.weightCommitment, 5n, 0n, bindingOf(owner.address)];
+    await expectProof(top.mock, signals);
+    // The per-transaction gas cap (EIP-7825, 2^24, enforced by the dev chain) is the bound that matters.
+    const { receipt } = await fulfilInference(c.market, requestId, FAKE_PROOF, signals.map(String), { gasLimit: 1n << 24n });
+    const names = receipt.logs.filter((l) => l.address === stack.market).map((l) => c.market.interface.parseLog(l)?.name);
+    assert.equal(names.filter((n) => n === 'OwnerPaid').length, 256);
+    assert.equal(names.filter((n) => n === 'DatasetPaid').length, 64);
+    t.diagnostic(`fulfil gas, largest fee tree (256 credits, 64 deposits; mock verifier): ${receipt.gasUsed}`);
+    assert.ok(receipt.gasUsed < 10_000_000n);
+    assert.equal(await provider.getBalance(stack.market), ((await c.market.escrowed()) as bigint) + ((await c.market.owed()) as bigint));
+  });
+});
+
 describe('withdraw', () => {
   test('a re-entrant withdraw is refused and the balance stays', async () => {
     const reentrant = await deployContract(owner, 'ReentrantWithdrawer');
