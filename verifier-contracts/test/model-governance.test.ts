@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Interface, type JsonRpcProvider, Wallet } from 'ethers';
 import type { DevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
+import { deployContract } from '../deploy.ts';
 import {
   approveProposal,
   GovernanceAction,
@@ -22,10 +23,10 @@ import {
   requestInference,
   transferShares,
 } from '../market.ts';
-import { getModel, registerModel, transferModelOwnership } from '../models.ts';
+import { deployInference, getModel, registerModel, transferModelOwnership } from '../models.ts';
 import { findEvent } from '../tx.ts';
 import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
-import { deployMarketStack, fakeSetup, type MarketStack, marketErrors, now, registerAndList, stackAs } from './market-fixture.ts';
+import { advance, deployMarketStack, fakeSetup, type MarketStack, marketErrors, now, registerAndList, stackAs } from './market-fixture.ts';
 
 let chain: DevChain;
 let provider: JsonRpcProvider;
@@ -59,6 +60,16 @@ test('the written-out ABIs match the compiled contracts', async () => {
     const full = (i: Interface) => i.fragments.map((f) => f.format('full')).sort();
     assert.deepEqual(full(new Interface(written)), full(new Interface((await loadArtifact(name)).abi)), name);
   }
+});
+
+test('the market refuses an attestor over another registry than the governance’s', async () => {
+  const other = await deployInference({ signer: owner });
+  // The deployment's revert data is the custom error's selector (deployArtifact reports it in its message).
+  const selector = marketErrors.getError('RegistryMismatch')!.selector;
+  await assert.rejects(deployContract(owner, 'InferenceMarket', [other.InferenceAttestor, stack.governance, stack.vault]), (err: Error) =>
+    err.message.includes(selector),
+  );
+  await assertReverts(as(alice).market.getFunction('refund')(12345n), 'UnknownRequest');
 });
 
 describe('listing', () => {
@@ -136,6 +147,15 @@ describe('majority decisions', () => {
     // alice alone (60 of 100) is a majority.
     assert.equal((await propose(as(alice).governance, modelId, GovernanceAction.SetFee, 7n)).executed, true);
     assert.equal((await getListing(as(bob).governance, modelId)).fee, 7n);
+  });
+
+  test('a proposal expires after PROPOSAL_TTL', async () => {
+    const { modelId } = await registerAndList(stack, owner, owners6040());
+    const { proposalId } = await propose(as(bob).governance, modelId, GovernanceAction.SetFee, 3n);
+    await advance(provider, Number(await as(bob).governance.PROPOSAL_TTL()));
+    await assertReverts(approveProposal(as(alice).governance, proposalId), 'ProposalClosed');
+    await assertReverts(approveProposal(as(alice).governance, 999_999n), 'UnknownProposal');
+    assert.equal((await getListing(as(bob).governance, modelId)).fee, 1000n);
   });
 
   test('exactly half is not a majority', async () => {
