@@ -87,5 +87,6 @@ interface IInferenceMarket {
     /// @notice Sends the caller everything credited to it (fee shares and refunds).
     function withdraw() external returns (uint256 amount);
 
+    /// @notice A request (all zero, status None, for an unknown id).
     function getRequest(uint256 requestId) external view returns (Request memory);
 }

@@ -162,16 +162,22 @@ interface IModelGovernance {
     /// @notice keccak256(abi.encode(modelId, params)): what ApproveVersion approves.
     function listingHash(bytes32 modelId, ListingParams calldata params) external pure returns (bytes32);
 
+    /// @notice A model's listing state (all zero, listed == false, for a model never listed).
     function getListing(bytes32 modelId) external view returns (Listing memory);
 
+    /// @notice How a fee of a listed model divides now, with its current holders (reverts NotListed otherwise).
     function splitOf(bytes32 modelId) external view returns (Split memory);
 
+    /// @notice Who ran the setup of a listed model's circuit (reverts NotListed otherwise).
     function setupIdentity(bytes32 modelId) external view returns (SetupIdentity memory);
 
+    /// @notice Shares of `modelId` that `holder` holds now.
     function sharesOf(bytes32 modelId, address holder) external view returns (uint96);
 
+    /// @notice Current holders of a model's shares, in the order the market credits them.
     function holders(bytes32 modelId) external view returns (address[] memory);
 
+    /// @notice A proposal (all zero for an unknown id).
     function getProposal(uint256 proposalId) external view returns (Proposal memory);
 
     /// @notice Shares currently held by the proposal's approvers (a transfer moves its weight: see ModelGovernance).
