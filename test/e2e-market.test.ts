@@ -17,6 +17,7 @@ import * as snarkjs from 'snarkjs';
 import { commitDataset, type Dataset } from '../circuits/dataset/index.ts';
 import { type MembershipCircuit, prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
+import type { SetupMeta } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { type DevChain, freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
 import { deployArtifact, deployMembership } from '../verifier-contracts/deploy.ts';
@@ -29,6 +30,7 @@ import {
   marketBalance,
   modelGovernanceAt,
   requestInference,
+  setupIdentityOf,
   withdrawFromMarket,
 } from '../verifier-contracts/market.ts';
 import { circuitIdHash, deployInference, modelRegistryAt, registerModel } from '../verifier-contracts/models.ts';
@@ -107,7 +109,7 @@ describe('end to end: paid inferences pay the owners, the parent and the dataset
     const registry = modelRegistryAt(c.registry, maker);
     const governance = modelGovernanceAt(c.governance, maker);
     const root = BigInt(dataset.manifest.root);
-    const setup = { ceremony: H(0xce), zkeyContributions: [`0x${'cd'.repeat(64)}`], kappaContributions: [] };
+    const setup = setupIdentityOf(JSON.parse(await readFile(path.join(toy.setup.dir, 'setup.json'), 'utf8')) as SetupMeta);
     const register = async (wts: bigint[]) => {
       const weightCommitment = BigInt((await prove(wts, 1n)).signals[0]!);
       return (

@@ -2,6 +2,8 @@
 // and InferenceMarket (requests, fulfilment, refunds, withdrawals). Reverts become ZkaiErrors (tx.ts).
 import { AbiCoder, Contract, type ContractRunner, getAddress, keccak256, type Signer, type TransactionReceipt } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
+import type { CommitmentKey } from '../prover/commitment.ts';
+import type { SetupMeta } from '../prover/setup/index.ts';
 import { compileContracts } from './compile.ts';
 import { deployContract } from './deploy.ts';
 import { INFERENCE_MARKET_ABI, MODEL_GOVERNANCE_ABI } from './market-abi.ts';
@@ -34,6 +36,23 @@ export interface SetupIdentity {
   zkeyContributions: string[];
   /** The κ history entry hashes (bytes32 hex); empty for a Poseidon-committed model. */
   kappaContributions: string[];
+}
+
+/**
+ * The setup identity of a zkai setup, from its `setup.json` (prover/setup: the ptau's sha256, the phase-2
+ * contribution hashes) and, for a Pedersen-committed model, its commitment key (κ's history entry hashes).
+ */
+export function setupIdentityOf(meta: Pick<SetupMeta, 'ptau' | 'contributions'>, key?: Pick<CommitmentKey, 'history'>): SetupIdentity {
+  const hex = (h: string, bytes: number, what: string) => {
+    const v = h.startsWith('0x') ? h.slice(2) : h;
+    if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw new ZkaiError('BAD_INPUT', `${what}: expected ${bytes} bytes of hex`);
+    return `0x${v.toLowerCase()}`;
+  };
+  return {
+    ceremony: hex(meta.ptau.sha256, 32, 'ptau sha256'),
+    zkeyContributions: meta.contributions.map((c, i) => hex(c.hash, 64, `contribution ${i + 1}`)),
+    kappaContributions: (key?.history ?? []).map((e, i) => hex(e.hash, 32, `κ contribution ${i + 1}`)),
+  };
 }
 
 /** What a model version declares when listed (IModelGovernance.ListingParams); only `fee` can change later. */

@@ -5,11 +5,14 @@
 // its real snarkjs verifier; the parent model, which only receives money, uses a mock verifier.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { JsonRpcProvider, Wallet } from 'ethers';
 import { Wallet as EthersWallet } from 'ethers';
 import * as snarkjs from 'snarkjs';
 import type { BuiltCircuit } from '../../circuits/build.ts';
+import type { CommitmentKey } from '../../prover/commitment.ts';
+import type { SetupMeta } from '../../prover/setup/index.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
 import type { DevChain } from '../chain.ts';
 import { deployArtifact } from '../deploy.ts';
@@ -18,12 +21,14 @@ import {
   fulfilInference,
   GovernanceAction,
   getRequest,
+  getSetupIdentity,
   listModel,
   marketBalance,
   propose,
   RequestStatus,
   refundRequest,
   requestInference,
+  setupIdentityOf,
   withdrawFromMarket,
 } from '../market.ts';
 import { attestationIdOf, attestInference, circuitIdHash, getAttestation, inferenceAttestorAt, registerModel } from '../models.ts';
@@ -106,7 +111,8 @@ before(async () => {
     parents: [parent],
     parentBps: [2000],
     fee: FEE,
-    setup: fakeSetup(100),
+    // The toy's real setup: its ptau and phase-2 contribution hashes (a Poseidon model: no κ).
+    setup: setupIdentityOf(JSON.parse(await readFile(path.join(toy.setup.dir, 'setup.json'), 'utf8')) as SetupMeta),
   });
   modelB = await register(owner, W_B);
   await listModel(as(owner).registry, as(owner).governance, modelB, {
@@ -204,6 +210,21 @@ describe('fulfilment', () => {
     assert.equal(done.attestationId, free.attestationId);
     assert.ok((await marketBalance(as(dave).market, alice.address)) > before);
   });
+});
+
+test('the listing records the setup identity of the model’s real setup', async () => {
+  const meta = JSON.parse(await readFile(path.join((await boundPoseidonToy()).setup.dir, 'setup.json'), 'utf8')) as SetupMeta;
+  const recorded = await getSetupIdentity(as(dave).governance, modelA);
+  assert.equal(recorded.ceremony, `0x${meta.ptau.sha256}`);
+  assert.deepEqual(
+    recorded.zkeyContributions,
+    meta.contributions.map((c) => `0x${c.hash}`),
+  );
+  assert.ok(recorded.zkeyContributions.length >= 1);
+  assert.throws(() => setupIdentityOf({ ...meta, contributions: [{ name: 'x', hash: 'abcd' }] }), /64 bytes/);
+  // A Pedersen-committed model adds κ's history entry hashes (prover/commitment-history.ts), in order.
+  const kappa = setupIdentityOf(meta, { history: [{ hash: 'ab'.repeat(32) }, { hash: 'cd'.repeat(32) }] as CommitmentKey['history'] });
+  assert.deepEqual(kappa.kappaContributions, [`0x${'ab'.repeat(32)}`, `0x${'cd'.repeat(32)}`]);
 });
 
 describe('deadlines and refunds', () => {
