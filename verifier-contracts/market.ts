@@ -7,7 +7,7 @@ import type { SetupMeta } from '../prover/setup/index.ts';
 import { compileContracts } from './compile.ts';
 import { deployContract } from './deploy.ts';
 import { INFERENCE_MARKET_ABI, MODEL_GOVERNANCE_ABI } from './market-abi.ts';
-import { getModel, INFERENCE_ATTESTOR_ABI, transferModelOwnership } from './models.ts';
+import { deployInference, getModel, INFERENCE_ATTESTOR_ABI, transferModelOwnership } from './models.ts';
 import { call, findEvent, send } from './tx.ts';
 import { ROYALTY_VAULT_ABI, type SnarkjsProof, toSolidityCalldata } from './vault.ts';
 
@@ -347,4 +347,25 @@ export async function deployMarket(opts: {
   const market = await deployContract(opts.signer, 'InferenceMarket', [opts.attestor, governance, opts.vault]);
   opts.log?.(`contracts: InferenceMarket at ${market}`);
   return { chainId: Number(network.chainId), ModelGovernance: governance, InferenceMarket: market };
+}
+
+/**
+ * Everything paid inference needs over an existing RoyaltyVault (deployMembership's): a ModelRegistry, an
+ * InferenceAttestor over it, a ModelGovernance over it and an InferenceMarket over all three. What a `zkai chain
+ * deploy` would call.
+ */
+export async function deployEconomy(opts: {
+  signer: Signer;
+  vault: string;
+  log?: (msg: string) => void;
+}): Promise<MarketContracts & { ModelRegistry: string; InferenceAttestor: string }> {
+  const inference = await deployInference({ signer: opts.signer, log: opts.log });
+  const market = await deployMarket({
+    signer: opts.signer,
+    registry: inference.ModelRegistry,
+    attestor: inference.InferenceAttestor,
+    vault: opts.vault,
+    log: opts.log,
+  });
+  return { ...market, ModelRegistry: inference.ModelRegistry, InferenceAttestor: inference.InferenceAttestor };
 }

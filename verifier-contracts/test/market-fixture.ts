@@ -7,7 +7,7 @@ import { Contract, Interface, type JsonRpcProvider, type Wallet } from 'ethers';
 import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
 import {
-  deployMarket,
+  deployEconomy,
   INFERENCE_MARKET_ABI,
   inferenceMarketAt,
   type ListingParams,
@@ -16,7 +16,7 @@ import {
   modelGovernanceAt,
   type SetupIdentity,
 } from '../market.ts';
-import { deployInference, INFERENCE_ATTESTOR_ABI, MODEL_REGISTRY_ABI, modelRegistryAt, registerModel } from '../models.ts';
+import { INFERENCE_ATTESTOR_ABI, MODEL_REGISTRY_ABI, modelRegistryAt, registerModel } from '../models.ts';
 import { ROYALTY_VAULT_ABI, royaltyVaultAt } from '../vault.ts';
 
 /** Every custom error of the five contracts, to decode reverts of raw calls. */
@@ -42,15 +42,9 @@ export async function deployMarketStack(
   signer: Wallet,
   opts: { fundingSeconds?: number; claimSeconds?: number; membershipVerifier?: string } = {},
 ): Promise<MarketStack> {
-  const { ModelRegistry, InferenceAttestor } = await deployInference({ signer });
   const membershipVerifier = opts.membershipVerifier ?? (await deployContract(signer, 'MockMembershipVerifier'));
   const vault = await deployContract(signer, 'RoyaltyVault', [membershipVerifier, opts.fundingSeconds ?? 1000, opts.claimSeconds ?? 2000]);
-  const { ModelGovernance, InferenceMarket } = await deployMarket({
-    signer,
-    registry: ModelRegistry,
-    attestor: InferenceAttestor,
-    vault,
-  });
+  const { ModelRegistry, InferenceAttestor, ModelGovernance, InferenceMarket } = await deployEconomy({ signer, vault });
   return {
     registry: ModelRegistry,
     attestor: InferenceAttestor,
