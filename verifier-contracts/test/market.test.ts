@@ -20,6 +20,7 @@ import { installGeneratedVerifier } from '../generated.ts';
 import {
   fulfilInference,
   GovernanceAction,
+  getListing,
   getRequest,
   getSetupIdentity,
   listModel,
@@ -269,6 +270,54 @@ describe('fees', () => {
     const next = await requestInference(as(dave).market, modelA, inputHash(W_A, x + 1n), await deadlineIn(3600), raised);
     assert.equal((await getRequest(as(dave).market, next.requestId)).fee, raised);
     await assertSolvent();
+  });
+});
+
+describe('fees in one block', () => {
+  /**
+   * Sends a fee change (alice, the majority) and dave's request paying the current fee into one block, in the order
+   * given by their priority fees, mines it and returns both receipts (status 0 = reverted).
+   */
+  async function race(changeFirst: boolean) {
+    const fee = (await getListing(as(dave).governance, modelA)).fee;
+    const deadline = await deadlineIn(3600);
+    const tip = (first: boolean) => ({ maxPriorityFeePerGas: first ? 3_000_000_000n : 1_000_000_000n, maxFeePerGas: 50_000_000_000n });
+    await provider.send('evm_setAutomine', [false]);
+    try {
+      const change = await as(alice).governance.getFunction('propose')(modelA, GovernanceAction.SetFee, fee + 1n, {
+        gasLimit: 1_000_000n,
+        ...tip(changeFirst),
+      });
+      const request = await as(dave).market.getFunction('request')(modelA, 4242n, deadline, {
+        value: fee,
+        gasLimit: 1_000_000n,
+        ...tip(!changeFirst),
+      });
+      await provider.send('evm_mine', []);
+      const [c, r] = await Promise.all([provider.getTransactionReceipt(change.hash), provider.getTransactionReceipt(request.hash)]);
+      assert.equal(c!.blockNumber, r!.blockNumber);
+      assert.equal(c!.index < r!.index, changeFirst);
+      return { fee, change: c!, request: r! };
+    } finally {
+      await provider.send('evm_setAutomine', [true]);
+    }
+  }
+
+  test('a fee change ordered before a request in the same block: the request reverts and pays nothing', async () => {
+    const before = await provider.getBalance(stack.market);
+    const { change, request } = await race(true);
+    assert.equal(change.status, 1);
+    assert.equal(request.status, 0);
+    assert.equal(await provider.getBalance(stack.market), before);
+  });
+
+  test('a request ordered before a fee change in the same block: it keeps the fee it paid', async () => {
+    const { fee, change, request } = await race(false);
+    assert.equal(change.status, 1);
+    assert.equal(request.status, 1);
+    const requestId = as(dave).market.interface.parseLog(request.logs.find((l) => l.address === stack.market)!)!.args.requestId as bigint;
+    assert.equal((await getRequest(as(dave).market, requestId)).fee, fee);
+    assert.equal((await getListing(as(dave).governance, modelA)).fee, fee + 1n);
   });
 });
 
