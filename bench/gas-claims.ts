@@ -30,6 +30,9 @@ export interface ClaimGas {
   claimBatch: Record<string, { records: number; gas: number; perRecord: number; ratioToSingle: number }>;
   withdraw: number;
   batchCircuit: { slots: number; depth: number; constraints: number; publicSignals: number; provingMs: number[] };
+  /** The vault and dataset root used, for the paid-inference bench on the same chain (not written to results). */
+  vault: string;
+  datasetRoot: bigint;
 }
 
 export async function benchClaimGas(opts: {
@@ -98,5 +101,8 @@ export async function benchClaimGas(opts: {
     claimBatch,
     withdraw: Number(withdrawn.receipt.gasUsed),
     batchCircuit: { slots: SLOTS, depth: DEPTH, constraints: mbc.circuit.nConstraints, publicSignals: mbc.circuit.nPublic, provingMs },
+    // For the paid-inference bench on the same chain (its dataset's pot is this vault's).
+    vault: deployed.RoyaltyVault,
+    datasetRoot: BigInt(dataset.manifest.root),
   };
 }

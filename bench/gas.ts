@@ -5,6 +5,7 @@
  *    batch proof, per claimed record, in four scenarios; withdraw (bench/gas-claims.ts).
  *  - ModelRegistry.registerCommittedModel and InferenceAttestor.attest: the 64-32-16-10 digits MLP with
  *    Pedersen-committed weights (proof bound to its registrant).
+ *  - InferenceMarket request, fulfil (that MLP, real proof), refund and withdraw (bench/market-gas.ts).
  *
  * The "before" column is what the same calls cost at commit 4382ff3, before issue 13 (declared dataset totals, no
  * proof binding): measured then with the same circuits, fixtures and chain, and kept here as constants because that
@@ -34,6 +35,7 @@ import {
   registerCommittedModel,
 } from '../verifier-contracts/models.ts';
 import { benchClaimGas } from './gas-claims.ts';
+import { benchMarketGas } from './market-gas.ts';
 
 /** Measured at 4382ff3 (before issue 13) on the Hardhat dev chain: see the file comment. */
 export const GAS_BEFORE = {
@@ -44,6 +46,11 @@ export const GAS_BEFORE = {
 } as const;
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+
+/** Test row 151 of the digits fixture (row 150 is attested for free above): the market's paid inference. */
+function row151(): number[] {
+  return readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8').trim().split('\n')[151]!.split(',').map(Number).slice(0, 64);
+}
 
 export async function benchGas(log: (m: string) => void): Promise<Record<string, unknown>> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-bench-gas-'));
@@ -80,6 +87,24 @@ export async function benchGas(log: (m: string) => void): Promise<Record<string,
     log(`  registerCommittedModel gas: ${register} (before ${GAS_BEFORE.registerCommittedModel})`);
     log(`  attest gas: ${attest} (before ${GAS_BEFORE.attestCommitted})`);
 
+    // Paid inference on the same model, chain and dataset (bench/market-gas.ts).
+    const market = await benchMarketGas({
+      provider,
+      signer,
+      other: new Wallet(chain.accounts[1]!, provider),
+      pool,
+      compiled,
+      row: row151(),
+      modelId: registered.modelId,
+      verifier,
+      numPublicSignals: signals.length,
+      registry: ModelRegistry,
+      attestor: InferenceAttestor,
+      vault: claims.vault,
+      datasetRoot: claims.datasetRoot,
+      log,
+    });
+
     const ratio = (after: number, before: number) => +(after / before).toFixed(3);
     return {
       claim: {
@@ -97,6 +122,7 @@ export async function benchGas(log: (m: string) => void): Promise<Record<string,
       },
       attestCommitted: { gas: attest, before: GAS_BEFORE.attestCommitted, ratio: ratio(attest, GAS_BEFORE.attestCommitted) },
       beforeCommit: '4382ff3',
+      market,
     };
   } finally {
     await pool.close();

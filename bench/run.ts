@@ -18,7 +18,7 @@
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
  *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts).
  *  - gas: RoyaltyVault.claim, registerCommittedModel and attest with real proofs, against the figures before
- *    issue 13 (bench/gas.ts).
+ *    issue 13 (bench/gas.ts); InferenceMarket request, fulfil, refund and withdraw (bench/market-gas.ts).
  * Medians throughout; ratios are baseline / zkai.
  */
 import { execFileSync } from 'node:child_process';

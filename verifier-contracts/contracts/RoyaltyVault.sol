@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {BN254_SCALAR_FIELD} from "./Field.sol";
 import {IMembershipVerifier} from "./IMembershipVerifier.sol";
+import {IRoyaltyDeposits} from "./IRoyaltyDeposits.sol";
 import {IRoyaltyVault} from "./IRoyaltyVault.sol";
 
 /**
@@ -26,8 +27,17 @@ import {IRoyaltyVault} from "./IRoyaltyVault.sol";
  * Claims come one record per proof (`claim`) or up to `batchSlots` records of one root and epoch per proof
  * (`claimBatch`, against the batch circuit's verifier); both share one nullifier set, so a record is paid once
  * whichever way it is claimed.
+ *
+ * Royalty epochs (IRoyaltyDeposits): InferenceMarket deposits a dataset's part of each paid inference with
+ * `depositRoyalty(root)` into the root's current royalty epoch, labelled royaltyEpochLabel(root, index); the first
+ * deposit opens it with the schedule above, and once its funding window has closed the next deposit opens index + 1.
+ * Deposited money has no funder to return to: it was paid for the use of the contributors' data. So after
+ * `claimsEnd` its pro-rata share of what was left unclaimed rolls over (`rollOver`) into the root's current royalty
+ * epoch, where the same contributors can claim it again; hand funders of the same epoch still reclaim their own share.
+ * A label is predictable, so someone could fund a future one early to close its window early; the next deposit then
+ * skips it (each skip costs the griefer a funding and the depositor one storage read).
  */
-contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
+contract RoyaltyVault is IRoyaltyVault, IRoyaltyDeposits, ReentrancyGuard {
     /// @notice The most slots a batch circuit may have (circuits/membership.ts MAX_BATCH_SLOTS).
     uint256 public constant MAX_BATCH_SLOTS = 64;
 
@@ -63,6 +73,12 @@ contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
 
     /// @notice ETH credited to each account and not yet withdrawn.
     mapping(address account => uint256) public balanceOf;
+
+    /// @inheritdoc IRoyaltyDeposits
+    mapping(uint256 root => uint256) public royaltyEpochIndex;
+
+    /// @inheritdoc IRoyaltyDeposits
+    mapping(uint256 root => mapping(uint256 epoch => uint256)) public rolling;
 
     /**
      * @param verifier_ The Groth16 verifier of the membership circuit.
@@ -286,6 +302,60 @@ contract RoyaltyVault is IRoyaltyVault, ReentrancyGuard {
         e.refunded += uint128(amount);
         balanceOf[msg.sender] += amount;
         emit FundingReclaimed(root, epoch, msg.sender, amount);
+    }
+
+    /// @inheritdoc IRoyaltyDeposits
+    function depositRoyalty(uint256 root) external payable returns (uint256 epoch) {
+        if (root >= SNARK_SCALAR_FIELD) revert RootOutOfField(root);
+        if (msg.value == 0) revert ZeroFunding();
+        epoch = _depositRoyalty(root, msg.value, msg.sender);
+    }
+
+    /// @inheritdoc IRoyaltyDeposits
+    function rollOver(uint256 root, uint256 epoch) external returns (uint256 amount) {
+        Epoch storage e = epochs[root][epoch];
+        if (e.claimsEnd == 0 || block.timestamp < e.claimsEnd) revert ReclaimNotOpen(root, epoch, e.claimsEnd);
+        uint256 contribution = rolling[root][epoch];
+        if (contribution == 0) revert NothingToRollOver(root, epoch);
+        // The same cumulative pro rata as reclaim, with the deposits as one more funder: whoever of them comes
+        // last takes the exact rest, so funders' reclaims and the roll-over sum to exactly what was unclaimed.
+        uint256 reclaimed = uint256(e.reclaimedFunding) + contribution;
+        amount = (reclaimed * (uint256(e.pot) - e.paid)) / e.pot - e.refunded;
+        rolling[root][epoch] = 0;
+        e.reclaimedFunding = uint128(reclaimed);
+        e.refunded += uint128(amount);
+        // The epoch's claims are over, so its funding window is too: the money lands in a later epoch.
+        uint256 toEpoch = amount == 0 ? epoch : _depositRoyalty(root, amount, address(this));
+        emit RoyaltyRolledOver(root, epoch, toEpoch, amount);
+    }
+
+    /// @inheritdoc IRoyaltyDeposits
+    function royaltyEpochLabel(uint256 root, uint256 index) public pure returns (uint256) {
+        return uint256(keccak256(abi.encode("zkai.royalty-epoch", root, index))) % SNARK_SCALAR_FIELD;
+    }
+
+    /// Adds `amount` (already held by the vault) to the current royalty epoch of `root`, opening it if needed;
+    /// `depositor` is the vault itself for a roll-over.
+    function _depositRoyalty(uint256 root, uint256 amount, address depositor) private returns (uint256 epoch) {
+        uint256 index = royaltyEpochIndex[root];
+        epoch = royaltyEpochLabel(root, index);
+        Epoch storage e = epochs[root][epoch];
+        while (e.fundingEnds != 0 && block.timestamp >= e.fundingEnds) {
+            epoch = royaltyEpochLabel(root, ++index);
+            e = epochs[root][epoch];
+        }
+        royaltyEpochIndex[root] = index;
+        if (e.fundingEnds == 0) {
+            uint64 fundingEnds = uint64(block.timestamp) + fundingPeriod;
+            e.fundingEnds = fundingEnds;
+            e.claimsEnd = fundingEnds + claimPeriod;
+            emit EpochOpened(root, epoch, fundingEnds, fundingEnds + claimPeriod);
+        }
+        uint256 pot = uint256(e.pot) + amount;
+        if (pot > type(uint128).max) revert PotOverflow(root, epoch);
+        e.pot = uint128(pot);
+        rolling[root][epoch] += amount;
+        emit RoyaltyDeposited(root, epoch, depositor, amount, pot);
     }
 
     /// @inheritdoc IRoyaltyVault
