@@ -4,6 +4,9 @@
  * helpers: the web console bundles this file to verify bundles in the browser with the same code as Node.
  */
 import { bn254 } from '@noble/curves/bn254.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { g1ToJson } from './groth16/points.ts';
 import { type G1Point, type G2Point, g1, g2 } from './verify-noble.ts';
@@ -80,4 +83,21 @@ export function bindCommitment(statementKey: Record<string, unknown>, point: G1J
   const ic = [...(plain.IC as unknown[])];
   ic[0] = g1Json(g1(ic[0], 'vkey.IC[0]').add(g1(point, 'commitment.point')));
   return { ...plain, IC: ic };
+}
+
+/** The EVM encoding of a G1 point (precompile 0x06/0x07/0x08): [x, y], infinity as [0, 0]. */
+export function g1Evm(p: G1Json): [bigint, bigint] {
+  return p[2] === '0' ? [0n, 0n] : [BigInt(p[0]), BigInt(p[1])];
+}
+
+/**
+ * The commitment's id as a field element, `uint256(keccak256(abi.encode(x, y))) mod r` (infinity: x = y = 0): how
+ * ModelRegistry names a point commitment in a uint256 slot and in an attestation's signal 0.
+ */
+export function commitmentId(point: G1Json): bigint {
+  const [x, y] = g1Evm(point);
+  // abi.encode of two uint256: their 32-byte big-endian words, back to back.
+  const word = (v: bigint) => v.toString(16).padStart(64, '0');
+  const digest = keccak_256(hexToBytes(word(x) + word(y)));
+  return BigInt(`0x${bytesToHex(digest)}`) % BN254_R;
 }

@@ -20,7 +20,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { bn254 } from '@noble/curves/bn254.js';
-import { AbiCoder, keccak256 } from 'ethers';
 import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import {
@@ -46,9 +45,11 @@ export type { KappaContext, KappaContribution } from './commitment-history.ts';
 export {
   bindCommitment,
   checkCommitmentKnowledge,
+  commitmentId,
   commitmentInfo,
   type G1Json,
   type G2Json,
+  g1Evm,
   g1Json,
   type PublicInputCommitment,
   pairsEqual,
@@ -78,11 +79,6 @@ function bad(code: 'BAD_INPUT' | 'BAD_BUNDLE', message: string): never {
 
 /** snarkjs JSON of a G2 point, typed as a tuple. */
 export const g2Json = (p: G2Point): G2Json => g2ToJson(p) as G2Json;
-
-/** The EVM encoding of a G1 point (precompile 0x06/0x07/0x08): [x, y], infinity as [0, 0]. */
-export function g1Evm(p: G1Json): [bigint, bigint] {
-  return p[2] === '0' ? [0n, 0n] : [BigInt(p[0]), BigInt(p[1])];
-}
 
 /** A uniformly random non-zero scalar mod r (for κ and for blinding values). */
 export function randomScalar(): bigint {
@@ -228,13 +224,4 @@ export function statementVkey(vkey: Record<string, unknown>, key: CommitmentKey)
 export function statementSignals(circuitSignals: readonly string[], publicIndices: readonly number[]): string[] {
   const committed = new Set(publicIndices);
   return circuitSignals.filter((_, i) => !committed.has(i));
-}
-
-/**
- * The commitment's id as a field element, `uint256(keccak256(abi.encode(x, y))) mod r` (infinity: x = y = 0): how
- * ModelRegistry names a point commitment in a uint256 slot and in an attestation's signal 0.
- */
-export function commitmentId(point: G1Json): bigint {
-  const [x, y] = g1Evm(point);
-  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['uint256', 'uint256'], [x, y]))) % BN254_R;
 }
