@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AbiCoder, keccak256 } from 'ethers';
+import { BN254_R } from '../../common/bn254.ts';
+import type { ProofBundle } from '../../prover/bundle.ts';
+import { attestationId } from './chain-view.ts';
+import { describeBundle } from './decode.ts';
+
+/** Only the fields describeBundle reads; the proof itself is not looked at. */
+function bundle(kind: ProofBundle['kind'], pub: Record<string, string>, insecureSetup: boolean): ProofBundle {
+  return {
+    format: 'zkai-proof-bundle',
+    version: 1,
+    kind,
+    circuitId: 'c',
+    vkeyHash: '0'.repeat(64),
+    vkey: {},
+    proof: {},
+    publicSignals: Object.values(pub).map((v) => (v.startsWith('0x') ? BigInt(v).toString() : v)),
+    public: pub,
+    metadata: { createdAt: '2026-01-01T00:00:00Z', engine: 'test', insecureSetup, ...(insecureSetup ? {} : { setup: 'ceremony ptau' }) },
+  };
+}
+
+test('membership signals for people: root and nullifier as hex, weight of total as a share', () => {
+  const d = describeBundle(
+    bundle('membership', { root: '255', total: '8', contributor: `0x${'ab'.repeat(20)}`, weight: '2', epoch: '7', nullifier: '16' }, true),
+  );
+  const row = (name: string) => d.rows.find((r) => r.name === name)?.value;
+  assert.equal(row('root'), `0x${'0'.repeat(62)}ff`);
+  assert.equal(row('contributor'), `0x${'ab'.repeat(20)}`);
+  assert.equal(row('weight'), '2');
+  assert.equal(row('total'), '8');
+  assert.equal(row('share'), '25.00 %');
+  assert.equal(row('epoch'), '7');
+  assert.equal(row('nullifier'), `0x${'0'.repeat(62)}10`);
+  assert.deepEqual(d.security, { insecure: true, label: 'INSECURE dev setup' });
+});
+
+test('inference signals for people: negative logits signed, the class, the binding; a ceremony setup', () => {
+  const minus2662 = (BN254_R - 2662n).toString();
+  const d = describeBundle(
+    bundle('inference', { inputHash: '1', 'logits[0]': minus2662, 'logits[1]': '17', label: '1', binding: '0' }, false),
+  );
+  assert.deepEqual(d.outputs, { logits: ['-2662', '17'], label: '1' });
+  const row = (name: string) => d.rows.find((r) => r.name === name)?.value;
+  assert.equal(row('logits[0]'), '-2662');
+  assert.equal(row('label'), '1');
+  assert.match(row('binding') ?? '', /^nobody/);
+  assert.equal(d.security.label, 'Ceremony setup');
+  assert.equal(d.security.detail, 'ceremony ptau');
+});
+
+test("attestationId is InferenceAttestor's keccak256(abi.encode(modelId, signals))", () => {
+  const modelId = `0x${'12'.repeat(32)}`;
+  const signals = [1n, BN254_R - 1n, 42n];
+  const expected = keccak256(AbiCoder.defaultAbiCoder().encode(['bytes32', 'uint256[]'], [modelId, signals]));
+  assert.equal(attestationId(modelId, signals), expected);
+  assert.notEqual(attestationId(modelId, [1n, BN254_R - 1n, 43n]), expected);
+});
