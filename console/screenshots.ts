@@ -8,11 +8,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Contract, Wallet } from 'ethers';
 import { chromium } from 'playwright-core';
 import { ZkaiClient } from '../client/index.ts';
 import { REPO_ROOT } from '../common/config.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
 import { DEFAULT_CONFIG } from '../server/config.ts';
 import { startService } from '../server/service.ts';
+import { devAccountKeys, localProvider } from '../verifier-contracts/chain.ts';
 
 const OUT = path.join(REPO_ROOT, 'docs', 'img');
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
@@ -49,6 +52,13 @@ try {
     }),
   });
   const { rootHex } = (await commit.json()) as { rootHex: string };
+  // A funder puts 1 ETH in the dataset's epoch-1 pot: the dashboard's chain activity shows the flow.
+  const chain = await api.chain();
+  const provider = localProvider(chain.url, chain.chainId);
+  const funder = new Wallet(devAccountKeys(2)[1]!, provider);
+  const vault = new Contract(chain.contracts.RoyaltyVault!, ['function fundEpoch(uint256 root, uint256 epoch) payable'], funder);
+  await (await vault.getFunction('fundEpoch')(BigInt(rootHex), 1n, { value: 10n ** 18n })).wait();
+  provider.destroy();
   const job = await api.watchJob((await api.proveMembership(rootHex, { recordId: 'img-003', epoch: 1 })).jobId);
   const bundleFile = path.join(home, 'membership.bundle.json');
   await writeFile(bundleFile, JSON.stringify(await api.bundle(job.id)));
@@ -78,10 +88,12 @@ try {
 
   await page.goto(`${service.url}/#/dashboard`);
   await page.waitForSelector('[data-testid=model-row]');
+  await page.waitForSelector('[data-testid=chain-row][data-event=EpochFunded]');
   await page.screenshot({ path: path.join(OUT, 'console-dashboard.png'), fullPage: true });
   process.stdout.write(`screenshots written to ${OUT}\n`);
 } finally {
   await browser.close();
   await service.close();
   await rm(home, { recursive: true, force: true });
+  await releaseVerifierResources();
 }

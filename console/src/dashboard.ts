@@ -3,7 +3,8 @@
  * another tenant's rows are never sent). Jobs refresh every second while the page is open, so a running job's phase
  * and progress move on screen.
  */
-import type { Job, Model } from '../../client/index.ts';
+import type { ChainInfo, Job, Model } from '../../client/index.ts';
+import { chainActivity, formatWei } from './chain-activity.ts';
 import { badge, errorText, h, progressBar, replace, short } from './dom.ts';
 import { apiKey, client, setApiKey } from './session.ts';
 
@@ -82,6 +83,7 @@ export function dashboardPage(root: HTMLElement, isCurrent: () => boolean): void
   const models = h('tbody');
   const jobs = h('tbody', { id: 'jobs' });
   const status = h('p', { class: 'muted', id: 'dashboard-status' });
+  const activity = h('div', { id: 'chain-activity' });
   replace(
     root,
     h('h1', {}, 'Dashboard'),
@@ -116,6 +118,8 @@ export function dashboardPage(root: HTMLElement, isCurrent: () => boolean): void
         models,
       ),
     ),
+    h('h2', {}, 'Chain activity: royalty flows of your datasets, attestations'),
+    h('section', { class: 'card' }, activity),
     h('h2', {}, 'Datasets'),
     h(
       'section',
@@ -174,6 +178,56 @@ export function dashboardPage(root: HTMLElement, isCurrent: () => boolean): void
         : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No datasets yet'))]),
     );
     replace(status, `Updated ${new Date().toLocaleTimeString()}`);
+    await refreshActivity(ds.map((d) => d.rootHex));
+  };
+
+  // The chain is asked once per page; without one (ZKAI_CHAIN=off) the section says so.
+  let chain: Promise<ChainInfo | undefined> | undefined;
+  const refreshActivity = async (roots: string[]) => {
+    chain ??= client()
+      .chain()
+      .catch(() => undefined);
+    const info = await chain;
+    if (!info) {
+      replace(activity, h('p', { class: 'muted' }, 'This service runs without a chain.'));
+      return;
+    }
+    try {
+      const rows = await chainActivity(info, roots);
+      replace(
+        activity,
+        h('p', { class: 'muted' }, `${info.url} (chain id ${info.chainId}), read from this browser`),
+        rows.length
+          ? h(
+              'table',
+              {},
+              h(
+                'thead',
+                {},
+                h('tr', {}, ...['Block', 'Event', 'Root / model', 'Epoch', 'Account', 'Amount / attestation'].map((t) => h('th', {}, t))),
+              ),
+              h(
+                'tbody',
+                {},
+                ...rows.map((r) =>
+                  h(
+                    'tr',
+                    { 'data-testid': 'chain-row', 'data-event': r.event },
+                    h('td', {}, r.block),
+                    h('td', {}, r.event),
+                    h('td', {}, short(r.subject)),
+                    h('td', {}, r.epoch ?? ''),
+                    h('td', {}, short(r.account)),
+                    h('td', {}, r.amount !== undefined ? formatWei(r.amount) : r.attestationId ? short(r.attestationId) : ''),
+                  ),
+                ),
+              ),
+            )
+          : h('p', { class: 'muted' }, 'No royalty or attestation events yet.'),
+      );
+    } catch (err) {
+      replace(activity, h('p', { class: 'error' }, `chain: ${errorText(err)}`));
+    }
   };
   const loop = async () => {
     if (!isCurrent() || !apiKey()) return;

@@ -58,3 +58,44 @@ test("attestationId is InferenceAttestor's keccak256(abi.encode(modelId, signals
   assert.equal(attestationId(modelId, signals), expected);
   assert.notEqual(attestationId(modelId, [1n, BN254_R - 1n, 43n]), expected);
 });
+
+test('chain events decode to royalty flows and attestations', async () => {
+  const { Interface } = await import('ethers');
+  const { decodeLog, EVENT_TOPICS, formatWei } = await import('./chain-activity.ts');
+  const abi = new Interface([
+    'event EpochFunded(uint256 indexed root, uint256 indexed epoch, address indexed funder, uint256 amount, uint256 pot)',
+    'event RoyaltyClaimed(uint256 indexed root, uint256 indexed epoch, uint256 nullifier, address indexed contributor, uint256 amount)',
+    'event InferenceAttested(bytes32 indexed attestationId, bytes32 indexed modelId, uint256 inputHash, bytes32 outputsHash, address indexed prover, uint256[] outputs)',
+  ]);
+  const funder = `0x${'aa'.repeat(20)}`;
+  const funded = abi.encodeEventLog('EpochFunded', [255n, 3n, funder, 10n ** 18n, 2n * 10n ** 18n]);
+  assert.equal(funded.topics[0], EVENT_TOPICS.EpochFunded);
+  assert.deepEqual(decodeLog({ ...funded, blockNumber: '0x10' }), {
+    block: 16,
+    event: 'EpochFunded',
+    subject: `0x${'0'.repeat(62)}ff`,
+    epoch: '3',
+    account: funder,
+    amount: (10n ** 18n).toString(),
+  });
+  const claimed = abi.encodeEventLog('RoyaltyClaimed', [255n, 3n, 99n, funder, 25n * 10n ** 16n]);
+  const row = decodeLog({ ...claimed, blockNumber: '0x11' });
+  assert.equal(row?.event, 'RoyaltyClaimed');
+  assert.equal(row?.amount, (25n * 10n ** 16n).toString());
+  assert.equal(formatWei(row!.amount!), '0.25 ETH');
+  const attested = abi.encodeEventLog('InferenceAttested', [
+    `0x${'01'.repeat(32)}`,
+    `0x${'02'.repeat(32)}`,
+    5n,
+    `0x${'03'.repeat(32)}`,
+    funder,
+    [1n, 2n],
+  ]);
+  assert.deepEqual(decodeLog({ ...attested, blockNumber: '0x12' }), {
+    block: 18,
+    event: 'InferenceAttested',
+    subject: `0x${'02'.repeat(32)}`,
+    account: funder,
+    attestationId: `0x${'01'.repeat(32)}`,
+  });
+});
