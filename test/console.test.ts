@@ -221,6 +221,14 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : `no chromium
     assert.equal(await verdict.getAttribute('data-valid'), 'false');
     assert.equal(await verdict.getAttribute('data-reason'), 'VKEY_MISMATCH');
 
+    // Pasting the bundle's own key is the user's pin: then it is valid.
+    await openVerify();
+    await page.check('#pin-pasted');
+    await page.fill('#pasted-key', JSON.stringify(bundle.vkey));
+    await page.setInputFiles('#bundle-file', path.join(tmp, 'valid.json'));
+    const pinned = await page.waitForSelector('[data-testid=verdict]');
+    assert.equal(await pinned.getAttribute('data-valid'), 'true', (await pinned.textContent()) ?? '');
+
     // Garbage is reported as not a bundle.
     const garbage = await verifyFile({ format: 'zkai-proof-bundle' }, 'garbage.json');
     assert.equal(garbage.valid, 'false');
