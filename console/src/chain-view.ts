@@ -67,8 +67,41 @@ export async function chainFacts(chain: ChainInfo, bundle: ProofBundle, modelId?
   const registered = asBool(await ethCall(chain.url, c.ModelRegistry, selector('isRegistered(bytes32)') + modelId.slice(2).toLowerCase()));
   const id = attestationId(modelId, attestationSignals(bundle));
   const attested = asBool(await ethCall(chain.url, c.InferenceAttestor, selector('isAttested(bytes32)') + id.slice(2)));
+  const facts: ChainFact[] = [{ label: 'Model registered', value: registered, note: `ModelRegistry ${c.ModelRegistry}` }];
+  if (registered) {
+    const model = await ethCall(chain.url, c.ModelRegistry, selector('getModel(bytes32)') + modelId.slice(2).toLowerCase());
+    facts.push(...registeredModelFacts(model, bundle));
+  }
+  facts.push({ label: 'Inference attested', value: attested, note: `attestation ${id}` });
+  return facts;
+}
+
+/**
+ * What ModelRegistry.getModel says about this proof's model (the Model struct: ten static words, weightCommitment
+ * first, active eighth, registrant tenth): the registered weights are this proof's (commitment id of W, or the
+ * Poseidon weights hash), the proof is bound to the registrant, and the model is active.
+ */
+export function registeredModelFacts(result: string, bundle: ProofBundle): ChainFact[] {
+  const hex = result.replace(/^0x/, '');
+  const word = (i: number) => BigInt(`0x${hex.slice(64 * i, 64 * (i + 1)) || '0'}`);
+  if (hex.length < 64 * 10) return [{ label: 'Registered model', note: 'getModel answered something else than a Model' }];
+  const weights = bundle.commitment
+    ? commitmentId(bundle.commitment.point)
+    : bundle.public.weightsHash !== undefined
+      ? BigInt(bundle.public.weightsHash)
+      : undefined;
+  const binding = bundle.public.binding !== undefined ? BigInt(bundle.public.binding) : undefined;
   return [
-    { label: 'Model registered', value: registered, note: `ModelRegistry ${c.ModelRegistry}` },
-    { label: 'Inference attested', value: attested, note: `attestation ${id}` },
+    weights === undefined
+      ? { label: 'Registered weights are this proof’s', note: 'the proof commits to no weights (public-constant model)' }
+      : { label: 'Registered weights are this proof’s', value: word(0) === weights },
+    binding === undefined
+      ? { label: 'Proof bound to the registrant', note: 'the proof has no binding signal' }
+      : {
+          label: 'Proof bound to the registrant',
+          value: word(9) === binding,
+          note: `registrant 0x${word(9).toString(16).padStart(40, '0')}`,
+        },
+    { label: 'Model active', value: word(7) !== 0n },
   ];
 }

@@ -99,3 +99,19 @@ test('chain events decode to royalty flows and attestations', async () => {
     attestationId: `0x${'01'.repeat(32)}`,
   });
 });
+
+test("ModelRegistry.getModel's answer says whether the registered weights and registrant are this proof's", async () => {
+  const { AbiCoder } = await import('ethers');
+  const { registeredModelFacts } = await import('./chain-view.ts');
+  const registrant = `0x${'cd'.repeat(20)}`;
+  const model = (weights: bigint, who: string, active: boolean) =>
+    AbiCoder.defaultAbiCoder().encode(
+      ['tuple(uint256,bytes32,uint256,address,uint32,uint64,address,bool,bool,address)'],
+      [[weights, `0x${'00'.repeat(32)}`, 0n, `0x${'11'.repeat(20)}`, 12, 1n, who, active, false, who]],
+    );
+  const b = bundle('inference', { weightsHash: '77', 'logits[0]': '1', label: '0', binding: BigInt(registrant).toString() }, true);
+  const values = (r: string) => registeredModelFacts(r, b).map((f) => f.value);
+  assert.deepEqual(values(model(77n, registrant, true)), [true, true, true]);
+  assert.deepEqual(values(model(78n, registrant, true)), [false, true, true]);
+  assert.deepEqual(values(model(77n, `0x${'ce'.repeat(20)}`, false)), [true, false, false]);
+});
