@@ -48,6 +48,8 @@ Usage:
   zkai serve [--port <n>] [--host <h>]                 start the HTTP service (same as npm start; flags win over ZKAI_PORT/ZKAI_HOST)
   zkai admin key create --tenant <name>                make an API key for the service (printed once; stored hashed)
   zkai admin key list [--json] | zkai admin key revoke <key-id>
+  zkai --server <url> datasets|models|jobs|verify <proof.json>|bundle <jobId> --out <f>
+                                                       the same against a running service (key: --api-key or ZKAI_API_KEY)
   zkai worker [--name <n>] [--concurrency <n>]         prove jobs from the Redis queue at ZKAI_QUEUE (several nodes)
   zkai gpu selftest [--max-log 16]                    WebGPU adapter, GPU MSM and NTT vs the CPU engine; exit 1 mismatch, 2 no GPU
 
@@ -418,6 +420,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (cmd === '--server' || cmd.startsWith('--server=')) return (await import('./remote.ts')).remoteCommand(argv);
   if (cmd === 'dataset' && sub === 'commit') return datasetCommit(rest);
   if (cmd === 'dataset' && sub === 'prove') return datasetProve(rest);
   if (cmd === 'verify') return verify(argv.slice(1));

@@ -20,7 +20,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { bn254 } from '@noble/curves/bn254.js';
-import { AbiCoder, keccak256 } from 'ethers';
 import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import {
@@ -31,15 +30,31 @@ import {
   verifyKappaHistory,
 } from './commitment-history.ts';
 import { g1MsmJson, g1ScaleJson } from './commitment-msm.ts';
-import { g1ToJson, g2ToJson } from './groth16/points.ts';
+import {
+  type G1Json,
+  type G2Json,
+  g1Json,
+  type PublicInputCommitment,
+  pairsEqual,
+  type StatementCommitmentInfo,
+} from './commitment-verify.ts';
+import { g2ToJson } from './groth16/points.ts';
 import { type G1Point, type G2Point, g1, g2 } from './verify-noble.ts';
 
 export type { KappaContext, KappaContribution } from './commitment-history.ts';
-
-const { Fp12 } = bn254.fields;
-
-export type G1Json = [string, string, string];
-export type G2Json = [[string, string], [string, string], [string, string]];
+export {
+  bindCommitment,
+  checkCommitmentKnowledge,
+  commitmentId,
+  commitmentInfo,
+  type G1Json,
+  type G2Json,
+  g1Evm,
+  g1Json,
+  type PublicInputCommitment,
+  pairsEqual,
+  type StatementCommitmentInfo,
+} from './commitment-verify.ts';
 
 /** What a setup publishes for a circuit with committed public inputs (commitkey.json in its setup folder). */
 export interface CommitmentKey {
@@ -58,38 +73,12 @@ export interface CommitmentKey {
   history: KappaContribution[];
 }
 
-/** What a statement verification key carries about its commitment (`zkai_commitment`, covered by its hash). */
-export interface StatementCommitmentInfo {
-  /** κ·G2, to check a commitment's proof of knowledge. */
-  kappa_2: G2Json;
-  /** Committed public inputs (their bases are folded into W, so absent from IC). */
-  publicIndices: number[];
-  /** The circuit's own nPublic (statement + committed). */
-  circuitPublic: number;
-}
-
-/** A commitment to the committed inputs' values, with its proof of knowledge. */
-export interface PublicInputCommitment {
-  /** W = Σ v_c·IC_c, snarkjs G1 JSON. */
-  point: G1Json;
-  /** K = Σ v_c·κ·IC_c, snarkjs G1 JSON. */
-  knowledge: G1Json;
-}
-
 function bad(code: 'BAD_INPUT' | 'BAD_BUNDLE', message: string): never {
   throw new ZkaiError(code, message);
 }
 
-/** snarkjs JSON of a G1 point, typed as a tuple. */
-export const g1Json = (p: G1Point): G1Json => g1ToJson(p) as G1Json;
-
 /** snarkjs JSON of a G2 point, typed as a tuple. */
 export const g2Json = (p: G2Point): G2Json => g2ToJson(p) as G2Json;
-
-/** The EVM encoding of a G1 point (precompile 0x06/0x07/0x08): [x, y], infinity as [0, 0]. */
-export function g1Evm(p: G1Json): [bigint, bigint] {
-  return p[2] === '0' ? [0n, 0n] : [BigInt(p[0]), BigInt(p[1])];
-}
 
 /** A uniformly random non-zero scalar mod r (for κ and for blinding values). */
 export function randomScalar(): bigint {
@@ -199,15 +188,6 @@ export async function checkCommitmentKey(vkey: Record<string, unknown>, key: Com
   }
 }
 
-/** e(a1, b1) = e(a2, b2), with the point at infinity handled (noble refuses it in a pairing). */
-function pairsEqual(a1: G1Point, b1: G2Point, a2: G1Point, b2: G2Point): boolean {
-  const pairs = [
-    { g1: a1, g2: b1 },
-    { g1: a2.negate(), g2: b2 },
-  ].filter((p) => !p.g1.is0() && !p.g2.is0());
-  return Fp12.eql(bn254.pairingBatch(pairs), Fp12.ONE);
-}
-
 /** Commits to `values` (one field element per committed index, in the key's order). */
 export async function commitPublicInputs(key: CommitmentKey, values: readonly bigint[]): Promise<PublicInputCommitment> {
   if (values.length !== key.publicIndices.length) {
@@ -221,16 +201,6 @@ export async function commitPublicInputs(key: CommitmentKey, values: readonly bi
     g1MsmJson(key.knowledgeBases, values, 'knowledgeBases'),
   ]);
   return { point: g1Json(point), knowledge: g1Json(knowledge) };
-}
-
-/**
- * Whether `commitment` carries a valid proof of knowledge for a key with this κ·G2: e(K, G2) = e(W, κ·G2).
- * Throws BAD_BUNDLE for points that are not on the curve.
- */
-export function checkCommitmentKnowledge(kappa_2: unknown, commitment: PublicInputCommitment): boolean {
-  const w = g1(commitment?.point, 'commitment.point');
-  const k = g1(commitment?.knowledge, 'commitment.knowledge');
-  return pairsEqual(k, bn254.G2.Point.BASE, w, g2(kappa_2, 'kappa_2'));
 }
 
 /**
@@ -250,42 +220,8 @@ export function statementVkey(vkey: Record<string, unknown>, key: CommitmentKey)
   return { ...vkey, nPublic: statementIc.length - 1, IC: statementIc, zkai_commitment: info };
 }
 
-/** The `zkai_commitment` of a statement verification key, or undefined for an ordinary key. */
-export function commitmentInfo(vkey: Record<string, unknown>): StatementCommitmentInfo | undefined {
-  const info = vkey.zkai_commitment;
-  if (info === undefined) return undefined;
-  const i = info as StatementCommitmentInfo;
-  if (
-    typeof i !== 'object' ||
-    i === null ||
-    !Array.isArray(i.publicIndices) ||
-    !Number.isSafeInteger(i.circuitPublic) ||
-    i.circuitPublic !== (vkey.nPublic as number) + i.publicIndices.length
-  ) {
-    bad('BAD_BUNDLE', 'vkey.zkai_commitment: expected { kappa_2, publicIndices, circuitPublic = nPublic + committed }');
-  }
-  return i;
-}
-
-/** A plain snarkjs verification key for the statement under one commitment: IC₀ replaced by IC₀ + W. */
-export function bindCommitment(statementKey: Record<string, unknown>, point: G1Json): Record<string, unknown> {
-  const { zkai_commitment: _info, ...plain } = statementKey;
-  const ic = [...(plain.IC as unknown[])];
-  ic[0] = g1Json(g1(ic[0], 'vkey.IC[0]').add(g1(point, 'commitment.point')));
-  return { ...plain, IC: ic };
-}
-
 /** The statement's public signals: the circuit's, without the committed ones. */
 export function statementSignals(circuitSignals: readonly string[], publicIndices: readonly number[]): string[] {
   const committed = new Set(publicIndices);
   return circuitSignals.filter((_, i) => !committed.has(i));
-}
-
-/**
- * The commitment's id as a field element, `uint256(keccak256(abi.encode(x, y))) mod r` (infinity: x = y = 0): how
- * ModelRegistry names a point commitment in a uint256 slot and in an attestation's signal 0.
- */
-export function commitmentId(point: G1Json): bigint {
-  const [x, y] = g1Evm(point);
-  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['uint256', 'uint256'], [x, y]))) % BN254_R;
 }

@@ -103,6 +103,7 @@ describe('HTTP API', () => {
     assert.deepEqual(routes, [
       'GET /health',
       'GET /v1/chain',
+      'GET /v1/circuits/{circuitId}/keys',
       'GET /v1/datasets',
       'GET /v1/datasets/{root}',
       'GET /v1/jobs',
@@ -125,6 +126,7 @@ describe('HTTP API', () => {
       ['/health', 'get'],
       ['/v1/verify', 'post'],
       ['/v1/chain', 'get'],
+      ['/v1/circuits/{circuitId}/keys', 'get'],
     ] as const) {
       assert.deepEqual(doc.paths[p][m].security, [], `${m.toUpperCase()} ${p} is public`);
     }

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ZkaiError } from '../common/errors.ts';
+import type { ConsoleAssets } from '../console/build.ts';
 import { proofBundleSchema } from '../prover/bundle.ts';
 import type { JobRunner } from '../prover/jobs.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
@@ -16,6 +17,7 @@ import { frameworkErrorHandler, installErrorHandling } from './errors.ts';
 import { createMetrics, type PoolStats, type ServiceMetrics } from './metrics.ts';
 import { ModelCatalog } from './models.ts';
 import { type ChainInfo, chainRoutes } from './routes/chain.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -72,6 +74,8 @@ export interface AppDeps {
    * addresses/CIDRs. Default false: the socket's address.
    */
   trustProxy?: boolean | number | string;
+  /** The web console's built assets (console/build.ts), served at / and /assets; no console without them. */
+  console?: ConsoleAssets;
 }
 
 /** Routes the rate limit never applies to: probes and scrapers. */
@@ -180,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     appBodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
   });
   await app.register(chainRoutes, { chain: deps.chain });
+  if (deps.console) await app.register(consoleRoutes, { assets: deps.console, chainRpcUrl: deps.chain?.url });
   return app;
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
 import { resolveHome } from '../common/config.ts';
+import { buildConsole } from '../console/build.ts';
 import { describeEngine } from '../prover/engine.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
@@ -179,7 +180,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     if (runner) await step('job runner', async () => runner.start());
     if (runner) closers.push({ name: 'job runner', close: () => runner.stop() });
 
+    const consoleAssets = await step('web console assets (console/, cached by content hash)', () => buildConsole());
     const app = await buildApp({
+      console: consoleAssets,
       store,
       runner: runner ?? { pump() {} },
       membership,

@@ -169,6 +169,11 @@ describe('tenancy: API keys and isolation', () => {
     assert.equal((await as(undefined, 'GET', '/metrics')).statusCode, 200);
     assertError(await as(undefined, 'POST', '/v1/verify', { not: 'a bundle' }), 400, 'BAD_BUNDLE');
     assertError(await as(undefined, 'GET', '/v1/chain'), 404, 'NOT_FOUND');
+    // The keys /v1/verify trusts are public too: the web console pins bundles to them before it verifies.
+    assert.deepEqual((await as(undefined, 'GET', '/v1/circuits/no-such-circuit/keys')).json(), {
+      circuitId: 'no-such-circuit',
+      vkeyHashes: [],
+    });
     assertError(await as(undefined, 'GET', '/v1/nothing'), 404, 'NOT_FOUND');
   });
 

@@ -73,6 +73,23 @@ function summaryOf(m: DatasetManifest): Record<string, unknown> {
   return { rootHex: m.rootHex, root: m.root, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, createdAt: m.createdAt };
 }
 
+/** The body of POST /v1/datasets/:root/proofs (exported for the typed client, zkai/client). */
+export const membershipProofBodySchema = {
+  type: 'object',
+  required: ['recordId', 'epoch'],
+  additionalProperties: false,
+  properties: {
+    recordId: { type: 'string', minLength: 1, maxLength: 256 },
+    epoch: {
+      anyOf: [
+        { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+        { type: 'string', pattern: DECIMAL_PATTERN },
+      ],
+      description: 'Royalty epoch, 0..2^64-1 (send a string above 2^53)',
+    },
+  },
+} as const;
+
 const rootParams = {
   type: 'object',
   required: ['root'],
@@ -229,21 +246,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
           'the root commits to), for a royalty epoch. Public signals: [root, total, contributor, weight, epoch, nullifier]. ' +
           'Answers at once with a job to poll; the proof bundle is at links.bundle when the job has succeeded.',
         params: rootParams,
-        body: {
-          type: 'object',
-          required: ['recordId', 'epoch'],
-          additionalProperties: false,
-          properties: {
-            recordId: { type: 'string', minLength: 1, maxLength: 256 },
-            epoch: {
-              anyOf: [
-                { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-                { type: 'string', pattern: DECIMAL_PATTERN },
-              ],
-              description: 'Royalty epoch, 0..2^64-1 (send a string above 2^53)',
-            },
-          },
-        },
+        body: membershipProofBodySchema,
         response: {
           202: jobAcceptedResponse('Accepted: a proof job was queued'),
           ...errorResponses(400, 401, 404, 413, 415, 429, 500),

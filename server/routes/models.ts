@@ -48,6 +48,32 @@ const WEIGHTS_CHOICES = {
 const MAX_INPUT_VALUES = 1 << 18;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** The body of POST /v1/models (exported for the typed client, zkai/client). */
+export function uploadBodySchema(maxBase64: number, maxModelBytes: number) {
+  return {
+    type: 'object',
+    required: ['onnx', 'calibrationCsv'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Default: model' },
+      onnx: { type: 'string', minLength: 4, maxLength: maxBase64, description: 'The ONNX file, base64' },
+      calibrationCsv: { type: 'string', minLength: 1, maxLength: maxModelBytes },
+      weights: { type: 'string', enum: Object.keys(WEIGHTS_CHOICES) as (keyof typeof WEIGHTS_CHOICES)[], default: 'pedersen' },
+    },
+  } as const;
+}
+
+/** The body of POST /v1/models/:id/prove (exported for the typed client, zkai/client). */
+export const proveBodySchema = {
+  type: 'object',
+  required: ['input'],
+  additionalProperties: false,
+  properties: {
+    input: { type: 'array', minItems: 1, maxItems: MAX_INPUT_VALUES, items: { type: 'number' } },
+    owner: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'Ethereum address the proof is bound to' },
+  },
+} as const;
+
 const idParams = {
   type: 'object',
   required: ['id'],
@@ -159,17 +185,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
           'its proof of knowledge: the cheapest circuit), `poseidon` (private weights bound by a Poseidon hash inside the circuit, a ' +
           'public signal; `committed` is its earlier name) — both with a private input and its public hash — or `public` (weights ' +
           'compiled in as constants, public input).',
-        body: {
-          type: 'object',
-          required: ['onnx', 'calibrationCsv'],
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Default: model' },
-            onnx: { type: 'string', minLength: 4, maxLength: maxBase64, description: 'The ONNX file, base64' },
-            calibrationCsv: { type: 'string', minLength: 1, maxLength: maxModelBytes },
-            weights: { type: 'string', enum: Object.keys(WEIGHTS_CHOICES), default: 'pedersen' },
-          },
-        },
+        body: uploadBodySchema(maxBase64, maxModelBytes),
         response: { 202: { description: 'Accepted: compiling', $ref: 'Model#' }, ...errorResponses(400, 401, 413, 415, 429, 500) },
       },
     },
@@ -271,15 +287,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
           '`owner`: the address that registers (or registered) the model on chain; the proof is bound to it (public signal `binding`) ' +
           'and InferenceAttestor attests it only under a model that address registered. Without it the binding is 0 and no model attests the proof.',
         params: idParams,
-        body: {
-          type: 'object',
-          required: ['input'],
-          additionalProperties: false,
-          properties: {
-            input: { type: 'array', minItems: 1, maxItems: MAX_INPUT_VALUES, items: { type: 'number' } },
-            owner: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'Ethereum address the proof is bound to' },
-          },
-        },
+        body: proveBodySchema,
         response: {
           202: jobAcceptedResponse('Accepted: an inference proof job was queued'),
           ...errorResponses(400, 401, 404, 409, 413, 415, 429, 500),

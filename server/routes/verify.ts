@@ -76,6 +76,22 @@ export const verifyReportSchema = {
   },
 } as const;
 
+/** The 200 answer of GET /v1/circuits/:circuitId/keys. */
+export const trustedKeysSchema = {
+  description: 'The keys this service trusts for the circuit',
+  type: 'object',
+  required: ['circuitId', 'vkeyHashes'],
+  additionalProperties: false,
+  properties: {
+    circuitId: { type: 'string' },
+    vkeyHashes: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      description: 'sha256 of the canonical JSON of each trusted verification key; empty when the service knows none for this circuit',
+    },
+  },
+} as const;
+
 /** Counts read from the (schema-checked) body before parseBundle, so an oversized bundle costs nothing. */
 function refuseOversized(body: unknown, max: number): void {
   const b = body as { publicSignals?: unknown; vkey?: { nPublic?: unknown; IC?: unknown } } | null;
@@ -120,6 +136,33 @@ export const verifyRoutes: FastifyPluginAsync<VerifyRoutesOptions> = async (app,
       const bundle = parseBundle(request.body);
       const trusted = await opts.trustedVkeyHashes(bundle.circuitId);
       return opts.verifier.verify(bundle, { trustedVkeyHashes: [...trusted] });
+    },
+  );
+
+  app.get<{ Params: { circuitId: string } }>(
+    '/v1/circuits/:circuitId/keys',
+    {
+      // Public: the same pins /v1/verify applies, so a verifier elsewhere (the web console) can apply them itself.
+      config: { public: true },
+      schema: {
+        security: [],
+        tags: ['proofs'],
+        summary: 'The verification keys trusted for a circuit',
+        description:
+          'The hashes of the verification keys /v1/verify trusts for this circuit id (its membership circuit, or a model it compiled ' +
+          'and set up). The web console pins a bundle to these and checks the proof in the browser.',
+        params: {
+          type: 'object',
+          required: ['circuitId'],
+          additionalProperties: false,
+          properties: { circuitId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } },
+        },
+        response: { 200: trustedKeysSchema, ...errorResponses(400, 500) },
+      },
+    },
+    async (request) => {
+      const { circuitId } = request.params;
+      return { circuitId, vkeyHashes: [...(await opts.trustedVkeyHashes(circuitId))] };
     },
   );
 };
