@@ -67,6 +67,11 @@ export interface ServiceConfig {
   queueLockMs: number;
   /** ZKAI_QUEUE_STALLED_MS, default 30000: how often Redis-queue workers look for jobs whose worker was lost. */
   queueStalledMs: number;
+  /**
+   * ZKAI_QUEUE_RECONCILE_MS, default 5000: how often an API node on the Redis queue checks that Redis still holds its
+   * deliveries (a restart without persistence or a flush empties it); when not, it delivers every unfinished job again.
+   */
+  queueReconcileMs: number;
 }
 
 /** Default request body limit: 50 MB, enough for a CSV of a few hundred thousand records. */
@@ -100,6 +105,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   jobRetentionHours: 168,
   queueLockMs: 30_000,
   queueStalledMs: 30_000,
+  queueReconcileMs: 5_000,
 };
 
 /** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
@@ -129,6 +135,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     jobRetentionHours: intFrom(env, 'ZKAI_JOB_RETENTION_HOURS', DEFAULT_CONFIG.jobRetentionHours, 0, 24 * 365 * 100),
     queueLockMs: intFrom(env, 'ZKAI_QUEUE_LOCK_MS', DEFAULT_CONFIG.queueLockMs, 1000, 3_600_000),
     queueStalledMs: intFrom(env, 'ZKAI_QUEUE_STALLED_MS', DEFAULT_CONFIG.queueStalledMs, 500, 3_600_000),
+    queueReconcileMs: intFrom(env, 'ZKAI_QUEUE_RECONCILE_MS', DEFAULT_CONFIG.queueReconcileMs, 100, 3_600_000),
   };
 }
 

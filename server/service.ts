@@ -73,6 +73,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 
   // Registered first, so it runs last: snarkjs's shared curve (used by setup and /v1/verify) keeps threads alive.
   closers.push({ name: 'snarkjs curve', close: () => releaseVerifierResources() });
+  // Job events go to the text log until the HTTP app (and its pino logger) exists, then to pino
+  // with their jobId/kind fields as structured bindings.
+  let jobLog = (msg: string, fields?: Record<string, unknown>) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
   try {
     // First, before anything reads or writes the data directory: one service per ZKAI_HOME (server/data-lock.ts).
     const lock = lockDataDir(config.home);
@@ -86,9 +89,16 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     if (membership.setup.insecure) log(`\n${INSECURE_BANNER}\n`);
     log(`proving engine: ${(await describeEngine()).description}`);
 
-    // ZKAI_QUEUE=redis://…: jobs go through BullMQ to `zkai worker` processes; this node proves nothing itself.
+    // The store of record (jobs, and below tenants and models), whichever queue carries the jobs: changing ZKAI_QUEUE
+    // keeps every record.
+    const storeFile = path.join(config.home, 'jobs.sqlite');
+    const records = await step(`job store ${storeFile}`, async () => new JobStore(storeFile));
+    closers.push({ name: 'job store', close: () => records.close() });
+    // ZKAI_QUEUE=redis://…: job ids go through BullMQ to `zkai worker` processes; this node proves nothing itself.
     const remote =
-      config.queue.kind === 'redis' ? await step('job queue (BullMQ on Redis)', () => connectApiQueue(config, membership)) : undefined;
+      config.queue.kind === 'redis'
+        ? await step('job queue (BullMQ on Redis)', () => connectApiQueue(config, membership, records, (m) => jobLog(m)))
+        : undefined;
     if (remote) closers.push({ name: 'job queue', close: () => remote.close() });
 
     const pool = remote ? undefined : new ProverPool({ threads: config.poolSize });
@@ -96,9 +106,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     if (pool && config.warmup)
       await step(`prover pool (${pool.threads} worker(s)): warm up with one proof`, () => warmUp(pool, membership));
 
-    const storeFile = path.join(config.home, 'jobs.sqlite');
-    const store: JobQueueApi = remote ?? (await step(`job store ${storeFile}`, async () => new JobStore(storeFile)));
-    if (store instanceof JobStore) closers.push({ name: 'job store', close: () => store.close() });
+    const store: JobQueueApi = remote?.store ?? records;
     // Tenants, keys and models: tables of their own in the same SQLite file (also with the Redis queue).
     const tenants = new TenantStore(storeFile);
     closers.push({ name: 'tenant store', close: () => tenants.close() });
@@ -108,14 +116,11 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const firstKey = config.auth === 'keys' && tenants.keyCount() === 0 ? tenants.createKey(DEFAULT_TENANT) : undefined;
 
     const metrics = createMetrics();
-    if (remote) metrics.attach({ workers: () => remote.workers() });
-    // Job events go to the text log until the HTTP app (and its pino logger) exists, then to pino
-    // with their jobId/kind fields as structured bindings.
-    let jobLog = (msg: string, fields?: Record<string, unknown>) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
-    const runner = !(pool && store instanceof JobStore)
+    if (remote) metrics.attach({ workers: () => remote.transport.workers() });
+    const runner = !pool
       ? undefined
       : new JobRunner(
-          store,
+          records,
           {
             membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }),
             ...modelJobHandlers({
@@ -153,6 +158,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 
     const app = await buildApp({
       store,
+      queueStatus: remote ? () => remote.status() : undefined,
       runner: runner ?? { pump() {} },
       membership,
       datasetsDir,

@@ -7,10 +7,11 @@ type MaybeAsync<F> = F extends (...args: infer A) => infer R ? (...args: A) => M
 export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 'queuedCount' | 'pruneFinished';
 
 /**
- * What the HTTP API needs from the job queue, whichever backs it: the embedded SQLite JobStore
- * answers synchronously, the Redis one (RedisJobStore) with promises, so callers `await` each
- * answer. Derived from JobStore's own signatures so the two cannot drift apart: a parameter added
- * to JobStore (a tenant, say) must be added to every other backend before the project compiles.
+ * What the HTTP API needs from the jobs, whichever queue carries them: the embedded SQLite JobStore
+ * answers synchronously; the Redis queue's API (server/queue-node.ts: the same records, each new job
+ * also delivered to Redis) with promises, so callers `await` each answer. Derived from JobStore's own
+ * signatures so the two cannot drift apart: a parameter added to JobStore (a tenant, say) must be
+ * added to every other implementation before the project compiles.
  */
 export type JobQueueApi = { [K in JobQueueMethod]: MaybeAsync<JobStore[K]> } & {
   /** In-process progress notifications (the embedded store has them; others are only polled). */
