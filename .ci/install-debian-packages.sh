@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages zkai's tests use: redis-server, and Mesa 25's lavapipe (software Vulkan) from
 # bookworm-backports for the WebGPU backend. Idempotent; safe to run on a developer machine.
+# Under CI=true it exits non-zero when it cannot install them: the tests that need them fail there rather than skip
+# (test/require-dep.ts), so a CI run must not go on without them. Elsewhere it warns and goes on.
 set -euo pipefail
+
+in_ci() { [ "${CI:-}" = "true" ] || [ "${CI:-}" = "1" ]; }
+# A missing package: fatal in CI, a warning on a developer machine (whose tests then skip).
+missing() {
+  if in_ci; then
+    echo "install-debian-packages: $1; CI=true, so this is an error" >&2
+    exit 1
+  fi
+  echo "install-debian-packages: $1; the tests that need it will skip" >&2
+}
 
 SUDO=""
 if [ "$(id -u)" != "0" ]; then
   if command -v sudo >/dev/null; then SUDO="sudo"; else
-    echo "install-debian-packages: not root and no sudo; skipping (redis and WebGPU tests will skip)" >&2
+    missing "not root and no sudo: cannot install redis-server and Mesa's lavapipe"
     exit 0
   fi
 fi
@@ -28,6 +40,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 if ! $SUDO apt-get install -y -qq --no-install-recommends -t "${codename}-backports" mesa-vulkan-drivers libvulkan1 >/dev/null; then
-  echo "install-debian-packages: Mesa from ${codename}-backports unavailable; WebGPU tests will skip" >&2
+  missing "Mesa from ${codename}-backports unavailable (the WebGPU backend's software driver)"
 fi
+command -v redis-server >/dev/null || missing "redis-server is not installed"
+dpkg-query -W -f='${Status}' mesa-vulkan-drivers 2>/dev/null | grep -q 'install ok installed' || missing "mesa-vulkan-drivers is not installed"
 echo "== debian packages: redis $(redis-server --version | awk '{print $3}'), mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none)"
