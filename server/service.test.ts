@@ -8,6 +8,7 @@ import type { JobQueueApi } from '../prover/queue/types.ts';
 import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
 import { startService } from './main.ts';
 import { startRetentionSweep } from './service.ts';
+import { TenantStore } from './tenants.ts';
 
 test('configFromEnv: documented defaults, and clear errors for bad values', () => {
   const config = configFromEnv({});
@@ -136,4 +137,37 @@ test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
   await assert.rejects(fetch(`${service.url}/health`), 'no longer listening');
   assert.ok(!existsSync(path.join(home, 'service.lock')), 'a clean shutdown releases the lock');
   await rm(home, { recursive: true, force: true });
+});
+
+test('the first-key rule: a key is made only for a store that never had one (not after a restart, nor once all are revoked)', async () => {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'zkai-first-key-'));
+  const config = { ...DEFAULT_CONFIG, home, port: 0, treeDepth: 4, chain: 'off' as const, logLevel: 'silent', warmup: false };
+  const start = async () => {
+    const lines: string[] = [];
+    const service = await startService(config, { log: (l) => lines.push(l), handleSignals: false });
+    await service.close();
+    return { apiKey: service.apiKey, printed: lines.some((l) => l.includes('API key for the tenant')) };
+  };
+  try {
+    const first = await start();
+    assert.match(first.apiKey ?? '', /^zkai_/);
+    assert.equal(first.printed, true);
+    assert.deepEqual(await start(), { apiKey: undefined, printed: false }, 'a restart makes no second key');
+    const tenants = new TenantStore(path.join(home, 'jobs.sqlite'));
+    for (const k of tenants.listKeys()) tenants.revokeKey(k.id);
+    assert.equal(tenants.listKeys().filter((k) => !k.revokedAt).length, 0);
+    tenants.close();
+    assert.deepEqual(await start(), { apiKey: undefined, printed: false }, 'every key revoked: still none made');
+    // With ZKAI_AUTH=off no key is made even for a fresh store.
+    const off = await mkdtemp(path.join(os.tmpdir(), 'zkai-first-key-off-'));
+    const service = await startService({ ...config, home: off, auth: 'off' }, { log: () => {}, handleSignals: false });
+    await service.close();
+    assert.equal(service.apiKey, undefined);
+    const offTenants = new TenantStore(path.join(off, 'jobs.sqlite'));
+    assert.equal(offTenants.keyCount(), 0);
+    offTenants.close();
+    await rm(off, { recursive: true, force: true });
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
 });
