@@ -1,6 +1,5 @@
-import type { JobStore } from '../jobs.ts';
 import type { RedisTransport } from './redis-transport.ts';
-import type { JobQueueApi } from './types.ts';
+import type { JobQueueApi, JobRecordsApi } from './types.ts';
 
 /** How long an enqueue waits for Redis before leaving the delivery to the reconciliation (the job is already recorded). */
 const DELIVER_TIMEOUT_MS = 2_000;
@@ -25,14 +24,14 @@ export interface Delivery {
 
 /**
  * The API side of the Redis queue. Job records stay in the store of record (`records`, the same JobStore the
- * embedded queue uses), so changing ZKAI_QUEUE keeps every job and bundle, and Redis holds nothing that cannot be
+ * embedded queue uses, or any JobRecordsApi), so changing ZKAI_QUEUE keeps every job and bundle, and Redis holds nothing that cannot be
  * rebuilt: an enqueue writes the record first (the job is accepted once recorded), then hands the id to BullMQ. If
  * Redis loses its contents (a restart without persistence, FLUSHALL, a new Redis), the marker it held is gone; the
  * reconciliation (at start, on every reconnect, and every `reconcileMs`) then delivers every queued or running job
  * again. Deliveries are idempotent (one BullMQ id per attempt) and a worker's claim is a transition guarded in the
  * store of record, so a job delivered twice still succeeds once.
  */
-export async function startDelivery(records: JobStore, transport: RedisTransport, opts: DeliveryOptions): Promise<Delivery> {
+export async function startDelivery(records: JobRecordsApi, transport: RedisTransport, opts: DeliveryOptions): Promise<Delivery> {
   const log = opts.log ?? (() => {});
   let reconciling: Promise<number> | undefined;
   let closed = false;
@@ -43,7 +42,7 @@ export async function startDelivery(records: JobStore, transport: RedisTransport
   const reconcile = (): Promise<number> => {
     const run = async () => {
       undelivered = false;
-      const unfinished = records.unfinished();
+      const unfinished = await records.unfinished();
       // A running job is delivered under its current attempt's id: a no-op while its worker's delivery is alive, a
       // new delivery (and a takeover by claim) when Redis lost it.
       for (const job of unfinished) await transport.deliver(job.id, job.state === 'queued' ? job.attempts : Math.max(0, job.attempts - 1));
@@ -72,7 +71,7 @@ export async function startDelivery(records: JobStore, transport: RedisTransport
 
   const store: JobQueueApi = {
     async enqueue(kind, request, tenant) {
-      const job = records.enqueue(kind, request, tenant);
+      const job = await records.enqueue(kind, request, tenant);
       // Recorded, so accepted: a delivery that fails (Redis down) is left to the reconciliation.
       const delivered = transport.deliver(job.id, 0).then(
         () => true,

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { type Job as BullJob, Worker } from 'bullmq';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
-import { type Job, type JobHandler, type JobKind, type JobOutcome, type JobStore, jobTimeoutMs } from '../jobs.ts';
+import { type Job, type JobHandler, type JobKind, type JobOutcome, jobTimeoutMs } from '../jobs.ts';
 import { progressReporter } from '../progress.ts';
 import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisTransport, redisOptions } from './redis-transport.ts';
+import type { JobRecordsApi } from './types.ts';
 
-/** What a worker needs of the store of record: the guarded transitions of an attempt (JobStore's). */
-export type JobRecords = Pick<JobStore, 'claim' | 'finishHeld' | 'get' | 'setProgress'>;
+/** What a worker needs of the store of record: the guarded transitions of an attempt (JobStore's, maybe async). */
+export type JobRecords = Pick<JobRecordsApi, 'claim' | 'finishHeld' | 'get' | 'setProgress'>;
 
 export interface RedisJobWorkerOptions {
   /** Attempts (including ones whose worker was lost) before a job fails for good. Default 3. */
@@ -110,13 +111,13 @@ export class RedisJobWorker {
 
   private async claimAndRun(id: string): Promise<{ state: string }> {
     const token = `${this.name}/${randomUUID()}`;
-    const state = this.records.claim(id, token, this.maxAttempts);
+    const state = await this.records.claim(id, token, this.maxAttempts);
     if (state !== 'running') {
       // Cancelled while queued, already finished by an earlier attempt, or given up: nothing to do.
       this.opts.log?.('job skipped', { jobId: id, state });
       return { state };
     }
-    const job = this.records.get(id)!;
+    const job = (await this.records.get(id))!;
     return { state: (await this.run(job, token)) ?? 'lost' };
   }
 
@@ -164,13 +165,13 @@ export class RedisJobWorker {
         });
         result = await Promise.race([work, timeout]);
       } else result = await work;
-      const state = this.records.finishHeld(job.id, token, 'succeeded', { result });
+      const state = await this.records.finishHeld(job.id, token, 'succeeded', { result });
       done(state, 'succeeded', 'job succeeded');
       return state;
     } catch (err) {
       if (err instanceof JobTimeout) {
         const message = `job did not finish within ${jobTimeoutMs(this.opts, job.kind)} ms (its proof may still complete; the result will be discarded)`;
-        const state = this.records.finishHeld(job.id, token, 'failed', { error: { code: 'JOB_TIMEOUT', message } });
+        const state = await this.records.finishHeld(job.id, token, 'failed', { error: { code: 'JOB_TIMEOUT', message } });
         done(state, 'timeout', 'job timed out', { code: 'JOB_TIMEOUT' });
         // Hold the slot until the proof returns: its prover thread is still busy.
         await settled;
@@ -179,11 +180,11 @@ export class RedisJobWorker {
       const message = (err as Error).message;
       if (isZkaiError(err) || job.attempts >= this.maxAttempts) {
         const code = isZkaiError(err) ? err.code : 'INTERNAL';
-        const state = this.records.finishHeld(job.id, token, 'failed', { error: { code, message } });
+        const state = await this.records.finishHeld(job.id, token, 'failed', { error: { code, message } });
         done(state, 'failed', 'job failed', { code, message });
         return state;
       }
-      const state = this.records.finishHeld(job.id, token, 'queued');
+      const state = await this.records.finishHeld(job.id, token, 'queued');
       done(state, 'retried', 'job will be retried', { message });
       // Deliver it again, as its next attempt (a new delivery id; the current one is still active until it completes).
       if (state === 'queued') await this.transport.deliver(job.id, job.attempts);

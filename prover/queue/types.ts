@@ -18,6 +18,17 @@ export type JobQueueApi = { [K in JobQueueMethod]: MaybeAsync<JobStore[K]> } & {
   onProgress?: JobStore['onProgress'];
 };
 
+/** The transitions of a queue worker's attempt and the reconciliation's listing (see JobStore.claim and friends). */
+export type JobRecordMethod = 'claim' | 'finishHeld' | 'setProgress' | 'unfinished' | 'close';
+
+/**
+ * The store of record, as the distributed queue uses it: the job API plus the guarded transitions of an attempt.
+ * Every method may answer with a promise, so a networked store (PostgreSQL, issue 18 item 3) can stand in for the
+ * embedded SQLite JobStore, which implements it synchronously; prover/queue/store-contract.ts is the behaviour every
+ * implementation must show. Derived from JobStore's signatures, like JobQueueApi.
+ */
+export type JobRecordsApi = { [K in JobQueueMethod | JobRecordMethod]: MaybeAsync<JobStore[K]> };
+
 /** Which queue a node uses: the embedded SQLite store, or BullMQ on the Redis at `url`. */
 export type QueueBackend = { kind: 'sqlite' } | { kind: 'redis'; url: string };
 
