@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages zkai's tests use: redis-server, and Mesa 25's lavapipe (software Vulkan) from
+# Installs the Debian packages zkai's tests use: redis-server, PostgreSQL (the store-of-record tests start throwaway
+# clusters with its initdb/pg_ctl; no service is started), and Mesa 25's lavapipe (software Vulkan) from
 # bookworm-backports for the WebGPU backend. Idempotent; safe to run on a developer machine.
 # Under CI=true it exits non-zero when it cannot install them: the tests that need them fail there rather than skip
 # (test/require-dep.ts), so a CI run must not go on without them. Elsewhere it warns and goes on.
@@ -18,7 +19,7 @@ missing() {
 SUDO=""
 if [ "$(id -u)" != "0" ]; then
   if command -v sudo >/dev/null; then SUDO="sudo"; else
-    missing "not root and no sudo: cannot install redis-server and Mesa's lavapipe"
+    missing "not root and no sudo: cannot install redis-server, PostgreSQL and Mesa's lavapipe"
     exit 0
   fi
 fi
@@ -37,11 +38,12 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends redis-server postgresql >/dev/null
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 if ! $SUDO apt-get install -y -qq --no-install-recommends -t "${codename}-backports" mesa-vulkan-drivers libvulkan1 >/dev/null; then
   missing "Mesa from ${codename}-backports unavailable (the WebGPU backend's software driver)"
 fi
 command -v redis-server >/dev/null || missing "redis-server is not installed"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing "PostgreSQL (initdb) is not installed"
 dpkg-query -W -f='${Status}' mesa-vulkan-drivers 2>/dev/null | grep -q 'install ok installed' || missing "mesa-vulkan-drivers is not installed"
-echo "== debian packages: redis $(redis-server --version | awk '{print $3}'), mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none)"
+echo "== debian packages: redis $(redis-server --version | awk '{print $3}'), postgresql $(dpkg-query -W -f='${Version}' postgresql 2>/dev/null || echo none), mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none)"

@@ -8,7 +8,12 @@ import type { JobRecordsApi } from './types.ts';
  * store: the suite opens two, as an API node and a worker on other machines would, and checks that the guarded
  * transitions hold across them.
  */
-export function describeStoreContract(name: string, connect: () => Promise<JobRecordsApi>, skip: false | string = false): void {
+export function describeStoreContract(
+  name: string,
+  connect: () => Promise<JobRecordsApi>,
+  opts: { skip?: false | string; teardown?: () => Promise<void> } = {},
+): void {
+  const skip = opts.skip ?? false;
   describe(`store of record contract: ${name}`, { skip }, () => {
     let api: JobRecordsApi;
     let worker: JobRecordsApi;
@@ -19,6 +24,7 @@ export function describeStoreContract(name: string, connect: () => Promise<JobRe
     after(async () => {
       await api?.close();
       await worker?.close();
+      await opts.teardown?.();
     });
 
     it('a recorded job is read back by every connection; listing is per tenant, newest first; counts agree', async () => {
