@@ -1,7 +1,7 @@
-import type { JobStore } from '../prover/jobs.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
 import { type Delivery, startDelivery } from '../prover/queue/delivery.ts';
 import { type QueueStatus, RedisTransport } from '../prover/queue/redis-transport.ts';
+import type { JobRecordsApi } from '../prover/queue/types.ts';
 import type { ServiceConfig } from './config.ts';
 
 /** The name under which nodes publish the membership circuit they serve (RedisTransport.publishCircuit). */
@@ -23,7 +23,7 @@ export interface ApiQueue extends Pick<Delivery, 'store' | 'reconcile'> {
 export async function connectApiQueue(
   config: ServiceConfig,
   membership: MembershipCircuit,
-  records: JobStore,
+  records: JobRecordsApi,
   log: (msg: string) => void,
 ): Promise<ApiQueue> {
   if (config.queue.kind !== 'redis') throw new Error('connectApiQueue needs ZKAI_QUEUE=redis://…');

@@ -33,6 +33,13 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   assert.throws(() => configFromEnv({ ZKAI_TREE_DEPTH: '33' }), /ZKAI_TREE_DEPTH must be an integer 1\.\.32/);
   assert.throws(() => configFromEnv({ ZKAI_CHAIN: 'mainnet' }), /ZKAI_CHAIN must be 'dev' or 'off'/);
   assert.throws(() => configFromEnv({ ZKAI_WARMUP: 'maybe' }), /ZKAI_WARMUP/);
+  assert.deepEqual(config.db, { kind: 'sqlite' });
+  assert.deepEqual(configFromEnv({ ZKAI_DB: 'postgres://zkai@db:5432/zkai' }).db, {
+    kind: 'postgres',
+    url: 'postgres://zkai@db:5432/zkai',
+  });
+  assert.throws(() => configFromEnv({ ZKAI_DB: 'mysql://db/zkai' }), /ZKAI_DB must be empty/);
+  assert.equal(config.queueReconcileMs, 5000);
 
   assert.equal(config.maxQueue, 1000);
   assert.equal(config.jobTimeoutMs, 300_000);

@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
 import { zkaiHome } from '../common/config.ts';
+import { ZkaiError } from '../common/errors.ts';
 import { describeEngine } from '../prover/engine.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
+import { PgJobStore } from '../prover/pg-job-store.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { type JobQueueApi, redactUrl } from '../prover/queue/types.ts';
 import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
@@ -92,7 +94,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     // The store of record (jobs, and below tenants and models), whichever queue carries the jobs: changing ZKAI_QUEUE
     // keeps every record.
     const storeFile = path.join(config.home, 'jobs.sqlite');
-    const records = await step(`job store ${storeFile}`, async () => new JobStore(storeFile));
+    const records = await openRecords(config, storeFile, step);
     closers.push({ name: 'job store', close: () => records.close() });
     // ZKAI_QUEUE=redis://…: job ids go through BullMQ to `zkai worker` processes; this node proves nothing itself.
     const remote =
@@ -117,7 +119,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 
     const metrics = createMetrics();
     if (remote) metrics.attach({ workers: () => remote.transport.workers() });
-    const runner = !pool
+    const runner = !(pool && records instanceof JobStore)
       ? undefined
       : new JobRunner(
           records,
@@ -222,6 +224,22 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 }
 
 /**
+ * The job store of record: SQLite in the data directory, or PostgreSQL (ZKAI_DB), which only the Redis queue can use:
+ * the embedded runner claims jobs from the local SQLite file.
+ */
+async function openRecords(
+  config: ServiceConfig,
+  storeFile: string,
+  step: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<JobStore | PgJobStore> {
+  const db = config.db;
+  if (db.kind === 'sqlite') return step(`job store ${storeFile}`, async () => new JobStore(storeFile));
+  if (config.queue.kind !== 'redis')
+    throw new ZkaiError('BAD_INPUT', 'ZKAI_DB=postgres://… needs ZKAI_QUEUE=redis://… (the embedded queue keeps its jobs in SQLite)');
+  return step(`job store PostgreSQL ${redactUrl(db.url)}`, () => PgJobStore.connect(db.url));
+}
+
+/**
  * Prove once for a one-record dataset, so every worker has loaded the zkey and the witness
  * calculator before the first user request (that load is most of a cold proof's time).
  */
@@ -286,7 +304,7 @@ function printSummary(
           .map(([n, a]) => `${n} ${a}`)
           .join(', ')}`
       : '  chain      off (ZKAI_CHAIN=off)',
-    `  data       datasets ${s.datasetsDir}, jobs ${s.config.queue.kind === 'redis' ? `${redactUrl(s.config.queue.url)} (BullMQ; proved by zkai worker)` : path.join(s.config.home, 'jobs.sqlite')}`,
+    `  data       datasets ${s.datasetsDir}, job records ${s.config.db.kind === 'postgres' ? redactUrl(s.config.db.url) : path.join(s.config.home, 'jobs.sqlite')}${s.config.queue.kind === 'redis' ? `, queue ${redactUrl(s.config.queue.url)} (BullMQ; proved by zkai worker)` : ''}`,
     `  artifacts  ${zkaiHome()} (circuits, keys; set by ZKAI_HOME)`,
   ];
   if (s.membership.setup.insecure)

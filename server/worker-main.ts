@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ZkaiError } from '../common/errors.ts';
 import { type JobHandler, type JobKind, JobStore } from '../prover/jobs.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
+import { PgJobStore } from '../prover/pg-job-store.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { RedisTransport } from '../prover/queue/redis-transport.ts';
 import { RedisJobWorker } from '../prover/queue/redis-worker.ts';
@@ -39,7 +40,7 @@ export interface RunningWorker {
  * Start a prover node. It needs the same artifacts as the API node: the membership circuit and
  * its proving key (`<ZKAI_HOME>/circuits`, content-addressed, so a shared or copied folder works)
  * and the committed datasets (`<ZKAI_HOME>/datasets/<root>/`), and the API node's store of record
- * (`<ZKAI_HOME>/jobs.sqlite`): Redis only carries job ids; the worker claims each attempt and records
+ * (`<ZKAI_HOME>/jobs.sqlite`, or PostgreSQL with ZKAI_DB): Redis only carries job ids; the worker claims each attempt and records
  * its result there, in a transition guarded by its claim token. It refuses to start if the API
  * nodes published a different circuit or verifying key: its proofs would not verify there.
  */
@@ -50,12 +51,14 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
   const url = config.queue.url;
   const membership = await prepareMembershipCircuit(config.treeDepth, (m) => log(`  ${m}`));
   const store = await RedisTransport.connect(url);
-  const records = new JobStore(opts.storeFile ?? path.join(config.home, 'jobs.sqlite'));
+  const db = config.db;
+  const records =
+    db.kind === 'postgres' ? await PgJobStore.connect(db.url) : new JobStore(opts.storeFile ?? path.join(config.home, 'jobs.sqlite'));
   const pool = new ProverPool({ threads: config.poolSize });
   const closeAll = async () => {
     await pool.close().catch(() => {});
     await store.close();
-    records.close();
+    await records.close();
     await releaseVerifierResources();
   };
   try {
