@@ -8,7 +8,7 @@ import { ZkaiError } from '../common/errors.ts';
 import { describeEngine } from '../prover/engine.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
-import { PgJobStore } from '../prover/pg-job-store.ts';
+import type { PgJobStore } from '../prover/pg-job-store.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { type JobQueueApi, redactUrl } from '../prover/queue/types.ts';
 import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
@@ -236,6 +236,8 @@ async function openRecords(
   if (db.kind === 'sqlite') return step(`job store ${storeFile}`, async () => new JobStore(storeFile));
   if (config.queue.kind !== 'redis')
     throw new ZkaiError('BAD_INPUT', 'ZKAI_DB=postgres://… needs ZKAI_QUEUE=redis://… (the embedded queue keeps its jobs in SQLite)');
+  // Loaded only here: a node on SQLite never needs the pg driver.
+  const { PgJobStore } = await import('../prover/pg-job-store.ts');
   return step(`job store PostgreSQL ${redactUrl(db.url)}`, () => PgJobStore.connect(db.url));
 }
 
