@@ -4,7 +4,6 @@ import path from 'node:path';
 import { ZkaiError } from '../common/errors.ts';
 import { type JobHandler, type JobKind, JobStore } from '../prover/jobs.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
-import { PgJobStore } from '../prover/pg-job-store.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { RedisTransport } from '../prover/queue/redis-transport.ts';
 import { RedisJobWorker } from '../prover/queue/redis-worker.ts';
@@ -52,8 +51,11 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
   const membership = await prepareMembershipCircuit(config.treeDepth, (m) => log(`  ${m}`));
   const store = await RedisTransport.connect(url);
   const db = config.db;
+  // The pg driver is loaded only for PostgreSQL.
   const records =
-    db.kind === 'postgres' ? await PgJobStore.connect(db.url) : new JobStore(opts.storeFile ?? path.join(config.home, 'jobs.sqlite'));
+    db.kind === 'postgres'
+      ? await (await import('../prover/pg-job-store.ts')).PgJobStore.connect(db.url)
+      : new JobStore(opts.storeFile ?? path.join(config.home, 'jobs.sqlite'));
   const pool = new ProverPool({ threads: config.poolSize });
   const closeAll = async () => {
     await pool.close().catch(() => {});
