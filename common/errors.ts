@@ -34,6 +34,7 @@ export type ZkaiErrorCode =
   | 'UNKNOWN_MODEL'
   | 'MODEL_NOT_READY'
   | 'QUEUE_UNAVAILABLE'
+  | 'STORE_UNAVAILABLE'
   /** A model whose circuit would exceed ZKAI_MAX_MODEL_CONSTRAINTS (estimated before quantizing, counted after circom). */
   | 'MODEL_TOO_LARGE'
   /** Another service owns this ZKAI_HOME (server/data-lock.ts). */

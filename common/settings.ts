@@ -61,6 +61,13 @@ export const SETTINGS: readonly Setting[] = [
     description:
       'Behind a reverse proxy: which X-Forwarded-For hops to believe for the client address (a hop count, all, or addresses/CIDRs of your proxies).',
   },
+  {
+    name: 'ZKAI_API_KEY',
+    area: 'service',
+    default: '(none)',
+    description: 'The API key `zkai --server <url> …` sends to a running service (or --api-key).',
+    secret: true,
+  },
   // Limits.
   {
     name: 'ZKAI_BODY_LIMIT',
@@ -130,6 +137,21 @@ export const SETTINGS: readonly Setting[] = [
     area: 'queue',
     default: '30000',
     description: 'How often Redis-queue workers look for jobs whose worker was lost.',
+  },
+  {
+    name: 'ZKAI_QUEUE_RECONCILE_MS',
+    area: 'queue',
+    default: '5000',
+    description:
+      'How often an API node checks that Redis still holds its deliveries; after a Redis restart or flush it delivers every unfinished job again.',
+  },
+  {
+    name: 'ZKAI_DB',
+    area: 'queue',
+    default: '(empty: <ZKAI_HOME>/jobs.sqlite)',
+    description:
+      'postgres://user@host:port/db: job records in PostgreSQL, shared by API nodes and workers on several machines (needs ZKAI_QUEUE). Tenants, keys and models stay in jobs.sqlite for now.',
+    url: true,
   },
   // The chain.
   {
@@ -201,8 +223,11 @@ export const SETTINGS: readonly Setting[] = [
   },
 ];
 
-/** Names that look like settings but are not: benchmark knobs (bench/), test seeds and logs, a warning code. */
-export const NOT_SETTINGS = [/^ZKAI_BENCH_/, /^ZKAI_TEST_/, /^ZKAI_FUZZ_/, /^ZKAI_VERIFIER_DISAGREEMENT$/] as const;
+/**
+ * Names that look like settings but are not: benchmark knobs (bench/), test seeds and logs, a warning code, the
+ * browser the console's tests and screenshot script drive.
+ */
+export const NOT_SETTINGS = [/^ZKAI_BENCH_/, /^ZKAI_TEST_/, /^ZKAI_FUZZ_/, /^ZKAI_VERIFIER_DISAGREEMENT$/, /^ZKAI_CHROMIUM$/] as const;
 
 export function settingNamed(name: string): Setting | undefined {
   return SETTINGS.find((s) => s.name === name);

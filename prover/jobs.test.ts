@@ -200,3 +200,56 @@ describe('JobStore and JobRunner', () => {
     store.close();
   });
 });
+
+describe('JobStore: a queue worker’s attempts (claim tokens)', () => {
+  it('only the current claim can record an outcome, and only once; a finished job is never claimed again', () => {
+    const store = new JobStore(':memory:');
+    const job = store.enqueue('membership', { n: 1 });
+    assert.equal(store.claim(job.id, 'first', 3), 'running');
+    // The first worker is presumed lost (Redis re-delivered the job); another takes it over.
+    assert.equal(store.claim(job.id, 'second', 3), 'running');
+    assert.equal(store.finishHeld(job.id, 'first', 'succeeded', { result: { by: 'first' } }), undefined);
+    assert.equal(store.finishHeld(job.id, 'second', 'succeeded', { result: { by: 'second' } }), 'succeeded');
+    assert.equal(store.finishHeld(job.id, 'second', 'succeeded', { result: { by: 'again' } }), undefined);
+    assert.equal(store.claim(job.id, 'third', 3), 'succeeded', 'a late delivery of a finished job is skipped');
+    const done = store.get(job.id)!;
+    assert.deepEqual(done.result, { by: 'second' });
+    assert.equal(done.attempts, 2);
+    assert.ok(done.startedAt && done.finishedAt);
+    assert.equal(store.claim('00000000-0000-4000-8000-000000000000', 'x', 3), 'missing');
+    store.close();
+  });
+
+  it('progress is written for the current claim only; a new claim clears it; a retry goes back to queued', () => {
+    const store = new JobStore(':memory:');
+    const job = store.enqueue('membership', { n: 9 });
+    const at = new Date().toISOString();
+    assert.equal(store.claim(job.id, 'first', 3), 'running');
+    assert.equal(store.setProgress(job.id, { phase: 'msm', percent: 25, updatedAt: at }, 'first'), true);
+    assert.equal(store.get(job.id)?.progress?.phase, 'msm');
+    assert.equal(store.claim(job.id, 'second', 3), 'running');
+    assert.equal(store.get(job.id)?.progress, undefined, 'a new attempt starts without progress');
+    assert.equal(store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'first'), false, 'a lost worker is ignored');
+    assert.equal(store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'second'), true);
+    assert.equal(store.finishHeld(job.id, 'second', 'queued'), 'queued');
+    assert.deepEqual(store.unfinished(), [{ id: job.id, state: 'queued', attempts: 2 }]);
+    assert.equal(store.get(job.id)?.finishedAt, undefined);
+    store.close();
+  });
+
+  it('gives up on a job whose worker was lost on every attempt; a cancel asked for meanwhile wins', () => {
+    const store = new JobStore(':memory:');
+    const job = store.enqueue('membership', { n: 2 });
+    for (const t of ['a', 'b', 'c']) assert.equal(store.claim(job.id, t, 3), 'running');
+    assert.equal(store.claim(job.id, 'd', 3), 'failed');
+    assert.equal(store.get(job.id)?.error?.code, 'INTERNAL');
+    assert.equal(store.get(job.id)?.attempts, 3);
+    const cancelMe = store.enqueue('membership', { n: 3 });
+    assert.equal(store.claim(cancelMe.id, 'a', 3), 'running');
+    assert.equal(store.cancel(cancelMe.id)?.outcome, 'cancel-requested');
+    assert.equal(store.finishHeld(cancelMe.id, 'a', 'succeeded', { result: { late: true } }), 'cancelled');
+    assert.equal(store.get(cancelMe.id)?.result, undefined);
+    assert.deepEqual(store.unfinished(), []);
+    store.close();
+  });
+});

@@ -131,6 +131,8 @@ export class JobStore {
     if (!columns.some((c) => c.name === 'tenant'))
       this.db.exec(`ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT '${DEFAULT_TENANT}'`);
     if (!columns.some((c) => c.name === 'progress')) this.db.exec('ALTER TABLE jobs ADD COLUMN progress TEXT');
+    // The claim token of a queue worker's current attempt (claim/finishHeld): only its holder can record the outcome.
+    if (!columns.some((c) => c.name === 'token')) this.db.exec('ALTER TABLE jobs ADD COLUMN token TEXT');
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_tenant_created ON jobs (tenant, created_at)');
   }
 
@@ -236,10 +238,14 @@ export class JobStore {
    * Record a running job's progress; ignored (false) unless it is running. Listeners (onProgress) hear of it at
    * once, because a phase can be shorter than an event stream's poll interval.
    */
-  setProgress(id: string, progress: JobProgress): boolean {
+  setProgress(id: string, progress: JobProgress, token?: string): boolean {
+    // With a token (a queue worker's attempt), only that attempt's holder may write: a worker that lost the job must
+    // not overwrite the new attempt's progress.
     const changed = this.db
-      .prepare("UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state = 'running'")
-      .run(JSON.stringify(progress), progress.updatedAt, id).changes;
+      .prepare(
+        `UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state = 'running'${token === undefined ? '' : ' AND token = ?'}`,
+      )
+      .run(JSON.stringify(progress), progress.updatedAt, id, ...(token === undefined ? [] : [token])).changes;
     if (changed) for (const listener of this.progressListeners) listener(id);
     return changed > 0;
   }
@@ -282,6 +288,79 @@ export class JobStore {
       .prepare("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'running'")
       .run(new Date().toISOString(), id).changes;
     return changed ? 'queued' : undefined;
+  }
+
+  /**
+   * A queue worker takes job `id` for an attempt under `token` (a delivery from the transport, which may come more
+   * than once): queued, or running when its previous worker was lost, becomes running under this token, attempts + 1.
+   * A job whose worker was lost on each of `maxAttempts` attempts fails instead; one whose cancel was asked for ends
+   * cancelled. Answers the state it is in afterwards: only `running` means "prove it"; `missing` if there is no such job.
+   */
+  claim(id: string, token: string, maxAttempts: number): JobState | 'missing' {
+    return this.db.transaction((): JobState | 'missing' => {
+      const job = this.get(id);
+      if (!job) return 'missing';
+      if (job.state !== 'queued' && job.state !== 'running') return job.state;
+      const now = new Date().toISOString();
+      if (job.cancelRequested) {
+        this.db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ?").run(now, now, id);
+        return 'cancelled';
+      }
+      if (job.state === 'running' && job.attempts >= maxAttempts) {
+        const error = { code: 'INTERNAL', message: `the job's worker was lost on each of its ${maxAttempts} attempts` };
+        this.db
+          .prepare("UPDATE jobs SET state = 'failed', error = ?, finished_at = ?, updated_at = ? WHERE id = ?")
+          .run(JSON.stringify(error), now, now, id);
+        return 'failed';
+      }
+      this.db
+        .prepare(
+          "UPDATE jobs SET state = 'running', token = ?, attempts = attempts + 1, progress = NULL, started_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .run(token, now, now, id);
+      return 'running';
+    })();
+  }
+
+  /**
+   * A queue worker ends the attempt it holds under `token`: succeeded (with its result), failed (with its error) or
+   * queued again for a retry. Only the current token's holder may, and only while the job runs, so a job succeeds at
+   * most once whoever proved it; a cancel asked for meanwhile wins (the result is dropped). Returns the state it ended
+   * in, undefined if the attempt was no longer this worker's.
+   */
+  finishHeld(
+    id: string,
+    token: string,
+    to: 'succeeded' | 'failed' | 'queued',
+    value?: { result: Record<string, unknown> } | { error: { code: string; message: string } },
+  ): JobState | undefined {
+    return this.db.transaction((): JobState | undefined => {
+      const held = this.db.prepare("SELECT cancel_requested FROM jobs WHERE id = ? AND state = 'running' AND token = ?").get(id, token) as
+        | { cancel_requested: number }
+        | undefined;
+      if (!held) return undefined;
+      const now = new Date().toISOString();
+      if (held.cancel_requested) {
+        this.db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ?").run(now, now, id);
+        return 'cancelled';
+      }
+      const result = value && 'result' in value ? JSON.stringify(value.result) : null;
+      const error = value && 'error' in value ? JSON.stringify(value.error) : null;
+      this.db
+        .prepare('UPDATE jobs SET state = ?, result = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?')
+        .run(to, result, error, to === 'queued' ? null : now, now, id);
+      return to;
+    })();
+  }
+
+  /**
+   * Jobs not yet finished (queued or running), oldest first, with their attempts: what a queue transport that lost
+   * its contents (a Redis restart without persistence, a flush, a new queue backend) must be given again.
+   */
+  unfinished(): { id: string; state: 'queued' | 'running'; attempts: number }[] {
+    return this.db
+      .prepare("SELECT id, state, attempts FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, rowid")
+      .all() as { id: string; state: 'queued' | 'running'; attempts: number }[];
   }
 
   /** End a running job as cancelled if a cancel was asked for while it ran. */

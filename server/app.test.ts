@@ -89,6 +89,7 @@ describe('HTTP API', () => {
     assert.equal(body.circuits.membership.depth, DEPTH);
     assert.equal(typeof body.circuits.membership.insecureSetup, 'boolean');
     assert.deepEqual(Object.keys(body.jobs).sort(), ['cancelled', 'failed', 'queued', 'running', 'succeeded']);
+    assert.deepEqual(body.queue, { backend: 'embedded', reachable: true, persistent: true });
     assert.equal(body.chain, false);
   });
 

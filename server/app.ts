@@ -8,6 +8,7 @@ import type { ConsoleAssets } from '../console/build.ts';
 import { proofBundleSchema } from '../prover/bundle.ts';
 import type { JobRunner } from '../prover/jobs.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
+import type { QueueStatus } from '../prover/queue/redis-transport.ts';
 import type { JobQueueApi } from '../prover/queue/types.ts';
 import { type BundleVerifier, VerifyPool } from '../prover/verify-pool.ts';
 import { type AuthOptions, installTenantResolution, openApiSecuritySchemes, rateLimitKey, requireTenantOnPrivateRoutes } from './auth.ts';
@@ -31,8 +32,13 @@ import { serviceTrustedKeys } from './trusted-keys.ts';
 export type { ChainInfo } from './routes/chain.ts';
 
 export interface AppDeps {
-  /** The job queue: the embedded JobStore, or RedisJobStore with ZKAI_QUEUE (then `runner.pump` does nothing). */
+  /**
+   * The job API over the store of record: the embedded JobStore, or with ZKAI_QUEUE the same records with each new job
+   * also delivered to Redis (server/queue-node.ts; then `runner.pump` does nothing).
+   */
   store: JobQueueApi;
+  /** The distributed queue's state for /health (absent: the embedded queue, always reachable and persistent). */
+  queueStatus?: () => Promise<QueueStatus>;
   /** Only `pump()` is used: the app nudges the runner when it enqueues a job. */
   runner: Pick<JobRunner, 'pump'>;
   membership: MembershipCircuit;
@@ -158,7 +164,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const catalog = datasetCatalog(deps.datasetsDir);
-  await app.register(healthRoutes, { store: deps.store, membership: deps.membership, hasChain: deps.chain !== undefined });
+  await app.register(healthRoutes, {
+    store: deps.store,
+    membership: deps.membership,
+    hasChain: deps.chain !== undefined,
+    queueStatus: deps.queueStatus,
+  });
   await app.register(datasetRoutes, {
     catalog,
     circuitDepth: deps.membership.depth,

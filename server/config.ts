@@ -82,7 +82,21 @@ export interface ServiceConfig {
   queueStalledMs: number;
   /** ZKAI_TRUST_PROXY, default off: X-Forwarded-For hops to believe (a count, `all`, or addresses/CIDRs). */
   trustProxy: boolean | number | string;
+  /**
+   * ZKAI_QUEUE_RECONCILE_MS, default 5000: how often an API node on the Redis queue checks that Redis still holds its
+   * deliveries (a restart without persistence or a flush empties it); when not, it delivers every unfinished job again.
+   */
+  queueReconcileMs: number;
+  /**
+   * ZKAI_DB, default '' (job records in `<ZKAI_HOME>/jobs.sqlite`). `postgres://user@host:port/db`: job records in
+   * PostgreSQL (prover/pg-job-store.ts), shared by API nodes and workers on several machines; needs ZKAI_QUEUE=redis://…
+   * (the embedded runner proves from the local SQLite store). Tenants, keys and models stay in jobs.sqlite for now.
+   */
+  db: StoreBackend;
 }
+
+/** Where job records live: the embedded SQLite file, or PostgreSQL at `url`. */
+export type StoreBackend = { kind: 'sqlite' } | { kind: 'postgres'; url: string };
 
 /** Default request body limit: 50 MB, enough for a CSV of a few hundred thousand records. */
 export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
@@ -116,6 +130,8 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   queueLockMs: 30_000,
   queueStalledMs: 30_000,
   trustProxy: false,
+  queueReconcileMs: 5_000,
+  db: { kind: 'sqlite' },
 };
 
 /** Read the service configuration from ZKAI_* variables (see ServiceConfig for each default). */
@@ -154,7 +170,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     queueLockMs: intFrom(env, 'ZKAI_QUEUE_LOCK_MS', DEFAULT_CONFIG.queueLockMs, 1000, 3_600_000),
     queueStalledMs: intFrom(env, 'ZKAI_QUEUE_STALLED_MS', DEFAULT_CONFIG.queueStalledMs, 500, 3_600_000),
     trustProxy: trustProxyFrom(env),
+    queueReconcileMs: intFrom(env, 'ZKAI_QUEUE_RECONCILE_MS', DEFAULT_CONFIG.queueReconcileMs, 100, 3_600_000),
+    db: dbFrom(env),
   };
+}
+
+function dbFrom(env: NodeJS.ProcessEnv): StoreBackend {
+  const value = env.ZKAI_DB?.trim() ?? '';
+  if (value === '' || value === 'sqlite') return { kind: 'sqlite' };
+  try {
+    const url = new URL(value);
+    if ((url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname) return { kind: 'postgres', url: value };
+  } catch {}
+  throw new ZkaiError('BAD_INPUT', 'ZKAI_DB must be empty (embedded SQLite) or postgres://user@host:port/db');
 }
 
 function queueFrom(env: NodeJS.ProcessEnv): QueueBackend {

@@ -29,6 +29,7 @@ const STATUS_BY_CODE: Partial<Record<ZkaiErrorCode, number>> = {
   QUEUE_FULL: 429,
   RATE_LIMITED: 429,
   QUEUE_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
 };
 
 /** HTTP status for a zkai error code (500 for anything not known to be the client's fault). */

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Job, JobOutcome, JobState } from '../prover/jobs.ts';
-import type { WorkerStats } from '../prover/queue/redis-store.ts';
+import type { WorkerStats } from '../prover/queue/redis-transport.ts';
 import type { JobQueueApi } from '../prover/queue/types.ts';
 
 /** What the metrics read from the prover pool (ProverPool has these). */
@@ -26,7 +26,7 @@ export interface ServiceMetrics {
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   /**
    * Attach the job store (jobs-by-state and queue-depth gauges) and, if there is one, the prover pool; with the
-   * Redis queue, `workers` lists the live `zkai worker` processes (RedisJobStore.workers) for the worker gauges.
+   * Redis queue, `workers` lists the live `zkai worker` processes (RedisTransport.workers) for the worker gauges.
    */
   attach(sources: { store?: JobQueueApi; pool?: PoolStats; workers?: () => Promise<WorkerStats[]> }): void;
 }

@@ -14,7 +14,7 @@ import { buildApp } from './app.ts';
 import type { AuthOptions } from './auth.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
-import { sseEvents } from './test-sse.ts';
+import { openEventStream, sseEvents } from './test-sse.ts';
 
 /** These tests are about the API itself, not keys (server/tenancy.test.ts is): auth off, explicitly. */
 const AUTH_OFF: AuthOptions = { mode: 'off' };
@@ -176,11 +176,11 @@ describe('observability and limits', () => {
     assert.match(String(first.headers['content-type']), /^text\/event-stream/);
     assert.match(first.chunk, /^event: job\n/);
     assert.equal(sseEvents(first.chunk)[0]?.state, 'queued');
-    // The job goes on unaffected, and the server lets go of the stream: closing does not wait for it.
+    // The job goes on unaffected, and the server lets go of the stream: closing does not wait for it (nothing runs
+    // this job, so a close that waited on its stream would never return, and the test would time out).
     assert.equal(store.get(jobId)?.state, 'queued');
-    const closing = performance.now();
     await app.close();
-    assert.ok(performance.now() - closing < 5000, 'the server closed without waiting on the abandoned stream');
+    assert.equal(store.get(jobId)?.state, 'queued', 'closed while the job was still queued');
   });
 
   test('SSE: closing the server ends open streams instead of waiting for their jobs', async () => {
@@ -198,10 +198,9 @@ describe('observability and limits', () => {
         .on('error', reject);
     });
     await until(() => body.length > 0);
-    const closing = performance.now();
+    // Nothing runs this job: a close that waited for it (or a stream the close did not end) would never return.
     await app.close();
     await ended;
-    assert.ok(performance.now() - closing < 5000);
     assert.equal(sseEvents(body)[0]?.state, 'queued');
   });
 
@@ -253,8 +252,7 @@ describe('observability and limits', () => {
 
     // The timed-out proof still occupies the (single) slot: the next job waits in the queue.
     const next = store.enqueue('membership', { root, recordId: 'b', epoch: '1' });
-    runner.pump();
-    await new Promise((r) => setTimeout(r, 100));
+    runner.pump(); // claims at once (synchronously) when a slot is free
     assert.equal(store.get(next.id)?.state, 'queued');
     finish.get(job.id)!();
     await until(() => store.get(next.id)?.state !== 'queued');
@@ -341,11 +339,12 @@ describe('observability and limits', () => {
     assert.equal(accepted.statusCode, 202, accepted.body);
     const { jobId } = accepted.json();
     const started = performance.now();
-    const pending = app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/events` });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const stream = openEventStream(`${address}/v1/jobs/${jobId}/events`);
     // Start the runner only once the stream has shown the job queued.
-    await new Promise((r) => setTimeout(r, 150));
+    await stream.first;
     runner.start();
-    const res = await pending;
+    const res = await stream.done;
     const seconds = (performance.now() - started) / 1000;
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^text\/event-stream/);

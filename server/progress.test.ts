@@ -14,7 +14,7 @@ import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
 import { membershipJobHandler } from './membership-job.ts';
-import { sseEvents } from './test-sse.ts';
+import { openEventStream, sseEvents } from './test-sse.ts';
 
 const DEPTH = 4;
 const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
@@ -57,10 +57,12 @@ describe('job progress', () => {
       const accepted = await app.inject({ method: 'POST', url: `/v1/datasets/${root}/proofs`, payload: { recordId: 'b', epoch: 2 } });
       assert.equal(accepted.statusCode, 202, accepted.body);
       const { jobId } = accepted.json();
-      const pending = app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/events` });
-      await new Promise((r) => setTimeout(r, 100));
+      // Over real HTTP, so the runner starts only once the stream has shown the job queued (no sleep).
+      const address = await app.listen({ host: '127.0.0.1', port: 0 });
+      const stream = openEventStream(`${address}/v1/jobs/${jobId}/events`);
+      await stream.first;
       runner.start();
-      const res = await pending;
+      const res = await stream.done;
       assert.equal(res.statusCode, 200);
       const events = sseEvents(res.body);
       const phases = events.map((e) => e.phase as string);

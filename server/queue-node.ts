@@ -1,23 +1,51 @@
 import type { MembershipCircuit } from '../prover/membership.ts';
-import { RedisJobStore } from '../prover/queue/redis-store.ts';
+import { type Delivery, startDelivery } from '../prover/queue/delivery.ts';
+import { type QueueStatus, RedisTransport } from '../prover/queue/redis-transport.ts';
+import type { JobRecordsApi } from '../prover/queue/types.ts';
 import type { ServiceConfig } from './config.ts';
 
-/** The name under which nodes publish the membership circuit they serve (RedisJobStore.publishCircuit). */
+/** The name under which nodes publish the membership circuit they serve (RedisTransport.publishCircuit). */
 export const MEMBERSHIP_CIRCUIT_NAME = 'membership';
 
+export interface ApiQueue extends Pick<Delivery, 'store' | 'reconcile'> {
+  transport: RedisTransport;
+  /** For /health. */
+  status(): Promise<QueueStatus>;
+  close(): Promise<void>;
+}
+
 /**
- * An API node's side of the Redis queue: connect, and publish which membership circuit and
- * verifying key this node answers for, so that a `zkai worker` set up with other keys refuses to
- * start instead of producing proofs this node's /v1/verify would reject.
+ * An API node's side of the Redis queue: connect, deliver new jobs and re-deliver unfinished ones whenever Redis lost
+ * them (prover/queue/delivery.ts; the records stay in `records`, the store of record), and publish which membership
+ * circuit and verifying key this node answers for, so that a `zkai worker` set up with other keys refuses to start
+ * instead of producing proofs this node's /v1/verify would reject (published again after a flush).
  */
-export async function connectApiQueue(config: ServiceConfig, membership: MembershipCircuit): Promise<RedisJobStore> {
+export async function connectApiQueue(
+  config: ServiceConfig,
+  membership: MembershipCircuit,
+  records: JobRecordsApi,
+  log: (msg: string) => void,
+): Promise<ApiQueue> {
   if (config.queue.kind !== 'redis') throw new Error('connectApiQueue needs ZKAI_QUEUE=redis://…');
-  const store = await RedisJobStore.connect(config.queue.url);
+  const transport = await RedisTransport.connect(config.queue.url);
   try {
-    await store.publishCircuit(MEMBERSHIP_CIRCUIT_NAME, membership.circuit.id, membership.setup.vkeyHash);
+    const delivery = await startDelivery(records, transport, {
+      reconcileMs: config.queueReconcileMs,
+      log,
+      afterReconcile: () => transport.publishCircuit(MEMBERSHIP_CIRCUIT_NAME, membership.circuit.id, membership.setup.vkeyHash),
+    });
+    return {
+      store: delivery.store,
+      reconcile: delivery.reconcile,
+      transport,
+      status: () => transport.status(),
+      async close() {
+        await delivery.close();
+        await transport.close();
+      },
+    };
   } catch (err) {
-    await store.close();
+    await transport.close();
     throw err;
   }
-  return store;
 }

@@ -9,6 +9,7 @@ import type { JobQueueApi } from '../prover/queue/types.ts';
 import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
 import { startService } from './main.ts';
 import { startRetentionSweep } from './service.ts';
+import { TenantStore } from './tenants.ts';
 
 test('configFromEnv: documented defaults, and clear errors for bad values', () => {
   const config = configFromEnv({});
@@ -39,6 +40,13 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   const rpc = configFromEnv({ ZKAI_CHAIN: 'https://rpc.invalid:8545', ZKAI_CHAIN_DEPLOYMENT: 'deploy.json' });
   assert.deepEqual([rpc.chain, rpc.chainRpc, rpc.chainDeployment], ['rpc', 'https://rpc.invalid:8545', path.resolve('deploy.json')]);
   assert.throws(() => configFromEnv({ ZKAI_WARMUP: 'maybe' }), /ZKAI_WARMUP/);
+  assert.deepEqual(config.db, { kind: 'sqlite' });
+  assert.deepEqual(configFromEnv({ ZKAI_DB: 'postgres://zkai@db:5432/zkai' }).db, {
+    kind: 'postgres',
+    url: 'postgres://zkai@db:5432/zkai',
+  });
+  assert.throws(() => configFromEnv({ ZKAI_DB: 'mysql://db/zkai' }), /ZKAI_DB must be empty/);
+  assert.equal(config.queueReconcileMs, 5000);
 
   assert.equal(config.maxQueue, 1000);
   assert.equal(config.jobTimeoutMs, 300_000);
@@ -74,9 +82,11 @@ test('the retention sweep prunes at once with the configured age, logs what it d
   const t0 = Date.now();
   const sweep = startRetentionSweep(store, 24, (m) => logs.push(m));
   await sweep.done;
+  const t1 = Date.now();
   sweep.stop();
   assert.equal(cutoffs.length, 1);
-  assert.ok(Math.abs(cutoffs[0]! - (t0 - 24 * 3_600_000)) < 5_000, 'cutoff is 24 h before now');
+  // 24 h before the moment it ran: bounded by the clock read before and after, not by a guessed duration.
+  assert.ok(cutoffs[0]! >= t0 - 24 * 3_600_000 && cutoffs[0]! <= t1 - 24 * 3_600_000, 'cutoff is 24 h before now');
   assert.deepEqual(logs, ['job retention: deleted 2 job(s) finished more than 24 h ago']);
   fail = true;
   const failing = startRetentionSweep(store, 1, (m) => logs.push(m));
@@ -144,4 +154,37 @@ test('startService: warm pool, real HTTP, then a clean shutdown', async () => {
   await assert.rejects(fetch(`${service.url}/health`), 'no longer listening');
   assert.ok(!existsSync(path.join(home, 'service.lock')), 'a clean shutdown releases the lock');
   await rm(home, { recursive: true, force: true });
+});
+
+test('the first-key rule: a key is made only for a store that never had one (not after a restart, nor once all are revoked)', async () => {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'zkai-first-key-'));
+  const config = { ...DEFAULT_CONFIG, home, port: 0, treeDepth: 4, chain: 'off' as const, logLevel: 'silent', warmup: false };
+  const start = async () => {
+    const lines: string[] = [];
+    const service = await startService(config, { log: (l) => lines.push(l), handleSignals: false });
+    await service.close();
+    return { apiKey: service.apiKey, printed: lines.some((l) => l.includes('API key for the tenant')) };
+  };
+  try {
+    const first = await start();
+    assert.match(first.apiKey ?? '', /^zkai_/);
+    assert.equal(first.printed, true);
+    assert.deepEqual(await start(), { apiKey: undefined, printed: false }, 'a restart makes no second key');
+    const tenants = new TenantStore(path.join(home, 'jobs.sqlite'));
+    for (const k of tenants.listKeys()) tenants.revokeKey(k.id);
+    assert.equal(tenants.listKeys().filter((k) => !k.revokedAt).length, 0);
+    tenants.close();
+    assert.deepEqual(await start(), { apiKey: undefined, printed: false }, 'every key revoked: still none made');
+    // With ZKAI_AUTH=off no key is made even for a fresh store.
+    const off = await mkdtemp(path.join(os.tmpdir(), 'zkai-first-key-off-'));
+    const service = await startService({ ...config, home: off, auth: 'off' }, { log: () => {}, handleSignals: false });
+    await service.close();
+    assert.equal(service.apiKey, undefined);
+    const offTenants = new TenantStore(path.join(off, 'jobs.sqlite'));
+    assert.equal(offTenants.keyCount(), 0);
+    offTenants.close();
+    await rm(off, { recursive: true, force: true });
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
 });

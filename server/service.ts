@@ -4,10 +4,12 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
 import { resolveHome } from '../common/config.ts';
+import { ZkaiError } from '../common/errors.ts';
 import { buildConsole } from '../console/build.ts';
 import { describeEngine } from '../prover/engine.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
+import type { PgJobStore } from '../prover/pg-job-store.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { type JobQueueApi, redactUrl } from '../prover/queue/types.ts';
 import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
@@ -85,6 +87,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 
   // Registered first, so it runs last: snarkjs's shared curve (used by setup and /v1/verify) keeps threads alive.
   closers.push({ name: 'snarkjs curve', close: () => releaseVerifierResources() });
+  // Job events go to the text log until the HTTP app (and its pino logger) exists, then to pino
+  // with their jobId/kind fields as structured bindings.
+  let jobLog = (msg: string, fields?: Record<string, unknown>) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
   try {
     // First, before anything reads or writes the data directory: one service per ZKAI_HOME (server/data-lock.ts).
     const lock = lockDataDir(config.home);
@@ -130,9 +135,16 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       );
     }
 
-    // ZKAI_QUEUE=redis://…: jobs go through BullMQ to `zkai worker` processes; this node proves nothing itself.
+    // The store of record (jobs, and below tenants and models), whichever queue carries the jobs: changing ZKAI_QUEUE
+    // keeps every record.
+    const storeFile = path.join(config.home, 'jobs.sqlite');
+    const records = await openRecords(config, storeFile, step);
+    closers.push({ name: 'job store', close: () => records.close() });
+    // ZKAI_QUEUE=redis://…: job ids go through BullMQ to `zkai worker` processes; this node proves nothing itself.
     const remote =
-      config.queue.kind === 'redis' ? await step('job queue (BullMQ on Redis)', () => connectApiQueue(config, membership)) : undefined;
+      config.queue.kind === 'redis'
+        ? await step('job queue (BullMQ on Redis)', () => connectApiQueue(config, membership, records, (m) => jobLog(m)))
+        : undefined;
     if (remote) closers.push({ name: 'job queue', close: () => remote.close() });
 
     const pool = remote ? undefined : new ProverPool({ threads: config.poolSize });
@@ -140,9 +152,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     if (pool && config.warmup)
       await step(`prover pool (${pool.threads} worker(s)): warm up with one proof`, () => warmUp(pool, membership));
 
-    const storeFile = path.join(config.home, 'jobs.sqlite');
-    const store: JobQueueApi = remote ?? (await step(`job store ${storeFile}`, async () => new JobStore(storeFile)));
-    if (store instanceof JobStore) closers.push({ name: 'job store', close: () => store.close() });
+    const store: JobQueueApi = remote?.store ?? records;
     // Tenants, keys and models: tables of their own in the same SQLite file (also with the Redis queue).
     const tenants = new TenantStore(storeFile);
     closers.push({ name: 'tenant store', close: () => tenants.close() });
@@ -152,14 +162,11 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const firstKey = config.auth === 'keys' && tenants.keyCount() === 0 ? tenants.createKey(DEFAULT_TENANT) : undefined;
 
     const metrics = createMetrics();
-    if (remote) metrics.attach({ workers: () => remote.workers() });
-    // Job events go to the text log until the HTTP app (and its pino logger) exists, then to pino
-    // with their jobId/kind fields as structured bindings.
-    let jobLog = (msg: string, fields?: Record<string, unknown>) => log(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
-    const runner = !(pool && store instanceof JobStore)
+    if (remote) metrics.attach({ workers: () => remote.transport.workers() });
+    const runner = !(pool && records instanceof JobStore)
       ? undefined
       : new JobRunner(
-          store,
+          records,
           {
             membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }),
             ...modelJobHandlers({
@@ -184,6 +191,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const app = await buildApp({
       console: consoleAssets,
       store,
+      queueStatus: remote ? () => remote.status() : undefined,
       runner: runner ?? { pump() {} },
       membership,
       datasetsDir,
@@ -245,6 +253,24 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * The job store of record: SQLite in the data directory, or PostgreSQL (ZKAI_DB), which only the Redis queue can use:
+ * the embedded runner claims jobs from the local SQLite file.
+ */
+async function openRecords(
+  config: ServiceConfig,
+  storeFile: string,
+  step: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<JobStore | PgJobStore> {
+  const db = config.db;
+  if (db.kind === 'sqlite') return step(`job store ${storeFile}`, async () => new JobStore(storeFile));
+  if (config.queue.kind !== 'redis')
+    throw new ZkaiError('BAD_INPUT', 'ZKAI_DB=postgres://… needs ZKAI_QUEUE=redis://… (the embedded queue keeps its jobs in SQLite)');
+  // Loaded only here: a node on SQLite never needs the pg driver.
+  const { PgJobStore } = await import('../prover/pg-job-store.ts');
+  return step(`job store PostgreSQL ${redactUrl(db.url)}`, () => PgJobStore.connect(db.url));
 }
 
 /**
@@ -326,7 +352,7 @@ function printSummary(
     s.config.auth === 'keys'
       ? '  auth       API keys (Authorization: Bearer <key>); zkai admin key create --tenant <name>'
       : "  auth       OFF (ZKAI_AUTH=off): every request acts as the tenant 'default'",
-    `  data       ${s.config.home}${homeNote}; jobs ${s.config.queue.kind === 'redis' ? `on ${redactUrl(s.config.queue.url)} (BullMQ; proved by zkai worker)` : 'in jobs.sqlite'}`,
+    `  data       ${s.config.home}${homeNote}; job records ${s.config.db.kind === 'postgres' ? `in ${redactUrl(s.config.db.url)}` : 'in jobs.sqlite'}${s.config.queue.kind === 'redis' ? `, queue ${redactUrl(s.config.queue.url)} (BullMQ; proved by zkai worker)` : ''}`,
     `  circuit    membership depth ${s.membership.depth}, ${s.membership.circuit.nConstraints} constraints (${s.membership.circuit.id})`,
     `  engine     ${s.engine}`,
   ];

@@ -2,10 +2,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ZkaiError } from '../common/errors.ts';
-import type { JobHandler, JobKind } from '../prover/jobs.ts';
+import { type JobHandler, type JobKind, JobStore } from '../prover/jobs.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
-import { RedisJobStore } from '../prover/queue/redis-store.ts';
+import { RedisTransport } from '../prover/queue/redis-transport.ts';
 import { RedisJobWorker } from '../prover/queue/redis-worker.ts';
 import { redactUrl } from '../prover/queue/types.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
@@ -15,7 +15,7 @@ import { membershipJobHandler } from './membership-job.ts';
 import { modelJobHandlers } from './model-jobs.ts';
 import { MEMBERSHIP_CIRCUIT_NAME } from './queue-node.ts';
 
-/** How often a worker reports itself (RedisJobStore.heartbeat); well under WORKER_STALE_MS. */
+/** How often a worker reports itself (RedisTransport.heartbeat); well under WORKER_STALE_MS. */
 const HEARTBEAT_MS = 5_000;
 
 export interface WorkerNodeOptions {
@@ -23,6 +23,8 @@ export interface WorkerNodeOptions {
   name?: string;
   /** Proofs at once; default the pool size (ZKAI_POOL_SIZE). */
   concurrency?: number;
+  /** The store of record the API node writes (default `<ZKAI_HOME>/jobs.sqlite`): where attempts are claimed and results recorded. */
+  storeFile?: string;
   /** Where committed datasets are read from; default `<ZKAI_HOME>/datasets`, the folder the API node writes. */
   datasetsDir?: string;
   log?: (line: string) => void;
@@ -37,7 +39,9 @@ export interface RunningWorker {
 /**
  * Start a prover node. It needs the same artifacts as the API node: the membership circuit and
  * its proving key (`<ZKAI_HOME>/circuits`, content-addressed, so a shared or copied folder works)
- * and the committed datasets (`<ZKAI_HOME>/datasets/<root>/`). It refuses to start if the API
+ * and the committed datasets (`<ZKAI_HOME>/datasets/<root>/`), and the API node's store of record
+ * (`<ZKAI_HOME>/jobs.sqlite`, or PostgreSQL with ZKAI_DB): Redis only carries job ids; the worker claims each attempt and records
+ * its result there, in a transition guarded by its claim token. It refuses to start if the API
  * nodes published a different circuit or verifying key: its proofs would not verify there.
  */
 export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions = {}): Promise<RunningWorker> {
@@ -48,11 +52,18 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
   // Children (model compiles) are forked by the launcher, never by this process once it proves (child-process.ts).
   await startLauncher();
   const membership = await prepareMembershipCircuit(config.treeDepth, (m) => log(`  ${m}`));
-  const store = await RedisJobStore.connect(url);
+  const store = await RedisTransport.connect(url);
+  const db = config.db;
+  // The pg driver is loaded only for PostgreSQL.
+  const records =
+    db.kind === 'postgres'
+      ? await (await import('../prover/pg-job-store.ts')).PgJobStore.connect(db.url)
+      : new JobStore(opts.storeFile ?? path.join(config.home, 'jobs.sqlite'));
   const pool = new ProverPool({ threads: config.poolSize });
   const closeAll = async () => {
     await pool.close().catch(() => {});
     await store.close();
+    await records.close();
     await releaseVerifierResources();
   };
   try {
@@ -73,7 +84,7 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
     };
     const workerName = opts.name ?? `${os.hostname()}:${process.pid}`;
     const concurrency = opts.concurrency ?? config.poolSize;
-    const worker = new RedisJobWorker(url, store, handlers, {
+    const worker = new RedisJobWorker(url, records, store, handlers, {
       concurrency,
       timeoutMs: config.jobTimeoutMs || undefined,
       timeoutMsByKind: { 'model-compile': config.compileTimeoutMs },

@@ -14,12 +14,13 @@ import { hasRedisServer, startTestRedis, type TestRedis } from '../prover/queue/
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { freePort } from '../verifier-contracts/chain.ts';
 import { apiClient, logEvents, type Proc, records, serviceEnv, sharedArtifactsHome, spawnProc, waitHealthy } from './procs.ts';
+import { requireOrSkip } from './require-dep.ts';
 
 const DEPTH = 4;
 const BATCH = 16;
 
 describe('distributed proving: Redis queue, several workers, one killed', {
-  skip: hasRedisServer() ? false : 'redis-server is not installed',
+  skip: requireOrSkip(hasRedisServer(), 'redis-server'),
 }, () => {
   let home: string;
   let port: number;

@@ -11,6 +11,7 @@ import { syntheticCircuitSpec, syntheticInput } from '../../circuits/bench/synth
 import { buildCircuit } from '../../circuits/build.ts';
 import { isZkaiError } from '../../common/errors.ts';
 import { FR_BYTES, G1_BYTES, type ProvingBackend } from '../../gpu/backend.ts';
+import { requireOrSkip } from '../../test/require-dep.ts';
 import { loadNative, selectEngine } from '../engine.ts';
 import type { NativeEngine } from '../native/api.ts';
 import { ensureCircuitSetup } from '../setup/index.ts';
@@ -281,8 +282,9 @@ describe('wasm backend', () => {
 
 describe('native engine', () => {
   test('groth16Quotient is byte-equal to the wasm reference on real zkeys and witnesses', async (t) => {
-    if (!native) {
-      t.skip('native engine not built');
+    const missing = requireOrSkip(native !== null, 'the native engine (npm run build:native)');
+    if (missing || !native) {
+      t.skip(missing || 'native engine not built');
       return;
     }
     for (const c of cases) {
@@ -294,8 +296,9 @@ describe('native engine', () => {
   });
 
   test('native MSMs and NTTs equal the wasm backend on real zkey points and witnesses', async (t) => {
-    if (!native) {
-      t.skip('native engine not built');
+    const missing = requireOrSkip(native !== null, 'the native engine (npm run build:native)');
+    if (missing || !native) {
+      t.skip(missing || 'native engine not built');
       return;
     }
     const c = cases[0]!;

@@ -4,9 +4,15 @@ import { type Job as BullJob, Worker } from 'bullmq';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import { type Job, type JobHandler, type JobKind, type JobOutcome, jobTimeoutMs } from '../jobs.ts';
 import { progressReporter } from '../progress.ts';
-import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisJobStore, redisOptions } from './redis-store.ts';
+import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisTransport, redisOptions } from './redis-transport.ts';
+import type { JobRecordsApi } from './types.ts';
+
+/** What a worker needs of the store of record: the guarded transitions of an attempt (JobStore's, maybe async). */
+export type JobRecords = Pick<JobRecordsApi, 'claim' | 'finishHeld' | 'get' | 'setProgress'>;
 
 export interface RedisJobWorkerOptions {
+  /** Attempts (including ones whose worker was lost) before a job fails for good. Default 3. */
+  maxAttempts?: number;
   /** Proofs at once (normally the prover pool's thread count). */
   concurrency?: number;
   /** A running job still unfinished after this long fails with JOB_TIMEOUT (its proof's result is discarded). Default none. */
@@ -31,32 +37,36 @@ export interface RedisJobWorkerOptions {
 class JobTimeout extends Error {}
 
 /**
- * A `zkai worker`'s consumer: pulls jobs from the BullMQ queue and runs them through handlers by
- * kind, with the same rules as the embedded JobRunner: a ZkaiError fails the job, anything else
- * is retried (up to the store's maxAttempts, which also counts attempts whose worker was lost).
+ * A `zkai worker`'s consumer: pulls job ids from the BullMQ queue and runs the jobs through handlers
+ * by kind, with the same rules as the embedded JobRunner: a ZkaiError fails the job, anything else
+ * is retried (up to maxAttempts, which also counts attempts whose worker was lost).
  *
- * Exactly-once success: every attempt claims the job record under a fresh token, and only the
- * current token's holder can record an outcome (RedisJobStore.finish). A worker that lost its job
- * (killed, or stalled past its lock) and comes back has its result dropped; BullMQ itself refuses
- * to complete a job whose lock the worker no longer holds.
+ * Redis only carries ids; the job records live in the store of record (`records`). Exactly-once
+ * success: every attempt claims the record under a fresh token, and only the current token's holder
+ * can record an outcome (JobStore.finishHeld, one guarded transition in the store). A worker that
+ * lost its job (killed, stalled past its lock, or Redis flushed and the job delivered again) has its
+ * result dropped; a delivery of a job that already finished is skipped.
  */
 export class RedisJobWorker {
   private readonly worker: Worker<QueuedJobData>;
   private readonly name: string;
   private readonly active = new Map<string, Promise<unknown>>();
   private closing?: Promise<void>;
+  private readonly maxAttempts: number;
 
   constructor(
     url: string,
-    private readonly store: RedisJobStore,
+    private readonly records: JobRecords,
+    private readonly transport: RedisTransport,
     private readonly handlers: Partial<Record<JobKind, JobHandler>>,
     private readonly opts: RedisJobWorkerOptions = {},
   ) {
     this.name = opts.name ?? `${os.hostname()}:${process.pid}`;
+    this.maxAttempts = opts.maxAttempts ?? 3;
     const lockDuration = opts.lockMs ?? 30_000;
     this.worker = new Worker<QueuedJobData>(QUEUE_NAME, (job) => this.process(job), {
       connection: redisOptions(url),
-      prefix: store.prefix ?? DEFAULT_PREFIX,
+      prefix: transport.prefix ?? DEFAULT_PREFIX,
       concurrency: opts.concurrency ?? 1,
       autorun: false,
       lockDuration,
@@ -101,13 +111,13 @@ export class RedisJobWorker {
 
   private async claimAndRun(id: string): Promise<{ state: string }> {
     const token = `${this.name}/${randomUUID()}`;
-    const state = await this.store.claim(id, token);
+    const state = await this.records.claim(id, token, this.maxAttempts);
     if (state !== 'running') {
       // Cancelled while queued, already finished by an earlier attempt, or given up: nothing to do.
       this.opts.log?.('job skipped', { jobId: id, state });
       return { state };
     }
-    const job = (await this.store.get(id))!;
+    const job = (await this.records.get(id))!;
     return { state: (await this.run(job, token)) ?? 'lost' };
   }
 
@@ -133,7 +143,7 @@ export class RedisJobWorker {
       if (!handler) throw new ZkaiError('BAD_INPUT', `this worker has no handler for job kind ${job.kind}`);
       const ctx = {
         ...progressReporter(
-          (p) => this.store.setProgress(job.id, p, token),
+          (p) => this.records.setProgress(job.id, p, token),
           (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
         ),
         // Aborted at the timeout: a compile's child process is killed then (server/child-process.ts).
@@ -155,43 +165,33 @@ export class RedisJobWorker {
         });
         result = await Promise.race([work, timeout]);
       } else result = await work;
-      const state = await this.store.finish(job.id, token, 'succeeded', { result });
+      const state = await this.records.finishHeld(job.id, token, 'succeeded', { result });
       done(state, 'succeeded', 'job succeeded');
       return state;
     } catch (err) {
       if (err instanceof JobTimeout) {
         const message = `job did not finish within ${jobTimeoutMs(this.opts, job.kind)} ms (its proof may still complete; the result will be discarded)`;
-        const state = await this.store.finish(job.id, token, 'failed', { error: { code: 'JOB_TIMEOUT', message } });
+        const state = await this.records.finishHeld(job.id, token, 'failed', { error: { code: 'JOB_TIMEOUT', message } });
         done(state, 'timeout', 'job timed out', { code: 'JOB_TIMEOUT' });
         // Hold the slot until the proof returns: its prover thread is still busy.
         await settled;
         return state;
       }
       const message = (err as Error).message;
-      if (isZkaiError(err) || job.attempts >= this.store.maxAttempts) {
+      if (isZkaiError(err) || job.attempts >= this.maxAttempts) {
         const code = isZkaiError(err) ? err.code : 'INTERNAL';
-        const state = await this.store.finish(job.id, token, 'failed', { error: { code, message } });
+        const state = await this.records.finishHeld(job.id, token, 'failed', { error: { code, message } });
         done(state, 'failed', 'job failed', { code, message });
         return state;
       }
-      const state = await this.store.finish(job.id, token, 'queued');
+      const state = await this.records.finishHeld(job.id, token, 'queued');
       done(state, 'retried', 'job will be retried', { message });
-      // Deliver it again: a new BullMQ job under the same id (the finished one is removed on completion).
-      if (state === 'queued') await this.requeue(job.id);
+      // Deliver it again, as its next attempt (a new delivery id; the current one is still active until it completes).
+      if (state === 'queued') await this.transport.deliver(job.id, job.attempts);
       return state;
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** Put a job back on the BullMQ queue for a retry, once the current delivery has completed. */
-  private async requeue(id: string): Promise<void> {
-    // The current BullMQ job still holds the id until it completes, so deliver the retry under a fresh id.
-    await this.store.queue.add(
-      'retry',
-      { id },
-      { jobId: `${id}-r${randomUUID().slice(0, 8)}`, removeOnComplete: true, removeOnFail: true },
-    );
   }
 
   /**

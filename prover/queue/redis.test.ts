@@ -1,21 +1,21 @@
 /**
- * The Redis job queue on a real redis-server (loopback, no persistence): records look like JobStore's,
- * transitions are guarded by the claim token (a lost worker cannot record an outcome), cancellation,
- * retries, and a job whose worker stops renewing its lock is taken over by another worker.
+ * The Redis queue on a real redis-server (loopback, no persistence): Redis is only a transport. Job records live in
+ * the store of record (a JobStore); workers claim each attempt there under a token; a Redis flush or restart loses no
+ * accepted job (the API side re-delivers every unfinished one) and no finished one (the records were never in Redis).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ZkaiError } from '../../common/errors.ts';
 import { configFromEnv } from '../../server/config.ts';
-import { FINAL_STATES, type Job, type JobHandler } from '../jobs.ts';
-import { RedisJobStore, redisOptions } from './redis-store.ts';
+import { requireOrSkip } from '../../test/require-dep.ts';
+import { FINAL_STATES, type Job, type JobHandler, JobStore } from '../jobs.ts';
+import { type Delivery, startDelivery } from './delivery.ts';
+import { RedisTransport, redisOptions } from './redis-transport.ts';
 import { RedisJobWorker } from './redis-worker.ts';
 import { hasRedisServer, startTestRedis, type TestRedis } from './test-redis.ts';
 import { parseQueueSetting } from './types.ts';
 
-const skip = hasRedisServer() ? false : 'redis-server is not installed';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const v = await fn();
@@ -24,12 +24,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_
   }
   throw new Error(`timed out waiting for ${what}`);
 }
-
-const finished = (store: RedisJobStore, id: string) =>
-  until(`job ${id} to finish`, async () => {
-    const job = await store.get(id);
-    return job && FINAL_STATES.includes(job.state) ? job : undefined;
-  });
 
 describe('ZKAI_QUEUE parsing', () => {
   it('accepts empty / sqlite / redis URLs and rejects anything else', () => {
@@ -50,152 +44,82 @@ describe('ZKAI_QUEUE parsing', () => {
   });
 });
 
-describe('Redis job queue', { skip }, () => {
+describe('Redis job queue (a transport over the store of record)', { skip: requireOrSkip(hasRedisServer(), 'redis-server') }, () => {
   let redis: TestRedis;
-  let store: RedisJobStore;
+  let transport: RedisTransport;
+  let records: JobStore;
+  let delivery: Delivery;
+  let before0: Job;
   const workers: RedisJobWorker[] = [];
+  const finished = (id: string) =>
+    until(`job ${id} to finish`, () => {
+      const job = records.get(id);
+      return job && FINAL_STATES.includes(job.state) ? job : undefined;
+    });
 
   before(async () => {
     redis = await startTestRedis();
-    store = await RedisJobStore.connect(redis.url, { prefix: 'zkai-test', maxAttempts: 3 });
+    transport = await RedisTransport.connect(redis.url, { prefix: 'zkai-test' });
+    records = new JobStore(':memory:');
+    // A job recorded before the queue existed (as with ZKAI_QUEUE switched from embedded): delivered at start.
+    before0 = records.enqueue('membership', { mode: 'ok', from: 'before the queue' });
+    delivery = await startDelivery(records, transport, { reconcileMs: 200 });
   });
 
   after(async () => {
     for (const w of workers) await w.close(0);
-    await store?.close();
+    await delivery?.close();
+    await transport?.close();
+    records?.close();
     await redis?.stop();
   });
 
   function startWorker(handler: JobHandler, opts: { lockMs?: number; stalledMs?: number; name?: string } = {}): RedisJobWorker {
-    const w = new RedisJobWorker(redis.url, store, { membership: handler }, { lockMs: 2000, stalledMs: 500, ...opts });
+    const w = new RedisJobWorker(
+      redis.url,
+      records,
+      transport,
+      { membership: handler },
+      { lockMs: 2000, stalledMs: 500, maxAttempts: 3, ...opts },
+    );
     w.start();
     workers.push(w);
     return w;
   }
+  const stopWorkers = async () => {
+    for (const w of workers.splice(0)) await w.close(0);
+  };
 
-  it('stores jobs like JobStore: queued, listed newest first, counted, cancellable while queued', async () => {
+  it('the job API answers from the store of record: queued, listed newest first, counted, cancellable while queued', async () => {
+    const { store } = delivery;
     const a = await store.enqueue('membership', { root: '0x01', recordId: 'a', epoch: '1' }, 'tenant-a');
     const b = await store.enqueue('membership', { root: '0x01', recordId: 'b', epoch: '1' });
     assert.equal(a.state, 'queued');
-    assert.equal(a.attempts, 0);
     assert.equal(a.tenant, 'tenant-a');
-    assert.equal(b.tenant, 'default');
-    assert.deepEqual(a.request, { root: '0x01', recordId: 'a', epoch: '1' });
-    assert.equal(await store.queuedCount(), 2);
-    assert.deepEqual(
-      (await store.list()).map((j) => j.id),
-      [b.id, a.id],
-    );
+    assert.deepEqual(records.get(a.id), a, 'the record is the store of record’s');
     assert.deepEqual(
       (await store.list({ tenant: 'tenant-a' })).map((j) => j.id),
       [a.id],
     );
-    const cancelled = await store.cancel(a.id);
-    assert.equal(cancelled?.outcome, 'cancelled');
-    assert.equal(cancelled?.job.state, 'cancelled');
+    assert.equal((await store.cancel(a.id))?.outcome, 'cancelled');
     assert.equal((await store.cancel(a.id))?.outcome, 'finished');
-    assert.equal(await store.cancel('00000000-0000-4000-8000-000000000000'), undefined);
-    assert.equal(await store.get('00000000-0000-4000-8000-000000000000'), undefined);
     await store.cancel(b.id);
-    const counts = await store.counts();
-    assert.equal(counts.queued, 0);
-    assert.equal(counts.cancelled, 2);
-    // Nothing left on the BullMQ queue for a worker to pick up.
-    assert.equal(await store.queue.getWaitingCount(), 0);
-  });
-
-  it('the retention sweep deletes finished jobs older than the cutoff: record, counts and listing', async () => {
-    const before = await store.counts();
-    const finished: string[] = [];
-    for (const outcome of ['succeeded', 'failed'] as const) {
-      const job = await store.enqueue('membership', { prune: outcome });
-      await store.queue.remove(job.id);
-      assert.equal(await store.claim(job.id, 'w'), 'running');
-      const value = outcome === 'failed' ? { error: { code: 'BAD_INPUT', message: 'no' } } : { result: { ok: true } };
-      assert.equal(await store.finish(job.id, 'w', outcome, value), outcome);
-      finished.push(job.id);
-    }
-    const cancelled = await store.enqueue('membership', { prune: 'cancelled' });
-    await store.cancel(cancelled.id);
-    finished.push(cancelled.id);
-    const running = await store.enqueue('membership', { prune: 'running' });
-    await store.queue.remove(running.id);
-    assert.equal(await store.claim(running.id, 'w'), 'running');
-    // A model's compile job is its record: never pruned.
-    const compiled = await store.enqueue('model-compile', { prune: 'model' });
-    await store.queue.remove(compiled.id);
-    assert.equal(await store.claim(compiled.id, 'w'), 'running');
-    assert.equal(await store.finish(compiled.id, 'w', 'succeeded', { result: { ok: true } }), 'succeeded');
-
-    assert.equal(await store.pruneFinished(new Date(Date.now() - 3_600_000)), 0, 'nothing finished more than an hour ago');
-    const pruned = await store.pruneFinished(new Date(Date.now() + 1000));
-    assert.ok(pruned >= 3, `pruned ${pruned}`); // and any finished job the tests before this one left
-    for (const id of finished) assert.equal(await store.get(id), undefined);
-    assert.equal((await store.get(running.id))?.state, 'running');
-    assert.equal((await store.get(compiled.id))?.state, 'succeeded');
-    const listed = (await store.list({ limit: 1000 })).map((j) => j.id);
-    assert.ok(listed.includes(running.id) && !finished.some((id) => listed.includes(id)));
-    const after = await store.counts();
-    assert.deepEqual([after.succeeded, after.failed, after.cancelled], [1, 0, 0], 'only the model compile is left');
-    assert.equal(after.running, before.running + 1);
-    assert.equal(await store.redis.zcard('zkai-test:jobs:created'), listed.length, 'no listing entry without a record');
-    await store.finish(running.id, 'w', 'succeeded', { result: {} });
+    // Delivered (both, and the one recorded before the queue started), as ids only.
+    const waiting = await transport.queue.getWaiting();
+    assert.deepEqual(new Set(waiting.map((j) => j.data.id)), new Set([before0.id, a.id, b.id]));
+    assert.ok(waiting.every((j) => Object.keys(j.data).length === 1));
   });
 
   it('lists the workers that reported recently, dropping stale ones', async () => {
-    await store.heartbeat({ name: 'a', concurrency: 2, busy: 1, utilization: 0.5 });
-    await store.redis.hset('zkai-test:workers', 'gone', JSON.stringify({ concurrency: 1, busy: 0, utilization: 0, at: 0 }));
-    assert.deepEqual(await store.workers(), [{ name: 'a', concurrency: 2, busy: 1, utilization: 0.5 }]);
-    assert.equal(await store.redis.hexists('zkai-test:workers', 'gone'), 0);
-    await store.removeWorker('a');
-    assert.deepEqual(await store.workers(), []);
+    await transport.heartbeat({ name: 'a', concurrency: 2, busy: 1, utilization: 0.5 });
+    await transport.redis.hset('zkai-test:workers', 'gone', JSON.stringify({ concurrency: 1, busy: 0, utilization: 0, at: 0 }));
+    assert.deepEqual(await transport.workers(), [{ name: 'a', concurrency: 2, busy: 1, utilization: 0.5 }]);
+    assert.equal(await transport.redis.hexists('zkai-test:workers', 'gone'), 0);
+    await transport.removeWorker('a');
+    assert.deepEqual(await transport.workers(), []);
   });
 
-  it('only the current claim can record an outcome, and only once', async () => {
-    const job = await store.enqueue('membership', { n: 1 });
-    await store.queue.remove(job.id); // driven by hand here, not by a worker
-    assert.equal(await store.claim(job.id, 'first'), 'running');
-    // The first worker is presumed lost; another takes the job over.
-    assert.equal(await store.claim(job.id, 'second'), 'running');
-    assert.equal(await store.finish(job.id, 'first', 'succeeded', { result: { by: 'first' } }), undefined);
-    assert.equal(await store.finish(job.id, 'second', 'succeeded', { result: { by: 'second' } }), 'succeeded');
-    assert.equal(await store.finish(job.id, 'second', 'succeeded', { result: { by: 'again' } }), undefined);
-    assert.equal(await store.claim(job.id, 'third'), 'succeeded', 'a finished job is never run again');
-    const done = (await store.get(job.id))!;
-    assert.deepEqual(done.result, { by: 'second' });
-    assert.equal(done.attempts, 2);
-    assert.ok(done.startedAt && done.finishedAt);
-  });
-
-  it("setProgress stores a running job's phase for its current claim only; a new claim clears it", async () => {
-    const job = await store.enqueue('membership', { n: 9 });
-    await store.queue.remove(job.id);
-    const at = new Date().toISOString();
-    assert.equal(await store.setProgress(job.id, { phase: 'witness', percent: 0, updatedAt: at }), false, 'queued: ignored');
-    assert.equal(await store.claim(job.id, 'first'), 'running');
-    assert.equal(await store.setProgress(job.id, { phase: 'msm', percent: 25, updatedAt: at }, 'first'), true);
-    assert.deepEqual((await store.get(job.id))?.progress, { phase: 'msm', percent: 25, updatedAt: at });
-    assert.equal((await store.list()).find((j) => j.id === job.id)?.progress?.phase, 'msm');
-    assert.equal(await store.claim(job.id, 'second'), 'running');
-    assert.equal((await store.get(job.id))?.progress, undefined, 'a new attempt starts without progress');
-    assert.equal(await store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'first'), false, 'a lost worker is ignored');
-    assert.equal(await store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'second'), true);
-    assert.equal((await store.get(job.id))?.progress?.phase, 'quotient');
-    await store.finish(job.id, 'second', 'succeeded', { result: {} });
-    assert.equal(await store.setProgress(job.id, { phase: 'msm', updatedAt: at }, 'second'), false, 'finished: ignored');
-  });
-
-  it('gives up on a job whose worker was lost on every attempt', async () => {
-    const job = await store.enqueue('membership', { n: 2 });
-    await store.queue.remove(job.id);
-    for (const t of ['a', 'b', 'c']) assert.equal(await store.claim(job.id, t), 'running');
-    assert.equal(await store.claim(job.id, 'd'), 'failed');
-    const failed = (await store.get(job.id))!;
-    assert.equal(failed.error?.code, 'INTERNAL');
-    assert.equal(failed.attempts, 3);
-  });
-
-  it('runs jobs through a worker: success, retry after a transient error, failure on a ZkaiError', async () => {
+  it('runs jobs through a worker: success, retry after a transient error, failure on a ZkaiError; cancelled ones are skipped', async () => {
     const seen = new Map<string, number>();
     startWorker(async (job: Job) => {
       const n = (seen.get(job.id) ?? 0) + 1;
@@ -204,10 +128,10 @@ describe('Redis job queue', { skip }, () => {
       if (job.request.mode === 'bad') throw new ZkaiError('UNKNOWN_RECORD', 'no such record');
       return { ok: job.request.mode, n };
     });
-    const ok = await store.enqueue('membership', { mode: 'ok' });
-    const flaky = await store.enqueue('membership', { mode: 'flaky' });
-    const bad = await store.enqueue('membership', { mode: 'bad' });
-    const [a, b, c] = await Promise.all([finished(store, ok.id), finished(store, flaky.id), finished(store, bad.id)]);
+    const ok = await delivery.store.enqueue('membership', { mode: 'ok' });
+    const flaky = await delivery.store.enqueue('membership', { mode: 'flaky' });
+    const bad = await delivery.store.enqueue('membership', { mode: 'bad' });
+    const [a, b, c, d] = await Promise.all([finished(ok.id), finished(flaky.id), finished(bad.id), finished(before0.id)]);
     assert.equal(a.state, 'succeeded');
     assert.deepEqual(a.result, { ok: 'ok', n: 1 });
     assert.equal(a.attempts, 1);
@@ -216,11 +140,16 @@ describe('Redis job queue', { skip }, () => {
     assert.equal(b.attempts, 2);
     assert.equal(c.state, 'failed');
     assert.equal(c.error?.code, 'UNKNOWN_RECORD');
-    assert.equal(c.result, undefined);
+    assert.equal(d.state, 'succeeded', 'the job recorded before the queue started was delivered');
+    assert.equal(records.counts().cancelled, 2, 'the cancelled ones were never run');
+    assert.equal(
+      [...seen.values()].reduce((x, y) => x + y, 0),
+      5,
+    );
   });
 
   it('a running job whose cancel was asked for ends cancelled, its result dropped', async () => {
-    for (const w of workers.splice(0)) await w.close(0);
+    await stopWorkers();
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -230,23 +159,18 @@ describe('Redis job queue', { skip }, () => {
       await gate;
       return { proof: 'late' };
     });
-    const job = await store.enqueue('membership', { mode: 'slow' });
-    await until('the job to run', async () => ((await store.get(job.id))?.state === 'running' ? true : undefined));
-    // The worker's progress reports reach the record (through its claim token).
-    const progress = await until('its progress', async () => (await store.get(job.id))?.progress);
+    const job = await delivery.store.enqueue('membership', { mode: 'slow' });
+    const progress = await until('its progress', () => records.get(job.id)?.progress);
     assert.equal(progress.phase, 'witness');
-    assert.equal(progress.percent, 0);
-    const res = await store.cancel(job.id);
-    assert.equal(res?.outcome, 'cancel-requested');
-    assert.equal(res?.job.cancelRequested, true);
+    assert.equal((await delivery.store.cancel(job.id))?.outcome, 'cancel-requested');
     release();
-    const done = await finished(store, job.id);
+    const done = await finished(job.id);
     assert.equal(done.state, 'cancelled');
     assert.equal(done.result, undefined);
   });
 
   it('a graceful close finishes the running job and takes no new one', async () => {
-    for (const w of workers.splice(0)) await w.close(0);
+    await stopWorkers();
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -255,29 +179,107 @@ describe('Redis job queue', { skip }, () => {
       await gate;
       return { done: true };
     });
-    const running = await store.enqueue('membership', { mode: 'shutdown' });
-    await until('the job to run', async () => ((await store.get(running.id))?.state === 'running' ? true : undefined));
+    const running = await delivery.store.enqueue('membership', { mode: 'shutdown' });
+    await until('the job to run', () => (records.get(running.id)?.state === 'running' ? true : undefined));
     const closed = w.close(20_000);
-    const later = await store.enqueue('membership', { mode: 'after-close' });
+    const later = await delivery.store.enqueue('membership', { mode: 'after-close' });
     release();
     await closed;
-    assert.equal((await store.get(running.id))?.state, 'succeeded');
-    assert.equal((await store.get(later.id))?.state, 'queued', 'a closing worker takes no new job');
-    await store.cancel(later.id);
+    assert.equal(records.get(running.id)?.state, 'succeeded');
+    assert.equal(records.get(later.id)?.state, 'queued', 'a closing worker takes no new job');
+    await delivery.store.cancel(later.id);
   });
 
   it('a worker that stops renewing its lock mid-job loses the job to another worker, which completes it once', async () => {
-    for (const w of workers.splice(0)) await w.close(0);
+    await stopWorkers();
     const lost = startWorker(() => new Promise(() => {}), { name: 'lost', lockMs: 1500 });
     await lost.ready();
-    const job = await store.enqueue('membership', { mode: 'stall' });
-    await until('the job to run', async () => ((await store.get(job.id))?.state === 'running' ? true : undefined));
-    // Force-close: no more lock renewals, the handler never returns (as if the process had died).
-    await lost.close(0);
+    const job = await delivery.store.enqueue('membership', { mode: 'stall' });
+    await until('the job to run', () => (records.get(job.id)?.state === 'running' ? true : undefined));
+    await lost.close(0); // no more lock renewals, the handler never returns (as if the process had died)
     startWorker(async (j) => ({ by: 'rescuer', attempt: j.attempts }), { name: 'rescuer', lockMs: 1500, stalledMs: 300 });
-    const done = await finished(store, job.id);
+    const done = await finished(job.id);
     assert.equal(done.state, 'succeeded');
     assert.deepEqual(done.result, { by: 'rescuer', attempt: 2 });
-    assert.equal(done.attempts, 2);
+  });
+
+  it('FLUSHALL loses no job: queued and running jobs are delivered again, each succeeds once, finished ones stay', async () => {
+    await stopWorkers();
+    const earlier = records.list({ state: 'succeeded', limit: 1000 }).length;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const runs = new Map<string, string[]>();
+    const handler =
+      (name: string): JobHandler =>
+      async (job) => {
+        runs.set(job.id, [...(runs.get(job.id) ?? []), name]);
+        if (name === 'before-flush') await gate;
+        return { by: name };
+      };
+    // One worker holds the first job at the flush; the other jobs are still queued.
+    const first = startWorker(handler('before-flush'), { name: 'before-flush', lockMs: 60_000 });
+    await first.ready();
+    const running = await delivery.store.enqueue('membership', { n: 'running' });
+    await until('the job to run', () => (records.get(running.id)?.state === 'running' ? true : undefined));
+    await first.close(0); // stays out of the way; its proof is still "running" (the gate)
+    const queued = [];
+    for (let i = 0; i < 5; i++) queued.push(await delivery.store.enqueue('membership', { n: i }));
+
+    await transport.redis.flushall();
+    assert.equal(await transport.queue.getWaitingCount(), 0, 'Redis lost every delivery');
+    await delivery.check(); // what the timer does every reconcileMs: the marker is gone, so re-deliver
+    assert.equal(await transport.hasMarker(), true);
+    startWorker(handler('after-flush'), { name: 'after-flush' });
+    const done = await Promise.all([running, ...queued].map((j) => finished(j.id)));
+    assert.deepEqual(
+      done.map((j) => j.state),
+      done.map(() => 'succeeded'),
+    );
+    // The job whose delivery the flush lost was taken over (a second attempt) and succeeded once, by the new worker.
+    assert.deepEqual(records.get(running.id)?.result, { by: 'after-flush' });
+    assert.equal(records.get(running.id)?.attempts, 2);
+    release(); // the first worker's late result is refused: not its attempt any more
+    await until('the late attempt to end', () => (runs.get(running.id)?.length === 2 ? true : undefined));
+    assert.deepEqual(records.get(running.id)?.result, { by: 'after-flush' });
+    for (const j of queued) assert.deepEqual(runs.get(j.id), ['after-flush'], `job ${j.id} ran once`);
+    assert.equal(records.list({ state: 'succeeded', limit: 1000 }).length, earlier + 6, 'finished jobs are still there');
+  });
+
+  it('a Redis restart without persistence loses no job; status says unreachable, then not persistent', async () => {
+    await stopWorkers();
+    const seen = new Map<string, number>();
+    startWorker(async (job) => {
+      seen.set(job.id, (seen.get(job.id) ?? 0) + 1);
+      return { ok: true };
+    });
+    assert.deepEqual(await transport.status(), { backend: 'redis', reachable: true, persistent: false });
+    await stopWorkers(); // so the jobs below wait in the queue across the restart
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await delivery.store.enqueue('membership', { restart: i })).id);
+    await redis.restart();
+    const worker = startWorker(async (job) => {
+      seen.set(job.id, (seen.get(job.id) ?? 0) + 1);
+      return { ok: true };
+    });
+    await worker.ready();
+    // Accepted while the new Redis is empty: recorded and delivered like the others.
+    ids.push((await delivery.store.enqueue('membership', { restart: 'after' })).id);
+    const done = await Promise.all(ids.map((id) => finished(id)));
+    assert.deepEqual(
+      done.map((j) => j.state),
+      done.map(() => 'succeeded'),
+    );
+    for (const id of ids) assert.equal(seen.get(id), 1, `job ${id} ran once`);
+    await stopWorkers(); // before Redis goes away: a BullMQ worker's close waits for a connection it lost
+    await transport.redis.config('SET', 'appendonly', 'yes');
+    assert.equal((await transport.status()).persistent, true);
+    await transport.redis.config('SET', 'appendonly', 'no');
+    await redis.crash();
+    await until('the connection to drop', () => (transport.redis.status === 'ready' ? undefined : true));
+    assert.deepEqual(await transport.status(), { backend: 'redis', reachable: false, persistent: null });
+    await redis.restart(); // for the clean-up
+    await until('the connection to come back', () => (transport.redis.status === 'ready' ? true : undefined));
   });
 });

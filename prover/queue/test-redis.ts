@@ -9,9 +9,13 @@ export interface TestRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Kill it (SIGKILL: no persistence, so it loses everything); `restart` starts a fresh one on the same port. */
+  crash(): Promise<void>;
+  /** Kill it (if it runs) and start a fresh, empty one on the same port. */
+  restart(): Promise<void>;
 }
 
-/** Whether a redis-server binary is on PATH (tests skip with a reason when it is not). */
+/** Whether a redis-server binary is on PATH (see test/require-dep.ts for what a test does when it is not). */
 export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
@@ -27,28 +31,47 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Start redis-server with no persistence in a temporary folder; resolves once it answers PING. */
+/** Start redis-server with no persistence (the documented `--save '' --appendonly no`) in a temporary folder; resolves once it answers PING. */
 export async function startTestRedis(): Promise<TestRedis> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-redis-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
+  let child: ChildProcess;
+  let exited: Promise<void>;
+  const spawnServer = async () => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      { stdio: 'ignore' },
+    );
+    const self = child;
+    exited = new Promise<void>((r) => self.once('exit', () => r()));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (await ping(port)) return;
+      if (self.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('redis-server did not start');
+  };
+  const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
+  };
+  const stop = async () => {
+    await kill();
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (await ping(port)) return { url: `redis://127.0.0.1:${port}`, port, stop };
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await spawnServer();
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  await stop();
-  throw new Error('redis-server did not start');
+  const restart = async () => {
+    await kill();
+    await spawnServer();
+  };
+  return { url: `redis://127.0.0.1:${port}`, port, stop, crash: kill, restart };
 }
 
 function ping(port: number): Promise<boolean> {

@@ -7,15 +7,27 @@ type MaybeAsync<F> = F extends (...args: infer A) => infer R ? (...args: A) => M
 export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 'queuedCount' | 'pruneFinished';
 
 /**
- * What the HTTP API needs from the job queue, whichever backs it: the embedded SQLite JobStore
- * answers synchronously, the Redis one (RedisJobStore) with promises, so callers `await` each
- * answer. Derived from JobStore's own signatures so the two cannot drift apart: a parameter added
- * to JobStore (a tenant, say) must be added to every other backend before the project compiles.
+ * What the HTTP API needs from the jobs, whichever queue carries them: the embedded SQLite JobStore
+ * answers synchronously; the Redis queue's API (server/queue-node.ts: the same records, each new job
+ * also delivered to Redis) with promises, so callers `await` each answer. Derived from JobStore's own
+ * signatures so the two cannot drift apart: a parameter added to JobStore (a tenant, say) must be
+ * added to every other implementation before the project compiles.
  */
 export type JobQueueApi = { [K in JobQueueMethod]: MaybeAsync<JobStore[K]> } & {
   /** In-process progress notifications (the embedded store has them; others are only polled). */
   onProgress?: JobStore['onProgress'];
 };
+
+/** The transitions of a queue worker's attempt and the reconciliation's listing (see JobStore.claim and friends). */
+export type JobRecordMethod = 'claim' | 'finishHeld' | 'setProgress' | 'unfinished' | 'close';
+
+/**
+ * The store of record, as the distributed queue uses it: the job API plus the guarded transitions of an attempt.
+ * Every method may answer with a promise, so a networked store (PostgreSQL, issue 18 item 3) can stand in for the
+ * embedded SQLite JobStore, which implements it synchronously; prover/queue/store-contract.ts is the behaviour every
+ * implementation must show. Derived from JobStore's signatures, like JobQueueApi.
+ */
+export type JobRecordsApi = { [K in JobQueueMethod | JobRecordMethod]: MaybeAsync<JobStore[K]> };
 
 /** Which queue a node uses: the embedded SQLite store, or BullMQ on the Redis at `url`. */
 export type QueueBackend = { kind: 'sqlite' } | { kind: 'redis'; url: string };

@@ -114,7 +114,14 @@ export interface ImportResult {
  * is accepted only after `snarkjs powersoftau verify` passes (every contribution and the Lagrange
  * sections recomputed — minutes to hours for big files). A zkai dev file stays labelled insecure.
  */
-export async function importCeremony(file: string, opts: { log?: (msg: string) => void } = {}): Promise<ImportResult> {
+export async function importCeremony(
+  file: string,
+  opts: {
+    log?: (msg: string) => void;
+    /** The published files' hashes (blake2b-512 → power); HERMEZ_FINAL_BLAKE2B. Tests pass a table naming a small file. */
+    known?: ReadonlyMap<string, number>;
+  } = {},
+): Promise<ImportResult> {
   const log = opts.log;
   const info = await importPtau(file);
   log?.(`ptau header ok: power ${info.power}, sha256 ${info.sha256}`);
@@ -128,7 +135,7 @@ export async function importCeremony(file: string, opts: { log?: (msg: string) =
     log?.(`already registered as ${existing.label}`);
     return { ceremony: existing, added: false };
   }
-  const knownPower = HERMEZ_FINAL_BLAKE2B.get(hash);
+  const knownPower = (opts.known ?? HERMEZ_FINAL_BLAKE2B).get(hash);
   let trust: RegisteredCeremony['trust'];
   let label: string;
   if (knownPower !== undefined) {

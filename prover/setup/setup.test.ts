@@ -85,7 +85,6 @@ test('dev ptau: sidecar says insecure, the cache returns the same file without r
     second.lines.some((l) => /WARNING/.test(l)),
     'every use logs the warning',
   );
-  assert.ok(cachedMs < 200, `cached call took ${cachedMs.toFixed(1)} ms`);
   console.log(`dev ptau 2^10: generated in ${(generateMs / 1000).toFixed(2)} s, cached call ${cachedMs.toFixed(1)} ms`);
 });
 

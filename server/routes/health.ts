@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { describeEngine } from '../../prover/engine.ts';
 import type { MembershipCircuit } from '../../prover/membership.ts';
+import type { QueueStatus } from '../../prover/queue/redis-transport.ts';
 import type { JobQueueApi } from '../../prover/queue/types.ts';
 import { errorResponses } from '../schemas.ts';
 
@@ -8,12 +9,20 @@ export interface HealthRoutesOptions {
   store: JobQueueApi;
   membership: MembershipCircuit;
   hasChain: boolean;
+  /** The distributed queue's state (absent: the embedded queue). */
+  queueStatus?: () => Promise<QueueStatus>;
 }
+
+const EMBEDDED: QueueStatus = { backend: 'embedded', reachable: true, persistent: true };
 
 const count = { type: 'integer', minimum: 0 } as const;
 
-/** Liveness and a glance at the state: which circuits are loaded, how many jobs in each state. */
-export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { store, membership, hasChain }) => {
+/**
+ * Liveness and a glance at the state: which circuits are loaded, how many jobs in each state (from the store of
+ * record, so they survive a queue restart), and whether the queue is reachable and persistent. `status` is `degraded`
+ * while the queue is unreachable: jobs are still accepted (recorded, delivered once it is back) but none is proved.
+ */
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { store, membership, hasChain, queueStatus }) => {
   app.get(
     '/health',
     {
@@ -21,16 +30,17 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       schema: {
         tags: ['service'],
         summary: 'Health',
-        description: 'Public (no API key). Job counts are over all tenants.',
+        description:
+          'Public (no API key). Job counts are over all tenants, from the store of record. `queue` says whether the job queue is reachable and keeps its contents over a restart; `status` is `degraded` while it is unreachable (jobs are accepted and recorded, but not proved until it is back).',
         security: [],
         response: {
           200: {
             description: 'The service is up',
             type: 'object',
-            required: ['status', 'engine', 'circuits', 'jobs', 'chain'],
+            required: ['status', 'engine', 'circuits', 'jobs', 'queue', 'chain'],
             additionalProperties: false,
             properties: {
-              status: { type: 'string', const: 'ok' },
+              status: { type: 'string', enum: ['ok', 'degraded'] },
               engine: {
                 type: 'string',
                 description: 'Proving engine: native, snarkjs, wasm or webgpu (ZKAI_ENGINE; see prover/engine.ts)',
@@ -62,6 +72,20 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
                 additionalProperties: false,
                 properties: { queued: count, running: count, succeeded: count, failed: count, cancelled: count },
               },
+              queue: {
+                type: 'object',
+                required: ['backend', 'reachable', 'persistent'],
+                additionalProperties: false,
+                properties: {
+                  backend: { type: 'string', enum: ['embedded', 'redis'], description: 'ZKAI_QUEUE: embedded, or Redis (BullMQ)' },
+                  reachable: { type: 'boolean', description: 'Whether the queue answered just now' },
+                  persistent: {
+                    type: ['boolean', 'null'],
+                    description:
+                      'Whether the queue keeps its contents over a restart (Redis: AOF or RDB on); null when unknown. Without it a Redis restart costs a re-delivery of every unfinished job from the store of record, no job.',
+                  },
+                },
+              },
               chain: { type: 'boolean', description: 'Whether a chain deployment is configured (GET /v1/chain)' },
             },
           },
@@ -69,19 +93,23 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
         },
       },
     },
-    async () => ({
-      status: 'ok',
-      engine: (await describeEngine()).name,
-      circuits: {
-        membership: {
-          id: membership.circuit.id,
-          depth: membership.depth,
-          constraints: membership.circuit.nConstraints,
-          insecureSetup: Boolean(membership.setup.insecure),
+    async () => {
+      const queue = queueStatus ? await queueStatus() : EMBEDDED;
+      return {
+        status: queue.reachable ? 'ok' : 'degraded',
+        engine: (await describeEngine()).name,
+        circuits: {
+          membership: {
+            id: membership.circuit.id,
+            depth: membership.depth,
+            constraints: membership.circuit.nConstraints,
+            insecureSetup: Boolean(membership.setup.insecure),
+          },
         },
-      },
-      jobs: await store.counts(),
-      chain: hasChain,
-    }),
+        jobs: await store.counts(),
+        queue,
+        chain: hasChain,
+      };
+    },
   );
 };
