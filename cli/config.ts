@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { resolveHome } from '../common/config.ts';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 import { SETTINGS, type Setting, settingsMarkdown } from '../common/settings.ts';
-import { redactUrl } from '../prover/queue/types.ts';
+import { redactUrl } from '../jobs/queue/types.ts';
 import { configFromEnv } from '../server/config.ts';
 
 export interface EffectiveSetting {

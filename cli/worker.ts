@@ -8,7 +8,7 @@ export const WORKER_USAGE = `zkai worker [--name <text>] [--concurrency <n>] [--
   the running jobs (up to --shutdown-timeout, default 30000 ms; unfinished ones go to another worker).`;
 
 /**
- * `zkai worker`: start a prover node (server/worker-main.ts) and keep it running until a signal.
+ * `zkai worker`: start a prover node (jobs/worker-main.ts) and keep it running until a signal.
  * Returns -1 (keep the process alive), like `zkai serve`.
  */
 export async function workerCommand(args: string[]): Promise<number> {
@@ -30,7 +30,7 @@ export async function workerCommand(args: string[]): Promise<number> {
   const concurrency = int(values.concurrency, 'concurrency', 1);
   const shutdownMs = int(values['shutdown-timeout'], 'shutdown-timeout', 0) ?? 30_000;
   const { configFromEnv } = await import('../server/config.ts');
-  const { startWorker } = await import('../server/worker-main.ts');
+  const { startWorker } = await import('../jobs/worker-main.ts');
   const node = await startWorker(configFromEnv(), { name: values.name, concurrency, datasetsDir: values.datasets });
   const onSignal = (signal: NodeJS.Signals) => {
     process.stderr.write(`[zkai worker] ${signal} received\n`);

@@ -56,7 +56,7 @@ export interface JobContext {
   progress(update: ProgressUpdate): void;
   /**
    * Aborted when the runner gives up on the job (its timeout): a handler that can stop its work (a child process:
-   * server/child-process.ts) stops it then. Proofs on the pool cannot be interrupted and ignore it.
+   * jobs/children/child-process.ts) stops it then. Proofs on the pool cannot be interrupted and ignore it.
    */
   signal?: AbortSignal;
 }

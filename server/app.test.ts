@@ -5,15 +5,15 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { commitDataset } from '../circuits/dataset/index.ts';
+import { datasetCatalog } from '../jobs/datasets.ts';
+import { JobRunner, JobStore } from '../jobs/jobs.ts';
+import { membershipJobHandler } from '../jobs/membership-job.ts';
 import { describeEngine } from '../prover/engine.ts';
-import { JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
 import type { AuthOptions } from './auth.ts';
-import { datasetCatalog } from './datasets.ts';
-import { membershipJobHandler } from './membership-job.ts';
 
 /** These tests are about the API itself, not keys (server/tenancy.test.ts is): auth off, explicitly. */
 const AUTH_OFF: AuthOptions = { mode: 'off' };

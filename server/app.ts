@@ -5,18 +5,18 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ZkaiError } from '../common/errors.ts';
 import type { ConsoleAssets } from '../console/build.ts';
+import { datasetCatalog } from '../jobs/datasets.ts';
+import type { JobRunner } from '../jobs/jobs.ts';
+import { ModelCatalog } from '../jobs/models.ts';
+import type { QueueStatus } from '../jobs/queue/redis-transport.ts';
+import type { JobQueueApi } from '../jobs/queue/types.ts';
 import { proofBundleSchema } from '../prover/bundle.ts';
-import type { JobRunner } from '../prover/jobs.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
-import type { QueueStatus } from '../prover/queue/redis-transport.ts';
-import type { JobQueueApi } from '../prover/queue/types.ts';
 import { type BundleVerifier, VerifyPool } from '../prover/verify-pool.ts';
 import { type AuthOptions, installTenantResolution, openApiSecuritySchemes, rateLimitKey, requireTenantOnPrivateRoutes } from './auth.ts';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MAX_QUEUE, DEFAULT_RATE_LIMIT } from './config.ts';
-import { datasetCatalog } from './datasets.ts';
 import { frameworkErrorHandler, installErrorHandling } from './errors.ts';
 import { createMetrics, type PoolStats, type ServiceMetrics } from './metrics.ts';
-import { ModelCatalog } from './models.ts';
 import { type ChainInfo, chainRoutes } from './routes/chain.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -34,7 +34,7 @@ export type { ChainInfo } from './routes/chain.ts';
 export interface AppDeps {
   /**
    * The job API over the store of record: the embedded JobStore, or with ZKAI_QUEUE the same records with each new job
-   * also delivered to Redis (server/queue-node.ts; then `runner.pump` does nothing).
+   * also delivered to Redis (jobs/queue-node.ts; then `runner.pump` does nothing).
    */
   store: JobQueueApi;
   /** The distributed queue's state for /health (absent: the embedded queue, always reachable and persistent). */

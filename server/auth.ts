@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { ZkaiError } from '../common/errors.ts';
-import { DEFAULT_TENANT } from '../prover/jobs.ts';
+import { DEFAULT_TENANT } from '../jobs/jobs.ts';
 
 /** Something that maps a presented API key to its tenant (TenantStore). */
 export interface KeyVerifier {

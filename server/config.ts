@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DEFAULT_TREE_DEPTH, MAX_TREE_DEPTH } from '../circuits/membership.ts';
 import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
-import { parseQueueSetting, type QueueBackend } from '../prover/queue/types.ts';
+import { parseQueueSetting, type QueueBackend } from '../jobs/queue/types.ts';
 
 /** Everything `startService` needs; `configFromEnv` fills it from ZKAI_* variables. */
 export interface ServiceConfig {
@@ -73,7 +73,7 @@ export interface ServiceConfig {
   /**
    * ZKAI_JOB_RETENTION_HOURS, default 168 (7 days): finished proof jobs (and their bundles) older than this are deleted
    * by an hourly sweep on the API node, so the job store does not grow without bound; 0 keeps them forever. Model
-   * compile jobs are kept (PRUNABLE_JOB_KINDS in prover/jobs.ts).
+   * compile jobs are kept (PRUNABLE_JOB_KINDS in jobs/jobs.ts).
    */
   jobRetentionHours: number;
   /** ZKAI_QUEUE_LOCK_MS, default 30000: a Redis-queue worker's hold on a job; one killed mid-proof loses it after this. */
@@ -89,7 +89,7 @@ export interface ServiceConfig {
   queueReconcileMs: number;
   /**
    * ZKAI_DB, default '' (job records in `<ZKAI_HOME>/jobs.sqlite`). `postgres://user@host:port/db`: job records in
-   * PostgreSQL (prover/pg-job-store.ts), shared by API nodes and workers on several machines; needs ZKAI_QUEUE=redis://…
+   * PostgreSQL (jobs/pg-store.ts), shared by API nodes and workers on several machines; needs ZKAI_QUEUE=redis://…
    * (the embedded runner proves from the local SQLite store). Tenants, keys and models stay in jobs.sqlite for now.
    */
   db: StoreBackend;

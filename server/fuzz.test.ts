@@ -15,12 +15,12 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { JobStore } from '../prover/jobs.ts';
+import { JobStore } from '../jobs/jobs.ts';
+import { ModelCatalog } from '../jobs/models.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
 import { httpStatusFor } from './errors.ts';
-import { ModelCatalog } from './models.ts';
 import { TenantStore } from './tenants.ts';
 
 const DEPTH = 4;

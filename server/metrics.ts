@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Job, JobOutcome, JobState } from '../prover/jobs.ts';
-import type { WorkerStats } from '../prover/queue/redis-transport.ts';
-import type { JobQueueApi } from '../prover/queue/types.ts';
+import type { Job, JobOutcome, JobState } from '../jobs/jobs.ts';
+import type { WorkerStats } from '../jobs/queue/redis-transport.ts';
+import type { JobQueueApi } from '../jobs/queue/types.ts';
 
 /** What the metrics read from the prover pool (ProverPool has these). */
 export interface PoolStats {

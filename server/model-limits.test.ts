@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { REPO_ROOT } from '../common/config.ts';
-import { JobStore } from '../prover/jobs.ts';
+import { JobStore } from '../jobs/jobs.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';

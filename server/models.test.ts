@@ -13,13 +13,13 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { tinyHugeOnnx } from '../circuits/model/test-models.ts';
 import { REPO_ROOT } from '../common/config.ts';
-import { JobRunner, JobStore } from '../prover/jobs.ts';
+import { JobRunner, JobStore } from '../jobs/jobs.ts';
+import { modelJobHandlers } from '../jobs/model-jobs.ts';
+import { ModelCatalog } from '../jobs/models.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
-import { modelJobHandlers } from './model-jobs.ts';
-import { ModelCatalog } from './models.ts';
 import { TenantStore } from './tenants.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');

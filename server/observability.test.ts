@@ -6,13 +6,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { ZkaiError } from '../common/errors.ts';
-import { JobRunner, JobStore } from '../prover/jobs.ts';
+import { JobRunner, JobStore } from '../jobs/jobs.ts';
+import { membershipJobHandler } from '../jobs/membership-job.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
 import type { AuthOptions } from './auth.ts';
-import { membershipJobHandler } from './membership-job.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { openEventStream, sseEvents } from './test-sse.ts';
 

@@ -8,12 +8,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { JobRunner, JobStore } from '../prover/jobs.ts';
+import { JobRunner, JobStore } from '../jobs/jobs.ts';
+import { membershipJobHandler } from '../jobs/membership-job.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
-import { membershipJobHandler } from './membership-job.ts';
 import { openEventStream, sseEvents } from './test-sse.ts';
 
 const DEPTH = 4;

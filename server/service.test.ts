@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { resolveHome } from '../common/config.ts';
-import type { JobQueueApi } from '../prover/queue/types.ts';
+import type { JobQueueApi } from '../jobs/queue/types.ts';
 import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
 import { startService } from './main.ts';
 import { startRetentionSweep } from './service.ts';

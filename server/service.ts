@@ -6,24 +6,24 @@ import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
 import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { buildConsole } from '../console/build.ts';
+import { startLauncher } from '../jobs/children/child-process.ts';
+import { DEFAULT_TENANT, JobRunner, JobStore } from '../jobs/jobs.ts';
+import { membershipJobHandler } from '../jobs/membership-job.ts';
+import { modelJobHandlers } from '../jobs/model-jobs.ts';
+import { ModelCatalog } from '../jobs/models.ts';
+import type { PgJobStore } from '../jobs/pg-store.ts';
+import { type JobQueueApi, redactUrl } from '../jobs/queue/types.ts';
+import { connectApiQueue } from '../jobs/queue-node.ts';
 import { describeEngine } from '../prover/engine.ts';
-import { DEFAULT_TENANT, JobRunner, JobStore } from '../prover/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
-import type { PgJobStore } from '../prover/pg-job-store.ts';
 import { ProverPool } from '../prover/pool.ts';
-import { type JobQueueApi, redactUrl } from '../prover/queue/types.ts';
 import { DEV_PTAU_WARNING } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp, type ChainInfo } from './app.ts';
 import { connectChain, startChain } from './chain.ts';
-import { startLauncher } from './child-process.ts';
 import type { ServiceConfig } from './config.ts';
 import { lockDataDir } from './data-lock.ts';
-import { membershipJobHandler } from './membership-job.ts';
 import { createMetrics } from './metrics.ts';
-import { modelJobHandlers } from './model-jobs.ts';
-import { ModelCatalog } from './models.ts';
-import { connectApiQueue } from './queue-node.ts';
 import { TenantStore } from './tenants.ts';
 
 export interface RunningService {
@@ -104,7 +104,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
 
     // Every process this service starts is started now, before it proves anything: a process that forks while it
     // proves slows its next proofs 1.4–1.8× (copy-on-write page faults). The launcher forks compiles and commits
-    // later (server/child-process.ts); the dev chain is started here, before the pool's warm-up proof.
+    // later (jobs/children/child-process.ts); the dev chain is started here, before the pool's warm-up proof.
     const launcherPid = await step('child-process launcher', () => startLauncher());
     detail(`launcher pid ${launcherPid}`);
     let chain: ChainInfo | undefined;
@@ -269,7 +269,7 @@ async function openRecords(
   if (config.queue.kind !== 'redis')
     throw new ZkaiError('BAD_INPUT', 'ZKAI_DB=postgres://… needs ZKAI_QUEUE=redis://… (the embedded queue keeps its jobs in SQLite)');
   // Loaded only here: a node on SQLite never needs the pg driver.
-  const { PgJobStore } = await import('../prover/pg-job-store.ts');
+  const { PgJobStore } = await import('../jobs/pg-store.ts');
   return step(`job store PostgreSQL ${redactUrl(db.url)}`, () => PgJobStore.connect(db.url));
 }
 

@@ -13,11 +13,11 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { runZkai } from '../cli/run-cli.ts';
 import { REPO_ROOT } from '../common/config.ts';
-import { JobStore } from '../prover/jobs.ts';
+import { JobStore } from '../jobs/jobs.ts';
+import { ModelCatalog } from '../jobs/models.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
-import { ModelCatalog } from './models.ts';
 import { TenantStore } from './tenants.ts';
 
 const DEPTH = 4;

@@ -7,10 +7,9 @@
  * password hash would add nothing: the key has 256 bits of entropy, so its hash cannot be brute-forced.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { ZkaiError } from '../common/errors.ts';
+import { openServiceDb } from '../jobs/service-db.ts';
 
 export const API_KEY_PREFIX = 'zkai_';
 /** `zkai_` and 43 base64url characters (32 bytes). Anything else is rejected before a lookup. */
@@ -61,14 +60,6 @@ interface KeyRow {
 }
 
 /** Open (creating the folder if needed) a SQLite file with the settings the job store uses. */
-export function openServiceDb(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  return db;
-}
 
 function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

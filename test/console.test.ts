@@ -15,14 +15,14 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { ZkaiClient } from '../client/index.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { buildConsole } from '../console/build.ts';
-import { JobRunner, JobStore } from '../prover/jobs.ts';
+import { JobRunner, JobStore } from '../jobs/jobs.ts';
+import { membershipJobHandler } from '../jobs/membership-job.ts';
+import { modelJobHandlers } from '../jobs/model-jobs.ts';
+import { ModelCatalog } from '../jobs/models.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from '../server/app.ts';
-import { membershipJobHandler } from '../server/membership-job.ts';
-import { modelJobHandlers } from '../server/model-jobs.ts';
-import { ModelCatalog } from '../server/models.ts';
 import { TenantStore } from '../server/tenants.ts';
 
 const CHROMIUM = process.env.ZKAI_CHROMIUM ?? '/usr/bin/chromium';

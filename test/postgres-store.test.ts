@@ -1,5 +1,5 @@
 /**
- * ZKAI_DB=postgres://…: job records in PostgreSQL, shared by the API node and `zkai worker` (prover/pg-job-store.ts),
+ * ZKAI_DB=postgres://…: job records in PostgreSQL, shared by the API node and `zkai worker` (jobs/pg-store.ts),
  * Redis as the transport. Every job succeeds once, its bundle verifies, the records are in PostgreSQL (not in the
  * data directory's SQLite file) and outlive an API restart. ZKAI_DB without the Redis queue is refused at start.
  */
@@ -11,9 +11,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { REPO_ROOT } from '../common/config.ts';
 import { isZkaiError } from '../common/errors.ts';
+import { hasPostgres, startTestPostgres, type TestPostgres } from '../jobs/queue/test-postgres.ts';
+import { hasRedisServer, startTestRedis, type TestRedis } from '../jobs/queue/test-redis.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
-import { hasPostgres, startTestPostgres, type TestPostgres } from '../prover/queue/test-postgres.ts';
-import { hasRedisServer, startTestRedis, type TestRedis } from '../prover/queue/test-redis.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { DEFAULT_CONFIG } from '../server/config.ts';
 import { startService } from '../server/service.ts';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const roots = ['client', 'console', 'common', 'circuits', 'prover', 'gpu', 'server', 'cli', 'verifier-contracts', 'test'];
+const roots = ['client', 'console', 'common', 'circuits', 'prover', 'jobs', 'gpu', 'server', 'cli', 'verifier-contracts', 'test'];
 const skip = new Set(['node_modules', 'artifacts', 'cache', '.zkai']);
 const files = [];
 function walk(dir) {

@@ -4,10 +4,10 @@ import { type DatasetRecord, normaliseRecord, parseColumnMap, parseEpoch, parseR
 import { MAX_TREE_DEPTH } from '../../circuits/membership.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
-import type { JobRunner } from '../../prover/jobs.ts';
-import type { JobQueueApi } from '../../prover/queue/types.ts';
-import { type DatasetCatalog, ROOT_HEX_PATTERN, unknownDataset } from '../datasets.ts';
-import type { MembershipJobRequest } from '../membership-job.ts';
+import { type DatasetCatalog, ROOT_HEX_PATTERN, unknownDataset } from '../../jobs/datasets.ts';
+import type { JobRunner } from '../../jobs/jobs.ts';
+import type { MembershipJobRequest } from '../../jobs/membership-job.ts';
+import type { JobQueueApi } from '../../jobs/queue/types.ts';
 import { DECIMAL_PATTERN, errorResponses, jobAcceptedResponse, limitQuery, listResponse, parseLimit } from '../schemas.ts';
 import type { DatasetClaim, DatasetOwnership } from '../tenants.ts';
 import { jobLinks, refuseWhenQueueFull } from './jobs.ts';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { QueueStatus } from '../../jobs/queue/redis-transport.ts';
+import type { JobQueueApi } from '../../jobs/queue/types.ts';
 import { describeEngine } from '../../prover/engine.ts';
 import type { MembershipCircuit } from '../../prover/membership.ts';
-import type { QueueStatus } from '../../prover/queue/redis-transport.ts';
-import type { JobQueueApi } from '../../prover/queue/types.ts';
 import { errorResponses } from '../schemas.ts';
 
 export interface HealthRoutesOptions {

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { ZkaiError } from '../../common/errors.ts';
-import { FINAL_STATES, type Job, type JobState, phaseOf } from '../../prover/jobs.ts';
-import type { JobQueueApi } from '../../prover/queue/types.ts';
+import { FINAL_STATES, type Job, type JobState, phaseOf } from '../../jobs/jobs.ts';
+import type { JobQueueApi } from '../../jobs/queue/types.ts';
 import { errorResponses, limitQuery, listResponse, parseLimit, UUID_PATTERN } from '../schemas.ts';
 
 export interface JobRoutesOptions {

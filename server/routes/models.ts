@@ -7,10 +7,10 @@ import { importOnnx } from '../../circuits/model/import.ts';
 import type { ModelIR } from '../../circuits/model/ir.ts';
 import { shapeSize } from '../../circuits/model/ir.ts';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
+import type { Job } from '../../jobs/jobs.ts';
+import type { InferenceRequest, ModelCatalog, ModelCompileRequest, ModelRecord } from '../../jobs/models.ts';
+import type { JobQueueApi } from '../../jobs/queue/types.ts';
 import { type ModelManifest, parseModelInput, readCalibrationCsv } from '../../prover/inference.ts';
-import type { Job } from '../../prover/jobs.ts';
-import type { JobQueueApi } from '../../prover/queue/types.ts';
-import type { InferenceRequest, ModelCatalog, ModelCompileRequest, ModelRecord } from '../models.ts';
 import { errorResponses, jobAcceptedResponse, limitQuery, listResponse, parseLimit, UUID_PATTERN } from '../schemas.ts';
 import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
 

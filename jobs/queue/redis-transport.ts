@@ -76,7 +76,7 @@ export function deliveryId(id: string, attempts: number): string {
  * It carries job ids to `zkai worker` processes through BullMQ (whose locks and stalled-job checks hand a job whose
  * worker died to another), and small shared facts: the circuit the API nodes serve, the workers' heartbeats, and a
  * marker whose absence says Redis lost its contents (restart without persistence, FLUSHALL) so that the API nodes
- * deliver every unfinished job again (server/queue-node.ts).
+ * deliver every unfinished job again (jobs/queue-node.ts).
  */
 export class RedisTransport {
   readonly prefix: string;

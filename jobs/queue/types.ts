@@ -8,7 +8,7 @@ export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 
 
 /**
  * What the HTTP API needs from the jobs, whichever queue carries them: the embedded SQLite JobStore
- * answers synchronously; the Redis queue's API (server/queue-node.ts: the same records, each new job
+ * answers synchronously; the Redis queue's API (jobs/queue-node.ts: the same records, each new job
  * also delivered to Redis) with promises, so callers `await` each answer. Derived from JobStore's own
  * signatures so the two cannot drift apart: a parameter added to JobStore (a tenant, say) must be
  * added to every other implementation before the project compiles.
@@ -24,7 +24,7 @@ export type JobRecordMethod = 'claim' | 'finishHeld' | 'setProgress' | 'unfinish
 /**
  * The store of record, as the distributed queue uses it: the job API plus the guarded transitions of an attempt.
  * Every method may answer with a promise, so a networked store (PostgreSQL, issue 18 item 3) can stand in for the
- * embedded SQLite JobStore, which implements it synchronously; prover/queue/store-contract.ts is the behaviour every
+ * embedded SQLite JobStore, which implements it synchronously; jobs/queue/store-contract.ts is the behaviour every
  * implementation must show. Derived from JobStore's signatures, like JobQueueApi.
  */
 export type JobRecordsApi = { [K in JobQueueMethod | JobRecordMethod]: MaybeAsync<JobStore[K]> };

@@ -1,9 +1,9 @@
 import { ZkaiError } from '../common/errors.ts';
-import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import { type MembershipCircuit, proveMembership } from '../prover/membership.ts';
 import type { ProverPool } from '../prover/pool.ts';
 import type { ProvePhase } from '../prover/progress.ts';
 import { datasetCatalog } from './datasets.ts';
+import type { Job, JobContext, JobHandler } from './jobs.ts';
 
 /** What a membership job stores as its request (written by POST /v1/datasets/:root/proofs). */
 export interface MembershipJobRequest {

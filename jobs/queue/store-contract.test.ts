@@ -1,12 +1,12 @@
 // The store-of-record contract (store-contract.ts) on the embedded SQLite JobStore: two connections to one file, as
-// an API node and a `zkai worker` on the same machine use it; and on PostgreSQL (prover/pg-job-store.ts).
+// an API node and a `zkai worker` on the same machine use it; and on PostgreSQL (jobs/pg-store.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { requireOrSkip } from '../../test/require-dep.ts';
 import { JobStore } from '../jobs.ts';
-import { PgJobStore } from '../pg-job-store.ts';
+import { PgJobStore } from '../pg-store.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { hasPostgres, startTestPostgres, type TestPostgres } from './test-postgres.ts';
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
-import { type JobContext, type JobProgress, progressReporter, type ReportedPhase } from './progress.ts';
+import { type JobContext, type JobProgress, progressReporter, type ReportedPhase } from '../prover/progress.ts';
 
 export type { JobContext, JobProgress };
 
@@ -31,7 +31,7 @@ export type JobKind = 'membership' | 'model-compile' | 'inference';
 
 /**
  * The job kinds the retention sweep may delete once finished: proofs (and their bundles). A model-compile job is the
- * record its model's status and files are read from (server/models.ts), so it lives as long as the model: deleting
+ * record its model's status and files are read from (jobs/models.ts), so it lives as long as the model: deleting
  * it after ZKAI_JOB_RETENTION_HOURS made every older model read `failed` and refuse to prove (issue 18).
  */
 export const PRUNABLE_JOB_KINDS: readonly JobKind[] = ['membership', 'inference'];

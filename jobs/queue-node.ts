@@ -1,8 +1,8 @@
 import type { MembershipCircuit } from '../prover/membership.ts';
-import { type Delivery, startDelivery } from '../prover/queue/delivery.ts';
-import { type QueueStatus, RedisTransport } from '../prover/queue/redis-transport.ts';
-import type { JobRecordsApi } from '../prover/queue/types.ts';
-import type { ServiceConfig } from './config.ts';
+import type { ServiceConfig } from '../server/config.ts';
+import { type Delivery, startDelivery } from './queue/delivery.ts';
+import { type QueueStatus, RedisTransport } from './queue/redis-transport.ts';
+import type { JobRecordsApi } from './queue/types.ts';
 
 /** The name under which nodes publish the membership circuit they serve (RedisTransport.publishCircuit). */
 export const MEMBERSHIP_CIRCUIT_NAME = 'membership';
@@ -16,7 +16,7 @@ export interface ApiQueue extends Pick<Delivery, 'store' | 'reconcile'> {
 
 /**
  * An API node's side of the Redis queue: connect, deliver new jobs and re-deliver unfinished ones whenever Redis lost
- * them (prover/queue/delivery.ts; the records stay in `records`, the store of record), and publish which membership
+ * them (jobs/queue/delivery.ts; the records stay in `records`, the store of record), and publish which membership
  * circuit and verifying key this node answers for, so that a `zkai worker` set up with other keys refuses to start
  * instead of producing proofs this node's /v1/verify would reject (published again after a flush).
  */

@@ -12,7 +12,7 @@ import {
   loadDataset,
 } from '../circuits/dataset/index.ts';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
-import { runChild } from './child-process.ts';
+import { runChild } from './children/child-process.ts';
 
 /** A root as the API spells it: 0x and 64 hex digits (case-insensitive on input). */
 export const ROOT_HEX_PATTERN = '^0x[0-9a-fA-F]{64}$';
@@ -179,7 +179,7 @@ async function commitInChild(
   timeoutMs: number,
 ): Promise<DatasetManifest> {
   const m = await runChild<{ ok: true; manifest: DatasetManifest } | { ok: false; code: string; message: string }>({
-    script: fileURLToPath(new URL('./commit-child.ts', import.meta.url)),
+    script: fileURLToPath(new URL('./children/commit-child.ts', import.meta.url)),
     request: { records, manifestPath, options },
     what: 'dataset commit',
     serialization: 'advanced',

@@ -7,10 +7,10 @@
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
-import type { Job, JobContext, JobHandler } from '../prover/jobs.ts';
 import type { ProverPool } from '../prover/pool.ts';
 import { COMPILE_PHASES, type CompilePhase, type ProvePhase } from '../prover/progress.ts';
-import { runChild } from './child-process.ts';
+import { runChild } from './children/child-process.ts';
+import type { Job, JobContext, JobHandler } from './jobs.ts';
 import { type InferenceRequest, type ModelCompileRequest, modelPaths } from './models.ts';
 
 export interface ModelCompileDeps {
@@ -109,7 +109,7 @@ async function compileInChild(
   ctx?: JobContext,
 ): Promise<ModelManifest> {
   const m = await runChild<ChildAnswer>({
-    script: fileURLToPath(new URL('./model-compile-child.ts', import.meta.url)),
+    script: fileURLToPath(new URL('./children/model-compile-child.ts', import.meta.url)),
     request,
     what: 'model compile',
     ...(ctx?.signal ? { signal: ctx.signal } : {}),

@@ -8,12 +8,12 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { isZkaiError } from '../common/errors.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
-import { RedisTransport } from '../prover/queue/redis-transport.ts';
-import { hasRedisServer, startTestRedis, type TestRedis } from '../prover/queue/test-redis.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
+import { configFromEnv } from '../server/config.ts';
 import { sharedArtifactsHome } from '../test/procs.ts';
 import { requireOrSkip } from '../test/require-dep.ts';
-import { configFromEnv } from './config.ts';
+import { RedisTransport } from './queue/redis-transport.ts';
+import { hasRedisServer, startTestRedis, type TestRedis } from './queue/test-redis.ts';
 import { MEMBERSHIP_CIRCUIT_NAME } from './queue-node.ts';
 import { startWorker } from './worker-main.ts';
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { type Job as BullJob, Worker } from 'bullmq';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
+import { progressReporter } from '../../prover/progress.ts';
 import { type Job, type JobHandler, type JobKind, type JobOutcome, jobTimeoutMs } from '../jobs.ts';
-import { progressReporter } from '../progress.ts';
 import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisTransport, redisOptions } from './redis-transport.ts';
 import type { JobRecordsApi } from './types.ts';
 
@@ -146,7 +146,7 @@ export class RedisJobWorker {
           (p) => this.records.setProgress(job.id, p, token),
           (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
         ),
-        // Aborted at the timeout: a compile's child process is killed then (server/child-process.ts).
+        // Aborted at the timeout: a compile's child process is killed then (jobs/children/child-process.ts).
         signal: giveUp.signal,
       };
       const work = handler(job, ctx);

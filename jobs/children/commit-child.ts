@@ -6,8 +6,8 @@
 // Protocol (IPC, advanced serialisation so bigints survive): the parent sends
 // { records, manifestPath, options } once; the child answers { ok: true, manifest } or
 // { ok: false, code, message } and exits.
-import { type CommitOptions, commitDataset, type DatasetRecord } from '../circuits/dataset/index.ts';
-import { isZkaiError } from '../common/errors.ts';
+import { type CommitOptions, commitDataset, type DatasetRecord } from '../../circuits/dataset/index.ts';
+import { isZkaiError } from '../../common/errors.ts';
 import { exitWithGroupOnDisconnect } from './child-process.ts';
 
 interface CommitRequest {

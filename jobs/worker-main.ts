@@ -2,17 +2,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ZkaiError } from '../common/errors.ts';
-import { type JobHandler, type JobKind, JobStore } from '../prover/jobs.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
-import { RedisTransport } from '../prover/queue/redis-transport.ts';
-import { RedisJobWorker } from '../prover/queue/redis-worker.ts';
-import { redactUrl } from '../prover/queue/types.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
-import { startLauncher } from './child-process.ts';
-import type { ServiceConfig } from './config.ts';
+import type { ServiceConfig } from '../server/config.ts';
+import { startLauncher } from './children/child-process.ts';
+import { type JobHandler, type JobKind, JobStore } from './jobs.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { modelJobHandlers } from './model-jobs.ts';
+import { RedisTransport } from './queue/redis-transport.ts';
+import { RedisJobWorker } from './queue/redis-worker.ts';
+import { redactUrl } from './queue/types.ts';
 import { MEMBERSHIP_CIRCUIT_NAME } from './queue-node.ts';
 
 /** How often a worker reports itself (RedisTransport.heartbeat); well under WORKER_STALE_MS. */
@@ -57,7 +57,7 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
   // The pg driver is loaded only for PostgreSQL.
   const records =
     db.kind === 'postgres'
-      ? await (await import('../prover/pg-job-store.ts')).PgJobStore.connect(db.url)
+      ? await (await import('./pg-store.ts')).PgJobStore.connect(db.url)
       : new JobStore(opts.storeFile ?? path.join(config.home, 'jobs.sqlite'));
   const pool = new ProverPool({ threads: config.poolSize });
   const closeAll = async () => {

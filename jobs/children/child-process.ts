@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ZkaiError } from '../common/errors.ts';
+import { ZkaiError } from '../../common/errors.ts';
 import type { LauncherEvent, LauncherRequest } from './launcher.ts';
 
 /** Default of ZKAI_MAX_CHILD_PROCESSES. */

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CodegenOptions } from '../circuits/model/codegen.ts';
-import { openServiceDb } from './tenants.ts';
+import { openServiceDb } from './service-db.ts';
 
 export interface ModelRecord {
   id: string;

@@ -2,9 +2,9 @@
 // so the process that runs it keeps serving HTTP and proving meanwhile: the quantization and the setup
 // are long stretches of synchronous work. Same protocol as commit-child.ts: the parent sends one
 // CompileRequest; the child answers { ok: true, manifest } or { ok: false, code, message } and exits.
-import { isZkaiError } from '../common/errors.ts';
-import { type CompileModelOptions, compileModel } from '../prover/inference.ts';
-import { releaseVerifierResources } from '../prover/verify.ts';
+import { isZkaiError } from '../../common/errors.ts';
+import { type CompileModelOptions, compileModel } from '../../prover/inference.ts';
+import { releaseVerifierResources } from '../../prover/verify.ts';
 import { exitWithGroupOnDisconnect, reportToParent } from './child-process.ts';
 
 interface CompileRequest {

@@ -35,7 +35,7 @@ describe('JobStore and JobRunner', () => {
     store.fail(failed.id, { code: 'BAD_INPUT', message: 'no' });
     const cancelled = store.enqueue('membership', { n: 3 });
     store.cancel(cancelled.id);
-    // A model's compile job is its record (server/models.ts): kept however old (issue 18: models died after 7 days).
+    // A model's compile job is its record (jobs/models.ts): kept however old (issue 18: models died after 7 days).
     const compiled = store.enqueue('model-compile', { n: 6 });
     assert.equal(store.claimNext()?.id, compiled.id);
     store.succeed(compiled.id, { ok: true });
