@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 import { type JobContext, type JobProgress, progressReporter, type ReportedPhase } from '../prover/progress.ts';
+import { JobTimeout, startAttempt } from './time-limit.ts';
 
 export type { JobContext, JobProgress };
 
@@ -427,8 +428,6 @@ export function jobTimeoutMs(
 /** How one attempt ended: `retried` went back to the queue; `timeout` was failed with JOB_TIMEOUT. */
 export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'retried' | 'timeout';
 
-class JobTimeout extends Error {}
-
 /** The outcome to report for a store update: `cancelled` if the job was cancelled instead, none if it had already ended (timed out). */
 function ended(state: JobState | undefined, outcome: JobOutcome): JobOutcome | undefined {
   return state === 'cancelled' ? 'cancelled' : state ? outcome : undefined;
@@ -489,38 +488,17 @@ export class JobRunner {
       if (outcome) this.opts.onOutcome?.(job, outcome, ms / 1000);
     };
     this.opts.log?.('job started', { ...fields, attempt: job.attempts });
-    let timer: NodeJS.Timeout | undefined;
-    // The handler's promise, settled whatever its outcome: a timed-out job holds its slot until it returns.
-    let settled: Promise<void> = Promise.resolve();
-    const giveUp = new AbortController();
+    // The attempt under its time limit (time-limit.ts): a timed-out job holds its slot until its handler returns.
+    let attempt: ReturnType<typeof startAttempt<Record<string, unknown>>> | undefined;
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new ZkaiError('BAD_INPUT', `no handler for job kind ${job.kind}`);
-      const ctx = {
-        ...progressReporter(
-          (p) => this.store.setProgress(job.id, p),
-          (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
-        ),
-        signal: giveUp.signal,
-      };
-      const work = handler(job, ctx);
-      let result: Record<string, unknown>;
-      const timeoutMs = jobTimeoutMs(this.opts, job.kind);
-      if (timeoutMs) {
-        // After a timeout the result is ignored (and a late failure must not be unhandled).
-        settled = work.then(
-          () => {},
-          () => {},
-        );
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new JobTimeout());
-            // Tell the handler: one running a child process kills it (a compile), so the slot frees at once.
-            giveUp.abort(new ZkaiError('JOB_TIMEOUT', `job did not finish within ${timeoutMs} ms`));
-          }, timeoutMs);
-        });
-        result = await Promise.race([work, timeout]);
-      } else result = await work;
+      const progress = progressReporter(
+        (p) => this.store.setProgress(job.id, p),
+        (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
+      );
+      attempt = startAttempt((signal) => handler(job, { ...progress, signal }), jobTimeoutMs(this.opts, job.kind));
+      const result = await attempt.result;
       const state = this.store.succeed(job.id, result);
       done(ended(state, 'succeeded'), 'job succeeded');
     } catch (err) {
@@ -531,7 +509,7 @@ export class JobRunner {
         done(ended(state, 'timeout'), 'job timed out', { code: 'JOB_TIMEOUT' });
         // Keep the slot until the proof really returns: its worker is still busy, and a job claimed
         // now would only wait behind it inside the pool, its own timeout running.
-        await settled; // no limit needed: a snarkjs proof always returns
+        await attempt?.settled; // no limit needed: a snarkjs proof always returns
       } else if (isZkaiError(err) || job.attempts >= this.maxAttempts) {
         const code = isZkaiError(err) ? err.code : 'INTERNAL';
         const state = this.store.fail(job.id, { code, message: (err as Error).message });
@@ -541,7 +519,7 @@ export class JobRunner {
         done(ended(state, 'retried'), 'job will be retried', { message: (err as Error).message });
       }
     } finally {
-      clearTimeout(timer);
+      attempt?.clear();
     }
   }
 

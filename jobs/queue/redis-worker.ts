@@ -4,6 +4,7 @@ import { type Job as BullJob, Worker } from 'bullmq';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import { progressReporter } from '../../prover/progress.ts';
 import { type Job, type JobHandler, type JobKind, type JobOutcome, jobTimeoutMs } from '../jobs.ts';
+import { JobTimeout, startAttempt } from '../time-limit.ts';
 import { DEFAULT_PREFIX, QUEUE_NAME, type QueuedJobData, type RedisTransport, redisOptions } from './redis-transport.ts';
 import type { JobRecordsApi } from './types.ts';
 
@@ -33,8 +34,6 @@ export interface RedisJobWorkerOptions {
   /** Called once per attempt when it ends (for metrics), as JobRunnerOptions.onOutcome. */
   onOutcome?: (job: Job, outcome: JobOutcome, seconds: number) => void;
 }
-
-class JobTimeout extends Error {}
 
 /**
  * A `zkai worker`'s consumer: pulls job ids from the BullMQ queue and runs the jobs through handlers
@@ -135,36 +134,17 @@ export class RedisJobWorker {
       this.opts.onOutcome?.(job, reported, ms / 1000);
     };
     this.opts.log?.('job started', { ...fields, attempt: job.attempts });
-    let timer: NodeJS.Timeout | undefined;
-    let settled: Promise<void> = Promise.resolve();
-    const giveUp = new AbortController();
+    let attempt: ReturnType<typeof startAttempt<Record<string, unknown>>> | undefined;
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new ZkaiError('BAD_INPUT', `this worker has no handler for job kind ${job.kind}`);
-      const ctx = {
-        ...progressReporter(
-          (p) => this.records.setProgress(job.id, p, token),
-          (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
-        ),
-        // Aborted at the timeout: a compile's child process is killed then (jobs/children/child-process.ts).
-        signal: giveUp.signal,
-      };
-      const work = handler(job, ctx);
-      settled = work.then(
-        () => {},
-        () => {},
+      const progress = progressReporter(
+        (p) => this.records.setProgress(job.id, p, token),
+        (err) => this.opts.log?.('progress not recorded', { ...fields, message: (err as Error)?.message }),
       );
-      let result: Record<string, unknown>;
-      const timeoutMs = jobTimeoutMs(this.opts, job.kind);
-      if (timeoutMs) {
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new JobTimeout());
-            giveUp.abort(new ZkaiError('JOB_TIMEOUT', `job did not finish within ${timeoutMs} ms`));
-          }, timeoutMs);
-        });
-        result = await Promise.race([work, timeout]);
-      } else result = await work;
+      // Aborted at the timeout: a compile's child process is killed then (jobs/children/child-process.ts).
+      attempt = startAttempt((signal) => handler(job, { ...progress, signal }), jobTimeoutMs(this.opts, job.kind));
+      const result = await attempt.result;
       const state = await this.records.finishHeld(job.id, token, 'succeeded', { result });
       done(state, 'succeeded', 'job succeeded');
       return state;
@@ -174,7 +154,7 @@ export class RedisJobWorker {
         const state = await this.records.finishHeld(job.id, token, 'failed', { error: { code: 'JOB_TIMEOUT', message } });
         done(state, 'timeout', 'job timed out', { code: 'JOB_TIMEOUT' });
         // Hold the slot until the proof returns: its prover thread is still busy.
-        await settled;
+        await attempt?.settled;
         return state;
       }
       const message = (err as Error).message;
@@ -190,7 +170,7 @@ export class RedisJobWorker {
       if (state === 'queued') await this.transport.deliver(job.id, job.attempts);
       return state;
     } finally {
-      clearTimeout(timer);
+      attempt?.clear();
     }
   }
 
