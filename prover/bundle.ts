@@ -269,6 +269,26 @@ export function parseBundle(json: unknown, naming: BundleNaming = {}): ProofBund
 }
 
 /**
+ * The metadata every bundle this service proves carries: when, which engine, how long (proof and witness), whether
+ * the worker was warm, and the setup it was proved under (INSECURE for the dev ptau).
+ */
+export function proofMetadata(
+  out: { engine: string; timings: { witnessMs: number }; warm?: boolean },
+  setup: { insecure: boolean; ptauLabel: string },
+  startedAt: number,
+) {
+  return {
+    createdAt: new Date().toISOString(),
+    engine: out.engine,
+    provingMs: Math.round(performance.now() - startedAt),
+    witnessMs: Math.round(out.timings.witnessMs),
+    ...(out.warm === undefined ? {} : { warmWorker: out.warm }),
+    insecureSetup: setup.insecure,
+    setup: setup.ptauLabel,
+  };
+}
+
+/**
  * Assembles a bundle from a snarkjs proof: computes vkeyHash, names the public signals, stamps createdAt,
  * then runs parseBundle on the result so that a bundle this service writes always parses.
  */

@@ -30,7 +30,7 @@ import { type AgreementReport, evaluateAgreementYielding, type QuantizedModel, q
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../common/hash.ts';
-import { MAX_STATEMENT_SIGNALS, makeBundle, type ProofBundle } from './bundle.ts';
+import { MAX_STATEMENT_SIGNALS, makeBundle, type ProofBundle, proofMetadata } from './bundle.ts';
 import {
   type CommitmentKey,
   commitmentId,
@@ -392,11 +392,7 @@ export async function proveInference(
     signalNames: statementNames(model, pedersen),
     ...(pedersen ? { commitment: pedersen.commitment } : {}),
     metadata: {
-      engine: out.engine,
-      provingMs: Math.round(performance.now() - started),
-      witnessMs: Math.round(out.timings.witnessMs),
-      insecureSetup: setup.insecure,
-      setup: setup.ptauLabel,
+      ...proofMetadata(out, setup, started),
       model: manifest.name,
       label: expected.label,
       logits: expected.logits.map(String),

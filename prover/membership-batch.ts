@@ -2,7 +2,7 @@ import { type BuiltCircuit, buildCircuit } from '../circuits/build.ts';
 import { type Dataset, membershipBatchInput } from '../circuits/dataset/index.ts';
 import { DEFAULT_TREE_DEPTH, membershipBatchCircuitSpec, membershipBatchSignalNames } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
-import { makeBundle, type ProofBundle } from './bundle.ts';
+import { makeBundle, type ProofBundle, proofMetadata } from './bundle.ts';
 import type { ProverPool } from './pool.ts';
 import type { OnPhase } from './progress.ts';
 import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
@@ -60,16 +60,6 @@ export async function proveMembershipBatch(
     publicSignals: out.publicSignals,
     signalNames: membershipBatchSignalNames(mbc.slots),
     addressSignals: [],
-    metadata: {
-      createdAt: new Date().toISOString(),
-      engine: out.engine,
-      provingMs: Math.round(performance.now() - started),
-      witnessMs: Math.round(out.timings.witnessMs),
-      warmWorker: out.warm,
-      insecureSetup: mbc.setup.insecure,
-      setup: mbc.setup.ptauLabel,
-      datasetRoot: dataset.manifest.rootHex,
-      records: recordIds.length,
-    },
+    metadata: { ...proofMetadata(out, mbc.setup, started), datasetRoot: dataset.manifest.rootHex, records: recordIds.length },
   });
 }

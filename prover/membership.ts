@@ -2,7 +2,7 @@ import { type BuiltCircuit, buildCircuit } from '../circuits/build.ts';
 import { type Dataset, membershipInput } from '../circuits/dataset/index.ts';
 import { DEFAULT_TREE_DEPTH, MEMBERSHIP_PUBLIC_SIGNALS, membershipCircuitSpec } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
-import { makeBundle, type ProofBundle } from './bundle.ts';
+import { makeBundle, type ProofBundle, proofMetadata } from './bundle.ts';
 import type { ProverPool } from './pool.ts';
 import type { OnPhase } from './progress.ts';
 import { type CircuitSetup, ensureCircuitSetup } from './setup/index.ts';
@@ -56,15 +56,6 @@ export async function proveMembership(
     proof: out.proof,
     publicSignals: out.publicSignals,
     public: named,
-    metadata: {
-      createdAt: new Date().toISOString(),
-      engine: out.engine,
-      provingMs: Math.round(performance.now() - started),
-      witnessMs: Math.round(out.timings.witnessMs),
-      warmWorker: out.warm,
-      insecureSetup: mc.setup.insecure,
-      setup: mc.setup.ptauLabel,
-      datasetRoot: dataset.manifest.rootHex,
-    },
+    metadata: { ...proofMetadata(out, mc.setup, started), datasetRoot: dataset.manifest.rootHex },
   });
 }
