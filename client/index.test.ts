@@ -51,7 +51,7 @@ describe('FromSchema: the types the schemas describe', () => {
 
   test('the API types follow server/schemas.ts', () => {
     typeIs<Equal<Job['state'], 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'>>();
-    typeIs<Equal<Job['links'], { job: string; bundle?: string; model?: string }>>();
+    typeIs<Equal<Job['links'], { job: string; bundle?: string; model?: string; dataset?: string }>>();
     typeIs<Equal<Model['weights'], 'private-pedersen' | 'private-committed' | 'public-constants' | undefined>>();
     // A wrong field is a compile error, so this file would not type-check if the schema lost `constraints`.
     const constraints: Model['constraints'] = { total: 1, perLayer: [{ layer: 'fc', kind: 'dense', constraints: 1 }] };

@@ -38,8 +38,15 @@ describe('dataset commits in a child process', () => {
 
   it('within its time the same commit succeeds', async () => {
     const catalog = new DatasetCatalog(path.join(dir, 'ok'), { inlineCommitMax: 0 });
-    const { manifest, created } = await catalog.commit(RECORDS, { depth: 4 });
+    const seen: string[] = [];
+    const { manifest, created } = await catalog.commit(RECORDS, {
+      depth: 4,
+      onProgress: (phase, percent) => seen.push(`${phase} ${percent}`),
+    });
     assert.equal(created, true);
     assert.equal(manifest.leafCount, RECORDS.length);
+    // The child's progress reaches the caller (a background commit job's progress): leaves, then the tree, to 100%.
+    assert.ok(seen.includes('leaves 100') && seen.includes('tree 100'), seen.join(', '));
+    assert.ok(seen.indexOf('leaves 100') < seen.indexOf('tree 100'));
   });
 });

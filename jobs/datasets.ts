@@ -64,7 +64,14 @@ export class DatasetCatalog {
    */
   async commit(
     records: DatasetRecord[],
-    opts: { depth: number; source?: { name: string; sha256: string } },
+    opts: {
+      depth: number;
+      source?: { name: string; sha256: string };
+      /** Told how far the commit is: leaves hashed, then tree levels (percent of each). */
+      onProgress?: (phase: 'leaves' | 'tree', percent: number) => void;
+      /** Kill a commit in a child process when this aborts (a commit job's timeout). */
+      signal?: AbortSignal;
+    },
   ): Promise<{ manifest: DatasetManifest; created: boolean }> {
     const incoming = path.join(this.dir, '.incoming', randomUUID());
     await mkdir(incoming, { recursive: true });
@@ -74,10 +81,13 @@ export class DatasetCatalog {
       let fresh: Dataset | undefined;
       let manifest: DatasetManifest;
       if (records.length <= this.opts.inlineCommitMax) {
-        fresh = await commitDataset(records, manifestPath, options);
+        fresh = await commitDataset(records, manifestPath, {
+          ...options,
+          onProgress: (phase, done, total) => opts.onProgress?.(phase as 'leaves' | 'tree', Math.floor((done / total) * 100)),
+        });
         manifest = fresh.manifest;
       } else {
-        manifest = await commitInChild(records, manifestPath, options, this.opts.commitTimeoutMs);
+        manifest = await commitInChild(records, manifestPath, options, this.opts.commitTimeoutMs, opts.onProgress, opts.signal);
       }
       const finalDir = path.dirname(this.manifestPath(manifest.rootHex));
       let created = true;
@@ -177,6 +187,8 @@ async function commitInChild(
   manifestPath: string,
   options: CommitOptions,
   timeoutMs: number,
+  onProgress?: (phase: 'leaves' | 'tree', percent: number) => void,
+  signal?: AbortSignal,
 ): Promise<DatasetManifest> {
   const m = await runChild<{ ok: true; manifest: DatasetManifest } | { ok: false; code: string; message: string }>({
     script: fileURLToPath(new URL('./children/commit-child.ts', import.meta.url)),
@@ -185,6 +197,11 @@ async function commitInChild(
     serialization: 'advanced',
     stdout: 'inherit',
     timeoutMs,
+    ...(signal ? { signal } : {}),
+    onProgress: (p) => {
+      const { phase, percent } = p as { phase?: unknown; percent?: unknown };
+      if ((phase === 'leaves' || phase === 'tree') && typeof percent === 'number') onProgress?.(phase, percent);
+    },
   });
   if (m.ok) return m.manifest;
   throw new ZkaiError(m.code as ZkaiErrorCode, m.message);

@@ -28,14 +28,14 @@ export function phaseOf(state: JobState, progress?: JobProgress): JobPhase {
 /** What `JobStore.cancel` did: cancelled at once, marked to be cancelled when its proof returns, or too late. */
 export type CancelOutcome = 'cancelled' | 'cancel-requested' | 'finished';
 /** membership: a dataset-membership proof; model-compile: compile an uploaded ONNX model; inference: prove one inference. */
-export type JobKind = 'membership' | 'model-compile' | 'inference';
+export type JobKind = 'membership' | 'model-compile' | 'inference' | 'dataset-commit';
 
 /**
  * The job kinds the retention sweep may delete once finished: proofs (and their bundles). A model-compile job is the
  * record its model's status and files are read from (jobs/models.ts), so it lives as long as the model: deleting
  * it after ZKAI_JOB_RETENTION_HOURS made every older model read `failed` and refuse to prove (issue 18).
  */
-export const PRUNABLE_JOB_KINDS: readonly JobKind[] = ['membership', 'inference'];
+export const PRUNABLE_JOB_KINDS: readonly JobKind[] = ['membership', 'inference', 'dataset-commit'];
 
 /** The tenant of jobs enqueued without one (and of jobs stored before tenancy existed); also the auth-off tenant. */
 export const DEFAULT_TENANT = 'default';

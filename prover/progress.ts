@@ -16,8 +16,11 @@ export type OnPhase = (phase: ProvePhase) => void;
 export type CompilePhase = 'import' | 'quantize' | 'circuit' | 'setup' | 'commitment';
 export const COMPILE_PHASES: readonly CompilePhase[] = ['import', 'quantize', 'circuit', 'setup', 'commitment'];
 
+/** A background dataset commit's phases: hashing the leaves, then the tree's levels. */
+export type CommitPhase = 'leaves' | 'tree';
+
 /** Any phase a job reports. */
-export type ReportedPhase = ProvePhase | CompilePhase;
+export type ReportedPhase = ProvePhase | CompilePhase | CommitPhase;
 
 /** A running job's progress as stored on the job and shown by the API. */
 export interface JobProgress {
@@ -42,6 +45,8 @@ export const PHASE_START_PERCENT: Record<ReportedPhase, number> = {
   circuit: 20,
   setup: 55,
   commitment: 90,
+  leaves: 0,
+  tree: 50,
 };
 
 /** What a job handler reports: a phase, and a percent when it knows better than the phase's start. */

@@ -80,6 +80,8 @@ export interface AppDeps {
    * addresses/CIDRs. Default false: the socket's address.
    */
   trustProxy?: boolean | number | string;
+  /** This node runs dataset-commit jobs (the embedded runner), so POST /v1/datasets may be `async` (default false). */
+  asyncCommits?: boolean;
   /** The web console's built assets (console/build.ts), served at / and /assets; no console without them. */
   console?: ConsoleAssets;
 }
@@ -177,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     runner: deps.runner,
     maxQueue: deps.maxQueue ?? DEFAULT_MAX_QUEUE,
     tenants,
+    asyncCommits: deps.asyncCommits ?? false,
   });
   await app.register(modelRoutes, {
     models,

@@ -81,6 +81,7 @@ export const jobLinksSchema = {
     job: { type: 'string', description: 'Poll this for the job state' },
     bundle: { type: 'string', description: 'The proof bundle, once the job has succeeded (proof jobs only)' },
     model: { type: 'string', description: 'The model this job compiles (model-compile jobs only)' },
+    dataset: { type: 'string', description: 'The committed dataset, once a dataset-commit job has succeeded' },
   },
 } as const;
 
@@ -95,13 +96,29 @@ export const jobSchema = {
     id: { type: 'string', format: 'uuid' },
     kind: {
       type: 'string',
-      enum: ['membership', 'model-compile', 'inference'],
-      description: 'membership and inference jobs make a proof bundle; model-compile jobs compile an uploaded model',
+      enum: ['membership', 'model-compile', 'inference', 'dataset-commit'],
+      description:
+        'membership and inference jobs make a proof bundle; model-compile jobs compile an uploaded model; dataset-commit jobs commit a dataset (POST /v1/datasets with async)',
     },
     state: jobStateSchema,
     phase: {
       type: 'string',
-      enum: ['queued', 'running', 'witness', 'quotient', 'msm', 'proving', 'import', 'quantize', 'circuit', 'setup', 'commitment', 'done'],
+      enum: [
+        'queued',
+        'running',
+        'witness',
+        'quotient',
+        'msm',
+        'proving',
+        'import',
+        'quantize',
+        'circuit',
+        'setup',
+        'commitment',
+        'leaves',
+        'tree',
+        'done',
+      ],
       description:
         'queued; while running, the phase the worker reported: for proofs witness, quotient, msm (zkai’s prover) or witness, proving ' +
         '(snarkjs); for model compiles import, quantize, circuit, setup, commitment; `running` before the first report; done once finished',
@@ -114,7 +131,7 @@ export const jobSchema = {
       properties: {
         phase: {
           type: 'string',
-          enum: ['witness', 'quotient', 'msm', 'proving', 'import', 'quantize', 'circuit', 'setup', 'commitment'],
+          enum: ['witness', 'quotient', 'msm', 'proving', 'import', 'quantize', 'circuit', 'setup', 'commitment', 'leaves', 'tree'],
         },
         percent: {
           type: 'number',

@@ -7,6 +7,7 @@ import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { buildConsole } from '../console/build.ts';
 import { startLauncher } from '../jobs/children/child-process.ts';
+import { datasetCommitJobHandler } from '../jobs/dataset-commit-job.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
 import { modelJobHandlers } from '../jobs/model-jobs.ts';
@@ -169,6 +170,10 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
           records,
           {
             membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }),
+            'dataset-commit': datasetCommitJobHandler({
+              datasetsDir,
+              claim: (tenant, rootHex, source) => tenants.claimDataset(tenant, rootHex, source).claim,
+            }),
             ...modelJobHandlers({
               pool,
               modelsDir: models.dir,
@@ -208,6 +213,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       maxModelBytes: config.maxModelBytes,
       maxModelConstraints: config.maxModelConstraints,
       trustProxy: config.trustProxy,
+      asyncCommits: runner !== undefined,
     });
     if (config.logLevel !== 'silent') {
       const jobs = app.log.child({ component: 'jobs' });

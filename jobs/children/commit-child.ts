@@ -8,7 +8,7 @@
 // { ok: false, code, message } and exits.
 import { type CommitOptions, commitDataset, type DatasetRecord } from '../../circuits/dataset/index.ts';
 import { isZkaiError } from '../../common/errors.ts';
-import { exitWithGroupOnDisconnect } from './child-process.ts';
+import { exitWithGroupOnDisconnect, reportToParent } from './child-process.ts';
 
 interface CommitRequest {
   records: DatasetRecord[];
@@ -22,7 +22,17 @@ exitWithGroupOnDisconnect();
 process.once('message', async (msg: CommitRequest) => {
   let answer: unknown;
   try {
-    const dataset = await commitDataset(msg.records, msg.manifestPath, msg.options);
+    // Progress to the parent (a commit job's progress), once per whole percent of each phase.
+    let last = '';
+    const dataset = await commitDataset(msg.records, msg.manifestPath, {
+      ...msg.options,
+      onProgress: (phase, done, total) => {
+        const percent = Math.floor((done / total) * 100);
+        if (`${phase}:${percent}` === last) return;
+        last = `${phase}:${percent}`;
+        reportToParent({ phase, percent });
+      },
+    });
     answer = { ok: true, manifest: dataset.manifest };
   } catch (err) {
     answer = isZkaiError(err)

@@ -4,6 +4,7 @@ import { type DatasetRecord, normaliseRecord, parseColumnMap, parseEpoch, parseR
 import { MAX_TREE_DEPTH } from '../../circuits/membership.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
+import { saveUpload } from '../../jobs/dataset-commit-job.ts';
 import { type DatasetCatalog, ROOT_HEX_PATTERN, unknownDataset } from '../../jobs/datasets.ts';
 import type { JobRunner } from '../../jobs/jobs.ts';
 import type { MembershipJobRequest } from '../../jobs/membership-job.ts';
@@ -22,6 +23,11 @@ export interface DatasetRoutesOptions {
   maxQueue: number;
   /** Which tenant committed which dataset: a tenant sees only its own roots. */
   tenants: DatasetOwnership;
+  /**
+   * Whether this node runs dataset-commit jobs itself (the embedded runner): `async` commits need it, since the
+   * records wait in this node's datasets folder. False with the Redis queue (its workers may be elsewhere).
+   */
+  asyncCommits?: boolean;
 }
 
 interface RecordBody {
@@ -37,6 +43,7 @@ interface CommitBody {
   jsonl?: string;
   columns?: string | Record<string, string>;
   depth?: number;
+  async?: boolean;
 }
 
 const recordSchema = {
@@ -173,10 +180,17 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
               ],
             },
             depth: { type: 'integer', minimum: 1, maximum: MAX_TREE_DEPTH, default: circuitDepth },
+            async: {
+              type: 'boolean',
+              description:
+                'Commit in the background: answer 202 with a dataset-commit job at once (its progress: leaves, then tree; ' +
+                'its links.dataset once done) instead of holding the request for the whole commit (300,000 records: about a minute)',
+            },
           },
         },
         response: {
           201: { description: 'Committed', $ref: 'DatasetSummary#' },
+          202: jobAcceptedResponse('Accepted (async): a dataset-commit job was queued'),
           200: { description: 'Already committed (same root)', $ref: 'DatasetSummary#' },
           ...errorResponses(400, 401, 413, 415, 500),
         },
@@ -209,6 +223,20 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         const text = (body.csv ?? body.jsonl)!;
         records = parseRecords(text, format, format, body.columns === undefined ? undefined : parseColumnMap(body.columns));
         source = { name: `request body (${format})`, sha256: sha256Hex(text) };
+      }
+      if (body.async) {
+        if (!opts.asyncCommits)
+          throw new ZkaiError(
+            'BAD_INPUT',
+            'this node cannot run background commits (its jobs go to a shared queue whose workers may be on other machines); commit without async',
+          );
+        if (await refuseWhenQueueFull(store, maxQueue, reply)) return reply;
+        const commitRequest = await saveUpload(catalog.dir, records, { depth, source });
+        const job = await store.enqueue('dataset-commit', commitRequest as unknown as Record<string, unknown>, request.tenant);
+        opts.runner.pump();
+        request.log.info({ jobId: job.id, records: records.length }, 'dataset commit queued');
+        const links = { job: `/v1/jobs/${job.id}` };
+        return reply.code(202).header('location', links.job).send({ jobId: job.id, state: job.state, links });
       }
       const { manifest: stored } = await catalog.commit(records, { depth, source });
       // 201 when this tenant is new to the root, whether or not another tenant committed the same records.

@@ -19,6 +19,10 @@ export function jobLinks(id: string): { job: string; bundle: string } {
 
 /** A job's links: proof jobs have a bundle, a model-compile job points at its model. */
 function linksOf(job: Job): Record<string, string> {
+  if (job.kind === 'dataset-commit') {
+    const rootHex = job.state === 'succeeded' ? job.result?.rootHex : undefined;
+    return { job: `/v1/jobs/${job.id}`, ...(typeof rootHex === 'string' ? { dataset: `/v1/datasets/${rootHex}` } : {}) };
+  }
   if (job.kind !== 'model-compile') return jobLinks(job.id);
   return { job: `/v1/jobs/${job.id}`, model: `/v1/models/${String(job.request.modelId)}` };
 }
@@ -249,6 +253,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
           `job ${job.id} compiles a model and makes no proof bundle; see /v1/models/${String(job.request.modelId)}`,
         );
       }
+      if (job.kind === 'dataset-commit')
+        throw new ZkaiError('NOT_FOUND', `job ${job.id} commits a dataset and makes no proof bundle; see its links.dataset`);
       if (job.state === 'failed') {
         const error = job.error ?? { code: 'INTERNAL', message: 'the job failed without an error record' };
         return reply.code(422).send({ error: { code: error.code, message: `job ${job.id} failed: ${error.message}` } });
