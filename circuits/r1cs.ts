@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type BinSection, readBinLayout } from '../common/binfile.ts';
 import { ZkaiError } from '../common/errors.ts';
 
 /** One linear combination: wire index → coefficient (mod p). */
@@ -29,27 +30,12 @@ function readLE(buf: Uint8Array, offset: number, n: number): bigint {
   return x;
 }
 
-/** Sections of an iden3 binary file ("r1cs", "wtns", "zkey", "ptau" share this layout), by type id. */
-export function readBinSections(buf: Buffer, magic: string): Map<number, { start: number; size: number }[]> {
-  if (buf.subarray(0, 4).toString('latin1') !== magic) {
-    throw new ZkaiError('BAD_INPUT', `not a ${magic} file (magic is ${JSON.stringify(buf.subarray(0, 4).toString('latin1'))})`);
-  }
-  const nSections = buf.readUInt32LE(8);
-  const sections = new Map<number, { start: number; size: number }[]>();
-  let pos = 12;
-  for (let i = 0; i < nSections; i++) {
-    const type = buf.readUInt32LE(pos);
-    const size = Number(buf.readBigUInt64LE(pos + 4));
-    pos += 12;
-    const list = sections.get(type) ?? [];
-    list.push({ start: pos, size });
-    sections.set(type, list);
-    pos += size;
-  }
-  return sections;
+/** The container's sections (common/binfile.ts); `file` names it in errors. */
+function r1csSections(buf: Buffer, file: string): Map<number, BinSection[]> {
+  return readBinLayout(buf, { magic: 'r1cs', label: `circom r1cs file ${file}` }).sections;
 }
 
-function section(sections: ReturnType<typeof readBinSections>, id: number, what: string) {
+function section(sections: Map<number, BinSection[]>, id: number, what: string) {
   const s = sections.get(id)?.[0];
   if (!s) throw new ZkaiError('BAD_INPUT', `${what}: missing section ${id}`);
   return s;
@@ -70,14 +56,14 @@ function parseHeader(buf: Buffer, start: number): R1csHeader & { n8: number } {
 
 export async function readR1csHeader(file: string): Promise<R1csHeader> {
   const buf = await readFile(file);
-  const sections = readBinSections(buf, 'r1cs');
+  const sections = r1csSections(buf, file);
   const { n8: _n8, ...header } = parseHeader(buf, section(sections, 1, file).start);
   return header;
 }
 
 export async function readR1cs(file: string): Promise<R1cs> {
   const buf = await readFile(file);
-  const sections = readBinSections(buf, 'r1cs');
+  const sections = r1csSections(buf, file);
   const { n8, ...header } = parseHeader(buf, section(sections, 1, file).start);
   let p = section(sections, 2, file).start;
   const readLc = (): LinearCombination => {

@@ -1,20 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BuiltCircuit, buildCircuit, loadCircuit } from '../circuits/build.ts';
-import { commitDataset, loadDataset, parseColumnMap, readRecordsFile } from '../circuits/dataset/index.ts';
+import type { BuiltCircuit } from '../circuits/build.ts';
 import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membership.ts';
-import { isZkaiError, ZkaiError } from '../common/errors.ts';
+import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
-import { sha256File } from '../common/hash.ts';
-import { signedOutputs } from '../prover/bundle.ts';
-import { prepareMembershipCircuit, proveMembership } from '../prover/membership.ts';
-import { DEFAULT_BATCH_SLOTS, prepareMembershipBatchCircuit, proveMembershipBatch } from '../prover/membership-batch.ts';
-import { ProverPool } from '../prover/pool.ts';
-import { contributePhase2, importCeremony, setupStatus, verifyPhase2 } from '../prover/setup/index.ts';
-import { verifyBundle } from '../prover/verify.ts';
-import { EXIT_UNPINNED_KEY, pinnedKeys, readBundleFile } from './bundle-file.ts';
+import { exitWith } from './exit.ts';
 import { createProgress, progressMode } from './progress.ts';
+
+/*
+ * Each command imports what it needs when it runs (the compiler, the service, snarkjs, ethers … are heavy and most
+ * commands use one or none of them), so a command's start-up pays only for itself: `zkai prove` loads the prover
+ * and nothing else.
+ */
+const build = () => import('../circuits/build.ts');
+const dataset = () => import('../circuits/dataset/index.ts');
+const bundles = () => import('../prover/bundle.ts');
+const pools = () => import('../prover/pool.ts');
+const setup = () => import('../prover/setup/index.ts');
 
 const USAGE = `zkai — zero-knowledge proofs for verifiable AI
 
@@ -25,6 +28,10 @@ Usage:
   zkai dataset prove <dataset.json> --record <id> --epoch <n> --out proof.json [--ptau ceremony.ptau]
   zkai dataset prove <dataset.json> --records <id,id,...> --epoch <n> --out proof.json [--slots 16]
                                                        one batch proof for up to --slots records (RoyaltyVault.claimBatch)
+  zkai prove <circuit.zkey> <witness.wtns> <proof.json> <public.json>
+                                                       Groth16 proof of a circom witness under a snarkjs zkey, on
+                                                       zkai's native engine (snarkjs where it is not built): the
+                                                       rapidsnark / snarkjs groth16 prove command line and files
   zkai verify <proof.json> [--vkey <vkey.json|model.json>] [--vkey-hash <sha256>]
                                                        check against a trusted key: --vkey / --vkey-hash, else the
                                                        keys set up in ZKAI_HOME for the bundle's circuit, never the
@@ -68,12 +75,7 @@ dataset commit/prove and model compile/prove: one JSON event per line). Exit 0 o
 Settings: ZKAI_* variables (ZKAI_HOME: the data directory, default the nearest .zkai above here, else ~/.zkai).
   zkai config [--json | --markdown]                    every setting, its effective value and where it came from`;
 
-/**
- * Exit codes: 0 ok, 1 a proof did not verify or the operation failed, 2 bad input / usage; `zkai verify` also 3, a
- * proof that holds only against the bundle's own key, which nothing pinned (EXIT_UNPINNED_KEY).
- */
-const INPUT_CODES = new Set(['BAD_INPUT', 'BAD_DATASET', 'BAD_BUNDLE', 'UNKNOWN_RECORD', 'UNKNOWN_DATASET', 'UNKNOWN_CIRCUIT', 'BAD_PTAU']);
-
+/** Exit codes: cli/exit.ts. */
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 function usage(message?: string): never {
@@ -94,6 +96,8 @@ async function datasetCommit(args: string[]): Promise<number> {
   });
   const [file] = positionals;
   if (!file || !values.out) usage('dataset commit needs <file> and --out');
+  const { commitDataset, parseColumnMap, readRecordsFile } = await dataset();
+  const { sha256File } = await import('../common/hash.ts');
   const columns = values.columns === undefined ? undefined : parseColumnMap(values.columns);
   const progress = createProgress(progressMode(values.json));
   const started = performance.now();
@@ -137,13 +141,16 @@ async function datasetProve(args: string[]): Promise<number> {
     usage('dataset prove needs <dataset.json>, --record <id> or --records <id,id,...>, --epoch and --out');
   // A public ceremony file replaces the development setup (same as ZKAI_PTAU); it is checked before use.
   if (values.ptau) process.env.ZKAI_PTAU = path.resolve(values.ptau);
-  const dataset = await loadDataset(path.resolve(manifest));
-  const depth = dataset.manifest.depth;
+  const { loadDataset } = await dataset();
+  const { prepareMembershipCircuit, proveMembership } = await import('../prover/membership.ts');
+  const { DEFAULT_BATCH_SLOTS, prepareMembershipBatchCircuit, proveMembershipBatch } = await import('../prover/membership-batch.ts');
+  const ds = await loadDataset(path.resolve(manifest));
+  const depth = ds.manifest.depth;
   const progress = createProgress(progressMode(values.json));
   // --records: one proof of the batch circuit (RoyaltyVault.claimBatch), --slots of them (default 16).
   const slots = values.slots === undefined ? DEFAULT_BATCH_SLOTS : Number(values.slots);
   const note = (msg: string) => progress.note(msg);
-  const pool = new ProverPool({ threads: 1 });
+  const pool = new (await pools()).ProverPool({ threads: 1 });
   try {
     progress.update(
       `membership circuit (depth ${depth}${values.records !== undefined ? `, ${slots} slots` : ''}): compile and set up (cached)`,
@@ -153,11 +160,11 @@ async function datasetProve(args: string[]): Promise<number> {
     if (values.records !== undefined) {
       const circuit = await prepareMembershipBatchCircuit(slots, depth, note);
       progress.update('prove');
-      bundle = await proveMembershipBatch(pool, circuit, dataset, values.records.split(','), values.epoch, { onPhase });
+      bundle = await proveMembershipBatch(pool, circuit, ds, values.records.split(','), values.epoch, { onPhase });
     } else {
       const circuit = await prepareMembershipCircuit(depth, note);
       progress.update('prove');
-      bundle = await proveMembership(pool, circuit, dataset, values.record!, values.epoch, { onPhase });
+      bundle = await proveMembership(pool, circuit, ds, values.record!, values.epoch, { onPhase });
     }
     progress.end();
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
@@ -177,6 +184,9 @@ async function verify(args: string[]): Promise<number> {
   });
   const [file] = positionals;
   if (!file) usage('verify needs <proof.json>');
+  const { EXIT_UNPINNED_KEY, pinnedKeys, readBundleFile } = await import('./bundle-file.ts');
+  const { verifyBundle } = await import('../prover/verify.ts');
+  const { signedOutputs } = await bundles();
   const bundle = await readBundleFile(file);
   // Pin the key: the one given, else the keys this machine set up for the bundle's circuit; never the bundle's own
   // (whoever made a key can prove anything under it).
@@ -205,6 +215,7 @@ async function verify(args: string[]): Promise<number> {
 async function circuitBuild(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { depth: { type: 'string' } } });
   if (positionals[0] !== 'membership') usage('circuit build knows: membership');
+  const { buildCircuit } = await build();
   const c = await buildCircuit(membershipCircuitSpec(intOption(values.depth, 'depth', DEFAULT_TREE_DEPTH)), { log });
   console.log(
     JSON.stringify(
@@ -220,6 +231,7 @@ async function circuitBuild(args: string[]): Promise<number> {
 async function resolveCircuit(name: string | undefined): Promise<BuiltCircuit> {
   if (!name) usage('setup needs a <circuit>');
   const m = /^membership(?:-d(\d+))?$/.exec(name);
+  const { buildCircuit, loadCircuit } = await build();
   if (m) return buildCircuit(membershipCircuitSpec(m[1] ? Number(m[1]) : DEFAULT_TREE_DEPTH), { log });
   return loadCircuit(name);
 }
@@ -239,6 +251,7 @@ async function setupImport(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const [file] = positionals;
   if (!file) usage('setup import needs <file.ptau>');
+  const { importCeremony } = await setup();
   const { ceremony, added } = await importCeremony(file, { log });
   console.log(JSON.stringify({ added, ...ceremony }, null, 2));
   return 0;
@@ -251,6 +264,7 @@ async function setupContribute(args: string[]): Promise<number> {
     options: { name: { type: 'string' }, entropy: { type: 'string' } },
   });
   const circuit = await resolveCircuit(positionals[0]);
+  const { contributePhase2 } = await setup();
   const r = await contributePhase2(circuit, { name: values.name, entropy: values.entropy, log });
   log(`contribution hash (publish it so others can check the chain):\n  ${r.hash}`);
   if (r.commitmentKey) log(`commitment-key (κ) contribution #${r.commitmentKey.index} hash (publish it too):\n  ${r.commitmentKey.hash}`);
@@ -266,6 +280,7 @@ async function setupVerify(args: string[]): Promise<number> {
   });
   const circuit = await resolveCircuit(positionals[0]);
   log(`verifying the zkey of ${circuit.id} against its r1cs and ptau (snarkjs zkey verify) …`);
+  const { verifyPhase2 } = await setup();
   const r = await verifyPhase2(circuit, { log, ...(values.expect ? { expect: values.expect } : {}) });
   for (const c of r.contributions) log(`  #${c.index} ${c.name || '(no name)'}: ${c.hash}`);
   if (!r.matchesSetupJson) log('warning: setup.json lists a different contribution chain than the zkey holds');
@@ -282,7 +297,7 @@ async function setupVerify(args: string[]): Promise<number> {
 async function setupStatusCmd(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
   const circuit = await resolveCircuit(positionals[0]);
-  const s = await setupStatus(circuit);
+  const s = await (await setup()).setupStatus(circuit);
   if (values.json) {
     console.log(JSON.stringify(s, null, 2));
     return 0;
@@ -391,7 +406,8 @@ async function modelProve(args: string[]): Promise<number> {
     throw new ZkaiError('BAD_INPUT', `cannot read ${values.input} as JSON: ${(err as Error).message}`);
   }
   const input = parseModelInput(json, compiled.manifest);
-  const pool = new ProverPool({ threads: 1 });
+  const { signedOutputs } = await bundles();
+  const pool = new (await pools()).ProverPool({ threads: 1 });
   try {
     progress.update('prove');
     const bundle = await proveInference(pool, compiled, input, {
@@ -421,6 +437,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === '--server' || cmd.startsWith('--server=')) return (await import('./remote.ts')).remoteCommand(argv);
+  if (cmd === 'prove') return (await import('./prove-cli.ts')).proveCommand(argv.slice(1));
   if (cmd === 'dataset' && sub === 'commit') return datasetCommit(rest);
   if (cmd === 'dataset' && sub === 'prove') return datasetProve(rest);
   if (cmd === 'verify') return verify(argv.slice(1));
@@ -445,22 +462,4 @@ async function main(argv: string[]): Promise<number> {
   usage(`unknown command: ${argv.join(' ')}`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    // snarkjs keeps worker threads alive; exit explicitly once the command is done.
-    if (code >= 0) process.exit(code);
-  },
-  (err) => {
-    if (isZkaiError(err)) {
-      log(`error [${err.code}]: ${err.message}`);
-      process.exit(INPUT_CODES.has(err.code) ? 2 : 1);
-    }
-    // An unknown flag or a missing flag value (node:util parseArgs): a usage error, not a crash.
-    if (String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS')) {
-      log(`error [BAD_INPUT]: ${(err as Error).message} (zkai help lists the commands and their flags)`);
-      process.exit(2);
-    }
-    log(`error: ${(err as Error)?.stack ?? err}`);
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv.slice(2)));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
-import { readBinSections } from '../circuits/r1cs.ts';
+import { binSections } from '../common/binfile.ts';
 import { BN254_R } from '../common/bn254.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { type CommitmentKey, createCommitmentKey, g1Json, g2Json, randomScalar, rerandomizeCommitmentKey } from '../prover/commitment.ts';
@@ -94,7 +94,7 @@ describe('zkai setup: contribute → status → verify (depth-2 membership, own 
     const zkeyPath: string = status.paths.zkey;
     const original = await readFile(zkeyPath);
     const tampered = Buffer.from(original);
-    const contributions = readBinSections(tampered, 'zkey').get(10)![0]!;
+    const contributions = binSections(tampered, 'zkey').get(10)![0]!;
     // Contribution #1's δ after it ← contribution #2's: both valid points, but #1's proof of knowledge no longer matches.
     assert.equal(tampered.readUInt32LE(contributions.start + 64), 2);
     const first = contributions.start + 68;

@@ -7,7 +7,9 @@
  *   πB  = β₂ + Σ wᵢ·B2ᵢ + s·δ₂          (and πB₁ = β₁ + Σ wᵢ·B1ᵢ + s·δ₁ in G1, only for πC)
  *   πC  = Σ_{private i} wᵢ·Cᵢ + Σ hⱼ·Hⱼ + s·πA + r·πB₁ − r·s·δ₁
  * where h are the quotient scalars (groth16Quotient). The five MSMs are the work; they go to the kernels,
- * the G2 one concurrently with the G1 ones.
+ * the G2 one concurrently with the G1 ones. πC is computed as Σ wᵢ·Cᵢ + Σ hⱼ·Hⱼ + s·πA + r·(β₁ + Σ wᵢ·B1ᵢ): the
+ * same point (r·πB₁ = r·(β₁ + Σ wᵢ·B1ᵢ) + r·s·δ₁, whose last term cancels), with four constant-time
+ * multiplications by the secret r, s instead of six.
  */
 import { bn254 } from '@noble/curves/bn254.js';
 import { ZkaiError } from '../../common/errors.ts';
@@ -45,6 +47,11 @@ export interface ProveOptions {
    * remain (the query MSMs overlap the quotient unless sequential). For job progress; must not throw.
    */
   onPhase?: (phase: 'quotient' | 'msm') => void;
+  /**
+   * One proof per parsed key (a `zkai prove` process): skip the window tables of δ₁ and δ₂ that make a warm
+   * prover's multiplications cheaper but cost more to build than one proof saves.
+   */
+  oneShot?: boolean;
 }
 
 export interface Groth16Timings {
@@ -104,19 +111,22 @@ const keyPointsCache = new WeakMap<ParsedZkey, KeyPoints>();
 
 /**
  * The key's constant points, decoded and validated once per parsed zkey; δ₁ and δ₂ (multiplied by the secret
- * r, s every proof) keep noble's window tables, so their constant-time multiplications stay cheap when warm.
+ * r, s every proof) keep noble's window tables, so their constant-time multiplications stay cheap when warm
+ * (not for a one-shot proof: building the tables costs more than they save once).
  */
-function keyPoints(zkey: ParsedZkey): KeyPoints {
+function keyPoints(zkey: ParsedZkey, oneShot: boolean): KeyPoints {
   let points = keyPointsCache.get(zkey);
   if (!points) {
+    const delta1 = g1FromBytes(zkey.delta1);
+    const delta2 = g2FromBytes(zkey.delta2);
     points = {
       alpha1: g1FromBytes(zkey.alpha1),
       beta1: g1FromBytes(zkey.beta1),
-      delta1: g1FromBytes(zkey.delta1).precompute(4, false),
+      delta1: oneShot ? delta1 : delta1.precompute(4, false),
       beta2: g2FromBytes(zkey.beta2),
-      delta2: g2FromBytes(zkey.delta2).precompute(4, false),
+      delta2: oneShot ? delta2 : delta2.precompute(4, false),
     };
-    keyPointsCache.set(zkey, points);
+    if (!oneShot) keyPointsCache.set(zkey, points);
   }
   return points;
 }
@@ -168,14 +178,13 @@ export async function proveGroth16(
   const t1 = performance.now();
   const r = randomScalar();
   const s = randomScalar();
-  const { alpha1, beta1, delta1, beta2, delta2 } = keyPoints(zkey);
+  const { alpha1, beta1, delta1, beta2, delta2 } = keyPoints(zkey, opts.oneShot === true);
 
   const piA = alpha1.add(g1FromBytes(g1q.value.a)).add(delta1.multiply(r));
   const piB = beta2.add(g2FromBytes(g2q.value)).add(delta2.multiply(s));
-  const piB1 = beta1.add(g1FromBytes(g1q.value.b1)).add(delta1.multiply(s));
-  const rs = (r * s) % BN254_R;
-  let piC = g1FromBytes(g1q.value.c).add(g1FromBytes(qh.h.value)).add(piA.multiply(s)).add(piB1.multiply(r));
-  if (rs !== 0n) piC = piC.add(delta1.multiply(BN254_R - rs));
+  // πB₁ without its s·δ₁ term: r·s·δ₁ from r·πB₁ would cancel against πC's −r·s·δ₁ (see the header).
+  const b1 = beta1.add(g1FromBytes(g1q.value.b1));
+  const piC = g1FromBytes(g1q.value.c).add(g1FromBytes(qh.h.value)).add(piA.multiply(s)).add(b1.multiply(r));
 
   const proof: Groth16Proof = { pi_a: g1ToJson(piA), pi_b: g2ToJson(piB), pi_c: g1ToJson(piC), protocol: 'groth16', curve: 'bn128' };
   const t2 = performance.now();

@@ -1,11 +1,12 @@
 /**
- * Reader for circom witness files (.wtns): iden3 binfile with magic "wtns", section 1 = header
+ * Reader for circom witness files (.wtns): iden3's binary container (common/binfile.ts) with magic "wtns", section 1 = header
  * (u32 n8, prime n8 bytes LE, u32 nWitness), section 2 = nWitness values of n8 bytes LE, standard form.
  * circom_runtime's `calculateWTNSBin` returns the same bytes in memory, so both go through here.
  */
+import { readBinSections } from '../../common/binfile.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_BYTES } from '../../gpu/backend.ts';
-import { BN254_R, readBinSections } from './zkey.ts';
+import { BN254_R } from './zkey.ts';
 
 export interface ParsedWitness {
   nWitness: number;
@@ -18,7 +19,7 @@ function bad(message: string): never {
 }
 
 export function parseWtns(bytes: Uint8Array): ParsedWitness {
-  const sections = readBinSections(bytes, 'wtns', 'BN254 witness');
+  const sections = readBinSections(bytes, { magic: 'wtns', label: 'BN254 witness' });
   const header = sections.get(1);
   const values = sections.get(2);
   if (!header || !values) bad('section 1 or 2 is missing');

@@ -1,8 +1,8 @@
 /**
  * Reader for snarkjs Groth16 proving keys (.zkey), straight from bytes.
  *
- * The file is iden3's "binfile" container: magic "zkey", u32 version, u32 section count, then sections of
- * (u32 id, u64 byte length, body). Sections are located by id and kept as zero-copy subarrays of the input,
+ * The file is iden3's binary container (common/binfile.ts reads it) with magic "zkey". Sections are located by
+ * id (the first of each, as snarkjs does) and kept as zero-copy subarrays of the input,
  * so the prover hands them to a backend without copying (the layouts are those of gpu/backend.ts):
  *   1 header (u32 protocol, 1 = Groth16)       2 Groth16 header (fields, sizes, α₁ β₁ β₂ γ₂ δ₁ δ₂)
  *   3 IC (nPublic+1 G1)                          4 coefficients (u32 count, then 12 + n8r bytes each)
@@ -12,6 +12,7 @@ import { BN254_Q, BN254_R } from '../../common/bn254.ts';
 
 export { BN254_Q, BN254_R };
 
+import { readBinSections } from '../../common/binfile.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_BYTES, G1_BYTES, G2_BYTES } from '../../gpu/backend.ts';
 
@@ -55,38 +56,12 @@ function readLeBigInt(bytes: Uint8Array, offset: number, n: number): bigint {
   return v;
 }
 
-/** Section bodies by id (the first of each id), bounds-checked against the buffer. */
-export function readBinSections(bytes: Uint8Array, magic: string, label: string): Map<number, Uint8Array> {
-  const fail = (m: string): never => {
-    throw new ZkaiError('BAD_INPUT', `not a usable ${label}: ${m}`);
-  };
-  if (bytes.byteLength < 12) fail(`${bytes.byteLength} bytes is too short for a header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const found = String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
-  if (found !== magic) fail(`magic is ${JSON.stringify(found)}, expected ${JSON.stringify(magic)}`);
-  const nSections = view.getUint32(8, true);
-  const sections = new Map<number, Uint8Array>();
-  let pos = 12;
-  for (let i = 0; i < nSections; i++) {
-    if (pos + 12 > bytes.byteLength)
-      fail(`truncated: section header ${i + 1} of ${nSections} lies past the end (${bytes.byteLength} bytes)`);
-    const id = view.getUint32(pos, true);
-    const size = Number(view.getBigUint64(pos + 4, true));
-    pos += 12;
-    if (pos + size > bytes.byteLength)
-      fail(`truncated: section ${id} needs ${size} bytes at offset ${pos}, the file has ${bytes.byteLength}`);
-    if (!sections.has(id)) sections.set(id, bytes.subarray(pos, pos + size));
-    pos += size;
-  }
-  return sections;
-}
-
 /**
  * Parses a Groth16 zkey held in memory. Throws ZkaiError('BAD_INPUT') for another protocol (PLONK, FFLONK),
  * another curve, a truncated file, or sections whose sizes disagree with the header.
  */
 export function parseZkey(bytes: Uint8Array): ParsedZkey {
-  const sections = readBinSections(bytes, 'zkey', 'Groth16 zkey');
+  const sections = readBinSections(bytes, { magic: 'zkey', label: 'Groth16 zkey' });
   const section = (id: number, expected?: number): Uint8Array => {
     const s = sections.get(id);
     if (!s) bad(`section ${id} is missing`);

@@ -33,8 +33,11 @@ export interface NativeEngineStatus {
   threads?: number;
 }
 
+/** This folder (cli/build-bundle.mjs rewrites this line when it compiles `zkai prove` into cli/dist). */
+const NATIVE_DIR = dirname(fileURLToPath(import.meta.url));
+
 /** Where build.mjs leaves the addon. */
-export const NATIVE_ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), 'build', 'Release', 'zkai_native.node');
+export const NATIVE_ADDON_PATH = join(NATIVE_DIR, 'build', 'Release', 'zkai_native.node');
 
 let loaded: { engine: NativeEngine | null; status: NativeEngineStatus } | undefined;
 

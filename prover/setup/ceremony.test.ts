@@ -8,7 +8,7 @@ import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { type BuiltCircuit, buildCircuit } from '../../circuits/build.ts';
 import { membershipCircuitSpec } from '../../circuits/membership.ts';
-import { readBinSections } from '../../circuits/r1cs.ts';
+import { binSections } from '../../common/binfile.ts';
 import { isZkaiError } from '../../common/errors.ts';
 import { membershipInput } from '../test-fixtures.ts';
 import {
@@ -142,7 +142,7 @@ test('a tampered contribution is detected by setup verify (snarkjs zkey verify o
   assert.match(s.zkeyGenerator, /^zkai-/, 'the initial zkey is ours');
   const original = await readFile(s.paths.zkey);
   const tampered = Buffer.from(original);
-  const contributions = readBinSections(tampered, 'zkey').get(10)![0]!;
+  const contributions = binSections(tampered, 'zkey').get(10)![0]!;
   assert.equal(tampered.readUInt32LE(contributions.start + 64), 3, 'three contributions after the test above');
   // Contribution #1's δ after it: replace it with the generator, a valid point its proof of knowledge does not match.
   const curve = await buildBn128(true);
@@ -176,7 +176,7 @@ test('import of a truncated ptau or of one with a tampered point is BAD_PTAU wit
   // Same size and structure, but one Lagrange point (section 12) is another valid point: only the full verification sees it.
   const wrong = path.join(home, 'wrong.ptau');
   const buf = await readFile(dev.path);
-  const sections = readBinSections(buf, 'ptau');
+  const sections = binSections(buf, 'ptau');
   const s2 = sections.get(2)![0]!;
   const s12 = sections.get(12)![0]!;
   buf.copy(buf, s12.start + 5 * 64, s2.start + 64, s2.start + 128); // L_? ← τ·G1

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
-import { readBinSections } from '../../circuits/r1cs.ts';
+import { binSections } from '../../common/binfile.ts';
 import { type DevPtauEngine, writeDevPtauFile } from './dev-ptau-file.ts';
 import { bestWindow, createFixedBasePool, SCALAR_BYTES } from './fixed-base.ts';
 import { FR_ORDER, frBatchInverse, frInv, frMod, frMul, frPow, randomScalar, writeScalarLE } from './fr.ts';
@@ -84,8 +84,8 @@ test('dev ptau equals snarkjs prepare phase2 byte for byte (sections 1–6, 12�
     const a = await readFile(ours);
     const b = await readFile(theirs);
     assert.equal(a.length, b.length);
-    const sa = readBinSections(a, 'ptau');
-    const sb = readBinSections(b, 'ptau');
+    const sa = binSections(a, 'ptau');
+    const sb = binSections(b, 'ptau');
     assert.deepEqual([...sa.keys()], [...sb.keys()], 'same sections in the same order');
     for (const [id, size] of ptauSectionSizes(power)) assert.equal(sa.get(id)![0]!.size, size);
     for (const id of [1, 2, 3, 4, 5, 6, 12, 13, 14, 15]) {
@@ -145,7 +145,7 @@ test('dev ptau through an engine (fixed base + inverse NTTs for sections 12–15
     const workers = path.join(dir, `workers-${power}.ptau`);
     await writeDevPtauFile(workers, power, secrets);
     const expected = await readFile(workers);
-    const sections = readBinSections(expected, 'ptau');
+    const sections = binSections(expected, 'ptau');
     for (const [name, engine] of engines) {
       const file = path.join(dir, `${name}-${power}.ptau`);
       // A small chunk puts call boundaries inside sections and Lagrange blocks.

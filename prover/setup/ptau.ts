@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { type BinSection, readBinLayoutFromFile } from '../../common/binfile.ts';
 import { BN254_Q } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { sha256File } from '../../common/hash.ts';
@@ -68,7 +69,7 @@ export function powerFor(nConstraints: number, nPublic: number): number {
 export interface PtauLayout {
   power: number;
   ceremonyPower: number;
-  sections: Map<number, { start: number; size: number }[]>;
+  sections: Map<number, BinSection[]>;
   fileSize: number;
 }
 
@@ -85,31 +86,17 @@ export async function readPtauLayout(file: string): Promise<PtauLayout> {
     throw new ZkaiError('BAD_PTAU', `cannot open ptau file ${file}: ${(err as Error).message}`, { file });
   }
   try {
-    const fileSize = (await fh.stat()).size;
+    const { fileSize, sections } = await readBinLayoutFromFile(fh, {
+      magic: 'ptau',
+      label: `powers-of-tau file ${file}`,
+      code: 'BAD_PTAU',
+      versions: [1],
+    });
     const read = async (pos: number, len: number): Promise<Buffer> => {
-      if (pos + len > fileSize) throw bad('truncated file');
       const buf = Buffer.alloc(len);
       await fh.read(buf, 0, len, pos);
       return buf;
     };
-    const head = await read(0, Math.min(12, fileSize));
-    if (head.length < 12 || head.subarray(0, 4).toString('latin1') !== 'ptau') throw bad('not a powers-of-tau file (bad magic)');
-    const version = head.readUInt32LE(4);
-    if (version !== 1) throw bad(`unsupported ptau version ${version}`);
-    const nSections = head.readUInt32LE(8);
-    const sections = new Map<number, { start: number; size: number }[]>();
-    let pos = 12;
-    for (let i = 0; i < nSections; i++) {
-      const h = await read(pos, 12);
-      const id = h.readUInt32LE(0);
-      const size = Number(h.readBigUInt64LE(4));
-      pos += 12;
-      if (pos + size > fileSize) throw bad(`section ${id} runs past the end of the file`);
-      const list = sections.get(id) ?? [];
-      list.push({ start: pos, size });
-      sections.set(id, list);
-      pos += size;
-    }
     const header = sections.get(1);
     if (header?.length !== 1) throw bad('missing or repeated header section');
     const h = await read(header[0]!.start, header[0]!.size);

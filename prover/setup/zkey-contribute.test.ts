@@ -121,5 +121,8 @@ test('a zkey whose L section was scaled by a wrong secret fails snarkjs zkey ver
 });
 
 test('a file that is not a zkey is BAD_INPUT', async () => {
-  await assert.rejects(contributeZkey(circuit.r1csPath, path.join(home, 'x.zkey'), { randomness: { entropy: '' } }), /not a zkey file/);
+  await assert.rejects(
+    contributeZkey(circuit.r1csPath, path.join(home, 'x.zkey'), { randomness: { entropy: '' } }),
+    /not a usable zkey .*: magic is "r1cs", expected "zkey"/,
+  );
 });

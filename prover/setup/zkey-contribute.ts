@@ -17,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { buildBn128, ChaCha } from 'ffjavascript';
+import { type BinSection, onlySection, readBinLayoutFromFile } from '../../common/binfile.ts';
 import { BN254_R, invMod } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { loadSetupNative } from './setup-engine.ts';
@@ -128,27 +129,12 @@ function contributionRng(randomness: ContributionRandomness): InstanceType<typeo
   return new ChaCha(chachaSeed(h));
 }
 
-/** A zkey's sections: id → [start, size] of the body, in file order. */
-async function readSections(fh: FileHandle, file: string): Promise<Map<number, { start: number; size: number }>> {
-  const bad = (why: string) => new ZkaiError('BAD_INPUT', `${file}: ${why}`);
-  const fileSize = (await fh.stat()).size;
-  const head = Buffer.alloc(12);
-  await fh.read(head, 0, 12, 0);
-  if (head.subarray(0, 4).toString('latin1') !== 'zkey') throw bad('not a zkey file');
-  const sections = new Map<number, { start: number; size: number }>();
-  let pos = 12;
-  for (let i = 0, n = head.readUInt32LE(8); i < n; i++) {
-    const h = Buffer.alloc(12);
-    await fh.read(h, 0, 12, pos);
-    const id = h.readUInt32LE(0);
-    const size = Number(h.readBigUInt64LE(4));
-    pos += 12;
-    if (pos + size > fileSize) throw bad(`section ${id} runs past the end of the file`);
-    if (sections.has(id)) throw bad(`section ${id} appears twice`);
-    sections.set(id, { start: pos, size });
-    pos += size;
-  }
-  for (let id = 1; id <= 10; id++) if (!sections.has(id)) throw bad(`section ${id} is missing`);
+/** A zkey's sections 1–10, each exactly once: id → [start, size] of the body (common/binfile.ts). */
+async function readSections(fh: FileHandle, file: string): Promise<Map<number, BinSection>> {
+  const format = { magic: 'zkey', label: `zkey ${file}` };
+  const layout = await readBinLayoutFromFile(fh, format);
+  const sections = new Map<number, BinSection>();
+  for (let id = 1; id <= 10; id++) sections.set(id, onlySection(layout, id, format));
   return sections;
 }
 

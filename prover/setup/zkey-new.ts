@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { buildBn128 } from 'ffjavascript';
-import { readBinSections } from '../../circuits/r1cs.ts';
+import { binSections } from '../../common/binfile.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_ORDER, frMod } from './fr.ts';
 import { BN128_Q, powerFor, readPtauLayout } from './ptau.ts';
@@ -54,7 +54,7 @@ function writeLE(buf: Uint8Array, offset: number, x: bigint, n = 32): void {
 /** Read the r1cs: header, then every A/B/C term of the constraints section as flat arrays (two passes, no objects per term). */
 async function parseR1cs(file: string): Promise<ParsedR1cs> {
   const buf = await readFile(file);
-  const sections = readBinSections(buf, 'r1cs');
+  const sections = binSections(buf, 'r1cs');
   const h = sections.get(1)?.[0];
   const cs = sections.get(2)?.[0];
   if (!h || !cs) throw new ZkaiError('BAD_INPUT', `${file}: r1cs without header or constraints section`);

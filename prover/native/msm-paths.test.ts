@@ -1,0 +1,153 @@
+/**
+ * Every path of the native MSM kernels (src/msm.inc, src/msm-window.inc) in G1 and G2, at every window width the
+ * engine picks, against an algebraic reference: the bases are aᵢ·G with known aᵢ, so Σ sᵢ·(aᵢ·G) must equal
+ * (Σ sᵢ·aᵢ mod r)·G, one ffjavascript multiplication however many points there are. That makes the sizes where the
+ * batch-affine window and the widest windows are reached (tens of thousands of points, in G2 too) cost seconds.
+ *
+ * Which sizes reach which path and width: the engine splits each scalar in two ~128-bit halves (GLV in G1, ψ in
+ * G2), drops zero and one halves, and for m remaining points picks the width c with `choose_window` (mirrored in
+ * `plan` below): batch-affine windows when m ≥ 2,048 and c ≥ 9 at reduce weight 3, else XYZZ windows at weight
+ * 1.4. The mutations docs/engines.md lists show each path failing here when broken.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { buildBn128 } from 'ffjavascript';
+import { BN254_R } from '../../common/bn254.ts';
+import { seededRandom } from '../../common/test-random.ts';
+import type { NativeEngine } from './api.ts';
+import { loadNativeEngine, nativeEngineStatus } from './index.ts';
+
+const R = BN254_R;
+
+interface Group {
+  g: Uint8Array;
+  timesScalar(p: Uint8Array, s: Uint8Array): Uint8Array;
+  toAffine(p: Uint8Array): Uint8Array;
+  toRprLEM(buf: Uint8Array, offset: number, p: Uint8Array): void;
+}
+
+/** The engine's window choice (src/msm-window.inc choose_window, src/msm.inc msm_core), to name what a size reaches. */
+function chooseWindow(m: number, bits: number, reduceWeight: number): number {
+  let best = 1;
+  let bestCost = Infinity;
+  for (let c = 1; c <= 16; c++) {
+    const cost = Math.floor((bits + c) / c) * (m + reduceWeight * 2 ** c);
+    if (cost < bestCost) [best, bestCost] = [c, cost];
+  }
+  return best;
+}
+function plan(m: number, bits: number): string {
+  const c = chooseWindow(m, bits, 3.0);
+  return m >= 2048 && c >= 9 ? `batch-affine c=${c}` : `xyzz c=${chooseWindow(m, bits, 1.4)}`;
+}
+
+function le(v: bigint, out: Uint8Array, offset: number): void {
+  let x = v;
+  for (let i = 0; i < 32; i++, x >>= 8n) out[offset + i] = Number(x & 0xffn);
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const off = process.env.ZKAI_NATIVE === 'off';
+
+/**
+ * n points: full-width random scalars, with witness-like features mixed in — zeros, ones, r − 1, the same base
+ * twice with the same scalar (a bucket doubling), a base and its negation with the same scalar (cancelling), bases
+ * at infinity, and bases repeated from a small pool (bucket collisions inside one batch).
+ */
+function inputs(n: number, seed: number, scalarBits = 254): { dlogs: bigint[]; scalars: bigint[] } {
+  const rnd = seededRandom(seed);
+  const word = () => BigInt(rnd.u32());
+  const random = () => {
+    let v = 0n;
+    for (let i = 0; i < 8; i++) v = (v << 32n) | word();
+    return v;
+  };
+  const pool = Array.from({ length: 16 }, () => random() % R || 1n);
+  const dlogs: bigint[] = [];
+  const scalars: bigint[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = rnd.u32() % 16;
+    let a = kind < 2 ? pool[rnd.u32() % 16]! : random() % R || 1n;
+    let s = scalarBits >= 254 ? random() % R : random() % (1n << BigInt(scalarBits));
+    if (kind === 2) s = 0n;
+    if (kind === 3) s = 1n;
+    if (kind === 4) s = R - 1n;
+    if (kind === 5 && i > 0) [a, s] = [dlogs[i - 1]!, scalars[i - 1]!]; // the previous point again
+    if (kind === 6 && i > 0) [a, s] = [(R - dlogs[i - 1]!) % R, scalars[i - 1]!]; // its negation
+    if (kind === 7) a = 0n; // the point at infinity
+    dlogs.push(a);
+    scalars.push(s);
+  }
+  return { dlogs, scalars };
+}
+
+function bytesOf(values: bigint[]): Uint8Array {
+  const out = new Uint8Array(values.length * 32);
+  for (const [i, v] of values.entries()) le(v, out, i * 32);
+  return out;
+}
+
+describe('native MSM: every path and window width against Σ sᵢ·aᵢ', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
+  let engine: NativeEngine;
+  let curve: { G1: Group; G2: Group; terminate(): Promise<void> };
+
+  before(async () => {
+    const loaded = loadNativeEngine();
+    assert.ok(loaded, `native engine unavailable: ${nativeEngineStatus().reason}`);
+    engine = loaded;
+    curve = await buildBn128(true);
+  });
+  after(async () => {
+    await curve?.terminate();
+  });
+
+  async function check(g2: boolean, n: number, seed: number, scalarBits?: number): Promise<void> {
+    const { dlogs, scalars } = inputs(n, seed, scalarBits);
+    const bases = g2 ? await engine.g2FixedBase(bytesOf(dlogs)) : await engine.g1FixedBase(bytesOf(dlogs));
+    const got = g2 ? await engine.msmG2(bases, bytesOf(scalars)) : await engine.msmG1(bases, bytesOf(scalars));
+    let sum = 0n;
+    for (let i = 0; i < n; i++) sum = (sum + scalars[i]! * dlogs[i]!) % R;
+    const group = g2 ? curve.G2 : curve.G1;
+    const size = g2 ? 128 : 64;
+    const expected = new Uint8Array(size);
+    const sumBytes = new Uint8Array(32);
+    le(sum, sumBytes, 0);
+    if (sum !== 0n) group.toRprLEM(expected, 0, group.toAffine(group.timesScalar(group.g, sumBytes)));
+    assert.equal(hex(got), hex(expected), `${g2 ? 'G2' : 'G1'} n=${n} (${plan(kept(n), Math.min(scalarBits ?? 128, 128))})`);
+  }
+
+  /**
+   * Points the engine keeps from n inputs: two halves each, less the 3 in 16 that inputs() makes zero, one or
+   * infinity. The sizes sit well inside each width's range of m, so the estimate's noise does not move them.
+   */
+  const kept = (n: number) => Math.round((2 * n * 13) / 16);
+  /** Sizes that reach each XYZZ width 2–10 and each batch-affine width 9–13 (plan()). */
+  const SIZES = [1, 5, 20, 50, 150, 400, 1000, 1800, 2800, 4000, 8000, 25000, 45000, 75000];
+  const WIDEST = 420_000;
+
+  test('the sizes cover every width the engine picks for up to 75,000 points, on both paths', () => {
+    const reached = new Set(SIZES.map((n) => plan(kept(n), 128)));
+    for (let c = 2; c <= 10; c++) assert.ok(reached.has(`xyzz c=${c}`), `xyzz c=${c}`);
+    for (let c = 9; c <= 13; c++) assert.ok(reached.has(`batch-affine c=${c}`), `batch-affine c=${c}`);
+  });
+
+  for (const g2 of [false, true]) {
+    const name = g2 ? 'G2' : 'G1';
+    test(`${name}: full-width scalars at every size, XYZZ and batch-affine windows`, async () => {
+      for (const [i, n] of SIZES.entries()) await check(g2, n, 100 + i + (g2 ? 50 : 0));
+    });
+
+    test(`${name}: short scalars (fewer windows, a partly used top window, one endomorphism half zero)`, async () => {
+      // 20-bit witness-like values: one window set; 130 bits: the second half is a few bits, the top window small.
+      for (const [i, n] of [3000, 6000, 40000].entries()) {
+        await check(g2, n, 300 + i + (g2 ? 50 : 0), 20);
+        await check(g2, n, 400 + i + (g2 ? 50 : 0), 130);
+      }
+    });
+  }
+
+  test('G1 at 420,000 points: the widest window the engine picks (batch-affine c=15)', async () => {
+    assert.equal(plan(kept(WIDEST), 128), 'batch-affine c=15');
+    await check(false, WIDEST, 500);
+  });
+});
