@@ -17,6 +17,10 @@ import { after, before, describe, it } from 'node:test';
 import { type JsonRpcProvider, Wallet } from 'ethers';
 import { runZkai } from '../cli/run-cli.ts';
 import { REPO_ROOT } from '../common/config.ts';
+import { JobStore } from '../prover/jobs.ts';
+import { prepareMembershipCircuit } from '../prover/membership.ts';
+import { buildApp } from '../server/app.ts';
+import { TenantStore } from '../server/tenants.ts';
 import { type DevChain, freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
@@ -368,5 +372,56 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
     // Fees paid (two fulfilled, one refunded) + the deposit = withdrawn + held.
     assert.equal(FEE + FEE2 + FEE2 + DEPOSIT, withdrawn + (pot - claimed));
     fails(['withdraw', '--from', 'nowhere', '--rpc', rpc], 2, /--from is market, vault or both/);
+  });
+
+  it('the service’s /v1/economy routes show the same state, without a key; 404 on a chain without the economy', async () => {
+    const tenants = new TenantStore(':memory:');
+    const store = new JobStore(':memory:');
+    const membership = await prepareMembershipCircuit(4);
+    const make = (chainContracts: Record<string, string>) =>
+      buildApp({
+        store,
+        runner: { pump() {} },
+        membership,
+        datasetsDir: path.join(dir, 'service-datasets'),
+        auth: { mode: 'keys', keys: tenants },
+        tenants,
+        chain: { url: rpc, chainId: chain.chainId, contracts: chainContracts, kind: 'rpc', ephemeral: false },
+      });
+    const app = await make(contracts);
+    const bare = await make({ MembershipVerifier: contracts.MembershipVerifier!, RoyaltyVault: contracts.RoyaltyVault! });
+    try {
+      const get = async (url: string, status = 200) => {
+        const res = await app.inject({ method: 'GET', url });
+        assert.equal(res.statusCode, status, `${url}: ${res.body}`);
+        return res.json();
+      };
+      // The same JSON as the CLI prints (nothing dropped by the response schemas).
+      assert.deepEqual(await get(`/v1/economy/models/${modelM}`), ok(['model', 'listing', modelM, '--rpc', rpc]));
+      for (const key of [keys.alice, keys.carol, keys.contributors[0]!])
+        assert.deepEqual(await get(`/v1/economy/royalties/${addr(key)}`), ok(['royalties', addr(key), '--rpc', rpc]));
+      for (const id of [r.a!, r.b!]) assert.deepEqual(await get(`/v1/economy/requests/${id}`), ok(['inference', 'show', id, '--rpc', rpc]));
+      const fulfilled = await get(`/v1/economy/requests/${r.a}`);
+      assert.equal(fulfilled.statusName, 'Fulfilled');
+      assert.equal(fulfilled.payouts.owners.length, 3);
+      assert.equal((await get(`/v1/economy/requests/${r.b}`)).refunded, String(FEE2));
+      const model = await get(`/v1/economy/models/${modelM}`);
+      assert.equal(model.fulfilled.count, 2);
+      assert.equal(model.fulfilled.fees, String(FEE + FEE2));
+      // Unknown ids are 404, malformed ones 400; a chain without the economy contracts answers 404 on every route.
+      assert.equal((await get('/v1/economy/requests/999', 404)).error.code, 'NOT_FOUND');
+      assert.equal((await get(`/v1/economy/models/0x${'ab'.repeat(32)}`, 404)).error.code, 'NOT_FOUND');
+      assert.equal((await get('/v1/economy/royalties/0x1234', 400)).error.code, 'BAD_INPUT');
+      for (const url of [`/v1/economy/models/${modelM}`, `/v1/economy/royalties/${addr(keys.alice)}`, `/v1/economy/requests/${r.a}`]) {
+        const res = await bare.inject({ method: 'GET', url });
+        assert.equal(res.statusCode, 404, url);
+        assert.match(res.json().error.message, /no economy contracts/);
+      }
+    } finally {
+      await app.close();
+      await bare.close();
+      store.close();
+      tenants.close();
+    }
   });
 });
