@@ -21,7 +21,13 @@ export const CONTRACT_OPTIONS = {
   vault: { type: 'string' },
 } as const;
 
-const FLAG_OF = { ModelRegistry: 'registry', ModelGovernance: 'governance', InferenceMarket: 'market', RoyaltyVault: 'vault' } as const;
+const FLAG_OF = {
+  ModelRegistry: 'registry',
+  InferenceAttestor: 'attestor',
+  ModelGovernance: 'governance',
+  InferenceMarket: 'market',
+  RoyaltyVault: 'vault',
+} as const;
 export type EconomyContract = keyof typeof FLAG_OF;
 
 /**

@@ -40,9 +40,10 @@ Usage:
                                                        deploy every contract the service and the economy use (key:
                                                        ZKAI_CHAIN_KEY) and record them for ZKAI_CHAIN=<url>
   zkai model deploy --rpc <url>                        deploy ModelRegistry + InferenceAttestor (key: ZKAI_CHAIN_KEY)
-  zkai model register <dir> --rpc <url> --registry <addr> [--dataset-root <n>]
+  zkai model register <dir> --rpc <url> [--registry <addr>] [--dataset-root <n>]
                                                        deploy the model's verifier and register its weight commitment
-  zkai model attest <proof.json> --rpc <url> --attestor <addr> --model <modelId>
+                                                       (--registry/--attestor default: the chain deploy record)
+  zkai model attest <proof.json> --rpc <url> [--attestor <addr>] --model <modelId>
   zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested]
                                                        check a proof off chain and against the chain (no key); exit 0/1
 Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.json or --deployment <file>;
