@@ -6,7 +6,7 @@
  * does nothing until a majority approves it; paid inferences requested with the input and fulfilled with a real
  * proof; a proof of another input, a second fulfilment and a second refund fail; a hand deposit; contributors claim
  * (one single proof, one batch proof); `zkai royalties` reports every credit by source and `zkai withdraw` pays it,
- * all to the wei.
+ * all to the wei; the service’s /v1/economy routes answer the same JSON; roll-over and a hand-funded epoch at the end.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -186,7 +186,8 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
       ]);
     ok(['model', 'prove', 'm', '--input', 'a.json', '--out', 'proof-a.json', '--owner', maker]);
     modelP = ok(['model', 'register', 'p', '--rpc', rpc, '--registry', contracts.ModelRegistry!]).modelId;
-    modelM = ok(['model', 'register', 'm', '--rpc', rpc, '--registry', contracts.ModelRegistry!]).modelId;
+    // Without --registry: the deployment record's.
+    modelM = ok(['model', 'register', 'm', '--rpc', rpc]).modelId;
 
     // Bad listings are refused before anything is sent.
     fails(['model', 'list', 'p', '--model', modelP, '--owners', 'carol=1', '--fee', '0', '--rpc', rpc], 2, /not an Ethereum address/);
@@ -423,5 +424,21 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
       store.close();
       tenants.close();
     }
+  });
+
+  it('after the claim window, roll-over moves the rounding dust to the next royalty epoch (once); a hand epoch takes fundEpoch', async () => {
+    const pot = splitM(FEE).dataset + splitM(FEE2).dataset + DEPOSIT;
+    const claimed = (pot * 5n) / 10n + (pot * 3n) / 10n + (pot * 2n) / 10n;
+    fails(['dataset', 'roll-over', 'dataset.json', '--epoch', epoch, '--rpc', rpc], 1, /ReclaimNotOpen/);
+    await mine(1200);
+    const ro = ok(['dataset', 'roll-over', 'dataset.json', '--epoch', epoch, '--rpc', rpc]);
+    assert.equal(ro.amount, String(pot - claimed));
+    assert.notEqual(ro.toEpoch, epoch);
+    fails(['dataset', 'roll-over', 'dataset.json', '--epoch', epoch, '--rpc', rpc], 1, /NothingToRollOver/);
+    const hand = ok(['dataset', 'fund', '--root', root, '--epoch', '7', '--amount', '500', '--rpc', rpc], keys.consumer);
+    assert.equal(hand.kind, 'hand-funded');
+    assert.equal(hand.pot.pot, '500');
+    fails(['dataset', 'fund', 'dataset.json', '--root', root, '--amount', '1', '--rpc', rpc], 2, /not both/);
+    assert.equal(await provider.getBalance(contracts.RoyaltyVault!), pot - claimed + 500n);
   });
 });
