@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BuiltCircuit } from '../circuits/build.ts';
 import { DEFAULT_TREE_DEPTH, membershipCircuitSpec } from '../circuits/membership.ts';
+import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { exitWith } from './exit.ts';
@@ -42,15 +43,34 @@ Usage:
   zkai model prove <dir> --input <input.json> --out proof.json [--owner <address>]
                                                        the proof is bound to the model's registrant (default: the
                                                        ZKAI_CHAIN_KEY address; neither: bound to none, not attestable)
-  zkai chain deploy --rpc <url> [--depth 20] [--out <file>]
-                                                       deploy every contract the service uses (key: ZKAI_CHAIN_KEY)
-                                                       and record them for ZKAI_CHAIN=<url>
+  zkai chain deploy --rpc <url> [--depth 20] [--batch-slots <n>] [--funding-seconds <s>] [--claim-seconds <s>] [--out <file>]
+                                                       deploy every contract the service and the economy use (key:
+                                                       ZKAI_CHAIN_KEY) and record them for ZKAI_CHAIN=<url>
   zkai model deploy --rpc <url>                        deploy ModelRegistry + InferenceAttestor (key: ZKAI_CHAIN_KEY)
-  zkai model register <dir> --rpc <url> --registry <addr> [--dataset-root <n>]
+  zkai model register <dir> --rpc <url> [--registry <addr>] [--dataset-root <n>]
                                                        deploy the model's verifier and register its weight commitment
-  zkai model attest <proof.json> --rpc <url> --attestor <addr> --model <modelId>
+                                                       (--registry/--attestor default: the chain deploy record)
+  zkai model attest <proof.json> --rpc <url> [--attestor <addr>] --model <modelId>
   zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested]
                                                        check a proof off chain and against the chain (no key); exit 0/1
+Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.json or --deployment <file>;
+--registry/--governance/--market/--vault override; key: ZKAI_CHAIN_KEY; docs/economy.md "Tooling"):
+  zkai dataset register <dataset.json|--root <n>> --rpc <url>
+                                                       nothing to register on chain: prints the root's current
+                                                       royalty epoch (the label to prove for) and its pot
+  zkai dataset fund <dataset.json|--root <n>> --amount <wei> [--epoch <n>] --rpc <url>
+                                                       --epoch: fundEpoch; else deposit into the royalty epoch
+  zkai dataset claim <proof.json> --rpc <url>          membership (claim) or membership-batch (claimBatch) bundle
+  zkai dataset roll-over <dataset.json|--root <n>> --epoch <label> --rpc <url>
+  zkai model list <dir> --model <id> --owners 0xA=60,0xB=40 --fee <wei> [--dataset <root>=<bps>]...
+                  [--parent <modelId>=<bps>]... [--predecessor <id>] [--hash-only] --rpc <url>
+                                                       list a registered model for paid inference (its registrant)
+  zkai model propose <id> --fee <wei>|--retire|--approve-version <hash> --rpc <url> ; zkai model approve <proposalId>
+  zkai model listing <id> --rpc <url>                  listing, split, lineage, setup identity, what it paid
+  zkai inference request <id> (--input <input.json> --dir <model dir> | --input-hash <n>) [--deadline <s>] [--max-fee <wei>]
+  zkai inference fulfil <requestId> <proof.json> | refund <requestId> | show <requestId>   (each --rpc <url>)
+  zkai royalties <address> --rpc <url>                 claimable (market + vault) and credits by source
+  zkai withdraw [--from market|vault|both] --rpc <url> withdraw the ZKAI_CHAIN_KEY account's balances
   zkai circuit build membership [--depth 20]           compile (cached) and print constraint counts
   zkai serve [--port <n>] [--host <h>]                 start the HTTP service (same as npm start; flags win over ZKAI_PORT/ZKAI_HOST)
   zkai admin key create --tenant <name>                make an API key for the service (printed once; stored hashed)
@@ -141,6 +161,10 @@ async function datasetProve(args: string[]): Promise<number> {
     usage('dataset prove needs <dataset.json>, --record <id> or --records <id,id,...>, --epoch and --out');
   // A public ceremony file replaces the development setup (same as ZKAI_PTAU); it is checked before use.
   if (values.ptau) process.env.ZKAI_PTAU = path.resolve(values.ptau);
+  // A royalty epoch's label (RoyaltyVault.royaltyEpochLabel, `zkai dataset register` prints it) is a field element,
+  // not a small integer, so the CLI takes any field element (the vault refuses larger ones: EpochOutOfField).
+  const epoch = values.epoch!;
+  if (!/^\d{1,78}$/.test(epoch) || BigInt(epoch) >= BN254_R) usage('--epoch must be a decimal integer below the BN254 scalar field order');
   const { loadDataset } = await dataset();
   const { prepareMembershipCircuit, proveMembership } = await import('../prover/membership.ts');
   const { DEFAULT_BATCH_SLOTS, prepareMembershipBatchCircuit, proveMembershipBatch } = await import('../prover/membership-batch.ts');
@@ -160,11 +184,11 @@ async function datasetProve(args: string[]): Promise<number> {
     if (values.records !== undefined) {
       const circuit = await prepareMembershipBatchCircuit(slots, depth, note);
       progress.update('prove');
-      bundle = await proveMembershipBatch(pool, circuit, ds, values.records.split(','), values.epoch, { onPhase });
+      bundle = await proveMembershipBatch(pool, circuit, ds, values.records.split(','), BigInt(epoch), { onPhase });
     } else {
       const circuit = await prepareMembershipCircuit(depth, note);
       progress.update('prove');
-      bundle = await proveMembership(pool, circuit, ds, values.record!, values.epoch, { onPhase });
+      bundle = await proveMembership(pool, circuit, ds, values.record!, BigInt(epoch), { onPhase });
     }
     progress.end();
     await writeFileAtomic(values.out, `${JSON.stringify(bundle, null, 2)}\n`);
@@ -448,6 +472,15 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'model' && sub === 'register') return (await import('./model-chain.ts')).modelRegister(rest);
   if (cmd === 'model' && sub === 'attest') return (await import('./model-chain.ts')).modelAttest(rest);
   if (cmd === 'model' && sub === 'audit') return (await import('./model-audit.ts')).modelAudit(rest);
+  if (cmd === 'model' && sub === 'list') return (await import('./model-market.ts')).modelList(rest);
+  if (cmd === 'model' && sub === 'propose') return (await import('./model-market.ts')).modelPropose(rest);
+  if (cmd === 'model' && sub === 'approve') return (await import('./model-market.ts')).modelApprove(rest);
+  if (cmd === 'model' && sub === 'listing') return (await import('./model-market.ts')).modelListing(rest);
+  if (cmd === 'dataset' && ['register', 'fund', 'claim', 'roll-over'].includes(sub ?? ''))
+    return (await import('./dataset-chain.ts')).datasetChainCommand(sub!, rest);
+  if (cmd === 'inference') return (await import('./inference-cli.ts')).inferenceCommand(sub, rest);
+  if (cmd === 'royalties') return (await import('./royalties-cli.ts')).royaltiesCommand(argv.slice(1));
+  if (cmd === 'withdraw') return (await import('./royalties-cli.ts')).withdrawCommand(argv.slice(1));
   if (cmd === 'serve') return (await import('./serve.ts')).serve(argv.slice(1));
   if (cmd === 'chain') return (await import('./chain-deploy.ts')).chainCommand(sub, rest);
   if (cmd === 'config') return (await import('./config.ts')).configCommand(argv.slice(1));

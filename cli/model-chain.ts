@@ -4,8 +4,9 @@
  * holds, read-only, with no key.
  *
  *   zkai model deploy   --rpc <url>
- *   zkai model register <dir> --rpc <url> --registry <addr> [--dataset-root <decimal>]
- *   zkai model attest   <proof.json> --rpc <url> --attestor <addr> --model <modelId>
+ *   zkai model register <dir> --rpc <url> [--registry <addr>] [--dataset-root <decimal>]
+ *   zkai model attest   <proof.json> --rpc <url> [--attestor <addr>] --model <modelId>
+ *   (without --registry / --attestor: the deployment record `zkai chain deploy` wrote, or --deployment <file>)
  *   (zkai model audit: model-audit.ts)
  *
  * Transactions are signed with the private key in ZKAI_CHAIN_KEY; on a local chain (127.0.0.1 / localhost) without
@@ -49,6 +50,7 @@ import {
   stringifyRecord,
   withChain,
 } from './chain-cli.ts';
+import { economyContracts } from './economy-cli.ts';
 
 /**
  * The Solidity contract name of a model's verifier: built from the circuit id's hash only, never from the model's
@@ -92,11 +94,12 @@ export async function modelRegister(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { rpc: { type: 'string' }, registry: { type: 'string' }, 'dataset-root': { type: 'string' } },
+    options: { rpc: { type: 'string' }, registry: { type: 'string' }, deployment: { type: 'string' }, 'dataset-root': { type: 'string' } },
   });
   const [dir] = positionals;
   if (!dir) bad('model register needs <dir> (a directory written by `zkai model compile`)');
-  const registryAddress = parseAddress(values.registry, 'registry');
+  // --registry, else the deployment record's (`zkai chain deploy`), looked up once connected.
+  const registryFlag = values.registry === undefined ? undefined : parseAddress(values.registry, 'registry');
   const rootText = values['dataset-root'];
   if (rootText !== undefined && !/^\d+$/.test(rootText)) bad('--dataset-root must be a decimal field element');
   const datasetRoot = rootText === undefined ? 0n : BigInt(rootText);
@@ -115,6 +118,7 @@ export async function modelRegister(args: string[]): Promise<number> {
   if (!weightCommitment) bad(`${dir}: model ${m.name} has no weight commitment to register`);
   return withChain(values.rpc, async (provider) => {
     const signer = new Wallet(key, provider);
+    const registryAddress = registryFlag ?? (await economyContracts(provider, values, ['ModelRegistry'])).ModelRegistry;
     const registry = modelRegistryAt(registryAddress, signer);
     const verifier = await deployModelVerifier(signer, compiled);
     const circuitId = circuitIdHash(m.circuitId);
@@ -162,17 +166,18 @@ export async function modelAttest(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { rpc: { type: 'string' }, attestor: { type: 'string' }, model: { type: 'string' } },
+    options: { rpc: { type: 'string' }, attestor: { type: 'string' }, deployment: { type: 'string' }, model: { type: 'string' } },
   });
   const [file] = positionals;
   if (!file) bad('model attest needs <proof.json>');
-  const attestorAddress = parseAddress(values.attestor, 'attestor');
+  const attestorFlag = values.attestor === undefined ? undefined : parseAddress(values.attestor, 'attestor');
   const modelId = parseModelId(values.model);
   const bundle = await readBundle(file);
   const signals = attestSignals(bundle);
   const key = signingKey(parseRpc(values.rpc));
   return withChain(values.rpc, async (provider) => {
     const signer = new Wallet(key, provider);
+    const attestorAddress = attestorFlag ?? (await economyContracts(provider, values, ['InferenceAttestor'])).InferenceAttestor;
     const attestor = inferenceAttestorAt(attestorAddress, signer);
     let attested: Awaited<ReturnType<typeof attestInference>>;
     try {

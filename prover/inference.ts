@@ -191,7 +191,8 @@ function serialise(qm: QuantizedModel): string {
   return JSON.stringify(qm, (_k, v) => (typeof v === 'bigint' ? { [BIGINT_TAG]: v.toString() } : v));
 }
 
-function deserialise(text: string): QuantizedModel {
+/** Parses a model directory's quantized.json (exported for `zkai inference request`, which hashes an input with it). */
+export function deserialise(text: string): QuantizedModel {
   // A model directory written before the graph IR has chain layers without `inputs`: withChainInputs names them.
   return withChainInputs(
     JSON.parse(text, (_k, v) => (v && typeof v === 'object' && BIGINT_TAG in v ? BigInt(v[BIGINT_TAG]) : v)) as QuantizedModel,

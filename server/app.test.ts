@@ -107,6 +107,9 @@ describe('HTTP API', () => {
       'GET /v1/circuits/{circuitId}/keys',
       'GET /v1/datasets',
       'GET /v1/datasets/{root}',
+      'GET /v1/economy/models/{modelId}',
+      'GET /v1/economy/requests/{requestId}',
+      'GET /v1/economy/royalties/{address}',
       'GET /v1/jobs',
       'GET /v1/jobs/{id}',
       'GET /v1/jobs/{id}/bundle',
@@ -128,6 +131,9 @@ describe('HTTP API', () => {
       ['/v1/verify', 'post'],
       ['/v1/chain', 'get'],
       ['/v1/circuits/{circuitId}/keys', 'get'],
+      ['/v1/economy/models/{modelId}', 'get'],
+      ['/v1/economy/royalties/{address}', 'get'],
+      ['/v1/economy/requests/{requestId}', 'get'],
     ] as const) {
       assert.deepEqual(doc.paths[p][m].security, [], `${m.toUpperCase()} ${p} is public`);
     }

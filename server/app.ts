@@ -20,6 +20,7 @@ import { createMetrics, type PoolStats, type ServiceMetrics } from './metrics.ts
 import { type ChainInfo, chainRoutes } from './routes/chain.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { datasetRoutes } from './routes/datasets.ts';
+import { economyRoutes } from './routes/economy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -144,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         description:
           'Zero-knowledge proving service: commit a dataset as a Poseidon Merkle root, prove that a record is in it (Groth16), ' +
           'upload ONNX models and prove inferences, verify proof bundles. Errors are always `{ "error": { "code", "message" } }`; ' +
-          'the code is stable. Every route but health, the docs, /v1/verify, /v1/chain and /metrics needs an API key ' +
+          'the code is stable. Every route but health, the docs, /v1/verify, /v1/chain, /v1/economy/… and /metrics needs an API key ' +
           '(`Authorization: Bearer zkai_…` or `x-api-key`); each tenant sees only its own datasets, models and jobs.',
       },
       components: { securitySchemes: openApiSecuritySchemes },
@@ -155,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'proofs', description: 'Ask for membership and inference proofs, verify bundles' },
         { name: 'jobs', description: 'Proof jobs and their bundles' },
         { name: 'chain', description: 'The contracts that verify proofs on chain' },
+        { name: 'economy', description: 'Paid inference and royalties, read from the chain (public)' },
         { name: 'service', description: 'Health' },
       ],
     },
@@ -198,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     appBodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
   });
   await app.register(chainRoutes, { chain: deps.chain });
+  await app.register(economyRoutes, { chain: deps.chain });
   if (deps.console) await app.register(consoleRoutes, { assets: deps.console, chainRpcUrl: deps.chain?.url });
   return app;
 }

@@ -38,7 +38,14 @@ describe('the service on an existing chain (ZKAI_CHAIN=<rpc>)', () => {
     const res = runZkai(['chain', 'deploy', '--rpc', chain.url, '--depth', String(DEPTH), '--out', deployment], dir);
     assert.equal(res.code, 0, res.stderr);
     const printed = JSON.parse(res.stdout);
-    assert.deepEqual(Object.keys(printed.contracts).sort(), ['InferenceAttestor', 'MembershipVerifier', 'ModelRegistry', 'RoyaltyVault']);
+    assert.deepEqual(Object.keys(printed.contracts).sort(), [
+      'InferenceAttestor',
+      'InferenceMarket',
+      'MembershipVerifier',
+      'ModelGovernance',
+      'ModelRegistry',
+      'RoyaltyVault',
+    ]);
   });
   after(async () => {
     await chain?.stop();
