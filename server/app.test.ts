@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { commitDataset } from '../circuits/dataset/index.ts';
+import { BN254_R } from '../common/bn254.ts';
 import { datasetCatalog } from '../jobs/datasets.ts';
 import { JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
@@ -268,7 +269,7 @@ describe('HTTP API', () => {
     assertError(await ask(root, { recordId: 'img-001', epoch: -1 }), 400, 'BAD_INPUT', 'epoch');
     assertError(await ask(root, { recordId: 'img-001', epoch: 1.5 }), 400, 'BAD_INPUT', 'epoch');
     assertError(await ask(root, { recordId: 'img-001', epoch: 'soon' }), 400, 'BAD_INPUT', 'epoch');
-    assertError(await ask(root, { recordId: 'img-001', epoch: (1n << 64n).toString() }), 400, 'BAD_INPUT', 'epoch');
+    assertError(await ask(root, { recordId: 'img-001', epoch: BN254_R.toString() }), 400, 'BAD_INPUT', 'epoch');
     assertError(await ask(root, { recordId: 'img-001' }), 400, 'BAD_INPUT', 'epoch');
     assertError(await ask(root, { recordId: 'img-001', epoch: 1, to: addr(1) }), 400, 'BAD_INPUT', 'additional');
     assertError(await ask('0xabc', { recordId: 'img-001', epoch: 1 }), 400, 'BAD_INPUT', 'root');
@@ -298,6 +299,23 @@ describe('HTTP API', () => {
     assert.equal(job.kind, 'membership');
     assert.equal(job.id, accepted.jobId);
     assert.deepEqual(job.request, { root, recordId: 'img-002', epoch: '7' });
+    // A royalty-epoch label (RoyaltyVault.royaltyEpochLabel: a hash, a field element far above 2^64) is an epoch too.
+    const label = (BN254_R - 12345n).toString();
+    const labelled = await app.inject({
+      method: 'POST',
+      url: `/v1/datasets/${root}/proofs`,
+      payload: { recordId: 'img-002', epoch: label },
+    });
+    assert.equal(labelled.statusCode, 202, labelled.body);
+    let labelledJob: Record<string, unknown> = {};
+    for (let i = 0; i < 600; i++) {
+      labelledJob = (await app.inject({ method: 'GET', url: labelled.json().links.job })).json();
+      if (labelledJob.state === 'succeeded' || labelledJob.state === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(labelledJob.state, 'succeeded', JSON.stringify(labelledJob));
+    const labelledBundle = (await app.inject({ method: 'GET', url: labelled.json().links.bundle })).json();
+    assert.equal(labelledBundle.publicSignals[4], label, 'the proof is for that epoch');
 
     const bundleRes = await app.inject({ method: 'GET', url: accepted.links.bundle });
     assert.equal(bundleRes.statusCode, 200, bundleRes.body);

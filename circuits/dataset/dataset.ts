@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BN254_R } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
@@ -157,10 +158,14 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
   return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])) };
 }
 
+/**
+ * A royalty epoch: any element of the BN254 scalar field (the circuit takes it as a field element, and RoyaltyVault's
+ * royalty-epoch labels are hashes, not small counters; the vault refuses larger values with EpochOutOfField).
+ */
 export function parseEpoch(epoch: unknown): bigint {
-  const text = typeof epoch === 'number' ? String(epoch) : epoch;
-  if (typeof text !== 'string' || !/^[0-9]{1,20}$/.test(text) || BigInt(text) >= 1n << 64n) {
-    throw new ZkaiError('BAD_INPUT', `epoch must be an integer 0..2^64-1, got ${JSON.stringify(epoch)}`);
+  const text = typeof epoch === 'number' && Number.isSafeInteger(epoch) ? String(epoch) : epoch;
+  if (typeof text !== 'string' || !/^[0-9]{1,78}$/.test(text) || BigInt(text) >= BN254_R) {
+    throw new ZkaiError('BAD_INPUT', `epoch must be an integer 0..r-1 (the BN254 scalar field), got ${JSON.stringify(epoch)}`);
   }
   return BigInt(text);
 }

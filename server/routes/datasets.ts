@@ -90,9 +90,9 @@ export const membershipProofBodySchema = {
     epoch: {
       anyOf: [
         { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-        { type: 'string', pattern: DECIMAL_PATTERN },
+        { type: 'string', pattern: '^[0-9]{1,78}$' },
       ],
-      description: 'Royalty epoch, 0..2^64-1 (send a string above 2^53)',
+      description: 'Royalty epoch: a BN254 field element, 0..r-1 (send a string above 2^53), e.g. a RoyaltyVault royalty-epoch label',
     },
   },
 } as const;
