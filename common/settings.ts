@@ -196,6 +196,13 @@ export const SETTINGS: readonly Setting[] = [
     description: "off: the native engine's scalar path instead of AVX-512 IFMA (tests compare both).",
   },
   {
+    name: 'ZKAI_CLI_BUNDLE',
+    area: 'proving',
+    default: 'on',
+    description:
+      '`zkai prove` runs its compiled bundle (cli/dist, built at install) when it is current; off: always the TypeScript sources.',
+  },
+  {
     name: 'ZKAI_NATIVE_THREADS',
     area: 'proving',
     default: '(every core)',
