@@ -35,3 +35,17 @@ export async function assertReverts(errors: Interface, promise: Promise<unknown>
     return true;
   });
 }
+
+/**
+ * A fixed fake Groth16 proof for contract tests whose point is not the proof: the mock verifiers accept it for the
+ * signals a test declares proven (or for any signals).
+ */
+export const FAKE_PROOF = {
+  pi_a: ['1', '2', '1'],
+  pi_b: [
+    ['3', '4'],
+    ['5', '6'],
+    ['1', '0'],
+  ],
+  pi_c: ['7', '8', '1'],
+};

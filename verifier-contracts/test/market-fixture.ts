@@ -18,6 +18,7 @@ import {
 } from '../market.ts';
 import { INFERENCE_ATTESTOR_ABI, MODEL_REGISTRY_ABI, modelRegistryAt, registerModel } from '../models.ts';
 import { ROYALTY_VAULT_ABI, royaltyVaultAt } from '../vault.ts';
+import { FAKE_PROOF } from './helpers.ts';
 
 /** Every custom error of the five contracts, to decode reverts of raw calls. */
 export const marketErrors = new Interface([
@@ -118,16 +119,8 @@ export async function now(provider: JsonRpcProvider): Promise<number> {
   return (await provider.getBlock('latest'))!.timestamp;
 }
 
-/** A fixed fake proof: MockInferenceVerifier compares it with what `expect` stored. */
-export const FAKE_PROOF = {
-  pi_a: ['1', '2', '1'],
-  pi_b: [
-    ['3', '4'],
-    ['5', '6'],
-    ['1', '0'],
-  ],
-  pi_c: ['7', '8', '1'],
-};
+/** The fixed fake proof (helpers.ts): MockInferenceVerifier compares it with what `expect` stored. */
+export { FAKE_PROOF };
 
 /** Makes `mock` accept FAKE_PROOF for exactly these 4 signals. */
 export async function expectProof(mock: Contract, signals: readonly bigint[]): Promise<void> {

@@ -9,7 +9,7 @@ import type { DevChain } from '../chain.ts';
 import { deployContract } from '../deploy.ts';
 import { currentRoyaltyEpoch, depositRoyalty, rollOverRoyalty } from '../royalty-deposits.ts';
 import { balanceOf, claimRoyalty, epochState, fundEpoch, ROYALTY_VAULT_ABI, reclaimFunding, royaltyVaultAt } from '../vault.ts';
-import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
+import { assertReverts as assertRevertsWith, FAKE_PROOF, startTestChain } from './helpers.ts';
 import { advance } from './market-fixture.ts';
 
 const FUNDING = 1000;
@@ -29,15 +29,7 @@ const vaultAs = (w: Wallet) => royaltyVaultAt(vaultAddress, w);
 /** A claim the mock verifier accepts: [root, total, contributor, weight, epoch, nullifier]. */
 function fakeClaim(root: bigint, total: bigint, contributor: string, weight: bigint, epoch: bigint) {
   return {
-    proof: {
-      pi_a: ['1', '2', '1'],
-      pi_b: [
-        ['3', '4'],
-        ['5', '6'],
-        ['1', '0'],
-      ],
-      pi_c: ['7', '8', '1'],
-    },
+    proof: FAKE_PROOF,
     publicSignals: [root, total, BigInt(contributor), weight, epoch, nextNullifier++].map(String),
   };
 }

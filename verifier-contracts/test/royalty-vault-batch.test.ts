@@ -11,7 +11,7 @@ import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
 import { balanceOf, claimRoyalty, epochState, fundEpoch, ROYALTY_VAULT_ABI, royaltyVaultAt, type SnarkjsProof } from '../vault.ts';
 import { batchClaimArguments, claimRoyaltyBatch } from '../vault-batch.ts';
-import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
+import { assertReverts as assertRevertsWith, FAKE_PROOF, startTestChain } from './helpers.ts';
 
 const SLOTS = 4;
 const FUNDING = 1_000;
@@ -30,15 +30,7 @@ let nextRoot = 5000n;
 let nextNullifier = 1n;
 
 const vault = () => royaltyVaultAt(vaultAddress, owner);
-const PROOF: SnarkjsProof = {
-  pi_a: ['1', '2', '1'],
-  pi_b: [
-    ['3', '4'],
-    ['5', '6'],
-    ['1', '0'],
-  ],
-  pi_c: ['7', '8', '1'],
-};
+const PROOF: SnarkjsProof = FAKE_PROOF;
 
 interface Slot {
   contributor: string;

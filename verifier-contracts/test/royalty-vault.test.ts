@@ -23,7 +23,7 @@ import {
   toSolidityCalldata,
   withdraw,
 } from '../vault.ts';
-import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
+import { assertReverts as assertRevertsWith, FAKE_PROOF, startTestChain } from './helpers.ts';
 
 const R = BN254_R;
 const FUNDING = 1_000; // seconds of funding after an epoch's first funding
@@ -57,17 +57,7 @@ function fakeClaim(
   nullifier = nextNullifier++,
 ): TestClaim {
   return {
-    proof: {
-      pi_a: ['1', '2', '1'],
-      pi_b: [
-        ['3', '4'],
-        ['5', '6'],
-        ['1', '0'],
-      ],
-      pi_c: ['7', '8', '1'],
-      protocol: 'groth16',
-      curve: 'bn128',
-    },
+    proof: { ...FAKE_PROOF, protocol: 'groth16', curve: 'bn128' },
     publicSignals: [root, total, BigInt(contributor), weight, epoch, nullifier].map(String),
   };
 }
