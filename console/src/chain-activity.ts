@@ -42,38 +42,29 @@ const address = (t: string) => `0x${t.slice(-40)}`;
 const hex32 = (t: string) => `0x${BigInt(t).toString(16).padStart(64, '0')}`;
 
 /** One log as a row; undefined for events this view does not show. */
+/** RoyaltyVault's events that move money, with the data word holding the amount (RoyaltyClaimed: weight first). */
+const VAULT_MONEY_EVENTS = [
+  ['EpochFunded', 0],
+  ['RoyaltyClaimed', 1],
+  ['FundingReclaimed', 0],
+] as const;
+
 export function decodeLog(log: ChainLog): ChainActivity | undefined {
   const [sig, t1, t2, t3] = log.topics;
   const block = Number(BigInt(log.blockNumber));
   if (!t1 || !t2 || !t3) return undefined;
+  // The vault's three money events share one layout (root, epoch, account indexed); only the amount's data word differs.
+  for (const [event, amountWord] of VAULT_MONEY_EVENTS)
+    if (sig === EVENT_TOPICS[event])
+      return {
+        block,
+        event,
+        subject: hex32(t1),
+        epoch: BigInt(t2).toString(),
+        account: address(t3),
+        amount: word(log.data, amountWord).toString(),
+      };
   switch (sig) {
-    case EVENT_TOPICS.EpochFunded:
-      return {
-        block,
-        event: 'EpochFunded',
-        subject: hex32(t1),
-        epoch: BigInt(t2).toString(),
-        account: address(t3),
-        amount: word(log.data, 0).toString(),
-      };
-    case EVENT_TOPICS.RoyaltyClaimed:
-      return {
-        block,
-        event: 'RoyaltyClaimed',
-        subject: hex32(t1),
-        epoch: BigInt(t2).toString(),
-        account: address(t3),
-        amount: word(log.data, 1).toString(),
-      };
-    case EVENT_TOPICS.FundingReclaimed:
-      return {
-        block,
-        event: 'FundingReclaimed',
-        subject: hex32(t1),
-        epoch: BigInt(t2).toString(),
-        account: address(t3),
-        amount: word(log.data, 0).toString(),
-      };
     case EVENT_TOPICS.InferenceAttested:
       return { block, event: 'InferenceAttested', subject: hex32(t2), account: address(t3), attestationId: hex32(t1) };
     default:
