@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -90,5 +90,31 @@ describe('web console: the chain view', { skip: HAVE_CHROMIUM ? false : `no chro
     await page.waitForSelector('[data-testid=chain-row][data-event=RoyaltyClaimed]');
     assert.ok(await page.$('[data-testid=chain-row][data-event=EpochFunded]'));
     assert.match((await page.textContent('[data-testid=chain-row][data-event=RoyaltyClaimed]')) ?? '', /1 ETH/);
+  });
+
+  test("pinned to the chain: RoyaltyVault's verifier accepts the proof from the browser; a changed signal is invalid", async () => {
+    const file = path.join(home, 'bundle.json');
+    const pinnedByChain = async (bundleFile: string) => {
+      await page.goto(`${service.url}/#/verify`);
+      await page.reload();
+      await page.check('#pin-chain');
+      await page.setInputFiles('#bundle-file', bundleFile);
+      return page.waitForSelector('[data-testid=verdict]');
+    };
+    const verdict = await pinnedByChain(file);
+    assert.equal(await verdict.getAttribute('data-valid'), 'true');
+    assert.match(
+      (await page.textContent('#verify-result')) ?? '',
+      /pinned by the chain: RoyaltyVault's membership verifier 0x[0-9a-fA-F]{40} accepts this proof/,
+    );
+
+    const bundle = JSON.parse(await readFile(file, 'utf8')) as { publicSignals: string[]; public: Record<string, string> };
+    const tampered = path.join(home, 'tampered.json');
+    bundle.publicSignals[3] = String(BigInt(bundle.publicSignals[3]!) + 1n);
+    bundle.public.weight = bundle.publicSignals[3]!;
+    await writeFile(tampered, JSON.stringify(bundle));
+    const bad = await pinnedByChain(tampered);
+    assert.equal(await bad.getAttribute('data-valid'), 'false');
+    assert.match((await page.textContent('#verify-result')) ?? '', /rejects this proof/);
   });
 });

@@ -2,12 +2,13 @@
  * The chain's view of a bundle, read from the browser over JSON-RPC (eth_call) at the RPC the service names in
  * /v1/chain: for a membership proof, whether RoyaltyVault has spent its nullifier; for an inference proof, whether a
  * model id is registered in ModelRegistry and whether InferenceAttestor attested exactly this proof's signals. The
- * calls are static ABI, encoded here with @noble/hashes' keccak rather than a whole Ethereum library.
+ * calls are static ABI (rpc.ts).
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ChainInfo, ProofBundle } from '../../client/index.ts';
 import { commitmentId } from '../../prover/commitment-verify.ts';
+import { asBool, ethCall, selector, word } from './rpc.ts';
 
 export interface ChainFact {
   label: string;
@@ -15,22 +16,6 @@ export interface ChainFact {
   value?: boolean;
   note?: string;
 }
-
-const word = (v: bigint) => v.toString(16).padStart(64, '0');
-const selector = (signature: string) => bytesToHex(keccak_256(new TextEncoder().encode(signature))).slice(0, 8);
-
-async function ethCall(rpc: string, to: string, data: string): Promise<string> {
-  const res = await fetch(rpc, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ to, data: `0x${data}` }, 'latest'] }),
-  });
-  const body = (await res.json()) as { result?: string; error?: { message?: string } };
-  if (typeof body.result !== 'string') throw new Error(`eth_call to ${to}: ${body.error?.message ?? 'no result'}`);
-  return body.result;
-}
-
-const asBool = (result: string) => BigInt(result === '0x' ? '0x0' : result) !== 0n;
 
 /** keccak256(abi.encode(bytes32 modelId, uint256[] signals)): InferenceAttestor's attestation id. */
 export function attestationId(modelId: string, signals: readonly bigint[]): string {

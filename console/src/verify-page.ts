@@ -1,13 +1,15 @@
 /**
  * Verify: a proof bundle checked in this browser (prover/verify-core.ts and verify-noble.ts, the code Node runs, on
  * @noble/curves), against a key the user pins: the keys this service trusts for the bundle's circuit (their hashes,
- * GET /v1/circuits/:id/keys) or a key pasted here. The service is asked which keys it trusts, never whether the proof
- * holds. Then the public signals for people, the setup's security, and the chain's view.
+ * GET /v1/circuits/:id/keys), a key pasted here, or the chain's own verifier (chain-pin.ts: asked over the RPC whether
+ * it accepts this proof). The service is asked which keys it trusts, never whether the proof holds. Then the public
+ * signals for people, the setup's security, and the chain's view.
  */
 import { canonicalJson, sha256Hex } from '../../common/hash.ts';
 import type { ProofBundle } from '../../prover/bundle.ts';
 import { type CoreVerifyReport, judgeBundle, prepareBundle } from '../../prover/verify-core.ts';
 import { checkGroth16 } from '../../prover/verify-noble.ts';
+import { chainAcceptance } from './chain-pin.ts';
 import { chainFacts } from './chain-view.ts';
 import { describeBundle } from './decode.ts';
 import { badge, errorText, h, replace } from './dom.ts';
@@ -20,7 +22,7 @@ export interface BrowserVerification {
   pinSource: string;
 }
 
-export type Pin = { kind: 'service' } | { kind: 'pasted'; text: string };
+export type Pin = { kind: 'service' } | { kind: 'pasted'; text: string } | { kind: 'chain'; modelId: string };
 
 /** The hashes a pasted key pins: a 64-hex sha256, or a vkey JSON (hashed as bundles hash theirs). */
 export function pastedHashes(text: string): string[] {
@@ -44,6 +46,13 @@ export async function verifyInBrowser(json: unknown, pin: Pin): Promise<BrowserV
     if (typeof circuitId !== 'string') throw new Error('bundle.circuitId: expected a string');
     trusted = (await client().trustedKeys(circuitId)).vkeyHashes;
     pinSource = trusted.length ? `this service's key for circuit ${circuitId}` : `this service knows no key for circuit ${circuitId}`;
+  } else if (pin.kind === 'chain') {
+    // Parse first (a malformed bundle is refused before any RPC), then pin the bundle's own key only if the chain's
+    // verifier accepts this very proof and these signals.
+    const unpinned = prepareBundle(json);
+    const verdict = await chainAcceptance(await client().chain(), unpinned.bundle, pin.modelId || undefined);
+    trusted = verdict.accepted ? [unpinned.vkeyHash] : [];
+    pinSource = verdict.source;
   } else {
     trusted = pastedHashes(pin.text);
     pinSource = `the pasted key ${trusted[0]}`;
@@ -64,6 +73,7 @@ export function verifyPage(root: HTMLElement): void {
   const keyBox = h('textarea', { id: 'pasted-key', rows: 4, placeholder: 'a verification key JSON, or its sha256 (64 hex digits)' });
   const servicePin = h('input', { type: 'radio', name: 'pin', value: 'service', id: 'pin-service', checked: true });
   const pastedPin = h('input', { type: 'radio', name: 'pin', value: 'pasted', id: 'pin-pasted' });
+  const chainPin = h('input', { type: 'radio', name: 'pin', value: 'chain', id: 'pin-chain' });
   const modelIdBox = h('input', {
     type: 'text',
     id: 'model-id',
@@ -72,7 +82,12 @@ export function verifyPage(root: HTMLElement): void {
   const fileInput = h('input', { type: 'file', id: 'bundle-file', accept: '.json,application/json' });
   let current: unknown;
 
-  const pin = (): Pin => (pastedPin.checked ? { kind: 'pasted', text: keyBox.value } : { kind: 'service' });
+  const pin = (): Pin =>
+    pastedPin.checked
+      ? { kind: 'pasted', text: keyBox.value }
+      : chainPin.checked
+        ? { kind: 'chain', modelId: modelIdBox.value.trim() }
+        : { kind: 'service' };
   const run = async () => {
     if (current === undefined) return;
     replace(result, h('p', { class: 'muted' }, 'Verifying in this browser…'));
@@ -130,8 +145,18 @@ export function verifyPage(root: HTMLElement): void {
       h('label', {}, 'Pin the verification key to'),
       h('div', {}, servicePin, h('label', { for: 'pin-service', class: 'inline' }, "this service's trusted key for the bundle's circuit")),
       h('div', {}, pastedPin, h('label', { for: 'pin-pasted', class: 'inline' }, 'a key I paste')),
+      h(
+        'div',
+        {},
+        chainPin,
+        h(
+          'label',
+          { for: 'pin-chain', class: 'inline' },
+          "the chain's verifier: the model's (model id below) or RoyaltyVault's, asked from this browser",
+        ),
+      ),
       keyBox,
-      h('label', { for: 'model-id' }, 'Model id on chain (optional)'),
+      h('label', { for: 'model-id' }, 'Model id on chain (for the chain pin and the chain view of an inference proof)'),
       modelIdBox,
       h('button', { id: 'verify-again', onclick: () => void run() }, 'Verify again'),
     ),

@@ -9,6 +9,7 @@ import { Interface, type JsonRpcProvider, type Wallet } from 'ethers';
 import * as snarkjs from 'snarkjs';
 import type { BuiltCircuit } from '../../circuits/build.ts';
 import { BN254_R } from '../../common/bn254.ts';
+import { inferenceAcceptedOnChain } from '../../console/src/chain-pin.ts';
 import {
   commitmentId,
   commitPublicInputs,
@@ -134,6 +135,18 @@ describe('Pedersen-committed model: a copy registered by another address cannot 
 
     const first = await proveFor(5n, owner.address);
     assert.equal(bindingAddress(first.signals.at(-1)!), owner.address);
+    // The web console's chain pin (console/src/chain-pin.ts) asks the same question with a simulated attest from the
+    // browser: its hand-made calldata must give exactly the contract's verdicts.
+    const onChain = (id: string, signals: readonly string[], proof = first.proof) =>
+      inferenceAcceptedOnChain(chain.url, attestorAddress, id, proof, signals);
+    const copyVerdict = await onChain(copyId, first.signals);
+    assert.equal(copyVerdict.accepted, false);
+    assert.match(copyVerdict.source, /BindingMismatch/);
+    assert.match((await onChain(copyId, withSignal(first.signals, -1, bindingOf(alice.address)))).source, /InvalidProof/);
+    assert.deepEqual(await onChain(modelId, first.signals), {
+      accepted: true,
+      source: `the chain: InferenceAttestor ${attestorAddress}, model ${modelId} accepts this proof`,
+    });
     await assertReverts(attestInference(attestorAs(alice), copyId, first.proof, first.signals), 'BindingMismatch');
     // The copier cannot re-bind the provider's proof to itself: the binding is a proven signal.
     const rebound = withSignal(first.signals, -1, bindingOf(alice.address));
@@ -144,6 +157,7 @@ describe('Pedersen-committed model: a copy registered by another address cannot 
 
     const res = await attestInference(attestorAs(bob), modelId, first.proof, first.signals);
     t.diagnostic(`attest gas (point-committed, 3 statement signals incl. the binding): ${res.receipt.gasUsed}`);
+    assert.match((await onChain(modelId, first.signals)).source, /attested these signals already/);
     assert.deepEqual(res.outputs.map(String), first.signals.slice(2, -1));
 
     // A transfer of ownership does not unbind the registrant's proofs (the registrant is part of the model id).
@@ -155,6 +169,7 @@ describe('Pedersen-committed model: a copy registered by another address cannot 
     await deactivateModel(registryAs(bob), modelId);
     const late = await proveFor(7n, owner.address);
     await assertReverts(attestInference(attestorAs(owner), modelId, late.proof, late.signals), 'ModelInactive');
+    assert.match((await onChain(modelId, late.signals, late.proof)).source, /refuses this proof \(ModelInactive\)/);
     await assertReverts(attestInference(attestorAs(alice), copyId, late.proof, late.signals), 'BindingMismatch');
     await assertReverts(
       attestInference(attestorAs(alice), copyId, late.proof, withSignal(late.signals, -1, bindingOf(alice.address))),
@@ -203,10 +218,14 @@ describe('Poseidon-committed model (real snarkjs verifier): the same replay fail
       'InvalidProof',
     );
     // Under the provider's own model: the input hash and output slots are checked by the proof.
+    const onChain = (id: string, signals: readonly string[], proof = first.proof) =>
+      inferenceAcceptedOnChain(chain.url, attestorAddress, id, proof, signals);
     for (const i of [1, 2]) {
       const changed = withSignal(first.signals, i, (BigInt(first.signals[i]!) + 1n) % R);
       await assertReverts(attestInference(attestorAs(bob), modelId, first.proof, changed), 'InvalidProof');
+      assert.match((await onChain(modelId, changed)).source, /refuses this proof \(InvalidProof\)/);
     }
+    assert.equal((await onChain(modelId, first.signals)).accepted, true);
     const res = await attestInference(attestorAs(bob), modelId, first.proof, first.signals);
     t.diagnostic(`attest gas (N = 4 incl. the binding, real snarkjs verifier): ${res.receipt.gasUsed}`);
     assert.deepEqual(res.outputs.map(String), [first.signals[2]]);
@@ -214,6 +233,7 @@ describe('Poseidon-committed model (real snarkjs verifier): the same replay fail
     await deactivateModel(registryAs(owner), modelId);
     const late = await proveFor(4n, owner.address);
     await assertReverts(attestInference(attestorAs(owner), modelId, late.proof, late.signals), 'ModelInactive');
+    assert.match((await onChain(modelId, late.signals, late.proof)).source, /refuses this proof \(ModelInactive\)/);
     await assertReverts(attestInference(attestorAs(alice), copyId, late.proof, late.signals), 'BindingMismatch');
   });
 });
