@@ -16,7 +16,7 @@ import * as snarkjs from 'snarkjs';
 import { syntheticCircuitSpec, syntheticInput } from '../circuits/bench/synthetic.ts';
 import { buildCircuit } from '../circuits/build.ts';
 import { commitDataset, type DatasetRecord, membershipInput as datasetMembershipInput } from '../circuits/dataset/index.ts';
-import { currentProveBundle } from '../cli/prove-bundle.mjs';
+import { currentProveBundle } from '../cli/bundles.mjs';
 import { REPO_ROOT } from '../common/config.ts';
 import { snarkjsCliPath } from '../common/snarkjs-cli.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// The `zkai` command. zkai is TypeScript run through tsx (no build step): register it, then load the CLI.
-// `zkai prove` is the exception when a current compiled bundle of it exists (cli/build-bundle.mjs, run by npm ci;
-// cli/prove-bundle.mjs says when it is current): it then starts on bare Node, without the loader. ZKAI_ENGINE=wasm
-// or webgpu (the full engine selection) and ZKAI_CLI_BUNDLE=off take the TypeScript path.
-import { currentProveBundle } from './prove-bundle.mjs';
+// The `zkai` command. zkai is TypeScript; npm ci compiles the command to plain JavaScript (cli/build-bundle.mjs), and
+// this runs that compiled code while it is current (cli/bundles.mjs: every source file unchanged since the build), so
+// a command starts on bare Node without the tsx loader. `zkai prove` has a bundle of its own, the smallest; it
+// leaves ZKAI_ENGINE=wasm or webgpu (the full engine selection) to the full CLI. ZKAI_CLI_BUNDLE=off, a stale or
+// missing bundle: the TypeScript through tsx.
+import { currentBundle } from './bundles.mjs';
 
-const compiled =
-  process.argv[2] === 'prove' &&
-  process.env.ZKAI_CLI_BUNDLE !== 'off' &&
-  ['', 'native', 'snarkjs'].includes((process.env.ZKAI_ENGINE ?? '').trim().toLowerCase())
-    ? currentProveBundle(new URL('./dist/', import.meta.url))
+const dist = new URL('./dist/', import.meta.url);
+const enabled = process.env.ZKAI_CLI_BUNDLE !== 'off';
+const proveBundle =
+  enabled && process.argv[2] === 'prove' && ['', 'native', 'snarkjs'].includes((process.env.ZKAI_ENGINE ?? '').trim().toLowerCase())
+    ? currentBundle(dist, 'prove')
     : null;
+const compiled = proveBundle ?? (enabled ? currentBundle(dist, 'zkai') : null);
 if (compiled) {
   await import(compiled);
 } else {

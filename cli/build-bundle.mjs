@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Compiles `zkai prove` (cli/prove-main.ts and what it imports) into one JavaScript file, cli/dist/prove.mjs, so the
-// command starts on bare Node instead of through the tsx loader (about 0.25 s less per process). Runs on `npm ci`
-// (root "install" script, after the native build); a failure only prints a warning and exits 0: cli/bin.js then
-// runs the TypeScript as before. Packages stay external (resolved from node_modules at run time; snarkjs is loaded
-// only on the fallback path), except @noble's, which are inlined. cli/dist/prove.meta.json records every source
-// file's size and mtime: cli/bin.js uses the bundle only while they all match (cli/prove-bundle.mjs), so an edited
-// checkout never runs stale code.
+// Compiles the `zkai` command to plain JavaScript so that it starts on bare Node instead of through the tsx loader
+// (tsx transpiles every imported TypeScript file at start: 0.5 to 1 s per process here). Two bundles in cli/dist:
+// - prove.mjs: `zkai prove` alone (cli/prove-main.ts), one file, the snarkjs-CLI-shaped drop-in whose start-up time
+//   is measured against rapidsnark's and snarkjs's;
+// - zkai/main.js (+ chunks): every other command (cli/main.ts), split at its lazy imports so that a command loads
+//   only its own modules.
+// Runs on `npm ci` (root "install" script, after the native build); a failure only prints a warning and exits 0:
+// cli/bin.js then runs the TypeScript as before. Packages stay external (resolved from node_modules at run time),
+// except @noble's, which are inlined. <name>.meta.json records every source file's size and mtime: cli/bin.js uses a
+// bundle only while they all match (cli/bundles.mjs), so an edited checkout never runs stale code.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = resolve(process.argv[2] ?? join(root, 'cli', 'dist'));
 
 function warn(reason) {
-  console.warn(`zkai prove not compiled: ${reason}; the zkai command will run it through tsx`);
+  console.warn(`zkai not compiled: ${reason}; the zkai command will run its TypeScript through tsx`);
   process.exit(0);
 }
 
@@ -26,24 +29,53 @@ try {
   warn(`esbuild is not installed (${err.message})`);
 }
 
-/** The native loader finds the addon beside itself; in the bundle, "itself" is the output folder. */
-const NATIVE_DIR_LINE = 'const NATIVE_DIR = dirname(fileURLToPath(import.meta.url));';
-const nativeDirFromBundle = {
-  name: 'native-dir-from-bundle',
-  setup(build) {
-    build.onLoad({ filter: /prover[\\/]native[\\/]index\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      if (!source.includes(NATIVE_DIR_LINE)) throw new Error(`${args.path} no longer has the line "${NATIVE_DIR_LINE}"`);
-      const up = JSON.stringify(relative(outDir, join(root, 'prover', 'native')));
-      const fromBundle = `const NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), ${up});`;
-      return { contents: source.replace(NATIVE_DIR_LINE, fromBundle), loader: 'ts' };
-    });
-  },
-};
+const posix = (p) => p.split('\\').join('/');
 
 /**
- * ZKAI_ENGINE=wasm or webgpu goes through prover/engine.ts, which loads engines by computed paths a bundle cannot
- * follow; cli/bin.js runs those through tsx, so the bundle replaces the module with one that says so.
+ * Every module keeps its own location: `import.meta.url`, `.dirname` and `.filename` in a bundled source file are
+ * rewritten to that source file's, computed from the bundle's own URL at run time (so a moved checkout still works).
+ * Whatever a module finds beside itself (the native addon, worker bootstraps, circom libraries, the repository root)
+ * it finds exactly as when tsx runs it.
+ */
+function sourceLocation(bundleDir) {
+  return {
+    name: 'source-location',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (args.path.includes(join('node_modules', ''))) return undefined;
+        const file = JSON.stringify(posix(relative(bundleDir, args.path)));
+        const dir = JSON.stringify(`${posix(relative(bundleDir, dirname(args.path)))}/`);
+        let source = readFileSync(args.path, 'utf8');
+        for (const [needle, value] of engineImports(args.path)) {
+          if (!source.includes(needle)) throw new Error(`${args.path} no longer has "${needle}"`);
+          source = source.replaceAll(needle, value);
+        }
+        source = source
+          .replaceAll('import.meta.url', `new URL(${file}, import.meta.url).href`)
+          .replaceAll('import.meta.dirname', `decodeURIComponent(new URL(${dir}, import.meta.url).pathname).slice(0, -1)`)
+          .replaceAll('import.meta.filename', `decodeURIComponent(new URL(${file}, import.meta.url).pathname)`);
+        return { contents: source, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * prover/engine.ts imports the native and WebGPU engines through variables (so that the type checker and the loader
+ * do not require them); in the full bundle they become literal lazy imports, bundled as chunks of their own.
+ */
+let literalEngines = false;
+function engineImports(file) {
+  if (!literalEngines || !file.endsWith(join('prover', 'engine.ts'))) return [];
+  return [
+    ['import(NATIVE_MODULE)', "import('./native/index.ts')"],
+    ['import(WEBGPU_MODULE)', "import('../gpu/webgpu/index.ts')"],
+  ];
+}
+
+/**
+ * The prove bundle leaves ZKAI_ENGINE=wasm or webgpu (prover/engine.ts) out: cli/bin.js runs those through the full
+ * CLI, so this module only says so.
  */
 const fullEngineSelectionOutside = {
   name: 'full-engine-selection-outside',
@@ -53,7 +85,7 @@ const fullEngineSelectionOutside = {
     );
     build.onLoad({ filter: /.*/, namespace: 'zkai' }, () => ({
       contents: `export async function selectEngine(requested) {
-  const err = new Error('ZKAI_ENGINE=' + requested + ' is served by the TypeScript CLI; cli/bin.js runs it there');
+  const err = new Error('ZKAI_ENGINE=' + requested + ' is served by the full zkai CLI; cli/bin.js runs it there');
   err.name = 'ZkaiError';
   err.code = 'BAD_INPUT';
   throw err;
@@ -63,24 +95,24 @@ const fullEngineSelectionOutside = {
   },
 };
 
-/**
- * Packages stay in node_modules, except @noble's (pure JavaScript, dozens of small modules): inlined, they load
- * without Node resolving and reading each one.
- */
 const { dependencies = {}, devDependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = [...Object.keys(dependencies), ...Object.keys(devDependencies)].filter((p) => !p.startsWith('@noble/'));
 
-const metaFile = join(outDir, 'prove.meta.json');
-try {
-  // Without its record the old bundle is never current (cli/prove-bundle.mjs): a failed build leaves none in use,
-  // and a zkai started during the build takes the TypeScript path. The new files are renamed into place.
+/** Builds one bundle into `target` (a file, or a folder with splitting), then records its sources in `<name>.meta.json`. */
+async function bundle({ name, entry, target, split, plugins = [] }) {
+  const metaFile = join(outDir, `${name}.meta.json`);
+  // Without its record the old bundle is never current (cli/bundles.mjs): a failed build leaves none in use, and a
+  // zkai started during the build takes the TypeScript path. The new output is renamed into place.
   rmSync(metaFile, { force: true });
   mkdirSync(outDir, { recursive: true });
-  const tmp = `.${process.pid}.tmp`;
+  const tmp = `${target}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  // Chunks sit beside the entry (no subfolder), so one relative path serves every output file of the bundle.
+  const bundleDir = split ? target : dirname(target);
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ['cli/prove-main.ts'],
-    outfile: join(outDir, `prove.mjs${tmp}`),
+    entryPoints: [entry],
+    ...(split ? { outdir: tmp, splitting: true, chunkNames: '[name]-[hash]' } : { outfile: tmp }),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -88,18 +120,26 @@ try {
     external,
     metafile: true,
     logLevel: 'warning',
-    plugins: [nativeDirFromBundle, fullEngineSelectionOutside],
+    plugins: [...plugins, sourceLocation(bundleDir)],
   });
-  // Files only: the replaced engine module lives in the plugin's own namespace ("zkai:…").
-  const files = Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('zkai:'));
-  const inputs = files.map((file) => {
-    const s = statSync(join(root, file));
-    return { file, size: s.size, mtimeMs: s.mtimeMs };
-  });
-  renameSync(join(outDir, `prove.mjs${tmp}`), join(outDir, 'prove.mjs'));
-  writeFileSync(`${metaFile}${tmp}`, `${JSON.stringify({ inputs }, null, 1)}\n`);
-  renameSync(`${metaFile}${tmp}`, metaFile);
-  console.log(`zkai prove compiled: ${relative(root, join(outDir, 'prove.mjs'))} (${inputs.length} source files)`);
+  // Files only: a replaced module lives in a plugin's own namespace ("zkai:…").
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((file) => !file.startsWith('zkai:'))
+    .map((file) => {
+      const s = statSync(join(root, file));
+      return { file, size: s.size, mtimeMs: s.mtimeMs };
+    });
+  rmSync(target, { recursive: true, force: true });
+  renameSync(tmp, target);
+  writeFileSync(`${metaFile}.tmp`, `${JSON.stringify({ inputs }, null, 1)}\n`);
+  renameSync(`${metaFile}.tmp`, metaFile);
+  console.log(`zkai ${name === 'zkai' ? 'CLI' : name} compiled: ${relative(root, target)} (${inputs.length} source files)`);
+}
+
+try {
+  await bundle({ name: 'prove', entry: 'cli/prove-main.ts', target: join(outDir, 'prove.mjs'), plugins: [fullEngineSelectionOutside] });
+  literalEngines = true;
+  await bundle({ name: 'zkai', entry: 'cli/main.ts', target: join(outDir, 'zkai'), split: true });
 } catch (err) {
   warn(err.message.split('\n')[0]);
 }

@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../common/config.ts';
 import { loadNativeEngine } from '../prover/native/index.ts';
 import { type Groth16Fixture, membershipInput, membershipTestSetup } from '../prover/test-fixtures.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
-import { currentProveBundle } from './prove-bundle.mjs';
+import { currentBundle, currentProveBundle } from './bundles.mjs';
 
 const BIN = path.join(REPO_ROOT, 'cli', 'bin.js');
 
@@ -135,5 +135,34 @@ describe('zkai prove: which code runs', () => {
     await writeFile(path.join(stale, 'prove.meta.json'), JSON.stringify(meta));
     assert.equal(currentProveBundle(pathToFileURL(`${stale}/`)), null);
     assert.equal(currentProveBundle(pathToFileURL(`${path.join(dir, 'nowhere')}/`)), null);
+  });
+});
+
+describe('the compiled full CLI (cli/dist/zkai, every command)', () => {
+  const viaFullBundle = (args: string[], env: Record<string, string> = {}) => run([path.join(dist, 'zkai', 'main.js'), ...args], env);
+
+  it('ZKAI_ENGINE=wasm (the full engine selection, left out of the prove bundle) proves; snarkjs verifies', async () => {
+    const res = viaFullBundle(['prove', fixture.zkeyPath, wtns, 'wasm-proof.json', 'wasm-public.json'], { ZKAI_ENGINE: 'wasm' });
+    assert.equal(res.code, 0, res.stderr);
+    await checkOutputs('wasm-proof.json', 'wasm-public.json');
+  });
+
+  it('prints what the TypeScript prints (zkai config), and is current only while its sources are unchanged', async () => {
+    const compiled = viaFullBundle(['config'], { ZKAI_CLI_BUNDLE: 'off' });
+    const ts = run([BIN, 'config'], { ZKAI_CLI_BUNDLE: 'off' });
+    assert.equal(compiled.code, 0, compiled.stderr);
+    assert.equal(compiled.stdout, ts.stdout);
+    assert.match(compiled.stdout, /ZKAI_CLI_BUNDLE/);
+
+    const url = pathToFileURL(`${dist}/`);
+    assert.equal(currentBundle(url, 'zkai'), pathToFileURL(path.join(dist, 'zkai', 'main.js')).href);
+    const stale = path.join(dir, 'stale-cli');
+    await cp(dist, stale, { recursive: true });
+    const meta = JSON.parse(await readFile(path.join(stale, 'zkai.meta.json'), 'utf8')) as { inputs: { file: string; mtimeMs: number }[] };
+    const main = meta.inputs.find((i) => i.file === 'cli/main.ts');
+    assert.ok(main, 'cli/main.ts is among the recorded sources');
+    main.mtimeMs += 1;
+    await writeFile(path.join(stale, 'zkai.meta.json'), JSON.stringify(meta));
+    assert.equal(currentBundle(pathToFileURL(`${stale}/`), 'zkai'), null);
   });
 });

@@ -200,7 +200,7 @@ export const SETTINGS: readonly Setting[] = [
     area: 'proving',
     default: 'on',
     description:
-      '`zkai prove` runs its compiled bundle (cli/dist, built at install) when it is current; off: always the TypeScript sources.',
+      'The zkai command runs its compiled bundles (cli/dist, built at install: `zkai prove` alone, and every other command) when they are current; off: always the TypeScript sources through tsx.',
   },
   {
     name: 'ZKAI_NATIVE_THREADS',

@@ -33,7 +33,7 @@ export interface NativeEngineStatus {
   threads?: number;
 }
 
-/** This folder (cli/build-bundle.mjs rewrites this line when it compiles `zkai prove` into cli/dist). */
+/** This folder (in a compiled bundle too: cli/build-bundle.mjs keeps every module's import.meta its source file's). */
 const NATIVE_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Where build.mjs leaves the addon. */
