@@ -1,8 +1,8 @@
 /**
  * Worker-only routes: what a `zkai worker` on another machine fetches instead of reading a shared ZKAI_HOME (the
  * membership circuit's files, its proving key, committed datasets), each named by a content id the worker checks
- * (jobs/worker-artifacts.ts; docs/deploy.md says which check for which id). Registered only when ZKAI_WORKER_TOKEN is
- * set, and answering only requests that present it: a worker proves every tenant's jobs, so these routes see past
+ * (jobs/fetch-circuit.ts, jobs/fetch-dataset.ts; docs/deploy.md says which check for which id). They answer only
+ * requests that present ZKAI_WORKER_TOKEN (none at all without it): a worker proves every tenant's jobs, so these routes see past
  * tenants, and an API key (a tenant's credential) opens none of them. Files are streamed, never buffered.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -19,8 +19,8 @@ import type { SetupMeta } from '../../prover/setup/groth16-setup.ts';
 import { errorResponses, SHA256_PATTERN, workerCircuitSchema } from '../schemas.ts';
 
 export interface WorkerArtifactRoutesOptions {
-  /** ZKAI_WORKER_TOKEN. */
-  token: string;
+  /** ZKAI_WORKER_TOKEN; none: the routes exist (and are documented) but refuse every request. */
+  token?: string;
   /** The circuits this node proves and verifies with: only these are served. */
   membership: MembershipCircuit;
   catalog: DatasetCatalog;
@@ -36,13 +36,18 @@ export const WORKER_SECURITY = [{ workerToken: [] }];
 const binary = (description: string) => ({ description, type: 'string', format: 'binary' }) as const;
 
 export const workerArtifactRoutes: FastifyPluginAsync<WorkerArtifactRoutesOptions> = async (app, { token, membership, catalog }) => {
-  const expected = createHash('sha256').update(token).digest();
+  const expected = token ? createHash('sha256').update(token).digest() : undefined;
   // Compare digests in constant time: the token's length and prefix leak nothing.
   const checkToken = async (request: FastifyRequest, reply: FastifyReply) => {
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
-    if (m && timingSafeEqual(createHash('sha256').update(m[1]!).digest(), expected)) return;
+    if (expected && m && timingSafeEqual(createHash('sha256').update(m[1]!).digest(), expected)) return;
     reply.header('www-authenticate', 'Bearer realm="zkai-worker"');
-    throw new ZkaiError('UNAUTHORIZED', 'this route is for zkai workers: send "Authorization: Bearer <ZKAI_WORKER_TOKEN>"');
+    throw new ZkaiError(
+      'UNAUTHORIZED',
+      expected
+        ? 'this route is for zkai workers: send "Authorization: Bearer <ZKAI_WORKER_TOKEN>"'
+        : 'this API node serves no workers: it has no ZKAI_WORKER_TOKEN',
+    );
   };
   // public: no tenant (API key) is asked for; the worker token is, by the hook below, on every route of this plugin.
   app.addHook('onRequest', checkToken);
