@@ -24,7 +24,10 @@ import { logEvents, type Proc, records, serviceEnv, sharedArtifactsHome, spawnPr
 import { requireOrSkip } from './require-dep.ts';
 
 const DEPTH = 2;
-const HALF = 8;
+/** Jobs before the kill, while Redis is down (each such request waits on the unreachable queue), and after it is back. */
+const BEFORE = 8;
+const WHILE_DOWN = 3;
+const AFTER = 5;
 const TOKEN = randomBytes(32).toString('hex');
 
 describe('workers on other hosts, no shared directory: kill -9 and a Redis restart mid-batch', {
@@ -40,6 +43,9 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
   let root: string;
   const workerHomes: string[] = [];
   const workers: Proc[] = [];
+  /** Seconds since `since`, for the figures. */
+  const secs = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
+  let startup = '';
 
   async function api(method: string, route: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${base}${route}`, {
@@ -51,6 +57,7 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
   }
 
   before(async () => {
+    const began = performance.now();
     hosts = makeTestHosts(2);
     if (hosts.fellBackToLoopback)
       process.stderr.write(
@@ -103,6 +110,7 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
       workers.push(worker);
     }
     await Promise.all(workers.map((w, i) => w.waitFor((l) => l.includes('pulling jobs from'), `worker w${i + 1} to start`)));
+    startup = secs(began);
   });
 
   after(async () => {
@@ -136,7 +144,8 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
       }
       return ids;
     };
-    const ids = await submit(HALF, 1000);
+    const batchStart = performance.now();
+    const ids = await submit(BEFORE, 1000);
 
     // kill -9 of w1, caught in the middle of a job when it can be (proofs of depth 2 are short), else once it has begun any.
     const [victim, survivor] = workers as [Proc, Proc];
@@ -150,12 +159,17 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
     }
     assert.ok(started().length > 0, 'w1 took a job before it was killed');
     await victim.kill('SIGKILL');
+    const killedAt = secs(batchStart);
 
     // Redis restarted empty with jobs in flight, and more accepted while it was down: the store of record has them all.
+    const openAtCrash = (await Promise.all(ids.map(async (id) => (await api('GET', `/v1/jobs/${id}`)).body.state))).filter(
+      (state) => state !== 'succeeded',
+    ).length;
     await redis.crash();
-    const more = await submit(HALF, 2000);
+    const whileDown = await submit(WHILE_DOWN, 2000);
     await redis.restart();
-    const all = [...ids, ...more];
+    const redisBackAt = secs(batchStart);
+    const all = [...ids, ...whileDown, ...(await submit(AFTER, 3000))];
 
     const deadline = Date.now() + 120_000;
     let jobs: Record<string, unknown>[] = [];
@@ -190,7 +204,9 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
       : `network namespaces ${hosts.hosts.map((h) => `${h.name} (${h.address})`).join(', ')}, API node at ${hosts.address}`;
     const figures =
       `jobs: ${all.length}, workers: ${workers.length} on ${where}, kills: 1 (${midJob ? 'mid-job' : 'between jobs'}), ` +
-      `redis restarts: 1, duplicates: ${duplicates.length}, lost: ${lost.length}, bundles verified: ${verified}`;
+      `redis restarts: 1 (${openAtCrash} earlier jobs unfinished then, ${WHILE_DOWN} accepted while it was down), duplicates: ${duplicates.length}, lost: ${lost.length}, bundles verified: ${verified}; ` +
+      `seconds: start ${startup} (API node, PostgreSQL, Redis, workers fetching circuit and key), kill at ${killedAt}, ` +
+      `Redis back at ${redisBackAt}, all done at ${secs(batchStart)}`;
     t.diagnostic(figures);
     process.stderr.write(`[multi-host] ${figures}\n`);
   });

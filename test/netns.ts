@@ -4,7 +4,8 @@
  * /24 picked at random. Processes run in a host with `ip netns exec <ns>` (the `prefix` of test/procs.ts spawnProc).
  * Names carry a random tag so a crashed earlier run cannot collide; `remove()` deletes what this run made (deleting a
  * namespace deletes its end of the veth pair, and with it the pair). Where namespaces cannot be made (no root, no
- * `ip`), `fellBackToLoopback` says so and every host is this one, on loopback: the caller prints that, and still runs.
+ * `ip`; or ZKAI_TEST_NO_NETNS=1), `fellBackToLoopback` says so and every host is this one, on loopback: the caller
+ * prints that, and still runs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -37,6 +38,8 @@ export function makeTestHosts(n: number): TestHosts {
     made.bridge = false;
   };
   try {
+    // For trying the fallback on a machine that has namespaces.
+    if (process.env.ZKAI_TEST_NO_NETNS === '1') throw new Error('ZKAI_TEST_NO_NETNS=1');
     ip(['link', 'add', bridge, 'type', 'bridge']);
     made.bridge = true;
     ip(['addr', 'add', `${net}.1/24`, 'dev', bridge]);
