@@ -156,7 +156,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'ZKAI_WORKER_TOKEN',
     area: 'queue',
-    default: '(none: no worker routes)',
+    default: '(none: the worker routes refuse every request)',
     description:
       'A shared secret (at least 32 characters) that `zkai worker` processes present to the API node to fetch circuits, keys and datasets by content hash (/v1/worker/…); set the same value on both.',
     secret: true,
