@@ -117,7 +117,13 @@ describe('workers fetch circuits, keys and datasets from the API node by content
     await asEmptyWorker(async (home) => {
       let downloads = 0;
       const inner = httpArtifactSource(url, TOKEN);
-      const counting: ArtifactSource = { ...inner, download: (...a) => (downloads++, inner.download(...a)) };
+      const counting: ArtifactSource = {
+        ...inner,
+        download: (...a) => {
+          downloads++;
+          return inner.download(...a);
+        },
+      };
       const got = await fetchedMembershipCircuit(counting, DEPTH, quiet);
       assert.equal(got.circuit.id, membership.circuit.id);
       assert.equal(got.setup.vkeyHash, membership.setup.vkeyHash);
