@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages zkai's tests use: redis-server, PostgreSQL (the store-of-record tests start throwaway
 # clusters with its initdb/pg_ctl; no service is started), chromium (the web console's browser tests, driven by
-# playwright-core: no browser is downloaded), and Mesa 25's lavapipe (software Vulkan) from
+# playwright-core: no browser is downloaded), iproute2 (`ip netns`: test/multi-host.test.ts puts workers on hosts of
+# their own), and Mesa 25's lavapipe (software Vulkan) from
 # bookworm-backports for the WebGPU backend. Idempotent; safe to run on a developer machine.
 # Under CI=true it exits non-zero when it cannot install them: the tests that need them fail there rather than skip
 # (test/require-dep.ts), so a CI run must not go on without them. Elsewhere it warns and goes on.
@@ -39,7 +40,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends redis-server postgresql chromium >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends redis-server postgresql chromium iproute2 >/dev/null
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 if ! $SUDO apt-get install -y -qq --no-install-recommends -t "${codename}-backports" mesa-vulkan-drivers libvulkan1 >/dev/null; then
   missing "Mesa from ${codename}-backports unavailable (the WebGPU backend's software driver)"
@@ -47,5 +48,6 @@ fi
 command -v redis-server >/dev/null || missing "redis-server is not installed"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing "PostgreSQL (initdb) is not installed"
 command -v chromium >/dev/null || missing "chromium is not installed"
+command -v ip >/dev/null || missing "iproute2 (ip) is not installed"
 dpkg-query -W -f='${Status}' mesa-vulkan-drivers 2>/dev/null | grep -q 'install ok installed' || missing "mesa-vulkan-drivers is not installed"
 echo "== debian packages: redis $(redis-server --version | awk '{print $3}'), postgresql $(dpkg-query -W -f='${Version}' postgresql 2>/dev/null || echo none), chromium $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || echo none), mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none)"

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cacheDir, REPO_ROOT } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
-import { sha256Hex } from '../common/hash.ts';
+import { sha256File, sha256Hex } from '../common/hash.ts';
 import { readR1csHeader } from './r1cs.ts';
 import { assertWitnessCalculatorLoadable } from './wasm-check.ts';
 
@@ -45,6 +45,8 @@ export interface BuiltCircuit {
   compileSeconds: number;
   /** Size in bytes of the witness calculator's largest wasm function (checked against V8's limit at compile). */
   largestWasmFunction?: number;
+  /** sha256 of circuit.wasm as compiled (absent in circuits built before it was recorded): what a worker that fetches it checks. */
+  wasmSha256?: string;
 }
 
 function mainSource(spec: CircuitSpec): string {
@@ -95,6 +97,13 @@ export async function circuitHash(spec: CircuitSpec): Promise<string> {
   return sha256Hex(parts.join('\0'));
 }
 
+/** The id buildCircuit gives `spec`, the full source hash it is cut from, and its cache folder: without compiling. */
+export async function circuitIdentity(spec: CircuitSpec): Promise<{ id: string; sourceHash: string; dir: string }> {
+  const sourceHash = await circuitHash(spec);
+  const id = `${spec.name}-${sourceHash.slice(0, 12)}`;
+  return { id, sourceHash, dir: cacheDir('circuits', id) };
+}
+
 function runCircom(args: string[]): Promise<string> {
   // circom2's WASI runtime only opens files below its cwd, so run it from "/" with paths relative to it.
   const cli = require.resolve('circom2/cli.js');
@@ -119,9 +128,7 @@ function runCircom(args: string[]): Promise<string> {
  * `.zkai/circuits/<name>-<hash>/`. A second call with unchanged sources returns at once.
  */
 export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string) => void } = {}): Promise<BuiltCircuit> {
-  const hash = await circuitHash(spec);
-  const id = `${spec.name}-${hash.slice(0, 12)}`;
-  const dir = cacheDir('circuits', id);
+  const { id, sourceHash: hash, dir } = await circuitIdentity(spec);
   const metaPath = path.join(dir, 'circuit.json');
   if (existsSync(metaPath)) return readMeta(dir);
 
@@ -157,6 +164,7 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
       builtAt: new Date().toISOString(),
       compileSeconds: Math.round((performance.now() - started) / 10) / 100,
       largestWasmFunction: largestFunction,
+      wasmSha256: await sha256File(path.join(tmp, 'circuit.wasm')),
     };
     await writeFile(path.join(tmp, 'circuit.json'), `${JSON.stringify(meta, null, 2)}\n`);
     await mkdir(path.dirname(dir), { recursive: true });

@@ -4,7 +4,9 @@ import { ZkaiError } from '../common/errors.ts';
 export const WORKER_USAGE = `zkai worker [--name <text>] [--concurrency <n>] [--datasets <dir>] [--shutdown-timeout <ms>]
   Pull proof jobs from the Redis queue at ZKAI_QUEUE (redis://host:port) and prove them; run any number,
   on any machines that share ZKAI_HOME (circuits, keys, datasets) and the job records (ZKAI_HOME's jobs.sqlite
-  on one machine, or PostgreSQL at ZKAI_DB=postgres://… for several machines). SIGTERM/SIGINT: stop pulling, finish
+  on one machine, or PostgreSQL at ZKAI_DB=postgres://… for several machines). With ZKAI_API_URL and
+  ZKAI_WORKER_TOKEN, a worker with its own ZKAI_HOME fetches the circuit, the proving key and datasets from the API
+  node instead, checked against their content hashes (docs/deploy.md). SIGTERM/SIGINT: stop pulling, finish
   the running jobs (up to --shutdown-timeout, default 30000 ms; unfinished ones go to another worker).`;
 
 /**

@@ -38,7 +38,11 @@ export type ZkaiErrorCode =
   /** A model whose circuit would exceed ZKAI_MAX_MODEL_CONSTRAINTS (estimated before quantizing, counted after circom). */
   | 'MODEL_TOO_LARGE'
   /** Another service owns this ZKAI_HOME (server/data-lock.ts). */
-  | 'DATA_DIR_LOCKED';
+  | 'DATA_DIR_LOCKED'
+  /** A worker fetched an artifact (circuit, zkey, dataset) whose bytes do not match the content id it asked for (jobs/artifact-fetch.ts). */
+  | 'ARTIFACT_MISMATCH'
+  /** A worker could not fetch an artifact from its API node (ZKAI_API_URL): unreachable, refused, or not there. */
+  | 'ARTIFACT_UNAVAILABLE';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

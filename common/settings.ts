@@ -153,6 +153,21 @@ export const SETTINGS: readonly Setting[] = [
       'postgres://user@host:port/db: job records in PostgreSQL, shared by API nodes and workers on several machines (needs ZKAI_QUEUE). Tenants, keys and models stay in jobs.sqlite for now.',
     url: true,
   },
+  {
+    name: 'ZKAI_WORKER_TOKEN',
+    area: 'queue',
+    default: '(none: the worker routes refuse every request)',
+    description:
+      'A shared secret (at least 32 characters) that `zkai worker` processes present to the API node to fetch circuits, keys and datasets by content hash (/v1/worker/…); set the same value on both.',
+    secret: true,
+  },
+  {
+    name: 'ZKAI_API_URL',
+    area: 'queue',
+    default: '(none: read everything from ZKAI_HOME)',
+    description:
+      "A `zkai worker`'s API node, http(s)://host:port: what its own ZKAI_HOME lacks (the membership circuit and key, datasets) is fetched from there with ZKAI_WORKER_TOKEN, checked against its content hash and cached.",
+  },
   // The chain.
   {
     name: 'ZKAI_CHAIN',

@@ -18,6 +18,8 @@ export interface MembershipJobDeps {
   datasetsDir: string;
   /** Told how long each successful proof took (ServiceMetrics.observeProof). */
   observeProof?: (circuit: string, engine: string, seconds: number) => void;
+  /** Make the dataset of `root` present in datasetsDir first (a worker that fetches from its API node: fetch-dataset.ts). */
+  ensureDataset?: (root: string) => Promise<void>;
 }
 
 /**
@@ -32,6 +34,7 @@ export function membershipJobHandler(deps: MembershipJobDeps): JobHandler {
     if (typeof root !== 'string' || typeof recordId !== 'string' || typeof epoch !== 'string') {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed membership request`);
     }
+    await deps.ensureDataset?.(root);
     const dataset = await catalog.get(root);
     const started = performance.now();
     const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));

@@ -1,12 +1,16 @@
 // A prover node: `zkai worker` (cli/worker.ts). Pulls jobs from the Redis queue (ZKAI_QUEUE) and proves them.
 import os from 'node:os';
 import path from 'node:path';
+import { httpArtifactSource } from '../client/worker-source.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import type { ServiceConfig } from '../server/config.ts';
 import { startLauncher } from './children/child-process.ts';
+import { datasetCatalog } from './datasets.ts';
+import { fetchedMembershipCircuit } from './fetch-circuit.ts';
+import { fetchingDatasets } from './fetch-dataset.ts';
 import { type JobHandler, type JobKind, JobStore } from './jobs.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { modelJobHandlers } from './model-jobs.ts';
@@ -37,7 +41,9 @@ export interface RunningWorker {
 }
 
 /**
- * Start a prover node. It needs the same artifacts as the API node: the membership circuit and
+ * Start a prover node. With ZKAI_API_URL (config.apiUrl) it fetches from the API node whatever its own ZKAI_HOME lacks
+ * (the membership circuit, the proving key, each dataset a job names; fetch-circuit.ts, fetch-dataset.ts), checked
+ * against content hashes and cached. Without it, it needs the same artifacts as the API node: the membership circuit and
  * its proving key (`<ZKAI_HOME>/circuits`, content-addressed, so a shared or copied folder works)
  * and the committed datasets (`<ZKAI_HOME>/datasets/<root>/`), and the API node's store of record
  * (`<ZKAI_HOME>/jobs.sqlite`, or PostgreSQL with ZKAI_DB): Redis only carries job ids; the worker claims each attempt and records
@@ -51,7 +57,11 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
   const url = config.queue.url;
   // Children (model compiles) are forked by the launcher, never by this process once it proves (child-process.ts).
   await startLauncher();
-  const membership = await prepareMembershipCircuit(config.treeDepth, (m) => log(`  ${m}`));
+  // Another machine (ZKAI_API_URL): what this ZKAI_HOME lacks comes from the API node, checked against its content hash.
+  const source = config.apiUrl && config.workerToken ? httpArtifactSource(config.apiUrl, config.workerToken) : undefined;
+  const membership = source
+    ? await fetchedMembershipCircuit(source, config.treeDepth, (m) => log(`  ${m}`))
+    : await prepareMembershipCircuit(config.treeDepth, (m) => log(`  ${m}`));
   const store = await RedisTransport.connect(url);
   const db = config.db;
   // The pg driver is loaded only for PostgreSQL.
@@ -78,7 +88,12 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
     if (!served) log('no API node has published its circuit yet; proving with the local one');
     const datasetsDir = opts.datasetsDir ?? path.join(config.home, 'datasets');
     const handlers: Partial<Record<JobKind, JobHandler>> = {
-      membership: membershipJobHandler({ pool, membership, datasetsDir }),
+      membership: membershipJobHandler({
+        pool,
+        membership,
+        datasetsDir,
+        ...(source ? { ensureDataset: fetchingDatasets(source, datasetCatalog(datasetsDir), log) } : {}),
+      }),
       // Uploaded models: compiled and proved from <ZKAI_HOME>/models/<id>/, which the API node writes.
       ...modelJobHandlers({ pool, modelsDir: path.join(config.home, 'models'), maxConstraints: config.maxModelConstraints }),
     };
@@ -102,7 +117,7 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
     heartbeat.unref();
     log(
       `pulling jobs from ${redactUrl(url)} (membership depth ${membership.depth}, circuit ${membership.circuit.id}, ` +
-        `${pool.threads} prover thread(s), datasets ${datasetsDir})`,
+        `${pool.threads} prover thread(s), datasets ${datasetsDir}${source ? `, fetching what is missing from ${source.origin}` : ''})`,
     );
     let closing: Promise<void> | undefined;
     return {

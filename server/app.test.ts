@@ -117,6 +117,11 @@ describe('HTTP API', () => {
       'GET /v1/jobs/{id}/events',
       'GET /v1/models',
       'GET /v1/models/{id}',
+      'GET /v1/worker/circuits/{circuitId}',
+      'GET /v1/worker/circuits/{circuitId}/files/{file}',
+      'GET /v1/worker/datasets/{root}',
+      'GET /v1/worker/datasets/{root}/records',
+      'GET /v1/worker/zkeys/{sha256}',
       'POST /v1/datasets',
       'POST /v1/datasets/{root}/proofs',
       'POST /v1/jobs/{id}/cancel',
@@ -124,8 +129,18 @@ describe('HTTP API', () => {
       'POST /v1/models/{id}/prove',
       'POST /v1/verify',
     ]);
-    // Keys everywhere but the public routes, which say so with an empty security list.
-    assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apiKeyHeader', 'bearerAuth']);
+    // Keys everywhere but the public routes, which say so with an empty security list, and the workers' routes: their token.
+    assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apiKeyHeader', 'bearerAuth', 'workerToken']);
+    for (const [p, methods] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown }>>))
+      if (p.startsWith('/v1/worker/')) assert.deepEqual(methods.get?.security, [{ workerToken: [] }], p);
+    // Without ZKAI_WORKER_TOKEN they refuse everyone, whatever bearer token is sent.
+    const noToken = await app.inject({
+      method: 'GET',
+      url: `/v1/worker/zkeys/${'0'.repeat(64)}`,
+      headers: { authorization: `Bearer ${'x'.repeat(40)}` },
+    });
+    assert.equal(noToken.statusCode, 401);
+    assert.match(noToken.json().error.message, /no ZKAI_WORKER_TOKEN/);
     assert.deepEqual(doc.security, [{ bearerAuth: [] }, { apiKeyHeader: [] }]);
     for (const [p, m] of [
       ['/health', 'get'],

@@ -26,6 +26,7 @@ import { jobRoutes } from './routes/jobs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
 import { verifyRoutes } from './routes/verify.ts';
+import { workerArtifactRoutes } from './routes/worker-artifacts.ts';
 import { sharedSchemas } from './schemas.ts';
 import { TenantStore } from './tenants.ts';
 import { serviceTrustedKeys } from './trusted-keys.ts';
@@ -85,6 +86,8 @@ export interface AppDeps {
   asyncCommits?: boolean;
   /** The web console's built assets (console/build.ts), served at / and /assets; no console without them. */
   console?: ConsoleAssets;
+  /** ZKAI_WORKER_TOKEN: serve the worker routes (/v1/worker/…) to requests that present it; none without it. */
+  workerToken?: string;
 }
 
 /** Routes the rate limit never applies to: probes and scrapers. */
@@ -148,7 +151,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           'the code is stable. Every route but health, the docs, /v1/verify, /v1/chain, /v1/economy/… and /metrics needs an API key ' +
           '(`Authorization: Bearer zkai_…` or `x-api-key`); each tenant sees only its own datasets, models and jobs.',
       },
-      components: { securitySchemes: openApiSecuritySchemes },
+      components: {
+        securitySchemes: {
+          ...openApiSecuritySchemes,
+          workerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'ZKAI_WORKER_TOKEN: only the /v1/worker/… routes, only for zkai workers',
+          },
+        },
+      },
       security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
       tags: [
         { name: 'datasets', description: 'Commit datasets and read their manifests' },
@@ -158,6 +170,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'chain', description: 'The contracts that verify proofs on chain' },
         { name: 'economy', description: 'Paid inference and royalties, read from the chain (public)' },
         { name: 'service', description: 'Health' },
+        {
+          name: 'workers',
+          description: 'Internal: circuits, keys and datasets that `zkai worker` processes fetch by content hash (ZKAI_WORKER_TOKEN)',
+        },
       ],
     },
     refResolver: {
@@ -201,6 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(chainRoutes, { chain: deps.chain });
   await app.register(economyRoutes, { chain: deps.chain });
+  await app.register(workerArtifactRoutes, { token: deps.workerToken, membership: deps.membership, catalog });
   if (deps.console) await app.register(consoleRoutes, { assets: deps.console, chainRpcUrl: deps.chain?.url });
   return app;
 }

@@ -93,6 +93,17 @@ export interface ServiceConfig {
    * (the embedded runner proves from the local SQLite store). Tenants, keys and models stay in jobs.sqlite for now.
    */
   db: StoreBackend;
+  /**
+   * ZKAI_WORKER_TOKEN, default none: the secret `zkai worker` processes present to fetch circuits, keys and datasets
+   * from an API node (server/routes/worker-artifacts.ts); without it the API node serves no worker routes.
+   */
+  workerToken?: string;
+  /**
+   * ZKAI_API_URL, default none: a worker's API node. Artifacts missing from the worker's own ZKAI_HOME are fetched
+   * from it (jobs/worker-artifacts.ts), checked against their content hashes and cached; without it a worker reads
+   * everything from ZKAI_HOME (a shared directory).
+   */
+  apiUrl?: string;
 }
 
 /** Where job records live: the embedded SQLite file, or PostgreSQL at `url`. */
@@ -172,7 +183,31 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     trustProxy: trustProxyFrom(env),
     queueReconcileMs: intFrom(env, 'ZKAI_QUEUE_RECONCILE_MS', DEFAULT_CONFIG.queueReconcileMs, 100, 3_600_000),
     db: dbFrom(env),
+    ...workerFetchFrom(env),
   };
+}
+
+/** Shorter secrets are refused: the worker routes hand out every dataset's records. */
+export const MIN_WORKER_TOKEN_LENGTH = 32;
+
+function workerFetchFrom(env: NodeJS.ProcessEnv): Pick<ServiceConfig, 'workerToken' | 'apiUrl'> {
+  const token = env.ZKAI_WORKER_TOKEN?.trim() ?? '';
+  if (token !== '' && (token.length < MIN_WORKER_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)))
+    throw new ZkaiError(
+      'BAD_INPUT',
+      `ZKAI_WORKER_TOKEN must be at least ${MIN_WORKER_TOKEN_LENGTH} printable characters without spaces (e.g. openssl rand -hex 32)`,
+    );
+  const apiUrl = env.ZKAI_API_URL?.trim() ?? '';
+  if (apiUrl !== '') {
+    let ok = false;
+    try {
+      const url = new URL(apiUrl);
+      ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password;
+    } catch {}
+    if (!ok) throw new ZkaiError('BAD_INPUT', `ZKAI_API_URL must be an http(s)://host:port URL, got ${JSON.stringify(apiUrl)}`);
+    if (token === '') throw new ZkaiError('BAD_INPUT', 'ZKAI_API_URL needs ZKAI_WORKER_TOKEN (the secret the API node checks)');
+  }
+  return { ...(token ? { workerToken: token } : {}), ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}) };
 }
 
 function dbFrom(env: NodeJS.ProcessEnv): StoreBackend {

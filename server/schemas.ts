@@ -316,3 +316,48 @@ export function jobAcceptedResponse(description: string) {
     },
   } as const;
 }
+
+/** A sha256 digest as 64 lowercase hex digits: how the worker routes name keys and files (server/routes/worker-artifacts.ts). */
+export const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const sha256Hex = { type: 'string', pattern: SHA256_PATTERN } as const;
+const fileDigest = {
+  type: 'object',
+  required: ['sha256', 'bytes'],
+  additionalProperties: false,
+  properties: { sha256: sha256Hex, bytes: { type: 'integer', minimum: 0 } },
+} as const;
+
+/** GET /v1/worker/circuits/:circuitId: what a worker needs to prove with a circuit, each file named by its sha256. */
+export const workerCircuitSchema = {
+  description: 'The circuit record, its files by sha256, and the Groth16 setup this node proves and verifies with',
+  type: 'object',
+  required: ['circuit', 'files', 'setup'],
+  additionalProperties: false,
+  properties: {
+    circuit: {
+      type: 'object',
+      description: "circuit.json as the node stores it, less its local paths; `sourceHash` is the sha256 of the circuit's sources",
+      required: ['id', 'name', 'sourceHash', 'nConstraints', 'nWires', 'nPublic'],
+      additionalProperties: true,
+      properties: { id: { type: 'string' }, name: { type: 'string' }, sourceHash: sha256Hex },
+    },
+    files: {
+      type: 'object',
+      required: ['circuit.r1cs', 'circuit.wasm'],
+      additionalProperties: false,
+      properties: { 'circuit.r1cs': fileDigest, 'circuit.wasm': fileDigest },
+    },
+    setup: {
+      type: 'object',
+      required: ['dir', 'meta', 'vkey', 'vkeyHash', 'zkey'],
+      additionalProperties: false,
+      properties: {
+        dir: { type: 'string', pattern: '^setup-[0-9a-f]{12}$', description: 'Folder of the setup under the circuit folder' },
+        meta: { type: 'object', additionalProperties: true, description: 'setup.json (zkeySha256, r1csSha256, ptau, contributions…)' },
+        vkey: { type: 'object', additionalProperties: true, description: 'The snarkjs verification key' },
+        vkeyHash: { ...sha256Hex, description: 'sha256 of the canonical JSON of vkey: the key bundles name' },
+        zkey: { ...fileDigest, description: 'The proving key: GET /v1/worker/zkeys/{sha256}' },
+      },
+    },
+  },
+} as const;

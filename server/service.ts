@@ -213,6 +213,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       maxModelBytes: config.maxModelBytes,
       maxModelConstraints: config.maxModelConstraints,
       trustProxy: config.trustProxy,
+      ...(config.workerToken ? { workerToken: config.workerToken } : {}),
       asyncCommits: runner !== undefined,
     });
     if (config.logLevel !== 'silent') {

@@ -16,8 +16,10 @@ export interface Proc {
   kill(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
-export function spawnProc(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+/** `prefix`: a command the node process runs under, e.g. `ip netns exec <ns>` (it execs node: the same pid). */
+export function spawnProc(args: string[], env: Record<string, string>, prefix: string[] = []): Proc {
+  const command = [...prefix, process.execPath, '--import', 'tsx', ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@
 // for what a test does when the binaries are missing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +47,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+/**
+ * `host`: listen there too (another machine's view of this one: test/netns.ts) and trust connections from its /24;
+ * the url then names it.
+ */
+export async function startTestPostgres(opts: { host?: string } = {}): Promise<TestPostgres> {
   const bin = pgBin();
   if (!bin) throw new Error('PostgreSQL binaries (initdb, pg_ctl) not found');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-pg-'));
@@ -71,12 +75,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   };
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-    const opts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off`;
-    run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+    const remote = opts.host && opts.host !== '127.0.0.1' ? opts.host : undefined;
+    if (remote) {
+      const net24 = `${remote.split('.').slice(0, 3).join('.')}.0/24`;
+      await appendFile(path.join(data, 'pg_hba.conf'), `host all all ${net24} trust\n`);
+    }
+    const listen = remote ? `127.0.0.1,${remote}` : '127.0.0.1';
+    const options = `-c listen_addresses=${listen} -c port=${port} -c unix_socket_directories=${dir} -c fsync=off`;
+    run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start']);
     run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'zkai']);
   } catch (err) {
     await stop();
     throw new Error(`could not start PostgreSQL: ${(err as { stderr?: Buffer }).stderr?.toString() ?? (err as Error).message}`);
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/zkai`, stop };
+  return { url: `postgres://postgres@${opts.host ?? '127.0.0.1'}:${port}/zkai`, stop };
 }

@@ -32,7 +32,9 @@ async function freePort(): Promise<number> {
 }
 
 /** Start redis-server with no persistence (the documented `--save '' --appendonly no`) in a temporary folder; resolves once it answers PING. */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(opts: { host?: string } = {}): Promise<TestRedis> {
+  // Also on `host` (another machine's view of this one: test/netns.ts), loopback always.
+  const bind = opts.host && opts.host !== '127.0.0.1' ? `127.0.0.1 ${opts.host}` : '127.0.0.1';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-redis-'));
   const port = await freePort();
   let child: ChildProcess;
@@ -40,7 +42,22 @@ export async function startTestRedis(): Promise<TestRedis> {
   const spawnServer = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        bind,
+        '--protected-mode',
+        'no',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--loglevel',
+        'warning',
+      ],
       { stdio: 'ignore' },
     );
     const self = child;
@@ -71,7 +88,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     await kill();
     await spawnServer();
   };
-  return { url: `redis://127.0.0.1:${port}`, port, stop, crash: kill, restart };
+  return { url: `redis://${opts.host ?? '127.0.0.1'}:${port}`, port, stop, crash: kill, restart };
 }
 
 function ping(port: number): Promise<boolean> {
