@@ -14,13 +14,16 @@
  *       claimBatch. The vault credits the contributors the proof names, whoever sends it; `zkai withdraw` pays out.
  *   zkai dataset roll-over <dataset.json | --root <n>> --epoch <label> --rpc <url>
  *       After a royalty epoch's claim window: what was left unclaimed moves into the root's current royalty epoch.
+ *   zkai dataset reclaim <dataset.json | --root <n>> --epoch <n> --rpc <url>
+ *       After a hand-funded epoch's claim window: the signer (one of its funders) is credited its pro-rata share of
+ *       what stayed unclaimed (RoyaltyVault.reclaim); `zkai withdraw --from vault` pays it out.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type Contract, Wallet } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
 import { currentRoyaltyEpoch, depositRoyalty, rollOverRoyalty } from '../verifier-contracts/royalty-deposits.ts';
-import { claimRoyalty, epochState, fundEpoch, royaltyVaultAt } from '../verifier-contracts/vault.ts';
+import { claimRoyalty, epochState, fundEpoch, reclaimFunding, royaltyVaultAt } from '../verifier-contracts/vault.ts';
 import { claimRoyaltyBatch } from '../verifier-contracts/vault-batch.ts';
 import { readBundleFile } from './bundle-file.ts';
 import { bad, json, parseRpc, signingKey, withChain } from './chain-cli.ts';
@@ -35,6 +38,7 @@ export async function datasetChainCommand(sub: string, args: string[]): Promise<
   if (sub === 'register') return register(root, manifest, values);
   if (sub === 'fund') return fund(root, values);
   if (sub === 'roll-over') return rollOver(root, values);
+  if (sub === 'reclaim') return reclaim(root, values);
   bad(`unknown command: zkai dataset ${sub}`);
 }
 
@@ -126,6 +130,17 @@ async function rollOver(root: bigint, values: Values) {
     const vault = await vaultFor(provider, values, new Wallet(key, provider));
     const r = await rollOverRoyalty(vault, root, epoch);
     json({ root, fromEpoch: epoch, toEpoch: r.toEpoch, amount: r.amount, txHash: r.receipt.hash });
+    return 0;
+  });
+}
+
+async function reclaim(root: bigint, values: Values) {
+  const epoch = parseField(values.epoch, '--epoch');
+  const key = signingKey(parseRpc(values.rpc));
+  return withChain(values.rpc, async (provider) => {
+    const vault = await vaultFor(provider, values, new Wallet(key, provider));
+    const { amount, receipt } = await reclaimFunding(vault, root, epoch);
+    json({ root, epoch, reclaimed: amount, txHash: receipt.hash, pot: await potOf(vault, root, epoch) });
     return 0;
   });
 }

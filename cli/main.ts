@@ -62,11 +62,16 @@ Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.
                                                        --epoch: fundEpoch; else deposit into the royalty epoch
   zkai dataset claim <proof.json> --rpc <url>          membership (claim) or membership-batch (claimBatch) bundle
   zkai dataset roll-over <dataset.json|--root <n>> --epoch <label> --rpc <url>
+  zkai dataset reclaim <dataset.json|--root <n>> --epoch <n> --rpc <url>
+                                                       a funder takes back its share of what a hand-funded epoch
+                                                       left unclaimed (then zkai withdraw --from vault)
   zkai model list <dir> --model <id> --owners 0xA=60,0xB=40 --fee <wei> [--dataset <root>=<bps>]...
                   [--parent <modelId>=<bps>]... [--predecessor <id>] [--hash-only] --rpc <url>
                                                        list a registered model for paid inference (its registrant)
   zkai model propose <id> --fee <wei>|--retire|--approve-version <hash> --rpc <url> ; zkai model approve <proposalId>
   zkai model listing <id> --rpc <url>                  listing, split, lineage, setup identity, what it paid
+  zkai model transfer-shares <id> --to <address> --amount <shares> --rpc <url>
+                                                       move some of the signer's shares (at most 16 holders)
   zkai inference request <id> (--input <input.json> --dir <model dir> | --input-hash <n>) [--deadline <s>] [--max-fee <wei>]
   zkai inference fulfil <requestId> <proof.json> | refund <requestId> | show <requestId>   (each --rpc <url>)
   zkai royalties <address> --rpc <url>                 claimable (market + vault) and credits by source
@@ -476,7 +481,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'model' && sub === 'propose') return (await import('./model-market.ts')).modelPropose(rest);
   if (cmd === 'model' && sub === 'approve') return (await import('./model-market.ts')).modelApprove(rest);
   if (cmd === 'model' && sub === 'listing') return (await import('./model-market.ts')).modelListing(rest);
-  if (cmd === 'dataset' && ['register', 'fund', 'claim', 'roll-over'].includes(sub ?? ''))
+  if (cmd === 'model' && sub === 'transfer-shares') return (await import('./model-market.ts')).modelTransferShares(rest);
+  if (cmd === 'dataset' && ['register', 'fund', 'claim', 'roll-over', 'reclaim'].includes(sub ?? ''))
     return (await import('./dataset-chain.ts')).datasetChainCommand(sub!, rest);
   if (cmd === 'inference') return (await import('./inference-cli.ts')).inferenceCommand(sub, rest);
   if (cmd === 'royalties') return (await import('./royalties-cli.ts')).royaltiesCommand(argv.slice(1));

@@ -13,6 +13,9 @@
  *   zkai model approve <proposalId>
  *       A decision executes once the approvers hold more than half the shares (the proposer approves at once).
  *   zkai model listing <modelId>    (read-only: listing, split, lineage, setup identity, what it paid)
+ *   zkai model transfer-shares <modelId> --to <address> --amount <shares>
+ *       Moves some of the signer's shares (ModelGovernance.transferShares: at most 16 holders; a proposal counts
+ *       its approvers' shares as they stand at each approval).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,6 +34,7 @@ import {
   modelGovernanceAt,
   propose,
   setupIdentityOf,
+  transferShares,
 } from '../verifier-contracts/market.ts';
 import { modelRegistryAt } from '../verifier-contracts/models.ts';
 import { bad, json, log, parseRpc, signingKey, withChain } from './chain-cli.ts';
@@ -177,6 +181,29 @@ export async function modelListing(args: string[]): Promise<number> {
         fromBlock,
       ),
     );
+    return 0;
+  });
+}
+
+export async function modelTransferShares(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...CONTRACT_OPTIONS, to: { type: 'string' }, amount: { type: 'string' } },
+  });
+  const modelId = parseBytes32(positionals[0], 'model transfer-shares <modelId>');
+  if (values.to === undefined || !isAddress(values.to)) bad('model transfer-shares needs --to <address> (0x and 40 hex digits)');
+  if (values.amount === undefined || !/^[1-9]\d*$/.test(values.amount)) bad('--amount must be a whole number of shares, at least 1');
+  const to = getAddress(values.to);
+  const amount = BigInt(values.amount);
+  const key = signingKey(parseRpc(values.rpc));
+  return withChain(values.rpc, async (provider) => {
+    const { ModelGovernance } = await economyContracts(provider, values, ['ModelGovernance']);
+    const governance = modelGovernanceAt(ModelGovernance, new Wallet(key, provider));
+    const receipt = await transferShares(governance, modelId, to, amount);
+    const from = new Wallet(key).address;
+    const shares = async (holder: string) => (await governance.sharesOf(modelId, holder)) as bigint;
+    json({ modelId, from, to, amount, txHash: receipt.hash, shares: { [from]: await shares(from), [to]: await shares(to) } });
     return 0;
   });
 }

@@ -439,6 +439,27 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
     assert.equal(hand.kind, 'hand-funded');
     assert.equal(hand.pot.pot, '500');
     fails(['dataset', 'fund', 'dataset.json', '--root', root, '--amount', '1', '--rpc', rpc], 2, /not both/);
+    // Nobody claims the hand epoch: after its claim window its funder takes the 500 wei back, once.
+    const reclaim = ['dataset', 'reclaim', '--root', root, '--epoch', '7', '--rpc', rpc];
+    fails(reclaim, 1, /ReclaimNotOpen/, keys.consumer);
+    await mine(1200);
+    assert.equal(ok(reclaim, keys.consumer).reclaimed, '500');
+    fails(reclaim, 1, /NothingToReclaim/, keys.consumer);
+    fails(reclaim, 1, /NothingToReclaim/, keys.alice);
+    // Credited, not yet withdrawn: the vault still holds it.
     assert.equal(await provider.getBalance(contracts.RoyaltyVault!), pot - claimed + 500n);
+  });
+
+  it('an owner moves shares with transfer-shares; more than it holds, or a bad address, is refused', () => {
+    const moved = ok(['model', 'transfer-shares', modelM, '--to', addr(keys.carol), '--amount', '10', '--rpc', rpc], keys.alice);
+    assert.deepEqual(moved.shares, { [addr(keys.alice)]: '50', [addr(keys.carol)]: '10' });
+    fails(
+      ['model', 'transfer-shares', modelM, '--to', addr(keys.carol), '--amount', '41', '--rpc', rpc],
+      1,
+      /InsufficientShares/,
+      keys.bob,
+    );
+    fails(['model', 'transfer-shares', modelM, '--to', '0x12', '--amount', '1', '--rpc', rpc], 2, /--to <address>/, keys.bob);
+    fails(['model', 'transfer-shares', modelM, '--to', addr(keys.carol), '--amount', '0', '--rpc', rpc], 2, /at least 1/, keys.bob);
   });
 });
