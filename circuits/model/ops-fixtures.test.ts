@@ -1,0 +1,42 @@
+/**
+ * The op fixtures (fixtures/ops_*.onnx, exported by PyTorch with seeded random weights: make_fixtures.py
+ * `ops_fixtures`): the importer turns each into the expected nodes, the float reference reproduces PyTorch's outputs on
+ * its 8 recorded inputs (ops_fixtures.json), and the compiled circuit equals the integer executor bit for bit.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runFloat } from './float-exec.ts';
+import { importOnnx } from './import.ts';
+import { checkCircuit } from './op-harness.ts';
+
+const FIXTURES = path.join(import.meta.dirname, 'fixtures');
+const meta = JSON.parse(readFileSync(path.join(FIXTURES, 'ops_fixtures.json'), 'utf8')) as {
+  models: Record<string, { file: string; inputs: number[][]; outputs: number[][] }>;
+};
+
+/** Fixture → the node kinds it imports to (activations by their function). */
+const EXPECTED: Record<string, string[]> = {
+  ops_pool_ceil: ['conv2d', 'relu', 'maxpool2d', 'avgpool2d', 'avgpool2d', 'reshape', 'dense'],
+};
+
+describe('op fixtures: PyTorch exports', () => {
+  for (const [key, kinds] of Object.entries(EXPECTED)) {
+    const m = meta.models[key]!;
+    it(`${m.file}: imports as ${kinds.join(', ')}; float = PyTorch; circuit = integer executor`, async () => {
+      const ir = importOnnx(path.join(FIXTURES, m.file));
+      assert.deepEqual(
+        ir.layers.map((l) => (l.kind === 'activation' ? l.fn : l.kind)),
+        kinds,
+      );
+      m.inputs.forEach((x, i) => {
+        const y = runFloat(ir, x);
+        const want = m.outputs[i]!;
+        assert.equal(y.length, want.length);
+        for (const [j, v] of want.entries()) assert.ok(Math.abs(y[j]! - v) < 1e-4, `row ${i} output ${j}: ${y[j]} vs PyTorch ${v}`);
+      });
+      await checkCircuit(key, ir, [[['logits[0]', (v) => v + 1n]]], 2);
+    });
+  }
+});
