@@ -21,6 +21,7 @@ import { foldConstantNode, shapeConstant } from './passes/constants.ts';
 import { type AffineKind, foldAffine } from './passes/fold-affine.ts';
 import { foldPads } from './passes/fold-pad.ts';
 import { fuseActivations } from './passes/fuse-activations.ts';
+import { fuseDivEps } from './passes/fuse-div-eps.ts';
 import { fuseLayerNorm } from './passes/fuse-layernorm.ts';
 import { prune } from './passes/graph.ts';
 import { hoistAddConst } from './passes/hoist-add-const.ts';
@@ -180,6 +181,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   nodes = foldPads(nodes);
   nodes = simplifyReshapes(nodes, inputShape);
   nodes = fuseActivations(nodes);
+  nodes = fuseDivEps(nodes);
   nodes = hoistAddConst(nodes);
   const kinds = new Set<AffineKind>(foldBn ? ['add-const', 'channel-affine'] : ['add-const']);
   nodes = foldAffine(nodes, { kinds, strict: false });

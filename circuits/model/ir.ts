@@ -205,6 +205,16 @@ export interface MulLayer extends LayerBase {
   bShape: number[];
 }
 
+/**
+ * y = a / (b + eps) elementwise of two activations (numpy broadcasting; ops/div.ts): inputs [a, b], bShape b's shape;
+ * eps a constant folded from an Add of a constant to the divisor (passes/fuse-div-eps.ts; 0 without one).
+ */
+export interface DivLayer extends LayerBase {
+  kind: 'div';
+  bShape: number[];
+  eps: number;
+}
+
 /** Sum or mean of the input over per-sample `axes` (ascending); outShape keeps them as 1 or drops them (keepdims). */
 export interface ReduceLayer extends LayerBase {
   kind: 'reduce-sum' | 'reduce-mean';
@@ -220,6 +230,7 @@ export type Layer =
   | ChannelAffineLayer
   | AddConstLayer
   | AddLayer
+  | DivLayer
   | ClipLayer
   | PadLayer
   | TransposeLayer

@@ -207,6 +207,25 @@ export interface QMul extends QNodeBase {
   bits: number;
 }
 
+/**
+ * y = saturate(floor(a·2^kA / ((b + epsInt)·2^kB)), bits) (broadcast), the divisor positive or no witness (ops/div.ts):
+ * FloorDiv(bQ, bD) on the offset numerator, then Saturate(bQ, bits) when bQ > bits.
+ */
+export interface QDiv extends QNodeBase {
+  kind: 'div';
+  bShape: number[];
+  /** Signed widths of the operands. */
+  inBits: [number, number];
+  /** The numerator's and the divisor's left shifts (one of them 0), and eps at the divisor's scale. */
+  kA: number;
+  kB: number;
+  epsInt: number;
+  /** Quotient width (signed, before saturation), divisor width (den <= 2^bD), output width. */
+  bQ: number;
+  bD: number;
+  bits: number;
+}
+
 /** The sum over `axes` (exact, `bits` wide) or its floor mean (DivByConst, `bits` = inBits) (ops/reduce.ts). */
 export interface QReduce extends QNodeBase {
   kind: 'reduce-sum' | 'reduce-mean';
@@ -234,7 +253,8 @@ export type QLayer =
   | QSoftmax
   | QActivation
   | QMul
-  | QReduce;
+  | QReduce
+  | QDiv;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

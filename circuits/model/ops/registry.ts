@@ -17,13 +17,14 @@ import { clip, importClip } from './clip.ts';
 import { concat, importConcat } from './concat.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
+import { div, importDiv } from './div.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
 import { importLayerNorm, layerNorm } from './layernorm.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
 import { importMatMul, matmul } from './matmul.ts';
 import { maxpool2d } from './maxpool.ts';
 import { importMul, mul } from './mul.ts';
-import { importMulConst, mulConst } from './mul-const.ts';
+import { mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
@@ -62,6 +63,7 @@ export const FLOAT_OPS: FloatOps = {
   mul,
   'reduce-sum': reduce,
   'reduce-mean': reduce,
+  div,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -86,6 +88,7 @@ export const QUANT_OPS: QuantOps = {
   mul,
   'reduce-sum': reduce,
   'reduce-mean': reduce,
+  div,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -108,7 +111,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Sub: importSub,
   Concat: importConcat,
   Mul: importMul,
-  Div: importMulConst,
+  Div: importDiv,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
@@ -124,7 +127,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2, MatMul: 2 };
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2, MatMul: 2, Div: 2 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat', 'Slice'] as const;
