@@ -120,7 +120,8 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
     const maxActs = Object.hasOwn(MULTI_INPUT_ONNX_OPS, op) ? MULTI_INPUT_ONNX_OPS[op]! : 1;
     if (actNames.length > maxActs)
       throw unsupported(node, index, `consumes ${actNames.length} non-constant tensors; this op takes at most ${maxActs}`);
-    if (node.input[0] !== actNames[0] && op !== 'Add') throw unsupported(node, index, 'the activation must be the first input');
+    if (node.input[0] !== actNames[0] && op !== 'Add' && op !== 'Mul')
+      throw unsupported(node, index, 'the activation must be the first input');
     const acts = actNames.map((n) => tensors.get(n)!);
     const out = node.output[0]!;
     const ctx: ImportCtx = {

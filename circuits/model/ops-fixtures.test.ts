@@ -19,6 +19,8 @@ const meta = JSON.parse(readFileSync(path.join(FIXTURES, 'ops_fixtures.json'), '
 /** Fixture → the node kinds it imports to (activations by their function). */
 const EXPECTED: Record<string, string[]> = {
   ops_pool_ceil: ['conv2d', 'relu', 'maxpool2d', 'avgpool2d', 'avgpool2d', 'reshape', 'dense'],
+  ops_gelu_tanh_op13: ['dense', 'gelu-tanh', 'dense'],
+  ops_gelu_tanh_op17: ['dense', 'gelu-tanh', 'dense'],
   ops_div: ['dense', 'dense', 'relu', 'div', 'sigmoid', 'reduce-sum', 'div', 'concat', 'dense'],
 };
 

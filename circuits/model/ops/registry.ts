@@ -29,6 +29,7 @@ import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts
 import { importPad, pad } from './pad.ts';
 import { importFinalSoftmax, importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
+import { importPow } from './pow.ts';
 import { importReduce, reduce } from './reduce.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
@@ -112,6 +113,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Concat: importConcat,
   Mul: importMul,
   Div: importDiv,
+  Pow: importPow,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
