@@ -168,13 +168,16 @@ describe('hand-built ONNX graphs', () => {
     assert.match(err.message, /'Sum'.*cat/);
   });
 
-  it('a Softmax that is not last is a softmax node (a LogSoftmax is rejected); a final one is dropped', () => {
+  it('a Softmax / LogSoftmax that is not last is a softmax / log-softmax node; a final one is dropped', () => {
     const inner = (op: string) =>
       tiny([
         { name: 'sm', opType: op, input: ['x'], output: ['p'] },
         { name: 'r', opType: 'Relu', input: ['p'], output: ['y'] },
       ]);
-    throwsCode(() => importOnnx(inner('LogSoftmax')), 'UNSUPPORTED_OP');
+    assert.deepEqual(
+      importOnnx(inner('LogSoftmax')).layers.map((l) => l.kind),
+      ['log-softmax', 'relu'],
+    );
     assert.deepEqual(
       importOnnx(inner('Softmax')).layers.map((l) => l.kind),
       ['softmax', 'relu'],
@@ -187,6 +190,17 @@ describe('hand-built ONNX graphs', () => {
     );
     assert.equal(ir.droppedSoftmax, true);
     assert.deepEqual(Array.from(runFloat(ir, [-1, 2, -3, 4])), [0, 2, 0, 4]);
+    const logIr = importOnnx(
+      tiny([
+        { name: 'r', opType: 'Relu', input: ['x'], output: ['h'] },
+        { name: 'sm', opType: 'LogSoftmax', input: ['h'], output: ['y'] },
+      ]),
+    );
+    assert.equal(logIr.droppedSoftmax, true);
+    assert.deepEqual(
+      logIr.layers.map((l) => l.kind),
+      ['relu'],
+    );
   });
 
   it('an input shape too large for any circuit fails with BAD_INPUT before anything is allocated for it', () => {

@@ -60,6 +60,11 @@ export interface ReluLayer extends LayerBase {
   kind: 'relu';
 }
 
+/** |x| elementwise (ops/abs.ts). */
+export interface AbsLayer extends LayerBase {
+  kind: 'abs';
+}
+
 /** Max or average pooling over [C, H, W]; pads [top, left, bottom, right]. */
 export interface Pool2dLayer extends LayerBase {
   kind: 'maxpool2d' | 'avgpool2d';
@@ -170,6 +175,14 @@ export interface SoftmaxLayer extends LayerBase {
   inner: number;
 }
 
+/** log(softmax(x)) over the n-element rows of the [outer, n, inner] view (ops/log-softmax.ts). */
+export interface LogSoftmaxLayer extends LayerBase {
+  kind: 'log-softmax';
+  outer: number;
+  n: number;
+  inner: number;
+}
+
 /** The elementwise functions the activation op computes by table (ops/activation-fns.ts defines each). */
 export type ActivationFn =
   | 'sigmoid'
@@ -225,6 +238,7 @@ export type Layer =
   | DenseLayer
   | Conv2dLayer
   | ReluLayer
+  | AbsLayer
   | Pool2dLayer
   | ReshapeLayer
   | ChannelAffineLayer
@@ -242,6 +256,7 @@ export type Layer =
   | MatMulLayer
   | LayerNormLayer
   | SoftmaxLayer
+  | LogSoftmaxLayer
   | ActivationLayer
   | MulLayer
   | ReduceLayer;

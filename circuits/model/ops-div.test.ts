@@ -1,6 +1,6 @@
 /**
  * Div of two activations (ops/div.ts, passes/fuse-div-eps.ts): a / (relu(b) + 0.5) with the Add folded into the
- * divisor, and a / Σ sigmoid(b) broadcast over a row. The import, the float reference against the formula, circuit =
+ * divisor, a / Σ sigmoid(b) broadcast over a row, and a / (|b| + 1e-3) (ops/abs.ts; eps rounded up to one LSB). The import, the float reference against the formula, circuit =
  * integer executor bit for bit with the predicted count, forged quotients rejected; a divisor <= 0 refused at compile
  * time (calibration) and without a witness at prove time. FloorDiv's forged divisors <= 0: circuits/lib/nonlinear.test.ts.
  */
@@ -25,7 +25,7 @@ const gemm = (name: string, out: string, n: number, bias = 0.2, scale = 1) => ({
 
 const A = gemm('ga', 'a', 6);
 const B = gemm('gb', 'b', 6);
-const h = head('cat', 12);
+const h = head('cat', 18);
 const spec: Spec = {
   inShape: [8],
   nodes: [
@@ -37,13 +37,17 @@ const spec: Spec = {
     { name: 'sg', opType: 'Sigmoid', input: ['b'], output: ['sg'] },
     { name: 'sum', opType: 'ReduceSum', input: ['sg', 'axes'], output: ['s'], int: { keepdims: 1 } },
     { name: 'div2', opType: 'Div', input: ['a', 's'], output: ['y2'] },
-    { name: 'cat', opType: 'Concat', input: ['y1', 'y2'], output: ['cat'], int: { axis: 1 } },
+    { name: 'ab', opType: 'Abs', input: ['b'], output: ['ab'] },
+    { name: 'eps3', opType: 'Add', input: ['ab', 'tiny'], output: ['d3'] },
+    { name: 'div3', opType: 'Div', input: ['a', 'd3'], output: ['y3'] },
+    { name: 'cat', opType: 'Concat', input: ['y1', 'y2', 'y3'], output: ['cat'], int: { axis: 1 } },
     ...h.nodes,
   ],
   initializers: [
     ...A.inits,
     ...B.inits,
     { name: 'half', dims: [], floats: [0.5] },
+    { name: 'tiny', dims: [], floats: [1e-3] },
     { name: 'axes', dims: [1], floats: [1], int64: true },
     ...h.initializers!,
   ],
@@ -82,10 +86,11 @@ describe('Div of two activations', () => {
     const ir = importOnnx(model(spec));
     assert.deepEqual(
       ir.layers.map((l) => l.kind),
-      ['dense', 'dense', 'relu', 'div', 'activation', 'reduce-sum', 'div', 'concat', 'dense'],
+      ['dense', 'dense', 'relu', 'div', 'activation', 'reduce-sum', 'div', 'abs', 'div', 'concat', 'dense'],
     );
-    const [d1, d2] = [ir.layers[3]!, ir.layers[6]!];
-    assert.ok(d1.kind === 'div' && d2.kind === 'div');
+    const [d1, d2, d3] = [ir.layers[3]!, ir.layers[6]!, ir.layers[8]!];
+    assert.ok(d1.kind === 'div' && d2.kind === 'div' && d3.kind === 'div');
+    assert.ok(Math.abs(d3.eps - 1e-3) < 1e-9);
     assert.equal(d1.eps, 0.5);
     assert.equal(d2.eps, 0);
     assert.deepEqual(d2.bShape, [1]);
@@ -93,6 +98,7 @@ describe('Div of two activations', () => {
     for (let i = 0; i < 6; i++) {
       assert.ok(Math.abs(t[3]![i]! - t[0]![i]! / (Math.max(t[1]![i]!, 0) + 0.5)) < 1e-12);
       assert.ok(Math.abs(t[6]![i]! - t[0]![i]! / t[5]![0]!) < 1e-12);
+      assert.ok(Math.abs(t[8]![i]! - t[0]![i]! / (Math.abs(t[1]![i]!) + d3.eps)) < 1e-12);
     }
   });
 
@@ -101,10 +107,13 @@ describe('Div of two activations', () => {
       forgeQuotient('div3.d[0]'),
       forgeQuotient('div3.d[4]'),
       forgeQuotient('div6.d[2]'),
+      forgeQuotient('div8.d[1]'),
+      [['abs7.r[3].sb.bits[0]', (v) => 1n - v]],
       [['logits[1]', (v) => v + 1n]],
     ]);
     const q = qm.layers[3]!;
-    assert.ok(q.kind === 'div' && q.epsInt >= 1);
+    const q3 = qm.layers[8]!;
+    assert.ok(q.kind === 'div' && q.epsInt >= 1 && q3.kind === 'div' && q3.epsInt === 1, 'eps 1e-3 rounds up to one LSB');
     // The integer semantics written out: floor(a·2^kA / ((relu(b) + epsInt)·2^kB)), saturated to the output width.
     const { trace } = runInt(qm, quantizeInput(qm, randomInput(8)));
     const [a, rb] = [trace[0]!, trace[2]!];

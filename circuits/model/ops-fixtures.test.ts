@@ -21,6 +21,7 @@ const EXPECTED: Record<string, string[]> = {
   ops_pool_ceil: ['conv2d', 'relu', 'maxpool2d', 'avgpool2d', 'avgpool2d', 'reshape', 'dense'],
   ops_gelu_tanh_op13: ['dense', 'gelu-tanh', 'dense'],
   ops_gelu_tanh_op17: ['dense', 'gelu-tanh', 'dense'],
+  ops_logsoftmax: ['dense', 'reshape', 'log-softmax', 'reshape', 'dense', 'log-softmax', 'dense'],
   ops_div: ['dense', 'dense', 'relu', 'div', 'sigmoid', 'reduce-sum', 'div', 'concat', 'dense'],
 };
 

@@ -7,6 +7,7 @@
 import { ZkaiError } from '../../../common/errors.ts';
 import type { Layer } from '../ir.ts';
 import type { QLayer } from '../qir.ts';
+import { abs, importAbs } from './abs.ts';
 import { activation } from './activation.ts';
 import { ACTIVATION_ONNX_OPS, importActivation } from './activation-fns.ts';
 import { add, importAdd } from './add.ts';
@@ -21,13 +22,14 @@ import { div, importDiv } from './div.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
 import { importLayerNorm, layerNorm } from './layernorm.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
+import { importLogSoftmax, logSoftmax } from './log-softmax.ts';
 import { importMatMul, matmul } from './matmul.ts';
 import { maxpool2d } from './maxpool.ts';
 import { importMul, mul } from './mul.ts';
 import { mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
-import { importFinalSoftmax, importIdentity } from './passthrough.ts';
+import { importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
 import { importPow } from './pow.ts';
 import { importReduce, reduce } from './reduce.ts';
@@ -65,6 +67,8 @@ export const FLOAT_OPS: FloatOps = {
   'reduce-sum': reduce,
   'reduce-mean': reduce,
   div,
+  'log-softmax': logSoftmax,
+  abs,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -90,6 +94,8 @@ export const QUANT_OPS: QuantOps = {
   'reduce-sum': reduce,
   'reduce-mean': reduce,
   div,
+  'log-softmax': logSoftmax,
+  abs,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -99,6 +105,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Conv: importConv,
   BatchNormalization: importBatchNorm,
   Relu: importRelu,
+  Abs: importAbs,
   MaxPool: importPool,
   AveragePool: importPool,
   Flatten: importFlatten,
@@ -119,7 +126,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Identity: importIdentity,
   Dropout: importIdentity,
   Softmax: importSoftmax,
-  LogSoftmax: importFinalSoftmax,
+  LogSoftmax: importLogSoftmax,
   Slice: importSlice,
   Split: importSplit,
   LayerNormalization: importLayerNorm,
