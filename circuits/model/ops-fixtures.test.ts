@@ -1,12 +1,14 @@
 /**
  * The op fixtures (fixtures/ops_*.onnx, exported by PyTorch with seeded random weights: make_fixtures.py
  * `ops_fixtures`): the importer turns each into the expected nodes, the float reference reproduces PyTorch's outputs on
- * its 8 recorded inputs (ops_fixtures.json), and the compiled circuit equals the integer executor bit for bit.
+ * its 8 recorded inputs (ops_fixtures.json), the compiled circuit equals the integer executor bit for bit, and the
+ * constraint estimate made before quantizing is not above the exact count.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { estimateConstraints } from './cost.ts';
 import { runFloat } from './float-exec.ts';
 import { importOnnx } from './import.ts';
 import { checkCircuit } from './op-harness.ts';
@@ -40,7 +42,10 @@ describe('op fixtures: PyTorch exports', () => {
         assert.equal(y.length, want.length);
         for (const [j, v] of want.entries()) assert.ok(Math.abs(y[j]! - v) < 1e-4, `row ${i} output ${j}: ${y[j]} vs PyTorch ${v}`);
       });
-      await checkCircuit(key, ir, [[['logits[0]', (v) => v + 1n]]], 2);
+      const { m: built } = await checkCircuit(key, ir, [[['logits[0]', (v) => v + 1n]]], 2);
+      // The size estimate made before quantizing (cost.ts, MODEL_TOO_LARGE) never exceeds the exact count.
+      const estimate = estimateConstraints(ir, { weights: 'public-constants', input: 'public' }).total;
+      assert.ok(estimate <= built.generated.totalConstraints, `estimate ${estimate} > exact ${built.generated.totalConstraints}`);
     });
   }
 });
