@@ -81,7 +81,7 @@ export const div: FloatOp<DivLayer> & QuantOp<QDiv> = {
     const k = fo + fb - fa;
     const [kA, kB] = [Math.max(k, 0), Math.max(-k, 0)];
     const bQ = inBits[0] + kA + 1;
-    const bD = bitLength(Number((pow2(inBits[1] - 1) - 1n + BigInt(epsInt)) * pow2(kB)));
+    const bD = ((pow2(inBits[1] - 1) - 1n + BigInt(epsInt)) * pow2(kB)).toString(2).length; // exact: no float rounding
     if (bQ + bD > 250 || bD < 1) throw new ZkaiError('BAD_INPUT', `div '${layer.name}': operands of ${inBits} bits at scales out of reach`);
     const bits = Math.min(bQ, ctx.activationBits);
     const { name, inputs, inShape, outShape, bShape } = layer;
