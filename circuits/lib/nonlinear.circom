@@ -121,3 +121,42 @@ template SoftmaxRow(n, b, l, T, F, bD) {
         out[i] <== div[i].q;
     }
 }
+
+// One log-softmax row: out[i] = in[i] - m - LT[v], m = max(in), S = Σ T[m - in[j]] (T the exp table at 2^Fe, as in
+// SoftmaxRow, S ∈ [T[0], n·T[0]] and S < 2^sBits), v = floor(S / 2^(sBits - tb)) (Requantize when sBits > tb, else
+// v = S) and LT the log table: LT[v] = round(log((v + ½)·2^(sBits - tb) / T[0])·2^f) at the input's scale. Why it is a
+// function of the inputs: m is proven the maximum exactly as in SoftmaxRow (each Lookup range-checks m - in[i] >= 0,
+// Π (m - in[i]) = 0); S is linear in the lookups' outputs; Requantize constrains S = v·2^s + r with r ∈ [0, 2^s) and
+// v ∈ signed tb + 1 bits, and Lookup(tb) proves v ∈ [0, 2^tb); out is linear. n >= 2 (a row of one is 0). Cost: n + 1
+// Lookups, n - 1 products, sBits + 1 for the shift when sBits > tb.
+template LogSoftmaxRow(n, b, l, T, sBits, tb, lL, LT) {
+    assert(n >= 2 && b <= 16 && tb <= sBits && sBits <= 240);
+    signal input in[n];
+    signal output out[n];
+    signal m;
+    var best = in[0] + 2 ** (b - 1);
+    for (var i = 1; i < n; i++) {
+        if (in[i] + 2 ** (b - 1) > best) best = in[i] + 2 ** (b - 1);
+    }
+    m <-- best - 2 ** (b - 1);
+    component e[n];
+    var S = 0;
+    for (var i = 0; i < n; i++) {
+        e[i] = Lookup(b, l, T);
+        e[i].in <== m - in[i];
+        S += e[i].out;
+    }
+    signal prod[n - 1];
+    prod[0] <== (m - in[0]) * (m - in[1]);
+    for (var i = 2; i < n; i++) prod[i - 1] <== prod[i - 2] * (m - in[i]);
+    prod[n - 2] === 0;
+    component lg = Lookup(tb, lL, LT);
+    if (sBits > tb) {
+        component sh = Requantize(sBits + 1, sBits - tb, tb + 1);
+        sh.in <== S;
+        lg.in <== sh.out;
+    } else {
+        lg.in <== S;
+    }
+    for (var i = 0; i < n; i++) out[i] <== in[i] - m - lg.out;
+}

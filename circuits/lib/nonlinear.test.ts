@@ -232,6 +232,37 @@ describe('non-linear gadgets (nonlinear.circom)', () => {
         assert.ok(unsat('div', w).length > 0, `q + ${k}`);
       }
     });
+
+    it('rejects a divisor <= 0 (den = 0, -1, -9) with q, r and the range checks chosen to keep every linear equation', async () => {
+      // What ops/div.ts relies on to prove a Div's divisor positive: den - 1 - r >= 0 with r >= 0.
+      const num = 40n;
+      for (const den of [0n, -1n, -9n]) {
+        const w = await witness('div', { num, den: 5n });
+        const q = den === 0n ? 0n : num / den;
+        const r = num - q * den;
+        for (const [s, v] of [
+          ['den', den],
+          ['q', q],
+          ['qRange.in', q],
+          ['qRange.bits.in', q],
+          ['r', r],
+          ['rLow.in', r],
+          ['rLow.bits.in', r],
+          ['rHigh.in', den - 1n - r],
+          ['rHigh.bits.in', den - 1n - r],
+        ] as const)
+          set('div', w, s, v);
+        for (const [pre, v, b] of [
+          ['qRange', q, FQ],
+          ['rLow', r, FD],
+          ['rHigh', den - 1n - r, FD],
+        ] as const)
+          forgerBits(v, b).forEach((bit, i) => {
+            set('div', w, `${pre}.bits.bits[${i}]`, bit);
+          });
+        assert.ok(unsat('div', w).length > 0, `den ${den}`);
+      }
+    });
   });
 
   describe('SoftmaxRow', () => {

@@ -64,3 +64,8 @@ export function poseidonSpongeCost(n: number): number {
   const perPermutation = 3 * (8 * 17 + POSEIDON_PARTIAL_ROUNDS[15]!);
   return blocks * perPermutation - 3 * (1 + (blocks === 1 ? 16 - n : 0));
 }
+
+/** Saturate(bIn, bOut): the input's bIn-bit offset decomposition, plus 8 for the clamp when bIn > bOut. */
+export function saturateCost(bIn: number, bOut: number): number {
+  return bIn + (bIn > bOut ? 8 : 0);
+}

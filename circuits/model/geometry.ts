@@ -54,7 +54,10 @@ export function forEachConvTap(layer: WindowGeometry, visit: (m: number, o: numb
   }
 }
 
-/** Visits every pooling output with the flat input indices of its window and the divisor (average pooling). */
+/**
+ * Visits every pooling output with the flat input indices of its window and the divisor (average pooling): the cells,
+ * or with count_include_pad also the padded cells within the explicit pads (not a ceil-mode window's overhang).
+ */
 export function forEachPoolWindow(
   layer: WindowGeometry & { countIncludePad: boolean },
   visit: (o: number, cells: number[], divisor: number) => void,
@@ -63,7 +66,7 @@ export function forEachPoolWindow(
   const [, oH, oW] = layer.outShape as [number, number, number];
   const [kH, kW] = layer.kernel;
   const [sH, sW] = layer.strides;
-  const [pT, pL] = layer.pads;
+  const [pT, pL, pB, pR] = layer.pads;
   for (let c = 0; c < C; c++) {
     for (let oy = 0; oy < oH; oy++) {
       for (let ox = 0; ox < oW; ox++) {
@@ -73,6 +76,8 @@ export function forEachPoolWindow(
           const iy = oy * sH + ky - pT;
           for (let kx = 0; kx < kW; kx++) {
             const ix = ox * sW + kx - pL;
+            // A ceil-mode window may reach past the explicit padding: those cells are neither input nor padding.
+            if (iy < -pT || iy >= H + pB || ix < -pL || ix >= W + pR) continue;
             if (iy < 0 || iy >= H || ix < 0 || ix >= W) padded++;
             else cells.push((c * H + iy) * W + ix);
           }

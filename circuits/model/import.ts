@@ -21,6 +21,7 @@ import { foldConstantNode, shapeConstant } from './passes/constants.ts';
 import { type AffineKind, foldAffine } from './passes/fold-affine.ts';
 import { foldPads } from './passes/fold-pad.ts';
 import { fuseActivations } from './passes/fuse-activations.ts';
+import { fuseDivEps } from './passes/fuse-div-eps.ts';
 import { fuseLayerNorm } from './passes/fuse-layernorm.ts';
 import { prune } from './passes/graph.ts';
 import { hoistAddConst } from './passes/hoist-add-const.ts';
@@ -119,7 +120,8 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
     const maxActs = Object.hasOwn(MULTI_INPUT_ONNX_OPS, op) ? MULTI_INPUT_ONNX_OPS[op]! : 1;
     if (actNames.length > maxActs)
       throw unsupported(node, index, `consumes ${actNames.length} non-constant tensors; this op takes at most ${maxActs}`);
-    if (node.input[0] !== actNames[0] && op !== 'Add') throw unsupported(node, index, 'the activation must be the first input');
+    if (node.input[0] !== actNames[0] && op !== 'Add' && op !== 'Mul')
+      throw unsupported(node, index, 'the activation must be the first input');
     const acts = actNames.map((n) => tensors.get(n)!);
     const out = node.output[0]!;
     const ctx: ImportCtx = {
@@ -180,6 +182,7 @@ export function importOnnxModel(model: OnnxModel, opts: ImportOptions = {}): Mod
   nodes = foldPads(nodes);
   nodes = simplifyReshapes(nodes, inputShape);
   nodes = fuseActivations(nodes);
+  nodes = fuseDivEps(nodes);
   nodes = hoistAddConst(nodes);
   const kinds = new Set<AffineKind>(foldBn ? ['add-const', 'channel-affine'] : ['add-const']);
   nodes = foldAffine(nodes, { kinds, strict: false });

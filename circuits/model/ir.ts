@@ -60,6 +60,11 @@ export interface ReluLayer extends LayerBase {
   kind: 'relu';
 }
 
+/** |x| elementwise (ops/abs.ts). */
+export interface AbsLayer extends LayerBase {
+  kind: 'abs';
+}
+
 /** Max or average pooling over [C, H, W]; pads [top, left, bottom, right]. */
 export interface Pool2dLayer extends LayerBase {
   kind: 'maxpool2d' | 'avgpool2d';
@@ -170,6 +175,14 @@ export interface SoftmaxLayer extends LayerBase {
   inner: number;
 }
 
+/** log(softmax(x)) over the n-element rows of the [outer, n, inner] view (ops/log-softmax.ts). */
+export interface LogSoftmaxLayer extends LayerBase {
+  kind: 'log-softmax';
+  outer: number;
+  n: number;
+  inner: number;
+}
+
 /** The elementwise functions the activation op computes by table (ops/activation-fns.ts defines each). */
 export type ActivationFn =
   | 'sigmoid'
@@ -205,6 +218,16 @@ export interface MulLayer extends LayerBase {
   bShape: number[];
 }
 
+/**
+ * y = a / (b + eps) elementwise of two activations (numpy broadcasting; ops/div.ts): inputs [a, b], bShape b's shape;
+ * eps a constant folded from an Add of a constant to the divisor (passes/fuse-div-eps.ts; 0 without one).
+ */
+export interface DivLayer extends LayerBase {
+  kind: 'div';
+  bShape: number[];
+  eps: number;
+}
+
 /** Sum or mean of the input over per-sample `axes` (ascending); outShape keeps them as 1 or drops them (keepdims). */
 export interface ReduceLayer extends LayerBase {
   kind: 'reduce-sum' | 'reduce-mean';
@@ -215,11 +238,13 @@ export type Layer =
   | DenseLayer
   | Conv2dLayer
   | ReluLayer
+  | AbsLayer
   | Pool2dLayer
   | ReshapeLayer
   | ChannelAffineLayer
   | AddConstLayer
   | AddLayer
+  | DivLayer
   | ClipLayer
   | PadLayer
   | TransposeLayer
@@ -231,6 +256,7 @@ export type Layer =
   | MatMulLayer
   | LayerNormLayer
   | SoftmaxLayer
+  | LogSoftmaxLayer
   | ActivationLayer
   | MulLayer
   | ReduceLayer;

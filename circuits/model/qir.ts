@@ -49,6 +49,12 @@ export interface QRelu extends QNodeBase {
   bits: number;
 }
 
+/** |x| = 2·ReLU(x) - x for a signed `bits`-wide x; the output is bits + 1 wide (ops/abs.ts). */
+export interface QAbs extends QNodeBase {
+  kind: 'abs';
+  bits: number;
+}
+
 export interface QPool2d extends QNodeBase {
   kind: 'maxpool2d' | 'avgpool2d';
   bits: number;
@@ -185,6 +191,29 @@ export interface QSoftmax extends QNodeBase {
   bD: number;
 }
 
+/**
+ * log softmax per row (ops/log-softmax.ts): y_i = x_i - m - LT[v], v = floor(S / 2^(sBits - tb)), S = Σ T[m - x_j],
+ * at the input's scale 2^-(f - shift) and `outBits` wide. LogSoftmaxRow in circuits/lib/nonlinear.circom.
+ */
+export interface QLogSoftmax extends QNodeBase {
+  kind: 'log-softmax';
+  outer: number;
+  n: number;
+  inner: number;
+  /** As QSoftmax: the input's width, its floor shift to the table width `bits`, the exp table and its digit split. */
+  inBits: number;
+  shift: number;
+  bits: number;
+  l: number;
+  table: number[];
+  /** S < 2^sBits; the log table's width tb (S floor-shifted by sBits - tb), digit split lL and entries. */
+  sBits: number;
+  tb: number;
+  lL: number;
+  logTable: number[];
+  outBits: number;
+}
+
 /** y = table[x' + 2^(bits-1)], x' = x floor-shifted by `shift` to `bits` (ops/activation.ts). */
 export interface QActivation extends QNodeBase {
   kind: 'activation';
@@ -207,6 +236,25 @@ export interface QMul extends QNodeBase {
   bits: number;
 }
 
+/**
+ * y = saturate(floor(a·2^kA / ((b + epsInt)·2^kB)), bits) (broadcast), the divisor positive or no witness (ops/div.ts):
+ * FloorDiv(bQ, bD) on the offset numerator, then Saturate(bQ, bits) when bQ > bits.
+ */
+export interface QDiv extends QNodeBase {
+  kind: 'div';
+  bShape: number[];
+  /** Signed widths of the operands. */
+  inBits: [number, number];
+  /** The numerator's and the divisor's left shifts (one of them 0), and eps at the divisor's scale. */
+  kA: number;
+  kB: number;
+  epsInt: number;
+  /** Quotient width (signed, before saturation), divisor width (den <= 2^bD), output width. */
+  bQ: number;
+  bD: number;
+  bits: number;
+}
+
 /** The sum over `axes` (exact, `bits` wide) or its floor mean (DivByConst, `bits` = inBits) (ops/reduce.ts). */
 export interface QReduce extends QNodeBase {
   kind: 'reduce-sum' | 'reduce-mean';
@@ -219,6 +267,7 @@ export type QLayer =
   | QDense
   | QConv2d
   | QRelu
+  | QAbs
   | QPool2d
   | QReshape
   | QAdd
@@ -234,7 +283,9 @@ export type QLayer =
   | QSoftmax
   | QActivation
   | QMul
-  | QReduce;
+  | QReduce
+  | QDiv
+  | QLogSoftmax;
 export type QLayerKind = QLayer['kind'];
 export type QLayerOf<K extends QLayerKind> = Extract<QLayer, { kind: K }>;
 

@@ -75,13 +75,19 @@ export function quantizeModel(ir: ModelIR, calibrationInputs: number[][], opts: 
 
   // Calibration: the max |value| (and max positive value) of every node's output over the inputs.
   let inMax = 0;
+  // The smallest value of every tensor (index t + 1; the model input first): a divisor must stay positive (ops/div.ts).
+  const minVal = new Array<number>(nodes.length + 1).fill(Number.POSITIVE_INFINITY);
   const maxAbs = new Array<number>(nodes.length).fill(0);
   const maxPos = new Array<number>(nodes.length).fill(0);
   for (const input of calibrationInputs) {
     if (input.length !== nIn) throw new ZkaiError('BAD_INPUT', `calibration input needs ${nIn} values, got ${input.length}`);
-    for (const v of input) inMax = Math.max(inMax, Math.abs(v));
+    for (const v of input) {
+      inMax = Math.max(inMax, Math.abs(v));
+      minVal[0] = Math.min(minVal[0]!, v);
+    }
     runFloatTrace(folded, input).forEach((x, i) => {
       for (const v of x) {
+        minVal[i + 1] = Math.min(minVal[i + 1]!, v);
         maxAbs[i] = Math.max(maxAbs[i]!, Math.abs(v));
         maxPos[i] = Math.max(maxPos[i]!, v);
       }
@@ -108,6 +114,7 @@ export function quantizeModel(ir: ModelIR, calibrationInputs: number[][], opts: 
       inBits: layer.inputs.map((t) => bits[t + 1]!),
       maxAbs: maxAbs[i]!,
       maxPos: maxPos[i]!,
+      inMin: layer.inputs.map((t) => minVal[t + 1]!),
       weightBits,
       activationBits,
       isLastLinear: i === lastLinear,

@@ -24,7 +24,7 @@ import { forEachWindowSize, poolNode, poolWindows } from './pool.ts';
 /** e when every window of `layer` divides by the same 2^e (e >= 1) and only dense/conv nodes read it, else 0. */
 export function foldedDivisorShift(layer: Pool2dLayer, ctx: QuantizeCtx | EstimateCtx): number {
   const divisors = new Set<number>();
-  forEachWindowSize(layer, (cells) => divisors.add(layer.countIncludePad ? layer.kernel[0] * layer.kernel[1] : cells));
+  forEachWindowSize(layer, (_cells, divisor) => divisors.add(divisor));
   const [d] = divisors;
   if (divisors.size !== 1 || d === undefined || d < 2 || !Number.isInteger(Math.log2(d))) return 0;
   const linearReaders = (t: number): boolean => {
@@ -51,8 +51,7 @@ export const avgpool2d: FloatOp<Pool2dLayer> & QuantOp<QPool2d> = {
     const e = foldedDivisorShift(layer, ctx);
     if (e > 0) return { constraints: 0, bits: bits + e };
     let cost = 0;
-    const C = forEachWindowSize(layer, (cells) => {
-      const divisor = layer.countIncludePad ? layer.kernel[0] * layer.kernel[1] : cells;
+    const C = forEachWindowSize(layer, (_cells, divisor) => {
       cost += divisor === 1 ? 0 : divByConstCost(bits, divisor);
     });
     return { constraints: cost * C, bits };

@@ -24,9 +24,10 @@ import { fracBitsFor } from './linear.ts';
 import { broadcastTo, tensor } from './onnx-util.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
 
-/** ONNX Mul / Div of an activation (input 0) by a constant (input 1). */
+/** ONNX Mul of an activation and a constant (either order) / Div of an activation (input 0) by a constant (input 1). */
 export function importMulConst(ctx: ImportCtx): void {
-  const c = ctx.constOf(1);
+  // Mul commutes: PyTorch writes GELU's tanh chain as Mul(constant, x). Div's constant must be the divisor.
+  const c = ctx.constOf(ctx.node.opType === 'Mul' && ctx.node.input[0] !== ctx.actNames[0] ? 0 : 1);
   const full = broadcastTo(c, [1, ...ctx.shape]);
   if (!full) throw ctx.fail(`constant shape [${c.shape}] does not broadcast to [1, ${ctx.shape}]`);
   if (ctx.node.opType === 'Div' && full.some((d) => d === 0 || !Number.isFinite(1 / d))) throw ctx.fail('division by 0');

@@ -68,6 +68,8 @@ export interface QuantizeCtx {
   /** Max |value| and max value of this node's output over the calibration inputs. */
   maxAbs: number;
   maxPos: number;
+  /** The smallest value of each input tensor over the calibration inputs (absent where a test builds the context). */
+  inMin?: number[];
   weightBits: number;
   activationBits: number;
   /** True for the last dense/conv node: its outputs are the logits, shifted but never saturated. */

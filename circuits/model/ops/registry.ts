@@ -7,6 +7,7 @@
 import { ZkaiError } from '../../../common/errors.ts';
 import type { Layer } from '../ir.ts';
 import type { QLayer } from '../qir.ts';
+import { abs, importAbs } from './abs.ts';
 import { activation } from './activation.ts';
 import { ACTIVATION_ONNX_OPS, importActivation } from './activation-fns.ts';
 import { add, importAdd } from './add.ts';
@@ -17,17 +18,20 @@ import { clip, importClip } from './clip.ts';
 import { concat, importConcat } from './concat.ts';
 import { conv2d, importConv } from './conv2d.ts';
 import { dense, importGemm } from './dense.ts';
+import { div, importDiv } from './div.ts';
 import { importGlobalAveragePool } from './global-avgpool.ts';
 import { importLayerNorm, layerNorm } from './layernorm.ts';
 import { importLeakyRelu, leakyRelu } from './leaky-relu.ts';
+import { importLogSoftmax, logSoftmax } from './log-softmax.ts';
 import { importMatMul, matmul } from './matmul.ts';
 import { maxpool2d } from './maxpool.ts';
 import { importMul, mul } from './mul.ts';
-import { importMulConst, mulConst } from './mul-const.ts';
+import { mulConst } from './mul-const.ts';
 import type { FloatOp, FloatOps, OnnxImporter, QuantOp, QuantOps } from './op.ts';
 import { importPad, pad } from './pad.ts';
-import { importFinalSoftmax, importIdentity } from './passthrough.ts';
+import { importIdentity } from './passthrough.ts';
 import { importPool } from './pool.ts';
+import { importPow } from './pow.ts';
 import { importReduce, reduce } from './reduce.ts';
 import { importRelu, relu } from './relu.ts';
 import { importFlatten, importReshape, reshape } from './reshape.ts';
@@ -62,6 +66,9 @@ export const FLOAT_OPS: FloatOps = {
   mul,
   'reduce-sum': reduce,
   'reduce-mean': reduce,
+  div,
+  'log-softmax': logSoftmax,
+  abs,
 };
 
 export const QUANT_OPS: QuantOps = {
@@ -86,6 +93,9 @@ export const QUANT_OPS: QuantOps = {
   mul,
   'reduce-sum': reduce,
   'reduce-mean': reduce,
+  div,
+  'log-softmax': logSoftmax,
+  abs,
 };
 
 /** ONNX op type → importer, for nodes that read an activation. */
@@ -95,6 +105,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Conv: importConv,
   BatchNormalization: importBatchNorm,
   Relu: importRelu,
+  Abs: importAbs,
   MaxPool: importPool,
   AveragePool: importPool,
   Flatten: importFlatten,
@@ -108,13 +119,14 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
   Sub: importSub,
   Concat: importConcat,
   Mul: importMul,
-  Div: importMulConst,
+  Div: importDiv,
+  Pow: importPow,
   Squeeze: importSqueeze,
   Unsqueeze: importUnsqueeze,
   Identity: importIdentity,
   Dropout: importIdentity,
   Softmax: importSoftmax,
-  LogSoftmax: importFinalSoftmax,
+  LogSoftmax: importLogSoftmax,
   Slice: importSlice,
   Split: importSplit,
   LayerNormalization: importLayerNorm,
@@ -124,7 +136,7 @@ export const ONNX_IMPORTERS: Readonly<Record<string, OnnxImporter>> = {
 };
 
 /** ONNX ops whose importer takes several activation inputs, and how many at most (every other one takes one). */
-export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2, MatMul: 2 };
+export const MULTI_INPUT_ONNX_OPS: Readonly<Record<string, number>> = { Add: 2, Sub: 2, Concat: 64, Mul: 2, MatMul: 2, Div: 2 };
 
 /** ONNX ops evaluated at import when all their inputs are constants (passes/constants.ts), Shape included. */
 export const CONSTANT_ONNX_OPS = ['Constant', 'Shape', 'Identity', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Concat', 'Slice'] as const;

@@ -1,6 +1,6 @@
 /**
  * softmax: exp(x_i - max) / Σ_j exp(x_j - max) along one axis, from an ONNX Softmax that is not the graph's final
- * node (a final one is dropped: passthrough.ts; the logits' argmax is the same). Any per-sample axis: the tensor is
+ * node (a final one is dropped here, like a final LogSoftmax in ops/log-softmax.ts; the logits' argmax is the same). Any per-sample axis: the tensor is
  * viewed as [outer, n, inner] and each of the outer·inner rows of n elements is normalised (opset < 13 coerces the
  * input to 2-D, so its rows are everything from `axis` on: inner = 1).
  *
@@ -48,6 +48,11 @@ export function importSoftmax(ctx: ImportCtx): void {
     ctx.droppedSoftmax();
     return;
   }
+  ctx.add({ kind: 'softmax', outShape: ctx.shape, ...softmaxView(ctx) });
+}
+
+/** The [outer, n, inner] view of a Softmax / LogSoftmax node's axis (shared with ops/log-softmax.ts). */
+export function softmaxView(ctx: ImportCtx): { outer: number; n: number; inner: number } {
   const shape = ctx.shape;
   const rank = shape.length + 1; // the ONNX rank, batch included
   const axis = normAxis(attrInt(ctx.node, 'axis', ctx.opset >= 13 ? -1 : 1), rank);
@@ -55,11 +60,11 @@ export function importSoftmax(ctx: ImportCtx): void {
   const a = Math.max(0, axis - 1);
   const outer = shapeSize(shape.slice(0, a));
   const [n, inner] = ctx.opset >= 13 ? [shape[a]!, shapeSize(shape.slice(a + 1))] : [shapeSize(shape.slice(a)), 1];
-  ctx.add({ kind: 'softmax', outShape: shape, outer, n, inner });
+  return { outer, n, inner };
 }
 
 /** The element of row (o, k) at position j of the [outer, n, inner] view. */
-const at = (l: { n: number; inner: number }, o: number, k: number, j: number) => (o * l.n + j) * l.inner + k;
+export const at = (l: { n: number; inner: number }, o: number, k: number, j: number) => (o * l.n + j) * l.inner + k;
 
 export const softmax: FloatOp<SoftmaxLayer> & QuantOp<QSoftmax> = {
   float(layer, [x]) {
