@@ -442,7 +442,7 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
     // Nobody claims the hand epoch: after its claim window its funder takes the 500 wei back, once.
     const reclaim = ['dataset', 'reclaim', '--root', root, '--epoch', '7', '--rpc', rpc];
     fails(reclaim, 1, /ReclaimNotOpen/, keys.consumer);
-    await mine(1200);
+    await mine(FUNDING + 1200); // its funding window, then its claim window
     assert.equal(ok(reclaim, keys.consumer).reclaimed, '500');
     fails(reclaim, 1, /NothingToReclaim/, keys.consumer);
     fails(reclaim, 1, /NothingToReclaim/, keys.alice);
