@@ -5,8 +5,10 @@ import { BN254_R } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
-import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor } from './leaf.ts';
-import { MerkleSumTree, type SumNode, YIELD_EVERY, yieldToEventLoop } from './merkle.ts';
+import { datasetHasher, type HashEngineChoice, type HashEngineName, LEAF_INPUT_BYTES } from './hasher.ts';
+import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, writeLeafInputs } from './leaf.ts';
+import { MerkleSumTree, yieldToEventLoop } from './merkle.ts';
+import { HASH_BYTES, NODE_BYTES } from './node.ts';
 import { getPoseidon } from './poseidon.ts';
 import type { DatasetRecord } from './records.ts';
 
@@ -36,6 +38,8 @@ export interface Dataset {
   records: DatasetRecord[];
   tree: MerkleSumTree;
   indexOf: Map<string, number>;
+  /** Which Poseidon computed the commitment (set by commitDataset): the same root either way. */
+  hashEngine?: HashEngineName;
 }
 
 /** Inputs of the membership circuit for one record (names match circuits/lib/membership.circom). */
@@ -57,7 +61,37 @@ export interface MembershipInput {
 export interface CommitOptions {
   depth?: number;
   source?: { name: string; sha256: string };
-  onProgress?: (phase: string, done: number, total: number) => void;
+  /** Told how far the commit is, and which engine hashes (native or js). */
+  onProgress?: (phase: string, done: number, total: number, engine: HashEngineName) => void;
+  /** Which Poseidon hashes: auto (native when the addon is loaded), native or js. Default: ZKAI_DATASET_HASH. */
+  hashEngine?: HashEngineChoice;
+}
+
+/**
+ * Leaf nodes (leaf hash, weight) of `records`, `hasher.batch` at a time, written into `out` from node `first` on.
+ * `tick(count)` after each batch.
+ */
+export async function hashLeaves(
+  hasher: Awaited<ReturnType<typeof datasetHasher>>,
+  records: readonly DatasetRecord[],
+  out: Buffer,
+  first: number,
+  tick: (count: number) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < records.length; i += hasher.batch) {
+    const chunk = records.slice(i, i + hasher.batch);
+    const inputs = Buffer.alloc(chunk.length * LEAF_INPUT_BYTES);
+    for (let k = 0; k < chunk.length; k++) writeLeafInputs(chunk[k]!, inputs, k * LEAF_INPUT_BYTES);
+    const hashes = await hasher.leaves(inputs);
+    for (let k = 0; k < chunk.length; k++) {
+      const pos = (first + i + k) * NODE_BYTES;
+      hashes.copy(out, pos, k * HASH_BYTES, (k + 1) * HASH_BYTES);
+      // The sum: 16 bytes big-endian, the weight (< 2^64, checked by writeLeafInputs) in the low 8.
+      out.fill(0, pos + HASH_BYTES, pos + HASH_BYTES + 8);
+      inputs.copy(out, pos + HASH_BYTES + 8, k * LEAF_INPUT_BYTES + 152, (k + 1) * LEAF_INPUT_BYTES);
+    }
+    await tick(chunk.length);
+  }
 }
 
 function sidecarNames(manifestPath: string): { records: string; tree: string } {
@@ -75,17 +109,17 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new ZkaiError('BAD_INPUT', `depth must be an integer 1..32, got ${depth}`);
   if (records.length > 2 ** depth)
     throw new ZkaiError('BAD_DATASET', `${records.length} records do not fit a depth-${depth} tree (max ${2 ** depth})`);
-  const poseidon = await getPoseidon();
-  const leaves: SumNode[] = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    leaves[i] = { hash: leafHash(poseidon, leafFields(records[i]!)), sum: records[i]!.weight };
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) {
-      opts.onProgress?.('leaves', i + 1, records.length);
-      await yieldToEventLoop();
-    }
-  }
-  opts.onProgress?.('leaves', records.length, records.length);
-  const tree = await MerkleSumTree.build(poseidon, depth, leaves, (done, total) => opts.onProgress?.('tree', done, total));
+  const hasher = await datasetHasher(opts.hashEngine);
+  const progress = (phase: string, done: number, total: number) => opts.onProgress?.(phase, done, total, hasher.engine);
+  const leaves = Buffer.alloc(records.length * NODE_BYTES);
+  let hashed = 0;
+  await hashLeaves(hasher, records, leaves, 0, async (count) => {
+    hashed += count;
+    progress('leaves', hashed, records.length);
+    await yieldToEventLoop();
+  });
+  progress('leaves', records.length, records.length);
+  const tree = await MerkleSumTree.fromLeafNodes(hasher, depth, leaves, (done, total) => progress('tree', done, total));
   const files = sidecarNames(manifestPath);
   const manifest: DatasetManifest = {
     format: 'zkai-dataset',
@@ -107,7 +141,7 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   await writeFileAtomic(path.join(dir, files.tree), tree.serialize());
   manifest.commitSeconds = Math.round(performance.now() - started) / 1000;
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])) };
+  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])), hashEngine: hasher.engine };
 }
 
 /** Load a dataset committed by commitDataset, checking that the tree still matches the manifest. */
