@@ -8,7 +8,7 @@ import { DEFAULT_TREE_DEPTH } from '../membership.ts';
 import { datasetHasher, type HashEngineChoice, type HashEngineName, LEAF_INPUT_BYTES } from './hasher.ts';
 import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, writeLeafInputs } from './leaf.ts';
 import { MerkleSumTree, yieldToEventLoop } from './merkle.ts';
-import { HASH_BYTES, NODE_BYTES } from './node.ts';
+import { HASH_BYTES, NODE_BYTES, type SumNode } from './node.ts';
 import { getPoseidon } from './poseidon.ts';
 import type { DatasetRecord } from './records.ts';
 
@@ -94,9 +94,38 @@ export async function hashLeaves(
   }
 }
 
-function sidecarNames(manifestPath: string): { records: string; tree: string } {
+export function sidecarNames(manifestPath: string): { records: string; tree: string } {
   const base = path.basename(manifestPath).replace(/\.json$/i, '');
   return { records: `${base}.records.jsonl`, tree: `${base}.tree.bin` };
+}
+
+/** A record as the records sidecar holds it: one JSON line, the weight as a decimal string. */
+export function recordLine(r: DatasetRecord): string {
+  return JSON.stringify({ ...r, weight: r.weight.toString() });
+}
+
+/** The manifest of a committed tree (commitSeconds filled in by the caller when everything is written). */
+export function newManifest(
+  manifestPath: string,
+  root: SumNode,
+  depth: number,
+  leafCount: number,
+  source?: { name: string; sha256: string },
+): DatasetManifest {
+  return {
+    format: 'zkai-dataset',
+    version: 2,
+    root: root.hash.toString(),
+    rootHex: `0x${root.hash.toString(16).padStart(64, '0')}`,
+    depth,
+    leafCount,
+    totalWeight: root.sum.toString(),
+    schema: LEAF_SCHEMA,
+    files: sidecarNames(manifestPath),
+    ...(source ? { source } : {}),
+    createdAt: new Date().toISOString(),
+    commitSeconds: 0,
+  };
 }
 
 /**
@@ -120,23 +149,10 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   });
   progress('leaves', records.length, records.length);
   const tree = await MerkleSumTree.fromLeafNodes(hasher, depth, leaves, (done, total) => progress('tree', done, total));
-  const files = sidecarNames(manifestPath);
-  const manifest: DatasetManifest = {
-    format: 'zkai-dataset',
-    version: 2,
-    root: tree.root.toString(),
-    rootHex: `0x${tree.root.toString(16).padStart(64, '0')}`,
-    depth,
-    leafCount: records.length,
-    totalWeight: tree.total.toString(),
-    schema: LEAF_SCHEMA,
-    files,
-    ...(opts.source ? { source: opts.source } : {}),
-    createdAt: new Date().toISOString(),
-    commitSeconds: 0,
-  };
+  const manifest = newManifest(manifestPath, { hash: tree.root, sum: tree.total }, depth, records.length, opts.source);
+  const { files } = manifest;
   const dir = path.dirname(manifestPath);
-  const recordLines = records.map((r) => JSON.stringify({ ...r, weight: r.weight.toString() })).join('\n');
+  const recordLines = records.map(recordLine).join('\n');
   await writeFileAtomic(path.join(dir, files.records), `${recordLines}\n`);
   await writeFileAtomic(path.join(dir, files.tree), tree.serialize());
   manifest.commitSeconds = Math.round(performance.now() - started) / 1000;

@@ -1,4 +1,5 @@
 export { type MembershipBatchInput, membershipBatchInput } from './batch.ts';
+export { commitRecordsFile, type FileCommitOptions } from './commit-file.ts';
 export type { CommitOptions, Dataset, DatasetManifest, MembershipInput } from './dataset.ts';
 export { commitDataset, loadDataset, membershipInput, parseEpoch } from './dataset.ts';
 export { type DatasetHasher, datasetHasher, type HashEngineChoice, type HashEngineName, parseHashEngine } from './hasher.ts';
