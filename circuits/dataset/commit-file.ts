@@ -15,10 +15,10 @@ import { ZkaiError } from '../../common/errors.ts';
 import { uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
 import { type CommitOptions, type DatasetManifest, newManifest, recordLine } from './dataset.ts';
-import { type DatasetHasher, datasetHasher, type HashEngineName, LEAF_INPUT_BYTES, zeroNodeBuffers } from './hasher.ts';
+import { type DatasetHasher, datasetHasher, type HashEngineName, LEAF_INPUT_BYTES, writeLeafNodes, zeroNodeBuffers } from './hasher.ts';
 import { writeLeafInputs } from './leaf.ts';
 import { checkTreeShape, HEADER_BYTES, hashLevel, treeHashCount, treeHeader } from './merkle.ts';
-import { HASH_BYTES, NODE_BYTES, readNode } from './node.ts';
+import { NODE_BYTES, readNode } from './node.ts';
 import { type ColumnMap, type DatasetRecord, duplicateIdError, formatOf, recordLineParser } from './records.ts';
 
 export interface FileCommitOptions extends Omit<CommitOptions, 'onProgress'> {
@@ -146,8 +146,8 @@ export async function commitRecordsFile(
       const lines = `${chunk.map(recordLine).join('\n')}\n`;
       await pending;
       pending = (async () => {
-        const hashes = await hasher.leaves(inputs);
-        const nodes = leafNodes(hashes, inputs, chunk.length);
+        const nodes = Buffer.alloc(chunk.length * NODE_BYTES);
+        writeLeafNodes(await hasher.leaves(inputs), inputs, chunk.length, nodes);
         await tree.write(nodes, 0, nodes.length, writePos);
         writePos += nodes.length;
         await out.write(lines);
@@ -185,16 +185,6 @@ export async function commitRecordsFile(
     await Promise.allSettled([tree.close(), out.close(), fingerprints.close()]);
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/** Leaf nodes (hash, 16-byte sum = the weight in the low 8 bytes) from hashes and the input rows they came from. */
-function leafNodes(hashes: Buffer, inputs: Buffer, n: number): Buffer {
-  const nodes = Buffer.alloc(n * NODE_BYTES);
-  for (let k = 0; k < n; k++) {
-    hashes.copy(nodes, k * NODE_BYTES, k * HASH_BYTES, (k + 1) * HASH_BYTES);
-    inputs.copy(nodes, k * NODE_BYTES + HASH_BYTES + 8, k * LEAF_INPUT_BYTES + 152, (k + 1) * LEAF_INPUT_BYTES);
-  }
-  return nodes;
 }
 
 /** Every level above the leaves, each read back from the file in chunks and appended to it; returns the root. */

@@ -5,10 +5,10 @@ import { BN254_R } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
-import { datasetHasher, type HashEngineChoice, type HashEngineName, LEAF_INPUT_BYTES } from './hasher.ts';
+import { datasetHasher, type HashEngineChoice, type HashEngineName, LEAF_INPUT_BYTES, writeLeafNodes } from './hasher.ts';
 import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, writeLeafInputs } from './leaf.ts';
 import { MerkleSumTree, yieldToEventLoop } from './merkle.ts';
-import { HASH_BYTES, NODE_BYTES, type SumNode } from './node.ts';
+import { NODE_BYTES, type SumNode } from './node.ts';
 import { getPoseidon } from './poseidon.ts';
 import type { DatasetRecord } from './records.ts';
 
@@ -78,20 +78,21 @@ export async function hashLeaves(
   first: number,
   tick: (count: number) => Promise<void>,
 ): Promise<void> {
+  // One chunk hashes (native threads) while the next is encoded (this thread).
+  let pending: Promise<void> = Promise.resolve();
   for (let i = 0; i < records.length; i += hasher.batch) {
     const chunk = records.slice(i, i + hasher.batch);
     const inputs = Buffer.alloc(chunk.length * LEAF_INPUT_BYTES);
     for (let k = 0; k < chunk.length; k++) writeLeafInputs(chunk[k]!, inputs, k * LEAF_INPUT_BYTES);
-    const hashes = await hasher.leaves(inputs);
-    for (let k = 0; k < chunk.length; k++) {
-      const pos = (first + i + k) * NODE_BYTES;
-      hashes.copy(out, pos, k * HASH_BYTES, (k + 1) * HASH_BYTES);
-      // The sum: 16 bytes big-endian, the weight (< 2^64, checked by writeLeafInputs) in the low 8.
-      out.fill(0, pos + HASH_BYTES, pos + HASH_BYTES + 8);
-      inputs.copy(out, pos + HASH_BYTES + 8, k * LEAF_INPUT_BYTES + 152, (k + 1) * LEAF_INPUT_BYTES);
-    }
-    await tick(chunk.length);
+    await pending;
+    pending = (async () => {
+      writeLeafNodes(await hasher.leaves(inputs), inputs, chunk.length, out, first + i);
+      await tick(chunk.length);
+    })();
+    // Awaited above or below; an encoding error thrown first must not leave it unhandled.
+    pending.catch(() => {});
   }
+  await pending;
 }
 
 export function sidecarNames(manifestPath: string): { records: string; tree: string } {

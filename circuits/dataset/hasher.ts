@@ -117,3 +117,16 @@ export async function zeroNodeBuffers(hasher: DatasetHasher, depth: number): Pro
   for (let l = 0; l < depth; l++) zeros.push(await hasher.level(Buffer.concat([zeros[l]!, zeros[l]!]), zeros[l]!));
   return zeros;
 }
+
+/**
+ * Leaf nodes from leaf hashes and the input rows they were hashed from: node k = (hashes[k], the row's weight as the
+ * 16-byte sum, the weight being the row's last element, < 2^64), written into `out` from node `first` on.
+ */
+export function writeLeafNodes(hashes: Buffer, inputs: Buffer, n: number, out: Buffer, first = 0): void {
+  for (let k = 0; k < n; k++) {
+    const pos = (first + k) * NODE_BYTES;
+    hashes.copy(out, pos, k * HASH_BYTES, (k + 1) * HASH_BYTES);
+    out.fill(0, pos + HASH_BYTES, pos + HASH_BYTES + 8);
+    inputs.copy(out, pos + HASH_BYTES + 8, (k + 1) * LEAF_INPUT_BYTES - 8, (k + 1) * LEAF_INPUT_BYTES);
+  }
+}

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ZkaiError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import type { PoseidonHasher } from './poseidon.ts';
@@ -61,10 +61,7 @@ export function writeLeafInputs(record: DatasetRecord, out: Buffer, pos: number)
     throw new ZkaiError('BAD_DATASET', `leaf weight ${record.weight} is outside 0..2^64-1`);
   out.fill(0, pos, pos + 160);
   // recordId: the first 31 bytes of sha256(utf8(id)), right-aligned.
-  createHash('sha256')
-    .update(record.id)
-    .digest()
-    .copy(out, pos + 1, 0, 31);
+  hash('sha256', record.id, 'buffer').copy(out, pos + 1, 0, 31);
   out.write(record.contributor.slice(2), pos + 32 + 12, 20, 'hex');
   out.write(record.contentHash.slice(2, 34), pos + 64 + 16, 16, 'hex');
   out.write(record.contentHash.slice(34, 66), pos + 96 + 16, 16, 'hex');
