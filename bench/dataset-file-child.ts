@@ -6,6 +6,7 @@ import { commitRecordsFile } from '../circuits/dataset/index.ts';
 
 const [file, manifestPath, depth] = process.argv.slice(2);
 const started = performance.now();
+const cpu = process.cpuUsage();
 let sampledMaxRss = 0;
 const { manifest, hashEngine } = await commitRecordsFile(file!, manifestPath!, {
   depth: Number(depth),
@@ -14,9 +15,11 @@ const { manifest, hashEngine } = await commitRecordsFile(file!, manifestPath!, {
   },
 });
 const ms = performance.now() - started;
+const used = process.cpuUsage(cpu);
 console.log(
   JSON.stringify({
     ms,
+    cpuS: (used.user + used.system) / 1e6,
     leafCount: manifest.leafCount,
     rootHex: manifest.rootHex,
     hashEngine,

@@ -35,10 +35,13 @@ function record(i: number): DatasetRecord {
 
 const loadAvg = () => os.loadavg().map((x) => +x.toFixed(2));
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; s: number }> {
+/** Wall time, and this process's CPU time (every thread: the engine's too), which sharing the machine inflates less. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; s: number; cpuS: number }> {
   const t = performance.now();
+  const c = process.cpuUsage();
   const value = await fn();
-  return { value, s: (performance.now() - t) / 1000 };
+  const used = process.cpuUsage(c);
+  return { value, s: (performance.now() - t) / 1000, cpuS: (used.user + used.system) / 1e6 };
 }
 
 export async function benchDataset(log: (m: string) => void): Promise<Record<string, unknown>> {
@@ -75,7 +78,7 @@ export async function benchDataset(log: (m: string) => void): Promise<Record<str
           maxBuffer: 1 << 20,
         },
       ),
-    ) as { ms: number; leafCount: number; rootHex: string; hashEngine: string; peakRssMiB: number };
+    ) as { ms: number; cpuS: number; leafCount: number; rootHex: string; hashEngine: string; peakRssMiB: number };
     const fileS = child.ms / 1000;
 
     const jsRate = JS_N / js.s;
@@ -85,8 +88,11 @@ export async function benchDataset(log: (m: string) => void): Promise<Record<str
       depth: DEPTH,
       nativeSeconds: +native.s.toFixed(2),
       nativeRecordsPerSecond: Math.round(nativeRate),
+      nativeCpuSeconds: +native.cpuS.toFixed(1),
+      cpuNote: 'CPU seconds of all threads; on 2 cores of its own a run takes at least cpuSeconds / 2 of wall time',
       jsRecords: JS_N,
       jsSeconds: +js.s.toFixed(2),
+      jsCpuSeconds: +js.cpuS.toFixed(2),
       jsRecordsPerSecond: Math.round(jsRate),
       jsSecondsScaledToRecords: +(N / jsRate).toFixed(1),
       jsScaledNote: `JavaScript measured on ${JS_N} records and scaled linearly to ${N}`,
@@ -96,6 +102,7 @@ export async function benchDataset(log: (m: string) => void): Promise<Record<str
       outOfCore: {
         records: child.leafCount,
         seconds: +fileS.toFixed(1),
+        cpuSeconds: +child.cpuS.toFixed(1),
         recordsPerSecond: Math.round(child.leafCount / fileS),
         peakRssMiB: Math.round(child.peakRssMiB),
         hashEngine: child.hashEngine,
@@ -110,13 +117,15 @@ export async function benchDataset(log: (m: string) => void): Promise<Record<str
     console.log(
       `\ndataset commitment (depth ${DEPTH}), load average ${loadBefore.join(' ')} before, ${results.loadAverageAfter.join(' ')} after:`,
     );
-    console.log(`  native engine   ${N} records in ${native.s.toFixed(1)} s   ${Math.round(nativeRate)} records/s`);
     console.log(
-      `  JavaScript      ${JS_N} records in ${js.s.toFixed(1)} s   ${Math.round(jsRate)} records/s (scaled to ${N}: ${(N / jsRate).toFixed(0)} s)`,
+      `  native engine   ${N} records in ${native.s.toFixed(1)} s   ${Math.round(nativeRate)} records/s   (${native.cpuS.toFixed(0)} CPU s)`,
+    );
+    console.log(
+      `  JavaScript      ${JS_N} records in ${js.s.toFixed(1)} s   ${Math.round(jsRate)} records/s (scaled to ${N}: ${(N / jsRate).toFixed(0)} s)   (${js.cpuS.toFixed(1)} CPU s)`,
     );
     console.log(`  native / JavaScript: ${results.speedup}×, roots identical on the ${JS_N} records both committed`);
     console.log(
-      `  out of core     ${child.leafCount} records (file → tree file) in ${fileS.toFixed(1)} s, peak RSS ${Math.round(child.peakRssMiB)} MiB; 10^8 extrapolated: ${results.outOfCore.extrapolated100MSeconds} s`,
+      `  out of core     ${child.leafCount} records (file → tree file) in ${fileS.toFixed(1)} s (${child.cpuS.toFixed(0)} CPU s), peak RSS ${Math.round(child.peakRssMiB)} MiB; 10^8 extrapolated: ${results.outOfCore.extrapolated100MSeconds} s`,
     );
     return results;
   } finally {
