@@ -131,7 +131,9 @@ async function datasetCommit(args: string[]): Promise<number> {
   });
   progress.end();
   const m = ds.manifest;
-  progress.note(`committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s (Poseidon: ${ds.hashEngine})`);
+  progress.note(
+    `committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s (Poseidon: ${ds.hashEngine}${ds.fallbackReason ? `, ${ds.fallbackReason}` : ''})`,
+  );
   console.log(
     JSON.stringify(
       { rootHex: m.rootHex, root: m.root, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, out: values.out },

@@ -116,7 +116,7 @@ export async function commitRecordsFile(
   recordsFile: string,
   manifestPath: string,
   opts: FileCommitOptions = {},
-): Promise<{ manifest: DatasetManifest; hashEngine: HashEngineName }> {
+): Promise<{ manifest: DatasetManifest; hashEngine: HashEngineName; fallbackReason?: string }> {
   const started = performance.now();
   const depth = opts.depth ?? DEFAULT_TREE_DEPTH;
   checkTreeShape(depth, 0);
@@ -180,7 +180,7 @@ export async function commitRecordsFile(
     await rename(treePath, path.join(dir, manifest.files.tree));
     manifest.commitSeconds = Math.round(performance.now() - started) / 1000;
     await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-    return { manifest, hashEngine: hasher.engine };
+    return { manifest, hashEngine: hasher.engine, ...(hasher.fallbackReason ? { fallbackReason: hasher.fallbackReason } : {}) };
   } finally {
     await Promise.allSettled([tree.close(), out.close(), fingerprints.close()]);
     await rm(work, { recursive: true, force: true });

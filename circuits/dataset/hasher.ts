@@ -19,7 +19,7 @@ export type HashEngineChoice = HashEngineName | 'auto';
 
 export interface DatasetHasher {
   readonly engine: HashEngineName;
-  /** Why `native` was asked for (or the default) and `js` is used instead. */
+  /** Why the JavaScript hasher is used when native was asked for or is the default (auto). */
   readonly fallbackReason?: string;
   /** Hashes per call that keep a call near 0.1 s: the granularity of progress reports and event-loop yields. */
   readonly batch: number;
@@ -91,7 +91,7 @@ const cached = new Map<HashEngineChoice, Promise<DatasetHasher>>();
 
 /**
  * The hasher a commit uses: native when the addon is loaded (and ZKAI_NATIVE is not off), JavaScript otherwise or
- * when asked. Asking for native without the addon falls back to JavaScript with the reason in `fallbackReason`,
+ * when asked. Without a usable addon, auto and native fall back to JavaScript with the reason in `fallbackReason`,
  * as ZKAI_ENGINE=native does for proofs: the roots are the same either way, only slower.
  */
 export function datasetHasher(choice: HashEngineChoice = parseHashEngine(process.env.ZKAI_DATASET_HASH)): Promise<DatasetHasher> {
@@ -101,9 +101,16 @@ export function datasetHasher(choice: HashEngineChoice = parseHashEngine(process
       if (choice === 'js') return jsHasher(await getPoseidon());
       const off = process.env.ZKAI_NATIVE === 'off' || process.env.ZKAI_NATIVE === '0';
       const engine = off ? null : loadNativeEngine();
-      if (engine) return nativeHasher(engine);
-      const reason = off ? 'ZKAI_NATIVE=off' : `native engine unavailable: ${nativeEngineStatus().reason ?? 'unknown'}`;
-      return jsHasher(await getPoseidon(), choice === 'native' ? reason : undefined);
+      let reason = off ? 'ZKAI_NATIVE=off' : `native engine unavailable: ${nativeEngineStatus().reason ?? 'unknown'}`;
+      if (engine) {
+        try {
+          return await nativeHasher(engine);
+        } catch (err) {
+          // An addon built before Poseidon was added (not rebuilt since): commit in JavaScript rather than fail.
+          reason = `native Poseidon unavailable: ${(err as Error).message} (run npm run build:native)`;
+        }
+      }
+      return jsHasher(await getPoseidon(), reason);
     })();
     cached.set(choice, hasher);
     hasher.catch(() => cached.delete(choice));
