@@ -5,7 +5,14 @@ import { BN254_R } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
-import { datasetHasher, type HashEngineChoice, type HashEngineName, LEAF_INPUT_BYTES, writeLeafNodes } from './hasher.ts';
+import {
+  type DatasetHasher,
+  datasetHasher,
+  type HashEngineChoice,
+  type HashEngineName,
+  LEAF_INPUT_BYTES,
+  writeLeafNodes,
+} from './hasher.ts';
 import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, writeLeafInputs } from './leaf.ts';
 import { MerkleSumTree, yieldToEventLoop } from './merkle.ts';
 import { NODE_BYTES, type SumNode } from './node.ts';
@@ -72,7 +79,7 @@ export interface CommitOptions {
  * `tick(count)` after each batch.
  */
 export async function hashLeaves(
-  hasher: Awaited<ReturnType<typeof datasetHasher>>,
+  hasher: DatasetHasher,
   records: readonly DatasetRecord[],
   out: Buffer,
   first: number,
