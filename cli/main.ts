@@ -121,22 +121,24 @@ async function datasetCommit(args: string[]): Promise<number> {
   });
   const [file] = positionals;
   if (!file || !values.out) usage('dataset commit needs <file> and --out');
-  const { commitDataset, parseColumnMap, readRecordsFile } = await dataset();
+  const { commitRecordsFile, parseColumnMap } = await dataset();
   const { sha256File } = await import('../common/hash.ts');
   const columns = values.columns === undefined ? undefined : parseColumnMap(values.columns);
   const progress = createProgress(progressMode(values.json));
   const started = performance.now();
   progress.update(`read ${file}`);
-  const records = await readRecordsFile(file, columns);
-  progress.note(`read ${records.length} records from ${file}`);
-  const ds = await commitDataset(records, path.resolve(values.out), {
+  // Streamed in chunks (records file → leaves → tree levels on disk): memory stays bounded at any dataset size.
+  const ds = await commitRecordsFile(file, path.resolve(values.out), {
     depth: intOption(values.depth, 'depth', DEFAULT_TREE_DEPTH),
+    columns,
     source: { name: path.basename(file), sha256: await sha256File(file) },
-    onProgress: (phase, done, total) => progress.update(phase, done, total),
+    onProgress: (phase, done, total, engine) => progress.update(`${phase} (${engine})`, done, total),
   });
   progress.end();
   const m = ds.manifest;
-  progress.note(`committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  progress.note(
+    `committed ${m.leafCount} records in ${((performance.now() - started) / 1000).toFixed(1)} s (Poseidon: ${ds.hashEngine}${ds.fallbackReason ? `, ${ds.fallbackReason}` : ''})`,
+  );
   console.log(
     JSON.stringify(
       { rootHex: m.rootHex, root: m.root, depth: m.depth, leafCount: m.leafCount, totalWeight: m.totalWeight, out: values.out },

@@ -224,6 +224,13 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Threads of the native engine per proof (1..1024).',
   },
   {
+    name: 'ZKAI_DATASET_HASH',
+    area: 'proving',
+    default: 'auto',
+    description:
+      "Who hashes a dataset commitment's Poseidon leaves and tree: auto (the native engine when built, else JavaScript), native or js (same roots).",
+  },
+  {
     name: 'ZKAI_GPU',
     area: 'proving',
     default: 'auto',

@@ -5,8 +5,17 @@ import { BN254_R } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
-import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor } from './leaf.ts';
-import { MerkleSumTree, type SumNode, YIELD_EVERY, yieldToEventLoop } from './merkle.ts';
+import {
+  type DatasetHasher,
+  datasetHasher,
+  type HashEngineChoice,
+  type HashEngineName,
+  LEAF_INPUT_BYTES,
+  writeLeafNodes,
+} from './hasher.ts';
+import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, writeLeafInputs } from './leaf.ts';
+import { MerkleSumTree, yieldToEventLoop } from './merkle.ts';
+import { NODE_BYTES, type SumNode } from './node.ts';
 import { getPoseidon } from './poseidon.ts';
 import type { DatasetRecord } from './records.ts';
 
@@ -36,6 +45,8 @@ export interface Dataset {
   records: DatasetRecord[];
   tree: MerkleSumTree;
   indexOf: Map<string, number>;
+  /** Which Poseidon computed the commitment (set by commitDataset): the same root either way. */
+  hashEngine?: HashEngineName;
 }
 
 /** Inputs of the membership circuit for one record (names match circuits/lib/membership.circom). */
@@ -57,12 +68,72 @@ export interface MembershipInput {
 export interface CommitOptions {
   depth?: number;
   source?: { name: string; sha256: string };
-  onProgress?: (phase: string, done: number, total: number) => void;
+  /** Told how far the commit is, and which engine hashes (native or js). */
+  onProgress?: (phase: string, done: number, total: number, engine: HashEngineName) => void;
+  /** Which Poseidon hashes: auto (native when the addon is loaded), native or js. Default: ZKAI_DATASET_HASH. */
+  hashEngine?: HashEngineChoice;
 }
 
-function sidecarNames(manifestPath: string): { records: string; tree: string } {
+/**
+ * Leaf nodes (leaf hash, weight) of `records`, `hasher.batch` at a time, written into `out` from node `first` on.
+ * `tick(count)` after each batch.
+ */
+export async function hashLeaves(
+  hasher: DatasetHasher,
+  records: readonly DatasetRecord[],
+  out: Buffer,
+  first: number,
+  tick: (count: number) => Promise<void>,
+): Promise<void> {
+  // One chunk hashes (native threads) while the next is encoded (this thread).
+  let pending: Promise<void> = Promise.resolve();
+  for (let i = 0; i < records.length; i += hasher.batch) {
+    const chunk = records.slice(i, i + hasher.batch);
+    const inputs = Buffer.alloc(chunk.length * LEAF_INPUT_BYTES);
+    for (let k = 0; k < chunk.length; k++) writeLeafInputs(chunk[k]!, inputs, k * LEAF_INPUT_BYTES);
+    await pending;
+    pending = (async () => {
+      writeLeafNodes(await hasher.leaves(inputs), inputs, chunk.length, out, first + i);
+      await tick(chunk.length);
+    })();
+    // Awaited above or below; an encoding error thrown first must not leave it unhandled.
+    pending.catch(() => {});
+  }
+  await pending;
+}
+
+export function sidecarNames(manifestPath: string): { records: string; tree: string } {
   const base = path.basename(manifestPath).replace(/\.json$/i, '');
   return { records: `${base}.records.jsonl`, tree: `${base}.tree.bin` };
+}
+
+/** A record as the records sidecar holds it: one JSON line, the weight as a decimal string. */
+export function recordLine(r: DatasetRecord): string {
+  return JSON.stringify({ ...r, weight: r.weight.toString() });
+}
+
+/** The manifest of a committed tree (commitSeconds filled in by the caller when everything is written). */
+export function newManifest(
+  manifestPath: string,
+  root: SumNode,
+  depth: number,
+  leafCount: number,
+  source?: { name: string; sha256: string },
+): DatasetManifest {
+  return {
+    format: 'zkai-dataset',
+    version: 2,
+    root: root.hash.toString(),
+    rootHex: `0x${root.hash.toString(16).padStart(64, '0')}`,
+    depth,
+    leafCount,
+    totalWeight: root.sum.toString(),
+    schema: LEAF_SCHEMA,
+    files: sidecarNames(manifestPath),
+    ...(source ? { source } : {}),
+    createdAt: new Date().toISOString(),
+    commitSeconds: 0,
+  };
 }
 
 /**
@@ -75,39 +146,26 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new ZkaiError('BAD_INPUT', `depth must be an integer 1..32, got ${depth}`);
   if (records.length > 2 ** depth)
     throw new ZkaiError('BAD_DATASET', `${records.length} records do not fit a depth-${depth} tree (max ${2 ** depth})`);
-  const poseidon = await getPoseidon();
-  const leaves: SumNode[] = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    leaves[i] = { hash: leafHash(poseidon, leafFields(records[i]!)), sum: records[i]!.weight };
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) {
-      opts.onProgress?.('leaves', i + 1, records.length);
-      await yieldToEventLoop();
-    }
-  }
-  opts.onProgress?.('leaves', records.length, records.length);
-  const tree = await MerkleSumTree.build(poseidon, depth, leaves, (done, total) => opts.onProgress?.('tree', done, total));
-  const files = sidecarNames(manifestPath);
-  const manifest: DatasetManifest = {
-    format: 'zkai-dataset',
-    version: 2,
-    root: tree.root.toString(),
-    rootHex: `0x${tree.root.toString(16).padStart(64, '0')}`,
-    depth,
-    leafCount: records.length,
-    totalWeight: tree.total.toString(),
-    schema: LEAF_SCHEMA,
-    files,
-    ...(opts.source ? { source: opts.source } : {}),
-    createdAt: new Date().toISOString(),
-    commitSeconds: 0,
-  };
+  const hasher = await datasetHasher(opts.hashEngine);
+  const progress = (phase: string, done: number, total: number) => opts.onProgress?.(phase, done, total, hasher.engine);
+  const leaves = Buffer.alloc(records.length * NODE_BYTES);
+  let hashed = 0;
+  await hashLeaves(hasher, records, leaves, 0, async (count) => {
+    hashed += count;
+    progress('leaves', hashed, records.length);
+    await yieldToEventLoop();
+  });
+  progress('leaves', records.length, records.length);
+  const tree = await MerkleSumTree.fromLeafNodes(hasher, depth, leaves, (done, total) => progress('tree', done, total));
+  const manifest = newManifest(manifestPath, { hash: tree.root, sum: tree.total }, depth, records.length, opts.source);
+  const { files } = manifest;
   const dir = path.dirname(manifestPath);
-  const recordLines = records.map((r) => JSON.stringify({ ...r, weight: r.weight.toString() })).join('\n');
+  const recordLines = records.map(recordLine).join('\n');
   await writeFileAtomic(path.join(dir, files.records), `${recordLines}\n`);
   await writeFileAtomic(path.join(dir, files.tree), tree.serialize());
   manifest.commitSeconds = Math.round(performance.now() - started) / 1000;
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])) };
+  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])), hashEngine: hasher.engine };
 }
 
 /** Load a dataset committed by commitDataset, checking that the tree still matches the manifest. */

@@ -1,6 +1,8 @@
+import { hash } from 'node:crypto';
+import { ZkaiError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import type { PoseidonHasher } from './poseidon.ts';
-import type { DatasetRecord } from './records.ts';
+import { type DatasetRecord, MAX_WEIGHT } from './records.ts';
 
 /** The field elements a record becomes; the circuit's private/public inputs use exactly these. */
 export interface LeafFields {
@@ -41,6 +43,29 @@ export function leafFields(record: DatasetRecord): LeafFields {
     contentLo: content & ((1n << 128n) - 1n),
     weight: record.weight,
   };
+}
+
+/**
+ * A record's leaf inputs as bytes, for the batched hashers (hasher.ts): the five fields of leafFields, each a 32-byte
+ * big-endian element, written at `pos` of `out` (LEAF_INPUT_BYTES = 160 bytes). Byte for byte what leafFields gives,
+ * without bigints: a million records are encoded in about a second. Records must be normalised (normaliseRecord).
+ */
+const CONTRIBUTOR = /^0x[0-9a-fA-F]{40}$/;
+const CONTENT_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+export function writeLeafInputs(record: DatasetRecord, out: Buffer, pos: number): void {
+  if (!CONTRIBUTOR.test(record.contributor) || !CONTENT_HASH.test(record.contentHash)) {
+    throw new ZkaiError('BAD_DATASET', `record ${JSON.stringify(record.id)}: contributor or content hash is not 0x-prefixed hex`);
+  }
+  if (record.weight < 0n || record.weight > MAX_WEIGHT)
+    throw new ZkaiError('BAD_DATASET', `leaf weight ${record.weight} is outside 0..2^64-1`);
+  out.fill(0, pos, pos + 160);
+  // recordId: the first 31 bytes of sha256(utf8(id)), right-aligned.
+  hash('sha256', record.id, 'buffer').copy(out, pos + 1, 0, 31);
+  out.write(record.contributor.slice(2), pos + 32 + 12, 20, 'hex');
+  out.write(record.contentHash.slice(2, 34), pos + 64 + 16, 16, 'hex');
+  out.write(record.contentHash.slice(34, 66), pos + 96 + 16, 16, 'hex');
+  out.writeBigUInt64BE(record.weight, pos + 128 + 24);
 }
 
 export function leafHash(poseidon: PoseidonHasher, f: LeafFields): bigint {

@@ -181,13 +181,20 @@ export async function readRecordsFile(file: string, columns?: ColumnMap): Promis
   return collect(lines, format, file, columns);
 }
 
-function collect(lines: string[], format: RecordFormat, source: string, columns?: ColumnMap): DatasetRecord[] {
-  const records: DatasetRecord[] = [];
-  const seen = new Set<string>();
+/**
+ * A parser of one record file's lines, in order: the CSV header first (it returns undefined for it and for blank lines),
+ * then one record per line. Duplicate ids are the caller's to find (collect keeps a Set; a file too large for one is
+ * checked by fingerprints, commit-file.ts).
+ */
+export function recordLineParser(
+  format: RecordFormat,
+  source: string,
+  columns?: ColumnMap,
+): (line: string, lineNo: number) => DatasetRecord | undefined {
   let header: string[] | undefined;
-  lines.forEach((line, i) => {
-    const where = `${source}:${i + 1}`;
-    if (line.trim() === '') return;
+  return (line, lineNo) => {
+    const where = `${source}:${lineNo}`;
+    if (line.trim() === '') return undefined;
     let raw: Record<string, unknown>;
     if (format === 'csv') {
       const cells = splitCsvLine(line, where);
@@ -202,7 +209,7 @@ function collect(lines: string[], format: RecordFormat, source: string, columns?
               `got ${header.join(',')}. Name the columns id, contributor, content_hash, weight, or map yours with ` +
               '--columns id=<column>,content_hash=<column>,... (HTTP: "columns")',
           );
-        return;
+        return undefined;
       }
       if (cells.length !== header.length) throw bad(where, `expected ${header.length} fields, got ${cells.length}`);
       raw = Object.fromEntries(header.map((h, j) => [h, cells[j]]));
@@ -214,8 +221,22 @@ function collect(lines: string[], format: RecordFormat, source: string, columns?
       }
       if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad(where, 'each line must be a JSON object');
     }
-    const record = normaliseRecord(raw, where, columns);
-    if (seen.has(record.id)) throw bad(where, `duplicate record id ${JSON.stringify(record.id)}`);
+    return normaliseRecord(raw, where, columns);
+  };
+}
+
+export function duplicateIdError(where: string, id: string): ZkaiError {
+  return bad(where, `duplicate record id ${JSON.stringify(id)}`);
+}
+
+function collect(lines: string[], format: RecordFormat, source: string, columns?: ColumnMap): DatasetRecord[] {
+  const records: DatasetRecord[] = [];
+  const seen = new Set<string>();
+  const parse = recordLineParser(format, source, columns);
+  lines.forEach((line, i) => {
+    const record = parse(line, i + 1);
+    if (!record) return;
+    if (seen.has(record.id)) throw duplicateIdError(`${source}:${i + 1}`, record.id);
     seen.add(record.id);
     records.push(record);
   });

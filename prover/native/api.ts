@@ -47,4 +47,20 @@ export interface NativeEngine extends ProvingBackend {
 
   /** Scales every G1 point by one scalar (e.g. by 1/δ in a phase-2 contribution), affine out. */
   g1BatchScale(points: Uint8Array, scalar: Uint8Array): Promise<Uint8Array>;
+
+  /**
+   * Registers Poseidon's constants for width t (2..6) in circomlibjs's optimised layout (poseidon_constants_opt:
+   * C, S, and the t×t matrices M and P row-major), each element 32 bytes big-endian and canonical; returns the
+   * handle the two calls below take. The engine holds no Poseidon constant of its own (circuits/dataset/poseidon.ts
+   * passes circomlibjs's). Synchronous; throws RangeError on a malformed table.
+   */
+  poseidonParams(t: number, nRoundsF: number, nRoundsP: number, C: Uint8Array, S: Uint8Array, M: Uint8Array, P: Uint8Array): number;
+  /** n Poseidon hashes of t-1 inputs each: `inputs` is n·(t-1) elements, 32-byte big-endian (< r); n×32 bytes out. */
+  poseidonHash(handle: number, inputs: Uint8Array): Promise<Uint8Array>;
+  /**
+   * One level of a Merkle-sum tree (circuits/dataset/merkle.ts's node layout: 32-byte big-endian hash, 16-byte
+   * big-endian sum): n nodes in, ⌈n/2⌉ parents out, parent = (Poseidon(lh, ls, rh, rs), ls + rs), an odd last node
+   * paired with `zero`. Needs a width-5 handle.
+   */
+  merkleSumLevel(handle: number, nodes: Uint8Array, zero: Uint8Array): Promise<Uint8Array>;
 }

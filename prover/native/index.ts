@@ -23,6 +23,9 @@ interface NativeAddon {
   g1SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
   g2SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
   g1BatchScale(points: Uint8Array, scalar: Uint8Array): Promise<Uint8Array>;
+  poseidonParams(t: number, nRoundsF: number, nRoundsP: number, C: Uint8Array, S: Uint8Array, M: Uint8Array, P: Uint8Array): number;
+  poseidonHash(handle: number, inputs: Uint8Array): Promise<Uint8Array>;
+  merkleSumLevel(handle: number, nodes: Uint8Array, zero: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface NativeEngineStatus {
@@ -56,6 +59,9 @@ function wrap(addon: NativeAddon): NativeEngine {
     g1SparseCombine: (points, terms, nOutputs) => addon.g1SparseCombine(points, terms, nOutputs),
     g2SparseCombine: (points, terms, nOutputs) => addon.g2SparseCombine(points, terms, nOutputs),
     g1BatchScale: (points, scalar) => addon.g1BatchScale(points, scalar),
+    poseidonParams: (t, nRoundsF, nRoundsP, C, S, M, P) => addon.poseidonParams(t, nRoundsF, nRoundsP, C, S, M, P),
+    poseidonHash: (handle, inputs) => addon.poseidonHash(handle, inputs),
+    merkleSumLevel: (handle, nodes, zero) => addon.merkleSumLevel(handle, nodes, zero),
     // The engine keeps no device state; its threads live only for the duration of a call.
     close: async () => {},
   };

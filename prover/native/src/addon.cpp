@@ -234,6 +234,58 @@ Napi::Value BatchScale(const Napi::CallbackInfo& info) {
   });
 }
 
+// poseidonParams(t, nRoundsF, nRoundsP, C, S, M, P) -> handle (synchronous: a few hundred constants).
+Napi::Value PoseidonParams(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    size_t t = count_arg(info, 0, "t"), nf = count_arg(info, 1, "nRoundsF"), np = count_arg(info, 2, "nRoundsP");
+    if (t < 2 || t > 6 || nf > 64 || np > 256) throw Invalid{true, "Poseidon width must be 2..6 (rounds at most 64 full, 256 partial)"};
+    Bytes C = bytes_arg(info, 3, "C", 32), S = bytes_arg(info, 4, "S", 32), M = bytes_arg(info, 5, "M", 32), P = bytes_arg(info, 6, "P", 32);
+    if (M.size() != 32 * t * t || P.size() != 32 * t * t) throw Invalid{true, "M and P must hold t*t elements"};
+    std::string error;
+    int id = zk::poseidon_params((int)t, (int)nf, (int)np, C.data(), C.size() / 32, S.data(), S.size() / 32, M.data(), P.data(), error);
+    if (id < 0) throw Invalid{true, "poseidonParams: " + error};
+    return Napi::Number::New(env, id);
+  } catch (const Invalid& e) {
+    if (e.range) throw Napi::RangeError::New(env, e.msg);
+    throw Napi::TypeError::New(env, e.msg);
+  }
+}
+
+int poseidon_handle(const Napi::CallbackInfo& info) {
+  size_t id = count_arg(info, 0, "handle");
+  if (zk::poseidon_width((int)id) < 0) throw Invalid{true, "unknown Poseidon handle " + std::to_string(id)};
+  return (int)id;
+}
+
+// poseidonHash(handle, inputs): inputs holds n x (t-1) elements, 32-byte big-endian; resolves n x 32 bytes.
+Napi::Value PoseidonHash(const Napi::CallbackInfo& info) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    int id = poseidon_handle(info);
+    size_t per = 32 * (size_t)(zk::poseidon_width(id) - 1);
+    Bytes inputs = bytes_arg(info, 1, "inputs", per);
+    size_t n = inputs.size() / per;
+    job.in = {std::move(inputs)};
+    job.out.resize(n * 32);
+    return [id, n](Job& j) { j.error = zk::poseidon_hash(id, j.in[0].data(), n, j.out.data()); };
+  });
+}
+
+// merkleSumLevel(handle, nodes, zero): nodes n x 48 bytes (hash, sum); resolves ceil(n/2) parents of 48 bytes.
+Napi::Value MerkleSumLevel(const Napi::CallbackInfo& info) {
+  return run(info, [&](Prepared& job) -> Job::Fn {
+    int id = poseidon_handle(info);
+    if (zk::poseidon_width(id) != 5) throw Invalid{true, "merkleSumLevel needs a width-5 Poseidon handle"};
+    Bytes nodes = bytes_arg(info, 1, "nodes", 48);
+    Bytes zero = bytes_arg(info, 2, "zero", 0);
+    if (zero.size() != 48) throw Invalid{true, "zero must be one 48-byte node"};
+    size_t n = nodes.size() / 48;
+    job.in = {std::move(nodes), std::move(zero)};
+    job.out.resize((n + 1) / 2 * 48);
+    return [id, n](Job& j) { j.error = zk::merkle_sum_level(id, j.in[0].data(), n, j.in[1].data(), j.out.data()); };
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, zk::engine_version()));
   exports.Set("threads", Napi::Number::New(env, zk::engine_threads()));
@@ -246,6 +298,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("g1SparseCombine", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return SparseCombine(i, false); }));
   exports.Set("g2SparseCombine", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return SparseCombine(i, true); }));
   exports.Set("g1BatchScale", Napi::Function::New(env, BatchScale));
+  exports.Set("poseidonParams", Napi::Function::New(env, PoseidonParams));
+  exports.Set("poseidonHash", Napi::Function::New(env, PoseidonHash));
+  exports.Set("merkleSumLevel", Napi::Function::New(env, MerkleSumLevel));
   return exports;
 }
 

@@ -1,6 +1,6 @@
 // zkai native engine: Pippenger MSM, radix-2 NTT, Groth16 quotient, fixed-base and sparse
-// scalar multiplication over BN254. One translation unit, in parts by concern (*.inc, included below in dependency
-// order): the whole engine builds in one compiler invocation (CI has 2 cores) and every kernel inlines the
+// scalar multiplication over BN254, batched Poseidon (dataset commitments). One translation unit, in parts by
+// concern (*.inc, included below in dependency order): the whole engine builds in one compiler invocation (CI has 2 cores) and every kernel inlines the
 // helpers it shares with the others exactly as when this was one file.
 #include "engine.hpp"
 
@@ -34,5 +34,6 @@ typedef XYZZ<Fq2> G2P;
 #include "quotient.inc"
 #include "fixed-base.inc"
 #include "scalar-mul.inc"
+#include "poseidon.inc"
 
 }  // namespace zk
