@@ -4,6 +4,15 @@ import type { JobQueueApi, JobRecordsApi } from './types.ts';
 /** How long an enqueue waits for Redis before leaving the delivery to the reconciliation (the job is already recorded). */
 const DELIVER_TIMEOUT_MS = 2_000;
 
+/**
+ * Every this many checks, deliver every unfinished job again even though Redis kept its marker. A delivery can also
+ * vanish while Redis keeps its contents: a worker whose claim in the store of record failed (a database error under
+ * load) has BullMQ fail the delivery, which removes it, and nothing else would ever deliver that job again. The pass is
+ * idempotent (a job whose delivery is waiting or active keeps it), so it only repairs; at the default
+ * ZKAI_QUEUE_RECONCILE_MS of 5 s a lost delivery waits at most a minute.
+ */
+export const SWEEP_EVERY_CHECKS = 12;
+
 export interface DeliveryOptions {
   /** How often to check that Redis still holds the deliveries (ZKAI_QUEUE_RECONCILE_MS). */
   reconcileMs: number;
@@ -38,27 +47,35 @@ export async function startDelivery(records: JobRecordsApi, transport: RedisTran
   /** Set when an enqueue could not deliver: the next check delivers everything even if Redis kept its marker. */
   let undelivered = false;
 
+  /** Hands every unfinished job to BullMQ again (idempotent); resolves with how many. */
+  const deliverUnfinished = async () => {
+    const unfinished = await records.unfinished();
+    // A running job is delivered under its current attempt's id: a no-op while its worker's delivery is alive, a
+    // new delivery (and a takeover by claim) when Redis lost it.
+    for (const job of unfinished) await transport.deliver(job.id, job.state === 'queued' ? job.attempts : Math.max(0, job.attempts - 1));
+    return unfinished.length;
+  };
+
   /** One pass at a time; one asked for during another runs after it (the running one may have missed new jobs). */
   const reconcile = (): Promise<number> => {
     const run = async () => {
       undelivered = false;
-      const unfinished = await records.unfinished();
-      // A running job is delivered under its current attempt's id: a no-op while its worker's delivery is alive, a
-      // new delivery (and a takeover by claim) when Redis lost it.
-      for (const job of unfinished) await transport.deliver(job.id, job.state === 'queued' ? job.attempts : Math.max(0, job.attempts - 1));
+      const count = await deliverUnfinished();
       await transport.setMarker();
       await opts.afterReconcile?.();
-      if (unfinished.length) log(`job queue: delivered ${unfinished.length} unfinished job(s) from the store of record`);
-      return unfinished.length;
+      if (count) log(`job queue: delivered ${count} unfinished job(s) from the store of record`);
+      return count;
     };
     const next = (reconciling ?? Promise.resolve(0)).catch(() => 0).then(run);
     reconciling = next;
     return next;
   };
+  let checks = 0;
   const check = async () => {
     if (closed) return;
     try {
       if (undelivered || !(await transport.hasMarker())) await reconcile();
+      else if (++checks % SWEEP_EVERY_CHECKS === 0) await deliverUnfinished();
     } catch (err) {
       undelivered = true;
       log(`job queue reconciliation failed (retried): ${(err as Error).message}`);

@@ -103,6 +103,11 @@ export class RedisJobWorker {
     this.active.set(id, work);
     try {
       return await work;
+    } catch (err) {
+      // BullMQ fails (and removes) this delivery; the job's record is untouched or still this attempt's, and the API
+      // node's periodic sweep delivers it again (jobs/queue/delivery.ts).
+      this.opts.log?.('delivery failed; the API node will deliver the job again', { jobId: id, message: (err as Error)?.message });
+      throw err;
     } finally {
       this.active.delete(id);
     }

@@ -9,9 +9,9 @@ import { ZkaiError } from '../../common/errors.ts';
 import { configFromEnv } from '../../server/config.ts';
 import { requireOrSkip } from '../../test/require-dep.ts';
 import { FINAL_STATES, type Job, type JobHandler, JobStore } from '../jobs.ts';
-import { type Delivery, startDelivery } from './delivery.ts';
+import { type Delivery, SWEEP_EVERY_CHECKS, startDelivery } from './delivery.ts';
 import { RedisTransport, redisOptions } from './redis-transport.ts';
-import { RedisJobWorker } from './redis-worker.ts';
+import { type JobRecords, RedisJobWorker } from './redis-worker.ts';
 import { hasRedisServer, startTestRedis, type TestRedis } from './test-redis.ts';
 import { parseQueueSetting } from './types.ts';
 
@@ -201,6 +201,40 @@ describe('Redis job queue (a transport over the store of record)', { skip: requi
     const done = await finished(job.id);
     assert.equal(done.state, 'succeeded');
     assert.deepEqual(done.result, { by: 'rescuer', attempt: 2 });
+  });
+
+  it('a delivery dropped while Redis keeps its contents (a claim failed in the store of record) is delivered again', async () => {
+    await stopWorkers();
+    // A worker whose first claim fails as a database would under load: BullMQ fails that delivery and removes it, the
+    // record stays queued, and the marker is still there; only the periodic sweep can hand the job out again.
+    let failures = 0;
+    const flakyRecords: JobRecords = {
+      claim: (id, token, max) => {
+        if (failures++ === 0) throw new Error('SQLITE_BUSY: database is locked');
+        return records.claim(id, token, max);
+      },
+      finishHeld: (...a) => records.finishHeld(...a),
+      get: (id) => records.get(id),
+      setProgress: (...a) => records.setProgress(...a),
+    };
+    const w = new RedisJobWorker(
+      redis.url,
+      flakyRecords,
+      transport,
+      { membership: async () => ({ swept: true }) },
+      { lockMs: 2000, stalledMs: 500 },
+    );
+    w.start();
+    workers.push(w);
+    const job = await delivery.store.enqueue('membership', { mode: 'dropped-delivery' });
+    await until('the failed claim', () => (failures > 0 ? true : undefined));
+    assert.equal(records.get(job.id)?.state, 'queued');
+    assert.equal(await transport.hasMarker(), true, 'Redis kept its contents: no reconciliation is due');
+    const done = await finished(job.id); // the timer's checks (reconcileMs 200) sweep within SWEEP_EVERY_CHECKS of them
+    assert.equal(done.state, 'succeeded');
+    assert.deepEqual(done.result, { swept: true });
+    assert.equal(done.attempts, 1, 'the failed claim counted no attempt');
+    assert.ok(SWEEP_EVERY_CHECKS > 1);
   });
 
   it('FLUSHALL loses no job: queued and running jobs are delivered again, each succeeds once, finished ones stay', async () => {
