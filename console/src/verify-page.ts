@@ -7,7 +7,7 @@
  */
 import { canonicalJson, sha256Hex } from '../../common/hash.ts';
 import type { ProofBundle } from '../../prover/bundle.ts';
-import { type CoreVerifyReport, judgeBundle, prepareBundle } from '../../prover/verify-core.ts';
+import { type CoreVerifyReport, judgeBundle, type PreparedBundle, prepareBundle } from '../../prover/verify-core.ts';
 import { checkGroth16 } from '../../prover/verify-noble.ts';
 import { chainAcceptance } from './chain-pin.ts';
 import { chainFacts } from './chain-view.ts';
@@ -40,8 +40,9 @@ export function pastedHashes(text: string): string[] {
 /** Verifies a bundle in the browser against the pinned key. Throws (BAD_BUNDLE…) for a malformed bundle. */
 export async function verifyInBrowser(json: unknown, pin: Pin): Promise<BrowserVerification> {
   const circuitId = (json as { circuitId?: unknown })?.circuitId;
-  let trusted: string[];
+  let trusted: string[] = [];
   let pinSource: string;
+  let prepared: PreparedBundle | undefined;
   if (pin.kind === 'service') {
     if (typeof circuitId !== 'string') throw new Error('bundle.circuitId: expected a string');
     trusted = (await client().trustedKeys(circuitId)).vkeyHashes;
@@ -49,15 +50,18 @@ export async function verifyInBrowser(json: unknown, pin: Pin): Promise<BrowserV
   } else if (pin.kind === 'chain') {
     // Parse first (a malformed bundle is refused before any RPC), then pin the bundle's own key only if the chain's
     // verifier accepts this very proof and these signals.
+    // The one parse (and commitment check) is reused: pinned to its own key, exactly as prepareBundle pins.
     const unpinned = prepareBundle(json);
     const verdict = await chainAcceptance(await client().chain(), unpinned.bundle, pin.modelId || undefined);
-    trusted = verdict.accepted ? [unpinned.vkeyHash] : [];
+    prepared = verdict.accepted
+      ? { ...unpinned, pinned: unpinned.vkeyHash === unpinned.bundle.vkeyHash, trusted: new Set([unpinned.vkeyHash]) }
+      : unpinned;
     pinSource = verdict.source;
   } else {
     trusted = pastedHashes(pin.text);
     pinSource = `the pasted key ${trusted[0]}`;
   }
-  const prepared = prepareBundle(json, { trustedVkeyHashes: trusted });
+  prepared ??= prepareBundle(json, { trustedVkeyHashes: trusted });
   const noble = checkGroth16(prepared.parsed);
   return { report: judgeBundle(prepared, noble), bundle: prepared.bundle, pinSource };
 }
