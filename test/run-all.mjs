@@ -26,12 +26,17 @@ const selected = filter.length ? files.filter((f) => filter.some((s) => f.includ
 // Tests share one artifact cache in the repository (circuits and keys are built once per checkout), never the
 // user's ~/.zkai, unless ZKAI_HOME says otherwise.
 const env = { ...process.env, ZKAI_HOME: process.env.ZKAI_HOME || path.join(import.meta.dirname, '..', '.zkai') };
-// ZKAI_TEST_CONCURRENCY=2 runs two files at a time (Node's default on 2 cores is one): the files share only the
-// content-addressed artifact cache (atomic renames) and the contracts' artifacts (a cross-process compile lock).
-// Measured on 2 idle cores with warm caches: 782 tests in 16.6 min (one at a time, the last warm run took 23.5 min
-// with 722 tests); `npm test` stays one at a time until a cold run confirms it.
-const concurrency = process.env.ZKAI_TEST_CONCURRENCY ? [`--test-concurrency=${Number(process.env.ZKAI_TEST_CONCURRENCY)}`] : [];
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, '--test-timeout=1200000', ...selected.sort()], {
+// Two files at a time by default (Node's default on 2 cores is one): the files share only the content-addressed
+// artifact cache (atomic renames) and the contracts' artifacts (a cross-process compile lock), and most files wait
+// on a child (circom, a chain, a browser, a server) part of the time, so a second file fills the idle core.
+// Measured on 2 idle cores with warm caches: 782 tests in 16.6 min against 23.5 min one at a time.
+// ZKAI_TEST_CONCURRENCY=1 runs them one at a time (e.g. to read one file's timings undisturbed).
+const concurrency = Number(process.env.ZKAI_TEST_CONCURRENCY || 2);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`ZKAI_TEST_CONCURRENCY must be a positive integer, got ${process.env.ZKAI_TEST_CONCURRENCY}`);
+  process.exit(2);
+}
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1200000', ...selected.sort()], {
   stdio: 'inherit',
   env,
 });
