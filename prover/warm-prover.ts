@@ -8,6 +8,7 @@ import { proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
 import type { OnPhase } from './progress.ts';
+import { type WasmWitnessCalculator, witnessBin } from './witness-bin.ts';
 
 export type { Groth16Proof };
 
@@ -27,15 +28,11 @@ export interface CircuitKeys {
   zkeyPath: string;
 }
 
-interface WitnessCalculator {
-  calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
-}
-
 interface WarmCircuit {
   zkey: Uint8Array;
   /** Sections of `zkey` (zero-copy), parsed once, when zkai's own prover is the engine. */
   parsed: ParsedZkey | null;
-  witness: WitnessCalculator;
+  witness: WasmWitnessCalculator;
 }
 
 /**
@@ -57,7 +54,7 @@ export class WarmProver {
     if (!warm) {
       warm = (async () => {
         const [wasm, zkey, engine] = await Promise.all([readFile(keys.wasmPath), readFile(keys.zkeyPath), this.engine()]);
-        const witness = (await WitnessCalculatorBuilder(wasm)) as WitnessCalculator;
+        const witness = (await WitnessCalculatorBuilder(wasm)) as WasmWitnessCalculator;
         const bytes = new Uint8Array(zkey.buffer, zkey.byteOffset, zkey.byteLength);
         return { zkey: bytes, parsed: engine.kernels ? parseZkey(bytes) : null, witness };
       })();
@@ -79,7 +76,7 @@ export class WarmProver {
     let wtns: Uint8Array;
     onPhase?.('witness');
     try {
-      wtns = await warm.witness.calculateWTNSBin(input, true);
+      wtns = await witnessBin(warm.witness, input);
     } catch (err) {
       // The witness calculator throws on a failed `===` or a bad input name: the statement is false.
       throw new ZkaiError('WITNESS_FAILED', `witness generation failed for ${keys.circuitId}: ${firstLine(err)}`);

@@ -26,10 +26,15 @@ template SignedPack(n, b) {
     component range[n];
     var acc[m];
     for (var j = 0; j < m; j++) acc[j] = 0;
+    var half = pow2(b - 1);
+    var step = pow2(b);
+    var pw = 1; // 2^(b·(i % k))
     for (var i = 0; i < n; i++) {
+        if (i % k == 0) pw = 1;
         range[i] = SignedRange(b);
         range[i].in <== in[i];
-        acc[i \ k] += (in[i] + 2 ** (b - 1)) * 2 ** (b * (i % k));
+        acc[i \ k] += (in[i] + half) * pw;
+        pw = pw * step;
     }
     for (var j = 0; j < m; j++) out[j] <== acc[j];
 }
@@ -126,14 +131,21 @@ template PackedDot(n, k, b) {
         s += t[i];
     }
     // Witness: the balanced base-2^b digits of s (offset to non-negative digits first).
-    var half = 2 ** (b - 1);
+    var half = pow2(b - 1);
+    var step = pow2(b);
     var off = 0;
-    for (var m = 0; m < k; m++) off += half * 2 ** (b * m);
+    var pw = 1; // 2^(b·m)
+    for (var m = 0; m < k; m++) {
+        off += half * pw;
+        pw = pw * step;
+    }
     var u = s + off;
     var lin = 0;
+    pw = 1;
     for (var m = 0; m < k; m++) {
-        acc[m] <-- ((u >> (b * m)) & (2 ** b - 1)) - half;
-        lin += acc[m] * 2 ** (b * m);
+        acc[m] <-- ((u >> (b * m)) & (step - 1)) - half;
+        lin += acc[m] * pw;
+        pw = pw * step;
     }
     s === lin;
 }

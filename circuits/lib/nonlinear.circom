@@ -19,8 +19,8 @@ pragma circom 2.1.6;
 // (48 at b = 8) instead of the 2^b of a selector over the whole table.
 template Lookup(b, l, T) {
     assert(l >= 2 && b - l >= 2 && b <= 16);
-    var nL = 2 ** l;
-    var nH = 2 ** (b - l);
+    var nL = pow2(l);
+    var nH = pow2(b - l);
     signal input in;
     signal output out;
     signal selL[nL];
@@ -97,11 +97,12 @@ template SoftmaxRow(n, b, l, T, F, bD) {
     signal input in[n];
     signal output out[n];
     signal m;
-    var best = in[0] + 2 ** (b - 1);
+    var half = pow2(b - 1);
+    var best = in[0] + half;
     for (var i = 1; i < n; i++) {
-        if (in[i] + 2 ** (b - 1) > best) best = in[i] + 2 ** (b - 1);
+        if (in[i] + half > best) best = in[i] + half;
     }
-    m <-- best - 2 ** (b - 1);
+    m <-- best - half;
     component e[n];
     var S = 0;
     for (var i = 0; i < n; i++) {
@@ -116,7 +117,7 @@ template SoftmaxRow(n, b, l, T, F, bD) {
     component div[n];
     for (var i = 0; i < n; i++) {
         div[i] = FloorDiv(F + 1, bD);
-        div[i].num <== e[i].out * 2 ** (F + 1) + S;
+        div[i].num <== e[i].out * pow2(F + 1) + S;
         div[i].den <== 2 * S;
         out[i] <== div[i].q;
     }
@@ -134,11 +135,12 @@ template LogSoftmaxRow(n, b, l, T, sBits, tb, lL, LT) {
     signal input in[n];
     signal output out[n];
     signal m;
-    var best = in[0] + 2 ** (b - 1);
+    var half = pow2(b - 1);
+    var best = in[0] + half;
     for (var i = 1; i < n; i++) {
-        if (in[i] + 2 ** (b - 1) > best) best = in[i] + 2 ** (b - 1);
+        if (in[i] + half > best) best = in[i] + half;
     }
-    m <-- best - 2 ** (b - 1);
+    m <-- best - half;
     component e[n];
     var S = 0;
     for (var i = 0; i < n; i++) {

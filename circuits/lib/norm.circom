@@ -48,7 +48,7 @@ template DivFloorSignal(qBits, dBits) {
     signal input num;
     signal input d;
     signal output out;
-    var off = 2 ** (qBits - 1);
+    var off = pow2(qBits - 1);
     out <-- (num + d * off) \ d - off;
     signal qd <== out * d;
     component rLo = RangeCheck(dBits);

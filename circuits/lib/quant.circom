@@ -3,6 +3,7 @@ pragma circom 2.1.6;
 include "circomlib/circuits/comparators.circom";
 // Table lookups, floor division, softmax (they use RangeCheck below).
 include "nonlinear.circom";
+include "pow2.circom";
 
 // Gadgets for quantized (integer) neural networks.
 //
@@ -52,7 +53,7 @@ template SignedBits(b) {
     signal input in;
     signal output bits[b];
     component dec = Bits(b);
-    dec.in <== in + 2 ** (b - 1);
+    dec.in <== in + pow2(b - 1);
     bits <== dec.bits;
 }
 
@@ -99,8 +100,9 @@ template Saturate(bIn, bOut) {
         // over = 1: positive and too large; under = 1: negative and too small. Never both (pos is a bit).
         signal over <== pos * (1 - aZero.out);
         signal under <== (1 - pos) * (1 - aFull.out);
-        signal toHi <== over * (2 ** (bOut - 1) - 1 - in);
-        signal toLo <== under * (-(2 ** (bOut - 1)) - in);
+        var half = pow2(bOut - 1);
+        signal toHi <== over * (half - 1 - in);
+        signal toLo <== under * (-half - in);
         out <== in + toHi + toLo;
     }
 }
@@ -118,10 +120,11 @@ template Requantize(bIn, shift, bOut) {
     signal output out;
     signal y;
     signal r;
-    var off = 2 ** (bIn - 1); // divisible by 2^shift, so floor division commutes with the offset
-    r <-- (in + off) % (2 ** shift);
-    y <-- (in + off) \ (2 ** shift) - 2 ** (bIn - 1 - shift);
-    in === y * 2 ** shift + r;
+    var scale = pow2(shift);
+    var off = pow2(bIn - 1); // divisible by 2^shift, so floor division commutes with the offset
+    r <-- (in + off) % scale;
+    y <-- (in + off) \ scale - pow2(bIn - 1 - shift);
+    in === y * scale + r;
     component rRange = RangeCheck(shift);
     rRange.in <== r;
     component sat = Saturate(bIn - shift, bOut);
@@ -155,10 +158,11 @@ template RequantizeRelu(bIn, shift, bOut) {
     signal output out;
     signal y;
     signal r;
-    var off = 2 ** (bIn - 1); // divisible by 2^shift, so floor division commutes with the offset
-    r <-- (in + off) % (2 ** shift);
-    y <-- (in + off) \ (2 ** shift) - 2 ** (bIn - 1 - shift);
-    in === y * 2 ** shift + r;
+    var scale = pow2(shift);
+    var off = pow2(bIn - 1); // divisible by 2^shift, so floor division commutes with the offset
+    r <-- (in + off) % scale;
+    y <-- (in + off) \ scale - pow2(bIn - 1 - shift);
+    in === y * scale + r;
     component rRange = RangeCheck(shift);
     rRange.in <== r;
     var bY = bIn - shift;
@@ -172,8 +176,12 @@ template RequantizeRelu(bIn, shift, bOut) {
         var a = 0;
         for (var i = bOut - 1; i <= bY - 2; i++) a += yb.bits[i];
         var low = 0;
-        for (var i = 0; i < bOut - 1; i++) low += yb.bits[i] * 2 ** i;
-        var M = 2 ** (bOut - 1) - 1;
+        var e = 1;
+        for (var i = 0; i < bOut - 1; i++) {
+            low += yb.bits[i] * e;
+            e += e;
+        }
+        var M = e - 1; // e = 2^(bOut - 1)
         component fits = IsZero();
         fits.in <== a + m * (1 - pos);
         out <== fits.out * (low - M) + pos * M;
@@ -189,11 +197,12 @@ template Max(n, b) {
     assert(n >= 2 && b >= 2 && b <= 251);
     signal input in[n];
     signal output out;
-    var best = in[0] + 2 ** (b - 1);
+    var half = pow2(b - 1);
+    var best = in[0] + half;
     for (var i = 1; i < n; i++) {
-        if (in[i] + 2 ** (b - 1) > best) best = in[i] + 2 ** (b - 1);
+        if (in[i] + half > best) best = in[i] + half;
     }
-    out <-- best - 2 ** (b - 1);
+    out <-- best - half;
     component ge[n];
     for (var i = 0; i < n; i++) {
         ge[i] = RangeCheck(b);
@@ -215,11 +224,12 @@ template ArgMax(n, b) {
     signal output index;
     signal output max;
     var best = 0;
-    var bestVal = in[0] + 2 ** (b - 1);
+    var half = pow2(b - 1);
+    var bestVal = in[0] + half;
     for (var i = 1; i < n; i++) {
-        if (in[i] + 2 ** (b - 1) > bestVal) {
+        if (in[i] + half > bestVal) {
             best = i;
-            bestVal = in[i] + 2 ** (b - 1);
+            bestVal = in[i] + half;
         }
     }
     signal sel[n];
@@ -257,14 +267,15 @@ template ArgMax(n, b) {
 template DivByConst(b, k) {
     assert(k >= 2 && b >= 2);
     var c = 1;
-    while (2 ** c < k) c++;
+    while (pow2(c) < k) c++;
     assert(b + c <= 250);
     signal input in;
     signal output out;
     signal r;
-    var off = k * 2 ** (b - 1);
+    var half = pow2(b - 1);
+    var off = k * half;
     r <-- (in + off) % k;
-    out <-- (in + off) \ k - 2 ** (b - 1);
+    out <-- (in + off) \ k - half;
     in === out * k + r;
     component rLow = RangeCheck(c);
     rLow.in <== r;
