@@ -210,7 +210,8 @@ function workerFetchFrom(env: NodeJS.ProcessEnv): Pick<ServiceConfig, 'workerTok
   return { ...(token ? { workerToken: token } : {}), ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}) };
 }
 
-function dbFrom(env: NodeJS.ProcessEnv): StoreBackend {
+/** ZKAI_DB from `env` (also read by `zkai admin`, which needs no other setting). */
+export function dbFrom(env: NodeJS.ProcessEnv): StoreBackend {
   const value = env.ZKAI_DB?.trim() ?? '';
   if (value === '' || value === 'sqlite') return { kind: 'sqlite' };
   try {
