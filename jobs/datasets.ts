@@ -44,6 +44,8 @@ export interface SharedDatasets {
   publish(manifest: DatasetManifest, recordsFile: string): Promise<void>;
   /** The published dataset of `rootHex` (lowercase), or undefined. */
   fetch(rootHex: string): Promise<PublishedDataset | undefined>;
+  /** The manifest the publishing node wrote (cheap: no records), or undefined. */
+  manifest(rootHex: string): Promise<DatasetManifest | undefined>;
 }
 
 /** Default commitTimeoutMs: 1M records (depth 20, full) take about 3.5 min on two cores. */
@@ -160,6 +162,19 @@ export class DatasetCatalog {
     } catch {
       throw new ZkaiError('BAD_DATASET', `stored manifest of dataset ${normaliseRoot(rootHex)} is not valid JSON`);
     }
+  }
+
+  /**
+   * The manifest for reading it (listings, GET): this folder's, else the shared one as its publisher wrote it, without
+   * committing the dataset here (that waits for a proof, `get`, or a worker's fetch, `manifest`). Throws UNKNOWN_DATASET.
+   */
+  async describe(rootHex: string): Promise<DatasetManifest> {
+    const root = normaliseRoot(rootHex);
+    if (this.shared && !existsSync(this.manifestPath(root))) {
+      const published = await this.shared.manifest(root);
+      if (published) return published;
+    }
+    return this.manifest(root);
   }
 
   /** The loaded dataset (records + tree), from the cache when possible. Throws UNKNOWN_DATASET. */

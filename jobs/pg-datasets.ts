@@ -14,6 +14,7 @@ export const DATASETS_DDL = `CREATE TABLE IF NOT EXISTS zkai_datasets (
   depth INTEGER NOT NULL,
   leaf_count INTEGER NOT NULL,
   source TEXT,
+  manifest TEXT NOT NULL,
   records_gz BYTEA NOT NULL,
   created_at TEXT NOT NULL
 )`;
@@ -33,10 +34,24 @@ export class PgSharedDatasets implements SharedDatasets {
     if ((await this.pool.query('SELECT 1 FROM zkai_datasets WHERE root = $1', [root])).rowCount) return;
     const records = await gzipAsync(await readFile(recordsFile));
     await this.pool.query(
-      `INSERT INTO zkai_datasets (root, depth, leaf_count, source, records_gz, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (root) DO NOTHING`,
-      [root, manifest.depth, manifest.leafCount, manifest.source ? JSON.stringify(manifest.source) : null, records, manifest.createdAt],
+      `INSERT INTO zkai_datasets (root, depth, leaf_count, source, manifest, records_gz, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (root) DO NOTHING`,
+      [
+        root,
+        manifest.depth,
+        manifest.leafCount,
+        manifest.source ? JSON.stringify(manifest.source) : null,
+        JSON.stringify(manifest),
+        records,
+        manifest.createdAt,
+      ],
     );
+  }
+
+  async manifest(rootHex: string): Promise<DatasetManifest | undefined> {
+    const row = (await this.pool.query<{ manifest: string }>('SELECT manifest FROM zkai_datasets WHERE root = $1', [rootHex.toLowerCase()]))
+      .rows[0];
+    return row ? (JSON.parse(row.manifest) as DatasetManifest) : undefined;
   }
 
   async fetch(rootHex: string): Promise<PublishedDataset | undefined> {

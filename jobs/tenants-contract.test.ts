@@ -2,6 +2,7 @@
 // file, as an API node and `zkai admin` use it) and on PostgreSQL (ZKAI_DB); then PostgreSQL's shared datasets: a
 // dataset committed through one node's catalog is committed again, checked, in another node's own folder.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +66,9 @@ describe('PostgreSQL: datasets shared between API nodes', { skip: pgSkip }, () =
   it('a dataset committed on A is read and loaded on B, from its own folder, with the same root and records', async () => {
     const source = { name: 'request body (jsonl)', sha256: 'cd'.repeat(32) };
     const { manifest } = await catalogA.commit([record(1), record(2), record(3)], { depth: 2, source });
+    // Read (a listing, GET): the published manifest, without committing the dataset on B yet.
+    assert.deepEqual(await catalogB.describe(manifest.rootHex), manifest);
+    assert.equal(existsSync(catalogB.manifestPath(manifest.rootHex)), false);
     const onB = await catalogB.manifest(manifest.rootHex.toUpperCase().replace('0X', '0x'));
     assert.equal(onB.rootHex, manifest.rootHex);
     assert.equal(onB.totalWeight, manifest.totalWeight);

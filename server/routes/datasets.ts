@@ -116,7 +116,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
   async function ownManifest(tenant: string, rootHex: string): Promise<DatasetManifest> {
     const claim = await tenants.datasetClaim(tenant, rootHex);
     if (!claim) throw unknownDataset(rootHex);
-    return manifestFor(await catalog.manifest(rootHex), claim);
+    return manifestFor(await catalog.describe(rootHex), claim);
   }
 
   app.get<{ Querystring: { limit?: string } }>(
