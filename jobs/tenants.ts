@@ -10,8 +10,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ZkaiError } from '../common/errors.ts';
-import { openServiceDb } from '../jobs/service-db.ts';
 import type { MaybeAsync } from './queue/types.ts';
+import { openServiceDb } from './service-db.ts';
 
 export const API_KEY_PREFIX = 'zkai_';
 /** `zkai_` and 43 base64url characters (32 bytes). Anything else is rejected before a lookup. */
@@ -90,6 +90,7 @@ export function isApiKeyShaped(key: string): boolean {
   return API_KEY_PATTERN.test(key);
 }
 
+/** BAD_INPUT unless `tenant` is a valid tenant name (TENANT_NAME_PATTERN). */
 export function checkTenantName(tenant: string): void {
   if (!TENANT_NAME_PATTERN.test(tenant)) {
     throw new ZkaiError('BAD_INPUT', `tenant name must match ${TENANT_NAME_PATTERN.source}, got ${JSON.stringify(tenant)}`);
@@ -105,6 +106,7 @@ export function newKey(tenant: string): { created: CreatedApiKey; keyHash: strin
   return { created: { id, tenant, hint, createdAt: new Date().toISOString(), key }, keyHash: hashKey(key) };
 }
 
+/** A key's public view from its stored row (either store's: the columns are the same). */
 export function keyFromRow(row: KeyRow): ApiKeyInfo {
   return {
     id: row.id,
@@ -115,6 +117,7 @@ export function keyFromRow(row: KeyRow): ApiKeyInfo {
   };
 }
 
+/** The embedded tenant store: tables of the service's SQLite file, answering synchronously. */
 export class TenantStore {
   private readonly db: Database.Database;
 
