@@ -1,13 +1,16 @@
 /**
- * `zkai admin key create|list|revoke`: manage the service's API keys. Works on the service's own SQLite
- * (`<ZKAI_HOME>/jobs.sqlite`), so run it on the API node with the same ZKAI_HOME, while the service runs or
- * not: the service reads keys from that file on every request, so a revocation takes effect at once.
+ * `zkai admin key create|list|revoke`: manage the service's API keys where the service keeps them: its own SQLite
+ * (`<ZKAI_HOME>/jobs.sqlite`; run it on the API node with the same ZKAI_HOME), or PostgreSQL with ZKAI_DB (from any
+ * machine that reaches it, for every API node at once). The service reads keys on every request, so a revocation
+ * takes effect at once, while it runs or not.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ZkaiError } from '../common/errors.ts';
-import { DEFAULT_CONFIG } from '../server/config.ts';
-import { TenantStore } from '../server/tenants.ts';
+import { openCatalogs } from '../jobs/catalogs.ts';
+import { redactUrl } from '../jobs/queue/types.ts';
+import type { TenantStoreApi } from '../jobs/tenants.ts';
+import { DEFAULT_CONFIG, dbFrom } from '../server/config.ts';
 
 export const ADMIN_USAGE = `  zkai admin key create --tenant <name>                make an API key (printed once; stored hashed)
   zkai admin key list [--json]                         every key: id, tenant, hint, created, revoked
@@ -26,31 +29,38 @@ export function serviceDbFile(env: NodeJS.ProcessEnv = process.env): string {
 export async function adminCommand(sub: string | undefined, args: string[]): Promise<number> {
   if (sub !== 'key') usage(sub ? `unknown admin command: ${[sub, ...args].join(' ')}` : 'admin needs a command');
   const [action, ...rest] = args;
+  if (action !== 'create' && action !== 'list' && action !== 'revoke') usage(`unknown key action: ${action ?? '(none)'}`);
   const file = serviceDbFile();
-  const store = new TenantStore(file);
+  const db = dbFrom(process.env);
+  const pgUrl = db.kind === 'postgres' ? db.url : undefined;
+  const catalogs = await openCatalogs({
+    storeFile: file,
+    modelsDir: path.join(path.dirname(file), 'models'),
+    ...(pgUrl ? { pgUrl } : {}),
+  });
   try {
-    if (action === 'create') return keyCreate(store, rest, file);
-    if (action === 'list') return keyList(store, rest);
-    if (action === 'revoke') return keyRevoke(store, rest);
-    usage(`unknown key action: ${action ?? '(none)'}`);
+    const store = catalogs.tenants;
+    if (action === 'create') return await keyCreate(store, rest, pgUrl ? `PostgreSQL ${redactUrl(pgUrl)}` : file);
+    if (action === 'list') return await keyList(store, rest);
+    return await keyRevoke(store, rest);
   } finally {
-    store.close();
+    await catalogs.close();
   }
 }
 
-function keyCreate(store: TenantStore, args: string[], file: string): number {
+async function keyCreate(store: TenantStoreApi, args: string[], where: string): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { tenant: { type: 'string' } } });
   if (!values.tenant || positionals.length) usage('key create needs --tenant <name> (and nothing else)');
-  const created = store.createKey(values.tenant);
-  process.stderr.write(`API key ${created.id} for tenant '${created.tenant}' in ${file}. Keep it: it is shown only now.\n`);
+  const created = await store.createKey(values.tenant);
+  process.stderr.write(`API key ${created.id} for tenant '${created.tenant}' in ${where}. Keep it: it is shown only now.\n`);
   console.log(JSON.stringify({ id: created.id, tenant: created.tenant, key: created.key, createdAt: created.createdAt }, null, 2));
   return 0;
 }
 
-function keyList(store: TenantStore, args: string[]): number {
+async function keyList(store: TenantStoreApi, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
   if (positionals.length) usage('key list takes no arguments');
-  const keys = store.listKeys();
+  const keys = await store.listKeys();
   if (values.json) {
     console.log(JSON.stringify(keys, null, 2));
     return 0;
@@ -74,10 +84,10 @@ function keyList(store: TenantStore, args: string[]): number {
   return 0;
 }
 
-function keyRevoke(store: TenantStore, args: string[]): number {
+async function keyRevoke(store: TenantStoreApi, args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) usage('key revoke needs one <key-id> (see zkai admin key list)');
-  const revoked = store.revokeKey(positionals[0]!);
+  const revoked = await store.revokeKey(positionals[0]!);
   if (!revoked) throw new ZkaiError('BAD_INPUT', `no API key with id ${JSON.stringify(positionals[0])} (see zkai admin key list)`);
   console.log(JSON.stringify(revoked, null, 2));
   return 0;

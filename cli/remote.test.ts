@@ -9,11 +9,11 @@ import { ZkaiClient } from '../client/index.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from '../server/app.ts';
-import { TenantStore } from '../server/tenants.ts';
 
 const BIN = path.join(REPO_ROOT, 'cli', 'bin.js');
 

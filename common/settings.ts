@@ -150,7 +150,7 @@ export const SETTINGS: readonly Setting[] = [
     area: 'queue',
     default: '(empty: <ZKAI_HOME>/jobs.sqlite)',
     description:
-      'postgres://user@host:port/db: job records in PostgreSQL, shared by API nodes and workers on several machines (needs ZKAI_QUEUE). Tenants, keys and models stay in jobs.sqlite for now.',
+      'postgres://user@host:port/db: job records, tenants and API keys, dataset ownership, committed datasets and the model catalog in PostgreSQL, shared by several API nodes and workers on several machines (needs ZKAI_QUEUE); `zkai admin` uses it too.',
     url: true,
   },
   {

@@ -23,8 +23,8 @@ export interface DatasetCommitRequest {
 
 export interface DatasetCommitDeps {
   datasetsDir: string;
-  /** Records that `tenant` committed `rootHex` (its ownership: TenantStore.claimDataset); answers the tenant's commit time. */
-  claim(tenant: string, rootHex: string, source?: { name: string; sha256: string }): { createdAt: string };
+  /** Records that `tenant` committed `rootHex` (its ownership: the tenant store's claimDataset); answers the tenant's commit time. */
+  claim(tenant: string, rootHex: string, source?: { name: string; sha256: string }): { createdAt: string } | Promise<{ createdAt: string }>;
 }
 
 const UPLOADS = '.uploads';
@@ -75,7 +75,7 @@ export function datasetCommitJobHandler(deps: DatasetCommitDeps): JobHandler {
       if (isZkaiError(err)) await rm(file, { force: true });
       throw err;
     }
-    const claim = deps.claim(job.tenant, manifest.rootHex, req.source);
+    const claim = await deps.claim(job.tenant, manifest.rootHex, req.source);
     await rm(file, { force: true });
     return {
       rootHex: manifest.rootHex,

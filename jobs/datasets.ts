@@ -10,6 +10,7 @@ import {
   type DatasetManifest,
   type DatasetRecord,
   loadDataset,
+  parseRecords,
 } from '../circuits/dataset/index.ts';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { runChild } from './children/child-process.ts';
@@ -26,6 +27,27 @@ export interface CatalogOptions {
   commitTimeoutMs?: number;
 }
 
+/** A published dataset: what every node needs to commit it again (its records file, as commitDataset wrote it). */
+export interface PublishedDataset {
+  depth: number;
+  source?: { name: string; sha256: string };
+  /** The records sidecar's text: JSON lines, one record each, in leaf order. */
+  records: string;
+}
+
+/**
+ * Committed datasets kept where every API node finds them (PostgreSQL with ZKAI_DB: pg-datasets.ts), so a dataset
+ * committed through one node can be read and proved from through another that has its own data directory.
+ */
+export interface SharedDatasets {
+  /** Keep the dataset whose records file is `recordsFile` (idempotent: a root is kept once). */
+  publish(manifest: DatasetManifest, recordsFile: string): Promise<void>;
+  /** The published dataset of `rootHex` (lowercase), or undefined. */
+  fetch(rootHex: string): Promise<PublishedDataset | undefined>;
+  /** The manifest the publishing node wrote (cheap: no records), or undefined. */
+  manifest(rootHex: string): Promise<DatasetManifest | undefined>;
+}
+
 /** Default commitTimeoutMs: 1M records (depth 20, full) take about 3.5 min on two cores. */
 export const DEFAULT_COMMIT_TIMEOUT_MS = 600_000;
 
@@ -39,6 +61,10 @@ export class DatasetCatalog {
 
   private readonly opts: Required<CatalogOptions>;
 
+  private shared: SharedDatasets | undefined;
+
+  private readonly materialising = new Map<string, Promise<void>>();
+
   constructor(
     readonly dir: string,
     opts: CatalogOptions = {},
@@ -48,6 +74,14 @@ export class DatasetCatalog {
       inlineCommitMax: opts.inlineCommitMax ?? 1024,
       commitTimeoutMs: opts.commitTimeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS,
     };
+  }
+
+  /**
+   * Publish every commit to `shared`, and commit again here a dataset this folder lacks that `shared` has (its
+   * records give its root, which is checked); undefined: this folder only. A service sets it at start, clears it at close.
+   */
+  share(shared: SharedDatasets | undefined): void {
+    this.shared = shared;
   }
 
   /** Where the manifest of `rootHex` lives (whether or not it exists). */
@@ -72,6 +106,8 @@ export class DatasetCatalog {
       onProgress?: (phase: 'leaves' | 'tree', percent: number) => void;
       /** Kill a commit in a child process when this aborts (a commit job's timeout). */
       signal?: AbortSignal;
+      /** Publish to the shared datasets (default true; false when committing what was fetched from there). */
+      publish?: boolean;
     },
   ): Promise<{ manifest: DatasetManifest; created: boolean }> {
     const incoming = path.join(this.dir, '.incoming', randomUUID());
@@ -103,6 +139,8 @@ export class DatasetCatalog {
       }
       // The same root means the same leaves, so the records in hand are the stored ones.
       if (fresh) this.remember(manifest.rootHex, Promise.resolve({ ...fresh, manifest }));
+      if (this.shared && opts.publish !== false)
+        await this.shared.publish(manifest, path.join(path.dirname(this.manifestPath(manifest.rootHex)), manifest.files.records));
       return { manifest, created };
     } finally {
       await rm(incoming, { recursive: true, force: true });
@@ -112,6 +150,7 @@ export class DatasetCatalog {
   /** The manifest only (cheap: reads dataset.json, not the tree). Throws UNKNOWN_DATASET. */
   async manifest(rootHex: string): Promise<DatasetManifest> {
     const file = this.manifestPath(rootHex);
+    if (this.shared && !existsSync(file)) await this.materialise(normaliseRoot(rootHex));
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -125,6 +164,19 @@ export class DatasetCatalog {
     }
   }
 
+  /**
+   * The manifest for reading it (listings, GET): this folder's, else the shared one as its publisher wrote it, without
+   * committing the dataset here (that waits for a proof, `get`, or a worker's fetch, `manifest`). Throws UNKNOWN_DATASET.
+   */
+  async describe(rootHex: string): Promise<DatasetManifest> {
+    const root = normaliseRoot(rootHex);
+    if (this.shared && !existsSync(this.manifestPath(root))) {
+      const published = await this.shared.manifest(root);
+      if (published) return published;
+    }
+    return this.manifest(root);
+  }
+
   /** The loaded dataset (records + tree), from the cache when possible. Throws UNKNOWN_DATASET. */
   async get(rootHex: string): Promise<Dataset> {
     const key = normaliseRoot(rootHex);
@@ -136,6 +188,7 @@ export class DatasetCatalog {
       return hit;
     }
     const file = this.manifestPath(key);
+    if (this.shared && !existsSync(file)) await this.materialise(key);
     if (!existsSync(file)) throw unknownDataset(key);
     const loading = loadDataset(file);
     this.remember(key, loading);
@@ -143,6 +196,33 @@ export class DatasetCatalog {
       if (this.cache.get(key) === loading) this.cache.delete(key);
     });
     return loading;
+  }
+
+  /**
+   * Commit here the shared dataset of `root` (lowercase): its records are committed again and kept only if they give
+   * that root. Nothing published under it: nothing happens (the caller reports the unknown dataset). Concurrent
+   * calls for one root share the work.
+   */
+  private materialise(root: string): Promise<void> {
+    let running = this.materialising.get(root);
+    if (!running) {
+      running = (async () => {
+        const published = await this.shared?.fetch(root);
+        if (!published) return;
+        const records = parseRecords(published.records, 'jsonl', `shared dataset ${root}`);
+        const made = await this.commit(records, {
+          depth: published.depth,
+          ...(published.source ? { source: published.source } : {}),
+          publish: false,
+        });
+        if (made.manifest.rootHex !== root) {
+          if (made.created) await rm(path.dirname(this.manifestPath(made.manifest.rootHex)), { recursive: true, force: true });
+          throw new ZkaiError('BAD_DATASET', `the shared records of dataset ${root} commit to root ${made.manifest.rootHex}: refused`);
+        }
+      })().finally(() => this.materialising.delete(root));
+      this.materialising.set(root, running);
+    }
+    return running;
   }
 
   private remember(key: string, dataset: Promise<Dataset>): void {

@@ -1,6 +1,7 @@
 /**
- * The models tenants upload: one row each in the service's SQLite (`models` table: id, tenant, name, the job
- * that compiles it) and one folder each under `<home>/models/<id>/`:
+ * The models tenants upload: one row each in the store of record (`models` table of the service's SQLite, or
+ * `zkai_models` in PostgreSQL with ZKAI_DB: pg-models.ts; id, tenant, name, the job that compiles it) and one folder
+ * each under `<home>/models/<id>/`:
  *   upload/model.onnx, upload/calibration.csv   what was uploaded
  *   compiled/                                    the model directory compileModel writes (model.json, quantized.json)
  * A model's state is its compile job's state, and its manifest is that job's result, so a queue worker on another
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CodegenOptions } from '../circuits/model/codegen.ts';
+import type { MaybeAsync } from './queue/types.ts';
 import { openServiceDb } from './service-db.ts';
 
 export interface ModelRecord {
@@ -37,7 +39,7 @@ export interface InferenceRequest {
   owner?: string;
 }
 
-interface ModelRow {
+export interface ModelRow {
   id: string;
   tenant: string;
   name: string;
@@ -45,7 +47,7 @@ interface ModelRow {
   created_at: string;
 }
 
-function fromRow(row: ModelRow): ModelRecord {
+export function modelFromRow(row: ModelRow): ModelRecord {
   return { id: row.id, tenant: row.tenant, name: row.name, compileJobId: row.compile_job, createdAt: row.created_at };
 }
 
@@ -60,39 +62,23 @@ export function modelPaths(modelsDir: string, id: string): { dir: string; onnx: 
   };
 }
 
-export class ModelCatalog {
-  private readonly db: Database.Database;
+/**
+ * The model catalog as the routes use it: the folders (ModelFolders) and the rows, which the SQLite ModelCatalog
+ * answers synchronously and PostgreSQL's (pg-models.ts) with promises. Derived from ModelCatalog's signatures.
+ */
+export type ModelCatalogApi = Pick<ModelFolders, 'dir' | 'paths' | 'manifestOnDisk'> & {
+  [K in 'add' | 'get' | 'list' | 'close']: MaybeAsync<ModelCatalog[K]>;
+};
 
+/** The model folders under `dir`, whichever store keeps the rows. */
+export class ModelFolders {
   constructor(
     /** Folder of the model folders. */
     readonly dir: string,
-    dbFile: string,
-  ) {
-    this.db = openServiceDb(dbFile);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS models (
-      id TEXT PRIMARY KEY,
-      tenant TEXT NOT NULL,
-      name TEXT NOT NULL,
-      compile_job TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS models_tenant_created ON models (tenant, created_at);`);
-  }
+  ) {}
 
   paths(id: string): ReturnType<typeof modelPaths> {
     return modelPaths(this.dir, id);
-  }
-
-  add(record: ModelRecord): void {
-    this.db
-      .prepare('INSERT INTO models (id, tenant, name, compile_job, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(record.id, record.tenant, record.name, record.compileJobId, record.createdAt);
-  }
-
-  /** The model, if it exists and belongs to `tenant` (another tenant's model is as absent as an unknown one). */
-  get(tenant: string, id: string): ModelRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM models WHERE id = ? AND tenant = ?').get(id, tenant) as ModelRow | undefined;
-    return row ? fromRow(row) : undefined;
   }
 
   /**
@@ -110,13 +96,43 @@ export class ModelCatalog {
       return undefined;
     }
   }
+}
+
+/** The model rows in the service's SQLite file. */
+export class ModelCatalog extends ModelFolders {
+  private readonly db: Database.Database;
+
+  constructor(dir: string, dbFile: string) {
+    super(dir);
+    this.db = openServiceDb(dbFile);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS models (
+      id TEXT PRIMARY KEY,
+      tenant TEXT NOT NULL,
+      name TEXT NOT NULL,
+      compile_job TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS models_tenant_created ON models (tenant, created_at);`);
+  }
+
+  add(record: ModelRecord): void {
+    this.db
+      .prepare('INSERT INTO models (id, tenant, name, compile_job, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(record.id, record.tenant, record.name, record.compileJobId, record.createdAt);
+  }
+
+  /** The model, if it exists and belongs to `tenant` (another tenant's model is as absent as an unknown one). */
+  get(tenant: string, id: string): ModelRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM models WHERE id = ? AND tenant = ?').get(id, tenant) as ModelRow | undefined;
+    return row ? modelFromRow(row) : undefined;
+  }
 
   /** `tenant`'s models, newest first. */
   list(tenant: string, limit = 100): ModelRecord[] {
     const rows = this.db
       .prepare('SELECT * FROM models WHERE tenant = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
       .all(tenant, Math.min(limit, 1000)) as ModelRow[];
-    return rows.map(fromRow);
+    return rows.map(modelFromRow);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { ZkaiError } from '../common/errors.ts';
+import type pg from 'pg';
 import { type CancelOutcome, DEFAULT_TENANT, type Job, type JobKind, type JobProgress, type JobState, PRUNABLE_JOB_KINDS } from './jobs.ts';
+import { connectPg, inTransaction } from './pg-pool.ts';
 import type { JobRecordsApi } from './queue/types.ts';
 
 interface Row {
@@ -73,38 +73,11 @@ export class PgJobStore implements JobRecordsApi {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async connect(url: string): Promise<PgJobStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    pool.on('error', () => {}); // an idle client's lost connection: the pool replaces it
-    try {
-      const client = await pool.connect();
-      try {
-        // Nodes starting together must not race on CREATE … IF NOT EXISTS (it is not atomic in PostgreSQL).
-        await client.query("SELECT pg_advisory_lock(hashtext('zkai_jobs schema'))");
-        await client.query(SCHEMA);
-        await client.query("SELECT pg_advisory_unlock(hashtext('zkai_jobs schema'))");
-      } finally {
-        client.release();
-      }
-    } catch (err) {
-      await pool.end().catch(() => {});
-      throw new ZkaiError('STORE_UNAVAILABLE', `cannot open the job store at PostgreSQL: ${(err as Error).message}`);
-    }
-    return new PgJobStore(pool);
+    return new PgJobStore(await connectPg(url, 'job store', SCHEMA));
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   private async locked(c: pg.PoolClient, id: string): Promise<Row | undefined> {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 
 /**
  * The service's SQLite file (`<ZKAI_HOME>/jobs.sqlite`): job records (jobs.ts), models (models.ts), and the API keys
- * and tenants of server/tenants.ts, each in tables of their own. WAL, so the admin CLI and workers on the same
+ * and tenants of tenants.ts, each in tables of their own (PostgreSQL holds them instead with ZKAI_DB: catalogs.ts). WAL, so the admin CLI and workers on the same
  * machine can use it while the service runs.
  */
 export function openServiceDb(file: string): Database.Database {

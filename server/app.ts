@@ -7,9 +7,10 @@ import { ZkaiError } from '../common/errors.ts';
 import type { ConsoleAssets } from '../console/build.ts';
 import { datasetCatalog } from '../jobs/datasets.ts';
 import type { JobRunner } from '../jobs/jobs.ts';
-import { ModelCatalog } from '../jobs/models.ts';
+import { ModelCatalog, type ModelCatalogApi } from '../jobs/models.ts';
 import type { QueueStatus } from '../jobs/queue/redis-transport.ts';
 import type { JobQueueApi } from '../jobs/queue/types.ts';
+import { TenantStore, type TenantStoreApi } from '../jobs/tenants.ts';
 import { proofBundleSchema } from '../prover/bundle.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
 import { type BundleVerifier, VerifyPool } from '../prover/verify-pool.ts';
@@ -28,7 +29,6 @@ import { modelRoutes } from './routes/models.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { workerArtifactRoutes } from './routes/worker-artifacts.ts';
 import { sharedSchemas } from './schemas.ts';
-import { TenantStore } from './tenants.ts';
 import { serviceTrustedKeys } from './trusted-keys.ts';
 
 export type { ChainInfo } from './routes/chain.ts';
@@ -63,9 +63,9 @@ export interface AppDeps {
   /** API keys (`{ mode: 'keys', keys: tenants }`) or none (`{ mode: 'off' }`: every request is the default tenant). No default: say which. */
   auth: AuthOptions;
   /** Tenants' keys and dataset ownership (default: a fresh in-memory store, for tests). */
-  tenants?: TenantStore;
+  tenants?: TenantStoreApi;
   /** Uploaded models (default: in-memory rows, files in `<datasetsDir>/../models`, for tests). */
-  models?: ModelCatalog;
+  models?: ModelCatalogApi;
   /** Largest ONNX upload and calibration CSV, bytes each (default 8 MiB). */
   maxModelBytes?: number;
   /** Refuse uploads whose circuit is estimated above this many constraints, 413 MODEL_TOO_LARGE (default: no check here). */

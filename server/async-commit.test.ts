@@ -12,10 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { datasetCommitJobHandler } from '../jobs/dataset-commit-job.ts';
 import { JobRunner, JobStore } from '../jobs/jobs.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
-import { TenantStore } from './tenants.ts';
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
 const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;

@@ -10,10 +10,11 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { ZkaiError } from '../common/errors.ts';
 import { DEFAULT_TENANT } from '../jobs/jobs.ts';
+import type { MaybePromise } from '../jobs/queue/types.ts';
 
-/** Something that maps a presented API key to its tenant (TenantStore). */
+/** Something that maps a presented API key to its tenant (the tenant store, jobs/tenants.ts). */
 export interface KeyVerifier {
-  authenticate(key: string): { tenant: string; keyId: string } | undefined;
+  authenticate(key: string): MaybePromise<{ tenant: string; keyId: string } | undefined>;
 }
 
 /**
@@ -63,7 +64,7 @@ export function installTenantResolution(app: FastifyInstance, auth: AuthOptions)
       return;
     }
     const key = presentedKey(request);
-    if (key !== undefined) request.tenant = auth.keys.authenticate(key)?.tenant ?? '';
+    if (key !== undefined) request.tenant = (await auth.keys.authenticate(key))?.tenant ?? '';
   });
 }
 

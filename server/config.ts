@@ -88,9 +88,10 @@ export interface ServiceConfig {
    */
   queueReconcileMs: number;
   /**
-   * ZKAI_DB, default '' (job records in `<ZKAI_HOME>/jobs.sqlite`). `postgres://user@host:port/db`: job records in
-   * PostgreSQL (jobs/pg-store.ts), shared by API nodes and workers on several machines; needs ZKAI_QUEUE=redis://…
-   * (the embedded runner proves from the local SQLite store). Tenants, keys and models stay in jobs.sqlite for now.
+   * ZKAI_DB, default '' (records in `<ZKAI_HOME>/jobs.sqlite`). `postgres://user@host:port/db`: job records
+   * (jobs/pg-store.ts), tenants, keys, models and committed datasets (jobs/catalogs.ts) in PostgreSQL, shared by API
+   * nodes and workers on several machines; needs ZKAI_QUEUE=redis://… (the embedded runner proves from the local
+   * SQLite store).
    */
   db: StoreBackend;
   /**
@@ -106,7 +107,7 @@ export interface ServiceConfig {
   apiUrl?: string;
 }
 
-/** Where job records live: the embedded SQLite file, or PostgreSQL at `url`. */
+/** Where the records live (jobs, tenants and keys, catalogs): the embedded SQLite file, or PostgreSQL at `url`. */
 export type StoreBackend = { kind: 'sqlite' } | { kind: 'postgres'; url: string };
 
 /** Default request body limit: 50 MB, enough for a CSV of a few hundred thousand records. */
@@ -210,7 +211,8 @@ function workerFetchFrom(env: NodeJS.ProcessEnv): Pick<ServiceConfig, 'workerTok
   return { ...(token ? { workerToken: token } : {}), ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}) };
 }
 
-function dbFrom(env: NodeJS.ProcessEnv): StoreBackend {
+/** ZKAI_DB from `env` (also read by `zkai admin`, which needs no other setting). */
+export function dbFrom(env: NodeJS.ProcessEnv): StoreBackend {
   const value = env.ZKAI_DB?.trim() ?? '';
   if (value === '' || value === 'sqlite') return { kind: 'sqlite' };
   try {

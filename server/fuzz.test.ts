@@ -17,11 +17,11 @@ import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { JobStore } from '../jobs/jobs.ts';
 import { ModelCatalog } from '../jobs/models.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
 import { httpStatusFor } from './errors.ts';
-import { TenantStore } from './tenants.ts';
 
 const DEPTH = 4;
 const RUNS = 1500;

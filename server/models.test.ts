@@ -16,11 +16,11 @@ import { REPO_ROOT } from '../common/config.ts';
 import { JobRunner, JobStore } from '../jobs/jobs.ts';
 import { modelJobHandlers } from '../jobs/model-jobs.ts';
 import { ModelCatalog } from '../jobs/models.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
-import { TenantStore } from './tenants.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const CSV = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8');

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { resolveHome } from '../common/config.ts';
 import type { JobQueueApi } from '../jobs/queue/types.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
 import { startService } from './main.ts';
 import { startRetentionSweep } from './service.ts';
-import { TenantStore } from './tenants.ts';
 
 test('configFromEnv: documented defaults, and clear errors for bad values', () => {
   const config = configFromEnv({});

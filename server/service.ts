@@ -6,12 +6,13 @@ import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
 import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { buildConsole } from '../console/build.ts';
+import { openCatalogs } from '../jobs/catalogs.ts';
 import { startLauncher } from '../jobs/children/child-process.ts';
 import { datasetCommitJobHandler } from '../jobs/dataset-commit-job.ts';
+import { datasetCatalog } from '../jobs/datasets.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
 import { modelJobHandlers } from '../jobs/model-jobs.ts';
-import { ModelCatalog } from '../jobs/models.ts';
 import type { PgJobStore } from '../jobs/pg-store.ts';
 import { type JobQueueApi, redactUrl } from '../jobs/queue/types.ts';
 import { connectApiQueue } from '../jobs/queue-node.ts';
@@ -25,7 +26,6 @@ import { connectChain, startChain } from './chain.ts';
 import type { ServiceConfig } from './config.ts';
 import { lockDataDir } from './data-lock.ts';
 import { createMetrics } from './metrics.ts';
-import { TenantStore } from './tenants.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -154,13 +154,21 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       await step(`prover pool (${pool.threads} worker(s)): warm up with one proof`, () => warmUp(pool, membership));
 
     const store: JobQueueApi = remote?.store ?? records;
-    // Tenants, keys and models: tables of their own in the same SQLite file (also with the Redis queue).
-    const tenants = new TenantStore(storeFile);
-    closers.push({ name: 'tenant store', close: () => tenants.close() });
-    const models = new ModelCatalog(path.join(config.home, 'models'), storeFile);
-    closers.push({ name: 'model catalog', close: () => models.close() });
-    // Zero set-up: a store that never had a key gets one for the default tenant, printed once below.
-    const firstKey = config.auth === 'keys' && tenants.keyCount() === 0 ? tenants.createKey(DEFAULT_TENANT) : undefined;
+    // Tenants, keys and models where the job records are: tables of their own in the same SQLite file (also with the
+    // Redis queue), or PostgreSQL (ZKAI_DB), shared by every API node, which also shares committed datasets there.
+    const pgUrl = config.db.kind === 'postgres' ? config.db.url : undefined;
+    const catalogs = await step(`tenants, keys and catalogs ${pgUrl ? `PostgreSQL ${redactUrl(pgUrl)}` : storeFile}`, () =>
+      openCatalogs({ storeFile, modelsDir: path.join(config.home, 'models'), ...(pgUrl ? { pgUrl } : {}) }),
+    );
+    closers.push({ name: 'tenant and catalog store', close: () => catalogs.close() });
+    const { tenants, models } = catalogs;
+    // The process-wide catalog of this datasets folder (jobs/datasets.ts) publishes to and fills from the shared one.
+    const datasets = datasetCatalog(datasetsDir);
+    datasets.share(catalogs.datasets);
+    closers.push({ name: 'shared datasets', close: () => datasets.share(undefined) });
+    // Zero set-up: a store that never had a key gets one for the default tenant, printed once below (one node of
+    // several starting together makes it: createFirstKey is atomic in the store).
+    const firstKey = config.auth === 'keys' ? await tenants.createFirstKey(DEFAULT_TENANT) : undefined;
 
     const metrics = createMetrics();
     if (remote) metrics.attach({ workers: () => remote.transport.workers() });
@@ -172,7 +180,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
             membership: membershipJobHandler({ pool, membership, datasetsDir, observeProof: metrics.observeProof }),
             'dataset-commit': datasetCommitJobHandler({
               datasetsDir,
-              claim: (tenant, rootHex, source) => tenants.claimDataset(tenant, rootHex, source).claim,
+              claim: async (tenant, rootHex, source) => (await tenants.claimDataset(tenant, rootHex, source)).claim,
             }),
             ...modelJobHandlers({
               pool,

@@ -15,10 +15,10 @@ import { runZkai } from '../cli/run-cli.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { JobStore } from '../jobs/jobs.ts';
 import { ModelCatalog } from '../jobs/models.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
-import { TenantStore } from './tenants.ts';
 
 const DEPTH = 4;
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');

@@ -19,11 +19,11 @@ import { JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
 import { modelJobHandlers } from '../jobs/model-jobs.ts';
 import { ModelCatalog } from '../jobs/models.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from '../server/app.ts';
-import { TenantStore } from '../server/tenants.ts';
 
 const CHROMIUM = process.env.ZKAI_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);

@@ -18,9 +18,9 @@ import { type JsonRpcProvider, Wallet } from 'ethers';
 import { runZkai } from '../cli/run-cli.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { JobStore } from '../jobs/jobs.ts';
+import { TenantStore } from '../jobs/tenants.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { buildApp } from '../server/app.ts';
-import { TenantStore } from '../server/tenants.ts';
 import { type DevChain, freePort, localProvider, startDevChain } from '../verifier-contracts/chain.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');

@@ -4,6 +4,7 @@
  * data directory's SQLite file) and outlive an API restart. ZKAI_DB without the Redis queue is refused at start.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,11 +107,24 @@ describe('PostgreSQL as the store of record', {
     const rows = (await client.query("SELECT id FROM zkai_jobs WHERE state = 'succeeded'")).rows.map((r) => r.id as string);
     await client.end();
     assert.deepEqual(rows.sort(), [...ids].sort());
-    const sqlite = new Database(path.join(home, 'jobs.sqlite'), { readonly: true });
-    const table = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").get();
-    const local = table ? (sqlite.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n : 0;
-    sqlite.close();
-    assert.equal(local, 0, 'no job record in the local SQLite file');
+    // Nor are the keys, tenants and models (jobs/catalogs.ts): the node has no SQLite tables at all, or empty ones.
+    const file = path.join(home, 'jobs.sqlite');
+    if (existsSync(file)) {
+      const sqlite = new Database(file, { readonly: true });
+      for (const name of ['jobs', 'api_keys', 'tenants', 'models', 'dataset_owners']) {
+        const table = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+        const local = table ? (sqlite.prepare(`SELECT COUNT(*) AS n FROM ${name}`).get() as { n: number }).n : 0;
+        assert.equal(local, 0, `no row of ${name} in the local SQLite file`);
+      }
+      sqlite.close();
+    }
+    const client2 = new pg.Client({ connectionString: db.url });
+    await client2.connect();
+    const owners = (await client2.query('SELECT tenant, root FROM zkai_dataset_owners')).rows;
+    const published = (await client2.query('SELECT root FROM zkai_datasets')).rows;
+    await client2.end();
+    assert.deepEqual(owners, [{ tenant: 'default', root }], "the dataset's owner is in PostgreSQL");
+    assert.deepEqual(published, [{ root }], "and so are the dataset's records");
 
     await apiNode.kill('SIGTERM');
     apiNode = spawnProc([path.join(REPO_ROOT, 'server', 'main.ts')], env);

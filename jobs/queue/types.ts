@@ -1,7 +1,9 @@
 import type { JobStore } from '../jobs.ts';
 
-type MaybePromise<T> = T | Promise<T>;
-type MaybeAsync<F> = F extends (...args: infer A) => infer R ? (...args: A) => MaybePromise<R> : never;
+/** A store's answer: a value (embedded SQLite, synchronous) or its promise (PostgreSQL, Redis). */
+export type MaybePromise<T> = T | Promise<T>;
+/** A method's signature with its answer allowed to be a promise. */
+export type MaybeAsync<F> = F extends (...args: infer A) => infer R ? (...args: A) => MaybePromise<R> : never;
 
 /** The JobStore methods the HTTP API node calls: enqueue, read, list, count and cancel jobs, and the retention sweep. */
 export type JobQueueMethod = 'enqueue' | 'get' | 'list' | 'cancel' | 'counts' | 'queuedCount' | 'pruneFinished';

@@ -9,8 +9,8 @@ import { type DatasetCatalog, ROOT_HEX_PATTERN, unknownDataset } from '../../job
 import type { JobRunner } from '../../jobs/jobs.ts';
 import type { MembershipJobRequest } from '../../jobs/membership-job.ts';
 import type { JobQueueApi } from '../../jobs/queue/types.ts';
+import type { DatasetClaim, DatasetOwnership } from '../../jobs/tenants.ts';
 import { DECIMAL_PATTERN, errorResponses, jobAcceptedResponse, limitQuery, listResponse, parseLimit } from '../schemas.ts';
-import type { DatasetClaim, DatasetOwnership } from '../tenants.ts';
 import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
 
 export interface DatasetRoutesOptions {
@@ -114,9 +114,9 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
 
   /** The manifest of a dataset this tenant committed; UNKNOWN_DATASET otherwise (also when another tenant did). */
   async function ownManifest(tenant: string, rootHex: string): Promise<DatasetManifest> {
-    const claim = tenants.datasetClaim(tenant, rootHex);
+    const claim = await tenants.datasetClaim(tenant, rootHex);
     if (!claim) throw unknownDataset(rootHex);
-    return manifestFor(await catalog.manifest(rootHex), claim);
+    return manifestFor(await catalog.describe(rootHex), claim);
   }
 
   app.get<{ Querystring: { limit?: string } }>(
@@ -138,7 +138,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
       },
     },
     async (request) => {
-      const roots = tenants.datasetsOf(request.tenant, parseLimit(request.query.limit));
+      const roots = await tenants.datasetsOf(request.tenant, parseLimit(request.query.limit));
       const datasets = await Promise.all(roots.map(async (root) => summaryOf(await ownManifest(request.tenant, root))));
       return { datasets };
     },
@@ -240,7 +240,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
       }
       const { manifest: stored } = await catalog.commit(records, { depth, source });
       // 201 when this tenant is new to the root, whether or not another tenant committed the same records.
-      const { claim, created } = tenants.claimDataset(request.tenant, stored.rootHex, source);
+      const { claim, created } = await tenants.claimDataset(request.tenant, stored.rootHex, source);
       const m = manifestFor(stored, claim);
       request.log.info({ root: m.rootHex, leafCount: m.leafCount, created }, 'dataset committed');
       return reply
@@ -284,7 +284,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
     async (request, reply) => {
       if (await refuseWhenQueueFull(store, maxQueue, reply)) return reply;
       const epoch = parseEpoch(request.body.epoch);
-      if (!tenants.datasetClaim(request.tenant, request.params.root)) throw unknownDataset(request.params.root);
+      if (!(await tenants.datasetClaim(request.tenant, request.params.root))) throw unknownDataset(request.params.root);
       const dataset = await catalog.get(request.params.root);
       const { recordId } = request.body;
       if (!dataset.indexOf.has(recordId)) {

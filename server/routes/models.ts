@@ -8,14 +8,14 @@ import type { ModelIR } from '../../circuits/model/ir.ts';
 import { shapeSize } from '../../circuits/model/ir.ts';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import type { Job } from '../../jobs/jobs.ts';
-import type { InferenceRequest, ModelCatalog, ModelCompileRequest, ModelRecord } from '../../jobs/models.ts';
+import type { InferenceRequest, ModelCatalogApi, ModelCompileRequest, ModelRecord } from '../../jobs/models.ts';
 import type { JobQueueApi } from '../../jobs/queue/types.ts';
 import { type ModelManifest, parseModelInput, readCalibrationCsv } from '../../prover/inference.ts';
 import { errorResponses, jobAcceptedResponse, limitQuery, listResponse, parseLimit, UUID_PATTERN } from '../schemas.ts';
 import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
 
 export interface ModelRoutesOptions {
-  models: ModelCatalog;
+  models: ModelCatalogApi;
   store: JobQueueApi;
   runner: { pump(): void };
   /** Refuse uploads and proof requests (429 QUEUE_FULL) while this many jobs are queued. */
@@ -142,7 +142,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
 
   /** The model and its compile job (or, when that record is gone, one made from the compiled folder's manifest). */
   async function findModel(tenant: string, id: string): Promise<{ record: ModelRecord; job: Job | undefined }> {
-    const record = models.get(tenant, id.toLowerCase());
+    const record = await models.get(tenant, id.toLowerCase());
     if (!record) throw unknownModel(id);
     const job = await store.get(record.compileJobId);
     if (job) return { record, job };
@@ -227,7 +227,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
       const compileRequest: ModelCompileRequest = { modelId: id, name: body.name ?? 'model', weights, input };
       const job = await store.enqueue('model-compile', compileRequest as unknown as Record<string, unknown>, request.tenant);
       const record: ModelRecord = { id, tenant: request.tenant, name: compileRequest.name, compileJobId: job.id, createdAt: job.createdAt };
-      models.add(record);
+      await models.add(record);
       runner.pump();
       request.log.info({ modelId: id, jobId: job.id, bytes: onnx.length }, 'model upload queued for compiling');
       return reply.code(202).header('location', `/v1/models/${id}`).send(modelView(record, job));
@@ -252,7 +252,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
       },
     },
     async (request) => {
-      const records = models.list(request.tenant, parseLimit(request.query.limit));
+      const records = await models.list(request.tenant, parseLimit(request.query.limit));
       return { models: await Promise.all(records.map(async (r) => modelView(r, (await findModel(r.tenant, r.id)).job))) };
     },
   );

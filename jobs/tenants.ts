@@ -1,7 +1,8 @@
 /**
- * Tenants and their API keys, and which datasets each tenant has committed, in the service's SQLite
- * file (the same `jobs.sqlite` as the job store, own tables, own connection: WAL lets the service and
- * `zkai admin` use it at the same time).
+ * Tenants and their API keys, and which datasets each tenant has committed: TenantStoreApi, kept by TenantStore in
+ * the service's SQLite file (the same `jobs.sqlite` as the job store, own tables, own connection: WAL lets the
+ * service and `zkai admin` use it at the same time), or by PgTenantStore (pg-tenants.ts) in PostgreSQL with
+ * ZKAI_DB, shared by every API node; tenants-contract.ts is the behaviour both show.
  *
  * A key is 32 random bytes shown once as `zkai_<base64url>`; only its SHA-256 is stored. A slow
  * password hash would add nothing: the key has 256 bits of entropy, so its hash cannot be brute-forced.
@@ -9,7 +10,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ZkaiError } from '../common/errors.ts';
-import { openServiceDb } from '../jobs/service-db.ts';
+import type { MaybeAsync } from './queue/types.ts';
+import { openServiceDb } from './service-db.ts';
 
 export const API_KEY_PREFIX = 'zkai_';
 /** `zkai_` and 43 base64url characters (32 bytes). Anything else is rejected before a lookup. */
@@ -43,15 +45,34 @@ export interface DatasetClaim {
   source?: DatasetSource;
 }
 
-/** The part of TenantStore the dataset routes use. */
-export type DatasetOwnership = Pick<TenantStore, 'claimDataset' | 'datasetClaim' | 'datasetsOf'>;
+type TenantMethod =
+  | 'createKey'
+  | 'createFirstKey'
+  | 'listKeys'
+  | 'keyCount'
+  | 'revokeKey'
+  | 'authenticate'
+  | 'claimDataset'
+  | 'datasetClaim'
+  | 'datasetsOf'
+  | 'close';
+
+/**
+ * The tenant store as the service, its routes and `zkai admin` use it: the embedded SQLite TenantStore answers
+ * synchronously, PostgreSQL's with promises, so callers `await` each answer. Derived from TenantStore's signatures
+ * (as JobRecordsApi is from JobStore's), so the implementations cannot drift apart.
+ */
+export type TenantStoreApi = { [K in TenantMethod]: MaybeAsync<TenantStore[K]> };
+
+/** The part of the tenant store the dataset routes use. */
+export type DatasetOwnership = Pick<TenantStoreApi, 'claimDataset' | 'datasetClaim' | 'datasetsOf'>;
 
 export interface Authenticated {
   tenant: string;
   keyId: string;
 }
 
-interface KeyRow {
+export interface KeyRow {
   id: string;
   tenant: string;
   hint: string;
@@ -59,13 +80,34 @@ interface KeyRow {
   revoked_at: string | null;
 }
 
-/** Open (creating the folder if needed) a SQLite file with the settings the job store uses. */
-
-function hashKey(key: string): string {
+/** The stored form of a key: its SHA-256 (hex). */
+export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-function fromRow(row: KeyRow): ApiKeyInfo {
+/** Whether `key` has the shape of an API key (anything else is refused before a lookup). */
+export function isApiKeyShaped(key: string): boolean {
+  return API_KEY_PATTERN.test(key);
+}
+
+/** BAD_INPUT unless `tenant` is a valid tenant name (TENANT_NAME_PATTERN). */
+export function checkTenantName(tenant: string): void {
+  if (!TENANT_NAME_PATTERN.test(tenant)) {
+    throw new ZkaiError('BAD_INPUT', `tenant name must match ${TENANT_NAME_PATTERN.source}, got ${JSON.stringify(tenant)}`);
+  }
+}
+
+/** A fresh key for `tenant`: the secret, its public id and hint, and what is stored of it. */
+export function newKey(tenant: string): { created: CreatedApiKey; keyHash: string } {
+  checkTenantName(tenant);
+  const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const id = `key_${randomBytes(8).toString('hex')}`;
+  const hint = `${key.slice(0, API_KEY_PREFIX.length + 4)}…`;
+  return { created: { id, tenant, hint, createdAt: new Date().toISOString(), key }, keyHash: hashKey(key) };
+}
+
+/** A key's public view from its stored row (either store's: the columns are the same). */
+export function keyFromRow(row: KeyRow): ApiKeyInfo {
   return {
     id: row.id,
     tenant: row.tenant,
@@ -75,6 +117,7 @@ function fromRow(row: KeyRow): ApiKeyInfo {
   };
 }
 
+/** The embedded tenant store: tables of the service's SQLite file, answering synchronously. */
 export class TenantStore {
   private readonly db: Database.Database;
 
@@ -103,27 +146,38 @@ export class TenantStore {
 
   /** Make a new key for `tenant` (creating the tenant if it is new). The returned `key` is the only copy. */
   createKey(tenant: string): CreatedApiKey {
-    if (!TENANT_NAME_PATTERN.test(tenant)) {
-      throw new ZkaiError('BAD_INPUT', `tenant name must match ${TENANT_NAME_PATTERN.source}, got ${JSON.stringify(tenant)}`);
-    }
-    const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const id = `key_${randomBytes(8).toString('hex')}`;
-    const now = new Date().toISOString();
-    const hint = `${key.slice(0, API_KEY_PREFIX.length + 4)}…`;
-    this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)').run(tenant, now);
-      this.db
-        .prepare('INSERT INTO api_keys (id, tenant, key_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(id, tenant, hashKey(key), hint, now);
-    })();
-    return { id, tenant, hint, createdAt: now, key };
+    const { created, keyHash } = newKey(tenant);
+    this.db.transaction(() => this.insertKey(created, keyHash)).immediate();
+    return created;
+  }
+
+  /**
+   * A key for `tenant` only if no key was ever made (revoked ones count): the service's zero-set-up first key.
+   * One IMMEDIATE transaction (the write lock taken before the count), so two processes on one file make one.
+   */
+  createFirstKey(tenant: string): CreatedApiKey | undefined {
+    const { created, keyHash } = newKey(tenant);
+    return this.db
+      .transaction(() => {
+        if (this.keyCount() > 0) return undefined;
+        this.insertKey(created, keyHash);
+        return created;
+      })
+      .immediate();
+  }
+
+  private insertKey(k: CreatedApiKey, keyHash: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)').run(k.tenant, k.createdAt);
+    this.db
+      .prepare('INSERT INTO api_keys (id, tenant, key_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(k.id, k.tenant, keyHash, k.hint, k.createdAt);
   }
 
   /** Every key ever made, revoked ones included (oldest first). */
   listKeys(): ApiKeyInfo[] {
     return (
       this.db.prepare('SELECT id, tenant, hint, created_at, revoked_at FROM api_keys ORDER BY created_at, rowid').all() as KeyRow[]
-    ).map(fromRow);
+    ).map(keyFromRow);
   }
 
   /** How many keys exist, revoked or not (the service makes a first key only when there has never been one). */
@@ -135,12 +189,12 @@ export class TenantStore {
   revokeKey(id: string): ApiKeyInfo | undefined {
     this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
     const row = this.db.prepare('SELECT id, tenant, hint, created_at, revoked_at FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
-    return row ? fromRow(row) : undefined;
+    return row ? keyFromRow(row) : undefined;
   }
 
   /** The tenant a presented key belongs to; undefined for a malformed, unknown or revoked key. */
   authenticate(key: string): Authenticated | undefined {
-    if (!API_KEY_PATTERN.test(key)) return undefined;
+    if (!isApiKeyShaped(key)) return undefined;
     const row = this.db.prepare('SELECT id, tenant FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hashKey(key)) as
       | { id: string; tenant: string }
       | undefined;

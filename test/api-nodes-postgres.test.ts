@@ -1,0 +1,191 @@
+/**
+ * Several API nodes behind one address, sharing one PostgreSQL (ZKAI_DB) and one Redis queue, each with its own data
+ * directory: a key made on node A (by `zkai admin` on A's machine) authenticates on node B and is revoked from B's;
+ * nodes starting together make one first key between them; each tenant sees only its own datasets and models
+ * through either node; a dataset committed through A is listed and proved from through B (B commits it again from
+ * PostgreSQL, and a worker with an empty data directory fetches it from B); a model uploaded through A is read through B.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../common/config.ts';
+import { hasPostgres, startTestPostgres, type TestPostgres } from '../jobs/queue/test-postgres.ts';
+import { hasRedisServer, startTestRedis, type TestRedis } from '../jobs/queue/test-redis.ts';
+import { prepareMembershipCircuit } from '../prover/membership.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
+import { DEFAULT_CONFIG } from '../server/config.ts';
+import { type RunningService, startService } from '../server/service.ts';
+import { type Proc, records, sharedArtifactsHome, spawnProc } from './procs.ts';
+import { requireOrSkip } from './require-dep.ts';
+
+const DEPTH = 4;
+const TOKEN = 'w'.repeat(40);
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+
+describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
+  skip: requireOrSkip(hasRedisServer(), 'redis-server') || requireOrSkip(hasPostgres(), 'PostgreSQL (initdb, pg_ctl)'),
+}, () => {
+  let redis: TestRedis;
+  let db: TestPostgres;
+  const homes: string[] = [];
+  let nodes: RunningService[] = [];
+  let worker: Proc | undefined;
+
+  /** A request to `node` as the holder of `key` (none: no key). */
+  async function call(node: RunningService, key: string | undefined, method: string, url: string, body?: unknown) {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (key) headers.authorization = `Bearer ${key}`;
+    const res = await fetch(`${node.url}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  /** `zkai admin …` as run on a node's machine: its ZKAI_HOME, the shared ZKAI_DB. */
+  function admin(home: string, args: string[]) {
+    const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin.js'), 'admin', 'key', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ZKAI_HOME: home, ZKAI_DB: db.url },
+    });
+    assert.equal(res.status, 0, res.stderr);
+    return JSON.parse(res.stdout) as { id: string; key: string; tenant: string; revokedAt?: string };
+  }
+
+  before(async () => {
+    await prepareMembershipCircuit(DEPTH);
+    redis = await startTestRedis();
+    db = await startTestPostgres();
+    for (const name of ['a', 'b']) homes.push(await sharedArtifactsHome(`zkai-node-${name}-`));
+    const config = (home: string) => ({
+      ...DEFAULT_CONFIG,
+      home,
+      port: 0,
+      treeDepth: DEPTH,
+      chain: 'off' as const,
+      warmup: false,
+      logLevel: 'silent' as const,
+      rateLimit: 1_000_000,
+      auth: 'keys' as const,
+      queue: { kind: 'redis' as const, url: redis.url },
+      db: { kind: 'postgres' as const, url: db.url },
+      queueReconcileMs: 300,
+      workerToken: TOKEN,
+    });
+    // Started together, as a deployment's nodes are.
+    nodes = await Promise.all(homes.map((home) => startService(config(home), { log: () => {}, handleSignals: false })));
+  });
+
+  after(async () => {
+    await worker?.kill();
+    for (const node of nodes) await node.close();
+    await redis?.stop();
+    await db?.stop();
+    for (const home of homes) await rm(home, { recursive: true, force: true });
+    await releaseVerifierResources();
+  });
+
+  it('nodes starting together make one first key, and it works on both', async () => {
+    const firstKeys = nodes.map((n) => n.apiKey).filter((k) => k !== undefined);
+    assert.equal(firstKeys.length, 1, 'one first key between the two nodes');
+    for (const node of nodes) assert.equal((await call(node, firstKeys[0], 'GET', '/v1/datasets')).status, 200);
+  });
+
+  it("a key made on A's machine works on B; revoked from B's, it fails on A at once", async () => {
+    const [a, b] = nodes as [RunningService, RunningService];
+    const made = admin(homes[0]!, ['create', '--tenant', 'temp']);
+    assert.equal((await call(b, made.key, 'GET', '/v1/jobs')).status, 200);
+    const listed = spawnSync(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin.js'), 'admin', 'key', 'list', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, ZKAI_HOME: homes[1]!, ZKAI_DB: db.url },
+    });
+    assert.ok(
+      (JSON.parse(listed.stdout) as { id: string }[]).some((k) => k.id === made.id),
+      "B's machine lists A's key",
+    );
+    assert.ok(admin(homes[1]!, ['revoke', made.id]).revokedAt);
+    assert.equal((await call(a, made.key, 'GET', '/v1/jobs')).status, 401);
+    assert.equal((await call(b, made.key, 'GET', '/v1/jobs')).status, 401);
+  });
+
+  it('a dataset committed through A is listed and proved from through B, by its tenant only', async () => {
+    const [a, b] = nodes as [RunningService, RunningService];
+    const acme = admin(homes[0]!, ['create', '--tenant', 'acme']).key;
+    const globex = admin(homes[1]!, ['create', '--tenant', 'globex']).key;
+    const committed = await call(a, acme, 'POST', '/v1/datasets', { records: records(2 ** DEPTH) });
+    assert.equal(committed.status, 201, JSON.stringify(committed.body));
+    const root = committed.body.rootHex as string;
+
+    const listed = await call(b, acme, 'GET', '/v1/datasets');
+    assert.deepEqual(
+      (listed.body.datasets as { rootHex: string }[]).map((d) => d.rootHex),
+      [root],
+    );
+    const manifest = await call(b, acme, 'GET', `/v1/datasets/${root}`);
+    assert.equal(manifest.status, 200, JSON.stringify(manifest.body));
+    assert.equal(manifest.body.leafCount, 2 ** DEPTH);
+    for (const node of nodes) {
+      assert.deepEqual((await call(node, globex, 'GET', '/v1/datasets')).body, { datasets: [] });
+      assert.equal((await call(node, globex, 'GET', `/v1/datasets/${root}`)).status, 404);
+      const theirs = await call(node, globex, 'POST', `/v1/datasets/${root}/proofs`, { recordId: 'r1', epoch: 1 });
+      assert.equal(theirs.status, 404, "another tenant's dataset is as unknown as a missing one");
+    }
+
+    // A worker with an empty data directory, whose API node is B: it fetches the circuit, the key and the dataset
+    // from B, which has the dataset only through PostgreSQL.
+    const workerHome = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-worker-'));
+    homes.push(workerHome);
+    worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w1'], {
+      ZKAI_HOME: workerHome,
+      ZKAI_QUEUE: redis.url,
+      ZKAI_DB: db.url,
+      ZKAI_API_URL: b.url,
+      ZKAI_WORKER_TOKEN: TOKEN,
+      ZKAI_TREE_DEPTH: String(DEPTH),
+      ZKAI_POOL_SIZE: '1',
+    });
+    await worker.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    const asked = await call(b, acme, 'POST', `/v1/datasets/${root}/proofs`, { recordId: 'r3', epoch: 7 });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const jobId = asked.body.jobId as string;
+    let job: Record<string, unknown> = {};
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      job = (await call(a, acme, 'GET', `/v1/jobs/${jobId}`)).body;
+      if (job.state !== 'queued' && job.state !== 'running') break;
+    }
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    assert.ok(
+      worker.lines.some((l) => l.includes(`fetching dataset ${root}`)),
+      'the worker fetched the dataset from B',
+    );
+    assert.equal((await call(b, globex, 'GET', `/v1/jobs/${jobId}`)).status, 404, "another tenant's job is unknown");
+    const bundle = await call(a, acme, 'GET', `/v1/jobs/${jobId}/bundle`);
+    assert.equal(bundle.status, 200);
+    assert.equal((await call(b, acme, 'POST', '/v1/verify', bundle.body)).body.valid, true);
+  });
+
+  it('a model uploaded through A is listed and read through B, by its tenant only', async () => {
+    const [a, b] = nodes as [RunningService, RunningService];
+    const acme = admin(homes[0]!, ['create', '--tenant', 'acme']).key;
+    const globex = admin(homes[0]!, ['create', '--tenant', 'globex']).key;
+    const upload = await call(a, acme, 'POST', '/v1/models', {
+      name: 'mlp-digits',
+      onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'),
+      calibrationCsv: readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8'),
+    });
+    assert.equal(upload.status, 202, JSON.stringify(upload.body));
+    const id = upload.body.id as string;
+    const onB = await call(b, acme, 'GET', `/v1/models/${id}`);
+    assert.equal(onB.status, 200, JSON.stringify(onB.body));
+    assert.equal(onB.body.name, 'mlp-digits');
+    assert.deepEqual(
+      ((await call(b, acme, 'GET', '/v1/models')).body.models as { id: string }[]).map((m) => m.id),
+      [id],
+    );
+    for (const node of nodes) {
+      assert.equal((await call(node, globex, 'GET', `/v1/models/${id}`)).status, 404);
+      assert.deepEqual((await call(node, globex, 'GET', '/v1/models')).body, { models: [] });
+    }
+  });
+});
