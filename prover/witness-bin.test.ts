@@ -14,7 +14,12 @@ describe('witnessBin', () => {
   let requant: BuiltCircuit;
   before(async () => {
     synthetic = await buildCircuit(syntheticCircuitSpec(1000));
-    requant = await buildCircuit({ name: 'witness-bin-requant', include: 'quant.circom', instance: 'Requantize(20, 7, 8)', publicInputs: [] });
+    requant = await buildCircuit({
+      name: 'witness-bin-requant',
+      include: 'quant.circom',
+      instance: 'Requantize(20, 7, 8)',
+      publicInputs: [],
+    });
   });
 
   async function calculator(c: BuiltCircuit): Promise<WasmWitnessCalculator> {

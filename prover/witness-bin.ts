@@ -31,7 +31,8 @@ function fastPath(calc: WasmWitnessCalculator): { c: Required<Circom2Internals>;
   const c = calc as unknown as Circom2Internals;
   const ex = c.instance?.exports as Partial<Circom2Exports> | undefined;
   if (!ex || !(ex.memory instanceof WebAssembly.Memory) || typeof ex.getSharedRWMemoryStart !== 'function') return null;
-  if (typeof ex.getWitness !== 'function' || typeof ex.readSharedRWMemory !== 'function' || typeof ex.getRawPrime !== 'function') return null;
+  if (typeof ex.getWitness !== 'function' || typeof ex.readSharedRWMemory !== 'function' || typeof ex.getRawPrime !== 'function')
+    return null;
   if (c.n32 !== 8 || !Number.isInteger(c.witnessSize) || typeof c._doCalculateWitness !== 'function') return null;
   return { c: c as Required<Circom2Internals>, ex: ex as Circom2Exports };
 }
