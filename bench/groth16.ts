@@ -27,6 +27,7 @@ import { parseWtns } from '../prover/groth16/wtns.ts';
 import { parseZkey } from '../prover/groth16/zkey.ts';
 import { ensureCircuitSetup } from '../prover/setup/index.ts';
 import { checkGroth16, parseGroth16 } from '../prover/verify-noble.ts';
+import { type WasmWitnessCalculator, witnessBin } from '../prover/witness-bin.ts';
 import { median } from './stats.ts';
 
 const SIZES = (process.env.ZKAI_BENCH_G16_SIZES ?? '16000,65000,130000').split(',').map(Number);
@@ -34,10 +35,6 @@ const RUNS = Number(process.env.ZKAI_BENCH_G16_RUNS ?? 5);
 /** zkai engines to measure (default: every one that loads); e.g. ZKAI_BENCH_G16_ENGINES=native skips the slow wasm reference. */
 const ENGINES = process.env.ZKAI_BENCH_G16_ENGINES?.split(',').map((e) => e.trim());
 const round = (ms: number) => Math.round(ms * 10) / 10;
-
-interface Calculator {
-  calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
-}
 
 /** zkai's kernels by engine name (all available ones, or just `only`: a child measuring memory loads nothing else). */
 async function kernelsByName(only?: string): Promise<Map<string, Groth16Kernels>> {
@@ -120,10 +117,10 @@ export async function benchGroth16(log: (m: string) => void): Promise<Record<str
       const zkeyBytes = new Uint8Array(readFileSync(setup.zkeyPath));
       const zkey = parseZkey(zkeyBytes);
       const runs = zkey.domainSize >= 1 << 17 ? Math.min(RUNS, 3) : RUNS;
-      const calculator = (await WitnessCalculatorBuilder(readFileSync(circuit.wasmPath))) as Calculator;
+      const calculator = (await WitnessCalculatorBuilder(readFileSync(circuit.wasmPath))) as WasmWitnessCalculator;
       const input = syntheticInput(3);
-      const witnessRuns = await timeRuns(runs, () => calculator.calculateWTNSBin(input, true));
-      const wtns = await calculator.calculateWTNSBin(input, true);
+      const witnessRuns = await timeRuns(runs, () => witnessBin(calculator, input));
+      const wtns = await witnessBin(calculator, input);
       const witness = parseWtns(wtns).values;
       const label = `${circuit.nConstraints} constraints (domain 2^${zkey.power})`;
       log(`groth16: ${label}: witness ${round(median(witnessRuns))} ms`);
