@@ -1,11 +1,13 @@
 /**
  * Job handlers for uploaded models: `model-compile` (in a child process, see model-compile-child.ts; capped in number
  * and killed at the job's timeout, see child-process.ts) and
- * `inference` (on the warm prover pool). Both find the model's files from its id under the models folder,
- * so any node that shares that folder can run them.
+ * `inference` (on the warm prover pool). Both find the model's files from its id under the models folder. Compiles run
+ * only on API nodes (jobs/queue/redis-transport.ts API_NODE_KINDS); an inference runs on any node that has the folder,
+ * or on a `zkai worker` that fetches the compiled model from an API node (fetch-model.ts, the `fetchModel` dep).
  */
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
+import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
 import type { ProverPool } from '../prover/pool.ts';
 import { COMPILE_PHASES, type CompilePhase, type ProvePhase } from '../prover/progress.ts';
@@ -39,9 +41,19 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
   };
 }
 
+/** The sha256 an inference job names for its model's manifest (InferenceRequest.manifestSha256): of its canonical JSON. */
+export function manifestHash(manifest: unknown): string {
+  return sha256Hex(canonicalJson(manifest));
+}
+
 export interface InferenceJobDeps {
   pool: ProverPool;
   modelsDir: string;
+  /**
+   * A worker without the models folder: the compiled model from the API node, checked against the manifest hash the
+   * job names (fetch-model.ts). Default: read from `modelsDir`.
+   */
+  fetchModel?: (modelId: string, manifestSha256: unknown) => Promise<CompiledModel>;
   /** Told how long each successful proof took (ServiceMetrics.observeProof). */
   observeProof?: (circuit: string, engine: string, seconds: number) => void;
   /** Compiled models kept loaded (least recently used dropped first). Default 4. */
@@ -52,14 +64,16 @@ export interface InferenceJobDeps {
 export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
   const cache = new Map<string, Promise<CompiledModel>>();
   const maxCached = deps.maxCached ?? 4;
-  const load = (modelId: string): Promise<CompiledModel> => {
-    let hit = cache.get(modelId);
-    if (hit) cache.delete(modelId);
+  const load = (modelId: string, manifestSha256: unknown): Promise<CompiledModel> => {
+    // Fetched models are kept by manifest too: a job that names another manifest is checked afresh.
+    const key = deps.fetchModel ? `${modelId}:${String(manifestSha256)}` : modelId;
+    let hit = cache.get(key);
+    if (hit) cache.delete(key);
     else {
-      hit = loadCompiledModel(modelPaths(deps.modelsDir, modelId).compiled);
-      hit.catch(() => cache.delete(modelId));
+      hit = deps.fetchModel ? deps.fetchModel(modelId, manifestSha256) : loadCompiledModel(modelPaths(deps.modelsDir, modelId).compiled);
+      hit.catch(() => cache.delete(key));
     }
-    cache.set(modelId, hit);
+    cache.set(key, hit);
     while (cache.size > maxCached) cache.delete(cache.keys().next().value!);
     return hit;
   };
@@ -68,7 +82,7 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     if (typeof req.modelId !== 'string' || !Array.isArray(req.input)) {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed inference request`);
     }
-    const compiled = await load(req.modelId);
+    const compiled = await load(req.modelId, req.manifestSha256);
     const input = parseModelInput(req.input, compiled.manifest);
     const started = performance.now();
     const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));

@@ -217,7 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(chainRoutes, { chain: deps.chain });
   await app.register(economyRoutes, { chain: deps.chain });
-  await app.register(workerArtifactRoutes, { token: deps.workerToken, membership: deps.membership, catalog });
+  await app.register(workerArtifactRoutes, { token: deps.workerToken, membership: deps.membership, catalog, modelsDir: models.dir });
   if (deps.console) await app.register(consoleRoutes, { assets: deps.console, chainRpcUrl: deps.chain?.url });
   return app;
 }

@@ -6,11 +6,11 @@ import { commitDataset, membershipInput } from '../circuits/dataset/index.ts';
 import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { buildConsole } from '../console/build.ts';
-import { startLauncher } from '../jobs/children/child-process.ts';
+import { maxChildProcessesFromEnv, startLauncher } from '../jobs/children/child-process.ts';
 import { datasetCommitJobHandler } from '../jobs/dataset-commit-job.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
-import { modelJobHandlers } from '../jobs/model-jobs.ts';
+import { modelCompileJobHandler, modelJobHandlers } from '../jobs/model-jobs.ts';
 import { ModelCatalog } from '../jobs/models.ts';
 import type { PgJobStore } from '../jobs/pg-store.ts';
 import { type JobQueueApi, redactUrl } from '../jobs/queue/types.ts';
@@ -159,6 +159,15 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     closers.push({ name: 'tenant store', close: () => tenants.close() });
     const models = new ModelCatalog(path.join(config.home, 'models'), storeFile);
     closers.push({ name: 'model catalog', close: () => models.close() });
+    // With Redis too, model compiles run here and never on a `zkai worker`: only API nodes make circuits and keys
+    // (jobs/queue/redis-transport.ts API_NODE_KINDS; docs/queue.md, "Which node runs which job").
+    if (remote)
+      await step('model compiles: run on this node', () =>
+        remote.runApiJobs(
+          { 'model-compile': modelCompileJobHandler({ modelsDir: models.dir, maxConstraints: config.maxModelConstraints }) },
+          { name: `api:${os.hostname()}:${process.pid}`, concurrency: maxChildProcessesFromEnv() },
+        ),
+      );
     // Zero set-up: a store that never had a key gets one for the default tenant, printed once below.
     const firstKey = config.auth === 'keys' && tenants.keyCount() === 0 ? tenants.createKey(DEFAULT_TENANT) : undefined;
 
