@@ -5,6 +5,9 @@
  * only on API nodes (jobs/queue/redis-transport.ts API_NODE_KINDS); an inference runs on any node that has the folder,
  * or on a `zkai worker` that fetches the compiled model from an API node (fetch-model.ts, the `fetchModel` dep).
  */
+import { randomUUID } from 'node:crypto';
+import { readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
@@ -29,15 +32,31 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed model-compile request`);
     }
     const p = modelPaths(deps.modelsDir, req.modelId);
-    const manifest = await compileInChild(
-      {
-        onnxPath: p.onnx,
-        calibrationPath: p.calibration,
-        options: { outDir: p.compiled, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
-      },
-      ctx,
-    );
-    return manifest as unknown as Record<string, unknown>;
+    // Each attempt compiles into a folder of its own, renamed into place when done. An attempt that lost its job
+    // (its node lost the queue's lock and another attempt took over) may still finish: the first to finish wins, and a
+    // later one returns the manifest of the folder in place, so the manifest recorded is always the folder's (the
+    // blind is random: two compiles of one upload differ).
+    const outDir = `${p.compiled}.attempt-${randomUUID()}`;
+    try {
+      const manifest = await compileInChild(
+        {
+          onnxPath: p.onnx,
+          calibrationPath: p.calibration,
+          options: { outDir, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
+        },
+        ctx,
+      );
+      try {
+        await rename(outDir, p.compiled);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
+        return JSON.parse(await readFile(path.join(p.compiled, 'model.json'), 'utf8')) as Record<string, unknown>;
+      }
+      return manifest as unknown as Record<string, unknown>;
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
   };
 }
 

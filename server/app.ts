@@ -172,7 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'service', description: 'Health' },
         {
           name: 'workers',
-          description: 'Internal: circuits, keys and datasets that `zkai worker` processes fetch by content hash (ZKAI_WORKER_TOKEN)',
+          description:
+            'Internal: circuits, keys, datasets and compiled models that `zkai worker` processes fetch by content hash (ZKAI_WORKER_TOKEN)',
         },
       ],
     },

@@ -101,6 +101,12 @@ export class RedisJobWorker {
    */
   private async process(bullJob: BullJob<QueuedJobData>): Promise<{ state: string }> {
     const id = bullJob.data.id;
+    if (this.active.has(id)) {
+      // Delivered again while this worker still runs it (Redis lost the delivery and the reconciliation re-made it):
+      // taking it over would run the same attempt twice here; this worker's outcome is still the one recorded.
+      this.opts.log?.('job skipped: already running on this worker', { jobId: id });
+      return { state: 'running' };
+    }
     const work = this.claimAndRun(id);
     this.active.set(id, work);
     try {
