@@ -23,8 +23,7 @@ import { circuitIdentity } from '../circuits/build.ts';
 import { generateCircom, generatedModelSpec } from '../circuits/model/codegen.ts';
 import { weightCommitment } from '../circuits/model/commit.ts';
 import type { QuantizedModel } from '../circuits/model/quantize.ts';
-import type { FromSchema } from '../client/from-schema.ts';
-import type { ArtifactSource, WorkerCircuitListing } from '../client/worker-source.ts';
+import type { ArtifactSource, WorkerCircuitListing, WorkerModelListing } from '../client/worker-source.ts';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
 import { uniqueSuffix } from '../common/fs.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
@@ -33,13 +32,9 @@ import { type CompiledModel, deserialise, type FetchedModelOptions, loadCompiled
 import { OPENING_FILE } from '../prover/model-commitment.ts';
 import type { CircuitSetup, SetupMeta } from '../prover/setup/groth16-setup.ts';
 import { COMMITMENT_KEY_FILE } from '../prover/setup/index.ts';
-import type { workerModelSchema } from '../server/schemas.ts';
 import { type CircuitRoutes, fetchCircuitFiles, fetchedSetup, intoPlace } from './fetch-circuit.ts';
 import { manifestHash } from './model-jobs.ts';
 import { modelPaths } from './models.ts';
-
-/** GET /v1/worker/models/:modelId. */
-export type WorkerModelListing = FromSchema<typeof workerModelSchema>;
 
 const mismatch = (message: string) => new ZkaiError('ARTIFACT_MISMATCH', message);
 const QUANTIZATION_KEYS = ['weightBits', 'activationBits', 'inputBits', 'inputFracBits', 'outputBits', 'outputFracBits'] as const;

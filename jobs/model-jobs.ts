@@ -6,7 +6,7 @@
  * or on a `zkai worker` that fetches the compiled model from an API node (fetch-model.ts, the `fetchModel` dep).
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
@@ -58,6 +58,26 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
       await rm(outDir, { recursive: true, force: true });
     }
   };
+}
+
+const ATTEMPT_FOLDER = /^compiled\.attempt-[0-9a-f-]{36}$/;
+
+/**
+ * Remove the folders compile attempts of a process that died left behind (models/<id>/compiled.attempt-<uuid>/). Only
+ * at start, while this node holds the data directory: no attempt of it is running yet.
+ */
+export async function removeAttemptFolders(modelsDir: string): Promise<void> {
+  let models: string[];
+  try {
+    models = await readdir(modelsDir);
+  } catch {
+    return; // no models folder yet
+  }
+  for (const id of models) {
+    const entries = await readdir(path.join(modelsDir, id)).catch(() => [] as string[]);
+    for (const name of entries.filter((n) => ATTEMPT_FOLDER.test(n)))
+      await rm(path.join(modelsDir, id, name), { recursive: true, force: true });
+  }
 }
 
 /** The sha256 an inference job names for its model's manifest (InferenceRequest.manifestSha256): of its canonical JSON. */

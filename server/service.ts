@@ -10,7 +10,7 @@ import { maxChildProcessesFromEnv, startLauncher } from '../jobs/children/child-
 import { datasetCommitJobHandler } from '../jobs/dataset-commit-job.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
-import { modelCompileJobHandler, modelJobHandlers } from '../jobs/model-jobs.ts';
+import { modelCompileJobHandler, modelJobHandlers, removeAttemptFolders } from '../jobs/model-jobs.ts';
 import { ModelCatalog } from '../jobs/models.ts';
 import type { PgJobStore } from '../jobs/pg-store.ts';
 import { type JobQueueApi, redactUrl } from '../jobs/queue/types.ts';
@@ -98,6 +98,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const datasetsDir = path.join(config.home, 'datasets');
     // A commit killed mid-way leaves its half-written folder under .incoming; nothing else can be using it now.
     await rm(path.join(datasetsDir, '.incoming'), { recursive: true, force: true });
+    // Likewise a compile killed mid-way leaves models/<id>/compiled.attempt-<uuid>/ (jobs/model-jobs.ts).
+    await removeAttemptFolders(path.join(config.home, 'models'));
     const membership = await step(`membership circuit (depth ${config.treeDepth}): compile and set up`, () =>
       prepareMembershipCircuit(config.treeDepth, detail),
     );
