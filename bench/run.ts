@@ -20,7 +20,8 @@
  *  - dataset: dataset commitments at data scale: the native engine's Poseidon against the JavaScript reference in the
  *    same run (1,000,000 records), and an out-of-core commitment with its peak RSS (bench/dataset.ts; issue 17).
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
- *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts).
+ *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts), then the
+ *    multi-node set-up with 1, 2 and 3 worker hosts in network namespaces: proofs/s and the API's p99 (bench/load-hosts.ts).
  *  - gas: RoyaltyVault.claim, registerCommittedModel and attest with real proofs, against the figures before
  *    issue 13 (bench/gas.ts); InferenceMarket request, fulfil, refund and withdraw (bench/market-gas.ts).
  * Medians throughout; ratios are baseline / zkai.
@@ -150,7 +151,12 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   'prove-cli': async () => (await import('./prove-cli.ts')).benchProveCli,
   setup: async () => (await import('./setup.ts')).benchSetup,
   gpu: async () => (await import('./gpu.ts')).benchGpu,
-  load: async () => (await import('./load.ts')).benchLoad,
+  load: async () => {
+    const { benchLoad } = await import('./load.ts');
+    const { benchLoadHosts } = await import('./load-hosts.ts');
+    // In-process first, then the multi-node set-up with 1, 2 and 3 worker hosts.
+    return async (log) => ({ ...(await benchLoad(log)), acrossHosts: await benchLoadHosts(log) });
+  },
   models: async () => (await import('./models.ts')).benchModels,
   gas: async () => (await import('./gas.ts')).benchGas,
   'model-setup': async () => (await import('./model-setup.ts')).benchModelSetup,

@@ -24,6 +24,16 @@ export interface CircuitSpec {
   publicInputs: string[];
   /** Extra circom files (absolute paths) the main depends on, e.g. generated model templates. */
   extraSources?: string[];
+  /**
+   * Names to hash files by instead of their path relative to the release (sourceName): a generated source that another
+   * node wrote under its own data directory is named as that node named it, so both compute the same circuit id.
+   */
+  hashNames?: Record<string, string>;
+}
+
+/** How circuitHash names a source file: its path relative to the release root. */
+export function sourceName(file: string): string {
+  return path.relative(REPO_ROOT, file);
 }
 
 export interface BuiltCircuit {
@@ -92,7 +102,7 @@ async function reachableSources(spec: CircuitSpec): Promise<string[]> {
 export async function circuitHash(spec: CircuitSpec): Promise<string> {
   const parts: string[] = [mainSource(spec), `circom2@${packageVersion('circom2')}`, 'O2', 'sym'];
   for (const file of [...(await reachableSources(spec)), ...(spec.extraSources ?? [])]) {
-    parts.push(path.relative(REPO_ROOT, file), await readFile(file, 'utf8'));
+    parts.push(spec.hashNames?.[file] ?? sourceName(file), await readFile(file, 'utf8'));
   }
   return sha256Hex(parts.join('\0'));
 }

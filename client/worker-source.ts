@@ -9,11 +9,14 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ZkaiError } from '../common/errors.ts';
-import type { workerCircuitSchema } from '../server/schemas.ts';
+import type { workerCircuitSchema, workerModelSchema } from '../server/schemas.ts';
 import type { FromSchema } from './from-schema.ts';
 
 /** GET /v1/worker/circuits/:circuitId. */
 export type WorkerCircuitListing = FromSchema<typeof workerCircuitSchema>;
+
+/** GET /v1/worker/models/:modelId. */
+export type WorkerModelListing = FromSchema<typeof workerModelSchema>;
 
 /** Where a worker's missing artifacts come from (an API node; a test may stand in). */
 export interface ArtifactSource {

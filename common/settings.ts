@@ -158,7 +158,7 @@ export const SETTINGS: readonly Setting[] = [
     area: 'queue',
     default: '(none: the worker routes refuse every request)',
     description:
-      'A shared secret (at least 32 characters) that `zkai worker` processes present to the API node to fetch circuits, keys and datasets by content hash (/v1/worker/…); set the same value on both.',
+      'A shared secret (at least 32 characters) that `zkai worker` processes present to the API node to fetch circuits, keys, datasets and compiled models by content hash (/v1/worker/…); set the same value on both.',
     secret: true,
   },
   {
@@ -166,7 +166,7 @@ export const SETTINGS: readonly Setting[] = [
     area: 'queue',
     default: '(none: read everything from ZKAI_HOME)',
     description:
-      "A `zkai worker`'s API node, http(s)://host:port: what its own ZKAI_HOME lacks (the membership circuit and key, datasets) is fetched from there with ZKAI_WORKER_TOKEN, checked against its content hash and cached.",
+      "A `zkai worker`'s API node, http(s)://host:port: what its own ZKAI_HOME lacks (the membership circuit and key, datasets, compiled models) is fetched from there with ZKAI_WORKER_TOKEN, checked against its content hash and cached.",
   },
   // The chain.
   {

@@ -21,6 +21,17 @@ import { type CircuitSetup, loadSetup, type SetupMeta, setupFiles } from '../pro
 
 const mismatch = (message: string) => new ZkaiError('ARTIFACT_MISMATCH', message);
 
+/** Where a circuit's files and its zkey are fetched from: the membership circuit's routes, or a model's (fetch-model.ts). */
+export interface CircuitRoutes {
+  file(name: 'circuit.r1cs' | 'circuit.wasm'): string;
+  zkey(sha256: string): string;
+}
+
+const membershipRoutes = (id: string): CircuitRoutes => ({
+  file: (name) => `/v1/worker/circuits/${id}/files/${name}`,
+  zkey: (sha256) => `/v1/worker/zkeys/${sha256}`,
+});
+
 /**
  * The membership circuit of `depth` and the API node's keys for it: from this worker's ZKAI_HOME when there, else
  * fetched from `source`. The circuit id is computed here from this worker's own sources, so the API node cannot hand
@@ -45,18 +56,22 @@ export async function fetchedMembershipCircuit(
   const meta = listing.setup.meta as unknown as SetupMeta;
   const circuit = existsSync(path.join(identity.dir, 'circuit.json'))
     ? await loadCircuit(identity.id)
-    : await fetchCircuitFiles(source, listing, identity.dir, meta, log);
-  const setup = await fetchedSetup(source, listing, circuit, meta, log);
+    : await fetchCircuitFiles(source, listing, identity.dir, meta, log, membershipRoutes(identity.id));
+  const setup = await fetchedSetup(source, listing, circuit, meta, log, membershipRoutes(identity.id));
   return { depth, circuit, setup };
 }
 
-/** r1cs and wasm into `dir`: each must hash to the sha256 the listing gives (the r1cs also to setup.json's r1csSha256). */
-async function fetchCircuitFiles(
+/**
+ * r1cs and wasm into `dir`: each must hash to the sha256 the listing gives (the r1cs also to setup.json's r1csSha256).
+ * The caller has computed the circuit's id from its own sources and checked the listing names it.
+ */
+export async function fetchCircuitFiles(
   source: ArtifactSource,
   listing: WorkerCircuitListing,
   dir: string,
   meta: SetupMeta,
   log: (msg: string) => void,
+  routes: CircuitRoutes,
 ): Promise<BuiltCircuit> {
   const id = listing.circuit.id;
   if (listing.files['circuit.r1cs'].sha256 !== meta.r1csSha256)
@@ -65,7 +80,7 @@ async function fetchCircuitFiles(
   return intoPlace(dir, async (tmp) => {
     for (const name of ['circuit.r1cs', 'circuit.wasm'] as const) {
       const want = listing.files[name];
-      const got = await source.download(`/v1/worker/circuits/${id}/files/${name}`, path.join(tmp, name), want.bytes);
+      const got = await source.download(routes.file(name), path.join(tmp, name), want.bytes);
       if (got.sha256 !== want.sha256 || got.bytes !== want.bytes)
         throw mismatch(`${name} of circuit ${id} from ${source.origin} hashes to ${got.sha256}, not ${want.sha256}`);
     }
@@ -85,12 +100,15 @@ async function fetchCircuitFiles(
  * must hash to setup.json's zkeySha256 (the id it is fetched by), and the verification key inside it must be the one
  * the API node verifies with: a proof from any other key would be refused there.
  */
-async function fetchedSetup(
+export async function fetchedSetup(
   source: ArtifactSource,
   listing: WorkerCircuitListing,
   circuit: BuiltCircuit,
   meta: SetupMeta,
   log: (msg: string) => void,
+  routes: CircuitRoutes,
+  /** More of the setup folder to fetch and check with the keys (a model's commitment key), before it is put in place. */
+  alsoFetch?: (tmp: string, setup: CircuitSetup) => Promise<void>,
 ): Promise<CircuitSetup> {
   const { vkey, vkeyHash, zkey } = listing.setup;
   if (sha256Hex(canonicalJson(vkey)) !== vkeyHash)
@@ -109,7 +127,7 @@ async function fetchedSetup(
   log(`fetching the proving key of ${circuit.id} (${zkey.bytes} bytes, sha256 ${zkey.sha256.slice(0, 12)}…) from ${source.origin}`);
   await intoPlace(dir, async (tmp) => {
     const files = setupFiles(tmp, meta);
-    const got = await source.download(`/v1/worker/zkeys/${zkey.sha256}`, files.zkey, zkey.bytes);
+    const got = await source.download(routes.zkey(zkey.sha256), files.zkey, zkey.bytes);
     if (got.sha256 !== zkey.sha256 || got.bytes !== zkey.bytes)
       throw mismatch(`the zkey of ${circuit.id} from ${source.origin} hashes to ${got.sha256}, not ${zkey.sha256}`);
     const inside = (await snarkjs.zKey.exportVerificationKey(files.zkey)) as Record<string, unknown>;
@@ -117,12 +135,13 @@ async function fetchedSetup(
       throw mismatch(`the zkey of ${circuit.id} from ${source.origin} does not hold the verification key ${vkeyHash.slice(0, 12)}…`);
     await writeFile(files.vkey, `${JSON.stringify(vkey, null, 2)}\n`);
     await writeFile(path.join(tmp, 'setup.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    await alsoFetch?.(tmp, await loadSetup(tmp, meta));
   });
   return loadSetup(dir, meta);
 }
 
 /** Fill a private temporary folder and rename it to `dir`: readers never see half a fetch; a failed one leaves nothing. */
-async function intoPlace(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+export async function intoPlace(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.fetch-${uniqueSuffix()}`;
   await mkdir(tmp, { recursive: true });
   try {

@@ -232,7 +232,7 @@ describe('JobStore: a queue worker’s attempts (claim tokens)', () => {
     assert.equal(store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'first'), false, 'a lost worker is ignored');
     assert.equal(store.setProgress(job.id, { phase: 'quotient', updatedAt: at }, 'second'), true);
     assert.equal(store.finishHeld(job.id, 'second', 'queued'), 'queued');
-    assert.deepEqual(store.unfinished(), [{ id: job.id, state: 'queued', attempts: 2 }]);
+    assert.deepEqual(store.unfinished(), [{ id: job.id, kind: 'membership', state: 'queued', attempts: 2 }]);
     assert.equal(store.get(job.id)?.finishedAt, undefined);
     store.close();
   });

@@ -358,10 +358,10 @@ export class JobStore {
    * Jobs not yet finished (queued or running), oldest first, with their attempts: what a queue transport that lost
    * its contents (a Redis restart without persistence, a flush, a new queue backend) must be given again.
    */
-  unfinished(): { id: string; state: 'queued' | 'running'; attempts: number }[] {
+  unfinished(): { id: string; kind: JobKind; state: 'queued' | 'running'; attempts: number }[] {
     return this.db
-      .prepare("SELECT id, state, attempts FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, rowid")
-      .all() as { id: string; state: 'queued' | 'running'; attempts: number }[];
+      .prepare("SELECT id, kind, state, attempts FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, rowid")
+      .all() as { id: string; kind: JobKind; state: 'queued' | 'running'; attempts: number }[];
   }
 
   /** End a running job as cancelled if a cancel was asked for while it ran. */

@@ -1,11 +1,16 @@
 /**
  * Job handlers for uploaded models: `model-compile` (in a child process, see model-compile-child.ts; capped in number
  * and killed at the job's timeout, see child-process.ts) and
- * `inference` (on the warm prover pool). Both find the model's files from its id under the models folder,
- * so any node that shares that folder can run them.
+ * `inference` (on the warm prover pool). Both find the model's files from its id under the models folder. Compiles run
+ * only on API nodes (jobs/queue/redis-transport.ts API_NODE_KINDS); an inference runs on any node that has the folder,
+ * or on a `zkai worker` that fetches the compiled model from an API node (fetch-model.ts, the `fetchModel` dep).
  */
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
+import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
 import type { ProverPool } from '../prover/pool.ts';
 import { COMPILE_PHASES, type CompilePhase, type ProvePhase } from '../prover/progress.ts';
@@ -27,21 +32,67 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed model-compile request`);
     }
     const p = modelPaths(deps.modelsDir, req.modelId);
-    const manifest = await compileInChild(
-      {
-        onnxPath: p.onnx,
-        calibrationPath: p.calibration,
-        options: { outDir: p.compiled, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
-      },
-      ctx,
-    );
-    return manifest as unknown as Record<string, unknown>;
+    // Each attempt compiles into a folder of its own, renamed into place when done. An attempt that lost its job
+    // (its node lost the queue's lock and another attempt took over) may still finish: the first to finish wins, and a
+    // later one returns the manifest of the folder in place, so the manifest recorded is always the folder's (the
+    // blind is random: two compiles of one upload differ).
+    const outDir = `${p.compiled}.attempt-${randomUUID()}`;
+    try {
+      const manifest = await compileInChild(
+        {
+          onnxPath: p.onnx,
+          calibrationPath: p.calibration,
+          options: { outDir, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
+        },
+        ctx,
+      );
+      try {
+        await rename(outDir, p.compiled);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
+        return JSON.parse(await readFile(path.join(p.compiled, 'model.json'), 'utf8')) as Record<string, unknown>;
+      }
+      return manifest as unknown as Record<string, unknown>;
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
   };
+}
+
+const ATTEMPT_FOLDER = /^compiled\.attempt-[0-9a-f-]{36}$/;
+
+/**
+ * Remove the folders compile attempts of a process that died left behind (models/<id>/compiled.attempt-<uuid>/). Only
+ * at start, while this node holds the data directory: no attempt of it is running yet.
+ */
+export async function removeAttemptFolders(modelsDir: string): Promise<void> {
+  let models: string[];
+  try {
+    models = await readdir(modelsDir);
+  } catch {
+    return; // no models folder yet
+  }
+  for (const id of models) {
+    const entries = await readdir(path.join(modelsDir, id)).catch(() => [] as string[]);
+    for (const name of entries.filter((n) => ATTEMPT_FOLDER.test(n)))
+      await rm(path.join(modelsDir, id, name), { recursive: true, force: true });
+  }
+}
+
+/** The sha256 an inference job names for its model's manifest (InferenceRequest.manifestSha256): of its canonical JSON. */
+export function manifestHash(manifest: unknown): string {
+  return sha256Hex(canonicalJson(manifest));
 }
 
 export interface InferenceJobDeps {
   pool: ProverPool;
   modelsDir: string;
+  /**
+   * A worker without the models folder: the compiled model from the API node, checked against the manifest hash the
+   * job names (fetch-model.ts). Default: read from `modelsDir`.
+   */
+  fetchModel?: (modelId: string, manifestSha256: unknown) => Promise<CompiledModel>;
   /** Told how long each successful proof took (ServiceMetrics.observeProof). */
   observeProof?: (circuit: string, engine: string, seconds: number) => void;
   /** Compiled models kept loaded (least recently used dropped first). Default 4. */
@@ -52,14 +103,16 @@ export interface InferenceJobDeps {
 export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
   const cache = new Map<string, Promise<CompiledModel>>();
   const maxCached = deps.maxCached ?? 4;
-  const load = (modelId: string): Promise<CompiledModel> => {
-    let hit = cache.get(modelId);
-    if (hit) cache.delete(modelId);
+  const load = (modelId: string, manifestSha256: unknown): Promise<CompiledModel> => {
+    // Fetched models are kept by manifest too: a job that names another manifest is checked afresh.
+    const key = deps.fetchModel ? `${modelId}:${String(manifestSha256)}` : modelId;
+    let hit = cache.get(key);
+    if (hit) cache.delete(key);
     else {
-      hit = loadCompiledModel(modelPaths(deps.modelsDir, modelId).compiled);
-      hit.catch(() => cache.delete(modelId));
+      hit = deps.fetchModel ? deps.fetchModel(modelId, manifestSha256) : loadCompiledModel(modelPaths(deps.modelsDir, modelId).compiled);
+      hit.catch(() => cache.delete(key));
     }
-    cache.set(modelId, hit);
+    cache.set(key, hit);
     while (cache.size > maxCached) cache.delete(cache.keys().next().value!);
     return hit;
   };
@@ -68,7 +121,7 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     if (typeof req.modelId !== 'string' || !Array.isArray(req.input)) {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed inference request`);
     }
-    const compiled = await load(req.modelId);
+    const compiled = await load(req.modelId, req.manifestSha256);
     const input = parseModelInput(req.input, compiled.manifest);
     const started = performance.now();
     const onPhase = ctx && ((phase: ProvePhase) => ctx.progress({ phase }));

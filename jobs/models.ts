@@ -37,6 +37,8 @@ export interface InferenceRequest {
   input: number[];
   /** The address the proof is bound to (its `binding` signal: the model's on-chain registrant), 0x + 40 hex; none: 0. */
   owner?: string;
+  /** sha256 of the model's manifest (model-jobs.ts manifestHash): what a worker that fetches the model checks it against. */
+  manifestSha256?: string;
 }
 
 export interface ModelRow {

@@ -213,9 +213,9 @@ export class PgJobStore implements JobRecordsApi {
     return (rowCount ?? 0) > 0;
   }
 
-  async unfinished(): Promise<{ id: string; state: 'queued' | 'running'; attempts: number }[]> {
-    const { rows } = await this.pool.query<{ id: string; state: 'queued' | 'running'; attempts: number }>(
-      "SELECT id, state, attempts FROM zkai_jobs WHERE state IN ('queued', 'running') ORDER BY created_at, seq",
+  async unfinished(): Promise<{ id: string; kind: JobKind; state: 'queued' | 'running'; attempts: number }[]> {
+    const { rows } = await this.pool.query<{ id: string; kind: JobKind; state: 'queued' | 'running'; attempts: number }>(
+      "SELECT id, kind, state, attempts FROM zkai_jobs WHERE state IN ('queued', 'running') ORDER BY created_at, seq",
     );
     return rows;
   }

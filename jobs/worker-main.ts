@@ -11,9 +11,10 @@ import { startLauncher } from './children/child-process.ts';
 import { datasetCatalog } from './datasets.ts';
 import { fetchedMembershipCircuit } from './fetch-circuit.ts';
 import { fetchingDatasets } from './fetch-dataset.ts';
+import { fetchingModels } from './fetch-model.ts';
 import { type JobHandler, type JobKind, JobStore } from './jobs.ts';
 import { membershipJobHandler } from './membership-job.ts';
-import { modelJobHandlers } from './model-jobs.ts';
+import { inferenceJobHandler } from './model-jobs.ts';
 import { RedisTransport } from './queue/redis-transport.ts';
 import { RedisJobWorker } from './queue/redis-worker.ts';
 import { redactUrl } from './queue/types.ts';
@@ -42,8 +43,8 @@ export interface RunningWorker {
 
 /**
  * Start a prover node. With ZKAI_API_URL (config.apiUrl) it fetches from the API node whatever its own ZKAI_HOME lacks
- * (the membership circuit, the proving key, each dataset a job names; fetch-circuit.ts, fetch-dataset.ts), checked
- * against content hashes and cached. Without it, it needs the same artifacts as the API node: the membership circuit and
+ * (the membership circuit, the proving key, each dataset and compiled model a job names; fetch-circuit.ts,
+ * fetch-dataset.ts, fetch-model.ts), checked against content hashes and cached. Without it, it needs the same artifacts as the API node: the membership circuit and
  * its proving key (`<ZKAI_HOME>/circuits`, content-addressed, so a shared or copied folder works)
  * and the committed datasets (`<ZKAI_HOME>/datasets/<root>/`), and the API node's store of record
  * (`<ZKAI_HOME>/jobs.sqlite`, or PostgreSQL with ZKAI_DB): Redis only carries job ids; the worker claims each attempt and records
@@ -55,7 +56,7 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
   if (config.queue.kind !== 'redis')
     throw new ZkaiError('BAD_INPUT', 'zkai worker needs ZKAI_QUEUE=redis://host:port (the queue the API node uses)');
   const url = config.queue.url;
-  // Children (model compiles) are forked by the launcher, never by this process once it proves (child-process.ts).
+  // Children (dataset commits) are forked by the launcher, never by this process once it proves (child-process.ts).
   await startLauncher();
   // Another machine (ZKAI_API_URL): what this ZKAI_HOME lacks comes from the API node, checked against its content hash.
   const source = config.apiUrl && config.workerToken ? httpArtifactSource(config.apiUrl, config.workerToken) : undefined;
@@ -87,6 +88,7 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
     }
     if (!served) log('no API node has published its circuit yet; proving with the local one');
     const datasetsDir = opts.datasetsDir ?? path.join(config.home, 'datasets');
+    const modelsDir = path.join(config.home, 'models');
     const handlers: Partial<Record<JobKind, JobHandler>> = {
       membership: membershipJobHandler({
         pool,
@@ -94,15 +96,20 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
         datasetsDir,
         ...(source ? { ensureDataset: fetchingDatasets(source, datasetCatalog(datasetsDir), log) } : {}),
       }),
-      // Uploaded models: compiled and proved from <ZKAI_HOME>/models/<id>/, which the API node writes.
-      ...modelJobHandlers({ pool, modelsDir: path.join(config.home, 'models'), maxConstraints: config.maxModelConstraints }),
+      // Inference proofs of uploaded models: from <ZKAI_HOME>/models/<id>/, which the API node writes, or with
+      // ZKAI_API_URL fetched from the API node and checked (fetch-model.ts). No compiles: only API nodes run those
+      // (jobs/queue/redis-transport.ts API_NODE_KINDS), so a worker never makes a model's circuit or keys.
+      inference: inferenceJobHandler({
+        pool,
+        modelsDir,
+        ...(source ? { fetchModel: fetchingModels(source, modelsDir, (m) => log(`  ${m}`)) } : {}),
+      }),
     };
     const workerName = opts.name ?? `${os.hostname()}:${process.pid}`;
     const concurrency = opts.concurrency ?? config.poolSize;
     const worker = new RedisJobWorker(url, records, store, handlers, {
       concurrency,
       timeoutMs: config.jobTimeoutMs || undefined,
-      timeoutMsByKind: { 'model-compile': config.compileTimeoutMs },
       lockMs: config.queueLockMs,
       stalledMs: config.queueStalledMs,
       name: workerName,

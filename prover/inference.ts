@@ -11,6 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BuiltCircuit } from '../circuits/build.ts';
 import {
   buildModelCircuit,
   type CodegenOptions,
@@ -307,8 +308,19 @@ function statementNames(model: ModelCircuit, pedersen: PedersenOpening | undefin
   return pedersen ? statementSignals(names, pedersen.publicIndices) : names;
 }
 
-/** Load a model directory written by compileModel (the circuit and setup come from the cache, rebuilt if missing). */
-export async function loadCompiledModel(dir: string, log?: (msg: string) => void): Promise<CompiledModel> {
+/** How a worker that fetched a model loads it (jobs/fetch-model.ts): as the API node that compiled it sees it. */
+export interface FetchedModelOptions {
+  /** Where the circuit's keys come from instead of ensureCircuitSetup (which makes new ones when none are cached). */
+  setupFor: (circuit: BuiltCircuit) => Promise<CircuitSetup>;
+  /** The API node's name for the generated source in the circuit's hash (codegen.ts generatedModelSpec). */
+  sourceName: string;
+}
+
+/**
+ * Load a model directory written by compileModel (the circuit and setup come from the cache, rebuilt if missing).
+ * `fetched`: a worker that fetched the API node's circuit and keys must prove with exactly those.
+ */
+export async function loadCompiledModel(dir: string, log?: (msg: string) => void, fetched?: FetchedModelOptions): Promise<CompiledModel> {
   let manifest: ModelManifest;
   let qm: QuantizedModel;
   try {
@@ -319,11 +331,16 @@ export async function loadCompiledModel(dir: string, log?: (msg: string) => void
   }
   if (manifest?.format !== 'zkai-model' || manifest.version !== 1)
     throw new ZkaiError('BAD_INPUT', `${dir}/model.json is not a zkai model manifest`);
-  const model = await buildModelCircuit(qm, { name: manifest.name, weights: manifest.weights, input: manifest.input }, log);
+  const model = await buildModelCircuit(
+    qm,
+    { name: manifest.name, weights: manifest.weights, input: manifest.input },
+    log,
+    fetched?.sourceName,
+  );
   if (model.circuit.id !== manifest.circuitId) {
     throw new ZkaiError('BAD_INPUT', `${dir}: quantized.json gives circuit ${model.circuit.id}, model.json says ${manifest.circuitId}`);
   }
-  const setup = await ensureCircuitSetup(model.circuit, { log });
+  const setup = fetched ? await fetched.setupFor(model.circuit) : await ensureCircuitSetup(model.circuit, { log });
   if (manifest.weights !== 'private-pedersen') return { dir, manifest, qm, model, setup, vkey: setup.vkey };
   const opening = await readOpening(dir);
   const pedersen = await pedersenOpening(dir, model, setup, qm, opening, { expectId: manifest.weightCommitment }, log);

@@ -172,7 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'service', description: 'Health' },
         {
           name: 'workers',
-          description: 'Internal: circuits, keys and datasets that `zkai worker` processes fetch by content hash (ZKAI_WORKER_TOKEN)',
+          description:
+            'Internal: circuits, keys, datasets and compiled models that `zkai worker` processes fetch by content hash (ZKAI_WORKER_TOKEN)',
         },
       ],
     },
@@ -217,7 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(chainRoutes, { chain: deps.chain });
   await app.register(economyRoutes, { chain: deps.chain });
-  await app.register(workerArtifactRoutes, { token: deps.workerToken, membership: deps.membership, catalog });
+  await app.register(workerArtifactRoutes, { token: deps.workerToken, membership: deps.membership, catalog, modelsDir: models.dir });
   if (deps.console) await app.register(consoleRoutes, { assets: deps.console, chainRpcUrl: deps.chain?.url });
   return app;
 }

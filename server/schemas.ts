@@ -361,3 +361,45 @@ export const workerCircuitSchema = {
     },
   },
 } as const;
+
+/**
+ * GET /v1/worker/models/:modelId: a compiled model as a worker proves it (server/routes/worker-models.ts). The manifest
+ * is checked against the sha256 its inference job names; the rest against the manifest (jobs/fetch-model.ts).
+ */
+export const workerModelSchema = {
+  description: "The model's manifest, its quantized model and commitment key by sha256, its blind, and its circuit and setup",
+  type: 'object',
+  required: ['manifest', 'files', 'source', 'circuit'],
+  additionalProperties: false,
+  properties: {
+    source: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      description: "The generated circom source, as the circuit's source hash names it: the worker generates the same source",
+      properties: { name: { type: 'string', maxLength: 4096 } },
+    },
+    manifest: {
+      type: 'object',
+      additionalProperties: true,
+      description: "model.json: the compile job's result; an inference job names the sha256 of its canonical JSON",
+    },
+    files: {
+      type: 'object',
+      required: ['quantized.json'],
+      additionalProperties: false,
+      properties: {
+        'quantized.json': { ...fileDigest, description: 'The quantized model (private: the weights)' },
+        'commitkey.json': { ...fileDigest, description: "With Pedersen weights: the setup's commitment key" },
+      },
+    },
+    opening: {
+      type: 'object',
+      required: ['blind'],
+      additionalProperties: false,
+      description: "With Pedersen weights: the commitment's blind (private); W and K are recomputed by the worker",
+      properties: { blind: { type: 'string', pattern: '^[0-9]{1,80}$' } },
+    },
+    circuit: workerCircuitSchema,
+  },
+} as const;

@@ -7,12 +7,12 @@ import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { buildConsole } from '../console/build.ts';
 import { openCatalogs } from '../jobs/catalogs.ts';
-import { startLauncher } from '../jobs/children/child-process.ts';
+import { maxChildProcessesFromEnv, startLauncher } from '../jobs/children/child-process.ts';
 import { datasetCommitJobHandler } from '../jobs/dataset-commit-job.ts';
 import { datasetCatalog } from '../jobs/datasets.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
-import { modelJobHandlers } from '../jobs/model-jobs.ts';
+import { modelCompileJobHandler, modelJobHandlers, removeAttemptFolders } from '../jobs/model-jobs.ts';
 import type { PgJobStore } from '../jobs/pg-store.ts';
 import { type JobQueueApi, redactUrl } from '../jobs/queue/types.ts';
 import { connectApiQueue } from '../jobs/queue-node.ts';
@@ -98,6 +98,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const datasetsDir = path.join(config.home, 'datasets');
     // A commit killed mid-way leaves its half-written folder under .incoming; nothing else can be using it now.
     await rm(path.join(datasetsDir, '.incoming'), { recursive: true, force: true });
+    // Likewise a compile killed mid-way leaves models/<id>/compiled.attempt-<uuid>/ (jobs/model-jobs.ts).
+    await removeAttemptFolders(path.join(config.home, 'models'));
     const membership = await step(`membership circuit (depth ${config.treeDepth}): compile and set up`, () =>
       prepareMembershipCircuit(config.treeDepth, detail),
     );
@@ -166,6 +168,15 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const datasets = datasetCatalog(datasetsDir);
     datasets.share(catalogs.datasets);
     closers.push({ name: 'shared datasets', close: () => datasets.share(undefined) });
+    // With Redis too, model compiles run here and never on a `zkai worker`: only API nodes make circuits and keys
+    // (jobs/queue/redis-transport.ts API_NODE_KINDS; docs/queue.md, "Which node runs which job").
+    if (remote)
+      await step('model compiles: run on this node', () =>
+        remote.runApiJobs(
+          { 'model-compile': modelCompileJobHandler({ modelsDir: models.dir, maxConstraints: config.maxModelConstraints }) },
+          { name: `api:${os.hostname()}:${process.pid}`, concurrency: maxChildProcessesFromEnv() },
+        ),
+      );
     // Zero set-up: a store that never had a key gets one for the default tenant, printed once below (one node of
     // several starting together makes it: createFirstKey is atomic in the store).
     const firstKey = config.auth === 'keys' ? await tenants.createFirstKey(DEFAULT_TENANT) : undefined;

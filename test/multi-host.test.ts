@@ -3,12 +3,15 @@
  * PostgreSQL and Redis on one host; two `zkai worker` processes on two others (network namespaces joined by a bridge,
  * test/netns.ts), each with its own EMPTY ZKAI_HOME, fetching the circuit, the proving key and the dataset from the API
  * node by content hash. Mid-batch one worker is killed with SIGKILL and Redis is restarted empty; every job still
- * succeeds exactly once (no duplicates, none lost) and every bundle verifies. Where namespaces cannot be made the
- * workers run on loopback, still with their own data directories, and the test says so.
+ * succeeds exactly once (no duplicates, none lost) and every bundle verifies. A model uploaded meanwhile compiles on
+ * the API node (never on a worker: compiles make circuits and keys), and its inference proofs run on the surviving
+ * worker, which fetches the compiled model (weights, circuit, keys, commitment key) by the manifest hash its jobs name.
+ * Where namespaces cannot be made the workers run on loopback, still with their own data directories, and the test
+ * says so.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,10 +32,13 @@ const BEFORE = 8;
 const WHILE_DOWN = 3;
 const AFTER = 5;
 const TOKEN = randomBytes(32).toString('hex');
+/** The smallest model fixture the service's upload takes (an 8×8 digit MLP), and its proofs. */
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+const INFERENCES = 2;
 
 describe('workers on other hosts, no shared directory: kill -9 and a Redis restart mid-batch', {
   skip: requireOrSkip(hasRedisServer(), 'redis-server') || requireOrSkip(hasPostgres(), 'PostgreSQL (initdb, pg_ctl)'),
-  timeout: 240_000,
+  timeout: 420_000,
 }, () => {
   let hosts: TestHosts;
   let apiHome: string;
@@ -145,6 +151,14 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
       return ids;
     };
     const batchStart = performance.now();
+    // The model's compile (on the API node) runs while the workers prove the batch.
+    const upload = await api('POST', '/v1/models', {
+      name: 'mlp-digits',
+      onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'),
+      calibrationCsv: readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8'),
+    });
+    assert.equal(upload.status, 202, JSON.stringify(upload.body));
+    const modelId = upload.body.id as string;
     const ids = await submit(BEFORE, 1000);
 
     // kill -9 of w1, caught in the middle of a job when it can be (proofs of depth 2 are short), else once it has begun any.
@@ -192,6 +206,51 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
       assert.equal((await api('POST', '/v1/verify', bundle)).body.valid, true, `bundle of ${id} verifies`);
       verified++;
     }
+    // The model: compiled by the API node, proved by the surviving worker from what it fetched into its empty home.
+    let model: Record<string, unknown> = {};
+    for (const until = Date.now() + 240_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
+      model = (await api('GET', `/v1/models/${modelId}`)).body;
+      if (model.state !== 'compiling') break;
+    }
+    assert.equal(model.state, 'ready', JSON.stringify(model));
+    const compiledAt = secs(batchStart);
+    const csvRow = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8').split('\n')[1]!.split(',').slice(0, 64).map(Number);
+    const inferenceIds: string[] = [];
+    for (let i = 0; i < INFERENCES; i++) {
+      const res = await api('POST', `/v1/models/${modelId}/prove`, { input: csvRow.map((v) => (v + i) % 17) });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      inferenceIds.push(res.body.jobId as string);
+    }
+    let inferences: Record<string, unknown>[] = [];
+    for (const until = Date.now() + 180_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
+      inferences = await Promise.all(inferenceIds.map(async (id) => (await api('GET', `/v1/jobs/${id}`)).body));
+      if (!inferences.some((j) => j.state === 'queued' || j.state === 'running')) break;
+    }
+    assert.deepEqual(
+      inferences.map((j) => j.state),
+      inferenceIds.map(() => 'succeeded'),
+      JSON.stringify(inferences),
+    );
+    for (const id of inferenceIds) {
+      const bundle = (await api('GET', `/v1/jobs/${id}/bundle`)).body;
+      assert.equal((bundle.metadata as Record<string, unknown>)?.model, 'mlp-digits');
+      assert.equal((await api('POST', '/v1/verify', bundle)).body.valid, true, `inference bundle of ${id} verifies`);
+      verified++;
+    }
+    const proved = logEvents(survivor.lines, 'job succeeded').filter((e) => inferenceIds.includes(e.jobId as string));
+    assert.equal(proved.length, INFERENCES, 'the surviving worker proved every inference');
+    assert.ok(
+      survivor.lines.some((l) => l.includes(`fetching model ${modelId}`)),
+      'the worker fetched the model',
+    );
+    assert.ok(existsSync(path.join(workerHomes[1]!, 'models', modelId, 'compiled', 'model.json')));
+    // No worker ran the compile: the API node made the circuit and its keys.
+    for (const w of workers)
+      assert.deepEqual(
+        logEvents(w.lines, 'job started').filter((e) => e.kind === 'model-compile'),
+        [],
+      );
+
     // The workers' caches hold what they fetched, in their own directories.
     for (const home of workerHomes)
       assert.ok((await readdir(path.join(home, 'circuits'))).some((d) => d.startsWith(`membership-d${DEPTH}-`)));
@@ -203,6 +262,7 @@ describe('workers on other hosts, no shared directory: kill -9 and a Redis resta
       ? 'separate processes on loopback (no network namespaces here)'
       : `network namespaces ${hosts.hosts.map((h) => `${h.name} (${h.address})`).join(', ')}, API node at ${hosts.address}`;
     const figures =
+      `model: compiled on the API node by ${compiledAt} s, ${INFERENCES} inference proofs on w2 (empty home, model fetched) verified; ` +
       `jobs: ${all.length}, workers: ${workers.length} on ${where}, kills: 1 (${midJob ? 'mid-job' : 'between jobs'}), ` +
       `redis restarts: 1 (${openAtCrash} earlier jobs unfinished then, ${WHILE_DOWN} accepted while it was down), duplicates: ${duplicates.length}, lost: ${lost.length}, bundles verified: ${verified}; ` +
       `seconds: start ${startup} (API node, PostgreSQL, Redis, workers fetching circuit and key), kill at ${killedAt}, ` +

@@ -50,7 +50,7 @@ import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { assertSafeGeneratedSource } from '../../common/source-guard.ts';
-import { type BuiltCircuit, buildCircuit } from '../build.ts';
+import { type BuiltCircuit, buildCircuit, type CircuitSpec } from '../build.ts';
 import { readR1csHeader } from '../r1cs.ts';
 import { CIRCOM_GUARD, type ConstraintCounts, checkCompiledCounts, sourceSafeModel } from './circuit-checks.ts';
 import { packLinear, packPerElement } from './commit.ts';
@@ -292,8 +292,41 @@ export interface ModelCircuit {
 /**
  * Generates the model's circom template and compiles it (compileGeneratedModel).
  */
-export async function buildModelCircuit(qm: QuantizedModel, opts: CodegenOptions, log?: (msg: string) => void): Promise<ModelCircuit> {
-  return compileGeneratedModel(generateCircom(qm, opts), opts.name, log);
+export async function buildModelCircuit(
+  qm: QuantizedModel,
+  opts: CodegenOptions,
+  log?: (msg: string) => void,
+  /** What the node that compiled the model named its generated source (generatedModelSpec). */
+  sourceName?: string,
+): Promise<ModelCircuit> {
+  return compileGeneratedModel(generateCircom(qm, opts), opts.name, log, sourceName);
+}
+
+/**
+ * The circuit spec of a generated model, its source written to `<cache>/models/` (content-addressed): what
+ * compileGeneratedModel compiles, and what a worker that fetches the compiled circuit computes its id from
+ * (circuits/build.ts circuitIdentity) without running circom.
+ */
+export async function generatedModelSpec(
+  generated: GeneratedCircuit,
+  name: string,
+  /**
+   * The source's name in the circuit's hash (circuits/build.ts hashNames): default its path here. Its path is under the
+   * data directory, so a worker naming it as the API node did (GET /v1/worker/models/{id}) gets the API node's id.
+   */
+  hashName?: string,
+): Promise<{ spec: CircuitSpec; sourcePath: string }> {
+  const sourcePath = path.join(cacheDir('models'), `${generated.templateName}-${sha256Hex(generated.source).slice(0, 16)}.circom`);
+  await writeFileAtomic(sourcePath, generated.source);
+  const spec: CircuitSpec = {
+    name: `model-${name}`,
+    include: path.basename(sourcePath),
+    instance: `${generated.templateName}()`,
+    publicInputs: generated.publicInputs,
+    extraSources: [sourcePath],
+    ...(hashName !== undefined ? { hashNames: { [sourcePath]: hashName } } : {}),
+  };
+  return { spec, sourcePath };
 }
 
 /**
@@ -301,19 +334,14 @@ export async function buildModelCircuit(qm: QuantizedModel, opts: CodegenOptions
  * builders agree), compiles it with buildCircuit, and checks the compiled R1CS against the generator's prediction
  * (circuit-checks.ts `checkCompiledCounts`; cached builds too, so a tampered cache fails as well).
  */
-export async function compileGeneratedModel(generated: GeneratedCircuit, name: string, log?: (msg: string) => void): Promise<ModelCircuit> {
-  const sourcePath = path.join(cacheDir('models'), `${generated.templateName}-${sha256Hex(generated.source).slice(0, 16)}.circom`);
-  await writeFileAtomic(sourcePath, generated.source);
-  const circuit = await buildCircuit(
-    {
-      name: `model-${name}`,
-      include: path.basename(sourcePath),
-      instance: `${generated.templateName}()`,
-      publicInputs: generated.publicInputs,
-      extraSources: [sourcePath],
-    },
-    { log },
-  ).catch((err: unknown) => {
+export async function compileGeneratedModel(
+  generated: GeneratedCircuit,
+  name: string,
+  log?: (msg: string) => void,
+  hashName?: string,
+): Promise<ModelCircuit> {
+  const { spec, sourcePath } = await generatedModelSpec(generated, name, hashName);
+  const circuit = await buildCircuit(spec, { log }).catch((err: unknown) => {
     // circom2 crashing inside its own WASM runtime names no template: name the largest layer, the likely cause.
     if (!isZkaiError(err) || err.code !== 'CIRCUIT_COMPILE_FAILED' || !/RuntimeError|out of bounds|out of memory/i.test(err.message))
       throw err;

@@ -52,7 +52,8 @@ export async function startDelivery(records: JobRecordsApi, transport: RedisTran
     const unfinished = await records.unfinished();
     // A running job is delivered under its current attempt's id: a no-op while its worker's delivery is alive, a
     // new delivery (and a takeover by claim) when Redis lost it.
-    for (const job of unfinished) await transport.deliver(job.id, job.state === 'queued' ? job.attempts : Math.max(0, job.attempts - 1));
+    for (const job of unfinished)
+      await transport.deliver(job.id, job.state === 'queued' ? job.attempts : Math.max(0, job.attempts - 1), job.kind);
     return unfinished.length;
   };
 
@@ -90,7 +91,7 @@ export async function startDelivery(records: JobRecordsApi, transport: RedisTran
     async enqueue(kind, request, tenant) {
       const job = await records.enqueue(kind, request, tenant);
       // Recorded, so accepted: a delivery that fails (Redis down) is left to the reconciliation.
-      const delivered = transport.deliver(job.id, 0).then(
+      const delivered = transport.deliver(job.id, 0, job.kind).then(
         () => true,
         () => false,
       );

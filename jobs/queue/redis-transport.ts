@@ -2,9 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ZkaiError } from '../../common/errors.ts';
+import type { JobKind } from '../jobs.ts';
 
-/** BullMQ queue every node uses (one per Redis key prefix). */
+/** BullMQ queue of the proof jobs, which `zkai worker` processes take (one per Redis key prefix). */
 export const QUEUE_NAME = 'zkai-jobs';
+/**
+ * BullMQ queue of the jobs only API nodes run (their own consumer, jobs/queue-node.ts): model compiles. A compile makes
+ * the model's circuit and its Groth16 keys, which every proof of the model is then checked against; a worker the API
+ * node does not control must never be the one that makes them (docs/queue.md, "Which node runs which job").
+ */
+export const API_QUEUE_NAME = 'zkai-api-jobs';
+/** The job kinds delivered to API_QUEUE_NAME; every other kind goes to QUEUE_NAME. */
+export const API_NODE_KINDS: readonly JobKind[] = ['model-compile'];
+
+/** The BullMQ queue that carries jobs of `kind`. */
+export function queueFor(kind: JobKind): string {
+  return API_NODE_KINDS.includes(kind) ? API_QUEUE_NAME : QUEUE_NAME;
+}
 /** Default prefix of zkai's own keys and BullMQ's. */
 export const DEFAULT_PREFIX = 'zkai';
 
@@ -85,6 +99,8 @@ export class RedisTransport {
   private constructor(
     readonly redis: Redis,
     readonly queue: Queue<QueuedJobData>,
+    /** API_QUEUE_NAME's. */
+    readonly apiQueue: Queue<QueuedJobData>,
     prefix: string,
   ) {
     this.prefix = prefix;
@@ -102,15 +118,19 @@ export class RedisTransport {
       throw new ZkaiError('QUEUE_UNAVAILABLE', `cannot reach the job queue at ${url}: ${(err as Error).message}`);
     }
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
-    const queue: Queue<QueuedJobData> = new Queue(QUEUE_NAME, { connection: redisOptions(url), prefix });
-    queue.on('error', () => {});
-    return new RedisTransport(redis, queue, prefix);
+    const [queue, apiQueue] = [QUEUE_NAME, API_QUEUE_NAME].map((name) => {
+      const q: Queue<QueuedJobData> = new Queue(name, { connection: redisOptions(url), prefix });
+      q.on('error', () => {});
+      return q;
+    }) as [Queue<QueuedJobData>, Queue<QueuedJobData>];
+    return new RedisTransport(redis, queue, apiQueue, prefix);
   }
 
-  /** Hand attempt `attempts` of job `id` to the workers (idempotent: see deliveryId). */
-  async deliver(id: string, attempts: number): Promise<void> {
+  /** Hand attempt `attempts` of job `id`, of `kind`, to the nodes that run that kind (idempotent: see deliveryId). */
+  async deliver(id: string, attempts: number, kind: JobKind): Promise<void> {
+    const queue = queueFor(kind) === API_QUEUE_NAME ? this.apiQueue : this.queue;
     // BullMQ's own retries are off: attempts are counted on the record (JobStore.claim).
-    await this.queue.add('job', { id }, { jobId: deliveryId(id, attempts), removeOnComplete: true, removeOnFail: true });
+    await queue.add('job', { id }, { jobId: deliveryId(id, attempts), removeOnComplete: true, removeOnFail: true });
   }
 
   /** Whether this Redis still holds what the API nodes put in it (false after a restart without persistence or a flush). */
@@ -186,10 +206,12 @@ export class RedisTransport {
     if (this.redis.status !== 'ready') {
       // Redis is down: a graceful close would wait for it to come back.
       await this.queue.disconnect().catch(() => {});
+      await this.apiQueue.disconnect().catch(() => {});
       this.redis.disconnect();
       return;
     }
     await this.queue.close().catch(() => {});
+    await this.apiQueue.close().catch(() => {});
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

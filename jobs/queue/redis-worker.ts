@@ -30,6 +30,8 @@ export interface RedisJobWorkerOptions {
   stalledMs?: number;
   /** A name for this worker in logs and claim tokens (default host:pid). */
   name?: string;
+  /** The BullMQ queue it takes jobs from: QUEUE_NAME (default, `zkai worker`) or API_QUEUE_NAME (an API node's compiles). */
+  queueName?: string;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** Called once per attempt when it ends (for metrics), as JobRunnerOptions.onOutcome. */
   onOutcome?: (job: Job, outcome: JobOutcome, seconds: number) => void;
@@ -63,7 +65,7 @@ export class RedisJobWorker {
     this.name = opts.name ?? `${os.hostname()}:${process.pid}`;
     this.maxAttempts = opts.maxAttempts ?? 3;
     const lockDuration = opts.lockMs ?? 30_000;
-    this.worker = new Worker<QueuedJobData>(QUEUE_NAME, (job) => this.process(job), {
+    this.worker = new Worker<QueuedJobData>(opts.queueName ?? QUEUE_NAME, (job) => this.process(job), {
       connection: redisOptions(url),
       prefix: transport.prefix ?? DEFAULT_PREFIX,
       concurrency: opts.concurrency ?? 1,
@@ -99,6 +101,12 @@ export class RedisJobWorker {
    */
   private async process(bullJob: BullJob<QueuedJobData>): Promise<{ state: string }> {
     const id = bullJob.data.id;
+    if (this.active.has(id)) {
+      // Delivered again while this worker still runs it (Redis lost the delivery and the reconciliation re-made it):
+      // taking it over would run the same attempt twice here; this worker's outcome is still the one recorded.
+      this.opts.log?.('job skipped: already running on this worker', { jobId: id });
+      return { state: 'running' };
+    }
     const work = this.claimAndRun(id);
     this.active.set(id, work);
     try {
@@ -114,6 +122,13 @@ export class RedisJobWorker {
   }
 
   private async claimAndRun(id: string): Promise<{ state: string }> {
+    // A delivery of a kind this node does not run (a compile queued for workers by an older release): left unclaimed,
+    // for the API node's reconciliation to deliver it again to the queue of the nodes that run it (queueFor).
+    const before = await this.records.get(id);
+    if (before && !this.handlers[before.kind]) {
+      this.opts.log?.('job skipped: not a kind this node runs', { jobId: id, kind: before.kind });
+      return { state: 'not-mine' };
+    }
     const token = `${this.name}/${randomUUID()}`;
     const state = await this.records.claim(id, token, this.maxAttempts);
     if (state !== 'running') {
@@ -172,7 +187,7 @@ export class RedisJobWorker {
       const state = await this.records.finishHeld(job.id, token, 'queued');
       done(state, 'retried', 'job will be retried', { message });
       // Deliver it again, as its next attempt (a new delivery id; the current one is still active until it completes).
-      if (state === 'queued') await this.transport.deliver(job.id, job.attempts);
+      if (state === 'queued') await this.transport.deliver(job.id, job.attempts, job.kind);
       return state;
     } finally {
       attempt?.clear();

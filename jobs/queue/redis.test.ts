@@ -10,7 +10,7 @@ import { configFromEnv } from '../../server/config.ts';
 import { requireOrSkip } from '../../test/require-dep.ts';
 import { FINAL_STATES, type Job, type JobHandler, JobStore } from '../jobs.ts';
 import { type Delivery, SWEEP_EVERY_CHECKS, startDelivery } from './delivery.ts';
-import { RedisTransport, redisOptions } from './redis-transport.ts';
+import { API_QUEUE_NAME, RedisTransport, redisOptions } from './redis-transport.ts';
 import { type JobRecords, RedisJobWorker } from './redis-worker.ts';
 import { hasRedisServer, startTestRedis, type TestRedis } from './test-redis.ts';
 import { parseQueueSetting } from './types.ts';
@@ -279,6 +279,63 @@ describe('Redis job queue (a transport over the store of record)', { skip: requi
     assert.deepEqual(records.get(running.id)?.result, { by: 'after-flush' });
     for (const j of queued) assert.deepEqual(runs.get(j.id), ['after-flush'], `job ${j.id} ran once`);
     assert.equal(records.list({ state: 'succeeded', limit: 1000 }).length, earlier + 6, 'finished jobs are still there');
+  });
+
+  it('a model compile goes to the API nodes’ queue: a worker never runs it, even one with a compile handler', async () => {
+    await stopWorkers();
+    const ranOnWorker: string[] = [];
+    // A proofs worker offering a compile handler too (as workers did before compiles moved to the API nodes).
+    const w = new RedisJobWorker(
+      redis.url,
+      records,
+      transport,
+      {
+        membership: async () => ({ ok: true }),
+        'model-compile': async (job) => {
+          ranOnWorker.push(job.id);
+          return { compiledBy: 'worker' };
+        },
+      },
+      { lockMs: 2000, stalledMs: 500 },
+    );
+    w.start();
+    workers.push(w);
+    const compile = await delivery.store.enqueue('model-compile', { modelId: 'm1' });
+    const proof = await delivery.store.enqueue('membership', { mode: 'ok' });
+    assert.equal((await finished(proof.id)).state, 'succeeded', 'the worker is live and takes proofs');
+    assert.equal(records.get(compile.id)?.state, 'queued');
+    assert.deepEqual(
+      (await transport.apiQueue.getWaiting()).map((j) => j.data.id),
+      [compile.id],
+    );
+    // A compile delivered to the proofs' queue anyway (by an older release): a worker without a compile handler
+    // leaves it unclaimed (attempts unchanged) for the reconciliation to deliver to the API nodes' queue.
+    await stopWorkers();
+    const proofsOnly = startWorker(async () => ({ ok: true }));
+    await transport.queue.add('job', { id: compile.id }, { jobId: `${compile.id}-legacy`, removeOnComplete: true, removeOnFail: true });
+    await until('the legacy delivery to be taken', async () => ((await transport.queue.getWaitingCount()) === 0 ? true : undefined));
+    await proofsOnly.close(5000);
+    assert.equal(records.get(compile.id)?.state, 'queued');
+    assert.equal(records.get(compile.id)?.attempts, 0);
+    // The API node's consumer (jobs/queue-node.ts runApiJobs) runs it.
+    const api = new RedisJobWorker(
+      redis.url,
+      records,
+      transport,
+      { 'model-compile': async () => ({ compiledBy: 'api' }) },
+      {
+        queueName: API_QUEUE_NAME,
+        lockMs: 2000,
+        stalledMs: 500,
+      },
+    );
+    api.start();
+    workers.push(api);
+    const done = await finished(compile.id);
+    assert.equal(done.state, 'succeeded');
+    assert.deepEqual(done.result, { compiledBy: 'api' });
+    assert.deepEqual(ranOnWorker, []);
+    await stopWorkers();
   });
 
   it('a Redis restart without persistence loses no job; status says unreachable, then not persistent', async () => {

@@ -8,6 +8,7 @@ import type { ModelIR } from '../../circuits/model/ir.ts';
 import { shapeSize } from '../../circuits/model/ir.ts';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import type { Job } from '../../jobs/jobs.ts';
+import { manifestHash } from '../../jobs/model-jobs.ts';
 import type { InferenceRequest, ModelCatalogApi, ModelCompileRequest, ModelRecord } from '../../jobs/models.ts';
 import type { JobQueueApi } from '../../jobs/queue/types.ts';
 import { type ModelManifest, parseModelInput, readCalibrationCsv } from '../../prover/inference.ts';
@@ -310,6 +311,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
       const jobRequest: InferenceRequest = {
         modelId: record.id,
         input,
+        // The model as it is now, by hash: a worker that fetches it from an API node checks it against this (fetch-model.ts).
+        manifestSha256: manifestHash(manifest),
         ...(request.body.owner ? { owner: request.body.owner.toLowerCase() } : {}),
       };
       const job = await store.enqueue('inference', jobRequest as unknown as Record<string, unknown>, request.tenant);

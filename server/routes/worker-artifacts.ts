@@ -6,17 +6,17 @@
  * tenants, and an API key (a tenant's credential) opens none of them. Files are streamed, never buffered.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuiltCircuit } from '../../circuits/build.ts';
 import { ZkaiError } from '../../common/errors.ts';
-import { sha256File } from '../../common/hash.ts';
 import { type DatasetCatalog, ROOT_HEX_PATTERN } from '../../jobs/datasets.ts';
 import type { MembershipCircuit } from '../../prover/membership.ts';
 import type { SetupMeta } from '../../prover/setup/groth16-setup.ts';
 import { errorResponses, SHA256_PATTERN, workerCircuitSchema } from '../schemas.ts';
+import { binary, fileDigests, streamFile } from './worker-files.ts';
+import { workerModelRoutes } from './worker-models.ts';
 
 export interface WorkerArtifactRoutesOptions {
   /** ZKAI_WORKER_TOKEN; none: the routes exist (and are documented) but refuse every request. */
@@ -24,6 +24,8 @@ export interface WorkerArtifactRoutesOptions {
   /** The circuits this node proves and verifies with: only these are served. */
   membership: MembershipCircuit;
   catalog: DatasetCatalog;
+  /** The models folder (ModelCatalog.dir): compiled models are served from it (worker-models.ts). */
+  modelsDir?: string;
 }
 
 /** The circuit files a worker fetches (the symbol file is for debugging and stays home). */
@@ -33,9 +35,10 @@ export type CircuitFile = (typeof CIRCUIT_FILES)[number];
 /** Where the OpenAPI document says the worker token goes. */
 export const WORKER_SECURITY = [{ workerToken: [] }];
 
-const binary = (description: string) => ({ description, type: 'string', format: 'binary' }) as const;
-
-export const workerArtifactRoutes: FastifyPluginAsync<WorkerArtifactRoutesOptions> = async (app, { token, membership, catalog }) => {
+export const workerArtifactRoutes: FastifyPluginAsync<WorkerArtifactRoutesOptions> = async (
+  app,
+  { token, membership, catalog, modelsDir },
+) => {
   const expected = token ? createHash('sha256').update(token).digest() : undefined;
   // Compare digests in constant time: the token's length and prefix leak nothing.
   const checkToken = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -54,25 +57,13 @@ export const workerArtifactRoutes: FastifyPluginAsync<WorkerArtifactRoutesOption
   const config = { public: true } as const;
   const tags = ['workers'];
 
-  const digests = new Map<string, Promise<{ sha256: string; bytes: number }>>();
-  /** sha256 and size of a file, once per process: the files are immutable (a new content id is a new folder). */
-  const digest = (file: string, recorded?: string) => {
-    let hit = digests.get(file);
-    if (!hit) {
-      hit = (async () => ({ sha256: recorded ?? (await sha256File(file)), bytes: (await stat(file)).size }))();
-      hit.catch(() => digests.delete(file));
-      digests.set(file, hit);
-    }
-    return hit;
-  };
+  const digest = fileDigests();
   const circuitNamed = (id: string): BuiltCircuit => {
     if (id !== membership.circuit.id) throw new ZkaiError('UNKNOWN_CIRCUIT', `this node serves no circuit ${JSON.stringify(id)}`);
     return membership.circuit;
   };
   const setupMeta = async (): Promise<SetupMeta> =>
     JSON.parse(await readFile(path.join(membership.setup.dir, 'setup.json'), 'utf8')) as SetupMeta;
-  const streamFile = (reply: FastifyReply, file: string, bytes: number, type: string) =>
-    reply.header('content-length', bytes).type(type).send(createReadStream(file));
 
   app.get<{ Params: { circuitId: string } }>(
     '/v1/worker/circuits/:circuitId',
@@ -151,6 +142,8 @@ export const workerArtifactRoutes: FastifyPluginAsync<WorkerArtifactRoutesOption
       return streamFile(reply, membership.setup.zkeyPath, bytes, 'application/octet-stream');
     },
   );
+
+  if (modelsDir) await app.register(workerModelRoutes, { modelsDir });
 
   const rootParams = { type: 'object', required: ['root'], properties: { root: { type: 'string', pattern: ROOT_HEX_PATTERN } } } as const;
 
