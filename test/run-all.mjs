@@ -36,8 +36,12 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error(`ZKAI_TEST_CONCURRENCY must be a positive integer, got ${process.env.ZKAI_TEST_CONCURRENCY}`);
   process.exit(2);
 }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1200000', ...selected.sort()], {
-  stdio: 'inherit',
-  env,
-});
+const res = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1200000', ...selected.sort()],
+  {
+    stdio: 'inherit',
+    env,
+  },
+);
 process.exit(res.status ?? 1);
