@@ -9,7 +9,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { calculateWitness } from '../../circuits/witness.ts';
+import { WitnessCalculatorBuilder } from 'circom_runtime';
 import { ZkaiError } from '../../common/errors.ts';
 import { commitPublicInputs, randomScalar, statementSignals } from '../commitment.ts';
 import { processProvingEngine } from '../engine.ts';
@@ -40,6 +40,29 @@ function zkeyOf(ls: LookupSetup): Promise<ParsedZkey> {
   return z;
 }
 
+interface Calculator {
+  calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
+}
+const calculators = new Map<string, Promise<Calculator>>();
+
+/**
+ * Full witness for `input` from the circuit's witness calculator, compiled once per wasm file and reused (both passes
+ * of every proof run on the same instance: compiling it each time was most of a small circuit's proving time).
+ */
+export async function lookupWitness(wasmPath: string, input: Record<string, unknown>): Promise<bigint[]> {
+  let calc = calculators.get(wasmPath);
+  if (!calc) {
+    calc = readFile(wasmPath).then((b) => WitnessCalculatorBuilder(b) as Promise<Calculator>);
+    calculators.set(wasmPath, calc);
+    calc.catch(() => calculators.delete(wasmPath));
+  }
+  try {
+    return (await (await calc).calculateWitness(input, true)).map(BigInt);
+  } catch (err) {
+    throw new ZkaiError('WITNESS_FAILED', String((err as Error).message).split('\n')[0]!);
+  }
+}
+
 /** The committed values of a full witness (wire = public index + 1), in the key's order. */
 export function committedValues(ls: LookupSetup, witness: readonly bigint[]): bigint[] {
   return ls.layout.committedIndices.map((i) => witness[i + 1]!);
@@ -60,11 +83,11 @@ export async function proveLookupWitness(ls: LookupSetup, witness: readonly bigi
 /** Both rounds for `input` (the circuit's inputs without logupAlpha and logupBlind). */
 export async function proveWithLookups(ls: LookupSetup, input: Record<string, unknown>): Promise<LookupProof> {
   const blind = randomScalar();
-  const pass1 = await calculateWitness(ls.circuit.wasmPath, { ...input, logupAlpha: randomScalar(), logupBlind: blind });
+  const pass1 = await lookupWitness(ls.circuit.wasmPath, { ...input, logupAlpha: randomScalar(), logupBlind: blind });
   const round1 = committedValues(ls, pass1);
   const commitment = await commitPublicInputs(ls.key, round1);
   const alpha = logupChallenge(commitment.point);
-  const pass2 = await calculateWitness(ls.circuit.wasmPath, { ...input, logupAlpha: alpha, logupBlind: blind });
+  const pass2 = await lookupWitness(ls.circuit.wasmPath, { ...input, logupAlpha: alpha, logupBlind: blind });
   if (committedValues(ls, pass2).some((v, i) => v !== round1[i])) {
     throw new ZkaiError('PROOF_FAILED', 'the circuit computes a committed value from α: it cannot be committed before α');
   }
