@@ -4,89 +4,38 @@ import { after, before, describe, it } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
 import { type BuiltCircuit, buildCircuit } from '../../circuits/build.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from '../../circuits/r1cs.ts';
-import { readSymbols, witnessIgnoringAsserts } from '../../circuits/witness.ts';
-import { BN254_R, invMod, mod } from '../../common/bn254.ts';
+import { BN254_R } from '../../common/bn254.ts';
 import { cacheDir } from '../../common/config.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
-import { bindCommitment, commitPublicInputs, g1Json, randomScalar } from '../commitment.ts';
+import { bindCommitment, g1Json } from '../commitment.ts';
 import { releaseVerifierResources } from '../verify.ts';
 import { g1, verifyGroth16Noble } from '../verify-noble.ts';
 import { logupChallenge } from './challenge.ts';
 import { checkLookupShape } from './circuit.ts';
 import { proveLookupWitness, proveWithLookups } from './prove.ts';
 import { ensureLookupSetup, type LookupSetup } from './setup.ts';
+import { countsOf, DEMO, type DemoFixture, demoFixture, forgeChosenAlpha, forgeDemoWitness, limbsOf } from './test-forge.ts';
 import { type LookupProof, verifyLookupProof } from './verify.ts';
 
-// LogUpRangeDemo(N, BITS, B): N values in [0, 2^BITS), limbs of B bits, L = BITS / B limbs each.
-const N = 4;
-const BITS = 16;
-const B = 4;
-const L = BITS / B;
-const T = 1 << B;
-const demoSpec = (n: number, bits: number, b: number) => ({
-  name: `logup-range-${n}x${bits}-b${b}`,
-  include: 'logup-demo.circom',
-  instance: `LogUpRangeDemo(${n}, ${bits}, ${b})`,
-  publicInputs: ['logupAlpha', 'logupBlind'],
-});
-
-const inv = (v: bigint) => invMod(mod(v, BN254_R), BN254_R);
+const { N, L, T } = DEMO;
 
 describe('LogUp range checks in Groth16 with a committed first round (prover/lookup)', () => {
   let ls: LookupSetup;
   let circuit: BuiltCircuit;
   let r1cs: R1cs;
-  let sym: Map<string, number>;
+  let fx: DemoFixture;
   let SUM_ROW: number;
 
   before(async () => {
-    circuit = await buildCircuit(demoSpec(N, BITS, B));
-    ls = await ensureLookupSetup(circuit);
+    fx = await demoFixture();
+    ({ circuit, ls } = fx);
     r1cs = await readR1cs(circuit.r1csPath);
-    sym = await readSymbols(circuit.symPath);
     // circom --O2 folds the sum Σ invF = Σ invT into one table row (the one whose inverse it substitutes): the row
     // with more than one term in its inverse side.
     SUM_ROW = r1cs.constraints.findIndex(({ a, b }) => Math.max(a.size, b.size) > 2);
     assert.ok(SUM_ROW >= 0);
   });
   after(releaseVerifierResources);
-
-  /**
-   * What a forger can do: commit to `f` (limbs) and `m` (multiplicities) of its choice, then — with α fixed — fill in
-   * every other wire the way that satisfies the most constraints (each inverse wire its defining value). `alpha`
-   * defaults to H(D), the only α the verifier accepts.
-   */
-  async function forge(x: bigint[], f: bigint[], m: bigint[], alpha?: (d: bigint) => bigint) {
-    const blind = randomScalar();
-    const committed = [...f, ...m, blind];
-    const commitment = await commitPublicInputs(ls.key, committed);
-    const honestAlpha = logupChallenge(commitment.point);
-    const a = alpha ? alpha(honestAlpha) : honestAlpha;
-    const { w } = await witnessIgnoringAsserts(circuit.wasmPath, {
-      x: x.map(String),
-      logupAlpha: a.toString(),
-      logupBlind: blind.toString(),
-    });
-    // The generated code stops at its first failed assert and leaves the rest blank: set every wire by hand.
-    ls.layout.committedIndices.forEach((pub, k) => {
-      w[pub + 1] = committed[k]!;
-    });
-    w[sym.get('main.logupAlpha')!] = a;
-    w[sym.get('main.sum')!] = mod(
-      x.reduce((s, v) => s + v, 0n),
-      BN254_R,
-    );
-    for (const [name, wire] of sym) {
-      const invF = /^main\.table\.invF\[(\d+)\]$/.exec(name);
-      if (invF) w[wire] = inv(a - f[Number(invF[1])]!);
-      const invT = /^main\.table\.invT\[(\d+)\]$/.exec(name);
-      if (invT) w[wire] = mod(m[Number(invT[1])]! * inv(a - BigInt(invT[1]!)), BN254_R);
-    }
-    return { w, commitment, alpha: a, honestAlpha };
-  }
-
-  const limbsOf = (x: bigint[]) => x.flatMap((v) => Array.from({ length: L }, (_, k) => (v >> BigInt(B * k)) & BigInt(T - 1)));
-  const countsOf = (f: bigint[]) => Array.from({ length: T }, (_, j) => BigInt(f.filter((v) => v === BigInt(j)).length));
 
   it('setup finds the committed signals, checks the α rows and keeps the committed IC points out of the statement key', () => {
     assert.equal(ls.alphaRows, N * L + T, 'one α row per lookup and per table row');
@@ -110,7 +59,7 @@ describe('LogUp range checks in Groth16 with a committed first round (prover/loo
     const x = [65536n, 1n, 2n, 3n];
     const f = limbsOf(x);
     f[3] = 16n;
-    const { w } = await forge(x, f, countsOf(f));
+    const { w } = await forgeDemoWitness(fx, x, f, countsOf(f));
     assert.deepEqual(unsatisfiedConstraints(r1cs, w), [SUM_ROW], 'only the LogUp sum fails at α = H(D)');
     const p = await proveLookupWitness(ls, w);
     assert.deepEqual(verifyLookupProof(ls.statementKey, p), { ok: false, reason: 'PROOF_INVALID' });
@@ -122,23 +71,14 @@ describe('LogUp range checks in Groth16 with a committed first round (prover/loo
     const m = countsOf(f);
     m[5] = m[5]! + 1n;
     m[0] = m[0]! - 1n; // the counts still add up to N·L
-    const { w } = await forge(x, f, m);
+    const { w } = await forgeDemoWitness(fx, x, f, m);
     assert.deepEqual(unsatisfiedConstraints(r1cs, w), [SUM_ROW]);
     const p = await proveLookupWitness(ls, w);
     assert.deepEqual(verifyLookupProof(ls.statementKey, p), { ok: false, reason: 'PROOF_INVALID' });
   });
 
   it('a witness satisfying every constraint at an α of the prover’s choosing is refused: α ≠ H(D)', async () => {
-    // The attack Fiat–Shamir stops: fix α′ first, then solve m₀ so that the sum holds at α′ with 16 out of range.
-    const x = [65536n, 1n, 2n, 3n];
-    const f = limbsOf(x);
-    f[3] = 16n;
-    const m = countsOf(f.filter((v) => v < BigInt(T)));
-    const alphaPrime = 123456789n;
-    const lhs = f.reduce((s, v) => mod(s + inv(alphaPrime - v), BN254_R), 0n);
-    const rest = m.reduce((s, mj, j) => (j === 0 ? s : mod(s + mj * inv(alphaPrime - BigInt(j)), BN254_R)), 0n);
-    m[0] = mod((lhs - rest) * alphaPrime, BN254_R);
-    const { w, commitment } = await forge(x, f, m, () => alphaPrime);
+    const { w, commitment } = await forgeChosenAlpha(fx);
     assert.deepEqual(unsatisfiedConstraints(r1cs, w), [], 'the R1CS alone is satisfied');
     const p = await proveLookupWitness(ls, w);
     const { zkai_lookup: _, ...plain } = ls.statementKey;
