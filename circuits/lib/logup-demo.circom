@@ -53,3 +53,46 @@ template BitsRangeDemo(N, BITS) {
     }
     sum <== s;
 }
+
+// N requantizations (LogUpRequantize) with one shared table: the statement is the outputs. Same committed-signal
+// convention as LogUpRangeDemo.
+template LogUpRequantizeDemo(N, bIn, shift, B) {
+    var L = bIn \ B;
+    var T = 1 << B;
+    signal input acc[N];
+    signal input logupAlpha;
+    signal input logupBlind;
+    signal output out[N];
+    signal output logupCommitted[N * L + T];
+
+    component rq[N];
+    component count = LogUpCount(N * L, B);
+    component table = LogUpRangeTable(N * L, B);
+    for (var i = 0; i < N; i++) {
+        rq[i] = LogUpRequantize(bIn, shift, B);
+        rq[i].in <== acc[i];
+        out[i] <== rq[i].out;
+        for (var k = 0; k < L; k++) {
+            logupCommitted[i * L + k] <== rq[i].limbs[k];
+            count.f[i * L + k] <== rq[i].limbs[k];
+            table.logupF[i * L + k] <== logupCommitted[i * L + k];
+        }
+    }
+    for (var j = 0; j < T; j++) {
+        logupCommitted[N * L + j] <== count.m[j];
+        table.logupM[j] <== logupCommitted[N * L + j];
+    }
+    table.alpha <== logupAlpha;
+}
+
+// The same with quant.circom's Requantize (bit decompositions; bOut = bIn − shift, so it never saturates).
+template BitsRequantizeDemo(N, bIn, shift) {
+    signal input acc[N];
+    signal output out[N];
+    component rq[N];
+    for (var i = 0; i < N; i++) {
+        rq[i] = Requantize(bIn, shift, bIn - shift);
+        rq[i].in <== acc[i];
+        out[i] <== rq[i].out;
+    }
+}

@@ -71,3 +71,38 @@ template LogUpLimbs(L, B) {
     }
     acc === in;
 }
+
+// Requantization with LogUp range checks: out = floor(in / 2^shift) for a signed bIn-bit accumulator `in`, rounding
+// toward −∞ like Requantize in quant.circom, without saturation (the output keeps bIn − shift bits: use it where
+// bOut >= bIn − shift, or saturate separately).
+// in = y·2^shift + r with r ∈ [0, 2^shift) and t = y + 2^(bY−1) ∈ [0, 2^bY), bY = bIn − shift, both proven by
+// B-bit limbs that the caller must look up (`limbs` = r's shift/B limbs, then t's bY/B limbs; feed them to
+// LogUpRangeTable through committed wires). Those ranges make y·2^shift + r an integer in [−2^(bIn−1), 2^(bIn−1)),
+// far from wrapping (bIn ≤ 252), so (y, r) is the unique floor division and `in` is range-checked to signed bIn bits.
+// Cost: 1 linear constraint plus (bIn / B) lookups, against bIn constraints for Requantize's bit decompositions.
+template LogUpRequantize(bIn, shift, B) {
+    var bY = bIn - shift;
+    assert(shift >= 1 && bY >= 2 && bIn <= 252 && shift % B == 0 && bY % B == 0);
+    var Lr = shift \ B;
+    var Ly = bY \ B;
+    signal input in;
+    signal output out;
+    signal output limbs[Lr + Ly];
+    var off = 2 ** (bIn - 1); // divisible by 2^shift, so floor division commutes with the offset
+    var mask = (1 << B) - 1;
+    var rv = (in + off) % (2 ** shift);
+    var tv = (in + off) \ (2 ** shift);
+    var r = 0;
+    var t = 0;
+    for (var k = 0; k < Lr; k++) {
+        limbs[k] <-- (rv >> (B * k)) & mask;
+        r += limbs[k] * 2 ** (B * k);
+    }
+    for (var k = 0; k < Ly; k++) {
+        limbs[Lr + k] <-- (tv >> (B * k)) & mask;
+        t += limbs[Lr + k] * 2 ** (B * k);
+    }
+    // y = t − 2^(bY−1); in = y·2^shift + r.
+    in === (t - 2 ** (bY - 1)) * 2 ** shift + r;
+    out <== t - 2 ** (bY - 1);
+}

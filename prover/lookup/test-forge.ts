@@ -37,34 +37,34 @@ const inv = (v: bigint) => invMod(mod(v, BN254_R), BN254_R);
 
 export const limbsOf = (x: bigint[]) =>
   x.flatMap((v) => Array.from({ length: DEMO.L }, (_, k) => (v >> BigInt(DEMO.B * k)) & BigInt(DEMO.T - 1)));
-export const countsOf = (f: bigint[]) => Array.from({ length: DEMO.T }, (_, j) => BigInt(f.filter((v) => v === BigInt(j)).length));
+export const countsOf = (f: bigint[], T: number = DEMO.T) =>
+  Array.from({ length: T }, (_, j) => BigInt(f.filter((v) => v === BigInt(j)).length));
 
-/** `alpha` maps H(D) to the α the forger uses (default: H(D) itself, the only α a verifier accepts). */
-export async function forgeDemoWitness(
+/**
+ * A forged witness for any circuit of the LogUp layout whose table component is `main.table`: `input` goes to the
+ * witness code (asserts ignored), then the committed wires get `f`, `m` and a blind, α its value, every wire named in
+ * `wires` its value (the statement: the generated code stops at its first failed assert and leaves the rest blank),
+ * and each inverse wire its defining value. `alpha` maps H(D) to the α the forger uses (default: H(D) itself, the
+ * only α a verifier accepts).
+ */
+export async function forgeLookupWitness(
   { circuit, ls, sym }: DemoFixture,
-  x: bigint[],
+  input: Record<string, unknown>,
   f: bigint[],
   m: bigint[],
+  wires: Record<string, bigint>,
   alpha: (hd: bigint) => bigint = (hd) => hd,
 ): Promise<{ w: bigint[]; commitment: PublicInputCommitment; alpha: bigint }> {
   const blind = randomScalar();
   const committed = [...f, ...m, blind];
   const commitment = await commitPublicInputs(ls.key, committed);
   const a = alpha(logupChallenge(commitment.point));
-  const { w } = await witnessIgnoringAsserts(circuit.wasmPath, {
-    x: x.map(String),
-    logupAlpha: a.toString(),
-    logupBlind: blind.toString(),
-  });
-  // The generated code stops at its first failed assert and leaves the rest blank: set every wire by hand.
+  const { w } = await witnessIgnoringAsserts(circuit.wasmPath, { ...input, logupAlpha: a.toString(), logupBlind: blind.toString() });
   ls.layout.committedIndices.forEach((pub, k) => {
     w[pub + 1] = committed[k]!;
   });
   w[sym.get('main.logupAlpha')!] = a;
-  w[sym.get('main.sum')!] = mod(
-    x.reduce((s, v) => s + v, 0n),
-    BN254_R,
-  );
+  for (const [name, value] of Object.entries(wires)) w[sym.get(name)!] = mod(value, BN254_R);
   for (const [name, wire] of sym) {
     const invF = /^main\.table\.invF\[(\d+)\]$/.exec(name);
     if (invF) w[wire] = inv(a - f[Number(invF[1])]!);
@@ -72,6 +72,12 @@ export async function forgeDemoWitness(
     if (invT) w[wire] = mod(m[Number(invT[1])]! * inv(a - BigInt(invT[1]!)), BN254_R);
   }
   return { w, commitment, alpha: a };
+}
+
+/** forgeLookupWitness for the range demo: values `x`, statement their sum. */
+export function forgeDemoWitness(fx: DemoFixture, x: bigint[], f: bigint[], m: bigint[], alpha?: (hd: bigint) => bigint) {
+  const sum = x.reduce((s, v) => s + v, 0n);
+  return forgeLookupWitness(fx, { x: x.map(String) }, f, m, { 'main.sum': sum }, alpha);
 }
 
 /**
