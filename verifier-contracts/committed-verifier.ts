@@ -33,7 +33,7 @@ function bad(message: string): never {
 }
 
 /** A G1 point of the key as EVM words [x, y] (infinity [0, 0]); parsing checks it is on the curve. */
-function g1Words(v: unknown, where: string): [bigint, bigint] {
+export function g1Words(v: unknown, where: string): [bigint, bigint] {
   const p = g1(v, where);
   if (p.is0()) return [0n, 0n];
   const { x, y } = p.toAffine();
@@ -41,21 +41,21 @@ function g1Words(v: unknown, where: string): [bigint, bigint] {
 }
 
 /** A G2 point of the key as EIP-197 words [x.c1, x.c0, y.c1, y.c0]; parsing checks curve and subgroup. */
-function g2Words(v: unknown, where: string): [bigint, bigint, bigint, bigint] {
+export function g2Words(v: unknown, where: string): [bigint, bigint, bigint, bigint] {
   const p = g2(v, where);
   if (p.is0()) bad(`${where} is the point at infinity`);
   const { x, y } = p.toAffine();
   return [x.c1, x.c0, y.c1, y.c0];
 }
 
-const word = (v: bigint) => v.toString(16).padStart(64, '0');
+export const word = (v: bigint) => v.toString(16).padStart(64, '0');
 
-function constants(prefix: string, words: readonly bigint[], names: readonly string[]): string {
+export function constants(prefix: string, words: readonly bigint[], names: readonly string[]): string {
   return words.map((w, i) => `    uint256 private constant ${prefix}_${names[i]} = ${w};`).join('\n');
 }
 
-const G1_NAMES = ['X', 'Y'];
-const G2_NAMES = ['X_C1', 'X_C0', 'Y_C1', 'Y_C0'];
+export const G1_NAMES = ['X', 'Y'];
+export const G2_NAMES = ['X_C1', 'X_C0', 'Y_C1', 'Y_C0'];
 
 /**
  * Solidity 0.8.28 source of a verifier for a statement verification key (prover/commitment.ts statementVkey): a

@@ -1,0 +1,87 @@
+/**
+ * Keys for a LogUp circuit: its ordinary Groth16 setup (prover/setup), plus a lookup commitment key — a Pedersen key
+ * over the IC points of the committed public signals with its own κ (never the model-weight commitment's κ, so both
+ * commitments can sit in one circuit later) — and the statement key a verifier gets: the vkey without the committed
+ * IC points (they stay in lookupkey.json, the prover's side), with `zkai_lookup` saying how to check D and α.
+ */
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BuiltCircuit } from '../../circuits/build.ts';
+import { readR1cs } from '../../circuits/r1cs.ts';
+import { ZkaiError } from '../../common/errors.ts';
+import { type CommitmentKey, checkCommitmentKey, createCommitmentKey } from '../commitment.ts';
+import { type CircuitSetup, ensureCircuitSetup, type SetupOptions } from '../setup/index.ts';
+import { checkLookupShape, type LookupLayout, lookupLayout } from './circuit.ts';
+import type { LookupStatementInfo } from './verify.ts';
+
+export const LOOKUP_KEY_FILE = 'lookupkey.json';
+export const LOOKUP_KEY_NAME = 'zkai lookup commitment key (OS CSPRNG)';
+
+export interface LookupSetup {
+  circuit: BuiltCircuit;
+  setup: CircuitSetup;
+  layout: LookupLayout;
+  /** The prover's Pedersen key for D (bases = the committed IC points, κ·bases, κ·G2, κ's history). */
+  key: CommitmentKey;
+  /** What a verifier needs: statement IC points only, and `zkai_lookup`. */
+  statementKey: Record<string, unknown>;
+  /** The α rows checkLookupShape found (one per lookup and per table row). */
+  alphaRows: number;
+}
+
+/** The statement key: vkey without the committed IC points, with `zkai_lookup`. */
+export function lookupStatementKey(vkey: Record<string, unknown>, key: CommitmentKey, layout: LookupLayout): Record<string, unknown> {
+  const ic = vkey.IC as unknown[];
+  const committed = new Set(key.publicIndices);
+  const kept = ic
+    .slice(1)
+    .map((_, i) => i)
+    .filter((i) => !committed.has(i));
+  const info: LookupStatementInfo = {
+    kappa_2: key.kappa_2,
+    publicIndices: [...key.publicIndices],
+    circuitPublic: vkey.nPublic as number,
+    alphaIndex: kept.indexOf(layout.alphaIndex),
+  };
+  return { ...vkey, nPublic: kept.length, IC: [ic[0], ...kept.map((i) => ic[i + 1])], zkai_lookup: info };
+}
+
+async function readKey(file: string): Promise<CommitmentKey | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as CommitmentKey;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Builds (or loads) everything above for `circuit`. Refuses a circuit that does not follow the LogUp layout or whose
+ * α rows could meet an uncommitted wire (circuit.ts). The key is created once per setup folder (published with
+ * link(2), so concurrent first uses agree) and checked against the vkey and its κ history on every load.
+ */
+export async function ensureLookupSetup(circuit: BuiltCircuit, opts: SetupOptions = {}): Promise<LookupSetup> {
+  const layout = await lookupLayout(circuit);
+  const alphaRows = checkLookupShape(await readR1cs(circuit.r1csPath), layout);
+  const setup = await ensureCircuitSetup(circuit, opts);
+  const file = path.join(setup.dir, LOOKUP_KEY_FILE);
+  let key = await readKey(file);
+  if (!key) {
+    const fresh = await createCommitmentKey(setup.vkey, layout.committedIndices, { name: LOOKUP_KEY_NAME });
+    const tmp = `${file}.${process.pid}-${Date.now()}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(fresh)}\n`);
+    try {
+      await link(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    key = (await readKey(file))!;
+  }
+  if (key.publicIndices.length !== layout.committedIndices.length || key.publicIndices.some((v, i) => v !== layout.committedIndices[i])) {
+    throw new ZkaiError('BAD_INPUT', `${file} commits to other public signals than the circuit's logupCommitted and logupBlind`);
+  }
+  await checkCommitmentKey(setup.vkey, key);
+  return { circuit, setup, layout, key, statementKey: lookupStatementKey(setup.vkey, key, layout), alphaRows };
+}
