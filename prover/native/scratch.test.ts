@@ -18,7 +18,7 @@ import { seededRandom } from '../../common/test-random.ts';
 import { computeQuotientWasm } from '../groth16/quotient-wasm.ts';
 import { ensureCircuitSetup } from '../setup/index.ts';
 import { releaseVerifierResources } from '../verify.ts';
-import { WarmProver } from '../warm-prover.ts';
+import { type CircuitKeys, WarmProver } from '../warm-prover.ts';
 import type { NativeEngine } from './api.ts';
 import { loadNativeEngine, nativeEngineStatus } from './index.ts';
 
@@ -142,7 +142,7 @@ describe('native scratch memory', { skip: process.env.ZKAI_NATIVE === 'off' ? 'Z
 
   test('warm proofs of circuits X, Y, X (each prepared at load) all verify', async () => {
     const prover = new WarmProver();
-    const circuits = [];
+    const circuits: { keys: CircuitKeys; vkey: Record<string, unknown> }[] = [];
     // Domains 2^14 and 2^13: their quotient, H and query buffers come from the scratch pool.
     for (const size of [9000, 5000]) {
       const circuit = await buildCircuit(syntheticCircuitSpec(size));
