@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { ZkaiError } from '../common/errors.ts';
 import { type Groth16Kernels, type Groth16Proof, kernelsFrom, proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
-import { parseZkey } from './groth16/zkey.ts';
+import { parseZkey, readZkeyShape } from './groth16/zkey.ts';
 
 export interface FileProofResult {
   proof: Groth16Proof;
@@ -69,16 +69,19 @@ export async function proveFiles(
 ): Promise<FileProofResult> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const t0 = performance.now();
-  const [zkeyBytes, wtnsBytes, engine] = await Promise.all([
-    readInput(zkeyPath, 'proving key'),
-    readInput(wtnsPath, 'witness'),
-    fileEngine(opts.requestedEngine ?? process.env.ZKAI_ENGINE, log),
-  ]);
+  const selected = fileEngine(opts.requestedEngine ?? process.env.ZKAI_ENGINE, log);
+  // The kernels ready themselves for the key's shape (tables, pre-faulted scratch memory) on the engine's threads
+  // while the files are read. Only an optimisation: if it fails, the proof meets (and reports) the same trouble.
+  const prepared = Promise.all([selected, readZkeyShape(zkeyPath)])
+    .then(([e, shape]) => (shape ? e.kernels?.prepare?.(shape) : undefined))
+    .catch(() => undefined);
+  const [zkeyBytes, wtnsBytes, engine] = await Promise.all([readInput(zkeyPath, 'proving key'), readInput(wtnsPath, 'witness'), selected]);
   const zkey = parseZkey(zkeyBytes);
   const witness = parseWtns(wtnsBytes);
   if (witness.nWitness !== zkey.nVars) {
     throw new ZkaiError('BAD_INPUT', `the witness has ${witness.nWitness} values, the proving key's circuit has ${zkey.nVars} variables`);
   }
+  await prepared;
   const t1 = performance.now();
   let proof: Groth16Proof;
   let publicSignals: string[];

@@ -4,7 +4,7 @@ import * as snarkjs from 'snarkjs';
 import { ZkaiError } from '../common/errors.ts';
 import { type ProvingEngine, processProvingEngine } from './engine.ts';
 import type { Groth16Proof } from './groth16/prove.ts';
-import { proveGroth16 } from './groth16/prove.ts';
+import { prepareGroth16, proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
 import type { OnPhase } from './progress.ts';
@@ -56,7 +56,10 @@ export class WarmProver {
         const [wasm, zkey, engine] = await Promise.all([readFile(keys.wasmPath), readFile(keys.zkeyPath), this.engine()]);
         const witness = (await WitnessCalculatorBuilder(wasm)) as WasmWitnessCalculator;
         const bytes = new Uint8Array(zkey.buffer, zkey.byteOffset, zkey.byteLength);
-        return { zkey: bytes, parsed: engine.kernels ? parseZkey(bytes) : null, witness };
+        const parsed = engine.kernels ? parseZkey(bytes) : null;
+        // What the first proof would build (tables, scratch memory, compiled point arithmetic) is built with the load.
+        if (parsed && engine.kernels) await prepareGroth16(parsed, engine.kernels);
+        return { zkey: bytes, parsed, witness };
       })();
       warm.catch(() => this.circuits.delete(keys.circuitId));
       this.circuits.set(keys.circuitId, warm);

@@ -27,6 +27,13 @@ export interface Groth16Proof {
 
 export type QuotientFn = (coefs: Uint8Array, nCoefs: number, witness: Uint8Array, domainSize: number) => Promise<Uint8Array>;
 
+/** What sizes a proving key's buffers have: its domain, variables and section-4 coefficients (ParsedZkey has them). */
+export interface KeyShape {
+  domainSize: number;
+  nVars: number;
+  nCoefs: number;
+}
+
 /** What a proof runs on: G1 and G2 MSMs may come from different backends (e.g. G1 on a GPU). */
 export interface Groth16Kernels {
   /** For logs and results, e.g. "native" or "webgpu+native". */
@@ -34,6 +41,11 @@ export interface Groth16Kernels {
   g1: Pick<ProvingBackend, 'msmG1'>;
   g2: Pick<ProvingBackend, 'msmG2'>;
   quotient: QuotientFn;
+  /**
+   * Readies the kernels for proofs over keys of this shape (tables, pre-faulted scratch memory), so that a first
+   * proof is not slower than the next ones; absent when there is nothing to prepare.
+   */
+  prepare?: (shape: KeyShape) => Promise<void>;
 }
 
 export interface ProveOptions {
@@ -131,6 +143,23 @@ function keyPoints(zkey: ParsedZkey, oneShot: boolean): KeyPoints {
   return points;
 }
 
+/**
+ * Everything a proof over this key builds on first use, built now (a worker's circuit load, or `zkai prove` while it
+ * reads its files): the kernels' tables and scratch memory, and the key's constant points with their window tables
+ * (a warm prover's), their constant-time multiplication run once on a throwaway scalar so that it is compiled before
+ * the first proof needs it.
+ */
+export async function prepareGroth16(zkey: ParsedZkey, kernels: Groth16Kernels, opts: { oneShot?: boolean } = {}): Promise<void> {
+  const ready = kernels.prepare?.(zkey);
+  if (!opts.oneShot) {
+    const { alpha1, delta1, delta2 } = keyPoints(zkey, false);
+    delta1.multiply(randomScalar());
+    delta2.multiply(randomScalar());
+    alpha1.multiply(randomScalar());
+  }
+  await ready;
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; start: number; end: number }> {
   const start = performance.now();
   const value = await work();
@@ -164,24 +193,34 @@ export async function proveGroth16(
     });
   const g2Query = () => timed(() => g2.msmG2(zkey.pointsB2, witness));
 
+  // r, s and their multiples of δ need none of the MSMs: the JavaScript thread computes them while the kernels run.
+  const blinding = async () => {
+    await Promise.resolve(); // after the kernels' calls are queued
+    const r = randomScalar();
+    const s = randomScalar();
+    const points = keyPoints(zkey, opts.oneShot === true);
+    return { r, s, points, rDelta1: points.delta1.multiply(r), sDelta2: points.delta2.multiply(s) };
+  };
+
   let qh: Awaited<ReturnType<typeof quotientThenH>>;
   let g1q: Awaited<ReturnType<typeof g1Queries>>;
   let g2q: Awaited<ReturnType<typeof g2Query>>;
+  let blind: Awaited<ReturnType<typeof blinding>>;
   if (opts.sequential) {
     qh = await quotientThenH();
     g1q = await g1Queries();
     g2q = await g2Query();
+    blind = await blinding();
   } else {
-    [qh, g1q, g2q] = await Promise.all([quotientThenH(), g1Queries(), g2Query()]);
+    [qh, g1q, g2q, blind] = await Promise.all([quotientThenH(), g1Queries(), g2Query(), blinding()]);
   }
 
   const t1 = performance.now();
-  const r = randomScalar();
-  const s = randomScalar();
-  const { alpha1, beta1, delta1, beta2, delta2 } = keyPoints(zkey, opts.oneShot === true);
+  const { r, s } = blind;
+  const { alpha1, beta1, beta2 } = blind.points;
 
-  const piA = alpha1.add(g1FromBytes(g1q.value.a)).add(delta1.multiply(r));
-  const piB = beta2.add(g2FromBytes(g2q.value)).add(delta2.multiply(s));
+  const piA = alpha1.add(g1FromBytes(g1q.value.a)).add(blind.rDelta1);
+  const piB = beta2.add(g2FromBytes(g2q.value)).add(blind.sDelta2);
   // πB₁ without its s·δ₁ term: r·s·δ₁ from r·πB₁ would cancel against πC's −r·s·δ₁ (see the header).
   const b1 = beta1.add(g1FromBytes(g1q.value.b1));
   const piC = g1FromBytes(g1q.value.c).add(g1FromBytes(qh.h.value)).add(piA.multiply(s)).add(b1.multiply(r));
@@ -205,9 +244,16 @@ export async function proveGroth16(
   };
 }
 
-/** Kernels that run everything on one backend, with the given quotient implementation. */
-export function kernelsFrom(backend: ProvingBackend, quotient: QuotientFn, name: string = backend.name): Groth16Kernels {
-  return { name, g1: backend, g2: backend, quotient };
+/** A backend that can ready itself for a key shape (the native engine's prepareGroth16). */
+type PreparingBackend = ProvingBackend & { prepareGroth16?: (domainSize: number, nVars: number, nCoefs: number) => Promise<void> };
+
+/** Kernels that run everything on one backend, with the given quotient implementation (and its preparation, if any). */
+export function kernelsFrom(backend: PreparingBackend, quotient: QuotientFn, name: string = backend.name): Groth16Kernels {
+  const kernels: Groth16Kernels = { name, g1: backend, g2: backend, quotient };
+  if (typeof backend.prepareGroth16 === 'function') {
+    kernels.prepare = (shape) => backend.prepareGroth16!(shape.domainSize, shape.nVars, shape.nCoefs);
+  }
+  return kernels;
 }
 
 /** bn254 is re-exported for tests that build points. */

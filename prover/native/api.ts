@@ -31,6 +31,17 @@ export interface NativeEngine extends ProvingBackend {
    */
   groth16Quotient(coefs: Uint8Array, nCoefs: number, witness: Uint8Array, domainSize: number): Promise<Uint8Array>;
 
+  /**
+   * Readies the engine for Groth16 proofs over a key of this shape (zkey header: domain size, variables, section-4
+   * coefficients): builds the domain's NTT twiddles and the quotient's coset factors, which a proof would otherwise
+   * build on its first call, and maps and pre-faults (huge pages where the system has them) the scratch memory a proof
+   * allocates, which the engine then keeps between calls (up to ZKAI_NATIVE_SCRATCH_MIB, default 1024). Afterwards the
+   * first proof runs like a warm one. Optional: proofs are correct without it.
+   */
+  prepareGroth16(domainSize: number, nVars: number, nCoefs: number): Promise<void>;
+  /** Bytes of scratch memory the engine keeps mapped for reuse between calls (see prepareGroth16). */
+  scratchKeptBytes(): number;
+
   /** scalars[i] · G1 generator for every i, affine, in one batch (trusted-setup sections). */
   g1FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
   /** scalars[i] · G2 generator for every i, affine. */

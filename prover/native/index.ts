@@ -23,6 +23,8 @@ interface NativeAddon {
   g1SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
   g2SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
   g1BatchScale(points: Uint8Array, scalar: Uint8Array): Promise<Uint8Array>;
+  prepareGroth16(domainSize: number, nVars: number, nCoefs: number): Promise<Uint8Array>;
+  scratchKeptBytes(): number;
   poseidonParams(t: number, nRoundsF: number, nRoundsP: number, C: Uint8Array, S: Uint8Array, M: Uint8Array, P: Uint8Array): number;
   poseidonHash(handle: number, inputs: Uint8Array): Promise<Uint8Array>;
   merkleSumLevel(handle: number, nodes: Uint8Array, zero: Uint8Array): Promise<Uint8Array>;
@@ -59,6 +61,10 @@ function wrap(addon: NativeAddon): NativeEngine {
     g1SparseCombine: (points, terms, nOutputs) => addon.g1SparseCombine(points, terms, nOutputs),
     g2SparseCombine: (points, terms, nOutputs) => addon.g2SparseCombine(points, terms, nOutputs),
     g1BatchScale: (points, scalar) => addon.g1BatchScale(points, scalar),
+    prepareGroth16: async (domainSize, nVars, nCoefs) => {
+      await addon.prepareGroth16(domainSize, nVars, nCoefs);
+    },
+    scratchKeptBytes: () => addon.scratchKeptBytes(),
     poseidonParams: (t, nRoundsF, nRoundsP, C, S, M, P) => addon.poseidonParams(t, nRoundsF, nRoundsP, C, S, M, P),
     poseidonHash: (handle, inputs) => addon.poseidonHash(handle, inputs),
     merkleSumLevel: (handle, nodes, zero) => addon.merkleSumLevel(handle, nodes, zero),

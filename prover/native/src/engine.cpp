@@ -16,6 +16,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "curve.hpp"
 #include "simd.hpp"
 
@@ -27,6 +31,7 @@ typedef Affine<Fq2> G2A;
 typedef XYZZ<Fq2> G2P;
 
 #include "parallel.inc"
+#include "scratch.inc"
 #include "scalar.inc"
 #include "msm-window.inc"
 #include "msm.inc"

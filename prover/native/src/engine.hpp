@@ -3,7 +3,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string>
+#include <vector>
 
 namespace zk {
 
@@ -44,5 +46,51 @@ std::string poseidon_hash(int id, const uint8_t* in, size_t n, uint8_t* out);
 // One level of the Merkle-sum tree: n nodes of 48 bytes (hash 32 BE, sum 16 BE) -> ceil(n/2) parents,
 // parent = (Poseidon(lh, ls, rh, rs), ls + rs); an odd last node pairs with `zero` (48 bytes). Width-5 handle.
 std::string merkle_sum_level(int id, const uint8_t* nodes, size_t n, const uint8_t* zero, uint8_t* out);
+
+// Scratch memory (scratch.inc): blocks of SCRATCH_SMALL bytes and more come from a process-wide pool of 2 MiB-aligned,
+// huge-page-advised mappings that are kept between calls (up to ZKAI_NATIVE_SCRATCH_MIB), so a proof's big
+// temporaries do not page-fault again on every call.
+constexpr size_t SCRATCH_SMALL = (size_t)256 << 10;
+void* scratch_acquire(size_t bytes);
+void scratch_release(void* p);
+// Maps, touches and keeps blocks of these sizes (pre-faulting the next calls' temporaries).
+void scratch_warm(const size_t* sizes, size_t count);
+size_t scratch_kept_bytes();
+
+template <class T>
+struct ScratchAlloc {
+  typedef T value_type;
+  ScratchAlloc() = default;
+  template <class U>
+  ScratchAlloc(const ScratchAlloc<U>&) {}
+  T* allocate(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    return static_cast<T*>(bytes < SCRATCH_SMALL ? ::operator new(bytes) : scratch_acquire(bytes));
+  }
+  void deallocate(T* p, size_t n) {
+    if (n * sizeof(T) < SCRATCH_SMALL)
+      ::operator delete(p);
+    else
+      scratch_release(p);
+  }
+  template <class U>
+  bool operator==(const ScratchAlloc<U>&) const {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const ScratchAlloc<U>&) const {
+    return false;
+  }
+};
+
+// A vector whose storage, when large, is scratch memory. Every element is constructed by the vector, so a reused
+// block never shows a previous call's data.
+template <class T>
+using Scratch = std::vector<T, ScratchAlloc<T>>;
+
+// Builds what a Groth16 proof over a domain of n (a power of two) uses and would otherwise build on its first call
+// (NTT twiddles, the quotient's coset factors) and pre-faults the scratch memory such a proof allocates
+// (quotient.inc), so that the first proof runs as a warm one.
+void prepare_groth16(size_t n, size_t nVars, size_t nCoefs);
 
 }  // namespace zk
