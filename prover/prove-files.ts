@@ -12,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { ZkaiError } from '../common/errors.ts';
 import { type Groth16Kernels, type Groth16Proof, kernelsFrom, proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
-import { parseZkey, readZkeyShape } from './groth16/zkey.ts';
+import { parseZkey } from './groth16/zkey.ts';
+import { readZkeyShape } from './groth16/zkey-shape.ts';
 
 export interface FileProofResult {
   proof: Groth16Proof;

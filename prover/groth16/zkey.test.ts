@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { membershipTestSetup } from '../test-fixtures.ts';
-import { parseZkey, readZkeyShape } from './zkey.ts';
+import { parseZkey } from './zkey.ts';
+import { readZkeyShape } from './zkey-shape.ts';
 
 describe('readZkeyShape', () => {
   let dir: string;

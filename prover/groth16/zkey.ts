@@ -12,14 +12,15 @@ import { BN254_Q, BN254_R } from '../../common/bn254.ts';
 
 export { BN254_Q, BN254_R };
 
-import { open } from 'node:fs/promises';
-import { readBinLayoutFromFile, readBinSections } from '../../common/binfile.ts';
+import { readBinSections } from '../../common/binfile.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_BYTES, G1_BYTES, G2_BYTES } from '../../gpu/backend.ts';
 
 const GROTH16_PROTOCOL = 1;
 /** Bytes of one section-4 entry: matrix u32, constraint u32, signal u32, value. */
 export const COEF_BYTES = 12 + FR_BYTES;
+/** iden3's container magic and the name errors give it. */
+export const ZKEY_FORMAT = { magic: 'zkey', label: 'Groth16 zkey' };
 
 export interface ParsedZkey {
   nVars: number;
@@ -137,42 +138,4 @@ export function parseZkey(bytes: Uint8Array): ParsedZkey {
     pointsC: section(8, (nVars - nPublic - 1) * G1_BYTES),
     pointsH: section(9, domainSize * G1_BYTES),
   };
-}
-
-const ZKEY_FORMAT = { magic: 'zkey', label: 'Groth16 zkey' };
-
-/**
- * A zkey file's shape (domain size, variables, coefficients) from its headers alone (a few small reads), so that a
- * prover can ready its kernels while the file itself is still being read. Null when the file is not a consistent
- * Groth16 zkey: parseZkey then says why. Consistent means every size the shape implies matches its section's, so a
- * shape never asks for more memory than the file's own size warrants.
- */
-export async function readZkeyShape(path: string): Promise<{ domainSize: number; nVars: number; nCoefs: number } | null> {
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    fh = await open(path, 'r');
-    const layout = await readBinLayoutFromFile(fh, ZKEY_FORMAT);
-    const first = (id: number) => layout.sections.get(id)?.[0];
-    const h2 = first(2);
-    const s4 = first(4);
-    if (!h2 || !s4 || h2.size < 84 || s4.size < 4) return null;
-    const head = new Uint8Array(84);
-    await fh.read(head, 0, 84, h2.start);
-    const count = new Uint8Array(4);
-    await fh.read(count, 0, 4, s4.start);
-    const v = new DataView(head.buffer);
-    if (v.getUint32(0, true) !== 32 || v.getUint32(36, true) !== 32) return null;
-    const nVars = v.getUint32(72, true);
-    const domainSize = v.getUint32(80, true);
-    const nCoefs = new DataView(count.buffer).getUint32(0, true);
-    const sizeOf = (id: number) => first(id)?.size;
-    if (domainSize === 0 || (domainSize & (domainSize - 1)) !== 0) return null;
-    if (sizeOf(9) !== domainSize * G1_BYTES || sizeOf(5) !== nVars * G1_BYTES || sizeOf(7) !== nVars * G2_BYTES) return null;
-    if (s4.size !== 4 + nCoefs * COEF_BYTES) return null;
-    return { domainSize, nVars, nCoefs };
-  } catch {
-    return null;
-  } finally {
-    await fh?.close();
-  }
 }
