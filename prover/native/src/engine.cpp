@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "curve.hpp"
+#include "fr-wide.hpp"
 #include "simd.hpp"
 
 namespace zk {
