@@ -1,18 +1,20 @@
-// Lazy reduction over Fr: a sum of products a_i·b_i accumulated as 512-bit integers and Montgomery-reduced once,
-// instead of one reduction (and one modular addition) per product. A dot product of t terms then costs t plain
-// products (16 limb multiplications each) and one reduction (16) instead of t Montgomery products (32 each): the
+// Lazy reduction over Fr: a sum of products a_i·b_i accumulated as a 512-bit integer and Montgomery-reduced once,
+// instead of one reduction (and one modular addition) per product. A dot product of n terms then costs n plain
+// products (16 limb multiplications each) and one reduction (16) instead of n Montgomery products (32 each): the
 // MDS mixes and the sparse partial rounds of Poseidon (poseidon.inc) are such dot products.
 //
-// Bounds: inputs are canonical (< r), so each product is < r² < 2^507.2 and a sum of up to 7 of them is < 2^510;
-// then REDC(T) = T_high + REDC(T_low) (the Montgomery factor m depends on the low 256 bits only), with
-// REDC(T_low) <= r and T_high < 2^254 < 2r, so two conditional subtractions of r give the canonical result.
+// Bounds: REDC(T) = T_high + REDC(T_low) (the Montgomery factor depends on the low 256 bits only), REDC(T_low) <= r,
+// so for T < 2r·2^256 the sum is below 3r (< 2^256) and two conditional subtractions of r make it canonical. With
+// canonical inputs each product is < r², and 10·r² < 2r·2^256 (r < 2^253.6): up to 10 products, or up to 5 products
+// plus one element x added as x·2^256 (5r² + r·2^256 < 2r·2^256 because 5r < 2^256).
 #pragma once
 #include "field.hpp"
 
 namespace zk {
 namespace wide {
 
-constexpr int MAX_TERMS = 7;  // 7·r² < 2^510: the accumulator never reaches 2^512 and T_high stays below 2^254
+constexpr int MAX_TERMS = 10;      // products in one accumulator
+constexpr int MAX_WITH_HIGH = 5;   // products beside one add_high
 
 #if defined(__x86_64__) && defined(__ADX__) && defined(__BMI2__)
 // r[0..7] = a·b, the full 512-bit product (mulx, two carry chains; rows kept in a rolling window of five registers).
@@ -205,7 +207,7 @@ static ZK_INLINE void add(uint64_t* acc, const uint64_t* r) {
   for (int i = 0; i < 8; i++) c = _addcarry_u64(c, acc[i], r[i], &x), acc[i] = x;
 }
 
-// The canonical Fr element T·2^-256 mod r of an accumulator T < 2^510.
+// The canonical Fr element T·2^-256 mod r of an accumulator T < 2r·2^256.
 static ZK_INLINE Fr reduce(const uint64_t* acc) {
   uint64_t u[4];
   redc4(acc, u);
@@ -218,14 +220,32 @@ static ZK_INLINE Fr reduce(const uint64_t* acc) {
   return r;
 }
 
+// A sum of Montgomery products in the making: set (first product), mac (more), add_high (an element x, which reduces
+// to x itself), reduce. The caller keeps within the bounds above (MAX_TERMS, MAX_WITH_HIGH).
+struct Acc {
+  uint64_t w[8];
+  ZK_INLINE void set(const Fr& a, const Fr& b) { mul_wide(a.v, b.v, w); }
+  ZK_INLINE void mac(const Fr& a, const Fr& b) {
+    uint64_t r[8];
+    mul_wide(a.v, b.v, r);
+    add(w, r);
+  }
+  ZK_INLINE void add_high(const Fr& x) {
+    unsigned long long y;
+    unsigned char c = 0;
+    for (int i = 0; i < 4; i++) c = _addcarry_u64(c, w[4 + i], x.v[i], &y), w[4 + i] = y;
+  }
+  ZK_INLINE Fr reduce() const { return wide::reduce(w); }
+};
+
 // Σ a[i]·b[i] for i < N, one reduction. Equals the chain of Montgomery products and additions, element for element.
 template <int N>
 static ZK_INLINE Fr dot(const Fr* a, const Fr* b) {
   static_assert(N >= 1 && N <= MAX_TERMS, "a lazy dot product holds at most MAX_TERMS products");
-  uint64_t acc[8], r[8];
-  mul_wide(a[0].v, b[0].v, acc);
-  for (int i = 1; i < N; i++) mul_wide(a[i].v, b[i].v, r), add(acc, r);
-  return reduce(acc);
+  Acc acc;
+  acc.set(a[0], b[0]);
+  for (int i = 1; i < N; i++) acc.mac(a[i], b[i]);
+  return acc.reduce();
 }
 
 }  // namespace wide
