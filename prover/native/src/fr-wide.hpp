@@ -207,7 +207,27 @@ static ZK_INLINE void add(uint64_t* acc, const uint64_t* r) {
   for (int i = 0; i < 8; i++) c = _addcarry_u64(c, acc[i], r[i], &x), acc[i] = x;
 }
 
-// The canonical Fr element T·2^-256 mod r of an accumulator T < 2r·2^256.
+// v - r·k for the largest k in {0, 1, 2} that keeps it >= 0 (v < 3r): both differences computed side by side and one
+// selected, rather than two conditional subtractions one after the other.
+static ZK_INLINE void sub_r_upto_twice(uint64_t* v) {
+  static constexpr uint64_t R2X[4] = {0x87c3eb27e0000002ULL, 0x5067d090f372e122ULL, 0x70a08b6d0302b0baULL, 0x60c89ce5c2634053ULL};
+  unsigned long long a0, a1, a2, a3, b0, b1, b2, b3;
+  unsigned char ba = 0, bb = 0;
+  ba = _subborrow_u64(ba, v[0], FrParams::P[0], &a0), bb = _subborrow_u64(bb, v[0], R2X[0], &b0);
+  ba = _subborrow_u64(ba, v[1], FrParams::P[1], &a1), bb = _subborrow_u64(bb, v[1], R2X[1], &b1);
+  ba = _subborrow_u64(ba, v[2], FrParams::P[2], &a2), bb = _subborrow_u64(bb, v[2], R2X[2], &b2);
+  ba = _subborrow_u64(ba, v[3], FrParams::P[3], &a3), bb = _subborrow_u64(bb, v[3], R2X[3], &b3);
+  const uint64_t lt1 = 0 - (uint64_t)ba, lt2 = 0 - (uint64_t)bb;  // all ones when v < r, when v < 2r
+  const uint64_t pick_a = lt2 & ~lt1, pick_b = ~lt2;
+  v[0] = (v[0] & lt1) | (a0 & pick_a) | (b0 & pick_b);
+  v[1] = (v[1] & lt1) | (a1 & pick_a) | (b1 & pick_b);
+  v[2] = (v[2] & lt1) | (a2 & pick_a) | (b2 & pick_b);
+  v[3] = (v[3] & lt1) | (a3 & pick_a) | (b3 & pick_b);
+}
+
+// The canonical Fr element T·2^-256 mod r of an accumulator T < 2r·2^256; ONE_SUB: T < r·2^256 (at most 5 products
+// and no add_high: 5r² < r·2^256), where T_high + REDC(T_low) < 2r and one conditional subtraction is enough.
+template <bool ONE_SUB = false>
 static ZK_INLINE Fr reduce(const uint64_t* acc) {
   uint64_t u[4];
   redc4(acc, u);
@@ -215,8 +235,10 @@ static ZK_INLINE Fr reduce(const uint64_t* acc) {
   unsigned long long x;
   unsigned char c = 0;
   for (int i = 0; i < 4; i++) c = _addcarry_u64(c, acc[4 + i], u[i], &x), r.v[i] = x;
-  Fr::sub_p_if_needed(r.v);
-  Fr::sub_p_if_needed(r.v);
+  if (ONE_SUB)
+    Fr::sub_p_if_needed(r.v);
+  else
+    sub_r_upto_twice(r.v);
   return r;
 }
 
@@ -235,7 +257,10 @@ struct Acc {
     unsigned char c = 0;
     for (int i = 0; i < 4; i++) c = _addcarry_u64(c, w[4 + i], x.v[i], &y), w[4 + i] = y;
   }
-  ZK_INLINE Fr reduce() const { return wide::reduce(w); }
+  template <bool ONE_SUB = false>
+  ZK_INLINE Fr reduce() const {
+    return wide::reduce<ONE_SUB>(w);
+  }
 };
 
 // Σ a[i]·b[i] for i < N, one reduction. Equals the chain of Montgomery products and additions, element for element.
@@ -245,7 +270,7 @@ static ZK_INLINE Fr dot(const Fr* a, const Fr* b) {
   Acc acc;
   acc.set(a[0], b[0]);
   for (int i = 1; i < N; i++) acc.mac(a[i], b[i]);
-  return acc.reduce();
+  return acc.reduce<(N <= 5)>();
 }
 
 }  // namespace wide
