@@ -200,30 +200,55 @@ static ZK_INLINE void redc4(const uint64_t* in, uint64_t* out) {
 }
 #endif
 
-// acc += r (512-bit).
+#if defined(__x86_64__)
+// acc += r (512-bit), one add/adc chain (the carry intrinsics leave GCC juggling the carry flag through registers).
+static ZK_INLINE void add(uint64_t* acc, const uint64_t* r) {
+  asm("movq 0(%[r]), %%rax\n\t"
+      "addq %%rax, 0(%[acc])\n\t"
+      "movq 8(%[r]), %%rax\n\t"
+      "adcq %%rax, 8(%[acc])\n\t"
+      "movq 16(%[r]), %%rax\n\t"
+      "adcq %%rax, 16(%[acc])\n\t"
+      "movq 24(%[r]), %%rax\n\t"
+      "adcq %%rax, 24(%[acc])\n\t"
+      "movq 32(%[r]), %%rax\n\t"
+      "adcq %%rax, 32(%[acc])\n\t"
+      "movq 40(%[r]), %%rax\n\t"
+      "adcq %%rax, 40(%[acc])\n\t"
+      "movq 48(%[r]), %%rax\n\t"
+      "adcq %%rax, 48(%[acc])\n\t"
+      "movq 56(%[r]), %%rax\n\t"
+      "adcq %%rax, 56(%[acc])\n\t"
+      : "+m"(*(uint64_t(*)[8])acc)
+      : [acc] "r"(acc), [r] "r"(r), "m"(*(const uint64_t(*)[8])r)
+      : "rax", "cc");
+}
+
+// acc[0..3] + x (256-bit; the caller's bounds keep the sum below 2^256).
+static ZK_INLINE void add4(const uint64_t* acc, const uint64_t* x, uint64_t* out) {
+  uint64_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  asm("addq 0(%[x]), %[a0]\n\t"
+      "adcq 8(%[x]), %[a1]\n\t"
+      "adcq 16(%[x]), %[a2]\n\t"
+      "adcq 24(%[x]), %[a3]\n\t"
+      : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3)
+      : [x] "r"(x), "m"(*(const uint64_t(*)[4])x)
+      : "cc");
+  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
+}
+#else
 static ZK_INLINE void add(uint64_t* acc, const uint64_t* r) {
   unsigned long long x;
   unsigned char c = 0;
   for (int i = 0; i < 8; i++) c = _addcarry_u64(c, acc[i], r[i], &x), acc[i] = x;
 }
 
-// v - r·k for the largest k in {0, 1, 2} that keeps it >= 0 (v < 3r): both differences computed side by side and one
-// selected, rather than two conditional subtractions one after the other.
-static ZK_INLINE void sub_r_upto_twice(uint64_t* v) {
-  static constexpr uint64_t R2X[4] = {0x87c3eb27e0000002ULL, 0x5067d090f372e122ULL, 0x70a08b6d0302b0baULL, 0x60c89ce5c2634053ULL};
-  unsigned long long a0, a1, a2, a3, b0, b1, b2, b3;
-  unsigned char ba = 0, bb = 0;
-  ba = _subborrow_u64(ba, v[0], FrParams::P[0], &a0), bb = _subborrow_u64(bb, v[0], R2X[0], &b0);
-  ba = _subborrow_u64(ba, v[1], FrParams::P[1], &a1), bb = _subborrow_u64(bb, v[1], R2X[1], &b1);
-  ba = _subborrow_u64(ba, v[2], FrParams::P[2], &a2), bb = _subborrow_u64(bb, v[2], R2X[2], &b2);
-  ba = _subborrow_u64(ba, v[3], FrParams::P[3], &a3), bb = _subborrow_u64(bb, v[3], R2X[3], &b3);
-  const uint64_t lt1 = 0 - (uint64_t)ba, lt2 = 0 - (uint64_t)bb;  // all ones when v < r, when v < 2r
-  const uint64_t pick_a = lt2 & ~lt1, pick_b = ~lt2;
-  v[0] = (v[0] & lt1) | (a0 & pick_a) | (b0 & pick_b);
-  v[1] = (v[1] & lt1) | (a1 & pick_a) | (b1 & pick_b);
-  v[2] = (v[2] & lt1) | (a2 & pick_a) | (b2 & pick_b);
-  v[3] = (v[3] & lt1) | (a3 & pick_a) | (b3 & pick_b);
+static ZK_INLINE void add4(const uint64_t* acc, const uint64_t* x, uint64_t* out) {
+  unsigned long long y;
+  unsigned char c = 0;
+  for (int i = 0; i < 4; i++) c = _addcarry_u64(c, acc[i], x[i], &y), out[i] = y;
 }
+#endif
 
 // The canonical Fr element T·2^-256 mod r of an accumulator T < 2r·2^256; ONE_SUB: T < r·2^256 (at most 5 products
 // and no add_high: 5r² < r·2^256), where T_high + REDC(T_low) < 2r and one conditional subtraction is enough.
@@ -232,13 +257,9 @@ static ZK_INLINE Fr reduce(const uint64_t* acc) {
   uint64_t u[4];
   redc4(acc, u);
   Fr r;
-  unsigned long long x;
-  unsigned char c = 0;
-  for (int i = 0; i < 4; i++) c = _addcarry_u64(c, acc[4 + i], u[i], &x), r.v[i] = x;
-  if (ONE_SUB)
-    Fr::sub_p_if_needed(r.v);
-  else
-    sub_r_upto_twice(r.v);
+  add4(acc + 4, u, r.v);
+  Fr::sub_p_if_needed(r.v);
+  if (!ONE_SUB) Fr::sub_p_if_needed(r.v);
   return r;
 }
 
@@ -252,11 +273,7 @@ struct Acc {
     mul_wide(a.v, b.v, r);
     add(w, r);
   }
-  ZK_INLINE void add_high(const Fr& x) {
-    unsigned long long y;
-    unsigned char c = 0;
-    for (int i = 0; i < 4; i++) c = _addcarry_u64(c, w[4 + i], x.v[i], &y), w[4 + i] = y;
-  }
+  ZK_INLINE void add_high(const Fr& x) { add4(w + 4, x.v, w + 4); }
   template <bool ONE_SUB = false>
   ZK_INLINE Fr reduce() const {
     return wide::reduce<ONE_SUB>(w);
