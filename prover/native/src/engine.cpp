@@ -21,6 +21,7 @@
 #endif
 
 #include "curve.hpp"
+#include "fr-wide.hpp"
 #include "simd.hpp"
 
 namespace zk {
