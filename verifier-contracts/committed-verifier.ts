@@ -26,6 +26,66 @@ const CONTRACT_NAME = /^[A-Z][A-Za-z0-9_]*$/;
  * Most statement signals a generated verifier can take: its IC points live in its code (64 bytes each, ~2.7 kB of
  * code besides), and EIP-170 caps deployed code at 24,576 bytes.
  */
+/**
+ * Solidity helpers of the generated verifiers (this one and lookup-verifier.ts): the G1 point check, a word of
+ * calldata, and point addition and multiply-add through the precompiles. One text, so a fix reaches every verifier.
+ */
+export const EC_HELPERS_SOL = `    /// True iff (x, y) is a G1 point in the precompiles' encoding: on y^2 = x^3 + 3 with canonical coordinates, or
+    /// (0, 0) for infinity. Checked here so that a bad point is a plain false, not a failed precompile call.
+    function _isG1(uint256 x, uint256 y) private pure returns (bool) {
+        if (x >= Q || y >= Q) return false;
+        if (x == 0 && y == 0) return true;
+        return mulmod(y, y, Q) == addmod(mulmod(mulmod(x, x, Q), x, Q), 3, Q);
+    }
+
+    /// The i-th 32-byte word of \`data\`.
+    function _word(bytes memory data, uint256 i) private pure returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := mload(add(add(data, 0x20), mul(i, 0x20)))
+        }
+    }
+
+    /// (x1, y1) + (x2, y2) with precompile 0x06; ok is false if the call fails.
+    function _ecAdd(uint256 x1, uint256 y1, uint256 x2, uint256 y2) private view returns (bool ok, uint256 x, uint256 y) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, x1)
+            mstore(add(m, 0x20), y1)
+            mstore(add(m, 0x40), x2)
+            mstore(add(m, 0x60), y2)
+            ok := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
+            // A separate statement: Yul evaluates arguments right to left, so returndatasize() inside and(…) with
+            // the call would be read before the call.
+            ok := and(ok, eq(returndatasize(), 0x40))
+            x := mload(m)
+            y := mload(add(m, 0x20))
+        }
+    }
+
+    /// (accX, accY) + s * (px, py) with precompiles 0x07 and 0x06; ok is false if either call fails.
+    function _ecMulAdd(uint256 accX, uint256 accY, uint256 px, uint256 py, uint256 s)
+        private
+        view
+        returns (bool ok, uint256 x, uint256 y)
+    {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, px)
+            mstore(add(m, 0x20), py)
+            mstore(add(m, 0x40), s)
+            // The product lands at m + 0x40 so that (acc, product) is the addition's input.
+            ok := staticcall(gas(), 0x07, m, 0x60, add(m, 0x40), 0x40)
+            ok := and(ok, eq(returndatasize(), 0x40))
+            mstore(m, accX)
+            mstore(add(m, 0x20), accY)
+            let added := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
+            ok := and(ok, and(added, eq(returndatasize(), 0x40)))
+            x := mload(m)
+            y := mload(add(m, 0x20))
+        }
+    }
+`;
+
 export const MAX_COMMITTED_STATEMENT_SIGNALS = 320;
 
 function bad(message: string): never {
@@ -196,61 +256,7 @@ ${constants('KAPPA', kappa, G2_NAMES)}
         return _pairing(p);
     }
 
-    /// True iff (x, y) is a G1 point in the precompiles' encoding: on y^2 = x^3 + 3 with canonical coordinates, or
-    /// (0, 0) for infinity. Checked here so that a bad point is a plain false, not a failed precompile call.
-    function _isG1(uint256 x, uint256 y) private pure returns (bool) {
-        if (x >= Q || y >= Q) return false;
-        if (x == 0 && y == 0) return true;
-        return mulmod(y, y, Q) == addmod(mulmod(mulmod(x, x, Q), x, Q), 3, Q);
-    }
-
-    /// The i-th 32-byte word of \`data\`.
-    function _word(bytes memory data, uint256 i) private pure returns (uint256 w) {
-        assembly ("memory-safe") {
-            w := mload(add(add(data, 0x20), mul(i, 0x20)))
-        }
-    }
-
-    /// (x1, y1) + (x2, y2) with precompile 0x06; ok is false if the call fails.
-    function _ecAdd(uint256 x1, uint256 y1, uint256 x2, uint256 y2) private view returns (bool ok, uint256 x, uint256 y) {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, x1)
-            mstore(add(m, 0x20), y1)
-            mstore(add(m, 0x40), x2)
-            mstore(add(m, 0x60), y2)
-            ok := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
-            // A separate statement: Yul evaluates arguments right to left, so returndatasize() inside and(…) with
-            // the call would be read before the call.
-            ok := and(ok, eq(returndatasize(), 0x40))
-            x := mload(m)
-            y := mload(add(m, 0x20))
-        }
-    }
-
-    /// (accX, accY) + s * (px, py) with precompiles 0x07 and 0x06; ok is false if either call fails.
-    function _ecMulAdd(uint256 accX, uint256 accY, uint256 px, uint256 py, uint256 s)
-        private
-        view
-        returns (bool ok, uint256 x, uint256 y)
-    {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, px)
-            mstore(add(m, 0x20), py)
-            mstore(add(m, 0x40), s)
-            // The product lands at m + 0x40 so that (acc, product) is the addition's input.
-            ok := staticcall(gas(), 0x07, m, 0x60, add(m, 0x40), 0x40)
-            ok := and(ok, eq(returndatasize(), 0x40))
-            mstore(m, accX)
-            mstore(add(m, 0x20), accY)
-            let added := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
-            ok := and(ok, and(added, eq(returndatasize(), 0x40)))
-            x := mload(m)
-            y := mload(add(m, 0x20))
-        }
-    }
-
+${EC_HELPERS_SOL}
     /// True iff the pairing precompile 0x08 succeeds on \`input\` (pairs of G1, G2 points) and answers 1.
     function _pairing(uint256[24] memory input) private view returns (bool valid) {
         assembly ("memory-safe") {

@@ -20,7 +20,7 @@ import { g2Json } from '../prover/commitment.ts';
 import { LOGUP_CHALLENGE_TAG } from '../prover/lookup/challenge.ts';
 import type { LookupStatementInfo } from '../prover/lookup/verify.ts';
 import { g2 } from '../prover/verify-noble.ts';
-import { constants, G1_NAMES, G2_NAMES, g1Words, g2Words, word } from './committed-verifier.ts';
+import { constants, EC_HELPERS_SOL, G1_NAMES, G2_NAMES, g1Words, g2Words, word } from './committed-verifier.ts';
 import { type InstalledVerifier, installContractSource, SOLIDITY_GUARD } from './generated.ts';
 
 const CONTRACT_NAME = /^[A-Z][A-Za-z0-9_]*$/;
@@ -163,57 +163,7 @@ ${constants('KAPPA', kappa, G2_NAMES)}
         return valid;
     }
 
-    /// True iff (x, y) is a G1 point in the precompiles' encoding ((0, 0) is infinity).
-    function _isG1(uint256 x, uint256 y) private pure returns (bool) {
-        if (x >= Q || y >= Q) return false;
-        if (x == 0 && y == 0) return true;
-        return mulmod(y, y, Q) == addmod(mulmod(mulmod(x, x, Q), x, Q), 3, Q);
-    }
-
-    /// The i-th 32-byte word of \`data\`.
-    function _word(bytes memory data, uint256 i) private pure returns (uint256 w) {
-        assembly ("memory-safe") {
-            w := mload(add(add(data, 0x20), mul(i, 0x20)))
-        }
-    }
-
-    /// (x1, y1) + (x2, y2) with precompile 0x06; ok is false if the call fails.
-    function _ecAdd(uint256 x1, uint256 y1, uint256 x2, uint256 y2) private view returns (bool ok, uint256 x, uint256 y) {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, x1)
-            mstore(add(m, 0x20), y1)
-            mstore(add(m, 0x40), x2)
-            mstore(add(m, 0x60), y2)
-            ok := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
-            ok := and(ok, eq(returndatasize(), 0x40))
-            x := mload(m)
-            y := mload(add(m, 0x20))
-        }
-    }
-
-    /// (accX, accY) + s * (px, py) with precompiles 0x07 and 0x06; ok is false if either call fails.
-    function _ecMulAdd(uint256 accX, uint256 accY, uint256 px, uint256 py, uint256 s)
-        private
-        view
-        returns (bool ok, uint256 x, uint256 y)
-    {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, px)
-            mstore(add(m, 0x20), py)
-            mstore(add(m, 0x40), s)
-            ok := staticcall(gas(), 0x07, m, 0x60, add(m, 0x40), 0x40)
-            ok := and(ok, eq(returndatasize(), 0x40))
-            mstore(m, accX)
-            mstore(add(m, 0x20), accY)
-            let added := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
-            ok := and(ok, and(added, eq(returndatasize(), 0x40)))
-            x := mload(m)
-            y := mload(add(m, 0x20))
-        }
-    }
-}
+${EC_HELPERS_SOL}}
 `;
   assertSafeGeneratedSource(source, SOLIDITY_GUARD);
   return source;
