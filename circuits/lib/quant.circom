@@ -267,7 +267,11 @@ template ArgMax(n, b) {
 template DivByConst(b, k) {
     assert(k >= 2 && b >= 2);
     var c = 1;
-    while (pow2(c) < k) c++;
+    var e = 2; // 2^c
+    while (e < k) {
+        c++;
+        e += e;
+    }
     assert(b + c <= 250);
     signal input in;
     signal output out;
