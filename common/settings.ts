@@ -224,6 +224,19 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Threads of the native engine per proof (1..1024).',
   },
   {
+    name: 'ZKAI_NATIVE_SCRATCH_MIB',
+    area: 'proving',
+    default: '1024',
+    description:
+      'MiB of scratch memory the native engine keeps mapped between calls for its big temporaries (0: none kept; docs/engines.md).',
+  },
+  {
+    name: 'ZKAI_NATIVE_HUGEPAGES',
+    area: 'proving',
+    default: 'on',
+    description: "off: no transparent-huge-page advice on the native engine's scratch memory.",
+  },
+  {
     name: 'ZKAI_DATASET_HASH',
     area: 'proving',
     default: 'auto',
