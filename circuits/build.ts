@@ -101,9 +101,11 @@ async function reachableSources(spec: CircuitSpec): Promise<string[]> {
  */
 export async function circuitHash(spec: CircuitSpec): Promise<string> {
   const parts: string[] = [mainSource(spec), `circom2@${packageVersion('circom2')}`, 'O2', 'sym'];
-  for (const file of [...(await reachableSources(spec)), ...(spec.extraSources ?? [])]) {
-    parts.push(spec.hashNames?.[file] ?? sourceName(file), await readFile(file, 'utf8'));
-  }
+  const nameOf = (file: string) => spec.hashNames?.[file] ?? sourceName(file);
+  // In the order of their names, not of their paths on this machine: a worker that names a generated source as its API
+  // node did must also order it as the API node did (a data directory outside the release sorts elsewhere by path).
+  const reachable = (await reachableSources(spec)).sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
+  for (const file of [...reachable, ...(spec.extraSources ?? [])]) parts.push(nameOf(file), await readFile(file, 'utf8'));
   return sha256Hex(parts.join('\0'));
 }
 
