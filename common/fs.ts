@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -16,4 +16,19 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   const tmp = `${file}.${uniqueSuffix()}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, file);
+}
+
+/**
+ * Put a finished temporary file in place unless another writer already did (theirs is kept: the first one wins), then
+ * remove the temporary file. For content-addressed files that several processes may make at once.
+ */
+export async function publishOnce(tmp: string, file: string): Promise<void> {
+  try {
+    await link(tmp, file);
+  } catch (err) {
+    // Filesystems without hard links: a rename is atomic too, it just may replace a twin.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await rename(tmp, file);
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }

@@ -17,7 +17,7 @@
  * Any failure is ARTIFACT_MISMATCH and leaves no model folder (and no circuit or setup that did not pass its checks).
  */
 import { existsSync } from 'node:fs';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { circuitIdentity } from '../circuits/build.ts';
 import { generateCircom, generatedModelSpec } from '../circuits/model/codegen.ts';
@@ -25,7 +25,7 @@ import { weightCommitment } from '../circuits/model/commit.ts';
 import type { QuantizedModel } from '../circuits/model/quantize.ts';
 import type { ArtifactSource, WorkerCircuitListing, WorkerModelListing } from '../client/worker-source.ts';
 import { isZkaiError, ZkaiError } from '../common/errors.ts';
-import { uniqueSuffix } from '../common/fs.ts';
+import { publishOnce, uniqueSuffix } from '../common/fs.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { type CommitmentKey, checkCommitmentKey, statementVkey } from '../prover/commitment.ts';
 import { type CompiledModel, deserialise, type FetchedModelOptions, loadCompiledModel, type ModelManifest } from '../prover/inference.ts';
@@ -201,13 +201,7 @@ async function modelSetup(
     // A setup folder cached without the key (fetched for another model of the same circuit, say): add it, checked.
     const tmp = `${file}.${uniqueSuffix()}.fetch`;
     await fetchKey(tmp, setup);
-    try {
-      await link(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    await publishOnce(tmp, file);
   }
   return setup;
 }

@@ -4,11 +4,12 @@
  * commitments can sit in one circuit later) — and the statement key a verifier gets: the vkey without the committed
  * IC points (they stay in lookupkey.json, the prover's side), with `zkai_lookup` saying how to check D and α.
  */
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuiltCircuit } from '../../circuits/build.ts';
 import { readR1cs } from '../../circuits/r1cs.ts';
 import { ZkaiError } from '../../common/errors.ts';
+import { publishOnce } from '../../common/fs.ts';
 import { type CommitmentKey, checkCommitmentKey, createCommitmentKey } from '../commitment.ts';
 import { type CircuitSetup, ensureCircuitSetup, type SetupOptions } from '../setup/index.ts';
 import { checkLookupShape, type LookupLayout, lookupLayout } from './circuit.ts';
@@ -70,13 +71,7 @@ export async function ensureLookupSetup(circuit: BuiltCircuit, opts: SetupOption
     const fresh = await createCommitmentKey(setup.vkey, layout.committedIndices, { name: LOOKUP_KEY_NAME });
     const tmp = `${file}.${process.pid}-${Date.now()}.tmp`;
     await writeFile(tmp, `${JSON.stringify(fresh)}\n`);
-    try {
-      await link(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    await publishOnce(tmp, file);
     key = (await readKey(file))!;
   }
   if (key.publicIndices.length !== layout.committedIndices.length || key.publicIndices.some((v, i) => v !== layout.committedIndices[i])) {

@@ -4,10 +4,10 @@
  * `zkai setup contribute` (so κ, like δ, is unknown unless every contributor colludes). Every step is recorded in the
  * key's history with a proof of knowledge (prover/commitment-history.ts), so a κ substituted later is detected.
  */
-import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ZkaiError } from '../../common/errors.ts';
-import { uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
+import { publishOnce, uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
 import {
   type CommitmentKey,
   checkCommitmentKey,
@@ -78,13 +78,7 @@ export async function ensureCommitmentKey(
     });
     const tmp = `${file}.${uniqueSuffix()}.tmp`;
     await writeFile(tmp, `${JSON.stringify(fresh)}\n`);
-    try {
-      await link(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    await publishOnce(tmp, file);
     key = (await readCommitmentKeyFile(file))!;
   }
   if (key.publicIndices?.length !== publicIndices.length || key.publicIndices.some((v, i) => v !== publicIndices[i])) {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { link, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
 import { ZkaiError } from '../../common/errors.ts';
-import { uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
+import { publishOnce, uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
 import { sha256File } from '../../common/hash.ts';
 import { writeDevPtauFile } from './dev-ptau-file.ts';
 import { randomScalar } from './fr.ts';
@@ -142,7 +142,7 @@ export async function ensureDevPtau(power: number, opts: EnsureDevPtauOptions = 
           { tau: randomScalar(), alpha: randomScalar(), beta: randomScalar() },
           { log: opts.log, engine: native },
         );
-        await publish(tmp, file);
+        await publishOnce(tmp, file);
       } finally {
         await unlink(tmp).catch(() => {});
       }
@@ -163,16 +163,4 @@ export async function ensureDevPtau(power: number, opts: EnsureDevPtauOptions = 
   }
   opts.log?.(`WARNING: using dev-${power}.ptau — ${DEV_PTAU_WARNING}`);
   return devInfo(file, power, meta.sha256);
-}
-
-/** Put a finished file in place unless another process already did (then keep theirs). */
-async function publish(tmp: string, file: string): Promise<void> {
-  try {
-    await link(tmp, file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    // Filesystems without hard links: a rename is atomic too, it just may replace a twin.
-    await rename(tmp, file);
-  }
 }
