@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,33 +24,13 @@ import { fetchedMembershipCircuit } from './fetch-circuit.ts';
 import { fetchingDatasets } from './fetch-dataset.ts';
 import { JobStore } from './jobs.ts';
 import { membershipJobHandler } from './membership-job.ts';
+import { tamperingProxy } from './test-proxy.ts';
 
 const DEPTH = 2;
 const TOKEN = 'w'.repeat(40);
 const quiet = () => {};
 const refused = (code: string, what?: RegExp) => (err: unknown) =>
   isZkaiError(err) && err.code === code && (!what || what.test(err.message));
-
-/** An HTTP proxy to `target` that passes each response body of a path matching `match` through `change`. */
-async function tamperingProxy(
-  target: string,
-  match: RegExp,
-  change: (body: Buffer) => Buffer,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(async (req, res) => {
-    const upstream = await fetch(`${target}${req.url}`, { headers: { authorization: req.headers.authorization ?? '' } });
-    let body: Buffer = Buffer.from(await upstream.arrayBuffer());
-    if (match.test(req.url ?? '') && upstream.ok) body = change(body);
-    res.writeHead(upstream.status, {
-      'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
-      'content-length': body.length,
-    });
-    res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 describe('workers fetch circuits, keys and datasets from the API node by content hash', () => {
   let membership: MembershipCircuit;
@@ -147,7 +125,7 @@ describe('workers fetch circuits, keys and datasets from the API node by content
     ['the r1cs', /\/files\/circuit\.r1cs$/],
   ] as const) {
     it(`refuses ${what} changed on the way, and caches nothing`, async () => {
-      const proxy = await tamperingProxy(url, match, flipLastByte);
+      const proxy = await tamperingProxy(url, [[match, flipLastByte]]);
       try {
         await asEmptyWorker(async (home) => {
           await assert.rejects(fetchedMembershipCircuit(httpArtifactSource(proxy.url, TOKEN), DEPTH, quiet), refused('ARTIFACT_MISMATCH'));
@@ -164,12 +142,17 @@ describe('workers fetch circuits, keys and datasets from the API node by content
 
   it('refuses a verification key swapped in the listing: the zkey must hold the key the API node verifies with', async () => {
     // A consistent lie: another vkey and its own hash. Only the vkey inside the (genuine) zkey shows it.
-    const proxy = await tamperingProxy(url, /^\/v1\/worker\/circuits\/[^/]+$/, (b) => {
-      const listing = JSON.parse(b.toString()) as { setup: { vkey: Record<string, unknown>; vkeyHash: string } };
-      listing.setup.vkey = { ...listing.setup.vkey, nPublic: 99 };
-      listing.setup.vkeyHash = sha256Hex(canonicalJson(listing.setup.vkey));
-      return Buffer.from(JSON.stringify(listing));
-    });
+    const proxy = await tamperingProxy(url, [
+      [
+        /^\/v1\/worker\/circuits\/[^/]+$/,
+        (b) => {
+          const listing = JSON.parse(b.toString()) as { setup: { vkey: Record<string, unknown>; vkeyHash: string } };
+          listing.setup.vkey = { ...listing.setup.vkey, nPublic: 99 };
+          listing.setup.vkeyHash = sha256Hex(canonicalJson(listing.setup.vkey));
+          return Buffer.from(JSON.stringify(listing));
+        },
+      ],
+    ]);
     try {
       await asEmptyWorker(async () => {
         await assert.rejects(
@@ -194,7 +177,7 @@ describe('workers fetch circuits, keys and datasets from the API node by content
 
   it('a job whose dataset comes back changed fails with ARTIFACT_MISMATCH, and the dataset is not kept', async () => {
     // Valid records, one weight changed: they commit to another root.
-    const proxy = await tamperingProxy(url, /\/records$/, (b) => Buffer.from(b.toString().replace('"weight":"1"', '"weight":"7"')));
+    const proxy = await tamperingProxy(url, [[/\/records$/, (b) => Buffer.from(b.toString().replace('"weight":"1"', '"weight":"7"'))]]);
     try {
       await asEmptyWorker(async (home) => {
         const datasetsDir = path.join(home, 'datasets');

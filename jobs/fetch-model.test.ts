@@ -9,8 +9,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +26,7 @@ import { fetchingModels } from './fetch-model.ts';
 import { JobStore } from './jobs.ts';
 import { inferenceJobHandler, manifestHash } from './model-jobs.ts';
 import { ModelCatalog, modelPaths } from './models.ts';
+import { tamperingProxy } from './test-proxy.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const TOKEN = 'm'.repeat(40);
@@ -36,26 +35,6 @@ const INPUT = Array.from({ length: 64 }, (_, i) => i % 17);
 const quiet = () => {};
 const refused = (code: string, what?: RegExp) => (err: unknown) =>
   isZkaiError(err) && err.code === code && (!what || what.test(err.message));
-
-/** An HTTP proxy to `target` that passes each response body of a path matching `match` through `change`. */
-async function tamperingProxy(
-  target: string,
-  changes: [RegExp, (body: Buffer) => Buffer][],
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(async (req, res) => {
-    const upstream = await fetch(`${target}${req.url}`, { headers: { authorization: req.headers.authorization ?? '' } });
-    let body: Buffer = Buffer.from(await upstream.arrayBuffer());
-    for (const [match, change] of changes) if (match.test(req.url ?? '') && upstream.ok) body = change(body);
-    res.writeHead(upstream.status, {
-      'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
-      'content-length': body.length,
-    });
-    res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 const flipLastByte = (b: Buffer) => {
   const out = Buffer.from(b);
