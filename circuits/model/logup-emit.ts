@@ -1,0 +1,177 @@
+/**
+ * LogUp range checks in generated model circuits (compile option `lookups: 'logup'`; docs/lookups.md, "In the model
+ * compiler"). The TypeScript side of circuits/lib/logup-quant.circom:
+ * - lurLimbWidths / lurCost: the limbs LogUpRequant looks up and its constraints, mirroring the circom functions
+ *   (a test compares them with circom's counts);
+ * - emitLimbRouting: the lines a layer template runs after each LogUpRequant instance to copy its limbs into the
+ *   layer's `lk` output, grouped by limb width (the groups' starts are a var array, so the loops stay loops);
+ * - emitLogUpMain: the main template's side: the committed outputs `logupCommitted`, the public inputs `logupAlpha`
+ *   and `logupBlind`, and one LogUpCount + LogUpRangeTable per limb width in use, wired to every layer's groups.
+ * The circuit then follows prover/lookup's convention (prover/lookup/circuit.ts), so its setup, two-round prover and
+ * verifier are prover/lookup's, unchanged.
+ */
+import { ZkaiError } from '../../common/errors.ts';
+
+/** Limb width: tables of 2^1 … 2^8 rows (511 rows and 8 sums at most per circuit). */
+export const LOGUP_LIMB_BITS = 8;
+
+export type LookupsMode = 'off' | 'logup';
+export const LOOKUPS_MODES: readonly LookupsMode[] = ['off', 'logup'];
+
+/** lurCase in logup-quant.circom: 0 no clamp, 1 ReLU without clamp, 2 clamp (with or without ReLU). */
+export function lurCase(bIn: number, shift: number, bOut: number, relu: boolean): 0 | 1 | 2 {
+  if (bIn - shift <= bOut) return relu ? 1 : 0;
+  return 2;
+}
+
+/** Widths of the ranges LogUpRequant proves by limbs, in its order (lurRange). */
+function lurRanges(bIn: number, shift: number, bOut: number, relu: boolean): number[] {
+  const bY = bIn - shift;
+  const c = lurCase(bIn, shift, bOut, relu);
+  if (c === 0) return [shift, bY];
+  if (c === 1) return [shift, bY - 1];
+  return [shift, bOut - 1, bY - bOut];
+}
+
+/** Limb widths of a w-bit range: B-bit limbs, then w mod B. */
+export function rangeLimbWidths(w: number, B = LOGUP_LIMB_BITS): number[] {
+  const out: number[] = [];
+  for (let rest = w; rest > 0; rest -= B) out.push(Math.min(rest, B));
+  return out;
+}
+
+/** The widths of LogUpRequant(bIn, shift, bOut, relu, B)'s `lk` outputs, in order (lurLimbWidth). */
+export function lurLimbWidths(bIn: number, shift: number, bOut: number, relu: boolean, B = LOGUP_LIMB_BITS): number[] {
+  return lurRanges(bIn, shift, bOut, relu).flatMap((w) => rangeLimbWidths(w, B));
+}
+
+/** LogUpRequant's constraints besides its lookups' α rows (counted by the tables): 0, 2 or 5 by case. */
+export function lurConstraints(bIn: number, shift: number, bOut: number, relu: boolean): number {
+  return [0, 2, 5][lurCase(bIn, shift, bOut, relu)]!;
+}
+
+/** Limb counts by width (index k − 1 for width k). */
+export type WidthCounts = number[];
+export const emptyWidthCounts = (B = LOGUP_LIMB_BITS): WidthCounts => Array.from({ length: B }, () => 0);
+
+export function addLimbs(counts: WidthCounts, widths: readonly number[]): void {
+  for (const k of widths) counts[k - 1]! += 1;
+}
+
+/** Starts of each width's group in a layer's `lk` output (groups in width order 1 … B). */
+export function groupStarts(counts: WidthCounts): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  for (const n of counts) {
+    starts.push(at);
+    at += n;
+  }
+  return starts;
+}
+
+/**
+ * Template lines that declare the running group positions (`var lkAt[B]`, from `starts`), to put once before the
+ * layer's loops.
+ */
+export function emitLimbCursor(starts: readonly number[]): string[] {
+  return [`    var lkAt[${starts.length}] = [${starts.join(', ')}];`];
+}
+
+/**
+ * Template lines, inside the loops, that copy gadget `g`'s limbs (a LogUpRequant instance expression, e.g.
+ * `rq[c * 4 + o]`) into `lk` by width. `args` are its parameters as circom expressions (bIn, shift, bOut, relu).
+ */
+export function emitLimbRouting(g: string, args: string, indent: string): string[] {
+  return [
+    `${indent}for (var j = 0; j < lurLimbCount(${args}, ${LOGUP_LIMB_BITS}); j++) {`,
+    `${indent}    var k = lurLimbWidth(${args}, ${LOGUP_LIMB_BITS}, j);`,
+    `${indent}    lk[lkAt[k - 1]] <== ${g}.lk[j];`,
+    `${indent}    lkAt[k - 1] += 1;`,
+    `${indent}}`,
+  ];
+}
+
+/** A component whose `lk` output holds limb groups by width (its counts, in groupStarts' layout). */
+export interface LimbSource {
+  /** The component's name in main (e.g. `layer3`): an identifier made from indices only. */
+  component: string;
+  counts: WidthCounts;
+}
+
+export interface LogUpMain {
+  lines: string[];
+  /**
+   * What the tables add to the circuit: one α row per limb and per table row (prover/lookup's setup counts the same:
+   * LookupSetup.alphaRows). Each table's sum is linear in its inverse wires, and circom --O2 substitutes one of them
+   * by it, so the sums cost no row of their own.
+   */
+  constraints: number;
+  /** Length of `logupCommitted` (limbs, then every table's multiplicities). */
+  committed: number;
+  /**
+   * For each width k in use: where its limbs and multiplicities sit in `logupCommitted` (what a test forging a
+   * witness needs to recompute the tables' inverse wires).
+   */
+  tables: { width: number; limbs: number[]; multiplicities: number }[];
+}
+
+/**
+ * The main template's LogUp section (declarations included; put it at the end of the body, so `logupAlpha` and
+ * `logupBlind` are the last public inputs). Refuses (INTERNAL) a source list with no limbs: a LogUp circuit needs
+ * at least one lookup (prover/lookup/circuit.ts refuses one whose α meets no constraint).
+ */
+export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BITS): LogUpMain {
+  for (const s of sources) if (!/^[a-z]+[0-9]*$/.test(s.component)) throw new ZkaiError('INTERNAL', `bad component name ${s.component}`);
+  const perWidth = emptyWidthCounts(B);
+  for (const s of sources) s.counts.forEach((n, i) => (perWidth[i]! += n));
+  const nLimbs = perWidth.reduce((a, n) => a + n, 0);
+  if (nLimbs === 0) throw new ZkaiError('INTERNAL', 'a LogUp circuit needs at least one lookup');
+  const widths = perWidth.map((n, i) => ({ k: i + 1, n })).filter(({ n }) => n > 0);
+  const committed = nLimbs + widths.reduce((a, { k }) => a + 2 ** k, 0);
+  const lines = [
+    '',
+    `    // LogUp range checks (circuits/lib/logup-quant.circom): ${nLimbs} limbs, one table per width in use.`,
+    '    // The limbs and multiplicities are committed (Pedersen, prover/lookup/) before α = H(D) is drawn.',
+    '    signal input logupAlpha;',
+    '    signal input logupBlind;',
+    `    signal output logupCommitted[${committed}];`,
+  ];
+  const tables: LogUpMain['tables'] = [];
+  let alphaRows = 0;
+  let at = 0;
+  for (const { k, n } of widths) {
+    lines.push(`    component lkCount${k} = LogUpCount(${n}, ${k});`, `    component lkTable${k} = LogUpRangeTable(${n}, ${k});`);
+    const limbs: number[] = [];
+    let f = 0;
+    for (const s of sources) {
+      const m = s.counts[k - 1]!;
+      if (m === 0) continue;
+      const start = groupStarts(s.counts)[k - 1]!;
+      lines.push(
+        `    for (var i = 0; i < ${m}; i++) {`,
+        `        logupCommitted[${at} + i] <== ${s.component}.lk[${start} + i];`,
+        `        lkCount${k}.f[${f} + i] <== ${s.component}.lk[${start} + i];`,
+        `        lkTable${k}.logupF[${f} + i] <== logupCommitted[${at} + i];`,
+        '    }',
+      );
+      for (let i = 0; i < m; i++) limbs.push(at + i);
+      at += m;
+      f += m;
+    }
+    tables.push({ width: k, limbs, multiplicities: -1 });
+    alphaRows += n + 2 ** k;
+  }
+  for (const t of tables) {
+    const k = t.width;
+    t.multiplicities = at;
+    lines.push(
+      `    for (var j = 0; j < ${2 ** k}; j++) {`,
+      `        logupCommitted[${at} + j] <== lkCount${k}.m[j];`,
+      `        lkTable${k}.logupM[j] <== logupCommitted[${at} + j];`,
+      '    }',
+      `    lkTable${k}.alpha <== logupAlpha;`,
+    );
+    at += 2 ** k;
+  }
+  return { lines, constraints: alphaRows, committed, tables };
+}
