@@ -250,7 +250,7 @@ describe('LogUpRequant: requantization with LogUp limbs of any width', () => {
     // Every table's inverse wires at this α, from the (forged) committed values.
     const inv = (v: bigint) => invMod(mod(v, BN254_R), BN254_R);
     for (const t of h.main.tables) {
-      t.limbs.forEach((l, i) => set(`main.lkTable${t.width}.invF[${i}]`, inv(alpha - values[l]!)));
+      for (const [i, l] of t.limbs.entries()) set(`main.lkTable${t.width}.invF[${i}]`, inv(alpha - values[l]!));
       for (let j = 0; j < 2 ** t.width; j++)
         set(`main.lkTable${t.width}.invT[${j}]`, values[t.multiplicities + j]! * inv(alpha - BigInt(j)));
     }

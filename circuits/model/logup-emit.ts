@@ -123,7 +123,7 @@ export interface LogUpMain {
 export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BITS): LogUpMain {
   for (const s of sources) if (!/^[a-z]+[0-9]*$/.test(s.component)) throw new ZkaiError('INTERNAL', `bad component name ${s.component}`);
   const perWidth = emptyWidthCounts(B);
-  for (const s of sources) s.counts.forEach((n, i) => (perWidth[i]! += n));
+  for (const s of sources) for (const [i, n] of s.counts.entries()) perWidth[i]! += n;
   const nLimbs = perWidth.reduce((a, n) => a + n, 0);
   if (nLimbs === 0) throw new ZkaiError('INTERNAL', 'a LogUp circuit needs at least one lookup');
   const widths = perWidth.map((n, i) => ({ k: i + 1, n })).filter(({ n }) => n > 0);
