@@ -24,7 +24,7 @@ import type { QuantizedModel } from './qir.ts';
 export const CIRCOM_GUARD: SourceGuard = {
   what: 'generated circom',
   chars: /^[A-Za-z0-9_ ;:,.()[\]{}<=>+\-*/^]*$/,
-  lines: [/^include "[a-z]+\.circom";$/],
+  lines: [/^include "[a-z][a-z-]*\.circom";$/],
 };
 
 /**

@@ -57,6 +57,8 @@ import { packLinear, packPerElement } from './commit.ts';
 import { argMaxCost, poseidonChainCost, poseidonSpongeCost } from './gadget-cost.ts';
 import { toField } from './int-reference.ts';
 import { consumerCounts, shapeSize } from './ir.ts';
+import { emitLogUpMain, type LimbSource, LOOKUPS_MODES, type LookupsMode, lurCase } from './logup-emit.ts';
+import { fusedReluIndex } from './ops/linear.ts';
 import type { Signals } from './ops/op.ts';
 import { quantOp } from './ops/registry.ts';
 import type { QuantizedModel } from './qir.ts';
@@ -71,6 +73,12 @@ export interface CodegenOptions {
    * the source guard must not find in the generated source; the layer names are checked anyway.
    */
   untrusted?: readonly string[];
+  /**
+   * 'logup': dense/conv requantizations range-check by LogUp lookups (logup-emit.ts, docs/lookups.md) instead of bit
+   * decompositions; the circuit then follows prover/lookup's convention (committed `logupCommitted`, public inputs
+   * `logupAlpha` and `logupBlind`). Default 'off'. Not yet with Pedersen weights (two commitments in one proof).
+   */
+  lookups?: LookupsMode;
 }
 
 /** How a model's weights enter its circuit (see the module comment). */
@@ -113,9 +121,18 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     throw new ZkaiError('BAD_INPUT', `model circuit name ${JSON.stringify(opts.name)} must match [A-Za-z0-9_-]{1,64}`);
   if (!WEIGHTS_MODES.includes(opts.weights)) throw new ZkaiError('BAD_INPUT', `unknown weights mode ${opts.weights}`);
   if (opts.input !== 'public' && opts.input !== 'private-hashed') throw new ZkaiError('BAD_INPUT', `unknown input mode ${opts.input}`);
+  const lookupsMode = opts.lookups ?? 'off';
+  if (!LOOKUPS_MODES.includes(lookupsMode)) throw new ZkaiError('BAD_INPUT', `unknown lookups mode ${lookupsMode}`);
   const privateWeights = opts.weights !== 'public-constants';
   // Pedersen: the packed weights and the blind are public inputs the verifier never sees (prover/commitment.ts).
   const pedersen = opts.weights === 'private-pedersen';
+  if (lookupsMode === 'logup' && pedersen) {
+    throw new ZkaiError(
+      'BAD_INPUT',
+      "lookups 'logup' with weights 'private-pedersen' is not supported yet: use 'private-committed' or 'public-constants'",
+    );
+  }
+  const lookups: LimbSource[] | undefined = lookupsMode === 'logup' ? [] : undefined;
   // Nothing the uploader chose reaches the source (docs/security.md): the template has a fixed name, and the generator
   // reads a copy of the model whose layer names are their indices and whose every number is checked to be one.
   const templateName = 'ZkaiModel';
@@ -175,6 +192,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
         commit: (signal, count) => commitParts.push({ signal, count }),
         fusedRelu,
         consumers,
+        ...(lookups ? { lookups } : {}),
       }),
     );
   });
@@ -205,6 +223,15 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     body.push('    weightsHash <== wChain.out;');
     costs.push({ layer: 'weights', kind: 'commitment', constraints: poseidonSpongeCost(total) });
   }
+  const logup = lookups && lookups.length > 0 ? emitLogUpMain(lookups) : undefined;
+  if (logup) {
+    body.push(...logup.lines);
+    costs.push({
+      layer: 'lookups',
+      kind: 'LogUp tables (α rows)',
+      constraints: logup.constraints + linearLogits(qm, cur, nOut, consumers),
+    });
+  }
 
   const source = [
     'pragma circom 2.1.6;',
@@ -214,6 +241,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     'include "quant.circom";',
     ...(qm.layers.some((l) => l.kind === 'layernorm') ? ['include "norm.circom";'] : []),
     ...(privateWeights || opts.input === 'private-hashed' ? ['include "layers.circom";'] : []),
+    ...(logup ? ['include "logup.circom";', 'include "logup-quant.circom";'] : []),
     '',
     ...templates,
     `template ${templateName}() {`,
@@ -231,9 +259,11 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     ...(opts.input === 'private-hashed' ? ['inputHash'] : []),
     ...Array.from({ length: nOut }, (_, i) => `logits[${i}]`),
     'label',
+    ...(logup ? Array.from({ length: logup.committed }, (_, i) => `logupCommitted[${i}]`) : []),
     ...(opts.input === 'public' ? Array.from({ length: nIn }, (_, i) => `in[${i}]`) : []),
     'binding',
     ...committedSignals,
+    ...(logup ? ['logupAlpha', 'logupBlind'] : []),
   ];
   return {
     source,
@@ -244,12 +274,33 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
       ...(opts.input === 'public' ? ['in'] : []),
       'binding',
       ...(pedersen ? [...commitParts.map((p) => p.signal), 'wBlind'] : []),
+      ...(logup ? ['logupAlpha', 'logupBlind'] : []),
     ],
     layerCosts: costs,
     totalConstraints: costs.reduce((a, c) => a + c.constraints, 0),
     privateInputCount:
       (opts.input === 'private-hashed' ? nIn : 0) + (privateWeights && !pedersen ? commitParts.reduce((a, p) => a + p.count, 0) : 0),
   };
+}
+
+/**
+ * With lookups: the logits that stay a row of their own. A dense/conv output in LogUpRequant's case 0 (no clamp, no
+ * ReLU) is linear in committed limbs, so its equality with the public `logits` output cannot be substituted away
+ * (every other output of the gadget is a product, or is substituted into its reader).
+ */
+function linearLogits(qm: QuantizedModel, cur: Signals, nOut: number, consumers: readonly number[]): number {
+  let rows = 0;
+  for (let i = 0; i < nOut; i++) {
+    const m = /^x(\d+)\[(\d+)\]$/.exec(cur(i));
+    if (!m) continue;
+    const li = Number(m[1]);
+    const layer = qm.layers[li]!;
+    if (layer.kind !== 'dense' && layer.kind !== 'conv2d') continue;
+    const c = Math.floor(Number(m[2]) / (shapeSize(layer.outShape) / layer.bias.length));
+    const relu = fusedReluIndex(qm.layers, consumers, li) >= 0;
+    if (lurCase(layer.accBits, layer.shift[c]!, layer.outBits, relu) === 0) rows++;
+  }
+  return rows;
 }
 
 /**

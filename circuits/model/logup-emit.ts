@@ -131,7 +131,7 @@ export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BIT
   const lines = [
     '',
     `    // LogUp range checks (circuits/lib/logup-quant.circom): ${nLimbs} limbs, one table per width in use.`,
-    '    // The limbs and multiplicities are committed (Pedersen, prover/lookup/) before α = H(D) is drawn.',
+    '    // The limbs and multiplicities are committed (Pedersen, prover/lookup/) before alpha = H(D) is drawn.',
     '    signal input logupAlpha;',
     '    signal input logupBlind;',
     `    signal output logupCommitted[${committed}];`,

@@ -20,6 +20,16 @@ import { packLinear } from '../commit.ts';
 import { fusedReluCost, requantizeCost } from '../gadget-cost.ts';
 import { forEachConvTap } from '../geometry.ts';
 import { shapeSize } from '../ir.ts';
+import {
+  addLimbs,
+  emitLimbCursor,
+  emitLimbRouting,
+  emptyWidthCounts,
+  groupStarts,
+  lurConstraints,
+  lurLimbWidths,
+  type WidthCounts,
+} from '../logup-emit.ts';
 import type { QConv2d, QDense } from '../qir.ts';
 import { fusedReluIndex } from './linear.ts';
 import type { EmitCtx, Signals } from './op.ts';
@@ -75,7 +85,10 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
     if (taps.length === 0) throw new ZkaiError('BAD_INPUT', `layer ${li}: output position ${o} reads no input cell`);
   });
   const reluAt = fusedReluIndex(ctx.nodes, ctx.consumers, li);
-  const gadget = reluAt >= 0 ? 'RequantizeRelu' : 'Requantize';
+  // With lookups, LogUpRequant computes the same integers as (Requantize|RequantizeRelu) with LogUp limbs.
+  const lookups = ctx.lookups !== undefined;
+  const gadget = lookups ? 'LogUpRequant' : reluAt >= 0 ? 'RequantizeRelu' : 'Requantize';
+  const relu = reluAt >= 0 ? 1 : 0;
   const t: string[] = [`// layer ${li}: ${layer.kind}, ${C} channels x ${P} positions, ${gadget} to ${layer.outBits} bits.`];
   t.push(`template Layer${li}() {`, `    signal input x[${nIn}];`);
   // Dense reads tap t of weight row t and input t; conv reads its tap tables (start of each position's taps).
@@ -111,20 +124,38 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   }
   let cost = 0;
   let reluCost = 0;
+  // Limb counts by width: of the whole layer, and of each channel range (a public-weights part template).
+  const limbCounts = (c0: number, c1: number): WidthCounts => {
+    const counts = emptyWidthCounts();
+    for (let c = c0; c < c1; c++)
+      for (let o = 0; o < P; o++) addLimbs(counts, lurLimbWidths(layer.accBits, layer.shift[c]!, layer.outBits, relu === 1));
+    return counts;
+  };
   for (let n = 0; n < nOut; n++) {
     const s = layer.shift[Math.floor(n / P)]!;
-    if (reluAt >= 0) {
+    if (lookups) cost += lurConstraints(layer.accBits, s, layer.outBits, relu === 1);
+    else if (reluAt >= 0) {
       cost += layer.accBits;
       reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
     } else cost += requantizeCost(layer.accBits, s, layer.outBits);
   }
   const rq = (c: string, o: string) => `rq[${c} * ${P} + ${o}]`;
-  const requantize = (c: string, o: string, indent: string) =>
-    `${indent}${rq(c, o)} = ${gadget}(${layer.accBits}, shift[${c}], ${layer.outBits});`;
+  const args = (c: string) => `${layer.accBits}, shift[${c}], ${layer.outBits}${lookups ? `, ${relu}` : ''}`;
+  const requantize = (c: string, o: string, indent: string) => `${indent}${rq(c, o)} = ${gadget}(${args(c)}${lookups ? ', 8' : ''});`;
+  // After a gadget's input is wired: copy its limbs into the template's `lk` output, by width (logup-emit.ts).
+  const route = (c: string, o: string, indent: string) => (lookups ? emitLimbRouting(rq(c, o), args(c), indent) : []);
+  const lkDecl = (counts: WidthCounts) =>
+    lookups ? [`    signal output lk[${counts.reduce((a, n) => a + n, 0)}];`, ...emitLimbCursor(groupStarts(counts))] : [];
   if (ctx.privateWeights) {
     const pk = packLinear(layer);
     t.push(`    signal input p[${pk.weights.length}];`, `    signal input bp[${pk.groups}];`);
-    t.push(`    signal output y[${nOut}];`, ...tables, `    component dot[${P * pk.groups}];`, `    component rq[${nOut}];`);
+    t.push(
+      `    signal output y[${nOut}];`,
+      ...tables,
+      ...lkDecl(limbCounts(0, C)),
+      `    component dot[${P * pk.groups}];`,
+      `    component rq[${nOut}];`,
+    );
     if (G > 1) {
       // Pack g: its first channel, its channel count and its conv group's input offset (commit.ts packLinear).
       const packs = Array.from({ length: pk.groups }, (_, g) => {
@@ -164,6 +195,7 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
       '            for (var m = 0; m < kg; m++) {',
       requantize(G > 1 ? '(packC[g] + m)' : `(g * ${pk.k} + m)`, 'o', '                '),
       `                ${rq(G > 1 ? '(packC[g] + m)' : `(g * ${pk.k} + m)`, 'o')}.in <== dot[q].acc[m];`,
+      ...route(G > 1 ? '(packC[g] + m)' : `(g * ${pk.k} + m)`, 'o', '                '),
       '            }',
       '        }',
       '    }',
@@ -188,6 +220,7 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
               Array.from({ length: c1 - c0 }, (_, c) => chX(c0 + c)),
             )
           : []),
+        ...lkDecl(limbCounts(c0, c1)),
         `    component rq[${n}];`,
         `    for (var c = 0; c < ${c1 - c0}; c++) {`,
         `        for (var o = 0; o < ${P}; o++) {`,
@@ -196,6 +229,7 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
         `            for (var t = ${first('o')}; t < ${end('o')}; t++) acc += w[c * ${perW} + ${tw('t')}] * x[${tx('t')}${G > 1 ? ' + chX[c]' : ''}];`,
         requantize('c', 'o', '            '),
         `            ${rq('c', 'o')}.in <== acc;`,
+        ...route('c', 'o', '            '),
         '        }',
         '    }',
         `    for (var n = 0; n < ${n}; n++) y[n] <== rq[n].out;`,
@@ -208,7 +242,10 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
     if (C <= per) t.push(...part(0, C), '}', '');
     else {
       t.push(`    signal output y[${nOut}];`);
+      const whole = limbCounts(0, C);
+      if (lookups) t.push(`    signal output lk[${whole.reduce((a, n) => a + n, 0)}];`);
       const parts: string[] = [];
+      const partCounts: WidthCounts[] = [];
       for (let c0 = 0, k = 0; c0 < C; c0 += per, k++) {
         const c1 = Math.min(C, c0 + per);
         parts.push(`template Layer${li}Part${k}() {`, `    signal input x[${nIn}];`, ...part(c0, c1), '}', '');
@@ -217,6 +254,19 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
           `    for (var i = 0; i < ${nIn}; i++) part${k}.x[i] <== x[i];`,
           `    for (var n = 0; n < ${(c1 - c0) * P}; n++) y[${c0 * P} + n] <== part${k}.y[n];`,
         );
+        partCounts.push(limbCounts(c0, c1));
+      }
+      // The layer's `lk`, width group by width group, each the parts' groups of that width in order.
+      if (lookups) {
+        const starts = groupStarts(whole);
+        whole.forEach((_, w) => {
+          let at = starts[w]!;
+          partCounts.forEach((counts, k) => {
+            const n = counts[w]!;
+            if (n > 0) t.push(`    for (var i = 0; i < ${n}; i++) lk[${at} + i] <== part${k}.lk[${groupStarts(counts)[w]} + i];`);
+            at += n;
+          });
+        });
       }
       t.push('}', '');
       t.unshift(...parts);
@@ -233,6 +283,7 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   }
   if (reluAt >= 0) body.push(`    // fused with the ReLU of layer ${reluAt}: x${li} holds the post-ReLU values.`);
   body.push(`    signal x${li}[${nOut}];`, `    for (var i = 0; i < ${nOut}; i++) x${li}[i] <== layer${li}.y[i];`);
+  if (lookups) ctx.lookups!.push({ component: `layer${li}`, counts: limbCounts(0, C) });
   if (reluAt >= 0) ctx.fusedRelu.set(reluAt, reluCost);
   ctx.cost(layer.kind, cost);
   return (i) => `x${li}[${i}]`;

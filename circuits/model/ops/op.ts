@@ -6,6 +6,7 @@
  */
 import type { ZkaiError } from '../../../common/errors.ts';
 import type { Layer, LayerKind, LayerOf } from '../ir.ts';
+import type { LimbSource } from '../logup-emit.ts';
 import type { OnnxNode } from '../onnx.ts';
 import type { QLayer, QLayerKind, QLayerOf } from '../qir.ts';
 import type { Const } from './onnx-util.ts';
@@ -111,6 +112,11 @@ export interface EmitCtx {
   fusedRelu: Map<number, number>;
   /** How many nodes read each tensor (consumerCounts). */
   consumers: readonly number[];
+  /**
+   * With `lookups: 'logup'`: the components whose `lk` outputs hold LogUp limbs, which the main template commits and
+   * looks up (logup-emit.ts); an emitter that range-checks by lookups adds itself here. Absent: bit decompositions.
+   */
+  lookups?: LimbSource[];
 }
 
 /** The float side of an op: every node kind has one. */
