@@ -50,6 +50,11 @@ export interface ProofBundle {
    * weights): the commitment W the proof is checked against (IC₀ + W) and its proof of knowledge. See commitment.ts.
    */
   commitment?: PublicInputCommitment;
+  /**
+   * Present exactly when vkey has `zkai_lookup` (a model circuit with LogUp range checks, prover/lookup/): the
+   * commitment D to the looked-up limbs and multiplicities and its proof of knowledge; α = H(D) is a statement signal.
+   */
+  lookupCommitment?: PublicInputCommitment;
   metadata: BundleMetadata;
 }
 
@@ -73,12 +78,14 @@ export interface MakeBundleInput extends BundleNaming {
   public?: Record<string, string>;
   /** For a statement vkey (`zkai_commitment`): the commitment the proof is checked against. */
   commitment?: PublicInputCommitment;
+  /** For a LogUp statement vkey (`zkai_lookup`): the lookup commitment D. */
+  lookupCommitment?: PublicInputCommitment;
   metadata: Omit<BundleMetadata, 'createdAt'> & { createdAt?: string };
 }
 
 const TOP_LEVEL_KEYS = ['format', 'version', 'kind', 'circuitId', 'vkeyHash', 'vkey', 'proof', 'publicSignals', 'public', 'metadata'];
 /** Top-level keys a bundle may have besides TOP_LEVEL_KEYS. */
-const OPTIONAL_KEYS = ['commitment'];
+const OPTIONAL_KEYS = ['commitment', 'lookupCommitment'];
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -141,25 +148,47 @@ function vkeyShape(v: unknown): number {
   return n;
 }
 
-/** `commitment` is there exactly when the vkey is a statement key (`zkai_commitment`), as two G1 points. */
-function commitmentShape(vkey: Record<string, unknown>, v: unknown): void {
-  if (vkey.zkai_commitment === undefined) {
-    if (v !== undefined) bad('commitment', 'only a bundle whose vkey has zkai_commitment carries a commitment');
-    return;
+/** The sizes of the key's committed sets (zkai_commitment, zkai_lookup), each shape-checked. */
+function committedSetSizes(vkey: Record<string, unknown>): number {
+  let total = 0;
+  for (const set of ['zkai_commitment', 'zkai_lookup']) {
+    const info = vkey[set];
+    if (info === undefined) continue;
+    if (!isRecord(info)) bad(`vkey.${set}`, 'expected an object');
+    g2Shape(info.kappa_2, `vkey.${set}.kappa_2`);
+    if (!Array.isArray(info.publicIndices) || info.publicIndices.some((i) => !Number.isSafeInteger(i) || i < 0)) {
+      bad(`vkey.${set}.publicIndices`, 'expected an array of non-negative integers');
+    }
+    total += info.publicIndices.length;
   }
-  const info = vkey.zkai_commitment;
-  if (!isRecord(info)) bad('vkey.zkai_commitment', 'expected an object');
-  g2Shape(info.kappa_2, 'vkey.zkai_commitment.kappa_2');
-  if (!Array.isArray(info.publicIndices) || info.publicIndices.some((i) => !Number.isSafeInteger(i) || i < 0)) {
-    bad('vkey.zkai_commitment.publicIndices', 'expected an array of non-negative integers');
+  for (const set of ['zkai_commitment', 'zkai_lookup']) {
+    const info = vkey[set] as Record<string, unknown> | undefined;
+    if (info !== undefined && info.circuitPublic !== (vkey.nPublic as number) + total) {
+      bad(`vkey.${set}.circuitPublic`, 'expected nPublic + the number of committed inputs');
+    }
   }
-  if (info.circuitPublic !== (vkey.nPublic as number) + info.publicIndices.length) {
-    bad('vkey.zkai_commitment.circuitPublic', 'expected nPublic + the number of committed inputs');
+  return total;
+}
+
+/**
+ * `commitment` is there exactly when the vkey is a statement key (`zkai_commitment`), `lookupCommitment` exactly
+ * when it is a LogUp key (`zkai_lookup`), each as two G1 points.
+ */
+function commitmentShape(vkey: Record<string, unknown>, v: unknown, lookup: unknown): void {
+  committedSetSizes(vkey);
+  for (const [field, set, value] of [
+    ['commitment', 'zkai_commitment', v],
+    ['lookupCommitment', 'zkai_lookup', lookup],
+  ] as const) {
+    if (vkey[set] === undefined) {
+      if (value !== undefined) bad(field, `only a bundle whose vkey has ${set} carries a ${field}`);
+      continue;
+    }
+    if (!isRecord(value)) bad(field, `expected { point, knowledge } (the vkey has ${set})`);
+    for (const k of Object.keys(value)) if (k !== 'point' && k !== 'knowledge') bad(`${field}.${k}`, 'unknown field');
+    g1Shape(value.point, `${field}.point`);
+    g1Shape(value.knowledge, `${field}.knowledge`);
   }
-  if (!isRecord(v)) bad('commitment', 'expected { point, knowledge } (the vkey is a statement key with zkai_commitment)');
-  for (const k of Object.keys(v)) if (k !== 'point' && k !== 'knowledge') bad(`commitment.${k}`, 'unknown field');
-  g1Shape(v.point, 'commitment.point');
-  g1Shape(v.knowledge, 'commitment.knowledge');
 }
 
 function proofShape(v: unknown): void {
@@ -234,7 +263,7 @@ export function parseBundle(json: unknown, naming: BundleNaming = {}): ProofBund
   if (typeof json.vkeyHash !== 'string' || !HEX64.test(json.vkeyHash)) bad('vkeyHash', 'expected 64 lowercase hex digits (sha256)');
   const nPublic = vkeyShape(json.vkey);
   proofShape(json.proof);
-  commitmentShape(json.vkey as Record<string, unknown>, json.commitment);
+  commitmentShape(json.vkey as Record<string, unknown>, json.commitment, json.lookupCommitment);
   const signals = json.publicSignals;
   if (!Array.isArray(signals)) bad('publicSignals', 'expected an array of decimal strings');
   if (signals.length !== nPublic) bad('publicSignals', `expected ${nPublic} signals (vkey.nPublic), got ${signals.length}`);
@@ -320,6 +349,7 @@ export function makeBundle(input: MakeBundleInput): ProofBundle {
     publicSignals: [...input.publicSignals],
     public: pub,
     ...(input.commitment ? { commitment: input.commitment } : {}),
+    ...(input.lookupCommitment ? { lookupCommitment: input.lookupCommitment } : {}),
     metadata: { ...input.metadata, createdAt: input.metadata.createdAt ?? new Date().toISOString() },
   };
   return parseBundle(bundle, naming);
@@ -376,6 +406,13 @@ export const proofBundleSchema = {
     commitment: {
       type: 'object',
       description: 'Pedersen commitment W of the committed public inputs and its proof of knowledge (vkey.zkai_commitment present)',
+      required: ['point', 'knowledge'],
+      additionalProperties: false,
+      properties: { point: g1, knowledge: g1 },
+    },
+    lookupCommitment: {
+      type: 'object',
+      description: 'LogUp lookup commitment D and its proof of knowledge (vkey.zkai_lookup present; α = H(D) is a statement signal)',
       required: ['point', 'knowledge'],
       additionalProperties: false,
       properties: { point: g1, knowledge: g1 },

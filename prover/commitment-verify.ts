@@ -60,6 +60,23 @@ export function checkCommitmentKnowledge(kappa_2: unknown, commitment: PublicInp
   return pairsEqual(k, bn254.G2.Point.BASE, w, g2(kappa_2, 'kappa_2'));
 }
 
+/**
+ * The committed sets a statement key names: `zkai_commitment` (a model's Pedersen-committed weights) and `zkai_lookup`
+ * (a LogUp circuit's limbs and multiplicities, prover/lookup/). Either, both or none; their IC points are all absent
+ * from the key, so the circuit's nPublic is the statement's plus every set's size.
+ */
+const COMMITTED_SETS = ['zkai_commitment', 'zkai_lookup'] as const;
+
+/** How many of the circuit's public signals the key's committed sets hold (0 for an ordinary key). */
+export function committedSignalCount(vkey: Record<string, unknown>): number {
+  let n = 0;
+  for (const k of COMMITTED_SETS) {
+    const set = vkey[k] as { publicIndices?: unknown } | undefined;
+    if (set !== undefined) n += Array.isArray(set?.publicIndices) ? set.publicIndices.length : Number.NaN;
+  }
+  return n;
+}
+
 /** The `zkai_commitment` of a statement verification key, or undefined for an ordinary key. */
 export function commitmentInfo(vkey: Record<string, unknown>): StatementCommitmentInfo | undefined {
   const info = vkey.zkai_commitment;
@@ -70,7 +87,7 @@ export function commitmentInfo(vkey: Record<string, unknown>): StatementCommitme
     i === null ||
     !Array.isArray(i.publicIndices) ||
     !Number.isSafeInteger(i.circuitPublic) ||
-    i.circuitPublic !== (vkey.nPublic as number) + i.publicIndices.length
+    i.circuitPublic !== (vkey.nPublic as number) + committedSignalCount(vkey)
   ) {
     bad('vkey.zkai_commitment: expected { kappa_2, publicIndices, circuitPublic = nPublic + committed }');
   }
@@ -79,9 +96,19 @@ export function commitmentInfo(vkey: Record<string, unknown>): StatementCommitme
 
 /** A plain snarkjs verification key for the statement under one commitment: IC₀ replaced by IC₀ + W. */
 export function bindCommitment(statementKey: Record<string, unknown>, point: G1Json): Record<string, unknown> {
-  const { zkai_commitment: _info, ...plain } = statementKey;
+  return bindCommitments(statementKey, [point]);
+}
+
+/**
+ * A plain snarkjs verification key for the statement under every commitment of its committed sets (W, and a lookup
+ * circuit's D): IC₀ replaced by IC₀ + Σ points, the sets' descriptions dropped.
+ */
+export function bindCommitments(statementKey: Record<string, unknown>, points: readonly G1Json[]): Record<string, unknown> {
+  const { zkai_commitment: _w, zkai_lookup: _d, ...plain } = statementKey;
   const ic = [...(plain.IC as unknown[])];
-  ic[0] = g1Json(g1(ic[0], 'vkey.IC[0]').add(g1(point, 'commitment.point')));
+  let ic0 = g1(ic[0], 'vkey.IC[0]');
+  for (const p of points) ic0 = ic0.add(g1(p, 'commitment.point'));
+  ic[0] = g1Json(ic0);
   return { ...plain, IC: ic };
 }
 

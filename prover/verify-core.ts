@@ -10,11 +10,18 @@
  */
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { type BundleNaming, type ProofBundle, parseBundle } from './bundle.ts';
-import { bindCommitment, checkCommitmentKnowledge, commitmentInfo } from './commitment-verify.ts';
+import { bindCommitments, checkCommitmentKnowledge, commitmentInfo } from './commitment-verify.ts';
+import { checkLookupCommitments, lookupInfo } from './lookup/verify.ts';
 import { type ParsedGroth16, parseGroth16 } from './verify-noble.ts';
 
 /** Why a report is not valid, as a stable code (the `reason` text is for people). */
-export type VerifyReasonCode = 'VERIFIER_DISAGREEMENT' | 'VKEY_MISMATCH' | 'COMMITMENT_INVALID' | 'PROOF_INVALID' | 'KEY_NOT_PINNED';
+export type VerifyReasonCode =
+  | 'VERIFIER_DISAGREEMENT'
+  | 'VKEY_MISMATCH'
+  | 'COMMITMENT_INVALID'
+  | 'CHALLENGE_MISMATCH'
+  | 'PROOF_INVALID'
+  | 'KEY_NOT_PINNED';
 
 /** Stable marker, so logs and tests can find disagreements. */
 export const VERIFIER_DISAGREEMENT = 'VERIFIER DISAGREEMENT';
@@ -36,9 +43,10 @@ export interface CoreVerifyReport {
   vkeyHash: string;
   /**
    * snarkjs (when run) and noble: the pairing checks against the bundle's key; vkeyHash: that key is a pinned one;
-   * commitment: the proof of knowledge of a committed-input bundle's W (absent for ordinary bundles).
+   * commitment: the proof of knowledge of a committed-input bundle's W, and of a LogUp bundle's D (absent for
+   * ordinary bundles); challenge: a LogUp bundle's α signal is H(D) (absent for others).
    */
-  checks: { snarkjs?: boolean; noble: boolean; vkeyHash: boolean; commitment?: boolean };
+  checks: { snarkjs?: boolean; noble: boolean; vkeyHash: boolean; commitment?: boolean; challenge?: boolean };
   reason?: string;
   reasonCode?: VerifyReasonCode;
 }
@@ -53,8 +61,10 @@ export interface PreparedBundle {
   pinned: boolean;
   /** The trusted hashes, lowercased; undefined when the caller pinned nothing. */
   trusted?: ReadonlySet<string>;
-  /** The commitment's proof of knowledge (committed-input bundles only). */
+  /** The commitments' proofs of knowledge (committed-input and LogUp bundles only). */
   commitmentOk?: boolean;
+  /** A LogUp bundle's α = H(D) (LogUp bundles only; undefined when a proof of knowledge already failed). */
+  challengeOk?: boolean;
 }
 
 /** The trusted hashes of `opts`, lowercased; undefined when the caller pinned nothing (no hash, or an empty list). */
@@ -71,9 +81,21 @@ export function prepareBundle(bundle: unknown, opts: VerifyOptions = {}): Prepar
   const b = parseBundle(bundle, opts);
   // A statement key (committed inputs, commitment.ts): the proof is checked against IC₀ + W, once W's proof of
   // knowledge shows it commits in the committed bases only (a bare W could cancel or shift the statement).
+  // A LogUp key (prover/lookup/): against IC₀ (+ W) + D, once D's proof of knowledge holds and α = H(D).
   const info = commitmentInfo(b.vkey);
-  const commitmentOk = info && b.commitment ? checkCommitmentKnowledge(info.kappa_2, b.commitment) : undefined;
-  const vkey = info && b.commitment ? bindCommitment(b.vkey, b.commitment.point) : b.vkey;
+  let commitmentOk: boolean | undefined;
+  let challengeOk: boolean | undefined;
+  let vkey = b.vkey;
+  if (lookupInfo(b.vkey) && b.lookupCommitment) {
+    const c = checkLookupCommitments(b.vkey, b.publicSignals, b.lookupCommitment, b.commitment);
+    commitmentOk = c.ok || c.reason !== 'COMMITMENT_INVALID';
+    challengeOk = c.ok ? true : c.reason === 'CHALLENGE_MISMATCH' ? false : undefined;
+    // A failed check still binds the bundle's points, so the pairing verdict is reported as well.
+    vkey = bindCommitments(b.vkey, [...(b.commitment ? [b.commitment.point] : []), b.lookupCommitment.point]);
+  } else if (info && b.commitment) {
+    commitmentOk = checkCommitmentKnowledge(info.kappa_2, b.commitment);
+    vkey = bindCommitments(b.vkey, [b.commitment.point]);
+  }
   const parsed = parseGroth16(vkey, b.proof, b.publicSignals);
   // The hash names the whole key, zkai_commitment (κ·G2) included; parseBundle already enforces it, kept explicit.
   const vkeyHash = sha256Hex(canonicalJson(b.vkey));
@@ -87,6 +109,7 @@ export function prepareBundle(bundle: unknown, opts: VerifyOptions = {}): Prepar
     pinned,
     ...(trusted ? { trusted } : {}),
     ...(commitmentOk === undefined ? {} : { commitmentOk }),
+    ...(challengeOk === undefined ? {} : { challengeOk }),
   };
 }
 
@@ -95,12 +118,13 @@ export function prepareBundle(bundle: unknown, opts: VerifyOptions = {}): Prepar
  * disagree make the report invalid (VERIFIER_DISAGREEMENT) instead of picking a winner.
  */
 export function judgeBundle(p: PreparedBundle, noble: boolean, snarkjs?: { ok: boolean; error?: string }): CoreVerifyReport {
-  const { pinned, vkeyHash, trusted, commitmentOk } = p;
+  const { pinned, vkeyHash, trusted, commitmentOk, challengeOk } = p;
   const checks = {
     ...(snarkjs ? { snarkjs: snarkjs.ok } : {}),
     noble,
     vkeyHash: pinned,
     ...(commitmentOk === undefined ? {} : { commitment: commitmentOk }),
+    ...(challengeOk === undefined ? {} : { challenge: challengeOk }),
   };
   const invalid = (reasonCode: VerifyReasonCode, reason: string): CoreVerifyReport => ({
     valid: false,
@@ -124,6 +148,12 @@ export function judgeBundle(p: PreparedBundle, noble: boolean, snarkjs?: { ok: b
     return invalid(
       'COMMITMENT_INVALID',
       'the commitment has no valid proof of knowledge (e(K, G2) ≠ e(W, κ·G2)): it is not a commitment to the committed inputs',
+    );
+  }
+  if (challengeOk === false) {
+    return invalid(
+      'CHALLENGE_MISMATCH',
+      'the lookup challenge α is not H(D): the lookups were checked at a point chosen by the prover, not after its commitment',
     );
   }
   if (!noble) {

@@ -121,6 +121,7 @@ async function buildHarness(): Promise<Harness> {
     '}',
     'template LogUpRequantHarness() {',
     `    signal input acc[${N}];`,
+    '    signal input logupAlpha;',
     `    signal output out[${N}];`,
     '    component group = RqGroup();',
     `    for (var i = 0; i < ${N}; i++) group.acc[i] <== acc[i];`,

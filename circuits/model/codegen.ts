@@ -76,7 +76,8 @@ export interface CodegenOptions {
   /**
    * 'logup': dense/conv requantizations range-check by LogUp lookups (logup-emit.ts, docs/lookups.md) instead of bit
    * decompositions; the circuit then follows prover/lookup's convention (committed `logupCommitted`, public inputs
-   * `logupAlpha` and `logupBlind`). Default 'off'. Not yet with Pedersen weights (two commitments in one proof).
+   * `logupAlpha` and `logupBlind`). Default 'off'. With Pedersen weights a proof carries two commitments: the
+   * weights' W and the lookups' D (prover/lookup/model.ts).
    */
   lookups?: LookupsMode;
 }
@@ -126,12 +127,6 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
   const privateWeights = opts.weights !== 'public-constants';
   // Pedersen: the packed weights and the blind are public inputs the verifier never sees (prover/commitment.ts).
   const pedersen = opts.weights === 'private-pedersen';
-  if (lookupsMode === 'logup' && pedersen) {
-    throw new ZkaiError(
-      'BAD_INPUT',
-      "lookups 'logup' with weights 'private-pedersen' is not supported yet: use 'private-committed' or 'public-constants'",
-    );
-  }
   const lookups: LimbSource[] | undefined = lookupsMode === 'logup' ? [] : undefined;
   // Nothing the uploader chose reaches the source (docs/security.md): the template has a fixed name, and the generator
   // reads a copy of the model whose layer names are their indices and whose every number is checked to be one.
@@ -149,6 +144,8 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
   body.push(`    signal input in[${nIn}];`);
   // Declared before any p<i> / wBlind: public inputs are ordered by declaration, and the binding must come before
   // the committed signals (the last public signals) to be the statement's last signal.
+  // With lookups the challenge α is a statement signal too, declared before the binding so the binding stays last.
+  if (lookups) body.push('    signal input logupAlpha;');
   body.push('    signal input binding;');
   if (privateWeights && !pedersen) body.push('    signal output weightsHash;');
   if (opts.input === 'private-hashed') body.push('    signal output inputHash;');
@@ -261,9 +258,10 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     'label',
     ...(logup ? Array.from({ length: logup.committed }, (_, i) => `logupCommitted[${i}]`) : []),
     ...(opts.input === 'public' ? Array.from({ length: nIn }, (_, i) => `in[${i}]`) : []),
+    ...(logup ? ['logupAlpha'] : []),
     'binding',
     ...committedSignals,
-    ...(logup ? ['logupAlpha', 'logupBlind'] : []),
+    ...(logup ? ['logupBlind'] : []),
   ];
   return {
     source,
@@ -272,9 +270,10 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     committedSignals,
     publicInputs: [
       ...(opts.input === 'public' ? ['in'] : []),
+      ...(logup ? ['logupAlpha'] : []),
       'binding',
       ...(pedersen ? [...commitParts.map((p) => p.signal), 'wBlind'] : []),
-      ...(logup ? ['logupAlpha', 'logupBlind'] : []),
+      ...(logup ? ['logupBlind'] : []),
     ],
     layerCosts: costs,
     totalConstraints: costs.reduce((a, c) => a + c.constraints, 0),

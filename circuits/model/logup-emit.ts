@@ -116,8 +116,9 @@ export interface LogUpMain {
 }
 
 /**
- * The main template's LogUp section (declarations included; put it at the end of the body, so `logupAlpha` and
- * `logupBlind` are the last public inputs). Refuses (INTERNAL) a source list with no limbs: a LogUp circuit needs
+ * The main template's LogUp section: `logupBlind` and `logupCommitted` declared, the tables wired to `logupAlpha`,
+ * which the caller declares where it wants it among the public inputs (a model declares it before `binding`, so the
+ * binding stays the statement's last signal). Refuses (INTERNAL) a source list with no limbs: a LogUp circuit needs
  * at least one lookup (prover/lookup/circuit.ts refuses one whose α meets no constraint).
  */
 export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BITS): LogUpMain {
@@ -132,7 +133,6 @@ export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BIT
     '',
     `    // LogUp range checks (circuits/lib/logup-quant.circom): ${nLimbs} limbs, one table per width in use.`,
     '    // The limbs and multiplicities are committed (Pedersen, prover/lookup/) before alpha = H(D) is drawn.',
-    '    signal input logupAlpha;',
     '    signal input logupBlind;',
     `    signal output logupCommitted[${committed}];`,
   ];

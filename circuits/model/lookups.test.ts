@@ -3,7 +3,8 @@
  * `lookups: 'logup'`, logup-emit.ts). Each case: circom's count equals the generator's (the compile checks it), the
  * logits equal the integer reference bit for bit, every constraint holds, fewer constraints than bit decompositions,
  * and a two-round proof (prover/lookup) verifies with the logits as its statement. The lookup gadget's own
- * forged-witness tests are in circuits/lib/logup-quant.test.ts.
+ * forged-witness tests are in circuits/lib/logup-quant.test.ts. With Pedersen weights a proof carries two commitments,
+ * and its bundle verifies through verify-core like any other (Node: snarkjs and noble).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,14 +14,18 @@ import { after, describe, it } from 'node:test';
 import { writeLenetModel } from '../../bench/lenet-model.ts';
 import { writeMlpModel } from '../../bench/mlp-model.ts';
 import { BN254_R, mod } from '../../common/bn254.ts';
+import { makeBundle } from '../../prover/bundle.ts';
+import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
 import { readCalibrationCsv } from '../../prover/inference.ts';
 import { proveWithLookups } from '../../prover/lookup/prove.ts';
-import { ensureLookupSetup } from '../../prover/lookup/setup.ts';
+import { ensureLookupSetup, lookupStatementKey } from '../../prover/lookup/setup.ts';
 import { verifyLookupProof } from '../../prover/lookup/verify.ts';
-import { releaseVerifierResources } from '../../prover/verify.ts';
+import { ensureCommitmentKey } from '../../prover/setup/index.ts';
+import { releaseVerifierResources, verifyBundle } from '../../prover/verify.ts';
 import { readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 import { buildModelCircuit, type CodegenOptions, generateCircom, modelCircuitInput } from './codegen.ts';
+import { weightElements } from './commit.ts';
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
@@ -100,11 +105,60 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     assert.match(model.generated.source, /lk\[\d+ \+ i\] <== part1\.lk\[/);
   });
 
-  it('refuses lookups with Pedersen weights (two commitments in one proof are not built yet)', async () => {
-    const files = await writeMlpModel(path.join(dir, 'mlp-small'), [16, 8, 4], 8);
-    const { qm } = await quantized(files);
-    assert.throws(() => generateCircom(qm, { name: 'x', weights: 'private-pedersen', input: 'public', lookups: 'logup' }), {
-      code: 'BAD_INPUT',
+  it('Pedersen weights and lookups: one proof, two commitments (W and D), a bundle that verifies and refuses tampering', async () => {
+    const files = await writeLenetModel(path.join(dir, 'lenet-p'), { side: 12, c1: 3, c2: 4, hidden: [8] }, 8);
+    const opts: CodegenOptions = { name: 'logup-lenet12-p', weights: 'private-pedersen', input: 'private-hashed' };
+    const { qm, rows } = await quantized(files);
+    const model = await buildModelCircuit(qm, { ...opts, lookups: 'logup' });
+    const ls = await ensureLookupSetup(model.circuit);
+    const names = model.generated.publicSignals;
+    const wIdx = model.generated.committedSignals.map((n) => names.indexOf(n));
+    const wKey = await ensureCommitmentKey(ls.setup, wIdx);
+    const blind = randomScalar();
+    const w = await commitPublicInputs(wKey, [...weightElements(qm), blind]);
+    const vkey = lookupStatementKey(ls.setup.vkey, ls.key, ls.layout, wKey);
+    const input = quantizeInput(qm, rows[0]!.input);
+    const ref = runInt(qm, input);
+    const p = await proveWithLookups(ls, modelCircuitInput(qm, input, { ...opts, blind }), { publicIndices: wIdx, commitment: w });
+    assert.deepEqual(verifyLookupProof(vkey, p), { ok: true });
+    const hidden = new Set([...wIdx, ...ls.layout.committedIndices]);
+    const signalNames = names.filter((_, i) => !hidden.has(i));
+    assert.deepEqual(signalNames.slice(-2), ['logupAlpha', 'binding'], 'the binding stays the last statement signal');
+    const bundle = makeBundle({
+      kind: 'inference',
+      circuitId: model.circuit.id,
+      vkey,
+      proof: p.proof as object,
+      publicSignals: p.publicSignals,
+      signalNames,
+      commitment: w,
+      lookupCommitment: p.commitment,
+      metadata: { engine: 'test', insecureSetup: true },
     });
+    assert.deepEqual(
+      ref.logits.map((_, i) => fromField(BigInt(bundle.public[`logits[${i}]`]!))),
+      ref.logits,
+    );
+    const pin = { expectedVkeyHash: bundle.vkeyHash };
+    const ok = await verifyBundle(bundle, pin);
+    assert.equal(ok.valid, true, ok.reason);
+    assert.deepEqual(ok.checks, { snarkjs: true, noble: true, vkeyHash: true, commitment: true, challenge: true });
+    // D from another proof of the same model (its own valid proof of knowledge): α no longer equals H(D).
+    const other = await proveWithLookups(ls, modelCircuitInput(qm, input, { ...opts, blind }), { publicIndices: wIdx, commitment: w });
+    const swapped = await verifyBundle({ ...bundle, lookupCommitment: other.commitment }, pin);
+    assert.equal(swapped.reasonCode, 'CHALLENGE_MISMATCH');
+    // D without its proof of knowledge (K of the other D).
+    const noKnowledge = await verifyBundle(
+      { ...bundle, lookupCommitment: { ...p.commitment, knowledge: other.commitment.knowledge } },
+      pin,
+    );
+    assert.equal(noKnowledge.reasonCode, 'COMMITMENT_INVALID');
+    // Other weights' W (a valid commitment under the same key): the proof does not hold for it.
+    const w2 = await commitPublicInputs(wKey, [...weightElements(qm), blind + 1n]);
+    const otherWeights = await verifyBundle({ ...bundle, commitment: w2 }, pin);
+    assert.equal(otherWeights.reasonCode, 'PROOF_INVALID');
+    // A bundle without D is malformed (parseBundle: D is there exactly when the key has zkai_lookup).
+    const { lookupCommitment: _d, ...noD } = bundle;
+    await assert.rejects(verifyBundle(noD, pin), { code: 'BAD_BUNDLE' });
   });
 });

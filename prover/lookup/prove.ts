@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { WitnessCalculatorBuilder } from 'circom_runtime';
 import { ZkaiError } from '../../common/errors.ts';
-import { commitPublicInputs, randomScalar, statementSignals } from '../commitment.ts';
+import { commitPublicInputs, type PublicInputCommitment, randomScalar, statementSignals } from '../commitment.ts';
 import { processProvingEngine } from '../engine.ts';
 import { bigIntToLe } from '../groth16/points.ts';
 import { type Groth16Kernels, kernelsFrom, proveGroth16 } from '../groth16/prove.ts';
@@ -69,19 +69,37 @@ export function committedValues(ls: LookupSetup, witness: readonly bigint[]): bi
 }
 
 /**
+ * A model's Pedersen-committed weights in a LogUp circuit: their positions among the public signals and their W (the
+ * same for every proof of the model: prover/inference.ts computes and caches it).
+ */
+export interface CommittedWeights {
+  publicIndices: readonly number[];
+  commitment: PublicInputCommitment;
+}
+
+/**
  * Commits to `witness`'s committed values and proves the witness AS GIVEN (its α signal is not recomputed): the
  * honest prover's last step, and what a forger with a hand-made witness would run.
  */
-export async function proveLookupWitness(ls: LookupSetup, witness: readonly bigint[]): Promise<LookupProof> {
+export async function proveLookupWitness(ls: LookupSetup, witness: readonly bigint[], weights?: CommittedWeights): Promise<LookupProof> {
   const commitment = await commitPublicInputs(ls.key, committedValues(ls, witness));
   const bytes = new Uint8Array(witness.length * FR_BYTES);
   for (const [i, v] of witness.entries()) bigIntToLe(v, bytes, i * FR_BYTES);
   const { proof, publicSignals } = await proveGroth16(await zkeyOf(ls), bytes, await kernels(), { oneShot: true });
-  return { proof, publicSignals: statementSignals(publicSignals, ls.layout.committedIndices), commitment };
+  const hidden = [...ls.layout.committedIndices, ...(weights?.publicIndices ?? [])];
+  return {
+    proof,
+    publicSignals: statementSignals(publicSignals, hidden),
+    commitment,
+    ...(weights ? { weights: weights.commitment } : {}),
+  };
 }
 
-/** Both rounds for `input` (the circuit's inputs without logupAlpha and logupBlind). */
-export async function proveWithLookups(ls: LookupSetup, input: Record<string, unknown>): Promise<LookupProof> {
+/**
+ * Both rounds for `input` (the circuit's inputs without logupAlpha and logupBlind; with Pedersen weights, including
+ * the packed weights and their blind, whose W is `weights.commitment`).
+ */
+export async function proveWithLookups(ls: LookupSetup, input: Record<string, unknown>, weights?: CommittedWeights): Promise<LookupProof> {
   const blind = randomScalar();
   const pass1 = await lookupWitness(ls.circuit.wasmPath, { ...input, logupAlpha: randomScalar(), logupBlind: blind });
   const round1 = committedValues(ls, pass1);
@@ -91,5 +109,5 @@ export async function proveWithLookups(ls: LookupSetup, input: Record<string, un
   if (committedValues(ls, pass2).some((v, i) => v !== round1[i])) {
     throw new ZkaiError('PROOF_FAILED', 'the circuit computes a committed value from α: it cannot be committed before α');
   }
-  return proveLookupWitness(ls, pass2);
+  return proveLookupWitness(ls, pass2, weights);
 }

@@ -10,7 +10,7 @@ import type { BuiltCircuit } from '../../circuits/build.ts';
 import { readR1cs } from '../../circuits/r1cs.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { publishOnce } from '../../common/fs.ts';
-import { type CommitmentKey, checkCommitmentKey, createCommitmentKey } from '../commitment.ts';
+import { type CommitmentKey, checkCommitmentKey, createCommitmentKey, type StatementCommitmentInfo } from '../commitment.ts';
 import { type CircuitSetup, ensureCircuitSetup, type SetupOptions } from '../setup/index.ts';
 import { checkLookupShape, type LookupLayout, lookupLayout } from './circuit.ts';
 import type { LookupStatementInfo } from './verify.ts';
@@ -30,10 +30,22 @@ export interface LookupSetup {
   alphaRows: number;
 }
 
-/** The statement key: vkey without the committed IC points, with `zkai_lookup`. */
-export function lookupStatementKey(vkey: Record<string, unknown>, key: CommitmentKey, layout: LookupLayout): Record<string, unknown> {
+/**
+ * The statement key: vkey without the committed IC points, with `zkai_lookup`; with `weights` (a model's Pedersen
+ * weight key, prover/commitment.ts) without those IC points too, and with its `zkai_commitment` (what statementVkey
+ * writes), so one key describes both commitments a proof carries.
+ */
+export function lookupStatementKey(
+  vkey: Record<string, unknown>,
+  key: CommitmentKey,
+  layout: LookupLayout,
+  weights?: CommitmentKey,
+): Record<string, unknown> {
   const ic = vkey.IC as unknown[];
-  const committed = new Set(key.publicIndices);
+  const committed = new Set([...key.publicIndices, ...(weights?.publicIndices ?? [])]);
+  if (committed.size !== key.publicIndices.length + (weights?.publicIndices.length ?? 0)) {
+    throw new ZkaiError('INTERNAL', 'the lookup and weight commitments share a public signal');
+  }
   const kept = ic
     .slice(1)
     .map((_, i) => i)
@@ -44,7 +56,18 @@ export function lookupStatementKey(vkey: Record<string, unknown>, key: Commitmen
     circuitPublic: vkey.nPublic as number,
     alphaIndex: kept.indexOf(layout.alphaIndex),
   };
-  return { ...vkey, nPublic: kept.length, IC: [ic[0], ...kept.map((i) => ic[i + 1])], zkai_lookup: info };
+  const w: StatementCommitmentInfo | undefined = weights && {
+    kappa_2: weights.kappa_2,
+    publicIndices: [...weights.publicIndices],
+    circuitPublic: vkey.nPublic as number,
+  };
+  return {
+    ...vkey,
+    nPublic: kept.length,
+    IC: [ic[0], ...kept.map((i) => ic[i + 1])],
+    zkai_lookup: info,
+    ...(w ? { zkai_commitment: w } : {}),
+  };
 }
 
 async function readKey(file: string): Promise<CommitmentKey | undefined> {

@@ -8,7 +8,15 @@
  *   3. Groth16 with IC₀ replaced by IC₀ + D (the committed signals' contribution) and the statement signals.
  */
 import { ZkaiError } from '../../common/errors.ts';
-import { bindCommitment, checkCommitmentKnowledge, type G2Json, type PublicInputCommitment } from '../commitment-verify.ts';
+import {
+  bindCommitments,
+  checkCommitmentKnowledge,
+  commitmentInfo,
+  committedSignalCount,
+  type G1Json,
+  type G2Json,
+  type PublicInputCommitment,
+} from '../commitment-verify.ts';
 import { verifyGroth16Noble } from '../verify-noble.ts';
 import { logupChallenge } from './challenge.ts';
 
@@ -18,20 +26,29 @@ export interface LookupStatementInfo {
   kappa_2: G2Json;
   /** The circuit's committed public signals (their IC points are folded into D, so absent from IC). */
   publicIndices: number[];
-  /** The circuit's nPublic (statement + committed). */
+  /** The circuit's nPublic (statement + committed: these and, with Pedersen weights, zkai_commitment's). */
   circuitPublic: number;
   /** Position of α among the statement signals. */
   alphaIndex: number;
 }
 
-/** A LogUp proof: the Groth16 proof, the statement signals (the circuit's public signals less the committed ones) and D. */
+/**
+ * A LogUp proof: the Groth16 proof, the statement signals (the circuit's public signals less the committed ones), D,
+ * and with Pedersen-committed weights (a key with zkai_commitment too) their W.
+ */
 export interface LookupProof {
   proof: unknown;
   publicSignals: string[];
   commitment: PublicInputCommitment;
+  weights?: PublicInputCommitment;
 }
 
 export type LookupVerdict = { ok: true } | { ok: false; reason: 'COMMITMENT_INVALID' | 'CHALLENGE_MISMATCH' | 'PROOF_INVALID' };
+
+/** The `zkai_lookup` of a statement key, or undefined for a key without lookups; BAD_BUNDLE when malformed. */
+export function lookupInfo(statementKey: Record<string, unknown>): LookupStatementInfo | undefined {
+  return statementKey.zkai_lookup === undefined ? undefined : info(statementKey);
+}
 
 function info(statementKey: Record<string, unknown>): LookupStatementInfo {
   const i = statementKey.zkai_lookup as LookupStatementInfo | undefined;
@@ -40,7 +57,7 @@ function info(statementKey: Record<string, unknown>): LookupStatementInfo {
     typeof i !== 'object' ||
     i === null ||
     !Array.isArray(i.publicIndices) ||
-    i.circuitPublic !== nPublic + i.publicIndices.length ||
+    i.circuitPublic !== nPublic + committedSignalCount(statementKey) ||
     !Number.isSafeInteger(i.alphaIndex) ||
     i.alphaIndex < 0 ||
     i.alphaIndex >= nPublic
@@ -53,17 +70,32 @@ function info(statementKey: Record<string, unknown>): LookupStatementInfo {
   return i;
 }
 
+/**
+ * Checks 1–2 above, and with zkai_commitment the weights' W and its proof of knowledge: the commitment verdicts, and
+ * the points the statement key is bound to for check 3 (bindCommitments). verify-core.ts runs this for bundles.
+ */
+export function checkLookupCommitments(
+  statementKey: Record<string, unknown>,
+  publicSignals: readonly string[],
+  d: PublicInputCommitment,
+  w: PublicInputCommitment | undefined,
+): { ok: true; points: G1Json[] } | { ok: false; reason: 'COMMITMENT_INVALID' | 'CHALLENGE_MISMATCH' } {
+  const lookup = info(statementKey);
+  const weights = commitmentInfo(statementKey);
+  if (weights && !w) throw new ZkaiError('BAD_BUNDLE', 'the key commits weights (zkai_commitment): the proof must carry their W');
+  if (weights && w && !checkCommitmentKnowledge(weights.kappa_2, w)) return { ok: false, reason: 'COMMITMENT_INVALID' };
+  if (!checkCommitmentKnowledge(lookup.kappa_2, d)) return { ok: false, reason: 'COMMITMENT_INVALID' };
+  if (publicSignals[lookup.alphaIndex] !== logupChallenge(d.point).toString()) return { ok: false, reason: 'CHALLENGE_MISMATCH' };
+  return { ok: true, points: weights && w ? [w.point, d.point] : [d.point] };
+}
+
 /** Checks 1–3 above. Throws BAD_BUNDLE for malformed keys, points or signals; a false claim is a verdict. */
 export function verifyLookupProof(statementKey: Record<string, unknown>, p: LookupProof): LookupVerdict {
-  const lookup = info(statementKey);
   if (!Array.isArray(p?.publicSignals) || p.publicSignals.length !== (statementKey.nPublic as number)) {
     throw new ZkaiError('BAD_BUNDLE', `expected ${statementKey.nPublic as number} statement signals`);
   }
-  if (!checkCommitmentKnowledge(lookup.kappa_2, p.commitment)) return { ok: false, reason: 'COMMITMENT_INVALID' };
-  if (p.publicSignals[lookup.alphaIndex] !== logupChallenge(p.commitment.point).toString()) {
-    return { ok: false, reason: 'CHALLENGE_MISMATCH' };
-  }
-  const { zkai_lookup: _lookup, ...plain } = statementKey;
-  const bound = bindCommitment(plain, p.commitment.point);
+  const c = checkLookupCommitments(statementKey, p.publicSignals, p.commitment, p.weights);
+  if (!c.ok) return c;
+  const bound = bindCommitments(statementKey, c.points);
   return verifyGroth16Noble(bound, p.proof, p.publicSignals) ? { ok: true } : { ok: false, reason: 'PROOF_INVALID' };
 }

@@ -63,14 +63,16 @@ export const verifyReportSchema = {
         vkeyHash: { type: 'boolean', description: 'The embedded key matches its hash and is a key this service trusts for the circuit' },
         commitment: {
           type: 'boolean',
-          description: 'Committed-input bundles (Pedersen model weights): the proof of knowledge of W, e(K, G2) = e(W, κ·G2)',
+          description:
+            'Committed-input bundles (Pedersen model weights): the proof of knowledge of W, e(K, G2) = e(W, κ·G2); LogUp bundles: of D too',
         },
+        challenge: { type: 'boolean', description: 'LogUp bundles (vkey.zkai_lookup): the statement signal α equals H(D)' },
       },
     },
     reason: { type: 'string' },
     reasonCode: {
       type: 'string',
-      enum: ['VERIFIER_DISAGREEMENT', 'VKEY_MISMATCH', 'COMMITMENT_INVALID', 'PROOF_INVALID', 'KEY_NOT_PINNED'],
+      enum: ['VERIFIER_DISAGREEMENT', 'VKEY_MISMATCH', 'COMMITMENT_INVALID', 'CHALLENGE_MISMATCH', 'PROOF_INVALID', 'KEY_NOT_PINNED'],
       description: 'Why not valid: KEY_NOT_PINNED when every proof check passes but the key is not one this service knows for the circuit',
     },
   },
