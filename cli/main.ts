@@ -7,7 +7,7 @@ import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { exitWith } from './exit.ts';
-import { createProgress, progressMode } from './progress.ts';
+import { compileStep, createProgress, progressMode } from './progress.ts';
 
 /*
  * Each command imports what it needs when it runs (the compiler, the service, snarkjs, ethers … are heavy and most
@@ -376,20 +376,13 @@ async function modelCompile(args: string[]): Promise<number> {
   const weights = modes[choice as keyof typeof modes];
   const { compileModel } = await import('../prover/inference.ts');
   const progress = createProgress(progressMode(values.json));
-  const steps = {
-    import: 'import the ONNX graph',
-    quantize: 'quantize on the calibration rows',
-    circuit: 'generate and compile the circuit',
-    setup: 'trusted setup (Groth16 keys)',
-    commitment: 'commit to the weights (Pedersen)',
-  };
   const compiled = await compileModel(onnx, values.calibration, {
     outDir: path.resolve(values.out),
     name: values.name,
     weights,
     input: weights === 'public-constants' ? 'public' : 'private-hashed',
     log: (msg) => progress.note(msg),
-    onPhase: (phase) => progress.update(`${Object.keys(steps).indexOf(phase) + 1}/5 ${steps[phase]}`),
+    onPhase: (phase) => progress.update(compileStep(phase)),
   });
   progress.end();
   const m = compiled.manifest;
