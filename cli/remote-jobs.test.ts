@@ -188,6 +188,41 @@ describe('zkai --server: dataset commit, prove, model compile and model prove as
     assert.match(refused(wrong, 2, 'BAD_(DATASET|INPUT)'), /recordid|content_hash/);
   });
 
+  test('dataset commit against a node that runs no background commits (a shared queue): committed in the request', async () => {
+    // Another API node over the same stores, as with ZKAI_QUEUE: it refuses `async`, so the command commits in one request.
+    const sync = await buildApp({
+      store,
+      runner,
+      membership: await prepareMembershipCircuit(DEPTH),
+      datasetsDir: path.join(tmp, 'datasets'),
+      auth: { mode: 'keys', keys: tenants },
+      tenants,
+      models,
+    });
+    try {
+      const syncUrl = await sync.listen({ host: '127.0.0.1', port: 0 });
+      const jsonl = path.join(tmp, 'more.jsonl');
+      const records = rows
+        .slice(0, 2)
+        .map((r) => ({ record_id: r.id, contributor: r.contributor, content_hash: r.contentHash, weight: r.weight }));
+      await writeFile(jsonl, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      const run = await zkai(['--server', syncUrl, 'dataset', 'commit', jsonl, '--columns', 'id=record_id'], { ZKAI_API_KEY: key });
+      assert.equal(run.code, 0, run.stderr);
+      const out = JSON.parse(run.stdout);
+      const local = await commitDataset(
+        rows.slice(0, 2).map((r, i) => normaliseRecord(r, `row ${i}`)),
+        path.join(tmp, 'local2', 'dataset.json'),
+        { depth: DEPTH },
+      );
+      assert.equal(out.rootHex, local.manifest.rootHex);
+      assert.equal(out.jobId, undefined);
+      assert.equal(out.source.name, 'more.jsonl');
+      assert.match(run.stderr, /commit \(in the request: this service runs no background commits\)/);
+    } finally {
+      await sync.close();
+    }
+  });
+
   test('prove: a membership proof job followed to its bundle, which the service verifies', async () => {
     assert.ok(rootHex, 'the commit test ran first');
     const out = path.join(tmp, 'membership.json');
