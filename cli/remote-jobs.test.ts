@@ -46,7 +46,7 @@ function zkai(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 /** The `--json` progress events a command wrote on stderr (one JSON object a line, nothing else). */
-function events(run: Run): { event: string; step?: string; message?: string }[] {
+function events(run: Run): { event: string; step?: string; message?: string; done?: number; total?: number }[] {
   return run.stderr
     .trim()
     .split('\n')
@@ -63,7 +63,11 @@ function refused(run: Run, exit: number, code: string): string {
   return errors[0]!;
 }
 
-const steps = (run: Run) => events(run).flatMap((e) => (e.event === 'progress' && e.step ? [e.step] : []));
+/** The steps a command's progress went through, in order (a step repeated with a new percent counted once). */
+const steps = (run: Run) =>
+  events(run)
+    .flatMap((e) => (e.event === 'progress' && e.step ? [e.step] : []))
+    .filter((step, i, all) => step !== all[i - 1]);
 
 describe('zkai --server: dataset commit, prove, model compile and model prove as jobs with progress', () => {
   let tmp: string;
@@ -180,6 +184,10 @@ describe('zkai --server: dataset commit, prove, model compile and model prove as
     assert.equal(out.source.name, 'june.csv');
     assert.match(out.jobId, /^[0-9a-f-]{36}$/);
     assert.deepEqual(steps(run).slice(-2), ['commit: leaves', 'commit: tree']);
+    // With the service's percent of the whole job (leaves 0–50, tree 50–100) for a bar.
+    const tree = events(run).find((e) => e.step === 'commit: tree');
+    assert.equal(tree?.total, 100);
+    assert.ok(tree.done! >= 50 && tree.done! <= 100, JSON.stringify(tree));
     assert.ok(events(run).some((e) => e.event === 'log' && e.message === `job ${out.jobId} on ${url}`));
     rootHex = out.rootHex;
 
@@ -332,6 +340,11 @@ describe('zkai --server: dataset commit, prove, model compile and model prove as
       ZKAI_API_KEY: key,
     });
     refused(noModel, 2, 'UNKNOWN_MODEL');
+
+    const unreachable = await zkai(['--server', 'http://127.0.0.1:1', 'models'], { ZKAI_API_KEY: key });
+    assert.match(refused(unreachable, 1, 'INTERNAL'), /cannot reach the service at http:\/\/127\.0\.0\.1:1/);
+    refused(await zkai(['--server', 'not a url', 'models']), 2, 'BAD_INPUT');
+    assert.match(refused(await zkai(['--server', url, 'constructor']), 2, 'BAD_INPUT'), /unknown remote command: constructor/);
 
     const flag = await zkai(['--server', url, 'models', '--columns', 'id=x'], { ZKAI_API_KEY: key });
     assert.match(refused(flag, 2, 'BAD_INPUT'), /models does not take --columns/);

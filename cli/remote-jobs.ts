@@ -31,13 +31,15 @@ function stepOf(job: Job): string {
 }
 
 /**
- * Follow a job to its end (GET /v1/jobs/:id/events, which says each change of state and phase), showing each step;
- * the finished job, or its failure as the job's own typed error.
+ * Follow a job to its end (GET /v1/jobs/:id/events, which says each change of state, phase and percent), showing each
+ * step; the finished job, or its failure as the job's own typed error.
  */
 async function follow(client: ZkaiClient, jobId: string, progress: Progress): Promise<Job> {
   progress.note(`job ${jobId} on ${client.baseUrl}`);
   const job = await client.watchJob(jobId, (j) => {
-    if (j.state === 'queued' || j.state === 'running') progress.update(stepOf(j));
+    // The service's estimate of the whole job in percent (a dataset commit's moves within its phases too).
+    const percent = j.state === 'running' ? j.progress?.percent : undefined;
+    if (j.state === 'queued' || j.state === 'running') progress.update(stepOf(j), percent, percent === undefined ? undefined : 100);
   });
   progress.end();
   if (job.state === 'succeeded') return job;

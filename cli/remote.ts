@@ -70,7 +70,14 @@ const COMMANDS: Record<string, RemoteCommand> = {
     args: 1,
     flags: [],
     async run(c, [file]) {
-      const report = await c.verify(JSON.parse(await readFile(file!, 'utf8')));
+      let bundle: unknown;
+      try {
+        bundle = JSON.parse(await readFile(file!, 'utf8'));
+      } catch (err) {
+        throw new ZkaiError('BAD_INPUT', `cannot read ${file} as JSON: ${(err as Error).message}`);
+      }
+      // The service judges the bundle (a malformed one is its BAD_BUNDLE).
+      const report = await c.verify(bundle);
       print(report);
       return report.valid ? 0 : report.reasonCode === 'KEY_NOT_PINNED' ? EXIT_UNPINNED_KEY : 1;
     },
@@ -119,8 +126,10 @@ function bad(message: string): never {
 export async function remoteCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   if (!values.server) throw new ZkaiError('BAD_INPUT', '--server <url> is required');
-  const two = positionals.slice(0, 2).join(' ');
-  const name = COMMANDS[two] ? two : positionals[0];
+  if (!URL.canParse(values.server) || !/^https?:$/.test(new URL(values.server).protocol))
+    throw new ZkaiError('BAD_INPUT', `--server must be an http(s) URL, got ${JSON.stringify(values.server)}`);
+  const known = (words: string) => (Object.hasOwn(COMMANDS, words) ? words : undefined);
+  const name = known(positionals.slice(0, 2).join(' ')) ?? known(positionals[0] ?? '');
   const command = name === undefined ? undefined : COMMANDS[name];
   if (!command) bad(`unknown remote command: ${positionals.join(' ') || '(none)'}`);
   const args = positionals.slice(name!.split(' ').length);
