@@ -14,6 +14,9 @@ const INPUT_CODES = new Set<ZkaiErrorCode>([
   'UNKNOWN_RECORD',
   'UNKNOWN_DATASET',
   'UNKNOWN_CIRCUIT',
+  // A service refusing a remote command (cli/remote.ts) names the model or job it does not know.
+  'UNKNOWN_MODEL',
+  'UNKNOWN_JOB',
   'BAD_PTAU',
 ]);
 

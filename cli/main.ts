@@ -7,7 +7,7 @@ import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { exitWith } from './exit.ts';
-import { createProgress, progressMode } from './progress.ts';
+import { compileStep, createProgress, progressMode } from './progress.ts';
 
 /*
  * Each command imports what it needs when it runs (the compiler, the service, snarkjs, ethers … are heavy and most
@@ -81,7 +81,12 @@ Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.
   zkai admin key create --tenant <name>                make an API key for the service (printed once; stored hashed)
   zkai admin key list [--json] | zkai admin key revoke <key-id>
   zkai --server <url> datasets|models|jobs|verify <proof.json>|bundle <jobId> --out <f>
-                                                       the same against a running service (key: --api-key or ZKAI_API_KEY)
+  zkai --server <url> dataset commit <file.csv|.jsonl> [--columns …] [--name <n>]
+  zkai --server <url> prove <rootHex> <recordId> --epoch <n> [--out proof.json]
+  zkai --server <url> model compile <model.onnx> --calibration <inputs.csv> [--name <n>] [--weights …]
+  zkai --server <url> model prove <modelId> --input <input.json> [--owner <address>] [--out proof.json]
+                                                       the same against a running service (key: --api-key or
+                                                       ZKAI_API_KEY): jobs there, followed with progress (--json)
   zkai worker [--name <n>] [--concurrency <n>]         prove jobs from the Redis queue at ZKAI_QUEUE (several nodes)
   zkai gpu selftest [--max-log 16]                    WebGPU adapter, GPU MSM and NTT vs the CPU engine; exit 1 mismatch, 2 no GPU
 
@@ -95,7 +100,8 @@ Trusted setup (<circuit> is a circuit id like membership-d20-<hash>, or membersh
   zkai setup status <circuit> [--json]                 ptau, contributions and key hashes of the current setup
 
 Output: the result as JSON on stdout; progress on stderr (a bar on a terminal, plain lines otherwise; --json on
-dataset commit/prove and model compile/prove: one JSON event per line). Exit 0 ok, 1 failed/invalid, 2 bad input.
+dataset commit/prove and model compile/prove, local or remote: one JSON event per line). Exit 0 ok, 1 failed/invalid,
+2 bad input (a service's refusal: its code, and the exit code a local command has for it).
 
 Settings: ZKAI_* variables (ZKAI_HOME: the data directory, default the nearest .zkai above here, else ~/.zkai).
   zkai config [--json | --markdown]                    every setting, its effective value and where it came from`;
@@ -376,20 +382,13 @@ async function modelCompile(args: string[]): Promise<number> {
   const weights = modes[choice as keyof typeof modes];
   const { compileModel } = await import('../prover/inference.ts');
   const progress = createProgress(progressMode(values.json));
-  const steps = {
-    import: 'import the ONNX graph',
-    quantize: 'quantize on the calibration rows',
-    circuit: 'generate and compile the circuit',
-    setup: 'trusted setup (Groth16 keys)',
-    commitment: 'commit to the weights (Pedersen)',
-  };
   const compiled = await compileModel(onnx, values.calibration, {
     outDir: path.resolve(values.out),
     name: values.name,
     weights,
     input: weights === 'public-constants' ? 'public' : 'private-hashed',
     log: (msg) => progress.note(msg),
-    onPhase: (phase) => progress.update(`${Object.keys(steps).indexOf(phase) + 1}/5 ${steps[phase]}`),
+    onPhase: (phase) => progress.update(compileStep(phase)),
   });
   progress.end();
   const m = compiled.manifest;

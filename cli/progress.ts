@@ -19,6 +19,20 @@ export interface Progress {
 
 const BAR_WIDTH = 24;
 
+/** A model compile's phases as progress names them, here and against a service (`zkai --server … model compile`). */
+const COMPILE_STEPS = {
+  import: 'import the ONNX graph',
+  quantize: 'quantize on the calibration rows',
+  circuit: 'generate and compile the circuit',
+  setup: 'trusted setup (Groth16 keys)',
+  commitment: 'commit to the weights (Pedersen)',
+} as const;
+export type CompilePhase = keyof typeof COMPILE_STEPS;
+
+export function compileStep(phase: CompilePhase): string {
+  return `${Object.keys(COMPILE_STEPS).indexOf(phase) + 1}/5 ${COMPILE_STEPS[phase]}`;
+}
+
 export function progressMode(json: boolean | undefined, stream: NodeJS.WriteStream = process.stderr): ProgressMode {
   if (json) return 'json';
   return stream.isTTY ? 'tty' : 'plain';

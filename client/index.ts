@@ -5,7 +5,7 @@
  */
 import type { ProofBundle } from '../prover/bundle.ts';
 import type { ChainInfo } from '../server/routes/chain.ts';
-import type { membershipProofBodySchema } from '../server/routes/datasets.ts';
+import type { commitBodySchema, membershipProofBodySchema } from '../server/routes/datasets.ts';
 import type { proveBodySchema, uploadBodySchema } from '../server/routes/models.ts';
 import type { trustedKeysSchema, verifyReportSchema } from '../server/routes/verify.ts';
 import type {
@@ -35,15 +35,18 @@ export type TrustedKeys = FromSchema<typeof trustedKeysSchema, Refs>;
 export type UploadModelRequest = FromSchema<ReturnType<typeof uploadBodySchema>, Refs>;
 export type ProveModelRequest = FromSchema<typeof proveBodySchema, Refs>;
 export type MembershipProofRequest = FromSchema<typeof membershipProofBodySchema, Refs>;
+/** POST /v1/datasets: the records in exactly one of records, csv or jsonl (`async` is set by the method called). */
+export type CommitDatasetRequest = Omit<FromSchema<ReturnType<typeof commitBodySchema>, Refs>, 'async'>;
 
 /** An error answer of the API: `{ error: { code, message } }` with its HTTP status. */
 export class ZkaiApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** The API's message alone (`message` is `<code>: <detail>`). */
+    readonly detail: string,
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${detail}`);
     this.name = 'ZkaiApiError';
   }
 }
@@ -111,6 +114,17 @@ export class ZkaiClient {
   }
   dataset(rootHex: string): Promise<DatasetManifest> {
     return this.json('GET', `/v1/datasets/${encodeURIComponent(rootHex)}`);
+  }
+  /** Commit in one request (200: this tenant had the same root already, 201: new to it); the answer waits for the whole commit. */
+  commitDataset(body: CommitDatasetRequest): Promise<DatasetSummary> {
+    return this.json('POST', '/v1/datasets', body);
+  }
+  /**
+   * Commit in the background: a dataset-commit job (phases leaves, then tree; follow it with watchJob), whose
+   * links.dataset names the dataset once it has succeeded. Refused (BAD_INPUT) by a node whose jobs go to a shared queue.
+   */
+  startDatasetCommit(body: CommitDatasetRequest): Promise<JobAccepted> {
+    return this.json('POST', '/v1/datasets', { ...body, async: true });
   }
   proveMembership(rootHex: string, body: MembershipProofRequest): Promise<JobAccepted> {
     return this.json('POST', `/v1/datasets/${encodeURIComponent(rootHex)}/proofs`, body);

@@ -99,4 +99,74 @@ describe('job progress', () => {
       store.close();
     }
   });
+
+  test("a percent within a phase is an event too (a dataset commit's leaves and tree), each once", async () => {
+    const store = new JobStore(':memory:');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const rootHex = `0x${'12'.repeat(32)}`;
+    // The handler holds the job running while the test writes its progress as a commit would (no sleep, no timing).
+    const runner = new JobRunner(
+      store,
+      {
+        'dataset-commit': async () => {
+          started();
+          await released;
+          return { rootHex };
+        },
+      },
+      { pollMs: 50 },
+    );
+    const app = await buildApp({
+      store,
+      runner: { pump() {} },
+      membership,
+      datasetsDir: path.join(tmp, 'd2'),
+      eventPollMs: 50,
+      auth: { mode: 'off' },
+    });
+    try {
+      const job = store.enqueue('dataset-commit', {});
+      const address = await app.listen({ host: '127.0.0.1', port: 0 });
+      const stream = openEventStream(`${address}/v1/jobs/${job.id}/events`);
+      await stream.first;
+      runner.start();
+      await running;
+      const at = () => new Date().toISOString();
+      for (const [phase, percent] of [
+        ['leaves', 10],
+        ['leaves', 10],
+        ['leaves', 40],
+        ['tree', 50],
+        ['tree', 90],
+      ] as const) {
+        assert.ok(store.setProgress(job.id, { phase, percent, updatedAt: at() }));
+      }
+      release();
+      const events = sseEvents((await stream.done).body);
+      const reported = events.filter((e) => e.state === 'running' && e.progress);
+      assert.deepEqual(
+        reported.map((e) => [e.phase, (e.progress as { percent: number }).percent]),
+        [
+          ['leaves', 10],
+          ['leaves', 40],
+          ['tree', 50],
+          ['tree', 90],
+        ],
+      );
+      const last = events.at(-1)!;
+      assert.equal(last.state, 'succeeded');
+      assert.equal((last.links as { dataset?: string }).dataset, `/v1/datasets/${rootHex}`);
+    } finally {
+      await app.close();
+      await runner.stop();
+      store.close();
+    }
+  });
 });

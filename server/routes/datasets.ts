@@ -42,6 +42,7 @@ interface CommitBody {
   csv?: string;
   jsonl?: string;
   columns?: string | Record<string, string>;
+  name?: string;
   depth?: number;
   async?: boolean;
 }
@@ -96,6 +97,51 @@ export const membershipProofBodySchema = {
     },
   },
 } as const;
+
+/** The fields a csv column / jsonl key can be mapped to (the `columns` object's keys). */
+const columnProperty = { type: 'string', minLength: 1, maxLength: 256 } as const;
+
+/** The body of POST /v1/datasets (exported for the typed client, zkai/client). */
+export function commitBodySchema(circuitDepth: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      records: { type: 'array', minItems: 1, items: recordSchema },
+      csv: { type: 'string', minLength: 1 },
+      jsonl: { type: 'string', minLength: 1 },
+      columns: {
+        description:
+          'Which csv column / jsonl key holds each field, when they are not named id, contributor, content_hash, weight: ' +
+          '"id=record_id,content_hash=content_sha256" or {"id": "record_id", "content_hash": "content_sha256"}',
+        anyOf: [
+          { type: 'string', minLength: 1, maxLength: 2048 },
+          {
+            type: 'object',
+            minProperties: 1,
+            maxProperties: 4,
+            additionalProperties: false,
+            properties: { id: columnProperty, contributor: columnProperty, content_hash: columnProperty, weight: columnProperty },
+          },
+        ],
+      },
+      name: {
+        type: 'string',
+        pattern: '^[^\\u0000-\\u001f]{1,256}$',
+        description:
+          "What the csv or jsonl text is called (e.g. its file name), recorded as the manifest's source name with the text's sha256; " +
+          'default: "request body (csv)" or "(jsonl)"',
+      },
+      depth: { type: 'integer', minimum: 1, maximum: MAX_TREE_DEPTH, default: circuitDepth },
+      async: {
+        type: 'boolean',
+        description:
+          'Commit in the background: answer 202 with a dataset-commit job at once (its progress: leaves, then tree; ' +
+          'its links.dataset once done) instead of holding the request for the whole commit (300,000 records: about a minute)',
+      },
+    },
+  } as const;
+}
 
 const rootParams = {
   type: 'object',
@@ -155,39 +201,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
           `The tree depth must equal the membership circuit depth of this service (${circuitDepth}), which is also the default. ` +
           'Committing the same records again answers 200 with the same root. Each tenant sees only the datasets it committed. ' +
           'The root is that of a Merkle-sum tree: it commits to totalWeight (see docs/membership.md).',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            records: { type: 'array', minItems: 1, items: recordSchema },
-            csv: { type: 'string', minLength: 1 },
-            jsonl: { type: 'string', minLength: 1 },
-            columns: {
-              description:
-                'Which csv column / jsonl key holds each field, when they are not named id, contributor, content_hash, weight: ' +
-                '"id=record_id,content_hash=content_sha256" or {"id": "record_id", "content_hash": "content_sha256"}',
-              anyOf: [
-                { type: 'string', minLength: 1, maxLength: 2048 },
-                {
-                  type: 'object',
-                  minProperties: 1,
-                  maxProperties: 4,
-                  additionalProperties: false,
-                  properties: Object.fromEntries(
-                    ['id', 'contributor', 'content_hash', 'weight'].map((k) => [k, { type: 'string', minLength: 1, maxLength: 256 }]),
-                  ),
-                },
-              ],
-            },
-            depth: { type: 'integer', minimum: 1, maximum: MAX_TREE_DEPTH, default: circuitDepth },
-            async: {
-              type: 'boolean',
-              description:
-                'Commit in the background: answer 202 with a dataset-commit job at once (its progress: leaves, then tree; ' +
-                'its links.dataset once done) instead of holding the request for the whole commit (300,000 records: about a minute)',
-            },
-          },
-        },
+        body: commitBodySchema(circuitDepth),
         response: {
           201: { description: 'Committed', $ref: 'DatasetSummary#' },
           202: jobAcceptedResponse('Accepted (async): a dataset-commit job was queued'),
@@ -217,12 +231,13 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
       if (body.records) {
         if (body.columns !== undefined)
           throw new ZkaiError('BAD_INPUT', 'columns maps csv columns or jsonl keys; records already use the field names');
+        if (body.name !== undefined) throw new ZkaiError('BAD_INPUT', 'name names csv or jsonl text; records have no source file');
         records = normaliseRecords(body.records);
       } else {
         const format = body.csv !== undefined ? 'csv' : 'jsonl';
         const text = (body.csv ?? body.jsonl)!;
         records = parseRecords(text, format, format, body.columns === undefined ? undefined : parseColumnMap(body.columns));
-        source = { name: `request body (${format})`, sha256: sha256Hex(text) };
+        source = { name: body.name ?? `request body (${format})`, sha256: sha256Hex(text) };
       }
       if (body.async) {
         if (!opts.asyncCommits)
