@@ -3,16 +3,23 @@
  * directory: a key made on node A (by `zkai admin` on A's machine) authenticates on node B and is revoked from B's;
  * nodes starting together make one first key between them; each tenant sees only its own datasets and models
  * through either node; a dataset committed through A is listed and proved from through B (B commits it again from
- * PostgreSQL, and a worker with an empty data directory fetches it from B); a model uploaded through A is read through B.
+ * PostgreSQL, and a worker with an empty data directory fetches it from B); a model uploaded through A is read through B,
+ * and once compiled (by A or B) is proved through a third node C started later with a data directory of its own (no
+ * shared folder): C makes the model's files from PostgreSQL, refusing a changed blob, and a worker fetches it from C.
+ * (In one process the nodes share the circuit cache, which resolves against the process's ZKAI_HOME; the circuit and
+ * keys coming from PostgreSQL into an empty cache is jobs/pg-model-files.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { REPO_ROOT } from '../common/config.ts';
+import { modelPaths } from '../jobs/models.ts';
+import type { CompiledRecord } from '../jobs/pg-model-files.ts';
 import { hasPostgres, startTestPostgres, type TestPostgres } from '../jobs/queue/test-postgres.ts';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../jobs/queue/test-redis.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
@@ -34,6 +41,10 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
   const homes: string[] = [];
   let nodes: RunningService[] = [];
   let worker: Proc | undefined;
+  /** The model uploaded through A (by tenant acme, with key acmeKey). */
+  let modelId = '';
+  let acmeKey = '';
+  let config: (home: string) => Parameters<typeof startService>[0];
 
   /** A request to `node` as the holder of `key` (none: no key). */
   async function call(node: RunningService, key: string | undefined, method: string, url: string, body?: unknown) {
@@ -41,6 +52,16 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     if (key) headers.authorization = `Bearer ${key}`;
     const res = await fetch(`${node.url}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  /** Poll job `jobId` through `node` until it is no longer queued or running. */
+  async function settled(node: RunningService, key: string, jobId: string): Promise<Record<string, unknown>> {
+    let job: Record<string, unknown> = {};
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      job = (await call(node, key, 'GET', `/v1/jobs/${jobId}`)).body;
+      if (job.state !== 'queued' && job.state !== 'running') break;
+    }
+    return job;
   }
 
   /** `zkai admin …` as run on a node's machine: its ZKAI_HOME, the shared ZKAI_DB. */
@@ -58,7 +79,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     redis = await startTestRedis();
     db = await startTestPostgres();
     for (const name of ['a', 'b']) homes.push(await sharedArtifactsHome(`zkai-node-${name}-`));
-    const config = (home: string) => ({
+    config = (home: string) => ({
       ...DEFAULT_CONFIG,
       home,
       port: 0,
@@ -176,6 +197,8 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     });
     assert.equal(upload.status, 202, JSON.stringify(upload.body));
     const id = upload.body.id as string;
+    modelId = id;
+    acmeKey = acme;
     const onB = await call(b, acme, 'GET', `/v1/models/${id}`);
     assert.equal(onB.status, 200, JSON.stringify(onB.body));
     assert.equal(onB.body.name, 'mlp-digits');
@@ -187,5 +210,73 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
       assert.equal((await call(node, globex, 'GET', `/v1/models/${id}`)).status, 404);
       assert.deepEqual((await call(node, globex, 'GET', '/v1/models')).body, { models: [] });
     }
+  });
+
+  it('the model compiled by A or B is proved through node C, which shares no folder: from PostgreSQL, checked', async () => {
+    const [a] = nodes as [RunningService, RunningService];
+    const compileJob = ((await call(a, acmeKey, 'GET', `/v1/models/${modelId}`)).body.compileJob as { id: string }).id;
+    const compiled = await settled(a, acmeKey, compileJob);
+    assert.equal(compiled.state, 'succeeded', JSON.stringify(compiled));
+
+    // Node C joins afterwards with an empty data directory of its own: it never saw the upload or the compile.
+    const homeC = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-c-'));
+    homes.push(homeC);
+    const c = await startService(config(homeC), { log: () => {}, handleSignals: false });
+    nodes.push(c);
+    assert.equal((await call(c, acmeKey, 'GET', `/v1/models/${modelId}`)).body.state, 'ready');
+    const compiledDir = modelPaths(path.join(homeC, 'models'), modelId).compiled;
+    assert.equal(existsSync(compiledDir), false);
+
+    // A changed row in the store of record: C refuses the model (ARTIFACT_MISMATCH) and publishes nothing of it.
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const record = JSON.parse(
+        (await sql.query("SELECT record FROM zkai_model_files WHERE model_id = $1 AND stage = 'compiled'", [modelId])).rows[0].record,
+      ) as CompiledRecord;
+      const quantized = record.files.find((f) => f.path.endsWith('/quantized.json'))!;
+      const flip = () =>
+        sql.query('UPDATE zkai_blob_chunks SET bytes = set_byte(bytes, 3, get_byte(bytes, 3) # 1) WHERE sha256 = $1 AND chunk = 0', [
+          quantized.sha256,
+        ]);
+      const asWorker = () => fetch(`${c.url}/v1/worker/models/${modelId}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      await flip();
+      const refused = await asWorker();
+      assert.equal(refused.status, 500);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ARTIFACT_MISMATCH');
+      const left = existsSync(compiledDir) ? await readdir(compiledDir) : [];
+      assert.ok(!left.includes('quantized.json') && !left.includes('model.json'), `published: ${left.join(', ')}`);
+      await flip();
+      assert.equal((await asWorker()).status, 200, 'the row restored, C serves the model');
+    } finally {
+      await sql.end();
+    }
+    assert.ok(existsSync(path.join(compiledDir, 'model.json')), "C made the model's folder from PostgreSQL");
+
+    // The only worker now fetches from C: the proof asked for through C is made with the model C served.
+    await worker?.kill();
+    const workerHome = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-worker-c-'));
+    homes.push(workerHome);
+    worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w2'], {
+      ZKAI_HOME: workerHome,
+      ZKAI_QUEUE: redis.url,
+      ZKAI_DB: db.url,
+      ZKAI_API_URL: c.url,
+      ZKAI_WORKER_TOKEN: TOKEN,
+      ZKAI_TREE_DEPTH: String(DEPTH),
+      ZKAI_POOL_SIZE: '1',
+    });
+    await worker.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    const asked = await call(c, acmeKey, 'POST', `/v1/models/${modelId}/prove`, { input: Array.from({ length: 64 }, (_, i) => i % 11) });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const job = await settled(c, acmeKey, asked.body.jobId as string);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    assert.ok(
+      worker.lines.some((l) => l.includes(`fetching model ${modelId}`)),
+      'the worker fetched the model from C',
+    );
+    const bundle = await call(c, acmeKey, 'GET', `/v1/jobs/${asked.body.jobId as string}/bundle`);
+    assert.equal(bundle.status, 200);
+    assert.equal((await call(c, acmeKey, 'POST', '/v1/verify', bundle.body)).body.valid, true);
   });
 });
