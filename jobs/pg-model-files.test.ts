@@ -1,7 +1,7 @@
 /**
  * Model files kept in PostgreSQL (pg-model-files.ts): what API node A took and compiled is made again, checked, in
  * node B's own data directory (its models folder and its circuit cache, both empty: no shared folder), and proves
- * there under the manifest's key. A changed blob is refused (ARTIFACT_MISMATCH) and nothing of it is published; a
+ * there under the manifest's key; a compile job on another node compiles the upload A took. A changed blob is refused (ARTIFACT_MISMATCH) and nothing of it is published; a
  * later compile of the same upload is replaced by the first one kept; a row naming a path outside the data folders is
  * refused before anything is written.
  */
@@ -18,7 +18,7 @@ import { compileModel, type ModelManifest } from '../prover/inference.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources, verifyBundle } from '../prover/verify.ts';
 import { requireOrSkip } from '../test/require-dep.ts';
-import { inferenceJobHandler } from './model-jobs.ts';
+import { inferenceJobHandler, modelCompileJobHandler } from './model-jobs.ts';
 import { modelPaths } from './models.ts';
 import { BLOBS_DDL } from './pg-blobs.ts';
 import { type CompiledRecord, MODEL_FILES_DDL, type SharedModelFiles, sharedModelFiles } from './pg-model-files.ts';
@@ -132,6 +132,20 @@ describe('model files in PostgreSQL: no folder shared between API nodes', {
       assert.deepEqual(await c.keepCompiled(ID), manifest);
       assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')), manifest);
       assert.equal((await compiledRow()).manifest.weightCommitment, manifest.weightCommitment);
+    });
+  });
+
+  it('a compile job on another node compiles the upload A kept, and the first compile kept stays the model', async () => {
+    await asNode('f', async (f, home) => {
+      const modelsDir = path.join(home, 'models');
+      const handler = modelCompileJobHandler({ modelsDir, files: f });
+      const request = { modelId: ID, name: 'mlp-digits', weights: 'private-pedersen', input: 'private-hashed' };
+      const job = { id: 'c1', kind: 'model-compile', request } as unknown as Parameters<typeof handler>[0];
+      // Its own compile has another blind: the manifest of record is still A's, and so is the folder here.
+      assert.deepEqual(await handler(job), manifest);
+      const p = modelPaths(modelsDir, ID);
+      assert.deepEqual(await readFile(p.onnx), await readFile(path.join(FIXTURES, 'mlp_digits.onnx')), 'the upload came from PostgreSQL');
+      assert.deepEqual(JSON.parse(await readFile(path.join(p.compiled, 'model.json'), 'utf8')), manifest);
     });
   });
 
