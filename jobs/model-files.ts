@@ -26,6 +26,8 @@ export interface ModelFilesApi {
   keepCompiled(id: string, log?: (msg: string) => void): Promise<Record<string, unknown>>;
   /** The compiled model as this node proves and serves it (UNKNOWN_MODEL when it is not compiled). */
   loadCompiled(id: string, log?: (msg: string) => void): Promise<CompiledModel>;
+  /** The statement keys (vkeyHash) of the models of record with circuit `circuitId` that this node may not have. */
+  vkeyHashes(circuitId: string): Promise<string[]>;
 }
 
 /** One node's folders: nothing to keep elsewhere, nothing to fetch. */
@@ -33,6 +35,11 @@ export class LocalModelFiles implements ModelFilesApi {
   constructor(private readonly modelsDir: string) {}
 
   async keepUpload(): Promise<void> {}
+
+  /** None beyond the keys in this node's own circuit cache (server/trusted-keys.ts reads those). */
+  async vkeyHashes(): Promise<string[]> {
+    return [];
+  }
 
   async fetchUpload(id: string): Promise<void> {
     const p = modelPaths(this.modelsDir, id);

@@ -124,6 +124,11 @@ describe('model files in PostgreSQL: no folder shared between API nodes', {
     });
   });
 
+  it('lists the statement key of the model of record by its circuit, for /v1/verify on any node', async () => {
+    assert.deepEqual(await nodeA.vkeyHashes(manifest.circuitId), [manifest.vkeyHash]);
+    assert.deepEqual(await nodeA.vkeyHashes('model-other-000000000000'), []);
+  });
+
   it('a later compile of the same upload is replaced by the first one kept', async () => {
     await asNode('c', async (c, home) => {
       const dir = modelPaths(path.join(home, 'models'), ID).compiled;

@@ -33,9 +33,11 @@ export const MODEL_FILES_DDL = `CREATE TABLE IF NOT EXISTS zkai_model_files (
   model_id TEXT NOT NULL,
   stage TEXT NOT NULL CHECK (stage IN ('upload', 'compiled')),
   record TEXT NOT NULL,
+  circuit_id TEXT,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (model_id, stage)
-)`;
+);
+CREATE INDEX IF NOT EXISTS zkai_model_files_circuit ON zkai_model_files (circuit_id) WHERE circuit_id IS NOT NULL`;
 
 /** The `compiled` row: what another node needs to prove with the model exactly as it was compiled. */
 export interface CompiledRecord {
@@ -90,8 +92,8 @@ export class SharedModelFiles implements ModelFilesApi {
       files: await this.putFiles(await compiledFiles(compiled)),
     };
     await this.pool.query(
-      "INSERT INTO zkai_model_files (model_id, stage, record) VALUES ($1, 'compiled', $2) ON CONFLICT (model_id, stage) DO NOTHING",
-      [id, JSON.stringify(record)],
+      "INSERT INTO zkai_model_files (model_id, stage, record, circuit_id) VALUES ($1, 'compiled', $2, $3) ON CONFLICT (model_id, stage) DO NOTHING",
+      [id, JSON.stringify(record), compiled.manifest.circuitId],
     );
     // Another node's compile of the same upload may have been kept in between: the first one kept is the model.
     return this.adopt(id, (await this.row<CompiledRecord>(id, 'compiled'))!);
@@ -117,6 +119,14 @@ export class SharedModelFiles implements ModelFilesApi {
     if (sha256Hex(canonicalJson(loaded.vkey)) !== loaded.manifest.vkeyHash)
       throw mismatch(`model ${id} here proves under another key than its manifest's ${loaded.manifest.vkeyHash.slice(0, 12)}…`);
     return loaded;
+  }
+
+  async vkeyHashes(circuitId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ record: string }>(
+      "SELECT record FROM zkai_model_files WHERE stage = 'compiled' AND circuit_id = $1",
+      [circuitId],
+    );
+    return [...new Set(rows.map((r) => (JSON.parse(r.record) as CompiledRecord).manifest.vkeyHash as string))];
   }
 
   /** The kept compile as the manifest of record; this node's folder replaced by it when this node compiled another. */

@@ -216,7 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes, { store: deps.store, eventPollMs: deps.eventPollMs });
   await app.register(metricsRoutes, { metrics });
   await app.register(verifyRoutes, {
-    trustedVkeyHashes: deps.trustedVkeyHashes ?? serviceTrustedKeys(deps.membership),
+    trustedVkeyHashes: deps.trustedVkeyHashes ?? serviceTrustedKeys(deps.membership, (id) => modelFiles.vkeyHashes(id)),
     verifier: deps.verifier ?? ownedStore(app, new VerifyPool()),
     maxSignals: deps.verifyMaxSignals,
     appBodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
