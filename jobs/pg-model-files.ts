@@ -18,13 +18,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { sourceName } from '../circuits/build.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { publishOnce, uniqueSuffix } from '../common/fs.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
-import { type CompiledModel, loadCompiledModel } from '../prover/inference.ts';
-import { loadSetup, type SetupMeta, setupFiles } from '../prover/setup/groth16-setup.ts';
-import { COMMITMENT_KEY_FILE } from '../prover/setup/index.ts';
+import type { CompiledModel } from '../prover/inference.ts';
+import type { SetupMeta } from '../prover/setup/groth16-setup.ts';
 import { type DataRoots, LocalModelFiles, localPath, type ModelFilesApi, type StoredFile, storedPath } from './model-files.ts';
 import { modelPaths } from './models.ts';
 import { PgBlobStore } from './pg-blobs.ts';
@@ -50,6 +48,26 @@ export interface CompiledRecord {
 }
 
 const MARKERS = ['circuit.json', 'setup.json', 'model.json'];
+
+/**
+ * The prover's loaders, imported when a model is first kept or loaded: `zkai admin` opens these catalogs too, and
+ * should not pay for loading the prover (seconds) to make a key.
+ */
+const proverModules = async () => {
+  const [inference, setup, build, key] = await Promise.all([
+    import('../prover/inference.ts'),
+    import('../prover/setup/groth16-setup.ts'),
+    import('../circuits/build.ts'),
+    import('../prover/setup/commitment-key.ts'),
+  ]);
+  return {
+    loadCompiledModel: inference.loadCompiledModel,
+    loadSetup: setup.loadSetup,
+    setupFiles: setup.setupFiles,
+    sourceName: build.sourceName,
+    COMMITMENT_KEY_FILE: key.COMMITMENT_KEY_FILE,
+  };
+};
 const mismatch = (message: string) => new ZkaiError('ARTIFACT_MISMATCH', message);
 
 export class SharedModelFiles implements ModelFilesApi {
@@ -83,6 +101,7 @@ export class SharedModelFiles implements ModelFilesApi {
   async keepCompiled(id: string, log?: (msg: string) => void): Promise<Record<string, unknown>> {
     const kept = await this.row<CompiledRecord>(id, 'compiled');
     if (kept) return this.adopt(id, kept);
+    const { loadCompiledModel, sourceName } = await proverModules();
     // Loaded as this node will prove it: the circuit and the setup it picks are the ones to keep.
     const compiled = await loadCompiledModel(modelPaths(this.roots.models, id).compiled, log);
     const record: CompiledRecord = {
@@ -104,6 +123,7 @@ export class SharedModelFiles implements ModelFilesApi {
     // Compiled before its node kept models in the store of record: only its own folder has it.
     if (!record) return this.local.loadCompiled(id, log);
     await this.materialise(record.files);
+    const { loadCompiledModel, loadSetup } = await proverModules();
     const setupDir = localPath(this.roots, record.setupDir);
     const loaded = await loadCompiledModel(modelPaths(this.roots.models, id).compiled, log, {
       sourceName: record.sourceName,
@@ -168,6 +188,7 @@ export class SharedModelFiles implements ModelFilesApi {
 
 /** The files a compiled model proves with: its folder, its circuit's (those a build's cache hit reads), its setup's. */
 async function compiledFiles(m: CompiledModel): Promise<string[]> {
+  const { setupFiles, COMMITMENT_KEY_FILE } = await proverModules();
   const meta = JSON.parse(await readFile(path.join(m.setup.dir, 'setup.json'), 'utf8')) as SetupMeta;
   const setup = setupFiles(m.setup.dir, meta);
   const key = path.join(m.setup.dir, COMMITMENT_KEY_FILE);
