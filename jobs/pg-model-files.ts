@@ -54,17 +54,15 @@ const MARKERS = ['circuit.json', 'setup.json', 'model.json'];
  * should not pay for loading the prover (seconds) to make a key.
  */
 const proverModules = async () => {
-  const [inference, setup, build, key] = await Promise.all([
+  const [inference, setup, key] = await Promise.all([
     import('../prover/inference.ts'),
     import('../prover/setup/groth16-setup.ts'),
-    import('../circuits/build.ts'),
     import('../prover/setup/commitment-key.ts'),
   ]);
   return {
     loadCompiledModel: inference.loadCompiledModel,
     loadSetup: setup.loadSetup,
     setupFiles: setup.setupFiles,
-    sourceName: build.sourceName,
     COMMITMENT_KEY_FILE: key.COMMITMENT_KEY_FILE,
   };
 };
@@ -101,12 +99,12 @@ export class SharedModelFiles implements ModelFilesApi {
   async keepCompiled(id: string, log?: (msg: string) => void): Promise<Record<string, unknown>> {
     const kept = await this.row<CompiledRecord>(id, 'compiled');
     if (kept) return this.adopt(id, kept);
-    const { loadCompiledModel, sourceName } = await proverModules();
+    const { loadCompiledModel } = await proverModules();
     // Loaded as this node will prove it: the circuit and the setup it picks are the ones to keep.
     const compiled = await loadCompiledModel(modelPaths(this.roots.models, id).compiled, log);
     const record: CompiledRecord = {
       manifest: compiled.manifest as unknown as Record<string, unknown>,
-      sourceName: sourceName(compiled.model.sourcePath),
+      sourceName: compiled.model.hashName,
       setupDir: storedPath(this.roots, compiled.setup.dir),
       files: await this.putFiles(await compiledFiles(compiled)),
     };

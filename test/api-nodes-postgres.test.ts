@@ -4,20 +4,20 @@
  * nodes starting together make one first key between them; each tenant sees only its own datasets and models
  * through either node; a dataset committed through A is listed and proved from through B (B commits it again from
  * PostgreSQL, and a worker with an empty data directory fetches it from B); a model uploaded through A is read through B,
- * and once compiled (by A or B) is proved through a third node C started later with a data directory of its own (no
- * shared folder): C makes the model's files from PostgreSQL, refusing a changed blob, and a worker fetches it from C.
- * (In one process the nodes share the circuit cache, which resolves against the process's ZKAI_HOME; the circuit and
- * keys coming from PostgreSQL into an empty cache is jobs/pg-model-files.test.ts.)
+ * and once compiled (by A or B) is proved through a third node C, a process started later with a data directory of its
+ * own (no shared folder, its own circuit cache): C makes the model's files, circuit and keys from PostgreSQL, refusing a
+ * changed blob, and a worker fetches the model from C. (A and B run in this process, so they share its circuit cache,
+ * which resolves against the process's ZKAI_HOME; their models folders are their own.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { REPO_ROOT } from '../common/config.ts';
+import { cacheDir, REPO_ROOT } from '../common/config.ts';
 import { modelPaths } from '../jobs/models.ts';
 import type { CompiledRecord } from '../jobs/pg-model-files.ts';
 import { hasPostgres, startTestPostgres, type TestPostgres } from '../jobs/queue/test-postgres.ts';
@@ -26,7 +26,8 @@ import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { DEFAULT_CONFIG } from '../server/config.ts';
 import { type RunningService, startService } from '../server/service.ts';
-import { type Proc, records, sharedArtifactsHome, spawnProc } from './procs.ts';
+import { freePort } from '../verifier-contracts/chain.ts';
+import { type Proc, records, serviceEnv, sharedArtifactsHome, spawnProc, waitHealthy } from './procs.ts';
 import { requireOrSkip } from './require-dep.ts';
 
 const DEPTH = 4;
@@ -41,13 +42,14 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
   const homes: string[] = [];
   let nodes: RunningService[] = [];
   let worker: Proc | undefined;
+  /** Node C: a service process of its own (its own ZKAI_HOME, so its own circuit cache too). */
+  let nodeC: Proc | undefined;
   /** The model uploaded through A (by tenant acme, with key acmeKey). */
   let modelId = '';
   let acmeKey = '';
-  let config: (home: string) => Parameters<typeof startService>[0];
 
   /** A request to `node` as the holder of `key` (none: no key). */
-  async function call(node: RunningService, key: string | undefined, method: string, url: string, body?: unknown) {
+  async function call(node: { url: string }, key: string | undefined, method: string, url: string, body?: unknown) {
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     if (key) headers.authorization = `Bearer ${key}`;
     const res = await fetch(`${node.url}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -55,7 +57,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
   }
 
   /** Poll job `jobId` through `node` until it is no longer queued or running. */
-  async function settled(node: RunningService, key: string, jobId: string): Promise<Record<string, unknown>> {
+  async function settled(node: { url: string }, key: string, jobId: string): Promise<Record<string, unknown>> {
     let job: Record<string, unknown> = {};
     for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
       job = (await call(node, key, 'GET', `/v1/jobs/${jobId}`)).body;
@@ -79,7 +81,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     redis = await startTestRedis();
     db = await startTestPostgres();
     for (const name of ['a', 'b']) homes.push(await sharedArtifactsHome(`zkai-node-${name}-`));
-    config = (home: string) => ({
+    const config = (home: string) => ({
       ...DEFAULT_CONFIG,
       home,
       port: 0,
@@ -100,6 +102,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
 
   after(async () => {
     await worker?.kill();
+    await nodeC?.kill();
     for (const node of nodes) await node.close();
     await redis?.stop();
     await db?.stop();
@@ -218,11 +221,25 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     const compiled = await settled(a, acmeKey, compileJob);
     assert.equal(compiled.state, 'succeeded', JSON.stringify(compiled));
 
-    // Node C joins afterwards with an empty data directory of its own: it never saw the upload or the compile.
+    // Node C joins afterwards, a process of its own with an empty data directory: it never saw the upload or the
+    // compile, and shares no folder with A or B (only the public powers of tau, as every node is given the same ones).
     const homeC = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-c-'));
     homes.push(homeC);
-    const c = await startService(config(homeC), { log: () => {}, handleSignals: false });
-    nodes.push(c);
+    await symlink(cacheDir('ptau'), path.join(homeC, 'ptau'));
+    const port = await freePort();
+    const c = { url: `http://127.0.0.1:${port}` };
+    nodeC = spawnProc(
+      [path.join(REPO_ROOT, 'server', 'main.ts')],
+      serviceEnv(homeC, port, {
+        ZKAI_AUTH: 'keys',
+        ZKAI_TREE_DEPTH: String(DEPTH),
+        ZKAI_QUEUE: redis.url,
+        ZKAI_DB: db.url,
+        ZKAI_QUEUE_RECONCILE_MS: '300',
+        ZKAI_WORKER_TOKEN: TOKEN,
+      }),
+    );
+    await waitHealthy(port, nodeC, 300_000);
     assert.equal((await call(c, acmeKey, 'GET', `/v1/models/${modelId}`)).body.state, 'ready');
     const compiledDir = modelPaths(path.join(homeC, 'models'), modelId).compiled;
     assert.equal(existsSync(compiledDir), false);
@@ -252,6 +269,11 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
       await sql.end();
     }
     assert.ok(existsSync(path.join(compiledDir, 'model.json')), "C made the model's folder from PostgreSQL");
+    const circuitId = (await call(c, acmeKey, 'GET', `/v1/models/${modelId}`)).body.circuitId as string;
+    assert.ok(
+      existsSync(path.join(homeC, 'circuits', circuitId, 'circuit.json')),
+      "and the model's circuit and keys, in its own circuit cache",
+    );
 
     // The only worker now fetches from C: the proof asked for through C is made with the model C served.
     await worker?.kill();

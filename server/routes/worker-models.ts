@@ -8,7 +8,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { sourceName } from '../../circuits/build.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import type { ModelFilesApi } from '../../jobs/model-files.ts';
 import type { CompiledModel } from '../../prover/inference.ts';
@@ -85,7 +84,7 @@ export const workerModelRoutes: FastifyPluginAsync<{ files: ModelFilesApi }> = a
       return {
         manifest: JSON.parse(await readFile(path.join(m.dir, 'model.json'), 'utf8')),
         // Its path here is part of the circuit's hash: the worker hashes the source it generates under this name.
-        source: { name: sourceName(m.model.sourcePath) },
+        source: { name: m.model.hashName },
         files: {
           'quantized.json': await digest(fileOf(m, id, 'quantized.json')),
           ...(keyFile ? { 'commitkey.json': await digestNow(keyFile) } : {}),
