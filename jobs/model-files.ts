@@ -26,6 +26,11 @@ export interface ModelFilesApi {
   keepCompiled(id: string, log?: (msg: string) => void): Promise<Record<string, unknown>>;
   /** The compiled model as this node proves and serves it (UNKNOWN_MODEL when it is not compiled). */
   loadCompiled(id: string, log?: (msg: string) => void): Promise<CompiledModel>;
+  /**
+   * The manifest of record of a compiled model this node may not have made yet: what its status says when its compile
+   * job's record is gone (models.ts manifestOnDisk answers for this node's own folder).
+   */
+  manifestOfRecord(id: string): Promise<Record<string, unknown> | undefined>;
   /** The statement keys (vkeyHash) of the models of record with circuit `circuitId` that this node may not have. */
   vkeyHashes(circuitId: string): Promise<string[]>;
 }
@@ -35,6 +40,11 @@ export class LocalModelFiles implements ModelFilesApi {
   constructor(private readonly modelsDir: string) {}
 
   async keepUpload(): Promise<void> {}
+
+  /** None beyond this node's own folder (manifestOnDisk). */
+  async manifestOfRecord(): Promise<undefined> {
+    return undefined;
+  }
 
   /** None beyond the keys in this node's own circuit cache (server/trusted-keys.ts reads those). */
   async vkeyHashes(): Promise<string[]> {

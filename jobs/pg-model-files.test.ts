@@ -124,9 +124,13 @@ describe('model files in PostgreSQL: no folder shared between API nodes', {
     });
   });
 
-  it('lists the statement key of the model of record by its circuit, for /v1/verify on any node', async () => {
+  it('answers the manifest of record, and the statement key by circuit (for /v1/verify), on any node', async () => {
     assert.deepEqual(await nodeA.vkeyHashes(manifest.circuitId), [manifest.vkeyHash]);
     assert.deepEqual(await nodeA.vkeyHashes('model-other-000000000000'), []);
+    await asNode('g', async (g) => {
+      assert.deepEqual(await g.manifestOfRecord(ID), manifest);
+      assert.equal(await g.manifestOfRecord('00000000-0000-4000-8000-0000000000ff'), undefined);
+    });
   });
 
   it('a later compile of the same upload is replaced by the first one kept', async () => {

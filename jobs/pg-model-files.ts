@@ -139,6 +139,10 @@ export class SharedModelFiles implements ModelFilesApi {
     return loaded;
   }
 
+  async manifestOfRecord(id: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.row<CompiledRecord>(id, 'compiled'))?.manifest;
+  }
+
   async vkeyHashes(circuitId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ record: string }>(
       "SELECT record FROM zkai_model_files WHERE stage = 'compiled' AND circuit_id = $1",

@@ -150,8 +150,9 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
     if (!record) throw unknownModel(id);
     const job = await store.get(record.compileJobId);
     if (job) return { record, job };
-    // The compile job's record is gone, but the compiled folder is the model's own record (ModelCatalog.manifestOnDisk).
-    const manifest = models.manifestOnDisk(record.id);
+    // The compile job's record is gone, but the compiled folder is the model's own record (ModelCatalog.manifestOnDisk),
+    // and with PostgreSQL so is the compile kept there, which this node may not have made into a folder yet.
+    const manifest = models.manifestOnDisk(record.id) ?? (await opts.files?.manifestOfRecord(record.id));
     if (!manifest) return { record, job: undefined };
     const at = record.createdAt;
     return {
