@@ -39,9 +39,15 @@ export type ZkaiErrorCode =
   | 'MODEL_TOO_LARGE'
   /** Another service owns this ZKAI_HOME (server/data-lock.ts). */
   | 'DATA_DIR_LOCKED'
-  /** A worker fetched an artifact (circuit, zkey, dataset) whose bytes do not match the content id it asked for (jobs/artifact-fetch.ts). */
+  /**
+   * A worker fetched an artifact (circuit, zkey, dataset) whose bytes do not match the content id it asked for
+   * (jobs/artifact-fetch.ts); or a node read a model file from the store of record whose bytes do not (jobs/pg-blobs.ts).
+   */
   | 'ARTIFACT_MISMATCH'
-  /** A worker could not fetch an artifact from its API node (ZKAI_API_URL): unreachable, refused, or not there. */
+  /**
+   * A worker could not fetch an artifact from its API node (ZKAI_API_URL): unreachable, refused, or not there; or a
+   * blob a model lists is not in the store of record.
+   */
   | 'ARTIFACT_UNAVAILABLE';
 
 export class ZkaiError extends Error {

@@ -6,7 +6,7 @@
  * or on a `zkai worker` that fetches the compiled model from an API node (fetch-model.ts, the `fetchModel` dep).
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
@@ -16,10 +16,17 @@ import type { ProverPool } from '../prover/pool.ts';
 import { COMPILE_PHASES, type CompilePhase, type ProvePhase } from '../prover/progress.ts';
 import { runChild } from './children/child-process.ts';
 import type { Job, JobContext, JobHandler } from './jobs.ts';
+import { LocalModelFiles, type ModelFilesApi } from './model-files.ts';
 import { type InferenceRequest, type ModelCompileRequest, modelPaths } from './models.ts';
 
 export interface ModelCompileDeps {
   modelsDir: string;
+  /**
+   * Where the upload comes from and the compiled model goes beyond this node (model-files.ts): with PostgreSQL, the
+   * store of record, so that any API node compiles an upload any other took, and proves what any other compiled.
+   * Default: this node's folders only.
+   */
+  files?: ModelFilesApi;
   /** Refuse circuits larger than this (before their setup). */
   maxConstraints?: number;
 }
@@ -32,13 +39,16 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed model-compile request`);
     }
     const p = modelPaths(deps.modelsDir, req.modelId);
+    const files = deps.files ?? new LocalModelFiles(deps.modelsDir);
+    // The upload may have been taken by another API node: its files come from the store of record.
+    await files.fetchUpload(req.modelId);
     // Each attempt compiles into a folder of its own, renamed into place when done. An attempt that lost its job
     // (its node lost the queue's lock and another attempt took over) may still finish: the first to finish wins, and a
     // later one returns the manifest of the folder in place, so the manifest recorded is always the folder's (the
-    // blind is random: two compiles of one upload differ).
+    // blind is random: two compiles of one upload differ). Across nodes, the store of record decides (keepCompiled).
     const outDir = `${p.compiled}.attempt-${randomUUID()}`;
     try {
-      const manifest = await compileInChild(
+      await compileInChild(
         {
           onnxPath: p.onnx,
           calibrationPath: p.calibration,
@@ -51,9 +61,10 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
-        return JSON.parse(await readFile(path.join(p.compiled, 'model.json'), 'utf8')) as Record<string, unknown>;
       }
-      return manifest as unknown as Record<string, unknown>;
+      // The manifest of the folder in place (another attempt's, when it finished first) or, with PostgreSQL, of the
+      // first compile any node kept: the one every node proves with.
+      return await files.keepCompiled(req.modelId);
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }

@@ -4,8 +4,8 @@
  * each under `<home>/models/<id>/`:
  *   upload/model.onnx, upload/calibration.csv   what was uploaded
  *   compiled/                                    the model directory compileModel writes (model.json, quantized.json)
- * A model's state is its compile job's state, and its manifest is that job's result, so a queue worker on another
- * node only has to write the shared folder. When the job record is gone (another queue backend, an older store), the
+ * A model's state is its compile job's state, and its manifest is that job's result. With PostgreSQL the folder's
+ * files are also kept there, and any API node makes them again in its own folder (model-files.ts, pg-model-files.ts). When the job record is gone (another queue backend, an older store), the
  * compiled folder's model.json says the model is ready (manifestOnDisk): a compiled model never turns `failed`.
  */
 import { readFileSync } from 'node:fs';

@@ -15,7 +15,7 @@ CREATE INDEX IF NOT EXISTS zkai_models_tenant_created ON zkai_models (tenant, cr
 /**
  * The model rows in PostgreSQL (ZKAI_DB), shared by every API node: a model uploaded through one is listed and read
  * through all (its state and manifest are its compile job's, also in PostgreSQL). The folders stay under `dir`
- * (see models.ts). The pool is the caller's.
+ * (see models.ts); their files are in PostgreSQL too (pg-model-files.ts). The pool is the caller's.
  */
 export class PgModelCatalog extends ModelFolders implements ModelCatalogApi {
   constructor(

@@ -7,6 +7,7 @@ import { ZkaiError } from '../common/errors.ts';
 import type { ConsoleAssets } from '../console/build.ts';
 import { datasetCatalog } from '../jobs/datasets.ts';
 import type { JobRunner } from '../jobs/jobs.ts';
+import { LocalModelFiles, type ModelFilesApi } from '../jobs/model-files.ts';
 import { ModelCatalog, type ModelCatalogApi } from '../jobs/models.ts';
 import type { QueueStatus } from '../jobs/queue/redis-transport.ts';
 import type { JobQueueApi } from '../jobs/queue/types.ts';
@@ -66,6 +67,8 @@ export interface AppDeps {
   tenants?: TenantStoreApi;
   /** Uploaded models (default: in-memory rows, files in `<datasetsDir>/../models`, for tests). */
   models?: ModelCatalogApi;
+  /** Their files beyond this node (jobs/catalogs.ts modelFiles; default: the models folder only). */
+  modelFiles?: ModelFilesApi;
   /** Largest ONNX upload and calibration CSV, bytes each (default 8 MiB). */
   maxModelBytes?: number;
   /** Refuse uploads whose circuit is estimated above this many constraints, 413 MODEL_TOO_LARGE (default: no check here). */
@@ -200,8 +203,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tenants,
     asyncCommits: deps.asyncCommits ?? false,
   });
+  const modelFiles = deps.modelFiles ?? new LocalModelFiles(models.dir);
   await app.register(modelRoutes, {
     models,
+    files: modelFiles,
     store: deps.store,
     runner: deps.runner,
     maxQueue: deps.maxQueue ?? DEFAULT_MAX_QUEUE,
@@ -211,14 +216,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes, { store: deps.store, eventPollMs: deps.eventPollMs });
   await app.register(metricsRoutes, { metrics });
   await app.register(verifyRoutes, {
-    trustedVkeyHashes: deps.trustedVkeyHashes ?? serviceTrustedKeys(deps.membership),
+    trustedVkeyHashes: deps.trustedVkeyHashes ?? serviceTrustedKeys(deps.membership, (id) => modelFiles.vkeyHashes(id)),
     verifier: deps.verifier ?? ownedStore(app, new VerifyPool()),
     maxSignals: deps.verifyMaxSignals,
     appBodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
   });
   await app.register(chainRoutes, { chain: deps.chain });
   await app.register(economyRoutes, { chain: deps.chain });
-  await app.register(workerArtifactRoutes, { token: deps.workerToken, membership: deps.membership, catalog, modelsDir: models.dir });
+  await app.register(workerArtifactRoutes, { token: deps.workerToken, membership: deps.membership, catalog, modelFiles });
   if (deps.console) await app.register(consoleRoutes, { assets: deps.console, chainRpcUrl: deps.chain?.url });
   return app;
 }

@@ -173,7 +173,13 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     if (remote)
       await step('model compiles: run on this node', () =>
         remote.runApiJobs(
-          { 'model-compile': modelCompileJobHandler({ modelsDir: models.dir, maxConstraints: config.maxModelConstraints }) },
+          {
+            'model-compile': modelCompileJobHandler({
+              modelsDir: models.dir,
+              files: catalogs.modelFiles,
+              maxConstraints: config.maxModelConstraints,
+            }),
+          },
           { name: `api:${os.hostname()}:${process.pid}`, concurrency: maxChildProcessesFromEnv() },
         ),
       );
@@ -196,6 +202,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
             ...modelJobHandlers({
               pool,
               modelsDir: models.dir,
+              files: catalogs.modelFiles,
               maxConstraints: config.maxModelConstraints,
               observeProof: metrics.observeProof,
             }),
@@ -229,6 +236,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       auth: config.auth === 'keys' ? { mode: 'keys', keys: tenants } : { mode: 'off' },
       tenants,
       models,
+      modelFiles: catalogs.modelFiles,
       maxModelBytes: config.maxModelBytes,
       maxModelConstraints: config.maxModelConstraints,
       trustProxy: config.trustProxy,

@@ -3,23 +3,31 @@
  * directory: a key made on node A (by `zkai admin` on A's machine) authenticates on node B and is revoked from B's;
  * nodes starting together make one first key between them; each tenant sees only its own datasets and models
  * through either node; a dataset committed through A is listed and proved from through B (B commits it again from
- * PostgreSQL, and a worker with an empty data directory fetches it from B); a model uploaded through A is read through B.
+ * PostgreSQL, and a worker with an empty data directory fetches it from B); a model uploaded through A is read through B,
+ * and once compiled (by A or B) is proved through a third node C, a process started later with a data directory of its
+ * own (no shared folder, its own circuit cache): C makes the model's files, circuit and keys from PostgreSQL, refusing a
+ * changed blob, and a worker fetches the model from C. (A and B run in this process, so they share its circuit cache,
+ * which resolves against the process's ZKAI_HOME; their models folders are their own.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT } from '../common/config.ts';
+import pg from 'pg';
+import { cacheDir, REPO_ROOT } from '../common/config.ts';
+import { modelPaths } from '../jobs/models.ts';
+import type { CompiledRecord } from '../jobs/pg-model-files.ts';
 import { hasPostgres, startTestPostgres, type TestPostgres } from '../jobs/queue/test-postgres.ts';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../jobs/queue/test-redis.ts';
 import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { DEFAULT_CONFIG } from '../server/config.ts';
 import { type RunningService, startService } from '../server/service.ts';
-import { type Proc, records, sharedArtifactsHome, spawnProc } from './procs.ts';
+import { freePort } from '../verifier-contracts/chain.ts';
+import { type Proc, records, serviceEnv, sharedArtifactsHome, spawnProc, waitHealthy } from './procs.ts';
 import { requireOrSkip } from './require-dep.ts';
 
 const DEPTH = 4;
@@ -34,13 +42,28 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
   const homes: string[] = [];
   let nodes: RunningService[] = [];
   let worker: Proc | undefined;
+  /** Node C: a service process of its own (its own ZKAI_HOME, so its own circuit cache too). */
+  let nodeC: Proc | undefined;
+  /** The model uploaded through A (by tenant acme, with key acmeKey). */
+  let modelId = '';
+  let acmeKey = '';
 
   /** A request to `node` as the holder of `key` (none: no key). */
-  async function call(node: RunningService, key: string | undefined, method: string, url: string, body?: unknown) {
+  async function call(node: { url: string }, key: string | undefined, method: string, url: string, body?: unknown) {
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     if (key) headers.authorization = `Bearer ${key}`;
     const res = await fetch(`${node.url}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  /** Poll job `jobId` through `node` until it is no longer queued or running. */
+  async function settled(node: { url: string }, key: string, jobId: string): Promise<Record<string, unknown>> {
+    let job: Record<string, unknown> = {};
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      job = (await call(node, key, 'GET', `/v1/jobs/${jobId}`)).body;
+      if (job.state !== 'queued' && job.state !== 'running') break;
+    }
+    return job;
   }
 
   /** `zkai admin …` as run on a node's machine: its ZKAI_HOME, the shared ZKAI_DB. */
@@ -79,6 +102,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
 
   after(async () => {
     await worker?.kill();
+    await nodeC?.kill();
     for (const node of nodes) await node.close();
     await redis?.stop();
     await db?.stop();
@@ -176,6 +200,8 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     });
     assert.equal(upload.status, 202, JSON.stringify(upload.body));
     const id = upload.body.id as string;
+    modelId = id;
+    acmeKey = acme;
     const onB = await call(b, acme, 'GET', `/v1/models/${id}`);
     assert.equal(onB.status, 200, JSON.stringify(onB.body));
     assert.equal(onB.body.name, 'mlp-digits');
@@ -187,5 +213,92 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
       assert.equal((await call(node, globex, 'GET', `/v1/models/${id}`)).status, 404);
       assert.deepEqual((await call(node, globex, 'GET', '/v1/models')).body, { models: [] });
     }
+  });
+
+  it('the model compiled by A or B is proved through node C, which shares no folder: from PostgreSQL, checked', async () => {
+    const [a] = nodes as [RunningService, RunningService];
+    const compileJob = ((await call(a, acmeKey, 'GET', `/v1/models/${modelId}`)).body.compileJob as { id: string }).id;
+    const compiled = await settled(a, acmeKey, compileJob);
+    assert.equal(compiled.state, 'succeeded', JSON.stringify(compiled));
+
+    // Node C joins afterwards, a process of its own with an empty data directory: it never saw the upload or the
+    // compile, and shares no folder with A or B (only the public powers of tau, as every node is given the same ones).
+    const homeC = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-c-'));
+    homes.push(homeC);
+    await symlink(cacheDir('ptau'), path.join(homeC, 'ptau'));
+    const port = await freePort();
+    const c = { url: `http://127.0.0.1:${port}` };
+    nodeC = spawnProc(
+      [path.join(REPO_ROOT, 'server', 'main.ts')],
+      serviceEnv(homeC, port, {
+        ZKAI_AUTH: 'keys',
+        ZKAI_TREE_DEPTH: String(DEPTH),
+        ZKAI_QUEUE: redis.url,
+        ZKAI_DB: db.url,
+        ZKAI_QUEUE_RECONCILE_MS: '300',
+        ZKAI_WORKER_TOKEN: TOKEN,
+      }),
+    );
+    await waitHealthy(port, nodeC, 300_000);
+    assert.equal((await call(c, acmeKey, 'GET', `/v1/models/${modelId}`)).body.state, 'ready');
+    const compiledDir = modelPaths(path.join(homeC, 'models'), modelId).compiled;
+    assert.equal(existsSync(compiledDir), false);
+
+    // A changed row in the store of record: C refuses the model (ARTIFACT_MISMATCH) and publishes nothing of it.
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const record = JSON.parse(
+        (await sql.query("SELECT record FROM zkai_model_files WHERE model_id = $1 AND stage = 'compiled'", [modelId])).rows[0].record,
+      ) as CompiledRecord;
+      const quantized = record.files.find((f) => f.path.endsWith('/quantized.json'))!;
+      const flip = () =>
+        sql.query('UPDATE zkai_blob_chunks SET bytes = set_byte(bytes, 3, get_byte(bytes, 3) # 1) WHERE sha256 = $1 AND chunk = 0', [
+          quantized.sha256,
+        ]);
+      const asWorker = () => fetch(`${c.url}/v1/worker/models/${modelId}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      await flip();
+      const refused = await asWorker();
+      assert.equal(refused.status, 500);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ARTIFACT_MISMATCH');
+      const left = existsSync(compiledDir) ? await readdir(compiledDir) : [];
+      assert.ok(!left.includes('quantized.json') && !left.includes('model.json'), `published: ${left.join(', ')}`);
+      await flip();
+      assert.equal((await asWorker()).status, 200, 'the row restored, C serves the model');
+    } finally {
+      await sql.end();
+    }
+    assert.ok(existsSync(path.join(compiledDir, 'model.json')), "C made the model's folder from PostgreSQL");
+    const circuitId = (await call(c, acmeKey, 'GET', `/v1/models/${modelId}`)).body.circuitId as string;
+    assert.ok(
+      existsSync(path.join(homeC, 'circuits', circuitId, 'circuit.json')),
+      "and the model's circuit and keys, in its own circuit cache",
+    );
+
+    // The only worker now fetches from C: the proof asked for through C is made with the model C served.
+    await worker?.kill();
+    const workerHome = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-worker-c-'));
+    homes.push(workerHome);
+    worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w2'], {
+      ZKAI_HOME: workerHome,
+      ZKAI_QUEUE: redis.url,
+      ZKAI_DB: db.url,
+      ZKAI_API_URL: c.url,
+      ZKAI_WORKER_TOKEN: TOKEN,
+      ZKAI_TREE_DEPTH: String(DEPTH),
+      ZKAI_POOL_SIZE: '1',
+    });
+    await worker.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    const asked = await call(c, acmeKey, 'POST', `/v1/models/${modelId}/prove`, { input: Array.from({ length: 64 }, (_, i) => i % 11) });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const job = await settled(c, acmeKey, asked.body.jobId as string);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    assert.ok(
+      worker.lines.some((l) => l.includes(`fetching model ${modelId}`)),
+      'the worker fetched the model from C',
+    );
+    const bundle = await call(c, acmeKey, 'GET', `/v1/jobs/${asked.body.jobId as string}/bundle`);
+    assert.equal(bundle.status, 200);
+    assert.equal((await call(c, acmeKey, 'POST', '/v1/verify', bundle.body)).body.valid, true);
   });
 });

@@ -50,7 +50,7 @@ import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { assertSafeGeneratedSource } from '../../common/source-guard.ts';
-import { type BuiltCircuit, buildCircuit, type CircuitSpec } from '../build.ts';
+import { type BuiltCircuit, buildCircuit, type CircuitSpec, sourceName } from '../build.ts';
 import { readR1csHeader } from '../r1cs.ts';
 import { CIRCOM_GUARD, type ConstraintCounts, checkCompiledCounts, sourceSafeModel } from './circuit-checks.ts';
 import { packLinear, packPerElement } from './commit.ts';
@@ -335,6 +335,11 @@ export interface ModelCircuit {
   generated: GeneratedCircuit;
   /** The generated .circom file (content-addressed under the cache's models/ folder). */
   sourcePath: string;
+  /**
+   * The source's name in the circuit's hash: its path here, or the name the node that compiled the model gave it (a
+   * node or worker that made the model's files from another's must name it as that node did, or the id differs).
+   */
+  hashName: string;
   /** The generator's constraint count and circom's (read from the .r1cs): equal, or the build failed. */
   constraints: ConstraintCounts;
 }
@@ -398,7 +403,7 @@ export async function compileGeneratedModel(
     throw new ZkaiError('CIRCUIT_COMPILE_FAILED', `${err.message}\n${largestLayer(generated.source)}`);
   });
   const constraints = checkCompiledCounts(generated, await readR1csHeader(circuit.r1csPath), `circuit ${circuit.id}`);
-  return { circuit, generated, sourcePath, constraints };
+  return { circuit, generated, sourcePath, hashName: hashName ?? sourceName(sourcePath), constraints };
 }
 
 /** Which generated layer template is the largest (source lines), for a compiler crash that names none. */

@@ -8,6 +8,7 @@ import type { ModelIR } from '../../circuits/model/ir.ts';
 import { shapeSize } from '../../circuits/model/ir.ts';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import type { Job } from '../../jobs/jobs.ts';
+import type { ModelFilesApi } from '../../jobs/model-files.ts';
 import { manifestHash } from '../../jobs/model-jobs.ts';
 import type { InferenceRequest, ModelCatalogApi, ModelCompileRequest, ModelRecord } from '../../jobs/models.ts';
 import type { JobQueueApi } from '../../jobs/queue/types.ts';
@@ -17,6 +18,8 @@ import { jobLinks, refuseWhenQueueFull } from './jobs.ts';
 
 export interface ModelRoutesOptions {
   models: ModelCatalogApi;
+  /** Where an accepted upload is kept for every API node (jobs/model-files.ts); default the models folder only. */
+  files?: ModelFilesApi;
   store: JobQueueApi;
   runner: { pump(): void };
   /** Refuse uploads and proof requests (429 QUEUE_FULL) while this many jobs are queued. */
@@ -147,8 +150,9 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
     if (!record) throw unknownModel(id);
     const job = await store.get(record.compileJobId);
     if (job) return { record, job };
-    // The compile job's record is gone, but the compiled folder is the model's own record (ModelCatalog.manifestOnDisk).
-    const manifest = models.manifestOnDisk(record.id);
+    // The compile job's record is gone, but the compiled folder is the model's own record (ModelCatalog.manifestOnDisk),
+    // and with PostgreSQL so is the compile kept there, which this node may not have made into a folder yet.
+    const manifest = models.manifestOnDisk(record.id) ?? (await opts.files?.manifestOfRecord(record.id));
     if (!manifest) return { record, job: undefined };
     const at = record.createdAt;
     return {
@@ -219,6 +223,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
         await writeFile(paths.calibration, body.calibrationCsv);
         const rows = await readCalibrationCsv(paths.calibration, shapeSize(ir.inputShape));
         if (rows.length === 0) throw new ZkaiError('BAD_INPUT', 'calibrationCsv has no rows');
+        // Kept before the compile is queued: any API node may compile it, and none loses it if this one dies now.
+        await opts.files?.keepUpload(id);
       } catch (err) {
         await rm(paths.dir, { recursive: true, force: true });
         // readCalibrationCsv names the file it read: say which field instead.

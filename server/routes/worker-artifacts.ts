@@ -12,6 +12,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuiltCircuit } from '../../circuits/build.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { type DatasetCatalog, ROOT_HEX_PATTERN } from '../../jobs/datasets.ts';
+import type { ModelFilesApi } from '../../jobs/model-files.ts';
 import type { MembershipCircuit } from '../../prover/membership.ts';
 import type { SetupMeta } from '../../prover/setup/groth16-setup.ts';
 import { errorResponses, SHA256_PATTERN, workerCircuitSchema } from '../schemas.ts';
@@ -24,8 +25,8 @@ export interface WorkerArtifactRoutesOptions {
   /** The circuits this node proves and verifies with: only these are served. */
   membership: MembershipCircuit;
   catalog: DatasetCatalog;
-  /** The models folder (ModelCatalog.dir): compiled models are served from it (worker-models.ts). */
-  modelsDir?: string;
+  /** Where compiled models are served from (worker-models.ts): this node's folder, or also the store of record. */
+  modelFiles?: ModelFilesApi;
 }
 
 /** The circuit files a worker fetches (the symbol file is for debugging and stays home). */
@@ -37,7 +38,7 @@ export const WORKER_SECURITY = [{ workerToken: [] }];
 
 export const workerArtifactRoutes: FastifyPluginAsync<WorkerArtifactRoutesOptions> = async (
   app,
-  { token, membership, catalog, modelsDir },
+  { token, membership, catalog, modelFiles },
 ) => {
   const expected = token ? createHash('sha256').update(token).digest() : undefined;
   // Compare digests in constant time: the token's length and prefix leak nothing.
@@ -143,7 +144,7 @@ export const workerArtifactRoutes: FastifyPluginAsync<WorkerArtifactRoutesOption
     },
   );
 
-  if (modelsDir) await app.register(workerModelRoutes, { modelsDir });
+  if (modelFiles) await app.register(workerModelRoutes, { files: modelFiles });
 
   const rootParams = { type: 'object', required: ['root'], properties: { root: { type: 'string', pattern: ROOT_HEX_PATTERN } } } as const;
 

@@ -5,14 +5,12 @@
  * circuit and setup in the shape of GET /v1/worker/circuits/{id}. jobs/fetch-model.ts checks each of them.
  * Workers only prove here: compiles, which make the circuit and keys, run on the API nodes (docs/queue.md).
  */
-import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { sourceName } from '../../circuits/build.ts';
 import { ZkaiError } from '../../common/errors.ts';
-import { modelPaths } from '../../jobs/models.ts';
-import { type CompiledModel, loadCompiledModel } from '../../prover/inference.ts';
+import type { ModelFilesApi } from '../../jobs/model-files.ts';
+import type { CompiledModel } from '../../prover/inference.ts';
 import { COMMITMENT_KEY_FILE, type SetupMeta } from '../../prover/setup/index.ts';
 import { errorResponses, SHA256_PATTERN, UUID_PATTERN, workerModelSchema } from '../schemas.ts';
 import { binary, digestNow, fileDigests, streamFile } from './worker-files.ts';
@@ -26,7 +24,11 @@ const MAX_LOADED = 8;
 
 const modelParam = { modelId: { type: 'string', pattern: UUID_PATTERN } } as const;
 
-export const workerModelRoutes: FastifyPluginAsync<{ modelsDir: string }> = async (app, { modelsDir }) => {
+/**
+ * `files`: where the compiled models come from (jobs/model-files.ts): this node's models folder, and with PostgreSQL
+ * the store of record, so that a worker may fetch from any API node a model another API node compiled.
+ */
+export const workerModelRoutes: FastifyPluginAsync<{ files: ModelFilesApi }> = async (app, { files }) => {
   const config = { public: true } as const;
   const tags = ['workers'];
   const security = [{ workerToken: [] }];
@@ -38,10 +40,9 @@ export const workerModelRoutes: FastifyPluginAsync<{ modelsDir: string }> = asyn
     let hit = loaded.get(id);
     if (hit) loaded.delete(id);
     else {
-      const dir = modelPaths(modelsDir, id).compiled;
-      // Only a compiled model: a folder without model.json is still compiling (or failed), and is not served.
-      if (!existsSync(path.join(dir, 'model.json'))) throw new ZkaiError('UNKNOWN_MODEL', `this node has no compiled model ${id}`);
-      hit = loadCompiledModel(dir);
+      // Only a compiled model (UNKNOWN_MODEL while it compiles, or when it failed); with PostgreSQL made here from the
+      // store of record when another API node compiled it, every file checked (ARTIFACT_MISMATCH: none is used).
+      hit = files.loadCompiled(id);
       hit.catch(() => loaded.delete(id));
     }
     loaded.set(id, hit);
@@ -51,7 +52,7 @@ export const workerModelRoutes: FastifyPluginAsync<{ modelsDir: string }> = asyn
   const setupMeta = async (m: CompiledModel): Promise<SetupMeta> =>
     JSON.parse(await readFile(path.join(m.setup.dir, 'setup.json'), 'utf8')) as SetupMeta;
   const fileOf = (m: CompiledModel, id: string, name: ModelFile): string => {
-    if (name === 'quantized.json') return path.join(modelPaths(modelsDir, id).compiled, 'quantized.json');
+    if (name === 'quantized.json') return path.join(m.dir, 'quantized.json');
     if (name === 'circuit.r1cs') return m.model.circuit.r1csPath;
     if (name === 'circuit.wasm') return m.model.circuit.wasmPath;
     if (!m.pedersen) throw new ZkaiError('NOT_FOUND', `model ${id} has no commitment key (its weights are not Pedersen-committed)`);
@@ -81,9 +82,9 @@ export const workerModelRoutes: FastifyPluginAsync<{ modelsDir: string }> = asyn
       // The commitment key changes in place at a `zkai setup contribute`: digested each time, not once per process.
       const keyFile = m.pedersen ? path.join(m.setup.dir, COMMITMENT_KEY_FILE) : undefined;
       return {
-        manifest: JSON.parse(await readFile(path.join(modelPaths(modelsDir, id).compiled, 'model.json'), 'utf8')),
+        manifest: JSON.parse(await readFile(path.join(m.dir, 'model.json'), 'utf8')),
         // Its path here is part of the circuit's hash: the worker hashes the source it generates under this name.
-        source: { name: sourceName(m.model.sourcePath) },
+        source: { name: m.model.hashName },
         files: {
           'quantized.json': await digest(fileOf(m, id, 'quantized.json')),
           ...(keyFile ? { 'commitkey.json': await digestNow(keyFile) } : {}),
