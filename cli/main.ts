@@ -39,6 +39,7 @@ Usage:
                                                        bundle's own. Exit 0 valid, 1 invalid (or another key),
                                                        2 bad input, 3 the proof holds only against an unpinned key
   zkai model compile <model.onnx> --calibration <inputs.csv> --out <dir> [--name <n>] [--weights pedersen|poseidon|public]
+                     [--lookups off|logup]
                                                        quantize, report agreement and constraints per layer, set up
   zkai model prove <dir> --input <input.json> --out proof.json [--owner <address>]
                                                        the proof is bound to the model's registrant (default: the
@@ -371,11 +372,14 @@ async function modelCompile(args: string[]): Promise<number> {
       out: { type: 'string' },
       name: { type: 'string' },
       weights: { type: 'string' },
+      lookups: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
   const [onnx] = positionals;
   if (!onnx || !values.calibration || !values.out) usage('model compile needs <model.onnx>, --calibration and --out');
+  const lookups = values.lookups ?? 'off';
+  if (lookups !== 'off' && lookups !== 'logup') usage('--lookups is off (default) or logup');
   const modes = { pedersen: 'private-pedersen', poseidon: 'private-committed', public: 'public-constants' } as const;
   const choice = values.weights ?? 'pedersen';
   if (!Object.hasOwn(modes, choice)) usage('--weights is pedersen (default), poseidon or public');
@@ -387,6 +391,7 @@ async function modelCompile(args: string[]): Promise<number> {
     name: values.name,
     weights,
     input: weights === 'public-constants' ? 'public' : 'private-hashed',
+    lookups,
     log: (msg) => progress.note(msg),
     onPhase: (phase) => progress.update(compileStep(phase)),
   });

@@ -109,6 +109,54 @@ describe('zkai model compile → model prove → verify', () => {
     assert.match(refused.stderr, /--owner "0x1234" is not an Ethereum address/);
   });
 
+  it('--lookups logup: compile, prove (two rounds, D in the bundle), verify; a swapped D or a changed α is refused', async () => {
+    const compiled = zkai(
+      [
+        'model',
+        'compile',
+        path.join(FIXTURES, 'mlp_digits.onnx'),
+        '--calibration',
+        path.join(FIXTURES, 'digits_test.csv'),
+        '--out',
+        'mlp-logup',
+        '--name',
+        'mlp-digits-logup',
+        '--lookups',
+        'logup',
+      ],
+      dir,
+    );
+    assert.equal(compiled.code, 0, compiled.stderr);
+    assert.match(compiled.stderr, /LogUp tables/);
+    const manifest = JSON.parse(await readFile(path.join(dir, 'mlp-logup', 'model.json'), 'utf8'));
+    assert.equal(manifest.lookups, 'logup');
+    assert.deepEqual(manifest.publicSignals.slice(-2), ['logupAlpha', 'binding']);
+    const res = zkai(['model', 'prove', 'mlp-logup', '--input', 'input.json', '--out', 'logup.json'], dir);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(JSON.parse(res.stdout).label, String(row[64]));
+    const bundle = JSON.parse(await readFile(path.join(dir, 'logup.json'), 'utf8'));
+    assert.equal(bundle.lookupCommitment.point.length, 3);
+    const ok = zkai(['verify', 'logup.json'], dir);
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.match(ok.stdout, /"challenge": true/);
+    // α is a statement signal: changed, it no longer equals H(D).
+    const alphaAt = manifest.publicSignals.indexOf('logupAlpha');
+    const moved = structuredClone(bundle);
+    moved.publicSignals[alphaAt] = (BigInt(moved.publicSignals[alphaAt]) + 1n).toString();
+    moved.public.logupAlpha = moved.publicSignals[alphaAt];
+    await writeFile(path.join(dir, 'logup-alpha.json'), JSON.stringify(moved));
+    const alpha = zkai(['verify', 'logup-alpha.json'], dir);
+    assert.equal(alpha.code, 1);
+    assert.match(alpha.stdout, /CHALLENGE_MISMATCH/);
+    // D without its proof of knowledge.
+    const forged = structuredClone(bundle);
+    forged.lookupCommitment.knowledge = forged.lookupCommitment.point;
+    await writeFile(path.join(dir, 'logup-forged.json'), JSON.stringify(forged));
+    const refused = zkai(['verify', 'logup-forged.json'], dir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /COMMITMENT_INVALID/);
+  });
+
   it('prove refuses an input of the wrong size (exit 2)', async () => {
     await writeFile(path.join(dir, 'short.json'), JSON.stringify([1, 2, 3]));
     const res = zkai(['model', 'prove', 'mlp', '--input', 'short.json', '--out', 'x.json'], dir);

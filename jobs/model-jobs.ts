@@ -52,7 +52,14 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
         {
           onnxPath: p.onnx,
           calibrationPath: p.calibration,
-          options: { outDir, name: req.name, weights: req.weights, input: req.input, maxConstraints: deps.maxConstraints },
+          options: {
+            outDir,
+            name: req.name,
+            weights: req.weights,
+            input: req.input,
+            ...(req.lookups === 'logup' ? { lookups: 'logup' as const } : {}),
+            maxConstraints: deps.maxConstraints,
+          },
         },
         ctx,
       );

@@ -29,6 +29,8 @@ export interface ModelCompileRequest {
   name: string;
   weights: CodegenOptions['weights'];
   input: CodegenOptions['input'];
+  /** LogUp range checks (absent: off). */
+  lookups?: 'logup';
 }
 
 /** What an inference job stores as its request (the input stays out of the API's job view). */

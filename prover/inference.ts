@@ -26,6 +26,7 @@ import { estimateConstraints, statementSignalCount } from '../circuits/model/cos
 import { importOnnx, untrustedStrings } from '../circuits/model/import.ts';
 import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
 import { shapeSize } from '../circuits/model/ir.ts';
+import type { LookupsMode } from '../circuits/model/logup-emit.ts';
 import { withChainInputs } from '../circuits/model/qir.ts';
 import { type AgreementReport, evaluateAgreementYielding, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
 import { ZkaiError } from '../common/errors.ts';
@@ -41,6 +42,7 @@ import {
   statementVkey,
 } from './commitment.ts';
 import { commitmentMsmEngine } from './commitment-msm.ts';
+import { ensureLookupSetup, LOOKUP_KEY_FILE, type LookupSetup, lookupStatementKey } from './lookup/setup.ts';
 import { cachedCommitment, OPENING_FILE, readOpening, writeOpening } from './model-commitment.ts';
 import type { ProverPool } from './pool.ts';
 import type { CompilePhase, OnPhase } from './progress.ts';
@@ -60,6 +62,11 @@ export interface ModelManifest {
   circuitId: string;
   weights: CodegenOptions['weights'];
   input: CodegenOptions['input'];
+  /**
+   * 'logup': dense/conv range checks by LogUp lookups (docs/lookups.md): proofs take two rounds and bundles carry
+   * the lookup commitment D. Absent: bit decompositions (every manifest written before lookups).
+   */
+  lookups?: 'logup';
   /**
    * The weights' commitment as a field element (decimal): the Poseidon hash of the packed weights and biases
    * ('private-committed'), or the id of the Pedersen commitment, keccak256(W) mod r ('private-pedersen': what
@@ -96,6 +103,8 @@ export interface CompiledModel {
   vkey: Record<string, unknown>;
   /** With Pedersen weights: the opening (blind), the setup's commitment key and the commitment. */
   pedersen?: PedersenOpening;
+  /** With lookups: the lookup key's file and the committed positions (the pool's CircuitKeys.lookup). */
+  lookup?: { keyPath: string; committedIndices: number[] };
 }
 
 export interface PedersenOpening {
@@ -151,6 +160,8 @@ export interface CompileModelOptions {
   name?: string;
   weights?: CodegenOptions['weights'];
   input?: CodegenOptions['input'];
+  /** LogUp range checks (codegen.ts `lookups`); default 'off'. */
+  lookups?: LookupsMode;
   log?: (msg: string) => void;
   /** Told as the compile enters each phase (job progress, the CLI's progress line). */
   onPhase?: (phase: CompilePhase) => void;
@@ -208,6 +219,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   const log = opts.log ?? (() => {});
   const weights = opts.weights ?? 'private-pedersen';
   const input = opts.input ?? 'private-hashed';
+  const lookups = opts.lookups ?? 'off';
   const name =
     opts.name ??
     path
@@ -228,7 +240,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     );
   }
   // Every bundle the service makes must be one its /v1/verify accepts (committed inputs never reach a bundle).
-  const statementLength = statementSignalCount(ir, { weights, input });
+  const statementLength = statementSignalCount(ir, { weights, input }) + (lookups === 'logup' ? 1 : 0);
   if (statementLength > MAX_STATEMENT_SIGNALS) {
     throw new ZkaiError(
       'MODEL_TOO_LARGE',
@@ -245,7 +257,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   // circom runs in a process of its own, on one core: meanwhile this process fetches the ptau (a dev ptau is made on
   // the native engine's threads when none is cached; the domain is known from the generator's exact counts, which
   // the compiled R1CS must match) and measures the agreement, instead of doing the three one after the other.
-  const generated = generateCircom(qm, { name, weights, input, untrusted: untrustedStrings(ir) });
+  const generated = generateCircom(qm, { name, weights, input, lookups, untrusted: untrustedStrings(ir) });
   if (opts.maxConstraints !== undefined && generated.totalConstraints > opts.maxConstraints) {
     // The generator's count is exact (the compile checks circom's against it): refuse before any ptau or circom work.
     throw new ZkaiError(
@@ -269,13 +281,15 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     );
   }
   phase('setup');
-  const setup = await ensureCircuitSetup(model.circuit, { log, ptau: await ptau });
+  const setupOpts = { log, ptau: await ptau };
+  const ls = lookups === 'logup' ? await ensureLookupSetup(model.circuit, setupOpts) : undefined;
+  const setup = ls ? ls.setup : await ensureCircuitSetup(model.circuit, setupOpts);
   if (weights === 'private-pedersen') phase('commitment');
   const pedersen =
     weights === 'private-pedersen'
       ? await pedersenOpening(opts.outDir, model, setup, qm, { blind: randomScalar() }, 'required', log)
       : undefined;
-  const vkey = pedersen ? statementVkey(setup.vkey, pedersen.key) : setup.vkey;
+  const vkey = modelVkey(setup, pedersen, ls);
   const manifest: ModelManifest = {
     format: 'zkai-model',
     version: 1,
@@ -284,28 +298,51 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     circuitId: model.circuit.id,
     weights,
     input,
+    ...(ls ? { lookups: 'logup' as const } : {}),
     ...(weights === 'private-committed' ? { weightCommitment: (await weightCommitment(qm)).toString() } : {}),
     ...(pedersen ? { weightCommitment: commitmentId(pedersen.commitment.point).toString(), commitment: pedersen.commitment } : {}),
-    publicSignals: statementNames(model, pedersen),
+    publicSignals: statementNames(model, pedersen, ls),
     inputShape: qm.inputShape,
     outputShape: qm.outputShape,
     quantization: Object.fromEntries(QUANTIZATION_KEYS.map((k) => [k, qm[k]])) as QuantizationParams,
     constraints: { total: model.circuit.nConstraints, ...model.constraints, perLayer: model.generated.layerCosts },
     agreement,
-    vkeyHash: pedersen ? sha256Hex(canonicalJson(vkey)) : setup.vkeyHash,
+    vkeyHash: vkey === setup.vkey ? setup.vkeyHash : sha256Hex(canonicalJson(vkey)),
     insecureSetup: setup.insecure,
     setup: setup.ptauLabel,
     createdAt: new Date().toISOString(),
   };
   await writeFileAtomic(path.join(opts.outDir, 'quantized.json'), serialise(qm));
   await writeFileAtomic(path.join(opts.outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { dir: opts.outDir, manifest, qm, model, setup, vkey, ...(pedersen ? { pedersen } : {}) };
+  return { dir: opts.outDir, manifest, qm, model, setup, vkey, ...(pedersen ? { pedersen } : {}), ...lookupKeys(ls) };
+}
+
+/**
+ * The key bundles carry: the setup's vkey; with Pedersen weights their statement key (commitment.ts); with lookups
+ * the LogUp statement key, without the committed IC points of either (prover/lookup/setup.ts).
+ */
+function modelVkey(setup: CircuitSetup, pedersen: PedersenOpening | undefined, ls: LookupSetup | undefined): Record<string, unknown> {
+  if (ls) return lookupStatementKey(setup.vkey, ls.key, ls.layout, pedersen?.key);
+  return pedersen ? statementVkey(setup.vkey, pedersen.key) : setup.vkey;
+}
+
+function lookupKeys(ls: LookupSetup | undefined): Pick<CompiledModel, 'lookup'> {
+  return ls ? { lookup: { keyPath: path.join(ls.setup.dir, LOOKUP_KEY_FILE), committedIndices: ls.layout.committedIndices } } : {};
+}
+
+/** Positions of the public signals no bundle carries: the committed weights and the committed lookup values. */
+function hiddenSignals(pedersen: PedersenOpening | undefined, lookup: CompiledModel['lookup'] | LookupSetup | undefined): number[] {
+  const lk = lookup === undefined ? [] : 'layout' in lookup ? lookup.layout.committedIndices : lookup.committedIndices;
+  return [...(pedersen?.publicIndices ?? []), ...lk];
 }
 
 /** The names of the public signals bundles carry: the circuit's, without committed ones. */
-function statementNames(model: ModelCircuit, pedersen: PedersenOpening | undefined): string[] {
-  const names = model.generated.publicSignals;
-  return pedersen ? statementSignals(names, pedersen.publicIndices) : names;
+function statementNames(
+  model: ModelCircuit,
+  pedersen: PedersenOpening | undefined,
+  lookup?: CompiledModel['lookup'] | LookupSetup,
+): string[] {
+  return statementSignals(model.generated.publicSignals, hiddenSignals(pedersen, lookup));
 }
 
 /** How a worker that fetched a model loads it (jobs/fetch-model.ts): as the API node that compiled it sees it. */
@@ -333,18 +370,29 @@ export async function loadCompiledModel(dir: string, log?: (msg: string) => void
     throw new ZkaiError('BAD_INPUT', `${dir}/model.json is not a zkai model manifest`);
   const model = await buildModelCircuit(
     qm,
-    { name: manifest.name, weights: manifest.weights, input: manifest.input },
+    { name: manifest.name, weights: manifest.weights, input: manifest.input, ...(manifest.lookups ? { lookups: manifest.lookups } : {}) },
     log,
     fetched?.sourceName,
   );
   if (model.circuit.id !== manifest.circuitId) {
     throw new ZkaiError('BAD_INPUT', `${dir}: quantized.json gives circuit ${model.circuit.id}, model.json says ${manifest.circuitId}`);
   }
-  const setup = fetched ? await fetched.setupFor(model.circuit) : await ensureCircuitSetup(model.circuit, { log });
-  if (manifest.weights !== 'private-pedersen') return { dir, manifest, qm, model, setup, vkey: setup.vkey };
+  if (manifest.lookups && fetched) {
+    // A remote worker would need the lookup key as well, checked like the others (jobs/fetch-model.ts): not built yet.
+    throw new ZkaiError('BAD_INPUT', `${dir}: models with lookups are not served to remote workers yet; prove them on an API node`);
+  }
+  const ls = manifest.lookups ? await ensureLookupSetup(model.circuit, { log }) : undefined;
+  const setup = ls ? ls.setup : fetched ? await fetched.setupFor(model.circuit) : await ensureCircuitSetup(model.circuit, { log });
+  if (manifest.weights !== 'private-pedersen')
+    return { dir, manifest, qm, model, setup, vkey: modelVkey(setup, undefined, ls), ...lookupKeys(ls) };
   const opening = await readOpening(dir);
   const pedersen = await pedersenOpening(dir, model, setup, qm, opening, { expectId: manifest.weightCommitment }, log);
-  return { dir, manifest, qm, model, setup, vkey: statementVkey(setup.vkey, pedersen.key), pedersen };
+  return { dir, manifest, qm, model, setup, vkey: modelVkey(setup, pedersen, ls), pedersen, ...lookupKeys(ls) };
+}
+
+function lookupCommitmentOf(out: { lookupCommitment?: PublicInputCommitment }): PublicInputCommitment {
+  if (!out.lookupCommitment) throw new ZkaiError('PROOF_FAILED', 'the prover returned no lookup commitment for a LogUp circuit');
+  return out.lookupCommitment;
 }
 
 /** Parse an inference input: a JSON array of numbers, or `{ "input": [...] }`, of the model's input size. */
@@ -376,12 +424,12 @@ export async function proveInference(
    */
   opts: { onPhase?: OnPhase; binding?: bigint } = {},
 ): Promise<ProofBundle> {
-  const { manifest, qm, model, setup, pedersen } = compiled;
+  const { manifest, qm, model, setup, pedersen, lookup } = compiled;
   const ints = quantizeInput(qm, rawInput);
   const expected = runInt(qm, ints);
   const started = performance.now();
   const out = await pool.prove(
-    { circuitId: model.circuit.id, wasmPath: model.circuit.wasmPath, zkeyPath: setup.zkeyPath },
+    { circuitId: model.circuit.id, wasmPath: model.circuit.wasmPath, zkeyPath: setup.zkeyPath, ...(lookup ? { lookup } : {}) },
     modelCircuitInput(qm, ints, {
       weights: manifest.weights,
       binding: opts.binding ?? 0n,
@@ -406,9 +454,10 @@ export async function proveInference(
     circuitId: model.circuit.id,
     vkey: compiled.vkey,
     proof: out.proof,
-    publicSignals: pedersen ? statementSignals(out.publicSignals, pedersen.publicIndices) : out.publicSignals,
-    signalNames: statementNames(model, pedersen),
+    publicSignals: statementSignals(out.publicSignals, hiddenSignals(pedersen, lookup)),
+    signalNames: statementNames(model, pedersen, lookup),
     ...(pedersen ? { commitment: pedersen.commitment } : {}),
+    ...(lookup ? { lookupCommitment: lookupCommitmentOf(out) } : {}),
     metadata: {
       ...proofMetadata(out, setup, started),
       model: manifest.name,

@@ -2,11 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { WitnessCalculatorBuilder } from 'circom_runtime';
 import * as snarkjs from 'snarkjs';
 import { ZkaiError } from '../common/errors.ts';
+import { type CommitmentKey, commitPublicInputs, type PublicInputCommitment, randomScalar } from './commitment.ts';
 import { type ProvingEngine, processProvingEngine } from './engine.ts';
+import { leToBigInt } from './groth16/points.ts';
 import type { Groth16Proof } from './groth16/prove.ts';
 import { prepareGroth16, proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
+import { logupChallenge } from './lookup/challenge.ts';
 import type { OnPhase } from './progress.ts';
 import { type WasmWitnessCalculator, witnessBin } from './witness-bin.ts';
 
@@ -19,6 +22,8 @@ export interface ProveResult {
   engine: string;
   /** Milliseconds. The per-phase ones come from zkai's prover only (absent with snarkjs), and overlap. */
   timings: { witnessMs: number; proveMs: number; loadMs: number; quotientMs?: number; msmG1Ms?: number; msmG2Ms?: number };
+  /** A LogUp circuit's lookup commitment D and its proof of knowledge (publicSignals still holds every signal). */
+  lookupCommitment?: PublicInputCommitment;
 }
 
 /** What a worker needs to load to prove for one circuit. */
@@ -26,6 +31,11 @@ export interface CircuitKeys {
   circuitId: string;
   wasmPath: string;
   zkeyPath: string;
+  /**
+   * A LogUp circuit (prover/lookup/, docs/lookups.md): its lookup commitment key (lookupkey.json) and the public-signal
+   * positions it commits. The proof then takes two rounds (see proveLookupRounds) and its result carries D.
+   */
+  lookup?: { keyPath: string; committedIndices: number[] };
 }
 
 interface WarmCircuit {
@@ -33,6 +43,8 @@ interface WarmCircuit {
   /** Sections of `zkey` (zero-copy), parsed once, when zkai's own prover is the engine. */
   parsed: ParsedZkey | null;
   witness: WasmWitnessCalculator;
+  /** The parsed lookup key of a LogUp circuit. */
+  lookupKey?: CommitmentKey;
 }
 
 /**
@@ -59,7 +71,8 @@ export class WarmProver {
         const parsed = engine.kernels ? parseZkey(bytes) : null;
         // What the first proof would build (tables, scratch memory, compiled point arithmetic) is built with the load.
         if (parsed && engine.kernels) await prepareGroth16(parsed, engine.kernels);
-        return { zkey: bytes, parsed, witness };
+        const lookupKey = keys.lookup ? (JSON.parse(await readFile(keys.lookup.keyPath, 'utf8')) as CommitmentKey) : undefined;
+        return { zkey: bytes, parsed, witness, ...(lookupKey ? { lookupKey } : {}) };
       })();
       warm.catch(() => this.circuits.delete(keys.circuitId));
       this.circuits.set(keys.circuitId, warm);
@@ -77,13 +90,19 @@ export class WarmProver {
     const warm = await this.load(keys);
     const t1 = performance.now();
     let wtns: Uint8Array;
+    let lookupCommitment: PublicInputCommitment | undefined;
     onPhase?.('witness');
-    try {
-      wtns = await witnessBin(warm.witness, input);
-    } catch (err) {
-      // The witness calculator throws on a failed `===` or a bad input name: the statement is false.
-      throw new ZkaiError('WITNESS_FAILED', `witness generation failed for ${keys.circuitId}: ${firstLine(err)}`);
-    }
+    const witness = async (inp: Record<string, unknown>) => {
+      try {
+        return await witnessBin(warm.witness, inp);
+      } catch (err) {
+        // The witness calculator throws on a failed `===` or a bad input name: the statement is false.
+        throw new ZkaiError('WITNESS_FAILED', `witness generation failed for ${keys.circuitId}: ${firstLine(err)}`);
+      }
+    };
+    if (keys.lookup && warm.lookupKey) {
+      ({ wtns, commitment: lookupCommitment } = await lookupRounds(keys.lookup.committedIndices, warm.lookupKey, input, witness));
+    } else wtns = await witness(input);
     const t2 = performance.now();
     const engine = await this.engine();
     try {
@@ -92,7 +111,13 @@ export class WarmProver {
         const { quotientMs, msmG1Ms, msmG2Ms } = out.timings;
         const proveMs = performance.now() - t2;
         const timings = { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs, quotientMs, msmG1Ms, msmG2Ms };
-        return { proof: out.proof, publicSignals: out.publicSignals, engine: engine.name, timings };
+        return {
+          proof: out.proof,
+          publicSignals: out.publicSignals,
+          engine: engine.name,
+          timings,
+          ...(lookupCommitment ? { lookupCommitment } : {}),
+        };
       }
       onPhase?.('proving');
       const out = (await snarkjs.groth16.prove({ type: 'mem', data: warm.zkey }, { type: 'mem', data: wtns })) as {
@@ -100,11 +125,41 @@ export class WarmProver {
         publicSignals: string[];
       };
       const t3 = performance.now();
-      return { ...out, engine: engine.name, timings: { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs: t3 - t2 } };
+      return {
+        ...out,
+        engine: engine.name,
+        timings: { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs: t3 - t2 },
+        ...(lookupCommitment ? { lookupCommitment } : {}),
+      };
     } catch (err) {
       throw new ZkaiError('PROOF_FAILED', `proving failed for ${keys.circuitId} (${engine.name}): ${firstLine(err)}`);
     }
   }
+}
+
+/**
+ * The two rounds of a LogUp proof (docs/lookups.md; prover/lookup/prove.ts runs the same in one process): witness
+ * pass 1 with a throwaway α and a fresh blind, D over the committed values, α = H(D), pass 2 with that α. The
+ * committed values must come out of pass 2 unchanged (a circuit that computes one from α cannot commit before α).
+ */
+async function lookupRounds(
+  committedIndices: readonly number[],
+  key: CommitmentKey,
+  input: Record<string, unknown>,
+  witness: (input: Record<string, unknown>) => Promise<Uint8Array>,
+): Promise<{ wtns: Uint8Array; commitment: PublicInputCommitment }> {
+  const blind = randomScalar();
+  const committed = (w: Uint8Array) => {
+    const values = parseWtns(w).values;
+    return committedIndices.map((i) => leToBigInt(values, (i + 1) * 32));
+  };
+  const round1 = committed(await witness({ ...input, logupAlpha: randomScalar(), logupBlind: blind }));
+  const commitment = await commitPublicInputs(key, round1);
+  const wtns = await witness({ ...input, logupAlpha: logupChallenge(commitment.point), logupBlind: blind });
+  if (committed(wtns).some((v, i) => v !== round1[i])) {
+    throw new ZkaiError('PROOF_FAILED', 'the circuit computes a committed value from α: it cannot be committed before α');
+  }
+  return { wtns, commitment };
 }
 
 function firstLine(err: unknown): string {

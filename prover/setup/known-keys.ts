@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { loadCircuit } from '../../circuits/build.ts';
 import { cacheDir } from '../../common/config.ts';
 import { canonicalJson, sha256Hex } from '../../common/hash.ts';
 import { type CommitmentKey, checkCommitmentKey, statementVkey } from '../commitment.ts';
+import { lookupLayout } from '../lookup/circuit.ts';
+import { LOOKUP_KEY_FILE, lookupStatementKey } from '../lookup/setup.ts';
 import { COMMITMENT_KEY_FILE } from './commitment-key.ts';
 import { type SetupMeta, setupFiles } from './groth16-setup.ts';
 
@@ -26,13 +29,24 @@ export async function knownVkeyHashes(circuitId: string): Promise<string[]> {
     try {
       const meta = JSON.parse(await readFile(path.join(dir, entry, 'setup.json'), 'utf8')) as SetupMeta;
       if (meta.vkeySha256) hashes.push(meta.vkeySha256);
-      // A circuit with committed inputs: its bundles carry the statement key derived with the commitment key.
+      // A circuit with committed inputs: its bundles carry the statement key derived with the commitment key; a LogUp
+      // circuit's (prover/lookup/), the one derived with its lookup key (and with the commitment key, if it has one).
       const keyFile = path.join(dir, entry, COMMITMENT_KEY_FILE);
-      if (existsSync(keyFile)) {
+      const lookupFile = path.join(dir, entry, LOOKUP_KEY_FILE);
+      const hasKey = existsSync(keyFile);
+      const hasLookup = existsSync(lookupFile);
+      if (hasKey || hasLookup) {
         const vkey = JSON.parse(await readFile(setupFiles(path.join(dir, entry), meta).vkey, 'utf8')) as Record<string, unknown>;
-        const key = JSON.parse(await readFile(keyFile, 'utf8')) as CommitmentKey;
-        await checkCommitmentKey(vkey, key); // a key whose κ history does not verify (a substituted κ) is not trusted
-        hashes.push(sha256Hex(canonicalJson(statementVkey(vkey, key))));
+        const key = hasKey ? (JSON.parse(await readFile(keyFile, 'utf8')) as CommitmentKey) : undefined;
+        // A key whose κ history does not verify (a substituted κ) is not trusted.
+        if (key) await checkCommitmentKey(vkey, key);
+        if (key && !hasLookup) hashes.push(sha256Hex(canonicalJson(statementVkey(vkey, key))));
+        if (hasLookup) {
+          const lookupKey = JSON.parse(await readFile(lookupFile, 'utf8')) as CommitmentKey;
+          await checkCommitmentKey(vkey, lookupKey);
+          const layout = await lookupLayout(await loadCircuit(circuitId));
+          hashes.push(sha256Hex(canonicalJson(lookupStatementKey(vkey, lookupKey, layout, key))));
+        }
       }
     } catch {
       // A setup still being written (or removed) is not a trusted key.

@@ -6,6 +6,7 @@ import { estimateConstraints } from '../../circuits/model/cost.ts';
 import { importOnnx } from '../../circuits/model/import.ts';
 import type { ModelIR } from '../../circuits/model/ir.ts';
 import { shapeSize } from '../../circuits/model/ir.ts';
+import { LOOKUPS_MODES, type LookupsMode } from '../../circuits/model/logup-emit.ts';
 import { isZkaiError, ZkaiError } from '../../common/errors.ts';
 import type { Job } from '../../jobs/jobs.ts';
 import type { ModelFilesApi } from '../../jobs/model-files.ts';
@@ -38,6 +39,7 @@ interface UploadBody {
   onnx: string;
   calibrationCsv: string;
   weights?: keyof typeof WEIGHTS_CHOICES;
+  lookups?: LookupsMode;
 }
 
 /** The API's `weights` values and the codegen modes they pick ('committed' is the earlier name of 'poseidon'). */
@@ -63,6 +65,12 @@ export function uploadBodySchema(maxBase64: number, maxModelBytes: number) {
       onnx: { type: 'string', minLength: 4, maxLength: maxBase64, description: 'The ONNX file, base64' },
       calibrationCsv: { type: 'string', minLength: 1, maxLength: maxModelBytes },
       weights: { type: 'string', enum: Object.keys(WEIGHTS_CHOICES) as (keyof typeof WEIGHTS_CHOICES)[], default: 'pedersen' },
+      lookups: {
+        type: 'string',
+        enum: [...LOOKUPS_MODES],
+        default: 'off',
+        description: 'logup: dense/conv range checks by LogUp lookups (docs/lookups.md); proved on API nodes only for now',
+      },
     },
   } as const;
 }
@@ -231,7 +239,13 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
         if (isZkaiError(err)) throw new ZkaiError(err.code, err.message.replaceAll(paths.calibration, 'calibrationCsv'));
         throw err;
       }
-      const compileRequest: ModelCompileRequest = { modelId: id, name: body.name ?? 'model', weights, input };
+      const compileRequest: ModelCompileRequest = {
+        modelId: id,
+        name: body.name ?? 'model',
+        weights,
+        input,
+        ...(body.lookups === 'logup' ? { lookups: 'logup' as const } : {}),
+      };
       const job = await store.enqueue('model-compile', compileRequest as unknown as Record<string, unknown>, request.tenant);
       const record: ModelRecord = { id, tenant: request.tenant, name: compileRequest.name, compileJobId: job.id, createdAt: job.createdAt };
       await models.add(record);
