@@ -22,7 +22,7 @@ import { type Signer, Wallet } from 'ethers';
 import { BN254_R } from '../common/bn254.ts';
 import { isZkaiError } from '../common/errors.ts';
 import type { CompiledModel } from '../prover/inference.ts';
-import { installCommittedVerifier } from '../verifier-contracts/committed-verifier.ts';
+import { installCommittedVerifier, refuseLookupsOnChain } from '../verifier-contracts/committed-verifier.ts';
 import { deployArtifact } from '../verifier-contracts/deploy.ts';
 import { installGeneratedVerifier } from '../verifier-contracts/generated.ts';
 import {
@@ -80,6 +80,7 @@ export async function modelDeploy(args: string[]): Promise<number> {
 
 /** Installs and deploys the model's verifier: our committed template for Pedersen weights, snarkjs's for the others. */
 async function deployModelVerifier(signer: Signer, compiled: CompiledModel): Promise<string> {
+  refuseLookupsOnChain(compiled.vkey);
   const contractName = verifierContractName(compiled.manifest.circuitId);
   const installed = compiled.pedersen
     ? await installCommittedVerifier({ contractName, statementVkey: compiled.vkey, log })

@@ -14,7 +14,7 @@ import { keccak256 } from 'ethers';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { commitmentInfo } from '../prover/commitment.ts';
 import { snarkjsTemplate } from '../prover/setup/groth16-setup.ts';
-import { installCommittedVerifier } from '../verifier-contracts/committed-verifier.ts';
+import { installCommittedVerifier, refuseLookupsOnChain } from '../verifier-contracts/committed-verifier.ts';
 import { installGeneratedVerifier } from '../verifier-contracts/generated.ts';
 
 /** Runtime bytecode without Solidity's trailing CBOR metadata (0x-hex, lowercase). */
@@ -39,6 +39,7 @@ async function snarkjsVerifierSolidity(vkey: Record<string, unknown>): Promise<s
 /** The runtime code zkai generates and compiles for `vkey` (a statement key or a plain snarkjs key). */
 export async function expectedVerifierCode(vkey: Record<string, unknown>, log?: (msg: string) => void): Promise<string> {
   // Named by the key, so auditing the same key twice reuses the compiled contract.
+  refuseLookupsOnChain(vkey);
   const contractName = `AuditVerifier_${sha256Hex(canonicalJson(vkey)).slice(0, 16)}`;
   const installed = commitmentInfo(vkey)
     ? await installCommittedVerifier({ contractName, statementVkey: vkey, log })

@@ -202,6 +202,45 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.equal(store.list({ tenant: 'provider' }).filter((j) => j.kind === 'inference').length, 2, 'no job for refused inputs');
   });
 
+  test("lookups: 'logup' — compiled with LogUp range checks, proved in two rounds, verified with its D (issue 17)", async () => {
+    const upload = await app.inject({
+      method: 'POST',
+      url: '/v1/models',
+      headers,
+      payload: {
+        name: 'mlp-digits-logup',
+        onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'),
+        calibrationCsv: CSV,
+        lookups: 'logup',
+      },
+    });
+    assert.equal(upload.statusCode, 202, upload.body);
+    const id = upload.json().id;
+    const ready = await poll<Record<string, unknown>>(`/v1/models/${id}`, (m) => m.state !== 'compiling', 300_000);
+    assert.equal(ready.state, 'ready', JSON.stringify(ready));
+    assert.equal(ready.lookups, 'logup');
+    const perLayer = (ready.constraints as { perLayer: { layer: string }[] }).perLayer;
+    assert.ok(perLayer.some((l) => l.layer === 'lookups'));
+    const asked = await app.inject({ method: 'POST', url: `/v1/models/${id}/prove`, headers, payload: { input: ROWS[150]!.slice(0, 64) } });
+    assert.equal(asked.statusCode, 202, asked.body);
+    const job = await poll<{ state: string }>(asked.json().links.job, (j) => j.state === 'succeeded' || j.state === 'failed', 120_000);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    const bundle = (await app.inject({ method: 'GET', url: `/v1/jobs/${asked.json().jobId}/bundle`, headers })).json();
+    assert.equal(bundle.vkeyHash, ready.vkeyHash);
+    assert.equal(bundle.lookupCommitment.point.length, 3);
+    assert.equal(Number(bundle.public.label), ROWS[150]![64]);
+    const verified = await app.inject({ method: 'POST', url: '/v1/verify', payload: bundle });
+    assert.equal(verified.json().valid, true, verified.body);
+    assert.equal(verified.json().checks.challenge, true);
+    const moved = structuredClone(bundle);
+    const at = (ready.publicSignals as string[]).indexOf('logupAlpha');
+    moved.publicSignals[at] = (BigInt(moved.publicSignals[at]) + 1n).toString();
+    moved.public.logupAlpha = moved.publicSignals[at];
+    const refused = (await app.inject({ method: 'POST', url: '/v1/verify', payload: moved })).json();
+    assert.equal(refused.valid, false);
+    assert.equal(refused.reasonCode, 'CHALLENGE_MISMATCH');
+  });
+
   test('a few hundred bytes of ONNX describing millions of constraints fail with MODEL_TOO_LARGE, before quantizing', async () => {
     // 128×128 input, 1×1 conv to 64 channels (1M Requantizes), ReLU, one max pool over the image: > 19M constraints.
     const onnx = tinyHugeOnnx();

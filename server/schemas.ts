@@ -198,6 +198,11 @@ export const modelSchema = {
     circuitId: { type: 'string', description: 'Content-addressed circuit id (ready models)' },
     weights: { type: 'string', enum: ['private-pedersen', 'private-committed', 'public-constants'] },
     input: { type: 'string', enum: ['private-hashed', 'public'] },
+    lookups: {
+      type: 'string',
+      enum: ['logup'],
+      description: 'Present when compiled with LogUp range checks: bundles carry lookupCommitment D, and α = H(D) is a statement signal',
+    },
     weightCommitment: {
       type: 'string',
       pattern: '^[0-9]+$',

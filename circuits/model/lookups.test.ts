@@ -22,6 +22,7 @@ import { ensureLookupSetup, lookupStatementKey } from '../../prover/lookup/setup
 import { verifyLookupProof } from '../../prover/lookup/verify.ts';
 import { ensureCommitmentKey } from '../../prover/setup/index.ts';
 import { releaseVerifierResources, verifyBundle } from '../../prover/verify.ts';
+import { committedVerifierSolidity } from '../../verifier-contracts/committed-verifier.ts';
 import { readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 import { buildModelCircuit, type CodegenOptions, generateCircom, modelCircuitInput } from './codegen.ts';
@@ -160,5 +161,7 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     // A bundle without D is malformed (parseBundle: D is there exactly when the key has zkai_lookup).
     const { lookupCommitment: _d, ...noD } = bundle;
     await assert.rejects(verifyBundle(noD, pin), { code: 'BAD_BUNDLE' });
+    // No on-chain model verifier checks D and α yet: generating one is refused, not silently wrong.
+    assert.throws(() => committedVerifierSolidity(vkey, 'LookupModelVerifier'), { code: 'BAD_INPUT' });
   });
 });

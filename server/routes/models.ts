@@ -127,6 +127,7 @@ export function modelView(record: ModelRecord, job: Job | undefined): Record<str
       circuitId: m.circuitId,
       weights: m.weights,
       input: m.input,
+      ...(m.lookups ? { lookups: m.lookups } : {}),
       ...(m.weightCommitment ? { weightCommitment: m.weightCommitment } : {}),
       ...(m.commitment ? { commitment: m.commitment } : {}),
       inputShape: m.inputShape,
