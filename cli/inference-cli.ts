@@ -52,7 +52,7 @@ type Values = { [K in keyof typeof OPTIONS]?: string };
 
 /** The `inputHash` public signal a proof of the model in `dir` shows for the input in `file`. */
 async function inputHashOf(dir: string, file: string): Promise<bigint> {
-  const { deserialise, parseModelInput } = await import('../prover/inference.ts');
+  const { deserialise, parseModelInput } = await import('../prover/model-io.ts');
   const { quantizeInput } = await import('../circuits/model/int-exec.ts');
   const { inputHash } = await import('../circuits/model/commit.ts');
   const read = async (f: string) => {
@@ -62,7 +62,7 @@ async function inputHashOf(dir: string, file: string): Promise<bigint> {
       throw new ZkaiError('BAD_INPUT', `cannot read ${f}: ${(err as Error).message}`);
     }
   };
-  let manifest: Parameters<typeof parseModelInput>[1];
+  let manifest: import('../prover/inference.ts').ModelManifest;
   let input: unknown;
   try {
     manifest = JSON.parse(await read(path.join(dir, 'model.json')));

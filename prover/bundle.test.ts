@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { isZkaiError } from '../common/errors.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
-import { makeBundle, type ProofBundle, parseBundle, proofBundleSchema } from './bundle.ts';
+import { makeBundle, type ProofBundle, parseBundle } from './bundle.ts';
+import { proofBundleSchema } from './bundle-schema.ts';
 import { type Groth16Fixture, membershipInput, membershipTestSetup, proveWithSnarkjs, type SnarkjsProof } from './test-fixtures.ts';
 import { releaseVerifierResources } from './verify.ts';
 

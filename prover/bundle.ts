@@ -83,16 +83,28 @@ export interface MakeBundleInput extends BundleNaming {
   metadata: Omit<BundleMetadata, 'createdAt'> & { createdAt?: string };
 }
 
-const TOP_LEVEL_KEYS = ['format', 'version', 'kind', 'circuitId', 'vkeyHash', 'vkey', 'proof', 'publicSignals', 'public', 'metadata'];
+export const TOP_LEVEL_KEYS = [
+  'format',
+  'version',
+  'kind',
+  'circuitId',
+  'vkeyHash',
+  'vkey',
+  'proof',
+  'publicSignals',
+  'public',
+  'metadata',
+];
 /** Top-level keys a bundle may have besides TOP_LEVEL_KEYS. */
 const OPTIONAL_KEYS = ['commitment', 'lookupCommitment'];
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
-const HEX64 = /^[0-9a-f]{64}$/;
+export const HEX64 = /^[0-9a-f]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const CIRCUIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const CIRCUIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SIGNAL_NAME = /^[A-Za-z_][A-Za-z0-9_.[\]]{0,127}$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const MAX_SIGNALS = 4096;
+/** Most public signals a bundle's key may declare (bundle-schema.ts says the same to request validation). */
+export const MAX_SIGNALS = 4096;
 
 /**
  * The most public signals a statement zkai makes may have: `POST /v1/verify` refuses longer bundles before any curve
@@ -354,82 +366,6 @@ export function makeBundle(input: MakeBundleInput): ProofBundle {
   };
   return parseBundle(bundle, naming);
 }
-
-const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]{0,77})$' } as const;
-const g1 = { type: 'array', items: decimal, minItems: 3, maxItems: 3 } as const;
-const fp2 = { type: 'array', items: decimal, minItems: 2, maxItems: 2 } as const;
-const g2 = { type: 'array', items: fp2, minItems: 3, maxItems: 3 } as const;
-
-/**
- * JSON Schema (draft-07) for a bundle, for request validation and OpenAPI. Deliberately looser than
- * parseBundle (no cross-field checks, extra keys allowed inside vkey/proof/metadata): run parseBundle after it.
- */
-export const proofBundleSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'zkai proof bundle',
-  type: 'object',
-  required: TOP_LEVEL_KEYS,
-  additionalProperties: false,
-  properties: {
-    format: { type: 'string', const: BUNDLE_FORMAT },
-    version: { type: 'integer', const: BUNDLE_VERSION },
-    kind: { type: 'string', enum: ['membership', 'membership-batch', 'inference'] },
-    circuitId: { type: 'string', pattern: CIRCUIT_ID.source },
-    vkeyHash: { type: 'string', pattern: HEX64.source },
-    vkey: {
-      type: 'object',
-      required: ['protocol', 'curve', 'nPublic', 'vk_alpha_1', 'vk_beta_2', 'vk_gamma_2', 'vk_delta_2', 'IC'],
-      properties: {
-        protocol: { type: 'string', const: 'groth16' },
-        curve: { type: 'string', const: 'bn128' },
-        nPublic: { type: 'integer', minimum: 0, maximum: MAX_SIGNALS },
-        vk_alpha_1: g1,
-        vk_beta_2: g2,
-        vk_gamma_2: g2,
-        vk_delta_2: g2,
-        IC: { type: 'array', items: g1, minItems: 1, maxItems: MAX_SIGNALS + 1 },
-      },
-    },
-    proof: {
-      type: 'object',
-      required: ['pi_a', 'pi_b', 'pi_c', 'protocol', 'curve'],
-      properties: {
-        pi_a: g1,
-        pi_b: g2,
-        pi_c: g1,
-        protocol: { type: 'string', const: 'groth16' },
-        curve: { type: 'string', const: 'bn128' },
-      },
-    },
-    publicSignals: { type: 'array', items: decimal, maxItems: MAX_SIGNALS },
-    public: { type: 'object', additionalProperties: { type: 'string' } },
-    commitment: {
-      type: 'object',
-      description: 'Pedersen commitment W of the committed public inputs and its proof of knowledge (vkey.zkai_commitment present)',
-      required: ['point', 'knowledge'],
-      additionalProperties: false,
-      properties: { point: g1, knowledge: g1 },
-    },
-    lookupCommitment: {
-      type: 'object',
-      description: 'LogUp lookup commitment D and its proof of knowledge (vkey.zkai_lookup present; α = H(D) is a statement signal)',
-      required: ['point', 'knowledge'],
-      additionalProperties: false,
-      properties: { point: g1, knowledge: g1 },
-    },
-    metadata: {
-      type: 'object',
-      required: ['createdAt', 'engine', 'insecureSetup'],
-      properties: {
-        createdAt: { type: 'string' },
-        engine: { type: 'string', minLength: 1 },
-        provingMs: { type: 'number', minimum: 0 },
-        insecureSetup: { type: 'boolean' },
-        setup: { type: 'string' },
-      },
-    },
-  },
-} as const;
 
 /**
  * An inference bundle's outputs for people: its logits as signed integers (a negative logit is the field element

@@ -27,7 +27,6 @@ import { importOnnx, untrustedStrings } from '../circuits/model/import.ts';
 import { quantizeInput, runInt } from '../circuits/model/int-exec.ts';
 import { shapeSize } from '../circuits/model/ir.ts';
 import type { LookupsMode } from '../circuits/model/logup-emit.ts';
-import { withChainInputs } from '../circuits/model/qir.ts';
 import { type AgreementReport, evaluateAgreementYielding, type QuantizedModel, quantizeModel } from '../circuits/model/quantize.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
@@ -44,11 +43,14 @@ import {
 import { commitmentMsmEngine } from './commitment-msm.ts';
 import { ensureLookupSetup, LOOKUP_KEY_FILE, type LookupSetup, lookupStatementKey } from './lookup/setup.ts';
 import { cachedCommitment, OPENING_FILE, readOpening, writeOpening } from './model-commitment.ts';
+import { deserialise, readCalibrationCsv, serialise } from './model-io.ts';
 import type { ProverPool } from './pool.ts';
 import type { CompilePhase, OnPhase } from './progress.ts';
 import { defaultPtau } from './setup/groth16-setup.ts';
 import { type CircuitSetup, ensureCircuitSetup, ensureCommitmentKey } from './setup/index.ts';
 import { powerFor } from './setup/ptau.ts';
+
+export { deserialise, parseModelInput, readCalibrationCsv } from './model-io.ts';
 
 /** The quantization parameters a model manifest records (the scalar fields of QuantizedModel). */
 const QUANTIZATION_KEYS = ['weightBits', 'activationBits', 'inputBits', 'inputFracBits', 'outputBits', 'outputFracBits'] as const;
@@ -170,45 +172,6 @@ export interface CompileModelOptions {
    * (circuits/model/cost.ts), and counted again after circom, before the trusted setup.
    */
   maxConstraints?: number;
-}
-
-/** Calibration / evaluation rows from a CSV with a header; a `label` column, if present, is the class. */
-export async function readCalibrationCsv(file: string, inputSize: number): Promise<{ input: number[]; label?: number }[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ZkaiError('BAD_INPUT', `cannot read calibration file ${file}: ${(err as Error).message}`);
-  }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length < 2) throw new ZkaiError('BAD_INPUT', `${file}: needs a header row and at least one data row`);
-  const header = lines[0]!.split(',').map((h) => h.trim().toLowerCase());
-  const labelCol = header.indexOf('label');
-  const inputCols = header.map((_, i) => i).filter((i) => i !== labelCol);
-  if (inputCols.length !== inputSize) {
-    throw new ZkaiError('BAD_INPUT', `${file}: ${inputCols.length} input columns, the model takes ${inputSize} values`);
-  }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',').map((c) => Number(c.trim()));
-    if (cells.length !== header.length || cells.some((c) => !Number.isFinite(c))) {
-      throw new ZkaiError('BAD_INPUT', `${file}:${i + 2}: expected ${header.length} numbers`);
-    }
-    return { input: inputCols.map((c) => cells[c]!), ...(labelCol >= 0 ? { label: cells[labelCol]! } : {}) };
-  });
-}
-
-const BIGINT_TAG = '$bigint';
-
-function serialise(qm: QuantizedModel): string {
-  return JSON.stringify(qm, (_k, v) => (typeof v === 'bigint' ? { [BIGINT_TAG]: v.toString() } : v));
-}
-
-/** Parses a model directory's quantized.json (exported for `zkai inference request`, which hashes an input with it). */
-export function deserialise(text: string): QuantizedModel {
-  // A model directory written before the graph IR has chain layers without `inputs`: withChainInputs names them.
-  return withChainInputs(
-    JSON.parse(text, (_k, v) => (v && typeof v === 'object' && BIGINT_TAG in v ? BigInt(v[BIGINT_TAG]) : v)) as QuantizedModel,
-  );
 }
 
 /**
@@ -393,19 +356,6 @@ export async function loadCompiledModel(dir: string, log?: (msg: string) => void
 function lookupCommitmentOf(out: { lookupCommitment?: PublicInputCommitment }): PublicInputCommitment {
   if (!out.lookupCommitment) throw new ZkaiError('PROOF_FAILED', 'the prover returned no lookup commitment for a LogUp circuit');
   return out.lookupCommitment;
-}
-
-/** Parse an inference input: a JSON array of numbers, or `{ "input": [...] }`, of the model's input size. */
-export function parseModelInput(json: unknown, manifest: ModelManifest): number[] {
-  const arr = Array.isArray(json) ? json : (json as { input?: unknown })?.input;
-  const n = shapeSize(manifest.inputShape);
-  if (!Array.isArray(arr) || arr.length !== n || arr.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-    throw new ZkaiError(
-      'BAD_INPUT',
-      `the input must be an array of ${n} finite numbers (or {"input": [...]}), shape [${manifest.inputShape}]`,
-    );
-  }
-  return arr as number[];
 }
 
 /**

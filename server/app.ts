@@ -12,7 +12,7 @@ import { ModelCatalog, type ModelCatalogApi } from '../jobs/models.ts';
 import type { QueueStatus } from '../jobs/queue/redis-transport.ts';
 import type { JobQueueApi } from '../jobs/queue/types.ts';
 import { TenantStore, type TenantStoreApi } from '../jobs/tenants.ts';
-import { proofBundleSchema } from '../prover/bundle.ts';
+import { proofBundleSchema } from '../prover/bundle-schema.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
 import { type BundleVerifier, VerifyPool } from '../prover/verify-pool.ts';
 import { type AuthOptions, installTenantResolution, openApiSecuritySchemes, rateLimitKey, requireTenantOnPrivateRoutes } from './auth.ts';
