@@ -31,6 +31,7 @@ import { tamperingProxy } from './test-proxy.ts';
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const TOKEN = 'm'.repeat(40);
 const MODEL_ID = '00000000-0000-4000-8000-000000000018';
+const LOOKUP_MODEL_ID = '00000000-0000-4000-8000-000000000017';
 const INPUT = Array.from({ length: 64 }, (_, i) => i % 17);
 const quiet = () => {};
 const refused = (code: string, what?: RegExp) => (err: unknown) =>
@@ -57,6 +58,7 @@ describe('workers fetch compiled models from the API node, checked against the m
   let apiDir: string;
   let manifest: ModelManifest;
   let want: string;
+  let lookupManifest: ModelManifest;
   const homes: string[] = [];
   const homeBefore = process.env.ZKAI_HOME;
 
@@ -73,6 +75,15 @@ describe('workers fetch compiled models from the API node, checked against the m
       })
     ).manifest;
     want = manifestHash(manifest);
+    // The same model with LogUp lookups: a second key (lookupkey.json) and a statement key that names both.
+    lookupManifest = (
+      await compileModel(path.join(FIXTURES, 'mlp_digits.onnx'), path.join(FIXTURES, 'digits_test.csv'), {
+        outDir: modelPaths(models.dir, LOOKUP_MODEL_ID).compiled,
+        name: 'mlp-digits-logup',
+        weights: 'private-pedersen',
+        lookups: 'logup',
+      })
+    ).manifest;
     const store = new JobStore(':memory:');
     app = await buildApp({
       store,
@@ -158,6 +169,48 @@ describe('workers fetch compiled models from the API node, checked against the m
         await pool.close();
       }
     });
+  });
+
+  it('a model with lookups: the worker fetches both keys, checks the statement key they give, proves in two rounds', async () => {
+    // The API node loads the model once under its own ZKAI_HOME (this test runs both sides in one process, and
+    // asEmptyWorker switches ZKAI_HOME, which would move the API node's generated-source folder too).
+    const listed = await fetch(`${url}/v1/worker/models/${LOOKUP_MODEL_ID}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(listed.status, 200, await listed.clone().text());
+    assert.ok(((await listed.json()) as Listing).files['lookupkey.json'], 'the listing names the lookup key');
+    await asEmptyWorker(async (home, modelsDir) => {
+      const pool = new ProverPool({ threads: 1 });
+      try {
+        const handler = inferenceJobHandler({
+          pool,
+          modelsDir,
+          fetchModel: fetchingModels(httpArtifactSource(url, TOKEN), modelsDir, quiet),
+        });
+        const job = {
+          id: 'j2',
+          kind: 'inference',
+          request: { modelId: LOOKUP_MODEL_ID, input: INPUT, manifestSha256: manifestHash(lookupManifest) },
+        } as unknown as Parameters<typeof handler>[0];
+        const bundle = await handler(job);
+        assert.ok(bundle.lookupCommitment, 'the bundle carries D');
+        const report = await verifyBundle(bundle, { expectedVkeyHash: lookupManifest.vkeyHash });
+        assert.equal(report.valid, true, JSON.stringify(report));
+        assert.ok((await kept(home)).circuitFiles.some((f) => f.startsWith(lookupManifest.circuitId) && f.endsWith('lookupkey.json')));
+      } finally {
+        await pool.close();
+      }
+    });
+    // The lookup key changed on the way, with its listed hash (a consistent lie): its κ history or the statement key
+    // it gives is wrong, so nothing is kept.
+    const proxy = await tamperingProxy(url, [[/\/files\/lookupkey\.json$/, flipLastByte]]);
+    try {
+      await asEmptyWorker(async (home, modelsDir) => {
+        const load = fetchingModels(httpArtifactSource(proxy.url, TOKEN), modelsDir, quiet);
+        await assert.rejects(load(LOOKUP_MODEL_ID, manifestHash(lookupManifest)), refused('ARTIFACT_MISMATCH', /lookup key .* hashes to/));
+        assert.ok(!(await kept(home)).circuitFiles.some((f) => /lookupkey\.json$/.test(f)));
+      });
+    } finally {
+      await proxy.close();
+    }
   });
 
   for (const [what, changes, why] of [

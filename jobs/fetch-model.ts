@@ -29,6 +29,7 @@ import { publishOnce, uniqueSuffix } from '../common/fs.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { type CommitmentKey, checkCommitmentKey, statementVkey } from '../prover/commitment.ts';
 import { type CompiledModel, deserialise, type FetchedModelOptions, loadCompiledModel, type ModelManifest } from '../prover/inference.ts';
+import { LOOKUP_KEY_FILE, lookupStatementKey } from '../prover/lookup/setup.ts';
 import { OPENING_FILE } from '../prover/model-commitment.ts';
 import type { CircuitSetup, SetupMeta } from '../prover/setup/groth16-setup.ts';
 import { COMMITMENT_KEY_FILE } from '../prover/setup/index.ts';
@@ -87,7 +88,7 @@ async function fetchModel(
     file: (name) => `/v1/worker/models/${id}/files/${name}`,
     zkey: (sha256) => `/v1/worker/models/${id}/zkeys/${sha256}`,
   };
-  const keyRoute = `/v1/worker/models/${id}/files/commitkey.json`;
+  const keyRoute = (name: string) => `/v1/worker/models/${id}/files/${name}`;
   const fetched: FetchedModelOptions = {
     setupFor: (circuit) => modelSetup(source, listing, manifest, circuit, meta, { ...routes, key: keyRoute }, log),
     sourceName: listing.source.name,
@@ -120,7 +121,12 @@ async function fetchModel(
       await writeFile(path.join(tmp, OPENING_FILE), `${JSON.stringify({ blind: listing.opening.blind })}\n`);
     }
     // The circuit generated from these weights must be the manifest's; its files come from the API node if not cached.
-    const generated = generateCircom(qm, { name: manifest.name, weights: manifest.weights, input: manifest.input });
+    const generated = generateCircom(qm, {
+      name: manifest.name,
+      weights: manifest.weights,
+      input: manifest.input,
+      ...(manifest.lookups ? { lookups: manifest.lookups } : {}),
+    });
     const { spec } = await generatedModelSpec(generated, manifest.name, listing.source.name);
     const identity = await circuitIdentity(spec);
     if (identity.id !== manifest.circuitId || identity.sourceHash !== circuitListing.circuit.sourceHash)
@@ -151,10 +157,11 @@ function checkAgainstManifest(qm: QuantizedModel, manifest: ModelManifest, id: s
 }
 
 /**
- * The API node's setup of a model's circuit (fetch-circuit.ts fetchedSetup) and, with Pedersen weights, its commitment
- * key: fetched with the keys into the same folder, or alone into a cached setup folder that lacks it (never made here:
- * a key this worker made would give another statement key). The key must pass its own checks and, with the setup's
- * verification key, give the statement key the manifest names.
+ * The API node's setup of a model's circuit (fetch-circuit.ts fetchedSetup) with the keys the model proves with: with
+ * Pedersen weights the commitment key, with lookups the lookup key (prover/lookup/). They are fetched with the setup
+ * into its folder, or alone into a cached setup folder that lacks them (never made here: a key this worker made would
+ * give another statement key). Each must pass its own checks (checkCommitmentKey), and together, with the setup's
+ * verification key, give exactly the statement key the manifest names, before any of them is put in place.
  */
 async function modelSetup(
   source: ArtifactSource,
@@ -162,46 +169,89 @@ async function modelSetup(
   manifest: ModelManifest,
   circuit: Parameters<typeof fetchedSetup>[2],
   meta: SetupMeta,
-  routes: CircuitRoutes & { key: string },
+  routes: CircuitRoutes & { key: (name: string) => string },
   log: (msg: string) => void,
 ): Promise<CircuitSetup> {
   const id = manifest.circuitId;
-  const keyFile = listing.files['commitkey.json'];
-  if (manifest.weights !== 'private-pedersen') {
+  const pedersen = manifest.weights === 'private-pedersen';
+  const wanted = [
+    ...(pedersen ? [{ name: 'commitkey.json' as const, file: COMMITMENT_KEY_FILE, what: 'commitment key' }] : []),
+    ...(manifest.lookups ? [{ name: 'lookupkey.json' as const, file: LOOKUP_KEY_FILE, what: 'lookup key' }] : []),
+  ];
+  if (wanted.length === 0) {
     const setup = await fetchedSetup(source, listing.circuit as WorkerCircuitListing, circuit, meta, log, routes);
     if (setup.vkeyHash !== manifest.vkeyHash) throw mismatch(`the setup of ${id} is not the one the model's manifest names`);
     return setup;
   }
-  if (!keyFile) throw mismatch(`the API node lists no commitment key for ${id}, whose weights are Pedersen-committed`);
-  /** Download the key to `file` (must not exist), check it; removed again if it fails. */
-  const fetchKey = async (file: string, setup: CircuitSetup) => {
-    const got = await source.download(routes.key, file, keyFile.bytes);
+  for (const k of wanted) if (!listing.files[k.name]) throw mismatch(`the API node lists no ${k.what} for ${id}, which needs one`);
+  /** Download key `k` to `file` (must not exist) and check it alone; removed again if it fails. */
+  const fetchKey = async (k: (typeof wanted)[number], file: string, setup: CircuitSetup): Promise<CommitmentKey> => {
+    const listed = listing.files[k.name]!;
+    const got = await source.download(routes.key(k.name), file, listed.bytes);
     try {
-      if (got.sha256 !== keyFile.sha256 || got.bytes !== keyFile.bytes)
-        throw mismatch(`the commitment key of ${id} from ${source.origin} hashes to ${got.sha256}, not ${keyFile.sha256}`);
-      let key: CommitmentKey;
+      if (got.sha256 !== listed.sha256 || got.bytes !== listed.bytes)
+        throw mismatch(`the ${k.what} of ${id} from ${source.origin} hashes to ${got.sha256}, not ${listed.sha256}`);
       try {
-        key = JSON.parse(await readFile(file, 'utf8')) as CommitmentKey;
+        const key = JSON.parse(await readFile(file, 'utf8')) as CommitmentKey;
         await checkCommitmentKey(setup.vkey, key);
+        return key;
       } catch (err) {
-        throw mismatch(`the commitment key of ${id} from ${source.origin} is not a valid key for its setup: ${(err as Error).message}`);
+        throw mismatch(`the ${k.what} of ${id} from ${source.origin} is not a valid key for its setup: ${(err as Error).message}`);
       }
-      if (sha256Hex(canonicalJson(statementVkey(setup.vkey, key))) !== manifest.vkeyHash)
-        throw mismatch(`the commitment key of ${id} from ${source.origin} does not give the statement key the manifest names`);
     } catch (err) {
       await rm(file, { force: true });
       throw err;
     }
   };
-  const setup = await fetchedSetup(source, listing.circuit as WorkerCircuitListing, circuit, meta, log, routes, (tmp, s) =>
-    fetchKey(path.join(tmp, COMMITMENT_KEY_FILE), s),
-  );
-  const file = path.join(setup.dir, COMMITMENT_KEY_FILE);
-  if (!existsSync(file)) {
-    // A setup folder cached without the key (fetched for another model of the same circuit, say): add it, checked.
-    const tmp = `${file}.${uniqueSuffix()}.fetch`;
-    await fetchKey(tmp, setup);
-    await publishOnce(tmp, file);
+  /** Fetch the keys missing from `dir` (into `placeAt(k)`), then check them with those present; none kept on failure. */
+  const fetchKeys = async (setup: CircuitSetup, dir: string, placeAt: (k: (typeof wanted)[number]) => string) => {
+    const keys = new Map<string, CommitmentKey>();
+    const fetchedFiles: string[] = [];
+    try {
+      for (const k of wanted) {
+        const inPlace = path.join(dir, k.file);
+        if (existsSync(inPlace)) keys.set(k.file, JSON.parse(await readFile(inPlace, 'utf8')) as CommitmentKey);
+        else {
+          const file = placeAt(k);
+          keys.set(k.file, await fetchKey(k, file, setup));
+          fetchedFiles.push(file);
+        }
+      }
+      const stmt = modelStatementKey(setup.vkey, manifest, keys.get(COMMITMENT_KEY_FILE), keys.get(LOOKUP_KEY_FILE));
+      if (sha256Hex(canonicalJson(stmt)) !== manifest.vkeyHash)
+        throw mismatch(`the keys of ${id} from ${source.origin} do not give the statement key the manifest names`);
+      return fetchedFiles;
+    } catch (err) {
+      for (const f of fetchedFiles) await rm(f, { force: true });
+      throw err;
+    }
+  };
+  const setup = await fetchedSetup(source, listing.circuit as WorkerCircuitListing, circuit, meta, log, routes, async (tmp, s) => {
+    await fetchKeys(s, tmp, (k) => path.join(tmp, k.file));
+  });
+  if (wanted.some((k) => !existsSync(path.join(setup.dir, k.file)))) {
+    // A setup folder cached without a key (fetched for another model of the same circuit, say): add it, checked.
+    const suffix = uniqueSuffix();
+    const placed = await fetchKeys(setup, setup.dir, (k) => path.join(setup.dir, `${k.file}.${suffix}.fetch`));
+    for (const tmp of placed) await publishOnce(tmp, tmp.slice(0, -`.${suffix}.fetch`.length));
   }
   return setup;
+}
+
+/**
+ * The statement key a model's bundles carry, from its setup's verification key and its keys: the committed-weights
+ * key (statementVkey) or, with lookups, the LogUp key (α's place is the manifest's statement name `logupAlpha`,
+ * mapped back to the circuit's signals, which are the statement's plus both keys' committed ones).
+ */
+function modelStatementKey(
+  vkey: Record<string, unknown>,
+  manifest: ModelManifest,
+  weights: CommitmentKey | undefined,
+  lookup: CommitmentKey | undefined,
+): Record<string, unknown> {
+  if (!lookup) return statementVkey(vkey, weights!);
+  const hidden = new Set([...lookup.publicIndices, ...(weights?.publicIndices ?? [])]);
+  const kept = Array.from({ length: vkey.nPublic as number }, (_, i) => i).filter((i) => !hidden.has(i));
+  const alphaIndex = kept[manifest.publicSignals.indexOf('logupAlpha')] ?? -1;
+  return lookupStatementKey(vkey, lookup, { committedIndices: lookup.publicIndices, alphaIndex }, weights);
 }

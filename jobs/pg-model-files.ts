@@ -207,6 +207,7 @@ async function compiledFiles(m: CompiledModel): Promise<string[]> {
     setup.vkey,
     ...(existsSync(setup.verifier) ? [setup.verifier] : []),
     ...(existsSync(key) ? [key] : []),
+    ...(m.lookup ? [m.lookup.keyPath] : []),
     path.join(m.setup.dir, 'setup.json'),
   ];
 }

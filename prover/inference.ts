@@ -41,7 +41,8 @@ import {
   statementVkey,
 } from './commitment.ts';
 import { commitmentMsmEngine } from './commitment-msm.ts';
-import { ensureLookupSetup, LOOKUP_KEY_FILE, type LookupSetup, lookupStatementKey } from './lookup/setup.ts';
+import type { LookupLayout } from './lookup/circuit.ts';
+import { ensureLookupSetup, LOOKUP_KEY_FILE, type LookupSetup, loadLookupSetup, lookupStatementKey } from './lookup/setup.ts';
 import { cachedCommitment, OPENING_FILE, readOpening, writeOpening } from './model-commitment.ts';
 import { deserialise, readCalibrationCsv, serialise } from './model-io.ts';
 import type { ProverPool } from './pool.ts';
@@ -246,6 +247,10 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   phase('setup');
   const setupOpts = { log, ptau: await ptau };
   const ls = lookups === 'logup' ? await ensureLookupSetup(model.circuit, setupOpts) : undefined;
+  if (ls && JSON.stringify(ls.layout) !== JSON.stringify(modelLookupLayout(model))) {
+    // Loaders take the layout from the generated names (a worker has no .sym): they must be circom's.
+    throw new ZkaiError('INTERNAL', `the LogUp signals of circuit ${model.circuit.id} are not where the code generator put them`);
+  }
   const setup = ls ? ls.setup : await ensureCircuitSetup(model.circuit, setupOpts);
   if (weights === 'private-pedersen') phase('commitment');
   const pedersen =
@@ -287,6 +292,13 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
 function modelVkey(setup: CircuitSetup, pedersen: PedersenOpening | undefined, ls: LookupSetup | undefined): Record<string, unknown> {
   if (ls) return lookupStatementKey(setup.vkey, ls.key, ls.layout, pedersen?.key);
   return pedersen ? statementVkey(setup.vkey, pedersen.key) : setup.vkey;
+}
+
+/** A LogUp model circuit's layout from its generated public-signal names (what circom's symbols say; checked at compile). */
+function modelLookupLayout(model: ModelCircuit): LookupLayout {
+  const names = model.generated.publicSignals;
+  const committed = names.flatMap((n, i) => (n.startsWith('logupCommitted[') ? [i] : []));
+  return { committedIndices: [...committed, names.indexOf('logupBlind')], alphaIndex: names.indexOf('logupAlpha') };
 }
 
 function lookupKeys(ls: LookupSetup | undefined): Pick<CompiledModel, 'lookup'> {
@@ -340,12 +352,16 @@ export async function loadCompiledModel(dir: string, log?: (msg: string) => void
   if (model.circuit.id !== manifest.circuitId) {
     throw new ZkaiError('BAD_INPUT', `${dir}: quantized.json gives circuit ${model.circuit.id}, model.json says ${manifest.circuitId}`);
   }
-  if (manifest.lookups && fetched) {
-    // A remote worker would need the lookup key as well, checked like the others (jobs/fetch-model.ts): not built yet.
-    throw new ZkaiError('BAD_INPUT', `${dir}: models with lookups are not served to remote workers yet; prove them on an API node`);
-  }
-  const ls = manifest.lookups ? await ensureLookupSetup(model.circuit, { log }) : undefined;
-  const setup = ls ? ls.setup : fetched ? await fetched.setupFor(model.circuit) : await ensureCircuitSetup(model.circuit, { log });
+  // A fetched setup folder holds the lookup key the API node made (jobs/fetch-model.ts checked it): never a new one.
+  let ls: LookupSetup | undefined;
+  let setup: CircuitSetup;
+  if (fetched) {
+    setup = await fetched.setupFor(model.circuit);
+    if (manifest.lookups) ls = await loadLookupSetup(model.circuit, setup, modelLookupLayout(model));
+  } else if (manifest.lookups) {
+    ls = await ensureLookupSetup(model.circuit, { log }, modelLookupLayout(model));
+    setup = ls.setup;
+  } else setup = await ensureCircuitSetup(model.circuit, { log });
   if (manifest.weights !== 'private-pedersen')
     return { dir, manifest, qm, model, setup, vkey: modelVkey(setup, undefined, ls), ...lookupKeys(ls) };
   const opening = await readOpening(dir);

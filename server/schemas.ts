@@ -396,6 +396,7 @@ export const workerModelSchema = {
       properties: {
         'quantized.json': { ...fileDigest, description: 'The quantized model (private: the weights)' },
         'commitkey.json': { ...fileDigest, description: "With Pedersen weights: the setup's commitment key" },
+        'lookupkey.json': { ...fileDigest, description: "With lookups: the setup's LogUp commitment key (prover/lookup/)" },
       },
     },
     opening: {

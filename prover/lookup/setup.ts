@@ -84,19 +84,32 @@ async function readKey(file: string): Promise<CommitmentKey | undefined> {
  * α rows could meet an uncommitted wire (circuit.ts). The key is created once per setup folder (published with
  * link(2), so concurrent first uses agree) and checked against the vkey and its κ history on every load.
  */
-export async function ensureLookupSetup(circuit: BuiltCircuit, opts: SetupOptions = {}): Promise<LookupSetup> {
-  const layout = await lookupLayout(circuit);
-  const alphaRows = checkLookupShape(await readR1cs(circuit.r1csPath), layout);
+export async function ensureLookupSetup(circuit: BuiltCircuit, opts: SetupOptions = {}, known?: LookupLayout): Promise<LookupSetup> {
+  const layout = known ?? (await lookupLayout(circuit));
+  checkLookupShape(await readR1cs(circuit.r1csPath), layout);
   const setup = await ensureCircuitSetup(circuit, opts);
   const file = path.join(setup.dir, LOOKUP_KEY_FILE);
-  let key = await readKey(file);
-  if (!key) {
+  if (!(await readKey(file))) {
     const fresh = await createCommitmentKey(setup.vkey, layout.committedIndices, { name: LOOKUP_KEY_NAME });
     const tmp = `${file}.${process.pid}-${Date.now()}.tmp`;
     await writeFile(tmp, `${JSON.stringify(fresh)}\n`);
     await publishOnce(tmp, file);
-    key = (await readKey(file))!;
   }
+  return loadLookupSetup(circuit, setup, layout);
+}
+
+/**
+ * The lookup setup of `circuit` over keys made elsewhere (a worker's or another API node's fetched setup folder): the
+ * same checks as ensureLookupSetup, but never a new key — a missing one is ARTIFACT_UNAVAILABLE. `known`: the layout
+ * when the caller knows it without the circuit's symbol file (a model's generated signal names; a worker fetches no
+ * .sym); the shape check on the R1CS holds either way.
+ */
+export async function loadLookupSetup(circuit: BuiltCircuit, setup: CircuitSetup, known?: LookupLayout): Promise<LookupSetup> {
+  const layout = known ?? (await lookupLayout(circuit));
+  const alphaRows = checkLookupShape(await readR1cs(circuit.r1csPath), layout);
+  const file = path.join(setup.dir, LOOKUP_KEY_FILE);
+  const key = await readKey(file);
+  if (!key) throw new ZkaiError('ARTIFACT_UNAVAILABLE', `${file} is missing: the setup of a LogUp circuit needs its lookup key`);
   if (key.publicIndices.length !== layout.committedIndices.length || key.publicIndices.some((v, i) => v !== layout.committedIndices[i])) {
     throw new ZkaiError('BAD_INPUT', `${file} commits to other public signals than the circuit's logupCommitted and logupBlind`);
   }

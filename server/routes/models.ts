@@ -69,7 +69,7 @@ export function uploadBodySchema(maxBase64: number, maxModelBytes: number) {
         type: 'string',
         enum: [...LOOKUPS_MODES],
         default: 'off',
-        description: 'logup: dense/conv range checks by LogUp lookups (docs/lookups.md); proved on API nodes only for now',
+        description: 'logup: dense/conv range checks by LogUp lookups (docs/lookups.md); verified off chain, not registrable on chain yet',
       },
     },
   } as const;

@@ -1,7 +1,7 @@
 /**
  * Worker-only routes for compiled models (registered inside worker-artifacts.ts, so only ZKAI_WORKER_TOKEN opens them):
  * what a `zkai worker` without the models folder needs to prove a model's inferences. The model's manifest (which an
- * inference job names by hash), its quantized model and commitment key by sha256, the commitment's blind, and its
+ * inference job names by hash), its quantized model, commitment key and lookup key by sha256, the commitment's blind, and its
  * circuit and setup in the shape of GET /v1/worker/circuits/{id}. jobs/fetch-model.ts checks each of them.
  * Workers only prove here: compiles, which make the circuit and keys, run on the API nodes (docs/queue.md).
  */
@@ -16,7 +16,7 @@ import { errorResponses, SHA256_PATTERN, UUID_PATTERN, workerModelSchema } from 
 import { binary, digestNow, fileDigests, streamFile } from './worker-files.ts';
 
 /** The files of a model a worker fetches by name (the zkey goes by its sha256). */
-export const MODEL_FILES = ['quantized.json', 'commitkey.json', 'circuit.r1cs', 'circuit.wasm'] as const;
+export const MODEL_FILES = ['quantized.json', 'commitkey.json', 'lookupkey.json', 'circuit.r1cs', 'circuit.wasm'] as const;
 export type ModelFile = (typeof MODEL_FILES)[number];
 
 /** Compiled models kept loaded for the listing (least recently used dropped first). */
@@ -55,6 +55,10 @@ export const workerModelRoutes: FastifyPluginAsync<{ files: ModelFilesApi }> = a
     if (name === 'quantized.json') return path.join(m.dir, 'quantized.json');
     if (name === 'circuit.r1cs') return m.model.circuit.r1csPath;
     if (name === 'circuit.wasm') return m.model.circuit.wasmPath;
+    if (name === 'lookupkey.json') {
+      if (!m.lookup) throw new ZkaiError('NOT_FOUND', `model ${id} has no lookup key (it was compiled without lookups)`);
+      return m.lookup.keyPath;
+    }
     if (!m.pedersen) throw new ZkaiError('NOT_FOUND', `model ${id} has no commitment key (its weights are not Pedersen-committed)`);
     return path.join(m.setup.dir, COMMITMENT_KEY_FILE);
   };
@@ -88,6 +92,7 @@ export const workerModelRoutes: FastifyPluginAsync<{ files: ModelFilesApi }> = a
         files: {
           'quantized.json': await digest(fileOf(m, id, 'quantized.json')),
           ...(keyFile ? { 'commitkey.json': await digestNow(keyFile) } : {}),
+          ...(m.lookup ? { 'lookupkey.json': await digestNow(m.lookup.keyPath) } : {}),
         },
         ...(m.pedersen ? { opening: { blind: m.pedersen.blind.toString() } } : {}),
         circuit: {
