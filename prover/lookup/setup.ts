@@ -11,11 +11,12 @@ import { readR1cs } from '../../circuits/r1cs.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { publishOnce } from '../../common/fs.ts';
 import { type CommitmentKey, checkCommitmentKey, createCommitmentKey, type StatementCommitmentInfo } from '../commitment.ts';
+import { LOOKUP_KEY_FILE, latestZkeyContribution } from '../setup/commitment-key.ts';
 import { type CircuitSetup, ensureCircuitSetup, type SetupOptions } from '../setup/index.ts';
 import { checkLookupShape, type LookupLayout, lookupLayout } from './circuit.ts';
 import type { LookupStatementInfo } from './verify.ts';
 
-export const LOOKUP_KEY_FILE = 'lookupkey.json';
+export { LOOKUP_KEY_FILE } from '../setup/commitment-key.ts';
 export const LOOKUP_KEY_NAME = 'zkai lookup commitment key (OS CSPRNG)';
 
 export interface LookupSetup {
@@ -90,7 +91,12 @@ export async function ensureLookupSetup(circuit: BuiltCircuit, opts: SetupOption
   const setup = await ensureCircuitSetup(circuit, opts);
   const file = path.join(setup.dir, LOOKUP_KEY_FILE);
   if (!(await readKey(file))) {
-    const fresh = await createCommitmentKey(setup.vkey, layout.committedIndices, { name: LOOKUP_KEY_NAME });
+    // Its κ history starts at the setup's latest zkey contribution, as the weights' key does (commitment-key.ts), so
+    // `zkai setup contribute` re-randomises it in step and `zkai setup verify` can check the chain.
+    const fresh = await createCommitmentKey(setup.vkey, layout.committedIndices, {
+      name: LOOKUP_KEY_NAME,
+      zkeyContribution: await latestZkeyContribution(setup.dir),
+    });
     const tmp = `${file}.${process.pid}-${Date.now()}.tmp`;
     await writeFile(tmp, `${JSON.stringify(fresh)}\n`);
     await publishOnce(tmp, file);

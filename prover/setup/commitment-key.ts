@@ -19,6 +19,8 @@ import {
 import type { CircuitSetup, SetupMeta } from './groth16-setup.ts';
 
 export const COMMITMENT_KEY_FILE = 'commitkey.json';
+/** A LogUp circuit's lookup commitment key (prover/lookup/setup.ts), beside it in the same setup folder. */
+export const LOOKUP_KEY_FILE = 'lookupkey.json';
 
 /** The name of the key's first contribution (its creation). */
 export const KEY_CREATION_NAME = 'zkai commitment key (OS CSPRNG)';
@@ -39,7 +41,7 @@ export async function readCommitmentKeyFile(file: string): Promise<CommitmentKey
 }
 
 /** snarkjs's hash of the setup's latest zkey contribution ('' if setup.json lists none): what a new key follows. */
-async function latestZkeyContribution(dir: string): Promise<string> {
+export async function latestZkeyContribution(dir: string): Promise<string> {
   const meta = JSON.parse(await readFile(path.join(dir, 'setup.json'), 'utf8')) as SetupMeta;
   return meta.contributions.at(-1)?.hash ?? '';
 }
@@ -93,7 +95,8 @@ export async function ensureCommitmentKey(
 }
 
 /**
- * A contribution's share: multiplies the setup folder's commitment key (if it has one) by a fresh secret, recording
+ * A contribution's share: multiplies the setup folder's commitment key `name` (the weights' commitkey.json, or a LogUp
+ * circuit's lookupkey.json: each κ is toxic waste of its own) by a fresh secret, if the folder has that key, recording
  * the step in its history bound to the zkey contribution (`ctx.zkeyContribution`). Returns the new history entry.
  * The key must verify first: contributing on top of a substituted κ would launder it.
  */
@@ -101,8 +104,9 @@ export async function contributeToCommitmentKey(
   setup: { dir: string; vkey: Record<string, unknown> },
   ctx: KappaContext,
   log?: (msg: string) => void,
+  name: string = COMMITMENT_KEY_FILE,
 ): Promise<KappaContribution | undefined> {
-  const file = path.join(setup.dir, COMMITMENT_KEY_FILE);
+  const file = path.join(setup.dir, name);
   const key = await readCommitmentKeyFile(file);
   if (!key || (await setAsideVersion1(file, key, log))) return undefined;
   try {

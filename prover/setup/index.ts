@@ -14,6 +14,7 @@ export {
   contributeToCommitmentKey,
   ensureCommitmentKey,
   KEY_CREATION_NAME,
+  LOOKUP_KEY_FILE,
   readCommitmentKeyFile,
 } from './commitment-key.ts';
 export { DEV_PTAU_WARNING, type DevPtauSidecar, type EnsureDevPtauOptions, ensureDevPtau } from './dev-ptau.ts';

@@ -10,7 +10,13 @@ import { writeFileAtomic } from '../../common/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
 import { type CommitmentKey, type KappaContribution, statementVkey } from '../commitment.ts';
 import { pickRegisteredPtau } from './ceremony.ts';
-import { COMMITMENT_KEY_FILE, checkKeyAgainstSetup, contributeToCommitmentKey, readCommitmentKeyFile } from './commitment-key.ts';
+import {
+  COMMITMENT_KEY_FILE,
+  checkKeyAgainstSetup,
+  contributeToCommitmentKey,
+  LOOKUP_KEY_FILE,
+  readCommitmentKeyFile,
+} from './commitment-key.ts';
 import {
   defaultPtau,
   ensureCircuitSetup,
@@ -74,6 +80,8 @@ export interface ContributeResult {
    * contributor publishes too; absent when the setup has no commitment key (yet).
    */
   commitmentKey?: { index: number; hash: string; kappa_2: KappaContribution['kappa_2'] };
+  /** A LogUp circuit's lookup key, re-randomised the same way. */
+  lookupKey?: { index: number; hash: string; kappa_2: KappaContribution['kappa_2'] };
 }
 
 /**
@@ -119,6 +127,9 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
     // step recorded (with a proof of knowledge) against this zkey contribution, before setup.json points at it.
     const kappa = await contributeToCommitmentKey({ dir: setup.dir, vkey }, { name, zkeyContribution: hash }, log);
     if (kappa) log?.(`commitment key re-randomised (κ contribution #${kappa.index}, hash ${kappa.hash})`);
+    // A LogUp circuit's lookup key too (prover/lookup/): whoever knew its κ alone could pass out-of-range lookups.
+    const lookupKappa = await contributeToCommitmentKey({ dir: setup.dir, vkey }, { name, zkeyContribution: hash }, log, LOOKUP_KEY_FILE);
+    if (lookupKappa) log?.(`lookup key re-randomised (κ contribution #${lookupKappa.index}, hash ${lookupKappa.hash})`);
     const next: SetupMeta = {
       ...meta,
       files,
@@ -140,6 +151,7 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
       solidityVerifierPath: out.verifier,
       contributions: next.contributions,
       ...(kappa ? { commitmentKey: { index: kappa.index, hash: kappa.hash, kappa_2: kappa.kappa_2 } } : {}),
+      ...(lookupKappa ? { lookupKey: { index: lookupKappa.index, hash: lookupKappa.hash, kappa_2: lookupKappa.kappa_2 } } : {}),
     };
   });
 }
@@ -164,6 +176,9 @@ export interface VerifyResult {
   commitmentKeyHistory?: { index: number; name: string; zkeyContribution: string; hash: string }[];
   /** sha256 of the statement verification key (what bundles and the model's verifier carry) this setup yields. */
   statementVkeyHash?: string;
+  /** For a LogUp circuit (lookupkey.json, prover/lookup/): the same checks as commitmentKey, for the lookup key's κ. */
+  lookupKey?: 'valid' | 'invalid';
+  lookupKeyHistory?: { index: number; name: string; zkeyContribution: string; hash: string }[];
   /** Published hashes the caller expected (`--expect`) that appear in neither chain. */
   missingExpected?: string[];
   errors: string[];
@@ -218,9 +233,13 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log; exp
     errors.push('snarkjs zkey verify rejected the zkey (it does not follow from the r1cs, the ptau and its contributions)');
   contributions.sort((a, b) => a.index - b.index);
   const ck = await checkSetupCommitmentKey(dir, meta, contributions, errors);
-  if (ck?.commitmentKey === 'invalid') valid = false;
+  if (ck.commitmentKey === 'invalid' || ck.lookupKey === 'invalid') valid = false;
   // A published hash (a contributor's zkey or κ contribution) must be in the chains: a wholesale rewrite drops it.
-  const known = new Set([...contributions.map((c) => c.hash), ...(ck?.commitmentKeyHistory ?? []).map((c) => c.hash)]);
+  const known = new Set([
+    ...contributions.map((c) => c.hash),
+    ...(ck.commitmentKeyHistory ?? []).map((c) => c.hash),
+    ...(ck.lookupKeyHistory ?? []).map((c) => c.hash),
+  ]);
   const missingExpected = (opts.expect ?? []).map((h) => h.trim().toLowerCase()).filter((h) => !known.has(h));
   if (missingExpected.length > 0) {
     valid = false;
@@ -242,19 +261,15 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log; exp
   };
 }
 
-/**
- * The commitment key's check for verifyPhase2 (undefined when the setup has none): against the current vkey, its κ
- * history, and the history against the zkey's contribution chain (commitment-key.ts checkKeyAgainstSetup); a
- * failure's reason goes to errors.
- */
-async function checkSetupCommitmentKey(
+/** A key file of the setup folder checked like commitkey.json: its verdict, its key and the current vkey. */
+async function checkSetupKeyFile(
   dir: string,
   meta: SetupMeta,
+  file: string,
+  what: string,
   zkeyChain: readonly { hash: string }[],
   errors: string[],
-): Promise<Pick<VerifyResult, 'commitmentKey' | 'commitmentKeyHistory' | 'statementVkeyHash'> | undefined> {
-  const file = path.join(dir, COMMITMENT_KEY_FILE);
-  if (!existsSync(file)) return undefined;
+): Promise<{ ok: boolean; key?: CommitmentKey; vkey?: Record<string, unknown>; history?: VerifyResult['commitmentKeyHistory'] }> {
   const reasons: string[] = [];
   let key: CommitmentKey | undefined;
   let vkey: Record<string, unknown> | undefined;
@@ -265,15 +280,39 @@ async function checkSetupCommitmentKey(
     reasons.push((err as Error).message);
   }
   const ok = key !== undefined && vkey !== undefined && (await checkKeyAgainstSetup(vkey, key, zkeyChain, reasons));
-  for (const r of reasons) errors.push(`commitment key ${file}: ${r}`);
+  for (const r of reasons) errors.push(`${what} ${file}: ${r}`);
   const history = Array.isArray(key?.history)
     ? key.history.map((c) => ({ index: c.index, name: c.name, zkeyContribution: c.zkeyContribution, hash: c.hash }))
     : undefined;
-  return {
-    commitmentKey: ok ? 'valid' : 'invalid',
-    ...(history ? { commitmentKeyHistory: history } : {}),
-    ...(ok ? { statementVkeyHash: sha256Hex(canonicalJson(statementVkey(vkey!, key!))) } : {}),
-  };
+  return { ok, ...(key ? { key } : {}), ...(vkey ? { vkey } : {}), ...(history ? { history } : {}) };
+}
+
+/**
+ * The commitment key's and the lookup key's checks for verifyPhase2 (each absent when the setup has none): against the
+ * current vkey, its κ history, and the history against the zkey's contribution chain (commitment-key.ts
+ * checkKeyAgainstSetup); a failure's reason goes to errors.
+ */
+async function checkSetupCommitmentKey(
+  dir: string,
+  meta: SetupMeta,
+  zkeyChain: readonly { hash: string }[],
+  errors: string[],
+): Promise<Pick<VerifyResult, 'commitmentKey' | 'commitmentKeyHistory' | 'statementVkeyHash' | 'lookupKey' | 'lookupKeyHistory'>> {
+  const out: Pick<VerifyResult, 'commitmentKey' | 'commitmentKeyHistory' | 'statementVkeyHash' | 'lookupKey' | 'lookupKeyHistory'> = {};
+  const file = path.join(dir, COMMITMENT_KEY_FILE);
+  if (existsSync(file)) {
+    const c = await checkSetupKeyFile(dir, meta, file, 'commitment key', zkeyChain, errors);
+    out.commitmentKey = c.ok ? 'valid' : 'invalid';
+    if (c.history) out.commitmentKeyHistory = c.history;
+    if (c.ok) out.statementVkeyHash = sha256Hex(canonicalJson(statementVkey(c.vkey!, c.key!)));
+  }
+  const lookupFile = path.join(dir, LOOKUP_KEY_FILE);
+  if (existsSync(lookupFile)) {
+    const c = await checkSetupKeyFile(dir, meta, lookupFile, 'lookup key', zkeyChain, errors);
+    out.lookupKey = c.ok ? 'valid' : 'invalid';
+    if (c.history) out.lookupKeyHistory = c.history;
+  }
+  return out;
 }
 
 export interface SetupStatus {
