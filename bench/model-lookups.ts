@@ -1,101 +1,94 @@
 /**
- * A model circuit with and without LogUp range checks (codegen option `lookups: 'logup'`; docs/lookups.md), on the
- * same quantized model and input, proved in this process on the same kernels (native when built):
- *
- *   node --import tsx bench/model-lookups.ts '{"onnx":"circuits/model/fixtures/lenet5_28.onnx",
- *     "csv":"circuits/model/fixtures/digits28_test.csv","weights":"public-constants","runs":3}'
- *
- * Prints, for both: constraints, public signals, the Groth16 domain (constraints + public signals + 1, rounded up to a
- * power of two: committed limbs are public signals, so each adds a row) and the median prove time including the
- * witness (LogUp: both witness passes, D and its proof of knowledge, the proof). Every LogUp proof is verified. `"prove": false` stops after the constraint counts (no setup).
+ * `npm run bench -- lookups`: model circuits with and without LogUp range checks (`--lookups logup`;
+ * docs/lookups.md), on LeNet-5 on 28×28 (`lenet5_28.onnx`, 100 calibration rows):
+ *  - constraints, public signals and Groth16 domain for each weights mode (the generator's counts, which every compile
+ *    checks against circom's): the issue-17 target is at least 2× fewer constraints;
+ *  - end to end with Pedersen weights (the default) through the real pipeline, once without and once with lookups:
+ *    compile + setup, then the warm proof on the pool (two witness passes and D with lookups) and every bundle verified.
+ *    ZKAI_BENCH_LOOKUPS_PROVE=0 skips this part (minutes of compile and setup each).
+ * Run alone: node --import tsx bench/model-lookups.ts (prints the JSON).
  */
-import { readFile } from 'node:fs/promises';
-import { buildModelCircuit, type CodegenOptions, generateCircom, modelCircuitInput } from '../circuits/model/codegen.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { generateCircom } from '../circuits/model/codegen.ts';
 import { importOnnx } from '../circuits/model/import.ts';
-import { quantizeInput } from '../circuits/model/int-exec.ts';
 import { quantizeModel } from '../circuits/model/quantize.ts';
-import { processProvingEngine } from '../prover/engine.ts';
-import { bigIntToLe } from '../prover/groth16/points.ts';
-import { proveGroth16 } from '../prover/groth16/prove.ts';
-import { parseZkey } from '../prover/groth16/zkey.ts';
-import { readCalibrationCsv } from '../prover/inference.ts';
-import { lookupWitness, proveWithLookups } from '../prover/lookup/prove.ts';
-import { ensureLookupSetup } from '../prover/lookup/setup.ts';
-import { verifyLookupProof } from '../prover/lookup/verify.ts';
-import { ensureCircuitSetup } from '../prover/setup/index.ts';
-import { releaseVerifierResources } from '../prover/verify.ts';
+import { REPO_ROOT } from '../common/config.ts';
+import { compileModel, proveInference, readCalibrationCsv } from '../prover/inference.ts';
+import { ProverPool } from '../prover/pool.ts';
+import { verifyBundle } from '../prover/verify.ts';
 import { median, timeIt } from './stats.ts';
 
-interface Args {
-  onnx: string;
-  csv: string;
-  weights?: CodegenOptions['weights'];
-  calibrationRows?: number;
-  runs?: number;
-  prove?: boolean;
-}
-const args: Args = JSON.parse(process.argv[2] ?? '{}');
-if (!args.onnx || !args.csv) throw new Error('usage: bench/model-lookups.ts \'{"onnx":…,"csv":…}\'');
-const log = (m: string) => process.stderr.write(`${m}\n`);
+const RUNS = Number(process.env.ZKAI_BENCH_RUNS ?? 5);
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+const ONNX = path.join(FIXTURES, 'lenet5_28.onnx');
+const CSV = path.join(FIXTURES, 'digits28_test.csv');
 const domain = (rows: number) => 2 ** Math.ceil(Math.log2(rows));
-const runs = args.runs ?? 3;
 
-const ir = importOnnx(args.onnx);
-const rows = (
-  await readCalibrationCsv(
-    args.csv,
-    ir.inputShape.reduce((a, b) => a * b, 1),
-  )
-).slice(0, args.calibrationRows ?? 100);
-const qm = quantizeModel(
-  ir,
-  rows.map((r) => r.input),
-);
-const opts: CodegenOptions = { name: 'bench-lookups', weights: args.weights ?? 'public-constants', input: 'private-hashed' };
-const plain = generateCircom(qm, opts);
-const logup = generateCircom(qm, { ...opts, lookups: 'logup' });
-const counts = (g: typeof plain) => ({
-  constraints: g.totalConstraints,
-  publicSignals: g.publicSignals.length,
-  domain: domain(g.totalConstraints + g.publicSignals.length + 1),
-});
-const report: Record<string, unknown> = {
-  model: args.onnx,
-  weights: opts.weights,
-  bitDecomposition: counts(plain),
-  logup: counts(logup),
-  constraintRatio: Number((plain.totalConstraints / logup.totalConstraints).toFixed(2)),
-};
+export async function benchModelLookups(log: (m: string) => void): Promise<Record<string, unknown>> {
+  const ir = importOnnx(ONNX);
+  const rows = (await readCalibrationCsv(CSV, 784)).slice(0, 100);
+  const qm = quantizeModel(
+    ir,
+    rows.map((r) => r.input),
+  );
+  const counts: Record<string, unknown> = {};
+  for (const weights of ['public-constants', 'private-pedersen', 'private-committed'] as const) {
+    const row = (lookups: 'off' | 'logup') => {
+      const g = generateCircom(qm, { name: 'bench-lookups', weights, input: 'private-hashed', lookups });
+      return {
+        constraints: g.totalConstraints,
+        publicSignals: g.publicSignals.length,
+        domain: domain(g.totalConstraints + g.publicSignals.length + 1),
+      };
+    };
+    const off = row('off');
+    const on = row('logup');
+    counts[weights] = { bitDecomposition: off, logup: on, constraintRatio: +(off.constraints / on.constraints).toFixed(2) };
+    log(`  LeNet-5 ${weights}: ${off.constraints} → ${on.constraints} constraints (domain ${off.domain} → ${on.domain})`);
+  }
+  const out: Record<string, unknown> = { model: 'circuits/model/fixtures/lenet5_28.onnx', calibrationRows: 100, counts };
+  if (process.env.ZKAI_BENCH_LOOKUPS_PROVE === '0') return out;
 
-if (args.prove !== false) {
-  const kernels = (await processProvingEngine()).kernels;
-  if (!kernels) throw new Error('needs zkai kernels (ZKAI_ENGINE other than snarkjs)');
-  const input = quantizeInput(qm, rows[0]!.input);
-  const witnessInput = modelCircuitInput(qm, input, opts);
-  const bits = await buildModelCircuit(qm, opts, log);
-  const lk = await buildModelCircuit(qm, { ...opts, lookups: 'logup' }, log);
-  const setup = await ensureCircuitSetup(bits.circuit, { log });
-  const ls = await ensureLookupSetup(lk.circuit, { log });
-  const zkey = parseZkey(new Uint8Array(await readFile(setup.zkeyPath)));
-  const bitsMs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const { ms } = await timeIt(async () => {
-      const w = await lookupWitness(bits.circuit.wasmPath, witnessInput);
-      const bytes = new Uint8Array(w.length * 32);
-      for (const [j, v] of w.entries()) bigIntToLe(v, bytes, j * 32);
-      return proveGroth16(zkey, bytes, kernels, { oneShot: true });
-    });
-    bitsMs.push(ms);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-bench-lookups-'));
+  const pool = new ProverPool({ threads: 1 });
+  try {
+    const input = rows[0]!.input;
+    const proved: Record<string, unknown> = {};
+    for (const lookups of ['off', 'logup'] as const) {
+      const t0 = performance.now();
+      const compiled = await compileModel(ONNX, CSV, {
+        outDir: path.join(dir, lookups),
+        name: `lenet5-lookups-${lookups}`,
+        weights: 'private-pedersen',
+        lookups,
+        log,
+      });
+      const compileMs = performance.now() - t0;
+      await proveInference(pool, compiled, input); // warm: keys and witness calculator loaded
+      const ms: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const { ms: t, value: bundle } = await timeIt(() => proveInference(pool, compiled, input));
+        if (!(await verifyBundle(bundle, { expectedVkeyHash: compiled.manifest.vkeyHash })).valid)
+          throw new Error(`LeNet-5 (lookups ${lookups}): an invalid proof`);
+        ms.push(t);
+      }
+      proved[lookups] = {
+        constraints: compiled.manifest.constraints.total,
+        compileAndSetupMs: Math.round(compileMs),
+        proveMedianMs: Math.round(median(ms)),
+        proveRunsMs: ms.map(Math.round),
+      };
+      log(`  LeNet-5 Pedersen, lookups ${lookups}: ${JSON.stringify(proved[lookups])}`);
+    }
+    return { ...out, pedersenEndToEnd: proved, runs: RUNS };
+  } finally {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
   }
-  const logupMs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const { ms, value } = await timeIt(() => proveWithLookups(ls, witnessInput));
-    if (!verifyLookupProof(ls.statementKey, value).ok) throw new Error('LogUp proof did not verify');
-    logupMs.push(ms);
-  }
-  report.engine = kernels.name;
-  report.runs = runs;
-  report.proveMedianMs = { bitDecomposition: Math.round(median(bitsMs)), logup: Math.round(median(logupMs)) };
-  await releaseVerifierResources();
 }
-console.log(JSON.stringify(report, null, 2));
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchModelLookups((m) => process.stderr.write(`${m}\n`)), null, 2));
+}

@@ -17,6 +17,8 @@
  *    proof, peak RSS, where the time goes (bench/models.ts, bench/model-fixtures.ts).
  *  - large-models: LeNet-5 on 28×28 end to end and the 784-256-128-10 MLP with public weights: compile + setup,
  *    warm proof, the witness calculator's largest function (bench/large-models.ts; issue 14).
+ *  - lookups: LeNet-5 with and without LogUp range checks: constraints per weights mode, and end to end with Pedersen
+ *    weights, compile + setup and warm proof (bench/model-lookups.ts; issue 17).
  *  - dataset: dataset commitments at data scale: the native engine's Poseidon against the JavaScript reference in the
  *    same run (1,000,000 records), and an out-of-core commitment with its peak RSS (bench/dataset.ts; issue 17).
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
@@ -185,6 +187,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   gas: async () => (await import('./gas.ts')).benchGas,
   'model-setup': async () => (await import('./model-setup.ts')).benchModelSetup,
   'large-models': async () => (await import('./large-models.ts')).benchLargeModels,
+  lookups: async () => (await import('./model-lookups.ts')).benchModelLookups,
   dataset: async () => (await import('./dataset.ts')).benchDataset,
 };
 
