@@ -83,12 +83,23 @@ describe('20 jobs survive kill -9 of the service', () => {
       ids.map(() => 'succeeded'),
     );
 
-    // Exactly one successful attempt per job, counting both lives of the service.
+    // Exactly one successful attempt per job, counting both lives of the service. The service logs a success after
+    // recording it, so the API can answer `succeeded` before that line reaches this process: wait for each line (an
+    // event, not a sleep). A SIGKILL landing between a job's record and its log line loses that one line.
+    const loggedFirst = new Set(logEvents(first.lines, 'job succeeded').map((e) => e.jobId as string));
+    for (const id of ids.filter((i) => !loggedFirst.has(i))) {
+      await second.waitFor((l) => l.includes('job succeeded') && l.includes(id), `the success line of job ${id}`, 10_000).catch(() => {});
+    }
     const successes = [...logEvents(first.lines, 'job succeeded'), ...logEvents(second.lines, 'job succeeded')].map(
       (e) => e.jobId as string,
     );
-    for (const id of ids) assert.equal(successes.filter((s) => s === id).length, 1, `job ${id} succeeded once`);
-    assert.equal(successes.length, JOBS);
+    for (const id of ids) assert.ok(successes.filter((s) => s === id).length <= 1, `job ${id} succeeded at most once`);
+    const unlogged = ids.filter((id) => !successes.includes(id));
+    assert.ok(unlogged.length <= 1, `jobs without a success line: ${unlogged.join(', ')}`);
+    for (const id of unlogged) {
+      // Its line was lost to the kill: it succeeded in the first life, and was not run again.
+      assert.equal(jobs[ids.indexOf(id)]!.attempts, 1, `job ${id} (no success line) ran once`);
+    }
     // Jobs finished before the kill were not run again; the one cut off mid-proof was retried. (If the job seen
     // running finished in the instant before the kill landed, the next one may have been cut off instead.)
     const interrupted = ids.filter((_, i) => jobs[i]!.attempts !== 1);
