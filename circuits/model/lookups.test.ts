@@ -80,9 +80,9 @@ function alphaRowsOf(source: string): number {
 }
 
 describe('model circuits with LogUp range checks (issue 17)', () => {
-  it('a small LeNet with Poseidon-committed weights: fewer constraints, the same logits, every constraint holds', async () => {
-    const files = await writeLenetModel(path.join(dir, 'lenet'), { side: 12, c1: 3, c2: 4, hidden: [8] }, 8);
-    await check(files, { name: 'logup-lenet12', weights: 'private-committed', input: 'private-hashed' });
+  it('an MLP with Poseidon-committed weights: fewer constraints, the same logits, every constraint holds', async () => {
+    const files = await writeMlpModel(path.join(dir, 'mlp-poseidon'), [64, 24, 10], 8);
+    await check(files, { name: 'logup-mlp64-poseidon', weights: 'private-committed', input: 'private-hashed' });
   });
 
   it('784-input neurons with public weights, split over part templates: the parts route their limbs by width', async () => {
