@@ -7,7 +7,7 @@ import { BN254_R } from '../common/bn254.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { exitWith } from './exit.ts';
-import { compileStep, createProgress, progressMode } from './progress.ts';
+import { compileStep, createProgress, logConstraintTable, progressMode } from './progress.ts';
 
 /*
  * Each command imports what it needs when it runs (the compiler, the service, snarkjs, ethers … are heavy and most
@@ -397,9 +397,7 @@ async function modelCompile(args: string[]): Promise<number> {
   });
   progress.end();
   const m = compiled.manifest;
-  log('\nconstraints per layer:');
-  for (const l of m.constraints.perLayer) log(`  ${l.layer.padEnd(24)} ${l.kind.padEnd(12)} ${String(l.constraints).padStart(8)}`);
-  log(`  ${'total'.padEnd(37)} ${String(m.constraints.total).padStart(8)}`);
+  logConstraintTable(m.constraints, log);
   console.log(
     JSON.stringify(
       {

@@ -91,3 +91,13 @@ function bar(done: number, total: number): string {
   const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round((done / total) * BAR_WIDTH)));
   return `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
 }
+
+/** A compiled model's constraints per layer and their total, as `model compile` prints them (local and remote). */
+export function logConstraintTable(
+  constraints: { total: number; perLayer: readonly { layer: string; kind: string; constraints: number }[] },
+  log: (line: string) => void,
+): void {
+  log('\nconstraints per layer:');
+  for (const l of constraints.perLayer) log(`  ${l.layer.padEnd(24)} ${l.kind.padEnd(12)} ${String(l.constraints).padStart(8)}`);
+  log(`  ${'total'.padEnd(37)} ${String(constraints.total).padStart(8)}`);
+}

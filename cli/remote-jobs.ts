@@ -14,7 +14,7 @@ import type { CommitDatasetRequest, Job, JobAccepted, ProofBundle, ZkaiClient } 
 import { ZkaiApiError } from '../client/index.ts';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
-import { type CompilePhase, compileStep, createProgress, type Progress, progressMode } from './progress.ts';
+import { type CompilePhase, compileStep, createProgress, logConstraintTable, type Progress, progressMode } from './progress.ts';
 import type { RemoteFlags } from './remote.ts';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -158,12 +158,7 @@ export async function remoteModelCompile(client: ZkaiClient, onnxFile: string, f
   const m = await client.model(uploaded.id);
   if (m.state !== 'ready' || !m.constraints)
     throw new ZkaiError('INTERNAL', `model ${m.id} compiled but is ${m.state}${m.error ? ` (${m.error.code}: ${m.error.message})` : ''}`);
-  if (progressMode(flags.json) !== 'json') {
-    const log = (line: string) => process.stderr.write(`${line}\n`);
-    log('\nconstraints per layer:');
-    for (const l of m.constraints.perLayer) log(`  ${l.layer.padEnd(24)} ${l.kind.padEnd(12)} ${String(l.constraints).padStart(8)}`);
-    log(`  ${'total'.padEnd(37)} ${String(m.constraints.total).padStart(8)}`);
-  }
+  if (progressMode(flags.json) !== 'json') logConstraintTable(m.constraints, (line) => process.stderr.write(`${line}\n`));
   print({
     modelId: m.id,
     name: m.name,

@@ -9,6 +9,17 @@ const g1 = { type: 'array', items: decimal, minItems: 3, maxItems: 3 } as const;
 const fp2 = { type: 'array', items: decimal, minItems: 2, maxItems: 2 } as const;
 const g2 = { type: 'array', items: fp2, minItems: 3, maxItems: 3 } as const;
 
+/** A commitment point with its proof of knowledge (two G1 points), as bundles carry W and D. */
+function commitmentSchema(description: string) {
+  return {
+    type: 'object',
+    description,
+    required: ['point', 'knowledge'],
+    additionalProperties: false,
+    properties: { point: g1, knowledge: g1 },
+  } as const;
+}
+
 /**
  * JSON Schema (draft-07) for a bundle, for request validation and OpenAPI. Deliberately looser than
  * parseBundle (no cross-field checks, extra keys allowed inside vkey/proof/metadata): run parseBundle after it.
@@ -52,20 +63,12 @@ export const proofBundleSchema = {
     },
     publicSignals: { type: 'array', items: decimal, maxItems: MAX_SIGNALS },
     public: { type: 'object', additionalProperties: { type: 'string' } },
-    commitment: {
-      type: 'object',
-      description: 'Pedersen commitment W of the committed public inputs and its proof of knowledge (vkey.zkai_commitment present)',
-      required: ['point', 'knowledge'],
-      additionalProperties: false,
-      properties: { point: g1, knowledge: g1 },
-    },
-    lookupCommitment: {
-      type: 'object',
-      description: 'LogUp lookup commitment D and its proof of knowledge (vkey.zkai_lookup present; α = H(D) is a statement signal)',
-      required: ['point', 'knowledge'],
-      additionalProperties: false,
-      properties: { point: g1, knowledge: g1 },
-    },
+    commitment: commitmentSchema(
+      'Pedersen commitment W of the committed public inputs and its proof of knowledge (vkey.zkai_commitment present)',
+    ),
+    lookupCommitment: commitmentSchema(
+      'LogUp lookup commitment D and its proof of knowledge (vkey.zkai_lookup present; α = H(D) is a statement signal)',
+    ),
     metadata: {
       type: 'object',
       required: ['createdAt', 'engine', 'insecureSetup'],

@@ -269,7 +269,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     ...(ls ? { lookups: 'logup' as const } : {}),
     ...(weights === 'private-committed' ? { weightCommitment: (await weightCommitment(qm)).toString() } : {}),
     ...(pedersen ? { weightCommitment: commitmentId(pedersen.commitment.point).toString(), commitment: pedersen.commitment } : {}),
-    publicSignals: statementNames(model, pedersen, ls),
+    publicSignals: statementNames(model, pedersen, lookupKeys(ls).lookup),
     inputShape: qm.inputShape,
     outputShape: qm.outputShape,
     quantization: Object.fromEntries(QUANTIZATION_KEYS.map((k) => [k, qm[k]])) as QuantizationParams,
@@ -306,17 +306,12 @@ function lookupKeys(ls: LookupSetup | undefined): Pick<CompiledModel, 'lookup'> 
 }
 
 /** Positions of the public signals no bundle carries: the committed weights and the committed lookup values. */
-function hiddenSignals(pedersen: PedersenOpening | undefined, lookup: CompiledModel['lookup'] | LookupSetup | undefined): number[] {
-  const lk = lookup === undefined ? [] : 'layout' in lookup ? lookup.layout.committedIndices : lookup.committedIndices;
-  return [...(pedersen?.publicIndices ?? []), ...lk];
+function hiddenSignals(pedersen: PedersenOpening | undefined, lookup: CompiledModel['lookup']): number[] {
+  return [...(pedersen?.publicIndices ?? []), ...(lookup?.committedIndices ?? [])];
 }
 
 /** The names of the public signals bundles carry: the circuit's, without committed ones. */
-function statementNames(
-  model: ModelCircuit,
-  pedersen: PedersenOpening | undefined,
-  lookup?: CompiledModel['lookup'] | LookupSetup,
-): string[] {
+function statementNames(model: ModelCircuit, pedersen: PedersenOpening | undefined, lookup: CompiledModel['lookup']): string[] {
   return statementSignals(model.generated.publicSignals, hiddenSignals(pedersen, lookup));
 }
 
