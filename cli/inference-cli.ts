@@ -114,7 +114,7 @@ async function fulfil(positionals: string[], values: Values) {
   return withChain(values.rpc, async (provider) => {
     const c = await economyContracts(provider, values, ['InferenceMarket']);
     const market = inferenceMarketAt(c.InferenceMarket, new Wallet(key, provider));
-    const { attestationId, receipt } = await fulfilInference(market, requestId, bundle.proof, signals);
+    const { attestationId, receipt } = await fulfilInference(market, requestId, bundle.proof, signals, { lookup: bundle.lookupCommitment });
     const view = await requestView(market, requestId, receipt.blockNumber);
     json({ requestId, attestationId, txHash: receipt.hash, gasUsed: receipt.gasUsed, fee: view.fee, payouts: view.payouts });
     return 0;

@@ -18,6 +18,7 @@ import {
   getCommitmentPoint,
   getModel,
   inferenceAttestorAt,
+  lookupWords,
   type ModelRecord,
   modelRegistryAt,
 } from '../verifier-contracts/models.ts';
@@ -41,7 +42,10 @@ interface Check {
 async function simulateAttest(attestor: Contract, modelId: string, bundle: ProofBundle, signals: string[]): Promise<Check> {
   const { a, b, c, pubSignals } = toSolidityCalldata(bundle.proof, signals);
   try {
-    await call(attestor, 'InferenceAttestor', 'attest', [modelId, a, b, c, pubSignals]);
+    if (bundle.lookupCommitment) {
+      const lookup = lookupWords(bundle.lookupCommitment);
+      await call(attestor, 'InferenceAttestor', 'attestWithLookup', [modelId, a, b, c, pubSignals, ...lookup]);
+    } else await call(attestor, 'InferenceAttestor', 'attest', [modelId, a, b, c, pubSignals]);
     return { ok: true };
   } catch (err) {
     if (!isZkaiError(err) || err.code !== 'CONTRACT_REVERTED') throw err;

@@ -3,7 +3,8 @@
  * compile (Pedersen weights) → prove → model deploy → model register → model audit → model attest → model audit;
  * a proof of another commitment of the same circuit fails the audit, a second attestation reverts AlreadyAttested;
  * a copy of the model registered by another account attests none of the provider's proofs (BindingMismatch); and a
- * model with Poseidon-committed weights registers and attests too.
+ * model with Poseidon-committed weights registers and attests too, and so does one compiled with LogUp lookups (its
+ * proofs carry D: forged lookups are refused on chain).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,10 +14,18 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { REPO_ROOT } from '../common/config.ts';
+import { commitmentId } from '../prover/commitment.ts';
 import { type DevChain, freePort, startDevChain } from '../verifier-contracts/chain.ts';
 import { deployArtifact } from '../verifier-contracts/deploy.ts';
 import { installContractSource } from '../verifier-contracts/generated.ts';
-import { circuitIdHash, modelRegistryAt, registerCommittedModel } from '../verifier-contracts/models.ts';
+import {
+  attestInference,
+  circuitIdHash,
+  committedAttestSignals,
+  inferenceAttestorAt,
+  modelRegistryAt,
+  registerCommittedModel,
+} from '../verifier-contracts/models.ts';
 import { verifierContractName } from './model-chain.ts';
 import { runZkai } from './run-cli.ts';
 
@@ -30,6 +39,8 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
   let attestor: string;
   let registry: string;
   let modelId: string;
+  /** The Pedersen model's attestation (gas, next to the lookup model's). */
+  let pedersenAttestTx: string;
   /** The provider: the dev account the CLI signs with when ZKAI_CHAIN_KEY is unset, so the registrant. */
   let provider: string;
   // Without ZKAI_CHAIN_KEY the CLI signs with the dev account on a local chain (and says so); ensure it is unset.
@@ -157,6 +168,7 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
 
   it('attest records the inference; audit then finds it; attesting again reverts AlreadyAttested (exit 1)', () => {
     const out = ok(['model', 'attest', 'proof.json', '--rpc', rpc, '--attestor', attestor, '--model', modelId]);
+    pedersenAttestTx = out.txHash;
     assert.match(out.attestationId, /^0x[0-9a-f]{64}$/);
     assert.equal(out.record.modelId, modelId);
     assert.equal(out.outputs.length, 11); // 10 logits + the label, as signed integers
@@ -238,6 +250,76 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
     assert.equal(report.model.datasetRoot, '12345');
     // The Pedersen proof is not one of this model's.
     assert.equal(audit('proof.json', reg.modelId).code, 1);
+  });
+
+  it('a model compiled with --lookups logup registers its lookup verifier, audits and attests with D; forged lookups are InvalidProof', async (t) => {
+    // Pedersen weights and lookups: the verifier takes W (registered), D and K (lookup-verifier.ts).
+    ok([
+      'model',
+      'compile',
+      path.join(FIXTURES, 'mlp_digits.onnx'),
+      '--calibration',
+      path.join(FIXTURES, 'digits_test.csv'),
+      '--out',
+      'mlp-logup',
+      '--name',
+      'mlp-digits-logup',
+      '--lookups',
+      'logup',
+    ]);
+    const other = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8').trim().split('\n')[151]!.split(',').map(Number);
+    await writeFile(path.join(dir, 'input-2.json'), JSON.stringify({ input: other.slice(0, 64) }));
+    ok(['model', 'prove', 'mlp-logup', '--input', 'input.json', '--out', 'logup.json', '--owner', provider]);
+    ok(['model', 'prove', 'mlp-logup', '--input', 'input-2.json', '--out', 'logup-2.json', '--owner', provider]);
+    const reg = ok(['model', 'register', 'mlp-logup', '--rpc', rpc, '--registry', registry]);
+    const bundle = JSON.parse(readFileSync(path.join(dir, 'logup.json'), 'utf8'));
+    assert.ok(bundle.lookupCommitment);
+    assert.equal(reg.numPublicSignals, bundle.publicSignals.length + 1);
+    const before = JSON.parse(audit('logup.json', reg.modelId).stdout);
+    assert.equal(before.valid, true, JSON.stringify(before.checks));
+    assert.equal(before.checks.verifierCode.ok, true);
+    assert.equal(before.checks.chainVerifier.ok, true);
+
+    // Forgeries, each a bundle the CLI submits with attestWithLookup.
+    const second = JSON.parse(readFileSync(path.join(dir, 'logup-2.json'), 'utf8'));
+    const alphaAt = bundle.vkey.zkai_lookup.alphaIndex as number;
+    const swapped = { ...bundle, lookupCommitment: second.lookupCommitment };
+    const swappedWithAlpha = structuredClone(swapped);
+    swappedWithAlpha.publicSignals[alphaAt] = second.publicSignals[alphaAt];
+    swappedWithAlpha.public.logupAlpha = second.public.logupAlpha;
+    const noKnowledge = structuredClone(bundle);
+    noKnowledge.lookupCommitment.knowledge = noKnowledge.lookupCommitment.point;
+    for (const [name, forged] of Object.entries({ swapped, swappedWithAlpha, noKnowledge })) {
+      await writeFile(path.join(dir, `logup-${name}.json`), JSON.stringify(forged));
+      const res = zkai(['model', 'attest', `logup-${name}.json`, '--rpc', rpc, '--attestor', attestor, '--model', reg.modelId]);
+      assert.equal(res.code, 1, `${name}: ${res.stderr}`);
+      assert.equal(JSON.parse(res.stdout).contractError, 'InvalidProof', name);
+      const report = JSON.parse(audit(`logup-${name}.json`, reg.modelId).stdout);
+      assert.equal(report.checks.chainVerifier.ok, false, name);
+    }
+    // The honest proof through plain attest (without D and K): the lookup verifier has no such function.
+    const rpcProvider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const signer = new Wallet(chain.accounts[0]!, rpcProvider);
+      const signals = committedAttestSignals(commitmentId(bundle.commitment.point), bundle.publicSignals);
+      await assert.rejects(attestInference(inferenceAttestorAt(attestor, signer), reg.modelId, bundle.proof, signals), /InvalidProof/);
+    } finally {
+      rpcProvider.destroy();
+    }
+
+    const out = ok(['model', 'attest', 'logup.json', '--rpc', rpc, '--attestor', attestor, '--model', reg.modelId]);
+    assert.equal(out.record.modelId, reg.modelId);
+    const gasOf = async (hash: string) => {
+      const p = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
+      try {
+        return (await p.getTransactionReceipt(hash))!.gasUsed;
+      } finally {
+        p.destroy();
+      }
+    };
+    t.diagnostic(`attest gas: with lookups ${await gasOf(out.txHash)}, Pedersen model without lookups ${await gasOf(pedersenAttestTx)}`);
+    const after = JSON.parse(audit('logup.json', reg.modelId, '--require-attested').stdout);
+    assert.equal(after.valid, true, JSON.stringify(after.checks));
   });
 
   it('audit reports a registrant-chosen verifier that answers true to everything (verifierCode, exit 1)', async () => {

@@ -22,9 +22,8 @@ import { type Signer, Wallet } from 'ethers';
 import { BN254_R } from '../common/bn254.ts';
 import { isZkaiError } from '../common/errors.ts';
 import type { CompiledModel } from '../prover/inference.ts';
-import { installCommittedVerifier, refuseLookupsOnChain } from '../verifier-contracts/committed-verifier.ts';
 import { deployArtifact } from '../verifier-contracts/deploy.ts';
-import { installGeneratedVerifier } from '../verifier-contracts/generated.ts';
+import { installModelVerifier } from '../verifier-contracts/model-verifier.ts';
 import {
   attestationIdOf,
   attestInference,
@@ -78,13 +77,18 @@ export async function modelDeploy(args: string[]): Promise<number> {
   });
 }
 
-/** Installs and deploys the model's verifier: our committed template for Pedersen weights, snarkjs's for the others. */
+/**
+ * Installs and deploys the model's verifier (model-verifier.ts): the lookup template for a model compiled with
+ * lookups, our committed template for Pedersen weights, snarkjs's for the others.
+ */
 async function deployModelVerifier(signer: Signer, compiled: CompiledModel): Promise<string> {
-  refuseLookupsOnChain(compiled.vkey);
   const contractName = verifierContractName(compiled.manifest.circuitId);
-  const installed = compiled.pedersen
-    ? await installCommittedVerifier({ contractName, statementVkey: compiled.vkey, log })
-    : await installGeneratedVerifier({ contractName, solidity: await readFile(compiled.setup.solidityVerifierPath, 'utf8'), log });
+  const installed = await installModelVerifier({
+    contractName,
+    vkey: compiled.vkey,
+    snarkjsSolidity: () => readFile(compiled.setup.solidityVerifierPath, 'utf8'),
+    log,
+  });
   const verifier = await deployArtifact(signer, installed.artifact);
   log(`contracts: ${contractName} at ${verifier}`);
   return verifier;
@@ -182,7 +186,7 @@ export async function modelAttest(args: string[]): Promise<number> {
     const attestor = inferenceAttestorAt(attestorAddress, signer);
     let attested: Awaited<ReturnType<typeof attestInference>>;
     try {
-      attested = await attestInference(attestor, modelId, bundle.proof, signals);
+      attested = await attestInference(attestor, modelId, bundle.proof, signals, bundle.lookupCommitment);
     } catch (err) {
       return reportRevert(err, { modelId, attestationId: attestationIdOf(modelId, signals) });
     }

@@ -2,7 +2,7 @@
  * Is the verifier contract a model is registered with the one zkai would generate from the trusted key? A model's
  * verifier is chosen by its registrant and decides every attestation (one that always answers true attests
  * anything), so `zkai model audit` compares the deployed runtime code with the code compiled from the key: our
- * committed-input template (committed-verifier.ts) for a statement key, snarkjs's Groth16 template otherwise.
+ * templates for a key with lookups or committed inputs (model-verifier.ts), snarkjs's Groth16 template otherwise.
  *
  * Solidity appends a CBOR metadata blob to the runtime code (its length in the last two bytes) holding a hash of the
  * source file and contract name; it is not executed, and the registrant's contract name is not ours, so both sides
@@ -12,10 +12,8 @@ import { createRequire } from 'node:module';
 import type { Provider } from 'ethers';
 import { keccak256 } from 'ethers';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
-import { commitmentInfo } from '../prover/commitment.ts';
 import { snarkjsTemplate } from '../prover/setup/groth16-setup.ts';
-import { installCommittedVerifier, refuseLookupsOnChain } from '../verifier-contracts/committed-verifier.ts';
-import { installGeneratedVerifier } from '../verifier-contracts/generated.ts';
+import { installModelVerifier } from '../verifier-contracts/model-verifier.ts';
 
 /** Runtime bytecode without Solidity's trailing CBOR metadata (0x-hex, lowercase). */
 export function stripCodeMetadata(code: string): string {
@@ -39,11 +37,8 @@ async function snarkjsVerifierSolidity(vkey: Record<string, unknown>): Promise<s
 /** The runtime code zkai generates and compiles for `vkey` (a statement key or a plain snarkjs key). */
 export async function expectedVerifierCode(vkey: Record<string, unknown>, log?: (msg: string) => void): Promise<string> {
   // Named by the key, so auditing the same key twice reuses the compiled contract.
-  refuseLookupsOnChain(vkey);
   const contractName = `AuditVerifier_${sha256Hex(canonicalJson(vkey)).slice(0, 16)}`;
-  const installed = commitmentInfo(vkey)
-    ? await installCommittedVerifier({ contractName, statementVkey: vkey, log })
-    : await installGeneratedVerifier({ contractName, solidity: await snarkjsVerifierSolidity(vkey), log });
+  const installed = await installModelVerifier({ contractName, vkey, snarkjsSolidity: () => snarkjsVerifierSolidity(vkey), log });
   return installed.artifact.deployedBytecode;
 }
 

@@ -118,19 +118,6 @@ export const G1_NAMES = ['X', 'Y'];
 export const G2_NAMES = ['X_C1', 'X_C0', 'Y_C1', 'Y_C0'];
 
 /**
- * Refuses (BAD_INPUT) a model key with LogUp lookups (`zkai_lookup`): no model verifier contract checks D and α yet
- * (lookup-verifier.ts covers lookup-only circuits), and a verifier that ignored them would reject every proof.
- */
-export function refuseLookupsOnChain(vkey: Record<string, unknown>): void {
-  if (vkey.zkai_lookup !== undefined) {
-    throw new ZkaiError(
-      'BAD_INPUT',
-      'this model was compiled with --lookups logup: its proofs verify off chain (CLI, HTTP, browser) but no on-chain model verifier checks lookups yet; compile it without lookups to register it',
-    );
-  }
-}
-
-/**
  * Solidity 0.8.28 source of a verifier for a statement verification key (prover/commitment.ts statementVkey): a
  * snarkjs Groth16 BN254 key whose IC holds IC₀ and the statement ICs, with `zkai_commitment.kappa_2`. Every point is
  * checked (on the curve, G2 in the subgroup) before it is written into the contract.
@@ -138,7 +125,7 @@ export function refuseLookupsOnChain(vkey: Record<string, unknown>): void {
 export function committedVerifierSolidity(statementVkey: Record<string, unknown>, contractName: string): string {
   if (!CONTRACT_NAME.test(contractName)) bad(`invalid Solidity contract name ${JSON.stringify(contractName)}`);
   if (statementVkey?.protocol !== 'groth16' || statementVkey.curve !== 'bn128') bad('expected a Groth16 BN254 (bn128) verification key');
-  refuseLookupsOnChain(statementVkey);
+  if (statementVkey.zkai_lookup !== undefined) bad('the key has LogUp lookups (zkai_lookup): its verifier is lookup-verifier.ts');
   const info = commitmentInfo(statementVkey);
   if (!info) bad('the key has no zkai_commitment: it is not a statement verification key');
   const n = statementVkey.nPublic;

@@ -101,6 +101,7 @@ export const INFERENCE_MARKET_ABI = [
   'function balanceOf(address account) view returns (uint256)',
   'function escrowed() view returns (uint256)',
   'function fulfil(uint256 requestId, uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[] publicSignals) returns (bytes32 attestationId)',
+  'function fulfilWithLookup(uint256 requestId, uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[] publicSignals, uint256[2] lookupCommitment, uint256[2] lookupKnowledge) returns (bytes32 attestationId)',
   'function getRequest(uint256 requestId) view returns ((bytes32 modelId, uint256 inputHash, address consumer, uint64 deadline, uint8 status, uint256 fee, bytes32 attestationId))',
   'function governance() view returns (address)',
   'function owed() view returns (uint256)',

@@ -2,12 +2,12 @@
 // and InferenceMarket (requests, fulfilment, refunds, withdrawals). Reverts become ZkaiErrors (tx.ts).
 import { AbiCoder, Contract, type ContractRunner, getAddress, keccak256, type Signer, type TransactionReceipt } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
-import type { CommitmentKey } from '../prover/commitment.ts';
+import type { CommitmentKey, PublicInputCommitment } from '../prover/commitment.ts';
 import type { SetupMeta } from '../prover/setup/index.ts';
 import { compileContracts } from './compile.ts';
 import { deployContract } from './deploy.ts';
 import { INFERENCE_MARKET_ABI, MODEL_GOVERNANCE_ABI } from './market-abi.ts';
-import { deployInference, getModel, INFERENCE_ATTESTOR_ABI, transferModelOwnership } from './models.ts';
+import { deployInference, getModel, INFERENCE_ATTESTOR_ABI, lookupWords, transferModelOwnership } from './models.ts';
 import { call, findEvent, send } from './tx.ts';
 import { ROYALTY_VAULT_ABI, type SnarkjsProof, toSolidityCalldata } from './vault.ts';
 
@@ -283,19 +283,22 @@ export async function requestInference(
  * Fulfils a request with an inference proof of its model on its input (publicSignals as attestInference takes them).
  * `gasLimit` skips the node's estimate: for a large fee tree a node may estimate more than the per-transaction cap
  * (2^24 gas) although the call needs far less (the largest tree a listing allows used 8.5 M gas with a mock verifier,
- * verifier-contracts/test/market-split.test.ts).
+ * verifier-contracts/test/market-split.test.ts). `lookup`: the bundle's lookupCommitment, for a model compiled with
+ * lookups (fulfilWithLookup).
  */
 export async function fulfilInference(
   market: Contract,
   requestId: bigint,
   proof: SnarkjsProof | object,
   publicSignals: readonly string[],
-  opts: { gasLimit?: bigint } = {},
+  opts: { gasLimit?: bigint; lookup?: PublicInputCommitment } = {},
 ): Promise<{ attestationId: string; receipt: TransactionReceipt }> {
   const { a, b, c, pubSignals } = toSolidityCalldata(proof, publicSignals);
   // A trailing object is read by ethers as the transaction's overrides.
   const overrides = opts.gasLimit === undefined ? [] : [{ gasLimit: opts.gasLimit }];
-  const receipt = await send(market, 'InferenceMarket', 'fulfil', [requestId, a, b, c, pubSignals, ...overrides]);
+  const receipt = opts.lookup
+    ? await send(market, 'InferenceMarket', 'fulfilWithLookup', [requestId, a, b, c, pubSignals, ...lookupWords(opts.lookup), ...overrides])
+    : await send(market, 'InferenceMarket', 'fulfil', [requestId, a, b, c, pubSignals, ...overrides]);
   return { attestationId: findEvent(market, receipt, 'InferenceFulfilled').args.attestationId as string, receipt };
 }
 

@@ -60,10 +60,13 @@ export const INFERENCE_ATTESTOR_ABI = [
   'function registry() view returns (address)',
   'function attestationCount() view returns (uint256)',
   'function attest(bytes32 modelId, uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[] publicSignals) returns (bytes32 attestationId)',
+  'function attestWithLookup(bytes32 modelId, uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[] publicSignals, uint256[2] lookupCommitment, uint256[2] lookupKnowledge) returns (bytes32 attestationId)',
   'function getAttestation(bytes32 attestationId) view returns (tuple(bytes32 modelId, uint256 inputHash, bytes32 outputsHash, address prover, uint48 timestamp, uint48 blockNumber))',
   'function isAttested(bytes32 attestationId) view returns (bool)',
   'function verifySelector(uint256 n) pure returns (bytes4)',
   'function verifyCommittedSelector(uint256 n) pure returns (bytes4)',
+  'function verifyLookupSelector(uint256 n) pure returns (bytes4)',
+  'function verifyCommittedLookupSelector(uint256 n) pure returns (bytes4)',
   'event InferenceAttested(bytes32 indexed attestationId, bytes32 indexed modelId, uint256 inputHash, bytes32 outputsHash, address indexed prover, uint256[] outputs)',
   'error ZeroRegistry()',
   'error UnknownModel(bytes32 modelId)',
@@ -313,18 +316,25 @@ export async function getModel(registry: Contract, modelId: string): Promise<Mod
   };
 }
 
+/** A lookup proof's D and its proof of knowledge K as the contracts take them: [D.x, D.y], [K.x, K.y]. */
+export function lookupWords(lookup: PublicInputCommitment): [[bigint, bigint], [bigint, bigint]] {
+  return [g1Evm(lookup.point), g1Evm(lookup.knowledge)];
+}
+
 /**
  * Submits an inference proof (snarkjs JSON and its public signals) to the attestor for `modelId`. Returns the
  * attestation id, the output signals the event carried, and the receipt. For a point-committed model the signals
  * are committedAttestSignals(id, statement signals): the attestor hands the statement and the registered point to
  * the model's committed verifier. Reverts map to CONTRACT_REVERTED with
  * details.contractError (InvalidProof, CommitmentMismatch, BindingMismatch, AlreadyAttested, …); a malformed proof is BAD_BUNDLE.
+ * A proof of a model compiled with lookups passes its bundle's `lookupCommitment` (D and K): attestWithLookup.
  */
 export async function attestInference(
   attestor: Contract,
   modelId: string,
   proof: SnarkjsProof | object,
   publicSignals: readonly string[],
+  lookup?: PublicInputCommitment,
 ): Promise<{ attestationId: string; inputHash: bigint; outputsHash: string; outputs: bigint[]; receipt: TransactionReceipt }> {
   if (!Array.isArray(publicSignals) || publicSignals.length < 2) {
     throw new ZkaiError(
@@ -333,7 +343,9 @@ export async function attestInference(
     );
   }
   const { a, b, c, pubSignals } = toSolidityCalldata(proof, publicSignals);
-  const receipt = await send(attestor, 'InferenceAttestor', 'attest', [modelId, a, b, c, pubSignals]);
+  const receipt = lookup
+    ? await send(attestor, 'InferenceAttestor', 'attestWithLookup', [modelId, a, b, c, pubSignals, ...lookupWords(lookup)])
+    : await send(attestor, 'InferenceAttestor', 'attest', [modelId, a, b, c, pubSignals]);
   const ev = findEvent(attestor, receipt, 'InferenceAttested');
   return {
     attestationId: ev.args.attestationId as string,

@@ -22,6 +22,7 @@ import { verifyLookupProof } from '../../prover/lookup/verify.ts';
 import { ensureCommitmentKey } from '../../prover/setup/index.ts';
 import { releaseVerifierResources, verifyBundle } from '../../prover/verify.ts';
 import { committedVerifierSolidity } from '../../verifier-contracts/committed-verifier.ts';
+import { lookupVerifierSolidity } from '../../verifier-contracts/lookup-verifier.ts';
 import { readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols } from '../witness.ts';
 import { buildModelCircuit, type CodegenOptions, generateCircom, modelCircuitInput } from './codegen.ts';
@@ -148,7 +149,11 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     // A bundle without D is malformed (parseBundle: D is there exactly when the key has zkai_lookup).
     const { lookupCommitment: _d, ...noD } = bundle;
     await assert.rejects(verifyBundle(noD, pin), { code: 'BAD_BUNDLE' });
-    // No on-chain model verifier checks D and α yet: generating one is refused, not silently wrong.
+    // On chain: the committed template alone would ignore D and α, so it refuses the key; the lookup template takes
+    // W, D and K, and keeps W's proof of knowledge for the registry (cli/model-chain.test.ts runs it on a dev chain).
     assert.throws(() => committedVerifierSolidity(vkey, 'LookupModelVerifier'), { code: 'BAD_INPUT' });
+    const solidity = lookupVerifierSolidity(vkey, 'LookupModelVerifier');
+    assert.match(solidity, /uint256\[2\] calldata weightCommitment,\s+uint256\[2\] calldata commitment,\s+uint256\[2\] calldata knowledge/);
+    assert.match(solidity, /function verifyCommitment\(/);
   });
 });

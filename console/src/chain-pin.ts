@@ -2,7 +2,8 @@
  * Pinning a bundle's key to the chain: instead of trusting the service's keys or a pasted one, the browser asks the
  * verifier the chain itself uses whether it accepts this proof and these signals (eth_call, read-only, no
  * transaction, nothing sent to the service):
- * - an inference proof: InferenceAttestor.attest(modelId, proof, signals), simulated. It passes only when the model
+ * - an inference proof: InferenceAttestor.attest(modelId, proof, signals) (attestWithLookup with D and K for a model
+ *   compiled with lookups), simulated. It passes only when the model
  *   is registered and active, the signals are its weights commitment and its registrant's binding, and the model's
  *   own verifier accepts the proof; AlreadyAttested counts as accepted (the chain accepted this statement before).
  * - a membership proof: RoyaltyVault's membership verifier (`verifier()`), verifyProof(proof, signals);
@@ -11,6 +12,7 @@
  * signals shown); when it refuses, the key is not pinned and the refusal is named.
  */
 import type { ChainInfo, ProofBundle } from '../../client/index.ts';
+import { g1Evm, type PublicInputCommitment } from '../../prover/commitment-verify.ts';
 import { toSolidityCalldata } from '../../verifier-contracts/calldata.ts';
 import { attestationSignals } from './chain-view.ts';
 import { asAddress, asBool, ethCall, ethCallOutcome, selector, word } from './rpc.ts';
@@ -47,16 +49,26 @@ function proofWords(proof: object, signals: readonly string[]): { head: string; 
   return { head: [...cd.a, ...cd.b[0], ...cd.b[1], ...cd.c].map(word).join(''), signals: cd.pubSignals };
 }
 
-/** Calldata of attest(bytes32,uint256[2],uint256[2][2],uint256[2],uint256[]) (hex without 0x). */
-export function attestCalldata(modelId: string, proof: object, signals: readonly string[]): string {
+/**
+ * Calldata of attest(bytes32,uint256[2],uint256[2][2],uint256[2],uint256[]) (hex without 0x), or for a proof with
+ * lookups (`lookup`: its D and K) of attestWithLookup(…, uint256[2], uint256[2]).
+ */
+export function attestCalldata(modelId: string, proof: object, signals: readonly string[], lookup?: PublicInputCommitment): string {
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(modelId)) throw new Error('a model id is 32 bytes: 0x and 64 hex digits');
   const p = proofWords(proof, signals);
-  // Ten head words: the id, a (2), b (4), c (2), then the offset of the dynamic signals array (10 · 32 bytes).
+  const lookupWords = lookup ? [...g1Evm(lookup.point), ...g1Evm(lookup.knowledge)] : [];
+  // The head: the id, a (2), b (4), c (2), the offset of the dynamic signals array, then D and K (4) for lookups.
+  const headWords = 10n + BigInt(lookupWords.length);
   return (
-    selector('attest(bytes32,uint256[2],uint256[2][2],uint256[2],uint256[])') +
+    selector(
+      lookup
+        ? 'attestWithLookup(bytes32,uint256[2],uint256[2][2],uint256[2],uint256[],uint256[2],uint256[2])'
+        : 'attest(bytes32,uint256[2],uint256[2][2],uint256[2],uint256[])',
+    ) +
     modelId.replace(/^0x/, '').toLowerCase() +
     p.head +
-    word(320n) +
+    word(headWords * 32n) +
+    lookupWords.map(word).join('') +
     word(BigInt(p.signals.length)) +
     p.signals.map(word).join('')
   );
@@ -69,8 +81,9 @@ export async function inferenceAcceptedOnChain(
   modelId: string,
   proof: object,
   signals: readonly string[],
+  lookup?: PublicInputCommitment,
 ): Promise<ChainAcceptance> {
-  const out = await ethCallOutcome(rpc, attestor, attestCalldata(modelId, proof, signals));
+  const out = await ethCallOutcome(rpc, attestor, attestCalldata(modelId, proof, signals, lookup));
   const where = `InferenceAttestor ${attestor}, model ${modelId}`;
   if (out.ok) return { accepted: true, source: `the chain: ${where} accepts this proof` };
   const name = revertName(out.revertData);
@@ -105,7 +118,7 @@ export async function chainAcceptance(chain: ChainInfo, bundle: ProofBundle, mod
     if (!c.InferenceAttestor) return { accepted: false, source: 'the chain: no InferenceAttestor is deployed on it' };
     if (!modelId) return { accepted: false, source: 'the chain: enter the model id the proof should attest under' };
     const signals = attestationSignals(bundle).map(String);
-    return inferenceAcceptedOnChain(chain.url, c.InferenceAttestor, modelId, bundle.proof, signals);
+    return inferenceAcceptedOnChain(chain.url, c.InferenceAttestor, modelId, bundle.proof, signals, bundle.lookupCommitment);
   }
   if (!c.RoyaltyVault) return { accepted: false, source: 'the chain: no RoyaltyVault is deployed on it' };
   return membershipAcceptedOnChain(chain.url, c.RoyaltyVault, bundle.proof, bundle.publicSignals, bundle.kind === 'membership-batch');

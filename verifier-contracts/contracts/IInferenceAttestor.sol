@@ -58,6 +58,25 @@ interface IInferenceAttestor {
     ) external returns (bytes32 attestationId);
 
     /**
+     * @notice attest for a model compiled with LogUp lookups: the same checks and record, and the model's verifier
+     * also gets the proof's lookup commitment D and its proof of knowledge K (it checks that the challenge signal is
+     * H(D) and that K proves knowledge of D's opening). A model without lookups refuses it (InvalidProof), as a
+     * lookup model refuses attest.
+     * @param lookupCommitment D, [x, y].
+     * @param lookupKnowledge K, [x, y].
+     * @return attestationId keccak256(abi.encode(modelId, publicSignals)).
+     */
+    function attestWithLookup(
+        bytes32 modelId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicSignals,
+        uint256[2] calldata lookupCommitment,
+        uint256[2] calldata lookupKnowledge
+    ) external returns (bytes32 attestationId);
+
+    /**
      * @notice An attestation's record. Does not revert: an unknown id returns an all-zero record (prover ==
      * address(0)).
      * @param attestationId The attestation id returned by attest.
@@ -87,4 +106,20 @@ interface IInferenceAttestor {
      * @return The function selector.
      */
     function verifyCommittedSelector(uint256 n) external pure returns (bytes4);
+
+    /**
+     * @notice The selector of a lookup verifier (lookup-verifier.ts) with `n` statement signals:
+     * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n],uint256[2],uint256[2])` (D, then K).
+     * @param n The number of public signals.
+     * @return The function selector.
+     */
+    function verifyLookupSelector(uint256 n) external pure returns (bytes4);
+
+    /**
+     * @notice The selector of a lookup verifier for a point-committed model with `n` statement signals:
+     * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n],uint256[2],uint256[2],uint256[2])` (W, D, K).
+     * @param n The number of statement signals (numPublicSignals - 1).
+     * @return The function selector.
+     */
+    function verifyCommittedLookupSelector(uint256 n) external pure returns (bytes4);
 }

@@ -81,6 +81,21 @@ interface IInferenceMarket {
         uint256[] calldata publicSignals
     ) external returns (bytes32 attestationId);
 
+    /**
+     * @notice fulfil for a model compiled with LogUp lookups: the proof is attested with
+     * InferenceAttestor.attestWithLookup, which also takes its lookup commitment D and proof of knowledge K.
+     * @return attestationId The attestation (keccak256(abi.encode(modelId, publicSignals))).
+     */
+    function fulfilWithLookup(
+        uint256 requestId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicSignals,
+        uint256[2] calldata lookupCommitment,
+        uint256[2] calldata lookupKnowledge
+    ) external returns (bytes32 attestationId);
+
     /// @notice After the deadline, credits an unfulfilled request's fee back to its consumer (once).
     function refund(uint256 requestId) external;
 

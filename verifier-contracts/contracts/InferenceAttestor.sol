@@ -34,6 +34,13 @@ import {IModelRegistry} from "./IModelRegistry.sol";
  * `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N-1],uint256[2])`, W read from the registry. A proof made
  * for other weights (another W) fails that check: InvalidProof.
  *
+ * A model compiled with LogUp lookups (zkai docs/lookups.md) is attested with attestWithLookup: the same signals,
+ * one of which is the lookup challenge alpha, plus the proof's lookup commitment D and its proof of knowledge. Its
+ * verifier (verifier-contracts/lookup-verifier.ts) checks alpha = H(D), the proof of knowledge and the proof, and
+ * takes D, K after the statement (and after W for a point-committed model). A lookup model's verifier has no
+ * function with attest's selectors and a plain one none with attestWithLookup's, so calling the wrong one fails:
+ * InvalidProof. D is not part of the attestation id: alpha, a signal, is its hash.
+ *
  * An attestation is keyed by its statement, `keccak256(abi.encode(modelId, publicSignals))`, not by the proof:
  * Groth16 proofs can be re-randomized, so keying by proof bytes would let one statement be recorded many times.
  * Attesting a statement a second time reverts with `AlreadyAttested`. `prover` is whoever submitted first; the
@@ -67,7 +74,74 @@ contract InferenceAttestor is IInferenceAttestor {
         uint256[2] calldata c,
         uint256[] calldata publicSignals
     ) external returns (bytes32 attestationId) {
-        IModelRegistry.Model memory m = registry.getModel(modelId);
+        IModelRegistry.Model memory m;
+        (m, attestationId) = _checkStatement(modelId, publicSignals);
+        // A staticcall cannot change state, so calling the (owner-chosen) verifier before the effects is safe.
+        bytes memory data = _verifierCalldata(modelId, m.pointCommitted, abi.encodePacked(a, b[0], b[1], c), publicSignals, "");
+        if (!_answersTrue(m.verifier, data)) revert InvalidProof();
+        _record(attestationId, modelId, publicSignals);
+    }
+
+    /// @inheritdoc IInferenceAttestor
+    function attestWithLookup(
+        bytes32 modelId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicSignals,
+        uint256[2] calldata lookupCommitment,
+        uint256[2] calldata lookupKnowledge
+    ) external returns (bytes32 attestationId) {
+        IModelRegistry.Model memory m;
+        (m, attestationId) = _checkStatement(modelId, publicSignals);
+        // The verifier checks the challenge signal against H(D), D's proof of knowledge and the proof; a verifier
+        // without lookups has no function with this selector, so its call fails: InvalidProof. (The proof and the
+        // lookup words are packed first, in a helper, to stay within the EVM's stack.)
+        bytes memory data = _verifierCalldata(
+            modelId,
+            m.pointCommitted,
+            abi.encodePacked(a, b[0], b[1], c),
+            publicSignals,
+            abi.encodePacked(lookupCommitment, lookupKnowledge)
+        );
+        if (!_answersTrue(m.verifier, data)) revert InvalidProof();
+        _record(attestationId, modelId, publicSignals);
+    }
+
+    /// The verifier call: the selector, the proof's words, the statement (all signals, or for a point-committed
+    /// model the signals after signal 0 and then W from the registry), then for a lookup proof D and K (`lookup`,
+    /// empty for none). Static arrays are encoded in place, word by word, which is what encodePacked does for
+    /// uint256 arrays; the proof comes packed (a, b's rows, c) from the caller, which keeps both within the stack.
+    function _verifierCalldata(
+        bytes32 modelId,
+        bool pointCommitted,
+        bytes memory proof,
+        uint256[] calldata publicSignals,
+        bytes memory lookup
+    ) private view returns (bytes memory) {
+        bool lookups = lookup.length != 0;
+        if (!pointCommitted) {
+            uint256 n = publicSignals.length;
+            return abi.encodePacked(lookups ? verifyLookupSelector(n) : verifySelector(n), proof, publicSignals, lookup);
+        }
+        uint256 statement = publicSignals.length - 1;
+        return abi.encodePacked(
+            lookups ? verifyCommittedLookupSelector(statement) : verifyCommittedSelector(statement),
+            proof,
+            publicSignals[1:],
+            registry.getCommitmentPoint(modelId),
+            lookup
+        );
+    }
+
+    /// The checks every attestation makes before its verifier is asked: the model serves, the signals are its
+    /// commitment's, bound to its registrant, in the field, and not attested before. Returns the model and the id.
+    function _checkStatement(bytes32 modelId, uint256[] calldata publicSignals)
+        private
+        view
+        returns (IModelRegistry.Model memory m, bytes32 attestationId)
+    {
+        m = registry.getModel(modelId);
         if (m.owner == address(0)) revert UnknownModel(modelId);
         if (!m.active) revert ModelInactive(modelId);
         if (publicSignals.length != m.numPublicSignals) {
@@ -82,12 +156,10 @@ contract InferenceAttestor is IInferenceAttestor {
         }
         attestationId = keccak256(abi.encode(modelId, publicSignals));
         if (_attestations[attestationId].prover != address(0)) revert AlreadyAttested(attestationId);
-        // A staticcall cannot change state, so calling the (owner-chosen) verifier before the effects is safe.
-        bool valid = m.pointCommitted
-            ? _verifyCommitted(modelId, m.verifier, a, b, c, publicSignals)
-            : _verify(m.verifier, a, b, c, publicSignals);
-        if (!valid) revert InvalidProof();
+    }
 
+    /// Records a verified statement and emits InferenceAttested.
+    function _record(bytes32 attestationId, bytes32 modelId, uint256[] calldata publicSignals) private {
         uint256[] calldata outputs = publicSignals[2:publicSignals.length - 1];
         bytes32 outputsHash = keccak256(abi.encodePacked(outputs));
         _attestations[attestationId] = Attestation({
@@ -132,21 +204,6 @@ contract InferenceAttestor is IInferenceAttestor {
         );
     }
 
-    /// True iff the verifier's verifyProof answers exactly true. A revert, a missing contract or a return value
-    /// other than one 32-byte word equal to 1 counts as an invalid proof.
-    function _verify(
-        address verifier,
-        uint256[2] calldata a,
-        uint256[2][2] calldata b,
-        uint256[2] calldata c,
-        uint256[] calldata publicSignals
-    ) private view returns (bool valid) {
-        // Static arrays are encoded in place, word by word, which is exactly what encodePacked does for uint256
-        // arrays (nested ones are not supported by encodePacked, hence b's rows one by one).
-        bytes memory data = abi.encodePacked(verifySelector(publicSignals.length), a, b[0], b[1], c, publicSignals);
-        return _answersTrue(verifier, data);
-    }
-
     /// True iff a staticcall of `verifier` with `data` answers exactly one 32-byte word equal to 1.
     function _answersTrue(address verifier, bytes memory data) private view returns (bool valid) {
         assembly ("memory-safe") {
@@ -156,21 +213,28 @@ contract InferenceAttestor is IInferenceAttestor {
         }
     }
 
-    /// _verify for a point-committed model: the statement (publicSignals[1:]) and then the model's registered
-    /// commitment point, all encoded in place.
-    function _verifyCommitted(
-        bytes32 modelId,
-        address verifier,
-        uint256[2] calldata a,
-        uint256[2][2] calldata b,
-        uint256[2] calldata c,
-        uint256[] calldata publicSignals
-    ) private view returns (bool valid) {
-        uint256[2] memory commitment = registry.getCommitmentPoint(modelId);
-        bytes memory data = abi.encodePacked(
-            verifyCommittedSelector(publicSignals.length - 1), a, b[0], b[1], c, publicSignals[1:], commitment
+    /// @inheritdoc IInferenceAttestor
+    function verifyLookupSelector(uint256 n) public pure returns (bytes4) {
+        return bytes4(
+            keccak256(
+                abi.encodePacked(
+                    "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(n), "],uint256[2],uint256[2])"
+                )
+            )
         );
-        return _answersTrue(verifier, data);
+    }
+
+    /// @inheritdoc IInferenceAttestor
+    function verifyCommittedLookupSelector(uint256 n) public pure returns (bytes4) {
+        return bytes4(
+            keccak256(
+                abi.encodePacked(
+                    "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[",
+                    _decimal(n),
+                    "],uint256[2],uint256[2],uint256[2])"
+                )
+            )
+        );
     }
 
     /// `n` in decimal ASCII.

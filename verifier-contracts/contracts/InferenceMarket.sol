@@ -96,20 +96,56 @@ contract InferenceMarket is IInferenceMarket, ReentrancyGuard {
         uint256[2] calldata c,
         uint256[] calldata publicSignals
     ) external nonReentrant returns (bytes32 attestationId) {
+        bytes32 modelId;
+        bool attested;
+        (modelId, attestationId, attested) = _settle(requestId, publicSignals);
+        if (!attested) attestor.attest(modelId, a, b, c, publicSignals);
+        _pay(requestId, modelId, attestationId);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function fulfilWithLookup(
+        uint256 requestId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicSignals,
+        uint256[2] calldata lookupCommitment,
+        uint256[2] calldata lookupKnowledge
+    ) external nonReentrant returns (bytes32 attestationId) {
+        bytes32 modelId;
+        bool attested;
+        (modelId, attestationId, attested) = _settle(requestId, publicSignals);
+        if (!attested) attestor.attestWithLookup(modelId, a, b, c, publicSignals, lookupCommitment, lookupKnowledge);
+        _pay(requestId, modelId, attestationId);
+    }
+
+    /// The checks and effects of a fulfilment, before the proof is attested: a pending request within its deadline,
+    /// on this input. Marks it fulfilled and releases its escrow; `attested` says whether the statement already is.
+    function _settle(uint256 requestId, uint256[] calldata publicSignals)
+        private
+        returns (bytes32 modelId, bytes32 attestationId, bool attested)
+    {
         Request storage r = _pending(requestId);
         if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
         uint256 input = publicSignals.length > 1 ? publicSignals[1] : 0;
         if (publicSignals.length < 2 || input != r.inputHash) revert InputMismatch(requestId, r.inputHash, input);
 
-        // Effects first; the calls below go to contracts fixed at deployment (attestor, governance, vault).
+        // Effects first; the calls that follow go to contracts fixed at deployment (attestor, governance, vault).
         r.status = Status.Fulfilled;
         escrowed -= r.fee;
-        attestationId = keccak256(abi.encode(r.modelId, publicSignals));
-        // The id binds the model and every signal, so an earlier attestation of it is this exact statement.
-        if (!attestor.isAttested(attestationId)) attestor.attest(r.modelId, a, b, c, publicSignals);
+        modelId = r.modelId;
+        attestationId = keccak256(abi.encode(modelId, publicSignals));
         r.attestationId = attestationId;
-        emit InferenceFulfilled(requestId, r.modelId, attestationId, r.fee, msg.sender);
-        _split(requestId, r.modelId, r.fee);
+        // The id binds the model and every signal, so an earlier attestation of it is this exact statement.
+        attested = attestor.isAttested(attestationId);
+    }
+
+    /// After the attestation: the event and the fee's split.
+    function _pay(uint256 requestId, bytes32 modelId, bytes32 attestationId) private {
+        uint256 fee = _requests[requestId].fee;
+        emit InferenceFulfilled(requestId, modelId, attestationId, fee, msg.sender);
+        _split(requestId, modelId, fee);
     }
 
     /// @inheritdoc IInferenceMarket

@@ -6,6 +6,8 @@ pragma solidity 0.8.28;
  * @notice TEST ONLY. Stands in for a snarkjs verifier with 4 public signals. It answers true only when the
  * settable result is true AND the call carries exactly the expected proof points and public signals, so a test
  * proves that InferenceAttestor's generic calldata encoding puts every word where a real verifier reads it.
+ * After `expectLookup` it stands in for a lookup verifier instead (lookup-verifier.ts's ABI, D and K after the
+ * signals): then only that function can answer true, as a real lookup verifier has no other.
  */
 contract MockInferenceVerifier {
     /// @notice What `verifyProof` answers when the arguments match the expected ones.
@@ -15,6 +17,9 @@ contract MockInferenceVerifier {
     uint256[2][2] private expectedB;
     uint256[2] private expectedC;
     uint256[4] private expectedSignals;
+    bool public lookupMode;
+    uint256[2] private expectedD;
+    uint256[2] private expectedK;
 
     /**
      * @notice Sets what `verifyProof` answers for the expected arguments (it always answers false otherwise).
@@ -41,6 +46,34 @@ contract MockInferenceVerifier {
     }
 
     /**
+     * @notice Makes this a lookup verifier expecting lookup commitment `d` and proof of knowledge `k`.
+     * @param d Expected D.
+     * @param k Expected K.
+     */
+    function expectLookup(uint256[2] calldata d, uint256[2] calldata k) external {
+        lookupMode = true;
+        expectedD = d;
+        expectedK = k;
+    }
+
+    /**
+     * @notice The lookup verifier ABI for 4 public signals.
+     * @return `result` in lookup mode if every argument equals the expected one, else false.
+     */
+    function verifyProof(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[4] calldata pubSignals,
+        uint256[2] calldata d,
+        uint256[2] calldata k
+    ) external view returns (bool) {
+        if (!lookupMode) return false;
+        if (keccak256(abi.encode(d, k)) != keccak256(abi.encode(expectedD, expectedK))) return false;
+        return _matches(a, b, c, pubSignals);
+    }
+
+    /**
      * @notice The snarkjs verifier ABI for 4 public signals.
      * @param _pA Proof point A.
      * @param _pB Proof point B.
@@ -54,8 +87,16 @@ contract MockInferenceVerifier {
         uint[2] calldata _pC,
         uint[4] calldata _pubSignals
     ) external view returns (bool) {
-        if (keccak256(abi.encode(_pA, _pB, _pC)) != keccak256(abi.encode(expectedA, expectedB, expectedC))) return false;
-        if (keccak256(abi.encode(_pubSignals)) != keccak256(abi.encode(expectedSignals))) return false;
+        return !lookupMode && _matches(_pA, _pB, _pC, _pubSignals);
+    }
+
+    function _matches(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[4] calldata s)
+        private
+        view
+        returns (bool)
+    {
+        if (keccak256(abi.encode(a, b, c)) != keccak256(abi.encode(expectedA, expectedB, expectedC))) return false;
+        if (keccak256(abi.encode(s)) != keccak256(abi.encode(expectedSignals))) return false;
         return result;
     }
 }
