@@ -23,7 +23,7 @@
  * by the log Lookup and r's by its bits masked above sh_k, the rounding by Requantize: y is a function of x. Cost per
  * row (log-softmax-row.ts logSoftmaxRowCost): n exp Lookups + n - 1 + 4·bitLength(n) - 2 (the selector, v·2^sh_k,
  * r's sh_0 + bitLength(n) - 1 bits with sh_0 = Fe - M + 1 = bitLength(n) - 1, its masks) + one log Lookup of 2^(M-1)
- * entries (80 at f = 5) + RB + 6 (the rounding; R < 2^RB).
+ * entries (64 at f = 5, 192 at f = 8) + RB + 6 (the rounding; R < 2^RB).
  */
 import { ZkaiError } from '../../../common/errors.ts';
 import { bitLength, requantizeCost } from '../gadget-cost.ts';
