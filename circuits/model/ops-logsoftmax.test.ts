@@ -10,8 +10,8 @@ import { describe, it } from 'node:test';
 import { runFloatTrace } from './float-exec.ts';
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
-import { logSoftmaxErrorBound } from './log-softmax-row.ts';
-import { checkCircuit, floats, head, model, randomInput, type Spec } from './op-harness.ts';
+import { LOG_SOFTMAX_MAX_FRAC, logSoftmaxErrorBound } from './log-softmax-row.ts';
+import { checkCircuit, floats, head, model, randomInput, type Spec, throwsCode } from './op-harness.ts';
 import { logSoftmax } from './ops/log-softmax.ts';
 import { quantizeModel } from './quantize.ts';
 
@@ -92,5 +92,32 @@ describe('LogSoftmax mid-graph', () => {
       [['logsoftmax5.row[0].rb.bits[0]', (v) => 1n - v]],
       [['logits[3]', (v) => v - 1n]],
     ]);
+  });
+
+  it('an input finer than 2^-8 is floor-shifted to 2^-8 first: circuit = integer reference; an old quantized node refused', async () => {
+    // |h| <= 8·0.002 + 0.001: calibrated at 2^-12, so the log-softmax Requantizes by 4 before its row.
+    const fine: Spec = {
+      inShape: [8],
+      nodes: [
+        { name: 'fc1', opType: 'Gemm', input: ['x', 'w1', 'b1'], output: ['h1'], int: { transB: 1 } },
+        { name: 'l1', opType: 'LogSoftmax', input: ['h1'], output: ['l1'], int: { axis: 1 } },
+        ...head('l1', 6).nodes,
+      ],
+      initializers: [
+        { name: 'w1', dims: [6, 8], floats: floats(48, 0.002) },
+        { name: 'b1', dims: [6], floats: floats(6, 0.001) },
+        ...head('l1', 6).initializers!,
+      ],
+    };
+    const { qm } = await checkCircuit('log-softmax-fine', importOnnx(model(fine)), [
+      [['logsoftmax1.pre[0].rRange.bits.bits[0]', (v) => 1n - v]],
+      [['logits[0]', (v) => v + 1n]],
+    ]);
+    const q = qm.layers[1]!;
+    assert.ok(q.kind === 'log-softmax' && q.shift > 0 && qm.layers[0]!.kind === 'dense');
+    assert.equal((qm.layers[0] as { outFracBits: number }).outFracBits - q.shift, LOG_SOFTMAX_MAX_FRAC);
+    // A node quantized before the normalised log (sBits/tb/lL fields, no logConst) must be quantized again.
+    const { logConst: _, ...old } = q;
+    throwsCode(() => logSoftmax.int(old as never, [[0n, 0n, 0n, 0n, 0n, 0n]]), 'BAD_INPUT', /compile the model again/);
   });
 });
