@@ -12,8 +12,8 @@
  *   y_i = x_i - m - R,  R = round((C[k] + LT[v - 2^(M-1)]) / 2^G),  G = 5,
  * C[k] = round(k·ln2·2^(f+G)), LT[w] = round(log((w + 2^(M-1) + ½) / 2^(M-1))·2^(f+G)) (v's interval's midpoint): the
  * two log terms meet at a finer scale and round once. The output keeps the input's scale 2^-f (x_i - m is exact there)
- * and is signed outBits = bitLength(2^b - 1 + max R) + 1 wide. The tables are computed once at quantize time and
- * stored (quantized.json), so the circuit and the integer reference read the same integers.
+ * and is signed outBits = bitLength(2^b - 1 + 2^RB - 1) + 1 wide (R < 2^RB). The tables are computed once at quantize
+ * time and stored (quantized.json), so the circuit and the integer reference read the same integers.
  * Error against the float log-softmax of the (shifted) quantized input, in output LSBs 2^-f, whatever n (derivation in
  * circuits/lib/log-softmax.circom): ½ (rounding) + 2^-5 (the two table roundings) + 2^(f-M) <= 2^-5 (the mantissa's
  * truncation) + (n - 1)·2^(f-Fe-1) < 2^-4 (the exp table) = 0.625 LSB (`log-softmax-row.test.ts` measures it for rows
