@@ -237,6 +237,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     `// weights: ${opts.weights}; input: ${opts.input}; weightBits ${qm.weightBits}, activationBits ${qm.activationBits}.`,
     'include "quant.circom";',
     ...(qm.layers.some((l) => l.kind === 'layernorm') ? ['include "norm.circom";'] : []),
+    ...(qm.layers.some((l) => l.kind === 'log-softmax') ? ['include "log-softmax.circom";'] : []),
     ...(privateWeights || opts.input === 'private-hashed' ? ['include "layers.circom";'] : []),
     ...(logup ? ['include "logup.circom";', 'include "logup-quant.circom";'] : []),
     '',

@@ -93,40 +93,6 @@ export function softmaxRowCost(n: number, b: number, l: number, table: readonly 
   return n * lookupCost(table, b, l) + (n - 1) + n * floorDivCost(F + 1, bD);
 }
 
-/**
- * What LogSoftmaxRow(n, b, l, T, sBits, tb, lL, LT) outputs: x_i - m - LT[floor(S / 2^(sBits - tb))] with
- * S = Σ T[m - x_j] < 2^sBits and m = max x_j (ops/log-softmax.ts).
- */
-export function logSoftmaxRowRef(
-  xs: readonly bigint[],
-  b: number,
-  table: readonly number[],
-  sBits: number,
-  tb: number,
-  logTable: readonly number[],
-): bigint[] {
-  let m = xs[0]!;
-  for (const x of xs) if (x > m) m = x;
-  const S = xs.reduce((acc, x) => acc + lookupRef(table, b, m - x), 0n);
-  if (S < 1n || S >= 1n << BigInt(sBits)) throw new ZkaiError('INTERNAL', `log-softmax row sum ${S} outside [1, 2^${sBits})`);
-  const L = lookupRef(logTable, tb, S >> BigInt(sBits - tb));
-  return xs.map((x) => x - m - L);
-}
-
-/** LogSoftmaxRow's constraints: n exp lookups, n - 1 products (m), one log lookup, and S's floor shift when sBits > tb. */
-export function logSoftmaxRowCost(
-  n: number,
-  b: number,
-  l: number,
-  table: readonly number[],
-  sBits: number,
-  tb: number,
-  lL: number,
-  logTable: readonly number[],
-): number {
-  return n * lookupCost(table, b, l) + (n - 1) + lookupCost(logTable, tb, lL) + (sBits > tb ? sBits + 1 : 0);
-}
-
 /** `var name[n] = [...]`, wrapped at 24 values a line (the source guard reads lines). */
 export function varArray(name: string, values: readonly (number | bigint)[]): string[] {
   const lines: string[] = [];

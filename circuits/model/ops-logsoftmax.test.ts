@@ -1,16 +1,17 @@
 /**
- * LogSoftmax anywhere (ops/log-softmax.ts, LogSoftmaxRow in circuits/lib/nonlinear.circom): mid-graph over the last
+ * LogSoftmax anywhere (ops/log-softmax.ts, LogSoftmaxRow in circuits/lib/log-softmax.circom): mid-graph over the last
  * axis of [6] and over axis 1 of a [3, 4] tensor (rows across the inner axis). The float reference against the
  * formula, the integer function within the documented bound of the float one, circuit = integer executor bit for bit
- * with the predicted count, and forged witnesses (a log-table selector, a shifted maximum, S's floor shift) rejected.
+ * with the predicted count, and forged witnesses (a log-table selector, a shifted maximum, the row sum's exponent
+ * selector and remainder) rejected.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runFloatTrace } from './float-exec.ts';
-import { bitLength } from './gadget-cost.ts';
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
-import { checkCircuit, floats, head, model, randomInput, type Spec } from './op-harness.ts';
+import { LOG_SOFTMAX_MAX_FRAC, logSoftmaxErrorBound } from './log-softmax-row.ts';
+import { checkCircuit, floats, head, model, randomInput, type Spec, throwsCode } from './op-harness.ts';
 import { logSoftmax } from './ops/log-softmax.ts';
 import { quantizeModel } from './quantize.ts';
 
@@ -66,8 +67,8 @@ describe('LogSoftmax mid-graph', () => {
       const q = qm.layers[li]!;
       assert.ok(q.kind === 'log-softmax' && q.shift === 0);
       const f = (li === 2 ? qm.layers[0]! : qm.layers[4]!) as { outFracBits: number };
-      const nb = bitLength(q.n);
-      const bound = 0.5 + q.n / 2 ** (nb + 3) + (q.sBits > q.tb ? 1.1 * 2 ** (nb + f.outFracBits - 13) : 0);
+      const bound = logSoftmaxErrorBound(f.outFracBits, q.n, q.Fe, q.M, q.G);
+      assert.ok(bound <= 0.625);
       for (let k = 0; k < 60; k++) {
         const { trace } = runInt(qm, quantizeInput(qm, randomInput(8)));
         const x = trace[li - 1]!;
@@ -83,14 +84,40 @@ describe('LogSoftmax mid-graph', () => {
     console.log(`log-softmax: worst error ${worst.toFixed(3)} LSB`);
   });
 
-  it('circuit = integer reference, predicted count; forged log selector, maximum and shift rejected', async () => {
-    const { qm } = await checkCircuit('log-softmax', importOnnx(model(spec)), [
+  it('circuit = integer reference, predicted count; forged log selector, maximum, exponent and remainder rejected', async () => {
+    await checkCircuit('log-softmax', importOnnx(model(spec)), [
       [['logsoftmax2.row[1].lg.selL[1]', (v) => 1n - v]],
       [['logsoftmax5.row[0].m', (v) => v + 1n]],
-      [['logsoftmax5.row[0].sh.rRange.bits.bits[0]', (v) => 1n - v]],
+      [['logsoftmax5.row[0].sel[0]', (v) => 1n - v]],
+      [['logsoftmax5.row[0].rb.bits[0]', (v) => 1n - v]],
       [['logits[3]', (v) => v - 1n]],
     ]);
-    const q = qm.layers[5]!;
-    assert.ok(q.kind === 'log-softmax' && q.sBits > q.tb, 'the row sum is floor-shifted to the log table');
+  });
+
+  it('an input finer than 2^-8 is floor-shifted to 2^-8 first: circuit = integer reference; an old quantized node refused', async () => {
+    // |h| <= 8·0.002 + 0.001: calibrated at 2^-12, so the log-softmax Requantizes by 4 before its row.
+    const fine: Spec = {
+      inShape: [8],
+      nodes: [
+        { name: 'fc1', opType: 'Gemm', input: ['x', 'w1', 'b1'], output: ['h1'], int: { transB: 1 } },
+        { name: 'l1', opType: 'LogSoftmax', input: ['h1'], output: ['l1'], int: { axis: 1 } },
+        ...head('l1', 6).nodes,
+      ],
+      initializers: [
+        { name: 'w1', dims: [6, 8], floats: floats(48, 0.002) },
+        { name: 'b1', dims: [6], floats: floats(6, 0.001) },
+        ...head('l1', 6).initializers!,
+      ],
+    };
+    const { qm } = await checkCircuit('log-softmax-fine', importOnnx(model(fine)), [
+      [['logsoftmax1.pre[0].rRange.bits.bits[0]', (v) => 1n - v]],
+      [['logits[0]', (v) => v + 1n]],
+    ]);
+    const q = qm.layers[1]!;
+    assert.ok(q.kind === 'log-softmax' && q.shift > 0 && qm.layers[0]!.kind === 'dense');
+    assert.equal((qm.layers[0] as { outFracBits: number }).outFracBits - q.shift, LOG_SOFTMAX_MAX_FRAC);
+    // A node quantized before the normalised log (sBits/tb/lL fields, no logConst) must be quantized again.
+    const { logConst: _, ...old } = q;
+    throwsCode(() => logSoftmax.int(old as never, [[0n, 0n, 0n, 0n, 0n, 0n]]), 'BAD_INPUT', /compile the model again/);
   });
 });

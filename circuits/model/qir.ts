@@ -192,8 +192,9 @@ export interface QSoftmax extends QNodeBase {
 }
 
 /**
- * log softmax per row (ops/log-softmax.ts): y_i = x_i - m - LT[v], v = floor(S / 2^(sBits - tb)), S = Σ T[m - x_j],
- * at the input's scale 2^-(f - shift) and `outBits` wide. LogSoftmaxRow in circuits/lib/nonlinear.circom.
+ * log softmax per row (ops/log-softmax.ts): y_i = x_i - m - R, R = round((C[k] + LT[v - 2^(M-1)]) / 2^G) from the row
+ * sum S = Σ T[m - x_j] normalised to an exponent k and an M-bit mantissa v, at the input's scale 2^-(f - shift) and
+ * `outBits` wide. LogSoftmaxRow in circuits/lib/log-softmax.circom; its integer side circuits/model/log-softmax-row.ts.
  */
 export interface QLogSoftmax extends QNodeBase {
   kind: 'log-softmax';
@@ -206,11 +207,16 @@ export interface QLogSoftmax extends QNodeBase {
   bits: number;
   l: number;
   table: number[];
-  /** S < 2^sBits; the log table's width tb (S floor-shifted by sBits - tb), digit split lL and entries. */
-  sBits: number;
-  tb: number;
-  lL: number;
+  /** The exp table's scale 2^Fe (T[0] = 2^Fe) and the mantissa's width M (2^(M-1) <= v < 2^M). */
+  Fe: number;
+  M: number;
+  /** The log table (2^(M-1) entries, digit split lM) and the per-exponent constants k·ln2, both at 2^(f+G). */
+  lM: number;
   logTable: number[];
+  logConst: number[];
+  /** The rounding's extra bits G, and R's width: R < 2^RB. */
+  G: number;
+  RB: number;
   outBits: number;
 }
 

@@ -3,38 +3,35 @@
  * final node (a final one is dropped: circuits output logits, whose argmax is the same). Any per-sample axis, viewed as
  * [outer, n, inner] rows exactly as ops/softmax.ts does (`softmaxView`), whose exp table and proven maximum it reuses.
  *
- * Fixed point. The input is a signed b-bit integer at 2^-f (b > 12: floor-shifted to 12 bits first, as softmax does,
- * at 2^-(f - shift); f below means the shifted scale). Per row, m = max_i x_i, u_i = m - x_i ∈ [0, 2^b),
- *   e_i = T[u_i] = round(exp(-u_i·2^-f)·2^Fe),  S = Σ e_i ∈ [2^Fe, n·2^Fe] < 2^sBits,  sBits = Fe + bitLength(n),
- *   v = floor(S / 2^s),  s = sBits - tb,  tb = min(sBits, 12),
- *   y_i = x_i - m - LT[v],  LT[v] = round(log((v + ½)·2^s / 2^Fe)·2^f)  (s = 0: log(v / 2^Fe), exact argument),
- * with Fe = max(f, 0) + bitLength(n) + 2. The output keeps the input's scale 2^-f (x_i - m is exact there, so only the
- * log term rounds) and is signed outBits = bitLength(2^b - 1 + max LT) + 1 wide. Both tables are computed once at
- * quantize time and stored (quantized.json), so the circuit and the integer reference read the same integers.
- * Error against the float log-softmax of the (shifted) quantized input, in output LSBs 2^-f: the log table's rounding
- * ½, the exp table's: |log S - log S*| <= n/2^(Fe+1) relative, times 2^f: <= n/2^(bitLength(n)+3) < ⅛; and v's
- * truncation (s > 0): |S - (v + ½)·2^s| <= 2^(s-1) with S >= 2^Fe, i.e. <= 2^(bitLength(n) + f - 13) LSB (¼ for rows
- * of up to 31 at f = 5). Total < ½ + ⅛ + 2^(bitLength(n) + f - 13) (·(1 + that) for log's curvature: < 1 LSB for
- * rows of up to 31 at f <= 5; `ops-logsoftmax.test.ts` checks it), plus the shift's floor when b > 12.
- * Gadget: LogSoftmaxRow (circuits/lib/nonlinear.circom): m proven the maximum (Lookups of m - x_i and Π (m - x_i) = 0),
- * the exp and log tables by Lookup, S's floor shift by Requantize (remainder and quotient range-checked): y is a
- * function of x. Cost per row: n exp Lookups + n - 1 + one log Lookup (≤ 192 at 12 bits) + (sBits + 1 when s > 0).
+ * Fixed point. The input is a signed b-bit integer at 2^-f, floor-shifted first (Requantize) when b > 12 (to 12 bits,
+ * as softmax does) or f > 8 (to 2^-8: the log table serves f <= 8 with 2^12 entries); f below means the shifted
+ * scale. Per row, m = max_i x_i, u_i = m - x_i,
+ *   e_i = T[u_i] = round(exp(-u_i·2^-f)·2^Fe),  S = Σ e_i ∈ [2^Fe, n·2^Fe],  Fe = max(f, 0) + bitLength(n) + 3,
+ * then S is normalised like a float: S = v·2^(Fe + k - (M - 1)) + r with the exponent k ∈ [0, bitLength(n)) and the
+ * mantissa v ∈ [2^(M-1), 2^M), M = max(f, 0) + 5, and
+ *   y_i = x_i - m - R,  R = round((C[k] + LT[v - 2^(M-1)]) / 2^G),  G = 5,
+ * C[k] = round(k·ln2·2^(f+G)), LT[w] = round(log((w + 2^(M-1) + ½) / 2^(M-1))·2^(f+G)) (v's interval's midpoint): the
+ * two log terms meet at a finer scale and round once. The output keeps the input's scale 2^-f (x_i - m is exact there)
+ * and is signed outBits = bitLength(2^b - 1 + 2^RB - 1) + 1 wide (R < 2^RB). The tables are computed once at quantize
+ * time and stored (quantized.json), so the circuit and the integer reference read the same integers.
+ * Error against the float log-softmax of the (shifted) quantized input, in output LSBs 2^-f, whatever n (derivation in
+ * circuits/lib/log-softmax.circom): ½ (rounding) + 2^-5 (the two table roundings) + 2^(f-M) <= 2^-5 (the mantissa's
+ * truncation) + (n - 1)·2^(f-Fe-1) < 2^-4 (the exp table) = 0.625 LSB (`log-softmax-row.test.ts` measures it for rows
+ * of 8, 64 and 1000), plus the input shift's floor when there is one.
+ * Gadget: LogSoftmaxRow (circuits/lib/log-softmax.circom): m proven the maximum (Lookups of m - x_i and
+ * Π (m - x_i) = 0), the exp and log tables by Lookup, k by a one-hot selector, S = v·2^sh_k + r with v's range proven
+ * by the log Lookup and r's by its bits masked above sh_k, the rounding by Requantize: y is a function of x. Cost per
+ * row (log-softmax-row.ts logSoftmaxRowCost): n exp Lookups + n - 1 + 4·bitLength(n) - 2 (the selector, v·2^sh_k,
+ * r's sh_0 + bitLength(n) - 1 bits with sh_0 = Fe - M + 1 = bitLength(n) - 1, its masks) + one log Lookup of 2^(M-1)
+ * entries (64 at f = 5, 192 at f = 8) + RB + 6 (the rounding; R < 2^RB).
  */
 import { ZkaiError } from '../../../common/errors.ts';
 import { bitLength, requantizeCost } from '../gadget-cost.ts';
 import { requantize } from '../int-reference.ts';
 import type { LogSoftmaxLayer } from '../ir.ts';
 import { shapeSize } from '../ir.ts';
-import {
-  bestSplit,
-  logSoftmaxRowCost,
-  logSoftmaxRowRef,
-  lookupCostBound,
-  TABLE_MAX_BITS,
-  tableWidth,
-  varArray,
-  wireInput,
-} from '../lookup.ts';
+import { LOG_SOFTMAX_MAX_FRAC, logSoftmaxRowCost, logSoftmaxRowRef, logSoftmaxScales, logSoftmaxTables } from '../log-softmax-row.ts';
+import { bestSplit, lookupCostBound, TABLE_MIN_BITS, tableWidth, varArray, wireInput } from '../lookup.ts';
 import type { QLogSoftmax } from '../qir.ts';
 import type { FloatOp, ImportCtx, QuantOp } from './op.ts';
 import { at, softmaxView } from './softmax.ts';
@@ -46,6 +43,26 @@ export function importLogSoftmax(ctx: ImportCtx): void {
     return;
   }
   ctx.add({ kind: 'log-softmax', outShape: ctx.shape, ...softmaxView(ctx) });
+}
+
+/**
+ * The input's floor shift and table width: to 12 bits (tableWidth) and to the scale 2^-LOG_SOFTMAX_MAX_FRAC, whichever
+ * shifts more (a coarser scale is the price of a finer input: the log table would need more than 2^12 entries).
+ */
+function logSoftmaxInput(inBits: number, f: number): { bits: number; shift: number } {
+  const cut = tableWidth(inBits);
+  const shift = Math.max(cut.shift, f - LOG_SOFTMAX_MAX_FRAC);
+  if (shift === cut.shift) return cut;
+  return { bits: Math.max(inBits - shift, TABLE_MIN_BITS), shift };
+}
+
+/** The pre-shift Requantize's input width: the input's, or wider when the shift leaves it under 2 bits. */
+const preBits = (q: Pick<QLogSoftmax, 'inBits' | 'shift'>) => Math.max(q.inBits, q.shift + 2);
+
+/** A quantized.json written before the row sum's normalisation has other fields: it must be quantized again. */
+function checkFormat(q: QLogSoftmax): void {
+  if (!Array.isArray(q.logConst) || !Number.isInteger(q.M) || !Number.isInteger(q.RB))
+    throw new ZkaiError('BAD_INPUT', `log-softmax '${q.name}': quantized by an older zkai (no normalised log); compile the model again`);
 }
 
 /** Row (o, k)'s element indices. */
@@ -65,30 +82,25 @@ export const logSoftmax: FloatOp<LogSoftmaxLayer> & QuantOp<QLogSoftmax> = {
     return y;
   },
   estimate(layer, ctx) {
-    // A lower bound: the exp lookups' selectors and the maximum's products (the log lookup needs the scale).
-    const { bits, shift } = tableWidth(ctx.inBits[0]!);
-    const perRow = layer.n > 1 ? layer.n * lookupCostBound(bits) + layer.n - 1 : 0;
-    const pre = shift ? shapeSize(layer.outShape) * ctx.inBits[0]! : 0;
-    return { constraints: layer.outer * layer.inner * perRow + pre, bits: bits + 2 };
+    // A lower bound: the exp lookups' selectors and the maximum's products (the log lookup needs the scale). Per
+    // element the cheaper of the 12-bit cut's lookup (and its shift) and a further shift (f > 8) to the narrowest table.
+    const inBits = ctx.inBits[0]!;
+    const { bits, shift } = tableWidth(inBits);
+    const perElement = Math.min(lookupCostBound(bits) + (shift ? inBits : 0), lookupCostBound(TABLE_MIN_BITS) + inBits);
+    const perRow = layer.n > 1 ? layer.n * perElement + layer.n - 1 : 0;
+    return { constraints: layer.outer * layer.inner * perRow, bits: bits + 2 };
   },
   quantize(layer, ctx) {
     const inBits = ctx.inBits[0]!;
-    const { bits, shift } = tableWidth(inBits);
+    const { bits, shift } = logSoftmaxInput(inBits, ctx.inFrac[0]!);
     const f = ctx.inFrac[0]! - shift;
-    const nb = bitLength(layer.n);
-    const Fe = Math.max(f, 0) + nb + 2;
-    const sBits = Fe + nb;
-    if (sBits > 200) throw new ZkaiError('BAD_INPUT', `log-softmax '${layer.name}': input scale 2^-${f} out of reach`);
+    const { Fe, M } = logSoftmaxScales(f, layer.n);
+    if (Fe > 200) throw new ZkaiError('BAD_INPUT', `log-softmax '${layer.name}': input scale 2^-${f} out of reach`);
     const table = Array.from({ length: 2 ** bits }, (_, u) => Math.round(Math.exp(-u * 2 ** -f) * 2 ** Fe));
     if (table[0] !== 2 ** Fe) throw new ZkaiError('INTERNAL', 'log-softmax: exp table');
-    const tb = Math.min(sBits, TABLE_MAX_BITS);
-    const s = sBits - tb;
-    // Entries below 2^Fe (v·2^s < T[0]) are never read (S >= T[0]); they take log 1 = 0 so that every entry is finite.
-    const logTable = Array.from({ length: 2 ** tb }, (_, v) => {
-      const S = s > 0 ? (v + 0.5) * 2 ** s : v;
-      return Math.round(Math.log(Math.max(S, 2 ** Fe) / 2 ** Fe) * 2 ** f);
-    });
-    const outBits = bitLength(2 ** bits - 1 + Math.max(...logTable)) + 1;
+    const p = logSoftmaxTables(f, layer.n, Fe, M);
+    const rMax = 2 ** p.RB - 1;
+    const outBits = bitLength(2 ** bits - 1 + rMax) + 1;
     const { name, inputs, inShape, outShape, outer, n, inner } = layer;
     const q: QLogSoftmax = {
       kind: 'log-softmax',
@@ -104,16 +116,20 @@ export const logSoftmax: FloatOp<LogSoftmaxLayer> & QuantOp<QLogSoftmax> = {
       bits,
       l: bestSplit(table, bits),
       table,
-      sBits,
-      tb,
-      lL: bestSplit(logTable, tb),
-      logTable,
+      Fe,
+      M,
+      lM: p.lM,
+      logTable: p.logTable,
+      logConst: p.logConst,
+      G: p.G,
+      RB: p.RB,
       outBits,
     };
     return { q, frac: f, bits: outBits };
   },
   int(layer, [x]) {
-    const xs = layer.shift ? x!.map((v) => requantize(v, layer.inBits, layer.shift, layer.bits)) : x!;
+    checkFormat(layer);
+    const xs = layer.shift ? x!.map((v) => requantize(v, preBits(layer), layer.shift, layer.bits)) : x!;
     const y = new Array<bigint>(x!.length).fill(0n);
     if (layer.n === 1) return y;
     for (let o = 0; o < layer.outer; o++) {
@@ -123,9 +139,7 @@ export const logSoftmax: FloatOp<LogSoftmaxLayer> & QuantOp<QLogSoftmax> = {
           idx.map((i) => xs[i]!),
           layer.bits,
           layer.table,
-          layer.sBits,
-          layer.tb,
-          layer.logTable,
+          layer,
         );
         idx.forEach((i, j) => {
           y[i] = row[j]!;
@@ -137,7 +151,8 @@ export const logSoftmax: FloatOp<LogSoftmaxLayer> & QuantOp<QLogSoftmax> = {
   emit(layer, ctx) {
     const li = ctx.index;
     const N = shapeSize(layer.outShape);
-    const { n, inner, outer, bits, l, shift, inBits, sBits, tb, lL } = layer;
+    checkFormat(layer);
+    const { n, inner, outer, bits, l, shift, Fe, M, lM, G, RB } = layer;
     ctx.body.push(`    signal x${li}[${N}];`);
     if (n === 1) {
       // A row of one: log 1 = 0 whatever the input.
@@ -148,17 +163,18 @@ export const logSoftmax: FloatOp<LogSoftmaxLayer> & QuantOp<QLogSoftmax> = {
     const rows = outer * inner;
     const src = shift ? 'pre[e].out' : 'x[e]';
     ctx.templates.push(
-      `// layer ${li}: log-softmax, ${rows} rows of ${n}, exp table of ${2 ** bits} entries, log table of ${2 ** tb}.`,
+      `// layer ${li}: log-softmax, ${rows} rows of ${n}, exp table of ${2 ** bits} entries, log table of ${2 ** (M - 1)}.`,
       `template LogSoftmax${li}() {`,
       `    signal input x[${N}];`,
       `    signal output y[${N}];`,
       ...varArray('T', layer.table),
       ...varArray('LT', layer.logTable),
+      ...varArray('C', layer.logConst),
       ...(shift
         ? [
             `    component pre[${N}];`,
             `    for (var i = 0; i < ${N}; i++) {`,
-            `        pre[i] = Requantize(${inBits}, ${shift}, ${bits});`,
+            `        pre[i] = Requantize(${preBits(layer)}, ${shift}, ${bits});`,
             '        pre[i].in <== x[i];',
             '    }',
           ]
@@ -166,7 +182,7 @@ export const logSoftmax: FloatOp<LogSoftmaxLayer> & QuantOp<QLogSoftmax> = {
       `    component row[${rows}];`,
       `    for (var o = 0; o < ${outer}; o++) {`,
       `        for (var k = 0; k < ${inner}; k++) {`,
-      `            row[o * ${inner} + k] = LogSoftmaxRow(${n}, ${bits}, ${l}, T, ${sBits}, ${tb}, ${lL}, LT);`,
+      `            row[o * ${inner} + k] = LogSoftmaxRow(${n}, ${bits}, ${l}, T, ${Fe}, ${M}, ${lM}, LT, C, ${G}, ${RB});`,
       // Every input of a row before any output (circom reads a component's outputs only once all its inputs are set).
       `            for (var j = 0; j < ${n}; j++) {`,
       `                var e = (o * ${n} + j) * ${inner} + k;`,
@@ -180,8 +196,8 @@ export const logSoftmax: FloatOp<LogSoftmaxLayer> & QuantOp<QLogSoftmax> = {
     );
     ctx.body.push(`    component logsoftmax${li} = LogSoftmax${li}();`, ...wireInput(N, `logsoftmax${li}.x`, ctx.input(0)));
     ctx.body.push(`    for (var i = 0; i < ${N}; i++) x${li}[i] <== logsoftmax${li}.y[i];`);
-    const pre = shift ? N * requantizeCost(inBits, shift, bits) : 0;
-    ctx.cost(layer.kind, rows * logSoftmaxRowCost(n, bits, l, layer.table, sBits, tb, lL, layer.logTable) + pre);
+    const pre = shift ? N * requantizeCost(preBits(layer), shift, bits) : 0;
+    ctx.cost(layer.kind, rows * logSoftmaxRowCost(bits, l, layer.table, layer) + pre);
     return (i) => `x${li}[${i}]`;
   },
 };
