@@ -348,7 +348,7 @@ describe('WarmProver integration', () => {
       const prover = new WarmProver(engine);
       const out = await prover.prove(keys, input);
       assert.equal(out.engine, engine.name);
-      assert.equal(prover.isWarm(keys.circuitId), true);
+      assert.equal(prover.isWarm(keys), true);
       assert.equal(await snarkjs.groth16.verify(fixture.vkey, out.publicSignals, out.proof), true, engine.name);
       if (engine.kernels) assert.equal(typeof out.timings.quotientMs, 'number');
       else assert.equal(out.timings.quotientMs, undefined);
