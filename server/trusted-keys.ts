@@ -24,12 +24,14 @@ export function serviceTrustedKeys(
   return async (circuitId) => {
     // Only the setup the service proves with, not older setups of the same circuit left in the cache.
     if (circuitId === membership.circuit.id) return [membership.setup.vkeyHash];
+    // A circuit with models of record is trusted under their keys of record only, asked at each request (one indexed
+    // query): once a setup contribution moved them to new keys, a superseded key is not trusted from that moment on,
+    // although this node's circuit cache may still hold it until its next use of the model.
+    const ofRecord = (await compiledElsewhere?.(circuitId)) ?? [];
+    if (ofRecord.length > 0) return [...new Set(ofRecord)];
     const hit = cache.get(circuitId);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.hashes;
-    // A circuit with models of record is trusted under their keys of record only: once a setup contribution moved them
-    // to new keys, a superseded key (still in this node's cache until its next use of the model) is not trusted.
-    const ofRecord = (await compiledElsewhere?.(circuitId)) ?? [];
-    const hashes = ofRecord.length > 0 ? [...new Set(ofRecord)] : await knownVkeyHashes(circuitId);
+    const hashes = await knownVkeyHashes(circuitId);
     if (cache.size >= CACHE_ENTRIES) cache.clear();
     cache.set(circuitId, { hashes, at: Date.now() });
     return hashes;
