@@ -112,6 +112,8 @@ describe('a setup contribution to a model circuit of record reaches every node',
     await pool?.end();
     await db?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
+    // This test's circuit, contributed to several times: not kept in the test cache for the next run.
+    if (compiled) await rm(cacheDir('circuits', compiled.circuitId), { recursive: true, force: true });
     await releaseVerifierResources();
   });
 

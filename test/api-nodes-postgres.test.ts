@@ -54,6 +54,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
   let cUrl = '';
   let workerHomeC = '';
   let bundleBefore: Record<string, unknown> = {};
+  let contributedCircuit = '';
 
   /** A request to `node` as the holder of `key` (none: no key). */
   async function call(node: { url: string }, key: string | undefined, method: string, url: string, body?: unknown) {
@@ -114,6 +115,8 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     await redis?.stop();
     await db?.stop();
     for (const home of homes) await rm(home, { recursive: true, force: true });
+    // The circuit of this test's model, contributed to: not kept in the test cache for the next run.
+    if (contributedCircuit) await rm(cacheDir('circuits', contributedCircuit), { recursive: true, force: true });
     await releaseVerifierResources();
   });
 
@@ -201,7 +204,8 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     const acme = admin(homes[0]!, ['create', '--tenant', 'acme']).key;
     const globex = admin(homes[0]!, ['create', '--tenant', 'globex']).key;
     const upload = await call(a, acme, 'POST', '/v1/models', {
-      name: 'mlp-digits',
+      // A name of this test's own: its circuit gets a setup contribution below, which no other test's keys should see.
+      name: 'mlp-digits-nodes',
       onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'),
       calibrationCsv: readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8'),
     });
@@ -211,7 +215,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     acmeKey = acme;
     const onB = await call(b, acme, 'GET', `/v1/models/${id}`);
     assert.equal(onB.status, 200, JSON.stringify(onB.body));
-    assert.equal(onB.body.name, 'mlp-digits');
+    assert.equal(onB.body.name, 'mlp-digits-nodes');
     assert.deepEqual(
       ((await call(b, acme, 'GET', '/v1/models')).body.models as { id: string }[]).map((m) => m.id),
       [id],
@@ -316,6 +320,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     const [, b] = nodes as [RunningService, RunningService];
     const c = { url: cUrl };
     const before = (await call(c, acmeKey, 'GET', `/v1/models/${modelId}`)).body;
+    contributedCircuit = before.circuitId as string;
     const input = { input: Array.from({ length: 64 }, (_, i) => (i * 3) % 11) };
     // No worker runs: a job accepted now waits in the queue, naming the model's manifest (its keys) as it is now.
     await worker?.kill();
