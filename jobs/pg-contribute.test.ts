@@ -4,7 +4,8 @@
  * stale files replaced by sha256) and proves under the new statement key, which is the only one of record; a bundle of
  * the old key no longer verifies against the model's key. A contribution built on a base another node moved on from
  * is refused (SETUP_STALE) and leaves that node with the keys of record; a model only a node's folder held (compiled
- * before the store kept model files) is backfilled, once, and then made by another node from the store.
+ * before the store kept model files) is backfilled, once, and then made by another node from the store. A LogUp model's
+ * lookup key is re-randomised and published with the rest.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -32,6 +33,7 @@ import { hasPostgres, startTestPostgres, type TestPostgres } from './queue/test-
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const ID = '00000000-0000-4000-8000-0000000000c1';
 const OLD = '00000000-0000-4000-8000-0000000000c2';
+const LOGUP = '00000000-0000-4000-8000-0000000000c4';
 const INPUT = Array.from({ length: 64 }, (_, i) => i % 7);
 
 describe('a setup contribution to a model circuit of record reaches every node', {
@@ -42,6 +44,7 @@ describe('a setup contribution to a model circuit of record reaches every node',
   let tmp: string;
   let nodeA: SharedModelFiles;
   let compiled: ModelManifest;
+  let logupCircuit = '';
   const homeBefore = process.env.ZKAI_HOME;
 
   /** Another node: its own data directory, which the circuit code resolves too. */
@@ -113,7 +116,8 @@ describe('a setup contribution to a model circuit of record reaches every node',
     await db?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
     // This test's circuit, contributed to several times: not kept in the test cache for the next run.
-    if (compiled) await rm(cacheDir('circuits', compiled.circuitId), { recursive: true, force: true });
+    for (const id of [compiled?.circuitId, logupCircuit].filter(Boolean))
+      await rm(cacheDir('circuits', id!), { recursive: true, force: true });
     await releaseVerifierResources();
   });
 
@@ -192,6 +196,44 @@ describe('a setup contribution to a model circuit of record reaches every node',
       again?.contribution.contributions.slice(-3).map((x) => x.name),
       ['node A', 'node A again', 'node C'],
     );
+  });
+
+  it('a LogUp model: the lookup key’s κ is re-randomised too, and the model proves under the new statement key', async () => {
+    const id = LOGUP;
+    const p = modelPaths(path.join(tmp, 'a', 'models'), id);
+    await mkdir(path.dirname(p.onnx), { recursive: true });
+    await writeFile(p.onnx, await readFile(path.join(FIXTURES, 'mlp_digits.onnx')));
+    await writeFile(p.calibration, await readFile(path.join(FIXTURES, 'digits_test.csv')));
+    const m = await asA(async () => {
+      const out = await compileModel(p.onnx, p.calibration, {
+        outDir: p.compiled,
+        name: 'mlp-contrib-logup',
+        weights: 'private-pedersen',
+        lookups: 'logup',
+      });
+      await nodeA.keepCompiled(id);
+      return out.manifest;
+    });
+    logupCircuit = m.circuitId;
+    const lookupKey = (r: CompiledRecord) => r.files.find((f) => f.path.endsWith('/lookupkey.json'))!.sha256;
+    const base = await row(id);
+    const published = await asA(() => contributeOfRecord(nodeA, m.circuitId, { name: 'node A' }));
+    const moved = await row(id);
+    assert.notEqual(lookupKey(moved), lookupKey(base), 'the lookup key was re-randomised and published');
+    assert.equal(published?.models[0]?.vkeyHash, moved.manifest.vkeyHash);
+    assert.notEqual(moved.manifest.vkeyHash, m.vkeyHash);
+    const bundle = await asNode('b-logup', async (b, home) => {
+      const prover = new ProverPool({ threads: 1 });
+      try {
+        const handler = inferenceJobHandler({ pool: prover, modelsDir: path.join(home, 'models'), fetchModel: (x) => b.loadCompiled(x) });
+        return await handler({ id: 'j', kind: 'inference', request: { modelId: id, input: INPUT } } as unknown as Parameters<
+          typeof handler
+        >[0]);
+      } finally {
+        await prover.close();
+      }
+    });
+    assert.equal((await verifyBundle(bundle, { expectedVkeyHash: moved.manifest.vkeyHash as string })).valid, true);
   });
 
   it('a model only a node folder held is backfilled once, and another node then serves it from the store', async () => {
