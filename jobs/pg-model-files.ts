@@ -205,7 +205,7 @@ export class SharedModelFiles implements ModelFilesApi {
     return kept.manifest;
   }
 
-  async row<T>(id: string, stage: 'upload' | 'compiled'): Promise<T | undefined> {
+  private async row<T>(id: string, stage: 'upload' | 'compiled'): Promise<T | undefined> {
     const r = (
       await this.pool.query<{ record: string }>('SELECT record FROM zkai_model_files WHERE model_id = $1 AND stage = $2', [id, stage])
     ).rows[0];
