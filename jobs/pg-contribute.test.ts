@@ -34,6 +34,7 @@ const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const ID = '00000000-0000-4000-8000-0000000000c1';
 const OLD = '00000000-0000-4000-8000-0000000000c2';
 const LOGUP = '00000000-0000-4000-8000-0000000000c4';
+const OTHER_KEYS = '00000000-0000-4000-8000-0000000000c5';
 const INPUT = Array.from({ length: 64 }, (_, i) => i % 7);
 
 describe('a setup contribution to a model circuit of record reaches every node', {
@@ -248,8 +249,23 @@ describe('a setup contribution to a model circuit of record reaches every node',
     const stray = modelPaths(path.join(tmp, 'a', 'models'), '00000000-0000-4000-8000-0000000000c3');
     await cp(path.dirname(from.compiled), path.dirname(stray.compiled), { recursive: true });
 
+    // One whose manifest names other keys than it proves with (its node contributed to them alone): never kept.
+    const mismatched = modelPaths(path.join(tmp, 'a', 'models'), OTHER_KEYS);
+    await cp(path.dirname(from.compiled), path.dirname(mismatched.compiled), { recursive: true });
+    const manifestFile = path.join(mismatched.compiled, 'model.json');
+    await writeFile(manifestFile, JSON.stringify({ ...JSON.parse(await readFile(manifestFile, 'utf8')), vkeyHash: 'ab'.repeat(32) }));
+    await pool.query("INSERT INTO zkai_models (id, tenant, name, compile_job, created_at) VALUES ($1, 'acme', 'x', 'job-x', 'then')", [
+      OTHER_KEYS,
+    ]);
+
     await asNode('d', async (d) => assert.rejects(d.loadCompiled(OLD), (err: unknown) => isZkaiError(err) && err.code === 'UNKNOWN_MODEL'));
-    assert.deepEqual(await asA(() => nodeA.backfill()), [OLD], 'only the catalog model that the store lacked');
+    const logged: string[] = [];
+    assert.deepEqual(await asA(() => nodeA.backfill((m) => logged.push(m))), [OLD], 'only the catalog model that the store lacked');
+    assert.ok(
+      logged.some((l) => l.includes(OTHER_KEYS) && l.includes('another key')),
+      logged.join('\n'),
+    );
+    assert.equal((await pool.query('SELECT 1 FROM zkai_model_files WHERE model_id = $1', [OTHER_KEYS])).rowCount, 0);
     assert.deepEqual(await asA(() => nodeA.backfill()), [], 'idempotent');
     const kept = await row(OLD);
     assert.equal(

@@ -104,6 +104,12 @@ export class SharedModelFiles implements ModelFilesApi {
     const { loadCompiledModel } = await proverModules();
     // Loaded as this node will prove it: the circuit and the setup it picks are the ones to keep.
     const compiled = await loadCompiledModel(modelPaths(this.roots.models, id).compiled, log);
+    // Never a record whose keys are not its manifest's (a backfilled folder whose setup this node since contributed to
+    // alone, or made anew): every other node would refuse it.
+    if (sha256Hex(canonicalJson(compiled.vkey)) !== compiled.manifest.vkeyHash)
+      throw mismatch(
+        `model ${id} here proves under another key than its manifest's ${compiled.manifest.vkeyHash.slice(0, 12)}…: not kept in the store of record`,
+      );
     const record: CompiledRecord = {
       manifest: compiled.manifest as unknown as Record<string, unknown>,
       sourceName: compiled.model.hashName,
@@ -158,8 +164,9 @@ export class SharedModelFiles implements ModelFilesApi {
       const stages = new Set(have.rows.map((r) => r.stage));
       if (!stages.has('catalog') || stages.has('compiled')) continue;
       try {
-        if (!stages.has('upload') && existsSync(p.onnx) && existsSync(p.calibration)) await this.keepUpload(id);
+        // The compile first: a model whose compile cannot be kept leaves nothing behind.
         await this.keepCompiled(id, log);
+        if (!stages.has('upload') && existsSync(p.onnx) && existsSync(p.calibration)) await this.keepUpload(id);
         kept.push(id);
         log(`model ${id}: kept in the store of record (compiled before it kept model files)`);
       } catch (err) {
