@@ -95,7 +95,8 @@ Trusted setup (<circuit> is a circuit id like membership-d20-<hash>, or membersh
   zkai setup dev --power <n> [--force]                 make (or check) the cached INSECURE development ptau of 2^n
   zkai setup import <file.ptau>                        register a public ceremony file (known hash, else full verify)
   zkai setup contribute <circuit> [--name <text>] [--entropy <text>]
-                                                       add a phase-2 contribution; prints its hash to publish
+                                                       add a phase-2 contribution; prints its hash to publish. With
+                                                       ZKAI_DB: to a model circuit's keys of record, for every node
   zkai setup verify <circuit> [--expect <hash>]...     snarkjs zkey verify + the contribution chain (and κ's history,
                                                        each --expect a published hash that must be in it); exit 0/1
   zkai setup status <circuit> [--json]                 ptau, contributions and key hashes of the current setup
@@ -301,13 +302,40 @@ async function setupContribute(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { name: { type: 'string' }, entropy: { type: 'string' } },
   });
-  const circuit = await resolveCircuit(positionals[0]);
+  const opts = { name: values.name, entropy: values.entropy, log };
+  // With ZKAI_DB (as the service reads it), a circuit of models of record is contributed to for every node.
+  const published = await contributeToModelsOfRecord(positionals[0], opts);
   const { contributePhase2 } = await setup();
-  const r = await contributePhase2(circuit, { name: values.name, entropy: values.entropy, log });
+  const r = published?.contribution ?? (await contributePhase2(await resolveCircuit(positionals[0]), opts));
   log(`contribution hash (publish it so others can check the chain):\n  ${r.hash}`);
   if (r.commitmentKey) log(`commitment-key (κ) contribution #${r.commitmentKey.index} hash (publish it too):\n  ${r.commitmentKey.hash}`);
-  console.log(JSON.stringify(r, null, 2));
+  console.log(JSON.stringify(published ? { ...r, modelsOfRecord: published.models } : r, null, 2));
   return 0;
+}
+
+/**
+ * `zkai setup contribute` with ZKAI_DB=postgres://…: when models of record prove with `name`'s circuit, contribute on top
+ * of their keys of record and publish the result to every node (jobs/pg-contribute.ts); undefined otherwise.
+ */
+async function contributeToModelsOfRecord(name: string | undefined, opts: { name?: string; entropy?: string; log: typeof log }) {
+  const { dbFrom } = await import('../server/config.ts');
+  const db = dbFrom(process.env);
+  if (db.kind !== 'postgres' || !name || /^membership(?:-d\d+)?$/.test(name)) return undefined;
+  const [{ openCatalogs }, { contributeOfRecord }, { SharedModelFiles }, { cacheDir }] = await Promise.all([
+    import('../jobs/catalogs.ts'),
+    import('../jobs/pg-contribute.ts'),
+    import('../jobs/pg-model-files.ts'),
+    import('../common/config.ts'),
+  ]);
+  const catalogs = await openCatalogs({ storeFile: cacheDir('jobs.sqlite'), modelsDir: cacheDir('models'), pgUrl: db.url });
+  try {
+    if (!(catalogs.modelFiles instanceof SharedModelFiles)) return undefined;
+    const published = await contributeOfRecord(catalogs.modelFiles, name, opts);
+    if (published) log(`published to the store of record: ${published.models.map((m) => m.id).join(', ')} prove under the new keys`);
+    return published;
+  } finally {
+    await catalogs.close();
+  }
 }
 
 async function setupVerify(args: string[]): Promise<number> {

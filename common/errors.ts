@@ -30,6 +30,16 @@ export type ZkaiErrorCode =
   | 'QUEUE_FULL'
   | 'RATE_LIMITED'
   | 'SETUP_BUSY'
+  /**
+   * A `zkai setup contribute` built on keys that are no longer the current ones of record (ZKAI_DB): another
+   * contribution was published first. The ceremony is a chain: contribute again, on top of the current one.
+   */
+  | 'SETUP_STALE'
+  /**
+   * An inference job names a model manifest that is no longer the model's manifest of record: a setup contribution
+   * changed its keys after the job was accepted. The job is not proved under the superseded key; ask again.
+   */
+  | 'MODEL_KEYS_CHANGED'
   | 'UNAUTHORIZED'
   | 'UNKNOWN_MODEL'
   | 'MODEL_NOT_READY'

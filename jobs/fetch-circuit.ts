@@ -118,11 +118,10 @@ export async function fetchedSetup(
   if (existsSync(path.join(dir, 'setup.json'))) {
     const local = await loadSetup(dir, JSON.parse(await readFile(path.join(dir, 'setup.json'), 'utf8')) as SetupMeta);
     if (local.vkeyHash === vkeyHash) return local;
-    throw new ZkaiError(
-      'BAD_INPUT',
-      `this worker's ${dir} holds other keys (vkey ${local.vkeyHash.slice(0, 12)}…) than the API node's (${vkeyHash.slice(0, 12)}…): ` +
-        'remove it, and the API node’s are fetched at the next start',
-    );
+    // Keys the API node no longer proves with (a setup contribution moved them on, docs/deploy.md): set aside, and the
+    // API node's fetched in their place. A proof that loaded the old zkey keeps its bytes; none starts with them again.
+    log(`${dir} holds keys (vkey ${local.vkeyHash.slice(0, 12)}…) the API node no longer uses (${vkeyHash.slice(0, 12)}…): replacing them`);
+    await setAside(dir);
   }
   log(`fetching the proving key of ${circuit.id} (${zkey.bytes} bytes, sha256 ${zkey.sha256.slice(0, 12)}…) from ${source.origin}`);
   await intoPlace(dir, async (tmp) => {
@@ -138,6 +137,18 @@ export async function fetchedSetup(
     await alsoFetch?.(tmp, await loadSetup(tmp, meta));
   });
   return loadSetup(dir, meta);
+}
+
+/** Move a stale folder out of the way (renamed first, so readers never see it half removed), then remove it. */
+export async function setAside(dir: string): Promise<void> {
+  const aside = `${dir}.stale-${uniqueSuffix()}`;
+  try {
+    await rename(dir, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // another job set it aside first
+    return;
+  }
+  await rm(aside, { recursive: true, force: true });
 }
 
 /** Fill a private temporary folder and rename it to `dir`: readers never see half a fetch; a failed one leaves nothing. */

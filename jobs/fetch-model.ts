@@ -33,7 +33,7 @@ import { LOOKUP_KEY_FILE, lookupStatementKey } from '../prover/lookup/setup.ts';
 import { OPENING_FILE } from '../prover/model-commitment.ts';
 import type { CircuitSetup, SetupMeta } from '../prover/setup/groth16-setup.ts';
 import { COMMITMENT_KEY_FILE } from '../prover/setup/index.ts';
-import { type CircuitRoutes, fetchCircuitFiles, fetchedSetup, intoPlace } from './fetch-circuit.ts';
+import { type CircuitRoutes, fetchCircuitFiles, fetchedSetup, intoPlace, setAside } from './fetch-circuit.ts';
 import { manifestHash } from './model-jobs.ts';
 import { modelPaths } from './models.ts';
 
@@ -69,6 +69,23 @@ export function fetchingModels(
   };
 }
 
+/**
+ * At each inference job's start on a worker that fetches models: the manifest the job names must still be the API
+ * node's (the model of record's). A setup contribution after the job was accepted moved the model to new keys; the job
+ * is refused (MODEL_KEYS_CHANGED) rather than proved under a key nobody trusts any more. One small request per job.
+ */
+export function currentModelCheck(source: ArtifactSource): (modelId: string, manifestSha256: unknown) => Promise<void> {
+  return async (modelId, want) => {
+    const { manifest } = await source.json<{ manifest: unknown }>(`/v1/worker/models/${modelId}/manifest`);
+    if (manifestHash(manifest) !== want)
+      throw new ZkaiError(
+        'MODEL_KEYS_CHANGED',
+        `model ${modelId}'s keys changed (a setup contribution) after this job was accepted: it names manifest ${String(want).slice(0, 12)}…, ` +
+          `the model's is now ${manifestHash(manifest).slice(0, 12)}…; not proved under the superseded key, ask for the proof again`,
+      );
+  };
+}
+
 async function fetchModel(
   source: ArtifactSource,
   modelsDir: string,
@@ -97,9 +114,11 @@ async function fetchModel(
   const dir = modelPaths(modelsDir, id).compiled;
   if (existsSync(path.join(dir, 'model.json'))) {
     const local = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as unknown;
-    if (manifestHash(local) !== want)
-      throw new ZkaiError('BAD_INPUT', `this worker's ${dir} holds another manifest than the job's: remove it, and it is fetched again`);
-    return loadCompiledModel(dir, log, fetched);
+    if (manifestHash(local) === want) return loadCompiledModel(dir, log, fetched);
+    // The API node's manifest is the job's (checked above), this one is not: a manifest of keys a setup contribution
+    // superseded. Set aside; the current one is fetched and checked in its place.
+    log(`model ${id} here has a superseded manifest: fetching the current one`);
+    await setAside(dir);
   }
   log(`fetching model ${id} (${manifest.name}, circuit ${manifest.circuitId}) from ${source.origin}`);
   await intoPlace(dir, async (tmp) => {

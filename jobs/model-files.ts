@@ -33,6 +33,13 @@ export interface ModelFilesApi {
   manifestOfRecord(id: string): Promise<Record<string, unknown> | undefined>;
   /** The statement keys (vkeyHash) of the models of record with circuit `circuitId` that this node may not have. */
   vkeyHashes(circuitId: string): Promise<string[]>;
+  /**
+   * Which compile of record model `id` is now (undefined: none beyond this node's folder). It changes when a setup
+   * contribution moves the model to new keys: a node holding the model loaded reloads it then (worker-models.ts).
+   */
+  revision(id: string): Promise<string | undefined>;
+  /** At a node's start: keep where every API node finds them the models only this node's folder has (ids kept). */
+  backfill(log?: (msg: string) => void): Promise<string[]>;
 }
 
 /** One node's folders: nothing to keep elsewhere, nothing to fetch. */
@@ -48,6 +55,15 @@ export class LocalModelFiles implements ModelFilesApi {
 
   /** None beyond the keys in this node's own circuit cache (server/trusted-keys.ts reads those). */
   async vkeyHashes(): Promise<string[]> {
+    return [];
+  }
+
+  /** This node's folder is the only copy: nothing to follow. */
+  async revision(): Promise<undefined> {
+    return undefined;
+  }
+
+  async backfill(): Promise<string[]> {
     return [];
   }
 

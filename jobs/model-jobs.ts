@@ -111,6 +111,11 @@ export interface InferenceJobDeps {
    * job names (fetch-model.ts). Default: read from `modelsDir`.
    */
   fetchModel?: (modelId: string, manifestSha256: unknown) => Promise<CompiledModel>;
+  /**
+   * At each job's start, before a loaded model is used: the manifest the job names must still be the model's
+   * (fetch-model.ts currentModelCheck: MODEL_KEYS_CHANGED after a setup contribution superseded its keys).
+   */
+  checkModel?: (modelId: string, manifestSha256: unknown) => Promise<void>;
   /** Told how long each successful proof took (ServiceMetrics.observeProof). */
   observeProof?: (circuit: string, engine: string, seconds: number) => void;
   /** Compiled models kept loaded (least recently used dropped first). Default 4. */
@@ -139,6 +144,7 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     if (typeof req.modelId !== 'string' || !Array.isArray(req.input)) {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed inference request`);
     }
+    await deps.checkModel?.(req.modelId, req.manifestSha256);
     const compiled = await load(req.modelId, req.manifestSha256);
     const input = parseModelInput(req.input, compiled.manifest);
     const started = performance.now();

@@ -11,16 +11,18 @@
  *             of its own (its ptau may differ, and new keys would not be the manifest's).
  * A node that lacks a listed file makes it from its blob (checked: size and sha256) into a temporary file published in
  * place (common/fs.ts publishOnce: concurrent materialisations keep the first). Each folder's marker file (model.json,
- * setup.json, circuit.json: the one whose presence says the folder is complete) is published last. Files already here
- * are used as they are, as the node's own cache always was.
+ * setup.json, circuit.json: the one whose presence says the folder is complete) is published last. A file already here
+ * is used only if it is the listed content (its sha256, computed once per file version: size, inode and mtime), else it
+ * is replaced from its blob: a `zkai setup contribute` moves a model's row to new keys (pg-contribute.ts), and every
+ * node's copy follows at its next load.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { ZkaiError } from '../common/errors.ts';
 import { publishOnce, uniqueSuffix } from '../common/fs.ts';
-import { canonicalJson, sha256Hex } from '../common/hash.ts';
+import { canonicalJson, sha256File, sha256Hex } from '../common/hash.ts';
 import type { CompiledModel } from '../prover/inference.ts';
 import type { SetupMeta } from '../prover/setup/groth16-setup.ts';
 import { type DataRoots, LocalModelFiles, localPath, type ModelFilesApi, type StoredFile, storedPath } from './model-files.ts';
@@ -72,9 +74,9 @@ export class SharedModelFiles implements ModelFilesApi {
   private readonly local: LocalModelFiles;
 
   constructor(
-    private readonly pool: pg.Pool,
+    readonly pool: pg.Pool,
     private readonly blobs: PgBlobStore,
-    private readonly roots: DataRoots,
+    readonly roots: DataRoots,
   ) {
     this.local = new LocalModelFiles(roots.models);
   }
@@ -102,6 +104,12 @@ export class SharedModelFiles implements ModelFilesApi {
     const { loadCompiledModel } = await proverModules();
     // Loaded as this node will prove it: the circuit and the setup it picks are the ones to keep.
     const compiled = await loadCompiledModel(modelPaths(this.roots.models, id).compiled, log);
+    // Never a record whose keys are not its manifest's (a backfilled folder whose setup this node since contributed to
+    // alone, or made anew): every other node would refuse it.
+    if (sha256Hex(canonicalJson(compiled.vkey)) !== compiled.manifest.vkeyHash)
+      throw mismatch(
+        `model ${id} here proves under another key than its manifest's ${compiled.manifest.vkeyHash.slice(0, 12)}…: not kept in the store of record`,
+      );
     const record: CompiledRecord = {
       manifest: compiled.manifest as unknown as Record<string, unknown>,
       sourceName: compiled.model.hashName,
@@ -118,12 +126,62 @@ export class SharedModelFiles implements ModelFilesApi {
 
   async loadCompiled(id: string, log?: (msg: string) => void): Promise<CompiledModel> {
     const record = await this.row<CompiledRecord>(id, 'compiled');
-    // Compiled before its node kept models in the store of record: only its own folder has it.
+    // Compiled before its node kept models in the store of record, and not backfilled yet: only its own folder has it.
     if (!record) return this.local.loadCompiled(id, log);
-    await this.materialise(record.files);
+    await this.materialise(record.files, log);
+    const loaded = await this.loadAsRecorded(id, record, log);
+    // What is here must be the model of record: its manifest, and the statement key every bundle of it carries.
+    if (canonicalJson(loaded.manifest) !== canonicalJson(record.manifest))
+      throw mismatch(`models/${id}/compiled here holds another compile than the store of record's: remove it, and it is made again`);
+    if (sha256Hex(canonicalJson(loaded.vkey)) !== loaded.manifest.vkeyHash)
+      throw mismatch(`model ${id} here proves under another key than its manifest's ${loaded.manifest.vkeyHash.slice(0, 12)}…`);
+    return loaded;
+  }
+
+  /** Which compile of record model `id` is now (sha256 of its row; undefined: none): it changes at a contribution. */
+  async revision(id: string): Promise<string | undefined> {
+    const r = (
+      await this.pool.query<{ record: string }>("SELECT record FROM zkai_model_files WHERE model_id = $1 AND stage = 'compiled'", [id])
+    ).rows[0];
+    return r ? sha256Hex(r.record) : undefined;
+  }
+
+  /**
+   * Keep in the store of record the models of this node's folder that it lacks (compiled before the store kept model
+   * files): their upload and their compile, as keepUpload and keepCompiled do. Only models of the catalog (zkai_models)
+   * are kept; a model already there is left as it is (idempotent: a second run, or another node's, writes nothing).
+   */
+  async backfill(log: (msg: string) => void = () => {}): Promise<string[]> {
+    const ids = existsSync(this.roots.models) ? await readdir(this.roots.models) : [];
+    const kept: string[] = [];
+    for (const id of ids) {
+      const p = modelPaths(this.roots.models, id);
+      if (!existsSync(path.join(p.compiled, 'model.json'))) continue;
+      const have = await this.pool.query<{ stage: string }>(
+        "SELECT stage FROM zkai_model_files WHERE model_id = $1 UNION ALL SELECT 'catalog' FROM zkai_models WHERE id = $1",
+        [id],
+      );
+      const stages = new Set(have.rows.map((r) => r.stage));
+      if (!stages.has('catalog') || stages.has('compiled')) continue;
+      try {
+        // The compile first: a model whose compile cannot be kept leaves nothing behind.
+        await this.keepCompiled(id, log);
+        if (!stages.has('upload') && existsSync(p.onnx) && existsSync(p.calibration)) await this.keepUpload(id);
+        kept.push(id);
+        log(`model ${id}: kept in the store of record (compiled before it kept model files)`);
+      } catch (err) {
+        // One model that does not load (a folder left half-written) must not stop the others, or the node's start.
+        log(`model ${id}: not kept in the store of record: ${(err as Error).message}`);
+      }
+    }
+    return kept;
+  }
+
+  /** The model as its record names it: the compiling node's source name and the record's setup folder, not keys made here. */
+  async loadAsRecorded(id: string, record: CompiledRecord, log?: (msg: string) => void): Promise<CompiledModel> {
     const { loadCompiledModel, loadSetup } = await proverModules();
     const setupDir = localPath(this.roots, record.setupDir);
-    const loaded = await loadCompiledModel(modelPaths(this.roots.models, id).compiled, log, {
+    return loadCompiledModel(modelPaths(this.roots.models, id).compiled, log, {
       sourceName: record.sourceName,
       setupFor: async (circuit) => {
         if (path.resolve(path.dirname(setupDir)) !== path.resolve(circuit.dir))
@@ -131,12 +189,6 @@ export class SharedModelFiles implements ModelFilesApi {
         return loadSetup(setupDir, JSON.parse(await readFile(path.join(setupDir, 'setup.json'), 'utf8')) as SetupMeta);
       },
     });
-    // What is here must be the model of record: its manifest, and the statement key every bundle of it carries.
-    if (canonicalJson(loaded.manifest) !== canonicalJson(record.manifest))
-      throw mismatch(`models/${id}/compiled here holds another compile than the store of record's: remove it, and it is made again`);
-    if (sha256Hex(canonicalJson(loaded.vkey)) !== loaded.manifest.vkeyHash)
-      throw mismatch(`model ${id} here proves under another key than its manifest's ${loaded.manifest.vkeyHash.slice(0, 12)}…`);
-    return loaded;
   }
 
   async manifestOfRecord(id: string): Promise<Record<string, unknown> | undefined> {
@@ -167,29 +219,56 @@ export class SharedModelFiles implements ModelFilesApi {
     return r ? (JSON.parse(r.record) as T) : undefined;
   }
 
-  private async putFiles(files: string[]): Promise<StoredFile[]> {
+  /**
+   * The listed files this node lacks or holds with other content, from their blobs, checked; each folder's marker file
+   * last. Returns how many were replaced (stale copies: another node contributed to the model's setup).
+   */
+  async materialise(files: StoredFile[], log?: (msg: string) => void): Promise<number> {
+    const isMarker = (f: StoredFile) => MARKERS.includes(path.posix.basename(f.path));
+    const order = [...files.filter((f) => !isMarker(f)), ...MARKERS.flatMap((m) => files.filter((f) => path.posix.basename(f.path) === m))];
+    let replaced = 0;
+    for (const f of order) {
+      const file = localPath(this.roots, f.path);
+      const here = existsSync(file);
+      if (here && (await contentSha256(file)) === f.sha256) continue;
+      await mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${uniqueSuffix()}.tmp`;
+      await this.blobs.getFile(f, tmp);
+      if (!here) await publishOnce(tmp, file);
+      else {
+        // Stale: rename(2) replaces it atomically (a proof that opened the old file keeps reading the old one).
+        log?.(`${f.path} here is not the current one of record: replaced`);
+        await rename(tmp, file);
+        replaced++;
+      }
+    }
+    return replaced;
+  }
+
+  /** Put `files` as blobs (idempotent) and return them as the store lists them. */
+  async putFiles(files: string[]): Promise<StoredFile[]> {
     const out: StoredFile[] = [];
     for (const file of files) out.push({ path: storedPath(this.roots, file), ...(await this.blobs.putFile(file)) });
     return out;
   }
+}
 
-  /** The listed files this node lacks, from their blobs, checked; each folder's marker file last. */
-  private async materialise(files: StoredFile[]): Promise<void> {
-    const isMarker = (f: StoredFile) => MARKERS.includes(path.posix.basename(f.path));
-    const order = [...files.filter((f) => !isMarker(f)), ...MARKERS.flatMap((m) => files.filter((f) => path.posix.basename(f.path) === m))];
-    for (const f of order) {
-      const file = localPath(this.roots, f.path);
-      if (existsSync(file)) continue;
-      await mkdir(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${uniqueSuffix()}.tmp`;
-      await this.blobs.getFile(f, tmp);
-      await publishOnce(tmp, file);
-    }
-  }
+/** sha256 of files by version (device, inode, size, mtime): a file replaced by rename(2) or rewritten is hashed again. */
+const hashed = new Map<string, { version: string; sha256: string }>();
+
+async function contentSha256(file: string): Promise<string> {
+  const st = await stat(file, { bigint: true });
+  const version = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const hit = hashed.get(file);
+  if (hit?.version === version) return hit.sha256;
+  const sha256 = await sha256File(file);
+  if (hashed.size > 10_000) hashed.clear();
+  hashed.set(file, { version, sha256 });
+  return sha256;
 }
 
 /** The files a compiled model proves with: its folder, its circuit's (those a build's cache hit reads), its setup's. */
-async function compiledFiles(m: CompiledModel): Promise<string[]> {
+export async function compiledFiles(m: CompiledModel): Promise<string[]> {
   const { setupFiles, COMMITMENT_KEY_FILE } = await proverModules();
   const meta = JSON.parse(await readFile(path.join(m.setup.dir, 'setup.json'), 'utf8')) as SetupMeta;
   const setup = setupFiles(m.setup.dir, meta);

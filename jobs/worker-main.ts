@@ -11,7 +11,7 @@ import { startLauncher } from './children/child-process.ts';
 import { datasetCatalog } from './datasets.ts';
 import { fetchedMembershipCircuit } from './fetch-circuit.ts';
 import { fetchingDatasets } from './fetch-dataset.ts';
-import { fetchingModels } from './fetch-model.ts';
+import { currentModelCheck, fetchingModels } from './fetch-model.ts';
 import { type JobHandler, type JobKind, JobStore } from './jobs.ts';
 import { membershipJobHandler } from './membership-job.ts';
 import { inferenceJobHandler } from './model-jobs.ts';
@@ -102,7 +102,7 @@ export async function startWorker(config: ServiceConfig, opts: WorkerNodeOptions
       inference: inferenceJobHandler({
         pool,
         modelsDir,
-        ...(source ? { fetchModel: fetchingModels(source, modelsDir, (m) => log(`  ${m}`)) } : {}),
+        ...(source ? { fetchModel: fetchingModels(source, modelsDir, (m) => log(`  ${m}`)), checkModel: currentModelCheck(source) } : {}),
       }),
     };
     const workerName = opts.name ?? `${os.hostname()}:${process.pid}`;

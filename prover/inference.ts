@@ -390,7 +390,14 @@ export async function proveInference(
   const expected = runInt(qm, ints);
   const started = performance.now();
   const out = await pool.prove(
-    { circuitId: model.circuit.id, wasmPath: model.circuit.wasmPath, zkeyPath: setup.zkeyPath, ...(lookup ? { lookup } : {}) },
+    {
+      circuitId: model.circuit.id,
+      wasmPath: model.circuit.wasmPath,
+      zkeyPath: setup.zkeyPath,
+      ...(lookup ? { lookup } : {}),
+      // The statement key names every key this proof uses (the lookup key is rewritten in place at a contribution).
+      keyRevision: sha256Hex(canonicalJson(compiled.vkey)),
+    },
     modelCircuitInput(qm, ints, {
       weights: manifest.weights,
       binding: opts.binding ?? 0n,

@@ -23,7 +23,7 @@ export type ProveTaskResult = { ok: true; result: ProveResult; warm: boolean } |
 const prover = new WarmProver();
 
 export default async function prove(task: ProveTask): Promise<ProveTaskResult> {
-  const warm = prover.isWarm(task.keys.circuitId);
+  const warm = prover.isWarm(task.keys);
   const port = task.port;
   const post = (m: ProgressMessage) => port?.postMessage(m);
   try {

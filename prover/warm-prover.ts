@@ -36,6 +36,11 @@ export interface CircuitKeys {
    * positions it commits. The proof then takes two rounds (see proveLookupRounds) and its result carries D.
    */
   lookup?: { keyPath: string; committedIndices: number[] };
+  /**
+   * Names the content of the keys when a path alone does not (the lookup key is rewritten in place at a contribution):
+   * a change loads the circuit again. Default: the paths alone.
+   */
+  keyRevision?: string;
 }
 
 interface WarmCircuit {
@@ -45,6 +50,11 @@ interface WarmCircuit {
   witness: WasmWitnessCalculator;
   /** The parsed lookup key of a LogUp circuit. */
   lookupKey?: CommitmentKey;
+}
+
+/** The files a circuit's warm state comes from (the zkey's path changes at every contribution: it is versioned). */
+function keysFrom(keys: CircuitKeys): string {
+  return JSON.stringify([keys.wasmPath, keys.zkeyPath, keys.lookup?.keyPath ?? null, keys.keyRevision ?? null]);
 }
 
 /**
@@ -61,10 +71,18 @@ export class WarmProver {
     this.engine = engine ? () => Promise.resolve(engine) : processProvingEngine;
   }
 
+  /**
+   * What a warm circuit was loaded from: a `zkai setup contribute` gives the same circuit a new zkey (a new,
+   * version-numbered file) and a new lookup key, so a circuit is warm only for the files it was loaded from; a proof with
+   * other files loads those (and drops the old ones), never proving under a superseded key.
+   */
+  private readonly loadedFrom = new Map<string, string>();
+
   private load(keys: CircuitKeys): Promise<WarmCircuit> {
-    let warm = this.circuits.get(keys.circuitId);
+    const from = keysFrom(keys);
+    let warm = this.loadedFrom.get(keys.circuitId) === from ? this.circuits.get(keys.circuitId) : undefined;
     if (!warm) {
-      warm = (async () => {
+      const loading = (async () => {
         const [wasm, zkey, engine] = await Promise.all([readFile(keys.wasmPath), readFile(keys.zkeyPath), this.engine()]);
         const witness = (await WitnessCalculatorBuilder(wasm)) as WasmWitnessCalculator;
         const bytes = new Uint8Array(zkey.buffer, zkey.byteOffset, zkey.byteLength);
@@ -74,14 +92,19 @@ export class WarmProver {
         const lookupKey = keys.lookup ? (JSON.parse(await readFile(keys.lookup.keyPath, 'utf8')) as CommitmentKey) : undefined;
         return { zkey: bytes, parsed, witness, ...(lookupKey ? { lookupKey } : {}) };
       })();
-      warm.catch(() => this.circuits.delete(keys.circuitId));
-      this.circuits.set(keys.circuitId, warm);
+      warm = loading;
+      loading.catch(() => {
+        if (this.circuits.get(keys.circuitId) === loading) this.circuits.delete(keys.circuitId);
+      });
+      this.circuits.set(keys.circuitId, loading);
+      this.loadedFrom.set(keys.circuitId, from);
     }
     return warm;
   }
 
-  isWarm(circuitId: string): boolean {
-    return this.circuits.has(circuitId);
+  /** Whether a proof with `keys` finds its circuit loaded (from these files). */
+  isWarm(keys: CircuitKeys): boolean {
+    return this.circuits.has(keys.circuitId) && this.loadedFrom.get(keys.circuitId) === keysFrom(keys);
   }
 
   /** `onPhase` is told witness, then quotient and msm (zkai's prover) or proving (snarkjs); it must not throw. */

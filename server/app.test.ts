@@ -123,6 +123,7 @@ describe('HTTP API', () => {
       'GET /v1/worker/datasets/{root}/records',
       'GET /v1/worker/models/{modelId}',
       'GET /v1/worker/models/{modelId}/files/{file}',
+      'GET /v1/worker/models/{modelId}/manifest',
       'GET /v1/worker/models/{modelId}/zkeys/{sha256}',
       'GET /v1/worker/zkeys/{sha256}',
       'POST /v1/datasets',

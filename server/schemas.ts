@@ -371,6 +371,15 @@ export const workerCircuitSchema = {
  * GET /v1/worker/models/:modelId: a compiled model as a worker proves it (server/routes/worker-models.ts). The manifest
  * is checked against the sha256 its inference job names; the rest against the manifest (jobs/fetch-model.ts).
  */
+/** GET /v1/worker/models/{id}/manifest: the model's current manifest, which an inference job names by sha256. */
+export const workerModelManifestSchema = {
+  description: "The model's current manifest (with PostgreSQL, the manifest of record)",
+  type: 'object',
+  required: ['manifest'],
+  additionalProperties: false,
+  properties: { manifest: { type: 'object', additionalProperties: true } },
+} as const;
+
 export const workerModelSchema = {
   description: "The model's manifest, its quantized model and commitment key by sha256, its blind, and its circuit and setup",
   type: 'object',

@@ -163,6 +163,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       openCatalogs({ storeFile, modelsDir: path.join(config.home, 'models'), ...(pgUrl ? { pgUrl } : {}) }),
     );
     closers.push({ name: 'tenant and catalog store', close: () => catalogs.close() });
+    // Models compiled here before PostgreSQL kept model files: kept there now, so every node serves them (idempotent).
+    if (pgUrl) await step('models of this node kept in PostgreSQL', () => catalogs.modelFiles.backfill((msg) => log(`  ${msg}`)));
     const { tenants, models } = catalogs;
     // The process-wide catalog of this datasets folder (jobs/datasets.ts) publishes to and fills from the shared one.
     const datasets = datasetCatalog(datasetsDir);

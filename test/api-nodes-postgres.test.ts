@@ -6,8 +6,11 @@
  * PostgreSQL, and a worker with an empty data directory fetches it from B); a model uploaded through A is read through B,
  * and once compiled (by A or B) is proved through a third node C, a process started later with a data directory of its
  * own (no shared folder, its own circuit cache): C makes the model's files, circuit and keys from PostgreSQL, refusing a
- * changed blob, and a worker fetches the model from C. (A and B run in this process, so they share its circuit cache,
- * which resolves against the process's ZKAI_HOME; their models folders are their own.)
+ * changed blob, and a worker fetches the model from C. Then `zkai setup contribute` on A's machine (ZKAI_DB) moves the
+ * model to new keys for every node: C and a worker holding the old copy prove under the new key, a job accepted before
+ * the contribution is refused (MODEL_KEYS_CHANGED), and no node trusts the superseded key any more. (A and B run in this
+ * process, so they share its circuit cache, which resolves against the process's ZKAI_HOME; their models folders are
+ * their own.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -47,6 +50,11 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
   /** The model uploaded through A (by tenant acme, with key acmeKey). */
   let modelId = '';
   let acmeKey = '';
+  /** Node C's address, the data directory of the worker that fetched from it, and a bundle proved before any contribution. */
+  let cUrl = '';
+  let workerHomeC = '';
+  let bundleBefore: Record<string, unknown> = {};
+  let contributedCircuit = '';
 
   /** A request to `node` as the holder of `key` (none: no key). */
   async function call(node: { url: string }, key: string | undefined, method: string, url: string, body?: unknown) {
@@ -107,6 +115,8 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     await redis?.stop();
     await db?.stop();
     for (const home of homes) await rm(home, { recursive: true, force: true });
+    // The circuit of this test's model, contributed to: not kept in the test cache for the next run.
+    if (contributedCircuit) await rm(cacheDir('circuits', contributedCircuit), { recursive: true, force: true });
     await releaseVerifierResources();
   });
 
@@ -194,7 +204,8 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     const acme = admin(homes[0]!, ['create', '--tenant', 'acme']).key;
     const globex = admin(homes[0]!, ['create', '--tenant', 'globex']).key;
     const upload = await call(a, acme, 'POST', '/v1/models', {
-      name: 'mlp-digits',
+      // A name of this test's own: its circuit gets a setup contribution below, which no other test's keys should see.
+      name: 'mlp-digits-nodes',
       onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'),
       calibrationCsv: readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8'),
     });
@@ -204,7 +215,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     acmeKey = acme;
     const onB = await call(b, acme, 'GET', `/v1/models/${id}`);
     assert.equal(onB.status, 200, JSON.stringify(onB.body));
-    assert.equal(onB.body.name, 'mlp-digits');
+    assert.equal(onB.body.name, 'mlp-digits-nodes');
     assert.deepEqual(
       ((await call(b, acme, 'GET', '/v1/models')).body.models as { id: string }[]).map((m) => m.id),
       [id],
@@ -228,6 +239,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     await symlink(cacheDir('ptau'), path.join(homeC, 'ptau'));
     const port = await freePort();
     const c = { url: `http://127.0.0.1:${port}` };
+    cUrl = c.url;
     nodeC = spawnProc(
       [path.join(REPO_ROOT, 'server', 'main.ts')],
       serviceEnv(homeC, port, {
@@ -279,6 +291,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     await worker?.kill();
     const workerHome = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-worker-c-'));
     homes.push(workerHome);
+    workerHomeC = workerHome;
     worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w2'], {
       ZKAI_HOME: workerHome,
       ZKAI_QUEUE: redis.url,
@@ -300,5 +313,64 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     const bundle = await call(c, acmeKey, 'GET', `/v1/jobs/${asked.body.jobId as string}/bundle`);
     assert.equal(bundle.status, 200);
     assert.equal((await call(c, acmeKey, 'POST', '/v1/verify', bundle.body)).body.valid, true);
+    bundleBefore = bundle.body;
+  });
+
+  it('zkai setup contribute on A moves every node and worker to the new keys; a job accepted before it is refused', async () => {
+    const [, b] = nodes as [RunningService, RunningService];
+    const c = { url: cUrl };
+    const before = (await call(c, acmeKey, 'GET', `/v1/models/${modelId}`)).body;
+    contributedCircuit = before.circuitId as string;
+    const input = { input: Array.from({ length: 64 }, (_, i) => (i * 3) % 11) };
+    // No worker runs: a job accepted now waits in the queue, naming the model's manifest (its keys) as it is now.
+    await worker?.kill();
+    worker = undefined;
+    const early = await call(c, acmeKey, 'POST', `/v1/models/${modelId}/prove`, input);
+    assert.equal(early.status, 202, JSON.stringify(early.body));
+
+    // On A's machine, with the deployment's ZKAI_DB: the contribution goes to the store of record, for every node.
+    const contributed = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'cli', 'bin.js'), 'setup', 'contribute', before.circuitId as string, '--name', 'operator on A'],
+      { encoding: 'utf8', env: { ...process.env, ZKAI_HOME: homes[0]!, ZKAI_DB: db.url } },
+    );
+    assert.equal(contributed.status, 0, contributed.stderr);
+    const out = JSON.parse(contributed.stdout) as { modelsOfRecord: { id: string; vkeyHash: string }[] };
+    const newHash = out.modelsOfRecord.find((m) => m.id === modelId)?.vkeyHash;
+    assert.ok(newHash && newHash !== before.vkeyHash, contributed.stdout);
+    for (const node of [c, b]) assert.equal((await call(node, acmeKey, 'GET', `/v1/models/${modelId}`)).body.vkeyHash, newHash);
+
+    // The worker starts again on its data directory, which holds the model with the old keys.
+    worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w3'], {
+      ZKAI_HOME: workerHomeC,
+      ZKAI_QUEUE: redis.url,
+      ZKAI_DB: db.url,
+      ZKAI_API_URL: c.url,
+      ZKAI_WORKER_TOKEN: TOKEN,
+      ZKAI_TREE_DEPTH: String(DEPTH),
+      ZKAI_POOL_SIZE: '1',
+    });
+    await worker.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    const refused = await settled(c, acmeKey, early.body.jobId as string);
+    assert.equal(refused.state, 'failed', JSON.stringify(refused));
+    assert.equal((refused.error as { code: string }).code, 'MODEL_KEYS_CHANGED', 'not proved under the superseded key');
+
+    const asked = await call(c, acmeKey, 'POST', `/v1/models/${modelId}/prove`, input);
+    const job = await settled(c, acmeKey, asked.body.jobId as string);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    assert.ok(
+      worker.lines.some((l) => l.includes('superseded manifest')),
+      'the worker replaced its copy',
+    );
+    const bundle = (await call(c, acmeKey, 'GET', `/v1/jobs/${asked.body.jobId as string}/bundle`)).body;
+    assert.equal(bundle.vkeyHash, newHash, 'proved under the new keys');
+    for (const node of [c, b]) assert.equal((await call(node, acmeKey, 'POST', '/v1/verify', bundle)).body.valid, true);
+    // A bundle of the superseded key: every node trusts the model's key of record only.
+    for (const node of [c, b]) {
+      const old = (await call(node, acmeKey, 'POST', '/v1/verify', bundleBefore)).body;
+      assert.equal(old.valid, false, JSON.stringify(old));
+      assert.equal(old.pinned, false, 'refused as a key the service does not trust, not as a bad proof');
+      assert.ok(old.reasonCode === 'VKEY_MISMATCH' || old.reasonCode === 'KEY_NOT_PINNED', JSON.stringify(old));
+    }
   });
 });

@@ -2,7 +2,9 @@
 // the native engine verify with snarkjs and with the independent @noble/curves verifier, for a synthetic
 // circuit and the membership circuit; the native quotient is byte-equal to the wasm reference.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
 import { WitnessCalculatorBuilder } from 'circom_runtime';
@@ -15,6 +17,7 @@ import { requireOrSkip } from '../../test/require-dep.ts';
 import { loadNative, selectEngine } from '../engine.ts';
 import type { NativeEngine } from '../native/api.ts';
 import { ensureCircuitSetup } from '../setup/index.ts';
+import { contributeZkey } from '../setup/zkey-contribute.ts';
 import { membershipInput, membershipTestSetup } from '../test-fixtures.ts';
 import { releaseVerifierResources } from '../verify.ts';
 import { checkGroth16, parseGroth16 } from '../verify-noble.ts';
@@ -348,11 +351,34 @@ describe('WarmProver integration', () => {
       const prover = new WarmProver(engine);
       const out = await prover.prove(keys, input);
       assert.equal(out.engine, engine.name);
-      assert.equal(prover.isWarm(keys.circuitId), true);
+      assert.equal(prover.isWarm(keys), true);
       assert.equal(await snarkjs.groth16.verify(fixture.vkey, out.publicSignals, out.proof), true, engine.name);
       if (engine.kernels) assert.equal(typeof out.timings.quotientMs, 'number');
       else assert.equal(out.timings.quotientMs, undefined);
       await assert.rejects(prover.prove(keys, { ...input, nullifier: '1' }), (e) => isZkaiError(e) && e.code === 'WITNESS_FAILED');
+    }
+  });
+
+  test('a circuit given a new zkey (a setup contribution) is loaded again: never proved under the superseded key', async () => {
+    const fixture = await membershipTestSetup(2);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-warm-contrib-'));
+    try {
+      // What `zkai setup contribute` writes: a new, version-numbered zkey of the same circuit, with another δ.
+      const next = path.join(dir, 'circuit-2.zkey');
+      await contributeZkey(fixture.zkeyPath, next, { name: 'warm test', randomness: { entropy: 'warm' } });
+      const nextVkey = await snarkjs.zKey.exportVerificationKey(next);
+      const input = await membershipInput([{ recordId: 1n, contributor: 2n, contentHi: 3n, contentLo: 4n, weight: 5n }], 0, 1n, 2);
+      const keys = { circuitId: `${fixture.circuit.id}-contrib-test`, wasmPath: fixture.circuit.wasmPath, zkeyPath: fixture.zkeyPath };
+      const prover = new WarmProver(await selectEngine('wasm'));
+      await prover.prove(keys, input);
+      const moved = { ...keys, zkeyPath: next };
+      assert.equal(prover.isWarm(moved), false, 'warm for the old zkey only');
+      const out = await prover.prove(moved, input);
+      assert.equal(await snarkjs.groth16.verify(nextVkey, out.publicSignals, out.proof), true, 'proved under the new key');
+      assert.equal(await snarkjs.groth16.verify(fixture.vkey, out.publicSignals, out.proof), false, 'not under the old one');
+      assert.equal(prover.isWarm(keys), false, 'the old zkey was dropped');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

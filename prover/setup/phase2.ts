@@ -62,6 +62,11 @@ export interface ContributeOptions {
   /** The contributor's own randomness; always mixed with 64 CSPRNG bytes, so weak text cannot weaken it. */
   entropy?: string;
   log?: Log;
+  /**
+   * The setup folder to contribute to (it must exist), instead of the one of the circuit's default ptau: the folder the
+   * circuit's models of record prove with (jobs/pg-contribute.ts), which another node's ptau may have named.
+   */
+  setupDir?: string;
 }
 
 export interface ContributeResult {
@@ -96,7 +101,9 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
     throw new ZkaiError('BAD_INPUT', `--name is at most ${MAX_NAME_BYTES} bytes (snarkjs stores no more)`);
   }
-  const setup = await ensureCircuitSetup(circuit, { log });
+  if (opts.setupDir && !existsSync(path.join(opts.setupDir, 'setup.json')))
+    throw new ZkaiError('NOT_FOUND', `${opts.setupDir} holds no setup of ${circuit.id} to contribute to`);
+  const setup = opts.setupDir ? { dir: opts.setupDir } : await ensureCircuitSetup(circuit, { log });
   return withLock(setup.dir, async () => {
     const meta = await readMeta(setup.dir); // re-read under the lock
     const before = setupFiles(setup.dir, meta);

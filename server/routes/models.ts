@@ -158,6 +158,11 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
     const record = await models.get(tenant, id.toLowerCase());
     if (!record) throw unknownModel(id);
     const job = await store.get(record.compileJobId);
+    if (job?.state === 'succeeded') {
+      // With PostgreSQL the manifest of record wins over the compile's result: a setup contribution moves it to new keys.
+      const ofRecord = await opts.files?.manifestOfRecord(record.id);
+      return { record, job: ofRecord ? { ...job, result: ofRecord } : job };
+    }
     if (job) return { record, job };
     // The compile job's record is gone, but the compiled folder is the model's own record (ModelCatalog.manifestOnDisk),
     // and with PostgreSQL so is the compile kept there, which this node may not have made into a folder yet.
@@ -325,6 +330,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, o
             : `did not compile (${compile?.error?.code ?? compile?.state ?? 'its compile job is gone'})`;
         throw new ZkaiError('MODEL_NOT_READY', `model ${record.id} ${why}`);
       }
+      // The manifest of record when there is one (findModel): a job names the keys it is to be proved under, and a worker
+      // refuses it once a setup contribution has superseded them.
       const manifest = compile.result as unknown as ModelManifest;
       const input = parseModelInput(request.body.input, manifest);
       checkInputRange(input, manifest);

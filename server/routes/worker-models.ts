@@ -12,7 +12,7 @@ import { ZkaiError } from '../../common/errors.ts';
 import type { ModelFilesApi } from '../../jobs/model-files.ts';
 import type { CompiledModel } from '../../prover/inference.ts';
 import { COMMITMENT_KEY_FILE, type SetupMeta } from '../../prover/setup/index.ts';
-import { errorResponses, SHA256_PATTERN, UUID_PATTERN, workerModelSchema } from '../schemas.ts';
+import { errorResponses, SHA256_PATTERN, UUID_PATTERN, workerModelManifestSchema, workerModelSchema } from '../schemas.ts';
 import { binary, digestNow, fileDigests, streamFile } from './worker-files.ts';
 
 /** The files of a model a worker fetches by name (the zkey goes by its sha256). */
@@ -33,21 +33,29 @@ export const workerModelRoutes: FastifyPluginAsync<{ files: ModelFilesApi }> = a
   const tags = ['workers'];
   const security = [{ workerToken: [] }];
   const digest = fileDigests();
-  const loaded = new Map<string, Promise<CompiledModel>>();
+  const loaded = new Map<string, { revision: string | undefined; model: Promise<CompiledModel> }>();
 
-  /** The compiled model `id`, as this node proves it (its circuit and keys from this node's cache). */
-  const compiledModel = (id: string): Promise<CompiledModel> => {
+  /**
+   * The compiled model `id`, as this node proves it (its circuit and keys from this node's cache). Its revision of
+   * record is asked for at each request (one indexed row): after a `zkai setup contribute` moved the model to new keys,
+   * the next request loads it again, and the stale files here are replaced (pg-model-files.ts).
+   */
+  const compiledModel = async (id: string): Promise<CompiledModel> => {
+    const revision = await files.revision(id);
     let hit = loaded.get(id);
     if (hit) loaded.delete(id);
-    else {
+    if (!hit || hit.revision !== revision) {
       // Only a compiled model (UNKNOWN_MODEL while it compiles, or when it failed); with PostgreSQL made here from the
       // store of record when another API node compiled it, every file checked (ARTIFACT_MISMATCH: none is used).
-      hit = files.loadCompiled(id);
-      hit.catch(() => loaded.delete(id));
+      const model = files.loadCompiled(id);
+      hit = { revision, model };
+      model.catch(() => {
+        if (loaded.get(id)?.model === model) loaded.delete(id);
+      });
     }
     loaded.set(id, hit);
     while (loaded.size > MAX_LOADED) loaded.delete(loaded.keys().next().value!);
-    return hit;
+    return hit.model;
   };
   const setupMeta = async (m: CompiledModel): Promise<SetupMeta> =>
     JSON.parse(await readFile(path.join(m.setup.dir, 'setup.json'), 'utf8')) as SetupMeta;
@@ -107,6 +115,30 @@ export const workerModelRoutes: FastifyPluginAsync<{ files: ModelFilesApi }> = a
           },
         },
       };
+    },
+  );
+
+  app.get<{ Params: { modelId: string } }>(
+    '/v1/worker/models/:modelId/manifest',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: "A compiled model's current manifest (workers)",
+        description:
+          'What a worker checks at the start of each inference job: the job names the sha256 of the manifest it was accepted ' +
+          'under, and after a setup contribution moved the model to new keys it is no longer this one (MODEL_KEYS_CHANGED). ' +
+          'With PostgreSQL, the manifest of record.',
+        params: { type: 'object', required: ['modelId'], properties: modelParam },
+        response: { 200: workerModelManifestSchema, ...errorResponses(400, 401, 404, 500) },
+      },
+    },
+    async (request) => {
+      const id = request.params.modelId;
+      const manifest =
+        (await files.manifestOfRecord(id)) ?? JSON.parse(await readFile(path.join((await compiledModel(id)).dir, 'model.json'), 'utf8'));
+      return { manifest };
     },
   );
 
