@@ -7,6 +7,7 @@ import { cacheDir, REPO_ROOT } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { sha256File, sha256Hex } from '../common/hash.ts';
 import { readR1csHeader } from './r1cs.ts';
+import { LOOKUP_ROWS_TAG, orientLookupRows } from './r1cs-orient.ts';
 import { assertWitnessCalculatorLoadable } from './wasm-check.ts';
 
 const require = createRequire(import.meta.url);
@@ -57,6 +58,8 @@ export interface BuiltCircuit {
   largestWasmFunction?: number;
   /** sha256 of circuit.wasm as compiled (absent in circuits built before it was recorded): what a worker that fetches it checks. */
   wasmSha256?: string;
+  /** LogUp circuits: α rows whose A and B the build swapped (r1cs-orient.ts). */
+  lookupRowsOriented?: number;
 }
 
 function mainSource(spec: CircuitSpec): string {
@@ -106,6 +109,9 @@ export async function circuitHash(spec: CircuitSpec): Promise<string> {
   // node did must also order it as the API node did (a data directory outside the release sorts elsewhere by path).
   const reachable = (await reachableSources(spec)).sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
   for (const file of [...reachable, ...(spec.extraSources ?? [])]) parts.push(nameOf(file), await readFile(file, 'utf8'));
+  // A circuit with a LogUp challenge has its r1cs rewritten after circom (r1cs-orient.ts): the tag keeps a cache built
+  // before that step from being taken for one built with it (its keys were made from the other rows).
+  if (parts.some((text) => text.includes('logupAlpha'))) parts.push(LOOKUP_ROWS_TAG);
   return sha256Hex(parts.join('\0'));
 }
 
@@ -158,6 +164,8 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
     await rm(path.join(tmp, 'circuit_js'), { recursive: true, force: true });
     // An artifact V8 cannot load must fail here, not at the first prove (wasm-check.ts).
     const { largestFunction } = await assertWitnessCalculatorLoadable(await readFile(path.join(tmp, 'circuit.wasm')), `circuit ${id}`);
+    // LogUp circuits: the inverse wires to A, out of the prover's G2 work (r1cs-orient.ts), before anything reads the rows.
+    const lookupRowsOriented = await orientLookupRows(path.join(tmp, 'circuit.r1cs'), path.join(tmp, 'circuit.sym'));
     const header = await readR1csHeader(path.join(tmp, 'circuit.r1cs'));
     const meta: BuiltCircuit = {
       id,
@@ -177,6 +185,7 @@ export async function buildCircuit(spec: CircuitSpec, opts: { log?: (msg: string
       compileSeconds: Math.round((performance.now() - started) / 10) / 100,
       largestWasmFunction: largestFunction,
       wasmSha256: await sha256File(path.join(tmp, 'circuit.wasm')),
+      ...(lookupRowsOriented > 0 ? { lookupRowsOriented } : {}),
     };
     await writeFile(path.join(tmp, 'circuit.json'), `${JSON.stringify(meta, null, 2)}\n`);
     await mkdir(path.dirname(dir), { recursive: true });
