@@ -27,32 +27,63 @@ export function commitmentMsmEngine(): 'native' | 'noble' {
   return loadSetupNative() ? 'native' : 'noble';
 }
 
+/** A base list checked once: noble's points, and the native engine's Montgomery bytes once asked for. */
+interface PreparedBases {
+  parsed: G1Point[];
+  native?: Uint8Array;
+}
+
+/**
+ * Prepared base lists by the identity of the array they were read from. A warm circuit proves with the same commitment
+ * key object every time (prover/warm-prover.ts keeps it), and checking and converting its points is most of a
+ * commitment's cost (26,574 lookup bases of LeNet-5: a few hundred ms per list against tens for the MSM itself). Keys
+ * are read from JSON and never changed in place (a contribution writes new files, which load as new objects), so an
+ * array's identity names its content; a WeakMap lets a dropped key's entry go with it.
+ */
+const preparedBases = new WeakMap<readonly G1Json[], PreparedBases>();
+
+function prepare(points: readonly G1Json[], what: string): PreparedBases {
+  let p = preparedBases.get(points);
+  if (!p) {
+    p = { parsed: points.map((pt, i) => g1(pt, `${what}[${i}]`)) };
+    preparedBases.set(points, p);
+  }
+  return p;
+}
+
+/** The points as the native engine takes them (64 bytes each, Montgomery coordinates; infinity all zero). */
+function nativeBases(points: readonly G1Json[], prepared: PreparedBases): Uint8Array {
+  if (prepared.native) return prepared.native;
+  const bases = new Uint8Array(points.length * G1_BYTES);
+  const bv = new DataView(bases.buffer);
+  points.forEach((p, i) => {
+    // Infinity stays 64 zero bytes; the JSON's coordinates are already affine (g1() required z = 1).
+    if (!prepared.parsed[i]!.is0()) {
+      writeLe(bv, i * G1_BYTES, (BigInt(p[0]) * R_MOD_Q) % BN254_Q);
+      writeLe(bv, i * G1_BYTES + 32, (BigInt(p[1]) * R_MOD_Q) % BN254_Q);
+    }
+  });
+  prepared.native = bases;
+  return bases;
+}
+
 /**
  * Σ scalars[i]·points[i] for points in snarkjs JSON. Every point is checked to be on the curve (g1() of
  * verify-noble.ts, which also rejects non-canonical coordinates) before either engine sees it: the native engine
- * trusts its inputs. Scalars must be in [0, r).
+ * trusts its inputs. Scalars must be in [0, r). The checked points are kept for the next MSM over the same array.
  */
 export async function g1MsmJson(points: readonly G1Json[], scalars: readonly bigint[], what: string): Promise<G1Point> {
   if (points.length !== scalars.length) throw new ZkaiError('BAD_INPUT', `${what}: ${points.length} points but ${scalars.length} scalars`);
-  const parsed = points.map((p, i) => g1(p, `${what}[${i}]`));
+  const prepared = prepare(points, what);
   scalars.forEach((s, i) => {
     if (s < 0n || s >= BN254_R) throw new ZkaiError('BAD_INPUT', `${what}: scalar ${i} is not a field element`);
   });
   const native = loadSetupNative();
-  if (!native || points.length === 0) return pippenger(bn254.G1.Point, parsed, [...scalars]);
-  const bases = new Uint8Array(points.length * G1_BYTES);
-  const bv = new DataView(bases.buffer);
+  if (!native || points.length === 0) return pippenger(bn254.G1.Point, prepared.parsed, [...scalars]);
   const sc = new Uint8Array(points.length * 32);
   const sv = new DataView(sc.buffer);
-  points.forEach((p, i) => {
-    // Infinity stays 64 zero bytes; the JSON's coordinates are already affine (g1() required z = 1).
-    if (!parsed[i]!.is0()) {
-      writeLe(bv, i * G1_BYTES, (BigInt(p[0]) * R_MOD_Q) % BN254_Q);
-      writeLe(bv, i * G1_BYTES + 32, (BigInt(p[1]) * R_MOD_Q) % BN254_Q);
-    }
-    writeLe(sv, i * 32, scalars[i]!);
-  });
-  return g1FromBytes(await native.msmG1(bases, sc));
+  scalars.forEach((s, i) => writeLe(sv, i * 32, s));
+  return g1FromBytes(await native.msmG1(nativeBases(points, prepared), sc));
 }
 
 /** R⁻¹ mod q: the native engine's Montgomery coordinates back to standard form. */
