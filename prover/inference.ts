@@ -107,7 +107,7 @@ export interface CompiledModel {
   /** With Pedersen weights: the opening (blind), the setup's commitment key and the commitment. */
   pedersen?: PedersenOpening;
   /** With lookups: the lookup key's file and the committed positions (the pool's CircuitKeys.lookup). */
-  lookup?: { keyPath: string; committedIndices: number[] };
+  lookup?: { keyPath: string; committedIndices: number[]; alphaIndex: number };
 }
 
 export interface PedersenOpening {
@@ -302,7 +302,15 @@ function modelLookupLayout(model: ModelCircuit): LookupLayout {
 }
 
 function lookupKeys(ls: LookupSetup | undefined): Pick<CompiledModel, 'lookup'> {
-  return ls ? { lookup: { keyPath: path.join(ls.setup.dir, LOOKUP_KEY_FILE), committedIndices: ls.layout.committedIndices } } : {};
+  return ls
+    ? {
+        lookup: {
+          keyPath: path.join(ls.setup.dir, LOOKUP_KEY_FILE),
+          committedIndices: ls.layout.committedIndices,
+          alphaIndex: ls.layout.alphaIndex,
+        },
+      }
+    : {};
 }
 
 /** Positions of the public signals no bundle carries: the committed weights and the committed lookup values. */

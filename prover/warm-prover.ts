@@ -9,6 +9,7 @@ import type { Groth16Proof } from './groth16/prove.ts';
 import { prepareGroth16, proveGroth16 } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
+import { type AlphaPlan, alphaPlan, patchAlpha } from './lookup/alpha-patch.ts';
 import { logupChallenge } from './lookup/challenge.ts';
 import type { OnPhase } from './progress.ts';
 import { type WasmWitnessCalculator, witnessBin } from './witness-bin.ts';
@@ -21,7 +22,16 @@ export interface ProveResult {
   /** The engine that made the proof (see prover/engine.ts), e.g. 'native' or 'snarkjs'. */
   engine: string;
   /** Milliseconds. The per-phase ones come from zkai's prover only (absent with snarkjs), and overlap. */
-  timings: { witnessMs: number; proveMs: number; loadMs: number; quotientMs?: number; msmG1Ms?: number; msmG2Ms?: number };
+  timings: {
+    witnessMs: number;
+    proveMs: number;
+    loadMs: number;
+    quotientMs?: number;
+    msmG1Ms?: number;
+    msmG2Ms?: number;
+    /** A LogUp proof's runs of the witness calculator: 2, or 1 once pass 2 is patched (lookup/alpha-patch.ts). */
+    witnessPasses?: number;
+  };
   /** A LogUp circuit's lookup commitment D and its proof of knowledge (publicSignals still holds every signal). */
   lookupCommitment?: PublicInputCommitment;
 }
@@ -35,7 +45,7 @@ export interface CircuitKeys {
    * A LogUp circuit (prover/lookup/, docs/lookups.md): its lookup commitment key (lookupkey.json) and the public-signal
    * positions it commits. The proof then takes two rounds (see proveLookupRounds) and its result carries D.
    */
-  lookup?: { keyPath: string; committedIndices: number[] };
+  lookup?: { keyPath: string; committedIndices: number[]; alphaIndex?: number };
   /**
    * Names the content of the keys when a path alone does not (the lookup key is rewritten in place at a contribution):
    * a change loads the circuit again. Default: the paths alone.
@@ -50,6 +60,14 @@ interface WarmCircuit {
   witness: WasmWitnessCalculator;
   /** The parsed lookup key of a LogUp circuit. */
   lookupKey?: CommitmentKey;
+  /** A LogUp circuit's pass 2 without the witness calculator (alpha-patch.ts), once planned. */
+  alphaPatch?: AlphaPatchState;
+}
+
+/** The plan, undefined when the circuit does not fit it; `checked` once a patched witness equalled a full pass 2. */
+interface AlphaPatchState {
+  plan: AlphaPlan | undefined;
+  checked: boolean;
 }
 
 /** The files a circuit's warm state comes from (the zkey's path changes at every contribution: it is versioned). */
@@ -114,6 +132,7 @@ export class WarmProver {
     const t1 = performance.now();
     let wtns: Uint8Array;
     let lookupCommitment: PublicInputCommitment | undefined;
+    let witnessPasses: number | undefined;
     onPhase?.('witness');
     const witness = async (inp: Record<string, unknown>) => {
       try {
@@ -124,7 +143,16 @@ export class WarmProver {
       }
     };
     if (keys.lookup && warm.lookupKey) {
-      ({ wtns, commitment: lookupCommitment } = await lookupRounds(keys.lookup.committedIndices, warm.lookupKey, input, witness));
+      const { alphaIndex } = keys.lookup;
+      if (!warm.alphaPatch) {
+        const plan = warm.parsed && alphaIndex !== undefined ? alphaPlan(warm.parsed, alphaIndex + 1) : undefined;
+        warm.alphaPatch = { plan, checked: false };
+      }
+      ({
+        wtns,
+        commitment: lookupCommitment,
+        witnessPasses,
+      } = await lookupRounds(keys.lookup.committedIndices, warm.lookupKey, input, witness, warm.alphaPatch));
     } else wtns = await witness(input);
     const t2 = performance.now();
     const engine = await this.engine();
@@ -133,7 +161,15 @@ export class WarmProver {
         const out = await proveGroth16(warm.parsed, parseWtns(wtns).values, engine.kernels, { onPhase });
         const { quotientMs, msmG1Ms, msmG2Ms } = out.timings;
         const proveMs = performance.now() - t2;
-        const timings = { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs, quotientMs, msmG1Ms, msmG2Ms };
+        const timings = {
+          loadMs: t1 - t0,
+          witnessMs: t2 - t1,
+          proveMs,
+          quotientMs,
+          msmG1Ms,
+          msmG2Ms,
+          ...(witnessPasses ? { witnessPasses } : {}),
+        };
         return {
           proof: out.proof,
           publicSignals: out.publicSignals,
@@ -151,7 +187,7 @@ export class WarmProver {
       return {
         ...out,
         engine: engine.name,
-        timings: { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs: t3 - t2 },
+        timings: { loadMs: t1 - t0, witnessMs: t2 - t1, proveMs: t3 - t2, ...(witnessPasses ? { witnessPasses } : {}) },
         ...(lookupCommitment ? { lookupCommitment } : {}),
       };
     } catch (err) {
@@ -170,19 +206,44 @@ async function lookupRounds(
   key: CommitmentKey,
   input: Record<string, unknown>,
   witness: (input: Record<string, unknown>) => Promise<Uint8Array>,
-): Promise<{ wtns: Uint8Array; commitment: PublicInputCommitment }> {
+  patch?: AlphaPatchState,
+): Promise<{ wtns: Uint8Array; commitment: PublicInputCommitment; witnessPasses: number }> {
   const blind = randomScalar();
   const committed = (w: Uint8Array) => {
     const values = parseWtns(w).values;
     return committedIndices.map((i) => leToBigInt(values, (i + 1) * 32));
   };
-  const round1 = committed(await witness({ ...input, logupAlpha: randomScalar(), logupBlind: blind }));
+  const pass1 = await witness({ ...input, logupAlpha: randomScalar(), logupBlind: blind });
+  const round1 = committed(pass1);
   const commitment = await commitPublicInputs(key, round1);
-  const wtns = await witness({ ...input, logupAlpha: logupChallenge(commitment.point), logupBlind: blind });
+  const alpha = logupChallenge(commitment.point);
+  // Pass 2 from pass 1's witness when the circuit's rows allow it (alpha-patch.ts); in full on a circuit's first proof
+  // too, to check the patch against it once.
+  let patched: Uint8Array | undefined;
+  if (patch?.plan) {
+    const values = patchAlpha(patch.plan, parseWtns(pass1).values, alpha);
+    if (values) {
+      patched = new Uint8Array(pass1);
+      parseWtns(patched).values.set(values);
+      if (patch.checked) return { wtns: patched, commitment, witnessPasses: 1 };
+    }
+  }
+  const wtns = await witness({ ...input, logupAlpha: alpha, logupBlind: blind });
   if (committed(wtns).some((v, i) => v !== round1[i])) {
     throw new ZkaiError('PROOF_FAILED', 'the circuit computes a committed value from α: it cannot be committed before α');
   }
-  return { wtns, commitment };
+  if (patch?.plan && patched) {
+    // Byte for byte or never again for this circuit.
+    if (
+      Buffer.compare(
+        Buffer.from(patched.buffer, patched.byteOffset, patched.byteLength),
+        Buffer.from(wtns.buffer, wtns.byteOffset, wtns.byteLength),
+      ) === 0
+    )
+      patch.checked = true;
+    else patch.plan = undefined;
+  }
+  return { wtns, commitment, witnessPasses: 2 };
 }
 
 function firstLine(err: unknown): string {
