@@ -52,7 +52,8 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
     assert.equal(res.code, 0, `zkai ${args.join(' ')}\n${res.stderr}`);
     return JSON.parse(res.stdout);
   };
-  const compile = (out: string, weights: 'pedersen' | 'poseidon') =>
+  /** The digits MLP compiled into `out` (`extra`: more flags, e.g. lookups, with the name they need). */
+  const compile = (out: string, weights: 'pedersen' | 'poseidon', extra: string[] = ['--name', 'mlp-digits']) =>
     ok([
       'model',
       'compile',
@@ -61,10 +62,9 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
       path.join(FIXTURES, 'digits_test.csv'),
       '--out',
       out,
-      '--name',
-      'mlp-digits',
       '--weights',
       weights,
+      ...extra,
     ]);
   const audit = (file: string, id: string, ...extra: string[]) =>
     zkai(['model', 'audit', file, '--rpc', rpc, '--attestor', attestor, '--model', id, ...extra]);
@@ -253,20 +253,9 @@ describe('zkai model deploy / register / attest / audit on a dev chain', () => {
   });
 
   it('a model compiled with --lookups logup registers its lookup verifier, audits and attests with D; forged lookups are InvalidProof', async (t) => {
-    // Pedersen weights and lookups: the verifier takes W (registered), D and K (lookup-verifier.ts).
-    ok([
-      'model',
-      'compile',
-      path.join(FIXTURES, 'mlp_digits.onnx'),
-      '--calibration',
-      path.join(FIXTURES, 'digits_test.csv'),
-      '--out',
-      'mlp-logup',
-      '--name',
-      'mlp-digits-logup',
-      '--lookups',
-      'logup',
-    ]);
+    // Pedersen weights and lookups: the verifier takes W (registered), D and K (lookup-verifier.ts). The name is
+    // cli/model-cli.test.ts's, so the two share the circuit's cache.
+    compile('mlp-logup', 'pedersen', ['--name', 'mlp-digits-logup', '--lookups', 'logup']);
     const other = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8').trim().split('\n')[151]!.split(',').map(Number);
     await writeFile(path.join(dir, 'input-2.json'), JSON.stringify({ input: other.slice(0, 64) }));
     ok(['model', 'prove', 'mlp-logup', '--input', 'input.json', '--out', 'logup.json', '--owner', provider]);

@@ -23,10 +23,6 @@ import { type InstalledVerifier, installContractSource, SOLIDITY_GUARD } from '.
 const CONTRACT_NAME = /^[A-Z][A-Za-z0-9_]*$/;
 
 /**
- * Most statement signals a generated verifier can take: its IC points live in its code (64 bytes each, ~2.7 kB of
- * code besides), and EIP-170 caps deployed code at 24,576 bytes.
- */
-/**
  * Solidity helpers of the generated verifiers (this one and lookup-verifier.ts): the G1 point check, a word of
  * calldata, and point addition and multiply-add through the precompiles. One text, so a fix reaches every verifier.
  */
@@ -86,6 +82,53 @@ export const EC_HELPERS_SOL = `    /// True iff (x, y) is a G1 point in the prec
     }
 `;
 
+/**
+ * Solidity of verifyCommitment, a commitment's proof of knowledge e(K, G2)·e(−W, κ·G2) = 1 against the contract's κ·G2
+ * constants named `kappa` (KAPPA here, KAPPA_W in lookup-verifier.ts's template for Pedersen weights), and of the
+ * two-pair pairing helper it calls (PAIRING_2_SOL): one text for every generated verifier that takes W.
+ */
+export function verifyCommitmentSol(kappa: 'KAPPA' | 'KAPPA_W'): string {
+  return `    /**
+     * @notice Checks a commitment's proof of knowledge: e(knowledge, G2) * e(-commitment, kappa * G2) == 1, which
+     * only a committer who knows the commitment's opening in the committed inputs' bases can satisfy.
+     * @param commitment The Pedersen commitment W.
+     * @param knowledge Its proof of knowledge K = kappa * W.
+     * @return True iff the proof of knowledge is valid.
+     */
+    function verifyCommitment(uint256[2] calldata commitment, uint256[2] calldata knowledge) external view returns (bool) {
+        if (!_isG1(commitment[0], commitment[1]) || !_isG1(knowledge[0], knowledge[1])) return false;
+        uint256[12] memory p;
+        p[0] = knowledge[0];
+        p[1] = knowledge[1];
+        p[2] = G2_X_C1;
+        p[3] = G2_X_C0;
+        p[4] = G2_Y_C1;
+        p[5] = G2_Y_C0;
+        p[6] = commitment[0];
+        p[7] = (Q - commitment[1]) % Q;
+        p[8] = ${kappa}_X_C1;
+        p[9] = ${kappa}_X_C0;
+        p[10] = ${kappa}_Y_C1;
+        p[11] = ${kappa}_Y_C0;
+        return _pairing(p);
+    }
+`;
+}
+
+/** The two-pair pairing check verifyCommitmentSol calls. */
+export const PAIRING_2_SOL = `    /// True iff the pairing precompile 0x08 succeeds on \`input\` (two pairs) and answers 1.
+    function _pairing(uint256[12] memory input) private view returns (bool valid) {
+        assembly ("memory-safe") {
+            let ok := staticcall(gas(), 0x08, input, 384, 0x00, 0x20)
+            valid := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
+        }
+    }
+`;
+
+/**
+ * Most statement signals a generated verifier can take: its IC points live in its code (64 bytes each, ~2.7 kB of
+ * code besides), and EIP-170 caps deployed code at 24,576 bytes.
+ */
 export const MAX_COMMITTED_STATEMENT_SIGNALS = 320;
 
 function bad(message: string): never {
@@ -232,31 +275,7 @@ ${constants('KAPPA', kappa, G2_NAMES)}
         return _pairing(p);
     }
 
-    /**
-     * @notice Checks a commitment's proof of knowledge: e(knowledge, G2) * e(-commitment, kappa * G2) == 1, which
-     * only a committer who knows the commitment's opening in the committed inputs' bases can satisfy.
-     * @param commitment The Pedersen commitment W.
-     * @param knowledge Its proof of knowledge K = kappa * W.
-     * @return True iff the proof of knowledge is valid.
-     */
-    function verifyCommitment(uint256[2] calldata commitment, uint256[2] calldata knowledge) external view returns (bool) {
-        if (!_isG1(commitment[0], commitment[1]) || !_isG1(knowledge[0], knowledge[1])) return false;
-        uint256[12] memory p;
-        p[0] = knowledge[0];
-        p[1] = knowledge[1];
-        p[2] = G2_X_C1;
-        p[3] = G2_X_C0;
-        p[4] = G2_Y_C1;
-        p[5] = G2_Y_C0;
-        p[6] = commitment[0];
-        p[7] = (Q - commitment[1]) % Q;
-        p[8] = KAPPA_X_C1;
-        p[9] = KAPPA_X_C0;
-        p[10] = KAPPA_Y_C1;
-        p[11] = KAPPA_Y_C0;
-        return _pairing(p);
-    }
-
+${verifyCommitmentSol('KAPPA')}
 ${EC_HELPERS_SOL}
     /// True iff the pairing precompile 0x08 succeeds on \`input\` (pairs of G1, G2 points) and answers 1.
     function _pairing(uint256[24] memory input) private view returns (bool valid) {
@@ -266,14 +285,7 @@ ${EC_HELPERS_SOL}
         }
     }
 
-    /// The two-pair version of _pairing.
-    function _pairing(uint256[12] memory input) private view returns (bool valid) {
-        assembly ("memory-safe") {
-            let ok := staticcall(gas(), 0x08, input, 384, 0x00, 0x20)
-            valid := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
-        }
-    }
-}
+${PAIRING_2_SOL}}
 `;
   assertSafeGeneratedSource(source, SOLIDITY_GUARD);
   return source;

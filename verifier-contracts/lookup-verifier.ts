@@ -25,7 +25,17 @@ import { commitmentInfo, g2Json } from '../prover/commitment.ts';
 import { LOGUP_CHALLENGE_TAG } from '../prover/lookup/challenge.ts';
 import type { LookupStatementInfo } from '../prover/lookup/verify.ts';
 import { g2 } from '../prover/verify-noble.ts';
-import { constants, EC_HELPERS_SOL, G1_NAMES, G2_NAMES, g1Words, g2Words, word } from './committed-verifier.ts';
+import {
+  constants,
+  EC_HELPERS_SOL,
+  G1_NAMES,
+  G2_NAMES,
+  g1Words,
+  g2Words,
+  PAIRING_2_SOL,
+  verifyCommitmentSol,
+  word,
+} from './committed-verifier.ts';
 import { type InstalledVerifier, installContractSource, SOLIDITY_GUARD } from './generated.ts';
 
 const CONTRACT_NAME = /^[A-Z][A-Za-z0-9_]*$/;
@@ -35,37 +45,6 @@ export const MAX_LOOKUP_STATEMENT_SIGNALS = 320;
 function bad(message: string): never {
   throw new ZkaiError('BAD_INPUT', `lookup verifier: ${message}`);
 }
-
-/** verifyCommitment for W (as committed-verifier.ts's): what ModelRegistry.registerCommittedModel asks. */
-const WEIGHTS_KNOWLEDGE_SOL = `
-    /**
-     * @notice Checks the weights' commitment's proof of knowledge: e(knowledge, G2) * e(-commitment, kappa_W * G2)
-     * == 1 (the registry asks it once, at registration).
-     * @return True iff the proof of knowledge is valid.
-     */
-    function verifyCommitment(uint256[2] calldata commitment, uint256[2] calldata knowledge) external view returns (bool) {
-        if (!_isG1(commitment[0], commitment[1]) || !_isG1(knowledge[0], knowledge[1])) return false;
-        uint256[12] memory p;
-        p[0] = knowledge[0];
-        p[1] = knowledge[1];
-        p[2] = G2_X_C1;
-        p[3] = G2_X_C0;
-        p[4] = G2_Y_C1;
-        p[5] = G2_Y_C0;
-        p[6] = commitment[0];
-        p[7] = (Q - commitment[1]) % Q;
-        p[8] = KAPPA_W_X_C1;
-        p[9] = KAPPA_W_X_C0;
-        p[10] = KAPPA_W_Y_C1;
-        p[11] = KAPPA_W_Y_C0;
-        bool valid;
-        assembly ("memory-safe") {
-            let called := staticcall(gas(), 0x08, p, 384, 0x00, 0x20)
-            valid := and(called, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
-        }
-        return valid;
-    }
-`;
 
 /** Solidity 0.8.28 source of the verifier for a LogUp statement key (prover/lookup/setup.ts lookupStatementKey). */
 export function lookupVerifierSolidity(statementKey: Record<string, unknown>, contractName: string): string {
@@ -205,7 +184,7 @@ ${constants('KAPPA', kappa, G2_NAMES)}${kappaW ? `\n${constants('KAPPA_W', kappa
         }
         return valid;
     }
-${kappaW ? WEIGHTS_KNOWLEDGE_SOL : ''}
+${kappaW ? `\n${verifyCommitmentSol('KAPPA_W')}\n${PAIRING_2_SOL}` : ''}
 ${EC_HELPERS_SOL}}
 `;
   assertSafeGeneratedSource(source, SOLIDITY_GUARD);
