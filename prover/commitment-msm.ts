@@ -82,7 +82,9 @@ export async function g1MsmJson(points: readonly G1Json[], scalars: readonly big
   if (!native || points.length === 0) return pippenger(bn254.G1.Point, prepared.parsed, [...scalars]);
   const sc = new Uint8Array(points.length * 32);
   const sv = new DataView(sc.buffer);
-  scalars.forEach((s, i) => writeLe(sv, i * 32, s));
+  scalars.forEach((s, i) => {
+    writeLe(sv, i * 32, s);
+  });
   return g1FromBytes(await native.msmG1(nativeBases(points, prepared), sc));
 }
 
