@@ -98,7 +98,15 @@ export function alphaPlan(zkey: ParsedZkey, alphaWire: number): AlphaPlan | unde
     const e = entry(i);
     if (unknown.has(e.signal) && (e.matrix !== 0 || !inB.has(e.constraint))) return undefined;
   }
-  // Solve rows with one unsolved wire until none is left.
+  // Solve rows with one unsolved wire until none is left. Their coefficients are nearly all ±1: each inverse once.
+  const inverses = new Map<bigint, bigint>();
+  const inverseOf = (k: bigint) => {
+    const hit = inverses.get(k);
+    if (hit !== undefined) return hit;
+    const v = invMod(k, BN254_R);
+    inverses.set(k, v);
+    return v;
+  };
   const solved = new Set<number>();
   const rows: AlphaRow[] = [];
   let pending = [...inB];
@@ -115,7 +123,7 @@ export function alphaPlan(zkey: ParsedZkey, alphaWire: number): AlphaPlan | unde
       const bTerms = b.get(k)!;
       const bAlpha = bTerms.filter(([w]) => w === alphaWire).reduce((sum, [, c]) => (sum + c) % BN254_R, 0n);
       if (coef === 0n || bAlpha === 0n) return undefined;
-      rows.push({ a: terms, b: bTerms, bAlpha, solves: wire, k: coef, kInv: invMod(coef, BN254_R) });
+      rows.push({ a: terms, b: bTerms, bAlpha, solves: wire, k: coef, kInv: inverseOf(coef) });
       solved.add(wire);
     }
     if (next.length === pending.length) {
