@@ -303,8 +303,9 @@ async function setupContribute(args: string[]): Promise<number> {
     options: { name: { type: 'string' }, entropy: { type: 'string' } },
   });
   const opts = { name: values.name, entropy: values.entropy, log };
-  // With ZKAI_DB (as the service reads it), a circuit of models of record is contributed to for every node.
-  const published = await contributeToModelsOfRecord(positionals[0], opts);
+  // With ZKAI_DB (as the service reads it), a circuit of models of record is contributed to for every node; without
+  // it, to this data directory's setup and the models compiled here on that circuit.
+  const published = (await contributeToModelsOfRecord(positionals[0], opts)) ?? (await contributeToLocalModels(positionals[0], opts));
   const { contributePhase2 } = await setup();
   const r = published?.contribution ?? (await contributePhase2(await resolveCircuit(positionals[0]), opts));
   log(`contribution hash (publish it so others can check the chain):\n  ${r.hash}`);
@@ -314,13 +315,30 @@ async function setupContribute(args: string[]): Promise<number> {
 }
 
 /**
+ * `zkai setup contribute` without ZKAI_DB, to a model circuit: the models compiled on it in this data directory move to
+ * the new keys with it (jobs/contribute-models.ts); undefined for the membership circuit, or with ZKAI_DB.
+ */
+async function contributeToLocalModels(name: string | undefined, opts: { name?: string; entropy?: string; log: typeof log }) {
+  const { dbFrom } = await import('../server/config.ts');
+  if (dbFrom(process.env).kind === 'postgres' || !name || /^membership(?:-d\d+)?$/.test(name)) return undefined;
+  const [{ contributeToLocalModels: contribute }, { cacheDir }] = await Promise.all([
+    import('../jobs/contribute-models.ts'),
+    import('../common/config.ts'),
+  ]);
+  const done = await contribute(cacheDir('models'), await resolveCircuit(name), opts);
+  if (done.models.length > 0) log(`models moved to the new keys: ${done.models.map((m) => m.id).join(', ')}`);
+  return done;
+}
+
+/**
  * `zkai setup contribute` with ZKAI_DB=postgres://…: when models of record prove with `name`'s circuit, contribute on top
  * of their keys of record and publish the result to every node (jobs/pg-contribute.ts); undefined otherwise.
  */
 async function contributeToModelsOfRecord(name: string | undefined, opts: { name?: string; entropy?: string; log: typeof log }) {
-  const { dbFrom } = await import('../server/config.ts');
+  const { dbFrom, blobGraceFrom } = await import('../server/config.ts');
   const db = dbFrom(process.env);
   if (db.kind !== 'postgres' || !name || /^membership(?:-d\d+)?$/.test(name)) return undefined;
+  const graceHours = blobGraceFrom(process.env);
   const [{ openCatalogs }, { contributeOfRecord }, { SharedModelFiles }, { cacheDir }] = await Promise.all([
     import('../jobs/catalogs.ts'),
     import('../jobs/pg-contribute.ts'),
@@ -330,7 +348,10 @@ async function contributeToModelsOfRecord(name: string | undefined, opts: { name
   const catalogs = await openCatalogs({ storeFile: cacheDir('jobs.sqlite'), modelsDir: cacheDir('models'), pgUrl: db.url });
   try {
     if (!(catalogs.modelFiles instanceof SharedModelFiles)) return undefined;
-    const published = await contributeOfRecord(catalogs.modelFiles, name, opts);
+    const published = await contributeOfRecord(catalogs.modelFiles, name, {
+      ...opts,
+      ...(graceHours > 0 ? { blobGraceMs: graceHours * 3_600_000 } : {}),
+    });
     if (published) log(`published to the store of record: ${published.models.map((m) => m.id).join(', ')} prove under the new keys`);
     return published;
   } finally {

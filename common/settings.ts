@@ -154,6 +154,13 @@ export const SETTINGS: readonly Setting[] = [
     url: true,
   },
   {
+    name: 'ZKAI_BLOB_GRACE_HOURS',
+    area: 'queue',
+    default: '24',
+    description:
+      'With ZKAI_DB: a stored model file (a blob) that no model references any more, superseded by a setup contribution, is deleted once found unreferenced this long (hourly on each API node, and after each contribution); 0 keeps every blob.',
+  },
+  {
     name: 'ZKAI_WORKER_TOKEN',
     area: 'queue',
     default: '(none: the worker routes refuse every request)',

@@ -34,7 +34,7 @@ import { OPENING_FILE } from '../prover/model-commitment.ts';
 import type { CircuitSetup, SetupMeta } from '../prover/setup/groth16-setup.ts';
 import { COMMITMENT_KEY_FILE } from '../prover/setup/index.ts';
 import { type CircuitRoutes, fetchCircuitFiles, fetchedSetup, intoPlace, setAside } from './fetch-circuit.ts';
-import { manifestHash } from './model-jobs.ts';
+import { manifestHash, modelKeysChanged } from './model-jobs.ts';
 import { modelPaths } from './models.ts';
 
 const mismatch = (message: string) => new ZkaiError('ARTIFACT_MISMATCH', message);
@@ -77,12 +77,7 @@ export function fetchingModels(
 export function currentModelCheck(source: ArtifactSource): (modelId: string, manifestSha256: unknown) => Promise<void> {
   return async (modelId, want) => {
     const { manifest } = await source.json<{ manifest: unknown }>(`/v1/worker/models/${modelId}/manifest`);
-    if (manifestHash(manifest) !== want)
-      throw new ZkaiError(
-        'MODEL_KEYS_CHANGED',
-        `model ${modelId}'s keys changed (a setup contribution) after this job was accepted: it names manifest ${String(want).slice(0, 12)}…, ` +
-          `the model's is now ${manifestHash(manifest).slice(0, 12)}…; not proved under the superseded key, ask for the proof again`,
-      );
+    if (manifestHash(manifest) !== want) throw modelKeysChanged(modelId, want, manifest);
   };
 }
 

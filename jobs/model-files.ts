@@ -27,8 +27,9 @@ export interface ModelFilesApi {
   /** The compiled model as this node proves and serves it (UNKNOWN_MODEL when it is not compiled). */
   loadCompiled(id: string, log?: (msg: string) => void): Promise<CompiledModel>;
   /**
-   * The manifest of record of a compiled model this node may not have made yet: what its status says when its compile
-   * job's record is gone (models.ts manifestOnDisk answers for this node's own folder).
+   * The manifest of record of a compiled model (undefined: not compiled), which this node may not have made yet: what
+   * its status says and what an inference job names, over the compile job's result, which a setup contribution made
+   * stale (the model moved to new keys).
    */
   manifestOfRecord(id: string): Promise<Record<string, unknown> | undefined>;
   /** The statement keys (vkeyHash) of the models of record with circuit `circuitId` that this node may not have. */
@@ -40,6 +41,12 @@ export interface ModelFilesApi {
   revision(id: string): Promise<string | undefined>;
   /** At a node's start: keep where every API node finds them the models only this node's folder has (ids kept). */
   backfill(log?: (msg: string) => void): Promise<string[]>;
+  /**
+   * Delete the stored files no model references any more (superseded by a setup contribution), once found so for
+   * longer than `graceMs` (pg-blobs.ts collect; ZKAI_BLOB_GRACE_HOURS): how many were newly found unreferenced, and
+   * the content ids deleted.
+   */
+  collectBlobs(graceMs: number): Promise<{ marked: number; deleted: string[] }>;
 }
 
 /** One node's folders: nothing to keep elsewhere, nothing to fetch. */
@@ -48,9 +55,19 @@ export class LocalModelFiles implements ModelFilesApi {
 
   async keepUpload(): Promise<void> {}
 
-  /** None beyond this node's own folder (manifestOnDisk). */
-  async manifestOfRecord(): Promise<undefined> {
-    return undefined;
+  /**
+   * This node's folder is the record: its model.json, which a `zkai setup contribute` moves to new keys
+   * (contribute-models.ts) after the compile job's result named the old ones.
+   */
+  async manifestOfRecord(id: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return JSON.parse(await readFile(path.join(modelPaths(this.modelsDir, id).compiled, 'model.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+    } catch {
+      return undefined; // not compiled (yet)
+    }
   }
 
   /** None beyond the keys in this node's own circuit cache (server/trusted-keys.ts reads those). */
@@ -65,6 +82,11 @@ export class LocalModelFiles implements ModelFilesApi {
 
   async backfill(): Promise<string[]> {
     return [];
+  }
+
+  /** Nothing stored beyond the folders: a contribution's old keys are its setup's numbered files (kept, as ever). */
+  async collectBlobs(): Promise<{ marked: number; deleted: string[] }> {
+    return { marked: 0, deleted: [] };
   }
 
   async fetchUpload(id: string): Promise<void> {

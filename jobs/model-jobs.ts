@@ -6,7 +6,7 @@
  * or on a `zkai worker` that fetches the compiled model from an API node (fetch-model.ts, the `fetchModel` dep).
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
@@ -103,6 +103,33 @@ export function manifestHash(manifest: unknown): string {
   return sha256Hex(canonicalJson(manifest));
 }
 
+/** MODEL_KEYS_CHANGED: the job names manifest `want`, the model's is now `current` (a setup contribution came between). */
+export function modelKeysChanged(modelId: string, want: unknown, current: unknown): ZkaiError {
+  return new ZkaiError(
+    'MODEL_KEYS_CHANGED',
+    `model ${modelId}'s keys changed (a setup contribution) after this job was accepted: it names manifest ${String(want).slice(0, 12)}…, ` +
+      `the model's is now ${manifestHash(current).slice(0, 12)}…; not proved under the superseded key, ask for the proof again`,
+  );
+}
+
+/**
+ * The check at each job's start on a node that proves from the models folder (the embedded store, or a worker that
+ * shares the folder): the job's manifest must still be the folder's model.json, which a `zkai setup contribute` moves
+ * to the new keys (contribute-models.ts). A job of a store older than manifestSha256 names none: proved as it is now.
+ */
+export function folderModelCheck(modelsDir: string): (modelId: string, manifestSha256: unknown) => Promise<void> {
+  return async (modelId, want) => {
+    if (want === undefined) return;
+    let current: unknown;
+    try {
+      current = JSON.parse(await readFile(path.join(modelPaths(modelsDir, modelId).compiled, 'model.json'), 'utf8'));
+    } catch {
+      throw new ZkaiError('UNKNOWN_MODEL', `this node has no compiled model ${modelId}`);
+    }
+    if (manifestHash(current) !== want) throw modelKeysChanged(modelId, want, current);
+  };
+}
+
 export interface InferenceJobDeps {
   pool: ProverPool;
   modelsDir: string;
@@ -113,7 +140,8 @@ export interface InferenceJobDeps {
   fetchModel?: (modelId: string, manifestSha256: unknown) => Promise<CompiledModel>;
   /**
    * At each job's start, before a loaded model is used: the manifest the job names must still be the model's
-   * (fetch-model.ts currentModelCheck: MODEL_KEYS_CHANGED after a setup contribution superseded its keys).
+   * (MODEL_KEYS_CHANGED after a setup contribution superseded its keys). Default: with fetchModel none (the caller
+   * gives fetch-model.ts currentModelCheck), else folderModelCheck on `modelsDir`.
    */
   checkModel?: (modelId: string, manifestSha256: unknown) => Promise<void>;
   /** Told how long each successful proof took (ServiceMetrics.observeProof). */
@@ -126,9 +154,10 @@ export interface InferenceJobDeps {
 export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
   const cache = new Map<string, Promise<CompiledModel>>();
   const maxCached = deps.maxCached ?? 4;
+  const checkModel = deps.checkModel ?? (deps.fetchModel ? undefined : folderModelCheck(deps.modelsDir));
   const load = (modelId: string, manifestSha256: unknown): Promise<CompiledModel> => {
-    // Fetched models are kept by manifest too: a job that names another manifest is checked afresh.
-    const key = deps.fetchModel ? `${modelId}:${String(manifestSha256)}` : modelId;
+    // Kept by manifest: a job that names another one (a contribution moved the model to new keys) loads it afresh.
+    const key = `${modelId}:${String(manifestSha256)}`;
     let hit = cache.get(key);
     if (hit) cache.delete(key);
     else {
@@ -144,7 +173,7 @@ export function inferenceJobHandler(deps: InferenceJobDeps): JobHandler {
     if (typeof req.modelId !== 'string' || !Array.isArray(req.input)) {
       throw new ZkaiError('BAD_INPUT', `job ${job.id} has a malformed inference request`);
     }
-    await deps.checkModel?.(req.modelId, req.manifestSha256);
+    await checkModel?.(req.modelId, req.manifestSha256);
     const compiled = await load(req.modelId, req.manifestSha256);
     const input = parseModelInput(req.input, compiled.manifest);
     const started = performance.now();

@@ -1,6 +1,8 @@
 // The PostgreSQL blob store (pg-blobs.ts): bytes round-trip at every chunk boundary, a second put (or a racing one)
 // writes nothing, and what comes back is checked: a missing blob is ARTIFACT_UNAVAILABLE, changed or missing chunk
-// rows are ARTIFACT_MISMATCH, and neither leaves a file (not even a temporary one) behind.
+// rows are ARTIFACT_MISMATCH, and neither leaves a file (not even a temporary one) behind. Garbage collection keeps
+// referenced blobs, deletes unreferenced ones only once found so for longer than the grace, and never one referenced
+// or put again in between.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -108,5 +110,69 @@ describe('PostgreSQL blob store', { skip: requireOrSkip(hasPostgres(), 'PostgreS
       [],
       'no temporary file left',
     );
+  });
+
+  describe('garbage collection', () => {
+    // The references' owner, as pg-model-files.ts MODEL_FILE_BLOBS is in the service: a table of its own here.
+    const REFERENCED = 'SELECT sha256 FROM test_blob_refs';
+    const HOUR = 3_600_000;
+    const refer = (sha256: string) => pool.query('INSERT INTO test_blob_refs (sha256) VALUES ($1)', [sha256]);
+    const unreferencedSince = async (sha256: string) =>
+      (await pool.query<{ at: Date | null }>('SELECT unreferenced_since AS at FROM zkai_blobs WHERE sha256 = $1', [sha256])).rows[0]?.at;
+    /** As if every mark were set two hours ago (the grace is one): no sleeping through a real grace period. */
+    const marksAged = () =>
+      pool.query("UPDATE zkai_blobs SET unreferenced_since = unreferenced_since - interval '2 hours' WHERE unreferenced_since IS NOT NULL");
+
+    before(async () => {
+      await pool.query('CREATE TABLE test_blob_refs (sha256 TEXT)');
+    });
+
+    it('keeps referenced blobs, deletes unreferenced ones after the grace, never one referenced or put again meanwhile', async () => {
+      const kept = await blobs.put(bytesOf(CHUNK + 1, 10));
+      const garbage = await blobs.put(bytesOf(2 * CHUNK + 3, 11));
+      const referencedAgain = await blobs.put(bytesOf(3, 12));
+      const putAgain = await blobs.put(bytesOf(5, 13));
+      await refer(kept.sha256);
+
+      // First seen unreferenced: marked, not deleted, however short the grace would make it look.
+      const first = await blobs.collect(REFERENCED, HOUR);
+      assert.ok(first.marked >= 3, `marked ${first.marked}`);
+      for (const b of [garbage, referencedAgain, putAgain]) {
+        assert.ok(await unreferencedSince(b.sha256), 'marked');
+        assert.ok(!first.deleted.includes(b.sha256), 'not deleted before the grace');
+      }
+      assert.equal(await unreferencedSince(kept.sha256), null, 'a referenced blob is never marked');
+
+      await marksAged();
+      // Within the grace: a model's row references one again, and a put (whose row is still to come) keeps another.
+      await refer(referencedAgain.sha256);
+      assert.deepEqual(await blobs.put(bytesOf(5, 13)), putAgain);
+      assert.equal(await unreferencedSince(putAgain.sha256), null, 'a put clears the mark');
+
+      const second = await blobs.collect(REFERENCED, HOUR);
+      assert.ok(second.deleted.includes(garbage.sha256), 'unreferenced for longer than the grace: deleted');
+      for (const b of [kept, referencedAgain, putAgain]) assert.ok(!second.deleted.includes(b.sha256));
+      assert.equal(await blobs.has(garbage.sha256), false);
+      assert.equal(await rows(garbage.sha256), '0', 'its chunks too');
+      await assert.rejects(blobs.getFile(garbage, path.join(dir, 'gone')), refused('ARTIFACT_UNAVAILABLE'));
+      for (const b of [kept, referencedAgain, putAgain]) {
+        const out = path.join(dir, `kept-${b.sha256}`);
+        await blobs.getFile(b, out);
+        assert.equal(sha(await readFile(out)), b.sha256);
+      }
+      assert.equal(await unreferencedSince(referencedAgain.sha256), null, 'referenced again: the mark is cleared');
+      // putAgain is still unreferenced: marked anew, from now, and kept a whole grace again.
+      assert.ok(await unreferencedSince(putAgain.sha256));
+
+      // A deleted blob put again is stored again, whole.
+      assert.deepEqual(await blobs.put(bytesOf(2 * CHUNK + 3, 11)), garbage);
+      assert.equal(await rows(garbage.sha256), '3');
+    });
+
+    it('with no grace an unreferenced blob goes at once, and a negative grace is refused', async () => {
+      const b = await blobs.put(bytesOf(7, 14));
+      assert.ok((await blobs.collect(REFERENCED, 0)).deleted.includes(b.sha256));
+      await assert.rejects(blobs.collect(REFERENCED, -1), RangeError);
+    });
   });
 });

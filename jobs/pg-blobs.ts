@@ -5,6 +5,15 @@
  * the same transaction: a blob with a header is complete. Put is idempotent (the sha256 is the key; a second put, or
  * one racing it on another node, writes nothing). Get checks the size and sha256 of what it read before anything is
  * published: a changed chunk is ARTIFACT_MISMATCH, a missing blob ARTIFACT_UNAVAILABLE.
+ *
+ * Garbage collection (collect): a blob no row references any more (a setup contribution replaced a model's keys) is
+ * deleted once it has been seen unreferenced for a grace period, never at once: a node may be reading it right then
+ * (materialising a row it read just before the row moved on, for a worker's fetch), and a put of a blob that is
+ * already there writes nothing but must not find it gone before its row is written. So each collection first marks:
+ * `unreferenced_since` is set when a collection first finds the blob unreferenced and cleared when it finds it
+ * referenced again, and every put of the blob clears it too (the put's row follows); then it deletes the blobs marked
+ * longer ago than the grace, each under the lock puts of that blob take, checking again, in the same statement, that it
+ * is still marked that long and still unreferenced (docs/deploy.md, ZKAI_BLOB_GRACE_HOURS).
  */
 import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
@@ -25,7 +34,8 @@ CREATE TABLE IF NOT EXISTS zkai_blobs (
   size BIGINT NOT NULL,
   chunks INTEGER NOT NULL,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-)`;
+);
+ALTER TABLE zkai_blobs ADD COLUMN IF NOT EXISTS unreferenced_since TIMESTAMPTZ`;
 
 /** 4 MiB: small enough for one row and one driver buffer, large enough that a 100 MB zkey is 25 rows. */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -48,13 +58,56 @@ export class PgBlobStore {
     return (await this.pool.query('SELECT 1 FROM zkai_blobs WHERE sha256 = $1', [sha256])).rowCount === 1;
   }
 
+  /**
+   * Whether the blob is stored, for a put that is to reference it: its mark cleared, so that no collection deletes it
+   * before the put's row references it (it is marked again only by a collection that finds it still unreferenced).
+   */
+  private async keep(sha256: string): Promise<boolean> {
+    return (await this.pool.query('UPDATE zkai_blobs SET unreferenced_since = NULL WHERE sha256 = $1', [sha256])).rowCount === 1;
+  }
+
+  /**
+   * Delete the blobs no row references and that have been found so for longer than `graceMs` (above). `referenced`: a
+   * query (fixed SQL of the references' owner, pg-model-files.ts MODEL_FILE_BLOBS) whose `sha256` column lists every
+   * referenced blob. Nodes collecting at once do no harm (each step is idempotent; each delete takes the blob's lock).
+   */
+  async collect(referenced: string, graceMs: number): Promise<{ marked: number; deleted: string[] }> {
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new RangeError(`graceMs must be ≥ 0, not ${graceMs}`);
+    const unreferenced = `NOT EXISTS (SELECT 1 FROM referenced r WHERE r.sha256 = b.sha256)`;
+    await this.pool.query(
+      `WITH referenced AS (${referenced}) UPDATE zkai_blobs b SET unreferenced_since = NULL WHERE unreferenced_since IS NOT NULL AND NOT ${unreferenced}`,
+    );
+    const marked = await this.pool.query(
+      `WITH referenced AS (${referenced}) UPDATE zkai_blobs b SET unreferenced_since = now() WHERE unreferenced_since IS NULL AND ${unreferenced}`,
+    );
+    const expired = `unreferenced_since < now() - make_interval(secs => $1::double precision / 1000)`;
+    const { rows } = await this.pool.query<{ sha256: string }>(`SELECT sha256 FROM zkai_blobs b WHERE ${expired} ORDER BY sha256`, [
+      graceMs,
+    ]);
+    const deleted: string[] = [];
+    for (const { sha256 } of rows) {
+      const gone = await inTransaction(this.pool, async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`blob ${sha256}`]);
+        const head = await c.query(
+          `WITH referenced AS (${referenced}) DELETE FROM zkai_blobs b WHERE sha256 = $2 AND ${expired} AND ${unreferenced}`,
+          [graceMs, sha256],
+        );
+        if (head.rowCount !== 1) return false; // re-referenced, or put again, meanwhile
+        await c.query('DELETE FROM zkai_blob_chunks WHERE sha256 = $1', [sha256]);
+        return true;
+      });
+      if (gone) deleted.push(sha256);
+    }
+    return { marked: marked.rowCount ?? 0, deleted };
+  }
+
   /** Store `file`'s bytes (read chunk by chunk, never whole) and return its content id. */
   async putFile(file: string): Promise<BlobRef> {
     const sha256 = await sha256File(file);
     const fh = await open(file, 'r');
     try {
       const { size } = await fh.stat();
-      if (await this.has(sha256)) return { sha256, size };
+      if (await this.keep(sha256)) return { sha256, size };
       await this.write(sha256, size, async (index) => {
         const buf = Buffer.alloc(Math.min(this.chunkBytes, size - index * this.chunkBytes));
         const { bytesRead } = await fh.read(buf, 0, buf.length, index * this.chunkBytes);
@@ -71,7 +124,7 @@ export class PgBlobStore {
   async put(bytes: Uint8Array): Promise<BlobRef> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const size = bytes.length;
-    if (!(await this.has(sha256))) {
+    if (!(await this.keep(sha256))) {
       await this.write(sha256, size, async (index) =>
         Buffer.from(bytes.buffer, bytes.byteOffset + index * this.chunkBytes, Math.min(this.chunkBytes, size - index * this.chunkBytes)),
       );

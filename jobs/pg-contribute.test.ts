@@ -13,15 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { cacheDir, REPO_ROOT } from '../common/config.ts';
+import { cacheDir } from '../common/config.ts';
 import { isZkaiError } from '../common/errors.ts';
 import { sha256File } from '../common/hash.ts';
-import { compileModel, type ModelManifest } from '../prover/inference.ts';
-import { ProverPool } from '../prover/pool.ts';
+import type { ModelManifest } from '../prover/inference.ts';
 import { releaseVerifierResources, verifyBundle } from '../prover/verify.ts';
 import { requireOrSkip } from '../test/require-dep.ts';
 import { localPath } from './model-files.ts';
-import { inferenceJobHandler } from './model-jobs.ts';
 import { modelPaths } from './models.ts';
 import { BLOBS_DDL } from './pg-blobs.ts';
 import { contributeOfRecord } from './pg-contribute.ts';
@@ -29,13 +27,12 @@ import { type CompiledRecord, MODEL_FILES_DDL, type SharedModelFiles, sharedMode
 import { MODELS_DDL } from './pg-models.ts';
 import { connectPg } from './pg-pool.ts';
 import { hasPostgres, startTestPostgres, type TestPostgres } from './queue/test-postgres.ts';
+import { compileFixtureModel, inferenceJob, withInferenceHandler } from './test-models.ts';
 
-const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const ID = '00000000-0000-4000-8000-0000000000c1';
 const OLD = '00000000-0000-4000-8000-0000000000c2';
 const LOGUP = '00000000-0000-4000-8000-0000000000c4';
 const OTHER_KEYS = '00000000-0000-4000-8000-0000000000c5';
-const INPUT = Array.from({ length: 64 }, (_, i) => i % 7);
 
 describe('a setup contribution to a model circuit of record reaches every node', {
   skip: requireOrSkip(hasPostgres(), 'PostgreSQL (initdb, pg_ctl)'),
@@ -79,20 +76,10 @@ describe('a setup contribution to a model circuit of record reaches every node',
     ) as CompiledRecord;
 
   /** Prove one inference with `files`' copy of the model; the bundle. */
-  async function prove(files: SharedModelFiles, home: string): Promise<Record<string, unknown>> {
-    const prover = new ProverPool({ threads: 1 });
-    try {
-      const handler = inferenceJobHandler({
-        pool: prover,
-        modelsDir: path.join(home, 'models'),
-        fetchModel: (id) => files.loadCompiled(id),
-      });
-      return await handler({ id: 'j', kind: 'inference', request: { modelId: ID, input: INPUT } } as unknown as Parameters<
-        typeof handler
-      >[0]);
-    } finally {
-      await prover.close();
-    }
+  function prove(files: SharedModelFiles, home: string, id = ID): Promise<Record<string, unknown>> {
+    return withInferenceHandler({ modelsDir: path.join(home, 'models'), fetchModel: (x) => files.loadCompiled(x) }, (run) =>
+      run(inferenceJob(id)),
+    );
   }
 
   before(async () => {
@@ -100,13 +87,8 @@ describe('a setup contribution to a model circuit of record reaches every node',
     pool = await connectPg(db.url, 'model files', `${BLOBS_DDL};\n${MODEL_FILES_DDL};\n${MODELS_DDL}`);
     tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-contribute-'));
     nodeA = sharedModelFiles(pool, { models: path.join(tmp, 'a', 'models'), circuits: cacheDir('circuits') });
-    const p = modelPaths(path.join(tmp, 'a', 'models'), ID);
-    await mkdir(path.dirname(p.onnx), { recursive: true });
-    await writeFile(p.onnx, await readFile(path.join(FIXTURES, 'mlp_digits.onnx')));
-    await writeFile(p.calibration, await readFile(path.join(FIXTURES, 'digits_test.csv')));
     // Its own name: a circuit (and setup) of this test alone, so contributing to it changes no other test's keys.
-    compiled = (await compileModel(p.onnx, p.calibration, { outDir: p.compiled, name: 'mlp-contrib', weights: 'private-pedersen' }))
-      .manifest;
+    compiled = await compileFixtureModel(path.join(tmp, 'a', 'models'), ID, { name: 'mlp-contrib', weights: 'private-pedersen' });
     await nodeA.keepUpload(ID);
     await nodeA.keepCompiled(ID);
   });
@@ -126,9 +108,26 @@ describe('a setup contribution to a model circuit of record reaches every node',
     const oldBundle = await asNode('b', (b, home) => prove(b, home));
     assert.equal((await verifyBundle(oldBundle, { expectedVkeyHash: compiled.vkeyHash })).valid, true);
 
-    const published = await asA(() => contributeOfRecord(nodeA, compiled.circuitId, { name: 'node A', entropy: 'a' }));
+    const base = await row();
+    const published = await asA(() =>
+      contributeOfRecord(nodeA, compiled.circuitId, { name: 'node A', entropy: 'a', blobGraceMs: 3_600_000 }),
+    );
     assert.ok(published);
     const moved = await row();
+    // Collected once published: the superseded keys found unreferenced (kept through the grace), no file of a row marked.
+    const marks = new Map(
+      (await pool.query<{ sha256: string; at: Date | null }>('SELECT sha256, unreferenced_since AS at FROM zkai_blobs')).rows.map((r) => [
+        r.sha256,
+        r.at,
+      ]),
+    );
+    const oldZkey = base.files.find((f) => f.path.endsWith('.zkey'))!;
+    assert.ok(marks.get(oldZkey.sha256), 'the old zkey is found unreferenced, and not deleted within the grace');
+    const upload = JSON.parse(
+      (await pool.query<{ record: string }>("SELECT record FROM zkai_model_files WHERE model_id = $1 AND stage = 'upload'", [ID])).rows[0]!
+        .record,
+    ) as { files: { path: string; sha256: string }[] };
+    for (const f of [...moved.files, ...upload.files]) assert.strictEqual(marks.get(f.sha256), null, `${f.path} is referenced`);
     const newHash = moved.manifest.vkeyHash as string;
     assert.notEqual(newHash, compiled.vkeyHash, 'the statement key changed');
     assert.deepEqual(published.models, [{ id: ID, vkeyHash: newHash }]);
@@ -201,19 +200,14 @@ describe('a setup contribution to a model circuit of record reaches every node',
 
   it('a LogUp model: the lookup key’s κ is re-randomised too, and the model proves under the new statement key', async () => {
     const id = LOGUP;
-    const p = modelPaths(path.join(tmp, 'a', 'models'), id);
-    await mkdir(path.dirname(p.onnx), { recursive: true });
-    await writeFile(p.onnx, await readFile(path.join(FIXTURES, 'mlp_digits.onnx')));
-    await writeFile(p.calibration, await readFile(path.join(FIXTURES, 'digits_test.csv')));
     const m = await asA(async () => {
-      const out = await compileModel(p.onnx, p.calibration, {
-        outDir: p.compiled,
+      const out = await compileFixtureModel(path.join(tmp, 'a', 'models'), id, {
         name: 'mlp-contrib-logup',
         weights: 'private-pedersen',
         lookups: 'logup',
       });
       await nodeA.keepCompiled(id);
-      return out.manifest;
+      return out;
     });
     logupCircuit = m.circuitId;
     const lookupKey = (r: CompiledRecord) => r.files.find((f) => f.path.endsWith('/lookupkey.json'))!.sha256;
@@ -223,17 +217,7 @@ describe('a setup contribution to a model circuit of record reaches every node',
     assert.notEqual(lookupKey(moved), lookupKey(base), 'the lookup key was re-randomised and published');
     assert.equal(published?.models[0]?.vkeyHash, moved.manifest.vkeyHash);
     assert.notEqual(moved.manifest.vkeyHash, m.vkeyHash);
-    const bundle = await asNode('b-logup', async (b, home) => {
-      const prover = new ProverPool({ threads: 1 });
-      try {
-        const handler = inferenceJobHandler({ pool: prover, modelsDir: path.join(home, 'models'), fetchModel: (x) => b.loadCompiled(x) });
-        return await handler({ id: 'j', kind: 'inference', request: { modelId: id, input: INPUT } } as unknown as Parameters<
-          typeof handler
-        >[0]);
-      } finally {
-        await prover.close();
-      }
-    });
+    const bundle = await asNode('b-logup', (b, home) => prove(b, home, id));
     assert.equal((await verifyBundle(bundle, { expectedVkeyHash: moved.manifest.vkeyHash as string })).valid, true);
   });
 

@@ -7,31 +7,27 @@
  *      contribution is always made on top of the keys of record, never on this node's older ones.
  *   2. The contribution is made here (prover/setup/phase2.ts) to the setup folder the rows name: a new zkey, vkey and
  *      verifier, κ of the commitment key and of a LogUp circuit's lookup key re-randomised.
- *   3. Each model is loaded again with the new keys: its manifest gets the new statement key (vkeyHash) and, with
- *      Pedersen weights, the commitment's new proof of knowledge K = κ·W (W does not change); model.json is rewritten.
+ *   3. Each model is loaded again with the new keys and moved to them (contribute-models.ts rekeyModel, the same rule as
+ *      without PostgreSQL): the new statement key (vkeyHash), with Pedersen weights the new K = κ·W; model.json rewritten.
  *   4. The new files go in as blobs, then one transaction moves every row of the circuit to its new record, only if
  *      the rows are still the base (compare and swap under a row lock): the ceremony is a chain, so a contribution made
  *      on a base another node has moved on from is refused (SETUP_STALE), never a second branch of it. This node's
  *      copy is then put back to the keys of record; contribute again to contribute on top of them.
+ *   5. The blobs no row references any more (the superseded keys) are collected: marked now, deleted after
+ *      ZKAI_BLOB_GRACE_HOURS (pg-blobs.ts collect), since a node may be reading them right now.
  * Every node and worker follows at its next use of the model (pg-model-files.ts replaces stale files by sha256;
  * worker-models.ts reloads a model whose row changed; an inference job names its manifest, so a job accepted under the
  * old keys is refused at its start, MODEL_KEYS_CHANGED, rather than proved under a superseded key).
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { ZkaiError } from '../common/errors.ts';
-import { canonicalJson, sha256Hex } from '../common/hash.ts';
-import type { ContributeOptions, ContributeResult } from '../prover/setup/phase2.ts';
+import type { ContributeOptions } from '../prover/setup/phase2.ts';
+import { type ContributedModels, rekeyModel } from './contribute-models.ts';
 import { localPath } from './model-files.ts';
-import { modelPaths } from './models.ts';
 import { type CompiledRecord, compiledFiles, type SharedModelFiles } from './pg-model-files.ts';
 import { inTransaction } from './pg-pool.ts';
 
-export interface PublishedContribution {
-  contribution: ContributeResult;
-  /** The models of record moved to the new keys, with their new statement key and manifest hash. */
-  models: { id: string; vkeyHash: string }[];
-}
+/** The contribution, and the models of record moved to the new keys. */
+export type PublishedContribution = ContributedModels;
 
 type Rows = Map<string, string>;
 
@@ -76,6 +72,11 @@ export async function contributeOfRecord(
   opts: ContributeOptions & {
     /** Runs after the new files are stored, before the rows move (tests: another node's contribution lands first). */
     beforePublish?: () => Promise<void>;
+    /**
+     * Then collect the blobs no row references (ZKAI_BLOB_GRACE_HOURS, in ms; absent: none): the superseded keys are
+     * found unreferenced from now, and deleted by a later collection once the grace has passed (pg-blobs.ts).
+     */
+    blobGraceMs?: number;
   } = {},
 ): Promise<PublishedContribution | undefined> {
   const log = opts.log;
@@ -98,15 +99,10 @@ export async function contributeOfRecord(
     for (const [id, text] of base) {
       const record = JSON.parse(text) as CompiledRecord;
       const loaded = await files.loadAsRecorded(id, record, log);
-      const manifest = {
-        ...record.manifest,
-        vkeyHash: sha256Hex(canonicalJson(loaded.vkey)),
-        ...(loaded.pedersen ? { commitment: loaded.pedersen.commitment } : {}),
-      };
-      await writeFile(path.join(modelPaths(files.roots.models, id).compiled, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      const manifest = await rekeyModel(loaded, record.manifest);
       const moved: CompiledRecord = { ...record, manifest, files: await files.putFiles(await compiledFiles(loaded)) };
       next.set(id, JSON.stringify(moved));
-      models.push({ id, vkeyHash: manifest.vkeyHash });
+      models.push({ id, vkeyHash: manifest.vkeyHash as string });
     }
     await opts.beforePublish?.();
     await inTransaction(files.pool, async (c) => {
@@ -127,6 +123,12 @@ export async function contributeOfRecord(
         await c.query("UPDATE zkai_model_files SET record = $2 WHERE model_id = $1 AND stage = 'compiled'", [id, text]);
     });
     log?.(`published to the store of record: ${models.length} model(s) now prove under the new keys`);
+    if (opts.blobGraceMs !== undefined)
+      await files
+        .collectBlobs(opts.blobGraceMs)
+        .then(({ marked, deleted }) => log?.(`model files: ${marked} blob(s) no longer referenced, ${deleted.length} deleted`))
+        // Published: a failed collection is retried by the API nodes' hourly one.
+        .catch((e: Error) => log?.(`model file collection failed (the API nodes' hourly one retries it): ${e.message}`));
     return { contribution, models };
   } catch (err) {
     // Nothing was published: this node goes back to the keys of record, so it never serves a contribution of its own.

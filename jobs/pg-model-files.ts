@@ -39,6 +39,12 @@ export const MODEL_FILES_DDL = `CREATE TABLE IF NOT EXISTS zkai_model_files (
 );
 CREATE INDEX IF NOT EXISTS zkai_model_files_circuit ON zkai_model_files (circuit_id) WHERE circuit_id IS NOT NULL`;
 
+/**
+ * Every blob a row of zkai_model_files references (its `sha256` column): what the blob store's garbage collection keeps
+ * (pg-blobs.ts collect). Fixed SQL: the rows are the only references to blobs.
+ */
+export const MODEL_FILE_BLOBS = "SELECT f->>'sha256' AS sha256 FROM zkai_model_files m, jsonb_array_elements(m.record::jsonb -> 'files') f";
+
 /** The `compiled` row: what another node needs to prove with the model exactly as it was compiled. */
 export interface CompiledRecord {
   manifest: Record<string, unknown>;
@@ -243,6 +249,11 @@ export class SharedModelFiles implements ModelFilesApi {
       }
     }
     return replaced;
+  }
+
+  /** The blobs no row references any more, found so for longer than `graceMs`, deleted (pg-blobs.ts collect). */
+  async collectBlobs(graceMs: number): Promise<{ marked: number; deleted: string[] }> {
+    return this.blobs.collect(MODEL_FILE_BLOBS, graceMs);
   }
 
   /** Put `files` as blobs (idempotent) and return them as the store lists them. */

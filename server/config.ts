@@ -76,6 +76,12 @@ export interface ServiceConfig {
    * compile jobs are kept (PRUNABLE_JOB_KINDS in jobs/jobs.ts).
    */
   jobRetentionHours: number;
+  /**
+   * ZKAI_BLOB_GRACE_HOURS, default 24 (with ZKAI_DB): a model file's blob that no model references any more (a setup
+   * contribution replaced it) is deleted after it has been found unreferenced this long (jobs/pg-blobs.ts collect), by
+   * an hourly collection on each API node and one after each contribution; 0 keeps every blob.
+   */
+  blobGraceHours: number;
   /** ZKAI_QUEUE_LOCK_MS, default 30000: a Redis-queue worker's hold on a job; one killed mid-proof loses it after this. */
   queueLockMs: number;
   /** ZKAI_QUEUE_STALLED_MS, default 30000: how often Redis-queue workers look for jobs whose worker was lost. */
@@ -139,6 +145,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   maxModelConstraints: DEFAULT_MAX_MODEL_CONSTRAINTS,
   queue: { kind: 'sqlite' },
   jobRetentionHours: 168,
+  blobGraceHours: 24,
   queueLockMs: 30_000,
   queueStalledMs: 30_000,
   trustProxy: false,
@@ -179,6 +186,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     maxModelConstraints: intFrom(env, 'ZKAI_MAX_MODEL_CONSTRAINTS', DEFAULT_CONFIG.maxModelConstraints, 1, 1 << 28),
     queue: queueFrom(env),
     jobRetentionHours: intFrom(env, 'ZKAI_JOB_RETENTION_HOURS', DEFAULT_CONFIG.jobRetentionHours, 0, 24 * 365 * 100),
+    blobGraceHours: blobGraceFrom(env),
     queueLockMs: intFrom(env, 'ZKAI_QUEUE_LOCK_MS', DEFAULT_CONFIG.queueLockMs, 1000, 3_600_000),
     queueStalledMs: intFrom(env, 'ZKAI_QUEUE_STALLED_MS', DEFAULT_CONFIG.queueStalledMs, 500, 3_600_000),
     trustProxy: trustProxyFrom(env),
@@ -209,6 +217,11 @@ function workerFetchFrom(env: NodeJS.ProcessEnv): Pick<ServiceConfig, 'workerTok
     if (token === '') throw new ZkaiError('BAD_INPUT', 'ZKAI_API_URL needs ZKAI_WORKER_TOKEN (the secret the API node checks)');
   }
   return { ...(token ? { workerToken: token } : {}), ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}) };
+}
+
+/** ZKAI_BLOB_GRACE_HOURS from `env` (also read by `zkai setup contribute`, which collects after it publishes). */
+export function blobGraceFrom(env: NodeJS.ProcessEnv): number {
+  return intFrom(env, 'ZKAI_BLOB_GRACE_HOURS', DEFAULT_CONFIG.blobGraceHours, 0, 24 * 365 * 100);
 }
 
 /** ZKAI_DB from `env` (also read by `zkai admin`, which needs no other setting). */

@@ -9,7 +9,7 @@ import type { JobQueueApi } from '../jobs/queue/types.ts';
 import { TenantStore } from '../jobs/tenants.ts';
 import { configFromEnv, DEFAULT_CONFIG } from './config.ts';
 import { startService } from './main.ts';
-import { startRetentionSweep } from './service.ts';
+import { startBlobCollection, startRetentionSweep } from './service.ts';
 
 test('configFromEnv: documented defaults, and clear errors for bad values', () => {
   const config = configFromEnv({});
@@ -66,6 +66,32 @@ test('configFromEnv: documented defaults, and clear errors for bad values', () =
   assert.equal(config.jobRetentionHours, 168, 'finished jobs are kept a week');
   assert.equal(configFromEnv({ ZKAI_JOB_RETENTION_HOURS: '0' }).jobRetentionHours, 0);
   assert.throws(() => configFromEnv({ ZKAI_JOB_RETENTION_HOURS: '-1' }), /ZKAI_JOB_RETENTION_HOURS must be an integer/);
+  assert.equal(config.blobGraceHours, 24, 'unreferenced model blobs are kept a day');
+  assert.equal(configFromEnv({ ZKAI_BLOB_GRACE_HOURS: '0' }).blobGraceHours, 0);
+  assert.throws(() => configFromEnv({ ZKAI_BLOB_GRACE_HOURS: '1.5' }), /ZKAI_BLOB_GRACE_HOURS must be an integer/);
+});
+
+test('the blob collection runs at once with the configured grace, logs what it deleted, and survives a failing store', async () => {
+  const graces: number[] = [];
+  const logs: string[] = [];
+  let fail = false;
+  const files = {
+    collectBlobs: async (graceMs: number) => {
+      graces.push(graceMs);
+      if (fail) throw new Error('postgres went away');
+      return { marked: 1, deleted: ['ab'.repeat(32)] };
+    },
+  };
+  const collection = startBlobCollection(files, 24, (m) => logs.push(m));
+  await collection.done;
+  collection.stop();
+  assert.deepEqual(graces, [24 * 3_600_000]);
+  assert.deepEqual(logs, ['model files: deleted 1 blob(s) no model has referenced for 24 h']);
+  fail = true;
+  const failing = startBlobCollection(files, 1, (m) => logs.push(m));
+  await failing.done;
+  failing.stop();
+  assert.match(logs.at(-1)!, /model file collection failed: postgres went away/);
 });
 
 test('the retention sweep prunes at once with the configured age, logs what it deleted, and survives a failing store', async () => {

@@ -12,6 +12,7 @@ import { datasetCommitJobHandler } from '../jobs/dataset-commit-job.ts';
 import { datasetCatalog } from '../jobs/datasets.ts';
 import { DEFAULT_TENANT, JobRunner, JobStore } from '../jobs/jobs.ts';
 import { membershipJobHandler } from '../jobs/membership-job.ts';
+import type { ModelFilesApi } from '../jobs/model-files.ts';
 import { modelCompileJobHandler, modelJobHandlers, removeAttemptFolders } from '../jobs/model-jobs.ts';
 import type { PgJobStore } from '../jobs/pg-store.ts';
 import { type JobQueueApi, redactUrl } from '../jobs/queue/types.ts';
@@ -258,6 +259,10 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       const sweep = startRetentionSweep(store, config.jobRetentionHours, (msg) => jobLog(msg));
       closers.push({ name: 'job retention sweep', close: () => sweep.stop() });
     }
+    if (pgUrl && config.blobGraceHours > 0) {
+      const collection = startBlobCollection(catalogs.modelFiles, config.blobGraceHours, (msg) => jobLog(msg));
+      closers.push({ name: 'model file collection', close: () => collection.stop() });
+    }
     const address = await step(`http listen on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     const url = baseUrl(address);
 
@@ -411,28 +416,15 @@ function printSummary(
   for (const line of lines) log(line);
 }
 
-/** How often the retention sweep runs. */
+/** How often the retention sweep and the blob collection run. */
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
-/**
- * Deletes finished proof jobs older than `hours` now and then every hour (ZKAI_JOB_RETENTION_HOURS; never compiles). With the Redis queue
- * every API node sweeps; the deletes are atomic per job, so nodes sweeping together do no harm. A failed sweep is
- * logged and retried at the next tick.
- */
-export function startRetentionSweep(store: JobQueueApi, hours: number, log: (msg: string) => void): { stop(): void; done: Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const sweep = () => {
-    running = (async () => {
-      try {
-        const pruned = await store.pruneFinished(new Date(Date.now() - hours * 3_600_000));
-        if (pruned > 0) log(`job retention: deleted ${pruned} job(s) finished more than ${hours} h ago`);
-      } catch (err) {
-        log(`job retention sweep failed: ${(err as Error).message}`);
-      }
-    })();
-  };
-  sweep();
-  const timer = setInterval(sweep, RETENTION_SWEEP_MS);
+/** Run `work` now and then every hour, each run after the last one ended; `work` logs its own failures. */
+function hourly(work: () => Promise<void>): { stop(): void; done: Promise<void> } {
+  let running: Promise<void> = work();
+  const timer = setInterval(() => {
+    running = running.then(work);
+  }, RETENTION_SWEEP_MS);
   timer.unref();
   return {
     stop: () => clearInterval(timer),
@@ -440,4 +432,40 @@ export function startRetentionSweep(store: JobQueueApi, hours: number, log: (msg
       return running;
     },
   };
+}
+
+/**
+ * Deletes finished proof jobs older than `hours` now and then every hour (ZKAI_JOB_RETENTION_HOURS; never compiles). With the Redis queue
+ * every API node sweeps; the deletes are atomic per job, so nodes sweeping together do no harm. A failed sweep is
+ * logged and retried at the next tick.
+ */
+export function startRetentionSweep(store: JobQueueApi, hours: number, log: (msg: string) => void): { stop(): void; done: Promise<void> } {
+  return hourly(async () => {
+    try {
+      const pruned = await store.pruneFinished(new Date(Date.now() - hours * 3_600_000));
+      if (pruned > 0) log(`job retention: deleted ${pruned} job(s) finished more than ${hours} h ago`);
+    } catch (err) {
+      log(`job retention sweep failed: ${(err as Error).message}`);
+    }
+  });
+}
+
+/**
+ * Deletes the stored model files no model references any more, found so for `hours` (ZKAI_BLOB_GRACE_HOURS; with
+ * ZKAI_DB: jobs/pg-blobs.ts collect), now and then every hour. Every API node collects; nodes collecting together do
+ * no harm. A failed collection is logged and retried at the next tick.
+ */
+export function startBlobCollection(
+  files: Pick<ModelFilesApi, 'collectBlobs'>,
+  hours: number,
+  log: (msg: string) => void,
+): { stop(): void; done: Promise<void> } {
+  return hourly(async () => {
+    try {
+      const { deleted } = await files.collectBlobs(hours * 3_600_000);
+      if (deleted.length > 0) log(`model files: deleted ${deleted.length} blob(s) no model has referenced for ${hours} h`);
+    } catch (err) {
+      log(`model file collection failed: ${(err as Error).message}`);
+    }
+  });
 }
