@@ -74,6 +74,26 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     return job;
   }
 
+  /** A `zkai worker` on data directory `home`, fetching from `apiUrl`, started (pulling jobs). */
+  async function startWorker(name: string, home: string, apiUrl: string): Promise<Proc> {
+    const proc = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', name], {
+      ZKAI_HOME: home,
+      ZKAI_QUEUE: redis.url,
+      ZKAI_DB: db.url,
+      ZKAI_API_URL: apiUrl,
+      ZKAI_WORKER_TOKEN: TOKEN,
+      ZKAI_TREE_DEPTH: String(DEPTH),
+      ZKAI_POOL_SIZE: '1',
+    });
+    try {
+      await proc.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    } catch (err) {
+      await proc.kill(); // never left running past the test
+      throw err;
+    }
+    return proc;
+  }
+
   /** `zkai admin …` as run on a node's machine: its ZKAI_HOME, the shared ZKAI_DB. */
   function admin(home: string, args: string[]) {
     const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin.js'), 'admin', 'key', ...args], {
@@ -170,16 +190,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     // from B, which has the dataset only through PostgreSQL.
     const workerHome = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-worker-'));
     homes.push(workerHome);
-    worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w1'], {
-      ZKAI_HOME: workerHome,
-      ZKAI_QUEUE: redis.url,
-      ZKAI_DB: db.url,
-      ZKAI_API_URL: b.url,
-      ZKAI_WORKER_TOKEN: TOKEN,
-      ZKAI_TREE_DEPTH: String(DEPTH),
-      ZKAI_POOL_SIZE: '1',
-    });
-    await worker.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    worker = await startWorker('w1', workerHome, b.url);
     const asked = await call(b, acme, 'POST', `/v1/datasets/${root}/proofs`, { recordId: 'r3', epoch: 7 });
     assert.equal(asked.status, 202, JSON.stringify(asked.body));
     const jobId = asked.body.jobId as string;
@@ -292,16 +303,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     const workerHome = await mkdtemp(path.join(os.tmpdir(), 'zkai-node-worker-c-'));
     homes.push(workerHome);
     workerHomeC = workerHome;
-    worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w2'], {
-      ZKAI_HOME: workerHome,
-      ZKAI_QUEUE: redis.url,
-      ZKAI_DB: db.url,
-      ZKAI_API_URL: c.url,
-      ZKAI_WORKER_TOKEN: TOKEN,
-      ZKAI_TREE_DEPTH: String(DEPTH),
-      ZKAI_POOL_SIZE: '1',
-    });
-    await worker.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    worker = await startWorker('w2', workerHome, c.url);
     const asked = await call(c, acmeKey, 'POST', `/v1/models/${modelId}/prove`, { input: Array.from({ length: 64 }, (_, i) => i % 11) });
     assert.equal(asked.status, 202, JSON.stringify(asked.body));
     const job = await settled(c, acmeKey, asked.body.jobId as string);
@@ -341,16 +343,7 @@ describe('API nodes sharing PostgreSQL: keys, tenants, datasets and models', {
     for (const node of [c, b]) assert.equal((await call(node, acmeKey, 'GET', `/v1/models/${modelId}`)).body.vkeyHash, newHash);
 
     // The worker starts again on its data directory, which holds the model with the old keys.
-    worker = spawnProc([path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--name', 'w3'], {
-      ZKAI_HOME: workerHomeC,
-      ZKAI_QUEUE: redis.url,
-      ZKAI_DB: db.url,
-      ZKAI_API_URL: c.url,
-      ZKAI_WORKER_TOKEN: TOKEN,
-      ZKAI_TREE_DEPTH: String(DEPTH),
-      ZKAI_POOL_SIZE: '1',
-    });
-    await worker.waitFor((l) => l.includes('pulling jobs from'), 'the worker to start');
+    worker = await startWorker('w3', workerHomeC, c.url);
     const refused = await settled(c, acmeKey, early.body.jobId as string);
     assert.equal(refused.state, 'failed', JSON.stringify(refused));
     assert.equal((refused.error as { code: string }).code, 'MODEL_KEYS_CHANGED', 'not proved under the superseded key');
