@@ -4,7 +4,8 @@
  * the wasm instance (`getWitness(i)`, then `readSharedRWMemory(j)` for each of its eight 32-bit words, each through the
  * `instance.exports` getter). For a model of 200,000 wires that is almost two million calls, a tenth or more of the
  * whole witness time. Here `getWitness(i)` still converts value i out of Montgomery form into the shared read/write
- * area, and its 32 bytes are copied from the instance's exported memory in one `set`.
+ * area, and its 32 bytes are copied from the instance's exported memory in one `set`. The inputs go in the same way
+ * (setInputs below): a model's tens of thousands of weights are inputs of every proof.
  * Calculators that lack the exports this needs (circom 1, or a future layout) take circom_runtime's own path.
  */
 export interface WasmWitnessCalculator {
@@ -15,12 +16,17 @@ export interface WasmWitnessCalculator {
 interface Circom2Internals {
   instance?: { exports: Record<string, unknown> };
   n32?: number;
+  prime?: bigint;
   witnessSize?: number;
-  _doCalculateWitness?: (input: Record<string, unknown>, sanityCheck?: boolean) => Promise<void>;
+  sanityCheck?: boolean;
 }
 
 interface Circom2Exports {
   memory: WebAssembly.Memory;
+  init(sanityCheck: number): void;
+  getInputSignalSize(hMSB: number, hLSB: number): number;
+  getInputSize(): number;
+  setInputSignal(hMSB: number, hLSB: number, i: number): void;
   getSharedRWMemoryStart(): number;
   readSharedRWMemory(j: number): number;
   getRawPrime(): void;
@@ -31,9 +37,9 @@ function fastPath(calc: WasmWitnessCalculator): { c: Required<Circom2Internals>;
   const c = calc as unknown as Circom2Internals;
   const ex = c.instance?.exports as Partial<Circom2Exports> | undefined;
   if (!ex || !(ex.memory instanceof WebAssembly.Memory) || typeof ex.getSharedRWMemoryStart !== 'function') return null;
-  if (typeof ex.getWitness !== 'function' || typeof ex.readSharedRWMemory !== 'function' || typeof ex.getRawPrime !== 'function')
-    return null;
-  if (c.n32 !== 8 || !Number.isInteger(c.witnessSize) || typeof c._doCalculateWitness !== 'function') return null;
+  for (const f of ['getWitness', 'readSharedRWMemory', 'getRawPrime', 'init', 'getInputSignalSize', 'getInputSize', 'setInputSignal'])
+    if (typeof (ex as Record<string, unknown>)[f] !== 'function') return null;
+  if (c.n32 !== 8 || typeof c.prime !== 'bigint' || !Number.isInteger(c.witnessSize)) return null;
   return { c: c as Required<Circom2Internals>, ex: ex as Circom2Exports };
 }
 
@@ -42,7 +48,7 @@ export async function witnessBin(calc: WasmWitnessCalculator, input: Record<stri
   const fast = fastPath(calc);
   if (!fast) return calc.calculateWTNSBin(input, sanityCheck);
   const { c, ex } = fast;
-  await c._doCalculateWitness.call(c, input, sanityCheck);
+  setInputs(ex, c.prime, input, c.sanityCheck || sanityCheck);
   const n8 = 32;
   const nWitness = c.witnessSize;
   // Header: "wtns", version 2, 2 sections; section 1 (8 + n8 bytes): n8, the prime, the witness count; section 2.
@@ -70,4 +76,71 @@ export async function witnessBin(calc: WasmWitnessCalculator, input: Record<stri
     pos += n8;
   }
   return out;
+}
+
+/** fnv-1a 64 of an input name as circom's two 32-bit halves; a model's input names are few and asked every proof. */
+const nameHashes = new Map<string, [number, number]>();
+function nameHash(name: string): [number, number] {
+  let h = nameHashes.get(name);
+  if (!h) {
+    let x = 0xcbf29ce484222325n;
+    for (let i = 0; i < name.length; i++) x = BigInt.asUintN(64, (x ^ BigInt(name.charCodeAt(i))) * 0x100000001b3n);
+    h = [Number(x >> 32n), Number(x & 0xffffffffn)];
+    nameHashes.set(name, h);
+  }
+  return h;
+}
+
+function countLeaves(a: unknown): number {
+  if (!Array.isArray(a)) return 1;
+  let n = 0;
+  for (const x of a) n += countLeaves(x);
+  return n;
+}
+
+/**
+ * circom_runtime's `_doCalculateWitness` for circom 2 (same checks, same messages, same order of setInputSignal calls:
+ * the last one runs the circuit), without its per-value cost: it normalises each value, splits it into words by
+ * repeated BigInt division into an array built with `unshift`, and hands the eight words over in eight calls. Here
+ * the words go straight into the instance's shared read/write area (writeSharedRWMemory(j, w) is the 32-bit store at
+ * its start + 4j), small values without BigInt arithmetic. A model's input is tens of thousands of weights per proof.
+ */
+function setInputs(ex: Circom2Exports, prime: bigint, input: Record<string, unknown>, sanityCheck: boolean): void {
+  ex.init(sanityCheck ? 1 : 0);
+  const start = ex.getSharedRWMemoryStart();
+  let words = new Uint32Array(ex.memory.buffer, start, 8);
+  let count = 0;
+  const set = (hMSB: number, hLSB: number, value: unknown, i: number) => {
+    let v = typeof value === 'bigint' ? value : BigInt(value as string | number);
+    if (v < 0n || v >= prime) {
+      v %= prime;
+      if (v < 0n) v += prime;
+    }
+    if (words.buffer !== ex.memory.buffer) words = new Uint32Array(ex.memory.buffer, start, 8);
+    if (v <= 0xffffffffn) {
+      words.fill(0);
+      words[0] = Number(v);
+    } else
+      for (let j = 0; j < 8; j++) {
+        words[j] = Number(BigInt.asUintN(32, v));
+        v >>= 32n;
+      }
+    ex.setInputSignal(hMSB, hLSB, i);
+    count++;
+  };
+  for (const k of Object.keys(input)) {
+    const [hMSB, hLSB] = nameHash(k);
+    const size = ex.getInputSignalSize(hMSB, hLSB);
+    if (size < 0) throw new Error(`Signal ${k} not found\n`);
+    const n = countLeaves(input[k]);
+    if (n < size) throw new Error(`Not enough values for input signal ${k}\n`);
+    if (n > size) throw new Error(`Too many values for input signal ${k}\n`);
+    let i = 0;
+    const walk = (a: unknown) => {
+      if (Array.isArray(a)) for (const x of a) walk(x);
+      else set(hMSB, hLSB, a, i++);
+    };
+    walk(input[k]);
+  }
+  if (count < ex.getInputSize()) throw new Error(`Not all inputs have been set. Only ${count} out of ${ex.getInputSize()}`);
 }

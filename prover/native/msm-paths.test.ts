@@ -4,10 +4,11 @@
  * (Σ sᵢ·aᵢ mod r)·G, one ffjavascript multiplication however many points there are. That makes the sizes where the
  * batch-affine window and the widest windows are reached (tens of thousands of points, in G2 too) cost seconds.
  *
- * Which sizes reach which path and width: the engine splits each scalar in two ~128-bit halves (GLV in G1, ψ in
- * G2), drops zero and one halves, and for m remaining points picks the width c with `choose_window` (mirrored in
- * `plan` below): batch-affine windows when m ≥ 2,048 and c ≥ 9 at reduce weight 3, else XYZZ windows at weight
- * 1.4. The mutations docs/engines.md lists show each path failing here when broken.
+ * Which sizes reach which path and width: the engine folds each scalar's sign into its point (±|v|), sorts the
+ * magnitudes into width classes (≤16, ≤32, ≤64, ≤128 bits) and splits wider ones in two ~128-bit halves (GLV in G1,
+ * ψ in G2) into the last class; per class it drops zero and one, and for m remaining points picks the width c with
+ * `choose_window` (mirrored in `plan` below): batch-affine windows when m ≥ 2,048 and c ≥ 9 at reduce weight 3, else
+ * XYZZ windows at weight 1.4. The mutations docs/engines.md lists show each path failing here when broken.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -54,7 +55,7 @@ const off = process.env.ZKAI_NATIVE === 'off';
  * twice with the same scalar (a bucket doubling), a base and its negation with the same scalar (cancelling), bases
  * at infinity, and bases repeated from a small pool (bucket collisions inside one batch).
  */
-function inputs(n: number, seed: number, scalarBits = 254): { dlogs: bigint[]; scalars: bigint[] } {
+function inputs(n: number, seed: number, scalarBits: number | 'signed' = 254): { dlogs: bigint[]; scalars: bigint[] } {
   const rnd = seededRandom(seed);
   const word = () => BigInt(rnd.u32());
   const random = () => {
@@ -68,7 +69,13 @@ function inputs(n: number, seed: number, scalarBits = 254): { dlogs: bigint[]; s
   for (let i = 0; i < n; i++) {
     const kind = rnd.u32() % 16;
     let a = kind < 2 ? pool[rnd.u32() % 16]! : random() % R || 1n;
-    let s = scalarBits >= 254 ? random() % R : random() % (1n << BigInt(scalarBits));
+    let s: bigint;
+    if (scalarBits === 'signed') {
+      // A witness: ±v with |v| of any width class (the sign a field element r − v), so every class and the halving.
+      const width = SIGNED_WIDTHS[rnd.u32() % SIGNED_WIDTHS.length]!;
+      const v = (random() % (1n << BigInt(width))) % R;
+      s = rnd.u32() % 2 ? v : (R - v) % R;
+    } else s = scalarBits >= 254 ? random() % R : random() % (1n << BigInt(scalarBits));
     if (kind === 2) s = 0n;
     if (kind === 3) s = 1n;
     if (kind === 4) s = R - 1n;
@@ -80,6 +87,9 @@ function inputs(n: number, seed: number, scalarBits = 254): { dlogs: bigint[]; s
   }
   return { dlogs, scalars };
 }
+
+/** Magnitudes of signed scalars: each side of each width class's edge (16, 32, 64, 128 bits) and wider. */
+const SIGNED_WIDTHS = [2, 8, 16, 17, 31, 32, 33, 64, 65, 127, 128, 129, 200, 253];
 
 function bytesOf(values: bigint[]): Uint8Array {
   const out = new Uint8Array(values.length * 32);
@@ -101,7 +111,7 @@ describe('native MSM: every path and window width against Σ sᵢ·aᵢ', { skip
     await curve?.terminate();
   });
 
-  async function check(g2: boolean, n: number, seed: number, scalarBits?: number): Promise<void> {
+  async function check(g2: boolean, n: number, seed: number, scalarBits?: number | 'signed'): Promise<void> {
     const { dlogs, scalars } = inputs(n, seed, scalarBits);
     const bases = g2 ? await engine.g2FixedBase(bytesOf(dlogs)) : await engine.g1FixedBase(bytesOf(dlogs));
     const got = g2 ? await engine.msmG2(bases, bytesOf(scalars)) : await engine.msmG1(bases, bytesOf(scalars));
@@ -113,7 +123,11 @@ describe('native MSM: every path and window width against Σ sᵢ·aᵢ', { skip
     const sumBytes = new Uint8Array(32);
     le(sum, sumBytes, 0);
     if (sum !== 0n) group.toRprLEM(expected, 0, group.toAffine(group.timesScalar(group.g, sumBytes)));
-    assert.equal(hex(got), hex(expected), `${g2 ? 'G2' : 'G1'} n=${n} (${plan(kept(n), Math.min(scalarBits ?? 128, 128))})`);
+    assert.equal(
+      hex(got),
+      hex(expected),
+      `${g2 ? 'G2' : 'G1'} n=${n} (${scalarBits === 'signed' ? 'signed' : plan(kept(n), Math.min(scalarBits ?? 128, 128))})`,
+    );
   }
 
   /**
@@ -143,6 +157,11 @@ describe('native MSM: every path and window width against Σ sᵢ·aᵢ', { skip
         await check(g2, n, 300 + i + (g2 ? 50 : 0), 20);
         await check(g2, n, 400 + i + (g2 ? 50 : 0), 130);
       }
+    });
+
+    test(`${name}: signed scalars of every width class (the sign folded into the point, one MSM per class)`, async () => {
+      // Few points: a class of one or two; many: every class on its batch-affine path.
+      for (const [i, n] of [1, 7, 60, 900, 5000, 30000].entries()) await check(g2, n, 600 + i + (g2 ? 50 : 0), 'signed');
     });
   }
 
