@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -50,6 +51,21 @@ describe('the service on an existing chain (ZKAI_CHAIN=<rpc>)', () => {
   after(async () => {
     await chain?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the dev chain keeps idle connections longer than a Node client does (no "socket hang up" on reuse)', async () => {
+    // dev-chain-keepalive.cjs: Node's client agent drops an idle socket after 5 s; the server must not do so first.
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(
+        chain.url,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, agent: new http.Agent({ keepAlive: true }) },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }));
+    });
+    res.resume();
+    assert.equal(res.headers['keep-alive'], 'timeout=65');
   });
 
   it('uses the recorded contracts, and says the chain lasts', async () => {

@@ -13,6 +13,7 @@ export const DEV_CHAIN_ID = 31337;
 /** Hardhat funds this many accounts, m/44'/60'/0'/0/0 .. /19, with 10 000 ETH each. */
 const DEV_ACCOUNT_COUNT = 20;
 const WATCHDOG = path.join(CONTRACTS_ROOT, 'parent-watchdog.cjs');
+const KEEPALIVE = path.join(CONTRACTS_ROOT, 'dev-chain-keepalive.cjs');
 
 export interface DevChainOptions {
   /** Port on 127.0.0.1; default ZKAI_CHAIN_PORT or 8545. Must be free. */
@@ -50,7 +51,20 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['--require', WATCHDOG, HARDHAT_CLI, '--config', HARDHAT_CONFIG, 'node', '--hostname', '127.0.0.1', '--port', String(port)],
+    [
+      '--require',
+      WATCHDOG,
+      '--require',
+      KEEPALIVE,
+      HARDHAT_CLI,
+      '--config',
+      HARDHAT_CONFIG,
+      'node',
+      '--hostname',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
     {
       cwd: REPO_ROOT,
       env: hardhatEnv(opts.initialDate ? { HARDHAT_ZKAI_INITIAL_DATE: opts.initialDate } : {}),
