@@ -53,7 +53,10 @@ Usage:
                                                        (--registry/--attestor default: the chain deploy record)
   zkai model attest <proof.json> --rpc <url> [--attestor <addr>] --model <modelId>
   zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested]
-                                                       check a proof off chain and against the chain (no key); exit 0/1
+                   [--dir <model dir> [--governance <addr>]]
+                                                       check a proof off chain and against the chain (no key); exit 0/1.
+                                                       --dir, for a listed model: its setup verifies from the ptau,
+                                                       gives the registered verifier's key and the listing's identity
 Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.json or --deployment <file>;
 --registry/--governance/--market/--vault override; key: ZKAI_CHAIN_KEY; docs/economy.md "Tooling"):
   zkai dataset register <dataset.json|--root <n>> --rpc <url>

@@ -1,0 +1,183 @@
+/**
+ * `zkai model audit --dir`'s setup checks (issue 15 item 6): a listing's declared setup identity against the model's
+ * setup. The digits MLP with Pedersen weights under a name of its own (this file contributes to its setup, which
+ * would change the keys every other test's digits MLP proves with), registered with zkai's verifier for its key:
+ * the honest listing passes; a listing declaring another contribution hash or another ptau fails setupIdentity with
+ * that part named; a registered, unlisted model is "not listed" and passes; after one more contribution the
+ * registered verifier no longer embeds the setup's key (setupKey fails) and the identity has one more contribution.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Contract, type JsonRpcProvider, Wallet } from 'ethers';
+import { REPO_ROOT } from '../common/config.ts';
+import { type CompiledModel, compileModel } from '../prover/inference.ts';
+import { contributePhase2 } from '../prover/setup/index.ts';
+import { releaseVerifierResources } from '../prover/verify.ts';
+import type { DevChain } from '../verifier-contracts/chain.ts';
+import { deployArtifact } from '../verifier-contracts/deploy.ts';
+import {
+  getSetupIdentity,
+  type ListingParams,
+  listModel,
+  modelGovernanceAt,
+  type SetupIdentity,
+  setupIdentityDifferences,
+  setupIdentityOf,
+} from '../verifier-contracts/market.ts';
+import { installModelVerifier } from '../verifier-contracts/model-verifier.ts';
+import { circuitIdHash, modelRegistryAt, registerCommittedModel } from '../verifier-contracts/models.ts';
+import { startTestChain } from '../verifier-contracts/test/helpers.ts';
+import { deployMarketStack, type MarketStack } from '../verifier-contracts/test/market-fixture.ts';
+import { type AuditedSetup, auditedSetup, type SetupChecks, setupChecksAgainst, setupIdentityChecks } from './setup-identity.ts';
+
+const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
+
+after(releaseVerifierResources);
+
+describe('setupIdentityDifferences names each differing part', () => {
+  const id: SetupIdentity = {
+    ceremony: `0x${'01'.repeat(32)}`,
+    zkeyContributions: [`0x${'aa'.repeat(64)}`, `0x${'bb'.repeat(64)}`],
+    kappaContributions: [`0x${'cc'.repeat(32)}`],
+  };
+  it('equal identities (hex case aside) have none', () => {
+    assert.deepEqual(setupIdentityDifferences(id, { ...id, ceremony: id.ceremony.toUpperCase().replace('0X', '0x') }), []);
+  });
+  it('the ceremony, a contribution by number, a κ entry, and a count', () => {
+    const other = {
+      ceremony: `0x${'02'.repeat(32)}`,
+      zkeyContributions: [id.zkeyContributions[0]!, `0x${'dd'.repeat(64)}`, `0x${'ee'.repeat(64)}`],
+      kappaContributions: [`0x${'ff'.repeat(32)}`],
+    };
+    const d = setupIdentityDifferences(id, other);
+    assert.equal(d.length, 4, d.join('\n'));
+    assert.match(d[0]!, /^ceremony \(ptau sha256\) differs: the listing declares 0x0101.*, the setup used 0x0202/);
+    assert.match(d[1]!, /^phase-2 contribution #2 differs: the listing declares 0xbbbb.*, the setup has 0xdddd/);
+    assert.match(d[2]!, /^phase-2 contributions: the listing declares 2, the setup has 3$/);
+    assert.match(d[3]!, /^κ contribution #1 differs/);
+  });
+});
+
+describe('model audit --dir: a listed model’s setup against its declared identity', () => {
+  let chain: DevChain;
+  let provider: JsonRpcProvider;
+  let accounts: Wallet[];
+  let stack: MarketStack;
+  let tmp: string;
+  let modelDir: string;
+  let compiled: CompiledModel;
+  let verifier: string;
+  let honest: SetupIdentity;
+  let governance: Contract;
+  const models: Record<'honest' | 'otherContribution' | 'otherPtau' | 'unlisted', string> = {} as never;
+
+  /** Registers the compiled model under `signer` with zkai's verifier for its key; lists it declaring `setup`. */
+  async function registerAndList(signer: Wallet, setup: SetupIdentity | undefined): Promise<string> {
+    const registry = modelRegistryAt(stack.registry, signer);
+    const { modelId } = await registerCommittedModel(registry, {
+      commitment: compiled.pedersen!.commitment,
+      circuitId: circuitIdHash(compiled.manifest.circuitId),
+      verifier,
+      numPublicSignals: compiled.manifest.publicSignals.length + 1,
+    });
+    const params: ListingParams = { owners: [signer.address], shares: [1n], fee: 1000n, setup: setup! };
+    if (setup) await listModel(registry, modelGovernanceAt(stack.governance, signer), modelId, params);
+    return modelId;
+  }
+  /** The full check, as `zkai model audit --dir` runs it (verifies the setup: seconds). */
+  const audit = (modelId: string): Promise<SetupChecks> => setupIdentityChecks({ provider, governance, modelId, verifier, dir: modelDir });
+  /** The setup as it stands before the contribution, verified once for the listings that declare against it. */
+  let verifiedOnce: Promise<AuditedSetup> | undefined;
+  const auditListed = async (modelId: string): Promise<SetupChecks> => {
+    verifiedOnce ??= auditedSetup(modelDir);
+    return setupChecksAgainst(await verifiedOnce, { provider, verifier, declared: await getSetupIdentity(governance, modelId) });
+  };
+
+  before(async () => {
+    const t = await startTestChain();
+    ({ chain, provider } = t);
+    accounts = [t.owner, t.alice, t.bob, new Wallet(chain.accounts[3]!, provider)];
+    stack = await deployMarketStack(t.owner);
+    governance = modelGovernanceAt(stack.governance, provider);
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-setup-identity-'));
+    modelDir = path.join(tmp, 'm');
+    compiled = await compileModel(path.join(FIXTURES, 'mlp_digits.onnx'), path.join(FIXTURES, 'digits_test.csv'), {
+      outDir: modelDir,
+      name: 'mlp-digits-setup-audit',
+      weights: 'private-pedersen',
+    });
+    const installed = await installModelVerifier({
+      contractName: 'SetupAuditTestVerifier',
+      vkey: compiled.vkey,
+      snarkjsSolidity: () => readFile(compiled.setup.solidityVerifierPath, 'utf8'),
+    });
+    verifier = await deployArtifact(t.owner, installed.artifact);
+    const meta = JSON.parse(await readFile(path.join(compiled.setup.dir, 'setup.json'), 'utf8'));
+    honest = setupIdentityOf(meta, compiled.pedersen!.key);
+    const [owner, alice, bob, carol] = accounts as [Wallet, Wallet, Wallet, Wallet];
+    models.honest = await registerAndList(owner, honest);
+    const zkeyContributions = [...honest.zkeyContributions];
+    zkeyContributions[zkeyContributions.length - 1] = `0x${'ab'.repeat(64)}`;
+    models.otherContribution = await registerAndList(alice, { ...honest, zkeyContributions });
+    models.otherPtau = await registerAndList(bob, { ...honest, ceremony: `0x${'cd'.repeat(32)}` });
+    models.unlisted = await registerAndList(carol, undefined);
+  });
+  after(async () => {
+    provider?.destroy();
+    await chain?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('the honest listing passes: the chain verifies, the verifier embeds the setup’s key, the identity is equal', async () => {
+    const c = await auditListed(models.honest);
+    for (const name of ['setupChain', 'setupKey', 'setupIdentity'] as const)
+      assert.equal(c[name]?.ok, true, `${name}: ${JSON.stringify(c[name])}`);
+    assert.equal(c.setupChain!.commitmentKey, 'valid');
+    assert.deepEqual(c.setupIdentity!.setup, honest);
+    assert.ok(honest.kappaContributions.length >= 1, 'a Pedersen model’s identity names κ’s history');
+  });
+
+  it('a listing declaring another contribution hash fails setupIdentity, naming that contribution', async () => {
+    const c = await auditListed(models.otherContribution);
+    assert.deepEqual([c.setupChain?.ok, c.setupKey?.ok, c.setupIdentity?.ok], [true, true, false]);
+    const n = honest.zkeyContributions.length;
+    assert.match(
+      String(c.setupIdentity!.reason),
+      new RegExp(`^phase-2 contribution #${n} differs: the listing declares 0x(ab){64}, the setup has`),
+    );
+  });
+
+  it('a listing declaring another ptau fails setupIdentity, naming the ceremony', async () => {
+    const c = await auditListed(models.otherPtau);
+    assert.equal(c.setupIdentity?.ok, false);
+    assert.deepEqual(c.setupIdentity!.differences, [
+      `ceremony (ptau sha256) differs: the listing declares 0x${'cd'.repeat(32)}, the setup used ${honest.ceremony}`,
+    ]);
+  });
+
+  it('a registered model that is not listed: "not listed", not a failure, nothing verified', async () => {
+    const c = await audit(models.unlisted);
+    assert.deepEqual(Object.keys(c), ['setupIdentity']);
+    assert.equal(c.setupIdentity!.ok, true);
+    assert.equal(c.setupIdentity!.listed, false);
+    assert.match(String(c.setupIdentity!.note), /^not listed/);
+  });
+
+  it('one more contribution after listing: the registered verifier no longer embeds the setup’s key (setupKey fails)', async () => {
+    const contribution = await contributePhase2(compiled.model.circuit, { name: 'after the listing' });
+    const c = await audit(models.honest);
+    assert.equal(c.setupChain?.ok, true, JSON.stringify(c.setupChain));
+    assert.equal(c.setupKey?.ok, false);
+    assert.match(String(c.setupKey!.reason), /does not embed the key derived from this setup's zkey/);
+    assert.notEqual(c.setupKey!.deployed, c.setupKey!.expected);
+    const n = honest.zkeyContributions.length;
+    assert.deepEqual(c.setupIdentity!.differences, [
+      `phase-2 contributions: the listing declares ${n}, the setup has ${n + 1}`,
+      `κ contributions: the listing declares ${honest.kappaContributions.length}, the setup has ${honest.kappaContributions.length + 1}`,
+    ]);
+    assert.equal((c.setupIdentity!.setup as SetupIdentity).zkeyContributions.at(-1), `0x${contribution.hash}`);
+  });
+});
