@@ -5,15 +5,17 @@
  * the honest listing passes; a listing declaring another contribution hash or another ptau fails setupIdentity with
  * that part named; a registered, unlisted model is "not listed" and passes; after one more contribution the
  * registered verifier no longer embeds the setup's key (setupKey fails) and the identity has one more contribution.
+ * The setup is verified once for the listings declared against it (the slow part); the command runs once, in a child.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Contract, type JsonRpcProvider, Wallet } from 'ethers';
 import { REPO_ROOT } from '../common/config.ts';
-import { type CompiledModel, compileModel } from '../prover/inference.ts';
+import { type CompiledModel, compileModel, proveInference } from '../prover/inference.ts';
+import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2 } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import type { DevChain } from '../verifier-contracts/chain.ts';
@@ -28,9 +30,10 @@ import {
   setupIdentityOf,
 } from '../verifier-contracts/market.ts';
 import { installModelVerifier } from '../verifier-contracts/model-verifier.ts';
-import { circuitIdHash, modelRegistryAt, registerCommittedModel } from '../verifier-contracts/models.ts';
+import { bindingOf, circuitIdHash, modelRegistryAt, registerCommittedModel } from '../verifier-contracts/models.ts';
 import { startTestChain } from '../verifier-contracts/test/helpers.ts';
 import { deployMarketStack, type MarketStack } from '../verifier-contracts/test/market-fixture.ts';
+import { runZkai } from './run-cli.ts';
 import { type AuditedSetup, auditedSetup, type SetupChecks, setupChecksAgainst, setupIdentityChecks } from './setup-identity.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
@@ -164,6 +167,42 @@ describe('model audit --dir: a listed model’s setup against its declared ident
     assert.equal(c.setupIdentity!.ok, true);
     assert.equal(c.setupIdentity!.listed, false);
     assert.match(String(c.setupIdentity!.note), /^not listed/);
+  });
+
+  it('zkai model audit --dir (the command): the honest listing passes every check, each reported on stderr', async () => {
+    const pool = new ProverPool({ threads: 1 });
+    try {
+      const row = (await readFile(path.join(FIXTURES, 'digits_test.csv'), 'utf8')).trim().split('\n')[150]!.split(',').map(Number);
+      const bundle = await proveInference(pool, compiled, row.slice(0, 64), { binding: bindingOf(accounts[0]!.address) });
+      await writeFile(path.join(tmp, 'proof.json'), JSON.stringify(bundle));
+    } finally {
+      await pool.close();
+    }
+    const res = runZkai(
+      [
+        'model',
+        'audit',
+        'proof.json',
+        '--rpc',
+        chain.url,
+        '--attestor',
+        stack.attestor,
+        '--model',
+        models.honest,
+        '--dir',
+        modelDir,
+        '--governance',
+        stack.governance,
+      ],
+      tmp,
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const report = JSON.parse(res.stdout);
+    assert.equal(report.valid, true);
+    for (const name of ['setupChain', 'setupKey', 'setupIdentity', 'verifierCode', 'chainVerifier'])
+      assert.equal(report.checks[name]?.ok, true, `${name}: ${JSON.stringify(report.checks[name])}`);
+    assert.match(res.stderr, /^ok {3}setupIdentity$/m);
+    assert.match(res.stderr, /^audit: every check passed$/m);
   });
 
   it('one more contribution after listing: the registered verifier no longer embeds the setup’s key (setupKey fails)', async () => {
