@@ -144,11 +144,16 @@ export async function modelAudit(args: string[]): Promise<number> {
       }
       if (values.dir !== undefined) {
         const { ModelGovernance } = await economyContracts(provider, values, ['ModelGovernance']);
+        const governance = modelGovernanceAt(ModelGovernance, provider);
+        // A governance over another registry lists none of this registry's models: "not listed" would pass vacuously.
+        const governed = getAddress((await call(governance, 'ModelGovernance', 'registry', [])) as string);
+        if (governed !== registryAddress)
+          bad(`ModelGovernance ${ModelGovernance} governs the registry ${governed}, not the attestor's ${registryAddress}`);
         Object.assign(
           checks,
           await setupIdentityChecks({
             provider,
-            governance: modelGovernanceAt(ModelGovernance, provider),
+            governance,
             modelId,
             verifier: model.verifier,
             dir: path.resolve(values.dir),

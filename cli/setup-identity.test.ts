@@ -5,6 +5,8 @@
  * the honest listing passes; a listing declaring another contribution hash or another ptau fails setupIdentity with
  * that part named; a registered, unlisted model is "not listed" and passes; after one more contribution the
  * registered verifier no longer embeds the setup's key (setupKey fails) and the identity has one more contribution.
+ * The listing's localSetup (what `zkai model listing` and the listing route add: the node's own setup files against
+ * the declared identity, read) says matches, differs or unknown for the same listings.
  * The setup is verified once for the listings declared against it (the slow part); the command runs once, in a child.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +21,8 @@ import { ProverPool } from '../prover/pool.ts';
 import { contributePhase2 } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import type { DevChain } from '../verifier-contracts/chain.ts';
-import { deployArtifact } from '../verifier-contracts/deploy.ts';
+import { deployArtifact, deployContract } from '../verifier-contracts/deploy.ts';
+import { localSetupMatch } from '../verifier-contracts/economy-read.ts';
 import {
   getSetupIdentity,
   type ListingParams,
@@ -30,9 +33,9 @@ import {
   setupIdentityOf,
 } from '../verifier-contracts/market.ts';
 import { installModelVerifier } from '../verifier-contracts/model-verifier.ts';
-import { bindingOf, circuitIdHash, modelRegistryAt, registerCommittedModel } from '../verifier-contracts/models.ts';
+import { bindingOf, circuitIdHash, deployInference, modelRegistryAt, registerCommittedModel } from '../verifier-contracts/models.ts';
 import { startTestChain } from '../verifier-contracts/test/helpers.ts';
-import { deployMarketStack, type MarketStack } from '../verifier-contracts/test/market-fixture.ts';
+import { deployMarketStack, registerAndList as listMockModel, type MarketStack } from '../verifier-contracts/test/market-fixture.ts';
 import { runZkai } from './run-cli.ts';
 import { type AuditedSetup, auditedSetup, type SetupChecks, setupChecksAgainst, setupIdentityChecks } from './setup-identity.ts';
 
@@ -169,6 +172,23 @@ describe('model audit --dir: a listed model’s setup against its declared ident
     assert.match(String(c.setupIdentity!.note), /^not listed/);
   });
 
+  it('the listing’s localSetup (zkai model listing, GET /v1/economy/models/:id): the node’s own setup files, read', async () => {
+    const local = async (id: string) => localSetupMatch(governance, id, await getSetupIdentity(governance, id));
+    assert.deepEqual(await local(models.honest), { status: 'matches', differences: [] });
+    const other = await local(models.otherContribution);
+    assert.equal(other.status, 'differs');
+    assert.match(other.differences.join('\n'), new RegExp(`^phase-2 contribution #${honest.zkeyContributions.length} differs`));
+    assert.deepEqual(await local(models.otherPtau), {
+      status: 'differs',
+      differences: [
+        `ceremony (ptau sha256): the listing declares 0x${'cd'.repeat(32)}; this node set the circuit up from ${honest.ceremony}`,
+      ],
+    });
+    // A listed model whose circuit this node never had.
+    const { modelId } = await listMockModel(stack, accounts[0]!, { owners: [accounts[0]!.address], shares: [1n], fee: 1n });
+    assert.deepEqual(await local(modelId), { status: 'unknown', differences: [] });
+  });
+
   it('zkai model audit --dir (the command): the honest listing passes every check, each reported on stderr', async () => {
     const pool = new ProverPool({ threads: 1 });
     try {
@@ -178,24 +198,20 @@ describe('model audit --dir: a listed model’s setup against its declared ident
     } finally {
       await pool.close();
     }
-    const res = runZkai(
-      [
-        'model',
-        'audit',
-        'proof.json',
-        '--rpc',
-        chain.url,
-        '--attestor',
-        stack.attestor,
-        '--model',
-        models.honest,
-        '--dir',
-        modelDir,
-        '--governance',
-        stack.governance,
-      ],
-      tmp,
-    );
+    const args = [
+      'model',
+      'audit',
+      'proof.json',
+      '--rpc',
+      chain.url,
+      '--attestor',
+      stack.attestor,
+      '--model',
+      models.honest,
+      '--dir',
+      modelDir,
+    ];
+    const res = runZkai([...args, '--governance', stack.governance], tmp);
     assert.equal(res.code, 0, res.stderr);
     const report = JSON.parse(res.stdout);
     assert.equal(report.valid, true);
@@ -203,6 +219,11 @@ describe('model audit --dir: a listed model’s setup against its declared ident
       assert.equal(report.checks[name]?.ok, true, `${name}: ${JSON.stringify(report.checks[name])}`);
     assert.match(res.stderr, /^ok {3}setupIdentity$/m);
     assert.match(res.stderr, /^audit: every check passed$/m);
+    // A ModelGovernance over another registry lists none of this one's models: refused, not a vacuous "not listed".
+    const other = await deployContract(accounts[0]!, 'ModelGovernance', [(await deployInference({ signer: accounts[0]! })).ModelRegistry]);
+    const refused = runZkai([...args, '--governance', other], tmp);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /ModelGovernance 0x[0-9a-fA-F]{40} governs the registry 0x[0-9a-fA-F]{40}, not the attestor's/);
   });
 
   it('one more contribution after listing: the registered verifier no longer embeds the setup’s key (setupKey fails)', async () => {
@@ -218,5 +239,8 @@ describe('model audit --dir: a listed model’s setup against its declared ident
       `κ contributions: the listing declares ${honest.kappaContributions.length}, the setup has ${honest.kappaContributions.length + 1}`,
     ]);
     assert.equal((c.setupIdentity!.setup as SetupIdentity).zkeyContributions.at(-1), `0x${contribution.hash}`);
+    // The listing route says so too: the node's setup is no longer the listed one.
+    const local = await localSetupMatch(governance, models.honest, await getSetupIdentity(governance, models.honest));
+    assert.deepEqual(local, { status: 'differs', differences: c.setupIdentity!.differences });
   });
 });
