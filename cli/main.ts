@@ -73,7 +73,8 @@ Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.
                   [--parent <modelId>=<bps>]... [--predecessor <id>] [--hash-only] --rpc <url>
                                                        list a registered model for paid inference (its registrant)
   zkai model propose <id> --fee <wei>|--retire|--approve-version <hash> --rpc <url> ; zkai model approve <proposalId>
-  zkai model listing <id> --rpc <url>                  listing, split, lineage, setup identity, what it paid
+  zkai model listing <id> --rpc <url>                  listing, split, lineage, setup identity, what it paid,
+                                                       localSetup (this ZKAI_HOME's setup against the identity)
   zkai model transfer-shares <id> --to <address> --amount <shares> --rpc <url>
                                                        move some of the signer's shares (at most 16 holders)
   zkai inference request <id> (--input <input.json> --dir <model dir> | --input-hash <n>) [--deadline <s>] [--max-fee <wei>]
