@@ -53,7 +53,10 @@ Usage:
                                                        (--registry/--attestor default: the chain deploy record)
   zkai model attest <proof.json> --rpc <url> [--attestor <addr>] --model <modelId>
   zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested]
-                                                       check a proof off chain and against the chain (no key); exit 0/1
+                   [--dir <model dir> [--governance <addr>]]
+                                                       check a proof off chain and against the chain (no key); exit 0/1.
+                                                       --dir, for a listed model: its setup verifies from the ptau,
+                                                       gives the registered verifier's key and the listing's identity
 Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.json or --deployment <file>;
 --registry/--governance/--market/--vault override; key: ZKAI_CHAIN_KEY; docs/economy.md "Tooling"):
   zkai dataset register <dataset.json|--root <n>> --rpc <url>
@@ -70,7 +73,8 @@ Paid inference and royalties (contracts from <ZKAI_HOME>/deployments/<chain id>.
                   [--parent <modelId>=<bps>]... [--predecessor <id>] [--hash-only] --rpc <url>
                                                        list a registered model for paid inference (its registrant)
   zkai model propose <id> --fee <wei>|--retire|--approve-version <hash> --rpc <url> ; zkai model approve <proposalId>
-  zkai model listing <id> --rpc <url>                  listing, split, lineage, setup identity, what it paid
+  zkai model listing <id> --rpc <url>                  listing, split, lineage, setup identity, what it paid,
+                                                       localSetup (this ZKAI_HOME's setup against the identity)
   zkai model transfer-shares <id> --to <address> --amount <shares> --rpc <url>
                                                        move some of the signer's shares (at most 16 holders)
   zkai inference request <id> (--input <input.json> --dir <model dir> | --input-hash <n>) [--deadline <s>] [--max-fee <wei>]

@@ -1,15 +1,20 @@
 /**
- * `zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested] [--vkey-hash]`:
+ * `zkai model audit <proof.json> --rpc <url> --attestor <addr> --model <modelId> [--require-attested] [--vkey-hash]
+ *  [--dir <model dir> [--governance <addr> | --deployment <file>]]`:
  * the auditor's read-only check of an inference bundle against what the chain holds (no key, nothing sent): the proof
  * against a pinned key, the model's registration, commitment, circuit, signal count and binding, a simulated
- * attestation, and that the registered verifier's code is the one zkai generates from the key.
+ * attestation, and that the registered verifier's code is the one zkai generates from the key. With --dir, for a
+ * model listed for paid inference, its setup against the listing's setup identity (setup-identity.ts).
+ * The report is JSON on stdout; one line per check on stderr.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Contract, getAddress } from 'ethers';
 import { isZkaiError } from '../common/errors.ts';
 import type { ProofBundle } from '../prover/bundle.ts';
 import { commitmentId, g1Evm } from '../prover/commitment.ts';
 import { verifyBundle } from '../prover/verify.ts';
+import { modelGovernanceAt } from '../verifier-contracts/market.ts';
 import {
   type AttestationRecord,
   attestationIdOf,
@@ -26,13 +31,10 @@ import { call } from '../verifier-contracts/tx.ts';
 import { toSolidityCalldata } from '../verifier-contracts/vault.ts';
 import { pinnedKeys } from './bundle-file.ts';
 import { attestSignals, bad, json, log, parseAddress, parseModelId, readBundle, stringifyRecord, withChain } from './chain-cli.ts';
+import { economyContracts } from './economy-cli.ts';
 import { bindingCheck } from './model-binding.ts';
+import { type AuditCheck as Check, setupIdentityChecks } from './setup-identity.ts';
 import { checkVerifierCode } from './verifier-code.ts';
-
-interface Check {
-  ok: boolean;
-  [detail: string]: unknown;
-}
 
 /**
  * Simulates the attestation (eth_call, nothing is sent): success means the registered verifier accepts this proof
@@ -55,8 +57,8 @@ async function simulateAttest(attestor: Contract, modelId: string, bundle: Proof
 }
 
 /**
- * `zkai model audit <proof.json> --rpc --attestor --model [--require-attested] [--vkey-hash]`: checks a bundle off
- * chain and against the chain (read-only). Exit 0 only when every check passes.
+ * `zkai model audit <proof.json> --rpc --attestor --model [--require-attested] [--vkey-hash] [--dir …]`: checks a
+ * bundle off chain and against the chain (read-only). Exit 0 only when every check passes.
  */
 export async function modelAudit(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -68,6 +70,9 @@ export async function modelAudit(args: string[]): Promise<number> {
       model: { type: 'string' },
       'require-attested': { type: 'boolean' },
       'vkey-hash': { type: 'string' },
+      dir: { type: 'string' },
+      governance: { type: 'string' },
+      deployment: { type: 'string' },
     },
   });
   const [file] = positionals;
@@ -137,6 +142,25 @@ export async function modelAudit(args: string[]): Promise<number> {
         const { reason: _r, reasonCode: _c, ...rest } = checks.offChain;
         checks.offChain = { ...rest, ok: true, pinned: true, keys: 'chain', vkeyHash: true };
       }
+      if (values.dir !== undefined) {
+        const { ModelGovernance } = await economyContracts(provider, values, ['ModelGovernance']);
+        const governance = modelGovernanceAt(ModelGovernance, provider);
+        // A governance over another registry lists none of this registry's models: "not listed" would pass vacuously.
+        const governed = getAddress((await call(governance, 'ModelGovernance', 'registry', [])) as string);
+        if (governed !== registryAddress)
+          bad(`ModelGovernance ${ModelGovernance} governs the registry ${governed}, not the attestor's ${registryAddress}`);
+        Object.assign(
+          checks,
+          await setupIdentityChecks({
+            provider,
+            governance,
+            modelId,
+            verifier: model.verifier,
+            dir: path.resolve(values.dir),
+            log,
+          }),
+        );
+      }
       try {
         attestation = await getAttestation(attestor, attestationId);
       } catch (err) {
@@ -145,6 +169,9 @@ export async function modelAudit(args: string[]): Promise<number> {
     }
     if (values['require-attested']) checks.attested = { ok: attestation !== undefined };
     const valid = Object.values(checks).every((c) => c.ok);
+    for (const [name, c] of Object.entries(checks))
+      log(`${c.ok ? 'ok  ' : 'FAIL'} ${name}${c.reason ? `: ${String(c.reason)}` : c.note ? `: ${String(c.note)}` : ''}`);
+    log(valid ? 'audit: every check passed' : 'audit: FAILED');
     json({
       file,
       valid,

@@ -12,7 +12,8 @@
  *   zkai model propose <modelId> --fee <wei> | --retire | --approve-version <listingHash>
  *   zkai model approve <proposalId>
  *       A decision executes once the approvers hold more than half the shares (the proposer approves at once).
- *   zkai model listing <modelId>    (read-only: listing, split, lineage, setup identity, what it paid)
+ *   zkai model listing <modelId>    (read-only: listing, split, lineage, setup identity, what it paid, and whether
+ *                                    this ZKAI_HOME's own setup of the model is the declared one: localSetup)
  *   zkai model transfer-shares <modelId> --to <address> --amount <shares>
  *       Moves some of the signer's shares (ModelGovernance.transferShares: at most 16 holders; a proposal counts
  *       its approvers' shares as they stand at each approval).
@@ -179,6 +180,7 @@ export async function modelListing(args: string[]): Promise<number> {
         inferenceMarketAt(c.InferenceMarket, provider),
         modelId,
         fromBlock,
+        { localSetup: true },
       ),
     );
     return 0;

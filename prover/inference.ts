@@ -295,7 +295,7 @@ function modelVkey(setup: CircuitSetup, pedersen: PedersenOpening | undefined, l
 }
 
 /** A LogUp model circuit's layout from its generated public-signal names (what circom's symbols say; checked at compile). */
-function modelLookupLayout(model: ModelCircuit): LookupLayout {
+export function modelLookupLayout(model: ModelCircuit): LookupLayout {
   const names = model.generated.publicSignals;
   const committed = names.flatMap((n, i) => (n.startsWith('logupCommitted[') ? [i] : []));
   return { committedIndices: [...committed, names.indexOf('logupBlind')], alphaIndex: names.indexOf('logupAlpha') };
@@ -332,10 +332,14 @@ export interface FetchedModelOptions {
 }
 
 /**
- * Load a model directory written by compileModel (the circuit and setup come from the cache, rebuilt if missing).
- * `fetched`: a worker that fetched the API node's circuit and keys must prove with exactly those.
+ * A model directory's manifest, quantized model and circuit (built, or from the cache), checked against the circuit id
+ * model.json names; no keys. `sourceName`: FetchedModelOptions.sourceName.
  */
-export async function loadCompiledModel(dir: string, log?: (msg: string) => void, fetched?: FetchedModelOptions): Promise<CompiledModel> {
+export async function loadModelCircuit(
+  dir: string,
+  log?: (msg: string) => void,
+  sourceName?: string,
+): Promise<{ manifest: ModelManifest; qm: QuantizedModel; model: ModelCircuit }> {
   let manifest: ModelManifest;
   let qm: QuantizedModel;
   try {
@@ -350,11 +354,20 @@ export async function loadCompiledModel(dir: string, log?: (msg: string) => void
     qm,
     { name: manifest.name, weights: manifest.weights, input: manifest.input, ...(manifest.lookups ? { lookups: manifest.lookups } : {}) },
     log,
-    fetched?.sourceName,
+    sourceName,
   );
   if (model.circuit.id !== manifest.circuitId) {
     throw new ZkaiError('BAD_INPUT', `${dir}: quantized.json gives circuit ${model.circuit.id}, model.json says ${manifest.circuitId}`);
   }
+  return { manifest, qm, model };
+}
+
+/**
+ * Load a model directory written by compileModel (the circuit and setup come from the cache, rebuilt if missing).
+ * `fetched`: a worker that fetched the API node's circuit and keys must prove with exactly those.
+ */
+export async function loadCompiledModel(dir: string, log?: (msg: string) => void, fetched?: FetchedModelOptions): Promise<CompiledModel> {
+  const { manifest, qm, model } = await loadModelCircuit(dir, log, fetched?.sourceName);
   // A fetched setup folder holds the lookup key the API node made (jobs/fetch-model.ts checked it): never a new one.
   let ls: LookupSetup | undefined;
   let setup: CircuitSetup;

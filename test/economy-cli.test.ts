@@ -409,6 +409,8 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
       const model = await get(`/v1/economy/models/${modelM}`);
       assert.equal(model.fulfilled.count, 2);
       assert.equal(model.fulfilled.fees, String(FEE + FEE2));
+      // This node (the same ZKAI_HOME) holds M's setup, and it is the one M's listing declares.
+      assert.deepEqual(model.localSetup, { status: 'matches', differences: [] });
       // Unknown ids are 404, malformed ones 400; a chain without the economy contracts answers 404 on every route.
       assert.equal((await get('/v1/economy/requests/999', 404)).error.code, 'NOT_FOUND');
       assert.equal((await get(`/v1/economy/models/0x${'ab'.repeat(32)}`, 404)).error.code, 'NOT_FOUND');

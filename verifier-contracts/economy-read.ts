@@ -7,6 +7,7 @@
  */
 import { type Contract, getAddress } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
+import { localSetupFiles } from '../prover/setup/local-setup.ts';
 import {
   getListing,
   getRequest,
@@ -17,7 +18,10 @@ import {
   RequestStatus,
   type SetupIdentity,
   type Split,
+  setupIdentityDifferences,
+  setupIdentityOf,
 } from './market.ts';
+import { getModel, modelRegistryAt } from './models.ts';
 
 export interface ModelEconomy {
   modelId: string;
@@ -29,10 +33,50 @@ export interface ModelEconomy {
   /** From the market's events: fulfilled requests of this model and what its split paid out (as the requested model or as a parent). */
   fulfilled: { count: number; fees: bigint };
   paid: { datasets: bigint; parents: bigint; owners: bigint };
+  /** With `localSetup`: the declared setup identity against this ZKAI_HOME's own setup of the model's circuit. */
+  localSetup?: LocalSetupMatch;
 }
 
-/** A listed model: listing, split, setup identity, lineage and what it paid (NOT_FOUND when it is not listed). */
-export async function modelEconomy(governance: Contract, market: Contract, modelId: string, fromBlock = 0): Promise<ModelEconomy> {
+/**
+ * Whether this node's own setup of a listed model (this ZKAI_HOME's setup folder of the model's circuit, for the
+ * ceremony the listing declares) is the one the listing declares, from its setup.json and commitment key, read and
+ * not verified (`zkai model audit --dir` verifies the chain and the registered verifier's key):
+ * 'matches'; 'differs', with each difference named (setupIdentityDifferences), or that the node set the circuit up
+ * from another ceremony only; 'unknown' when no circuit here has the model's circuit id (the node never compiled or
+ * fetched that model).
+ */
+export interface LocalSetupMatch {
+  status: 'matches' | 'differs' | 'unknown';
+  differences: string[];
+}
+
+export async function localSetupMatch(governance: Contract, modelId: string, declared: SetupIdentity): Promise<LocalSetupMatch> {
+  const registry = modelRegistryAt(getAddress((await governance.getFunction('registry')()) as string), governance.runner!);
+  const { circuitId } = await getModel(registry, modelId);
+  const files = await localSetupFiles(circuitId, declared.ceremony);
+  if ('missing' in files) {
+    if (files.missing === 'no-circuit') return { status: 'unknown', differences: [] };
+    const ptau = files.ptau.length ? files.ptau.map((p) => `0x${p}`).join(', ') : 'none';
+    return {
+      status: 'differs',
+      differences: [`ceremony (ptau sha256): the listing declares ${declared.ceremony}; this node set the circuit up from ${ptau}`],
+    };
+  }
+  const differences = setupIdentityDifferences(declared, setupIdentityOf(files.meta, files.commitmentKey));
+  return { status: differences.length ? 'differs' : 'matches', differences };
+}
+
+/**
+ * A listed model: listing, split, setup identity, lineage and what it paid (NOT_FOUND when it is not listed); with
+ * `localSetup`, whether this ZKAI_HOME's own setup of it is the declared one (localSetupMatch).
+ */
+export async function modelEconomy(
+  governance: Contract,
+  market: Contract,
+  modelId: string,
+  fromBlock = 0,
+  opts: { localSetup?: boolean } = {},
+): Promise<ModelEconomy> {
   const listing = await getListing(governance, modelId);
   if (!listing.listed) throw new ZkaiError('NOT_FOUND', `model ${modelId} is not listed for paid inference`);
   const split = await getSplit(governance, modelId);
@@ -64,6 +108,7 @@ export async function modelEconomy(governance: Contract, market: Contract, model
       parents: sum(await logs(market, market.filters.ParentPaid!(null, modelId), fromBlock), 'amount'),
       owners: sum(await logs(market, market.filters.OwnerPaid!(null, modelId), fromBlock), 'amount'),
     },
+    ...(opts.localSetup ? { localSetup: await localSetupMatch(governance, modelId, setup) } : {}),
   };
 }
 

@@ -55,6 +55,28 @@ export function setupIdentityOf(meta: Pick<SetupMeta, 'ptau' | 'contributions'>,
   };
 }
 
+/**
+ * How a declared setup identity (a listing's) differs from another (the one computed from a setup's files): one
+ * sentence per differing part, naming it — the ceremony, a phase-2 contribution by number, a κ history entry by
+ * number, or a count. Empty when they are equal field by field.
+ */
+export function setupIdentityDifferences(declared: SetupIdentity, actual: SetupIdentity): string[] {
+  const out: string[] = [];
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  if (!same(declared.ceremony, actual.ceremony))
+    out.push(`ceremony (ptau sha256) differs: the listing declares ${declared.ceremony}, the setup used ${actual.ceremony}`);
+  const lists = [
+    ['phase-2 contribution', declared.zkeyContributions, actual.zkeyContributions],
+    ['κ contribution', declared.kappaContributions, actual.kappaContributions],
+  ] as const;
+  for (const [what, d, a] of lists) {
+    for (let i = 0; i < Math.min(d.length, a.length); i++)
+      if (!same(d[i]!, a[i]!)) out.push(`${what} #${i + 1} differs: the listing declares ${d[i]}, the setup has ${a[i]}`);
+    if (d.length !== a.length) out.push(`${what}s: the listing declares ${d.length}, the setup has ${a.length}`);
+  }
+  return out;
+}
+
 /** What a model version declares when listed (IModelGovernance.ListingParams); only `fee` can change later. */
 export interface ListingParams {
   owners: string[];

@@ -166,8 +166,12 @@ export async function contributePhase2(circuit: BuiltCircuit, opts: ContributeOp
 export interface VerifyResult {
   valid: boolean;
   circuitId: string;
+  /** The setup folder verified (setup.json, the zkey, the key files). */
+  setupDir: string;
   zkeyPath: string;
   ptau: string;
+  /** sha256 of the ptau file the zkey was verified against (setup.json must name the same). */
+  ptauSha256: string;
   /** As snarkjs lists them, oldest first. */
   contributions: { index: number; name: string; hash: string }[];
   /** The chain setup.json records agrees with the zkey's. */
@@ -205,7 +209,7 @@ function parseContribution(msg: string): { index: number; name: string; hash: st
  * the final key — and returns the contribution chain as snarkjs read it from the zkey.
  */
 export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log; expect?: readonly string[] } = {}): Promise<VerifyResult> {
-  const { dir, meta, ptauPath } = await currentSetup(circuit, opts.log);
+  const { dir, meta, ptauPath, ptauSha256 } = await currentSetup(circuit, opts.log);
   const zkeyPath = setupFiles(dir, meta).zkey;
   const contributions: VerifyResult['contributions'] = [];
   const errors: string[] = [];
@@ -239,6 +243,11 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log; exp
   if (!valid && errors.length === 0)
     errors.push('snarkjs zkey verify rejected the zkey (it does not follow from the r1cs, the ptau and its contributions)');
   contributions.sort((a, b) => a.index - b.index);
+  // setup.json names the ceremony a listing records (its sha256): it must be the file the zkey was verified against.
+  if (meta.ptau.sha256 !== ptauSha256) {
+    valid = false;
+    errors.push(`setup.json names the ptau sha256 ${meta.ptau.sha256}; the zkey was verified against ${ptauPath}, sha256 ${ptauSha256}`);
+  }
   const ck = await checkSetupCommitmentKey(dir, meta, contributions, errors);
   if (ck.commitmentKey === 'invalid' || ck.lookupKey === 'invalid') valid = false;
   // A published hash (a contributor's zkey or κ contribution) must be in the chains: a wholesale rewrite drops it.
@@ -257,8 +266,10 @@ export async function verifyPhase2(circuit: BuiltCircuit, opts: { log?: Log; exp
   return {
     valid,
     circuitId: circuit.id,
+    setupDir: dir,
     zkeyPath,
     ptau: ptauPath,
+    ptauSha256,
     contributions,
     matchesSetupJson,
     ...ck,
@@ -352,7 +363,7 @@ async function currentSetup(circuit: BuiltCircuit, log?: Log) {
   const ptau = await defaultPtau(power, log);
   const dir = setupDir(circuit, ptau);
   if (!existsSync(path.join(dir, 'setup.json'))) throw notSetUp(circuit);
-  return { dir, meta: await readMeta(dir), ptauPath: ptau.path };
+  return { dir, meta: await readMeta(dir), ptauPath: ptau.path, ptauSha256: ptau.sha256 };
 }
 
 function notSetUp(circuit: BuiltCircuit): ZkaiError {

@@ -67,6 +67,14 @@ const modelSchema = obj({
   lineage: list(obj({ modelId: bytes32, parents: list(bytes32), parentBps: list(bps), datasetRoots: list(uint), datasetBps: list(bps) })),
   fulfilled: obj({ count: { type: 'integer' }, fees: uint }),
   paid: obj({ datasets: uint, parents: uint, owners: uint }, 'What this model’s split paid out, from the market’s events'),
+  localSetup: obj(
+    {
+      status: { type: 'string', enum: ['matches', 'differs', 'unknown'] },
+      differences: list({ type: 'string' }),
+    },
+    'Whether this node’s own setup of the model (its setup.json and commitment key, for the declared ceremony; read, ' +
+      'not verified: `zkai model audit --dir` verifies) is the declared one; unknown when the node does not have the model’s circuit',
+  ),
 });
 
 const royaltiesSchema = obj({
@@ -143,7 +151,8 @@ export const economyRoutes: FastifyPluginAsync<EconomyRoutesOptions> = async (ap
       schema: {
         security: common.security,
         tags: common.tags,
-        summary: 'A model listed for paid inference: listing, split, lineage, setup identity, what it paid',
+        summary:
+          'A model listed for paid inference: listing, split, lineage, setup identity (and whether this node’s own setup matches it), what it paid',
         params: { type: 'object', required: ['modelId'], properties: { modelId: bytes32 } },
         querystring: fromBlockQuery,
         response: { 200: { description: 'The listed model', ...modelSchema }, ...errorResponses(400, 404, 429, 500) },
@@ -151,7 +160,8 @@ export const economyRoutes: FastifyPluginAsync<EconomyRoutesOptions> = async (ap
     },
     async (request) => {
       const { governance, market } = contracts();
-      return plain(await modelEconomy(governance, market, request.params.modelId.toLowerCase(), request.query.fromBlock ?? 0));
+      const id = request.params.modelId.toLowerCase();
+      return plain(await modelEconomy(governance, market, id, request.query.fromBlock ?? 0, { localSetup: true }));
     },
   );
 
