@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Interface } from 'ethers';
+import type { PublicInputCommitment } from '../../prover/commitment-verify.ts';
 import { INFERENCE_ATTESTOR_ABI, lookupWords } from '../../verifier-contracts/models.ts';
 import { FAKE_PROOF } from '../../verifier-contracts/test/helpers.ts';
 import { toSolidityCalldata } from '../../verifier-contracts/vault.ts';
@@ -20,7 +21,7 @@ describe('console chain-pin calldata', () => {
   });
 
   test('attestWithLookup: D and K after the signals offset, the same bytes as the ABI encoder', () => {
-    const lookup = { point: ['21', '22', '1'], knowledge: ['23', '24', '1'] };
+    const lookup: PublicInputCommitment = { point: ['21', '22', '1'], knowledge: ['23', '24', '1'] };
     const { a, b, c, pubSignals } = toSolidityCalldata(FAKE_PROOF, signals);
     const expected = attestor.encodeFunctionData('attestWithLookup', [modelId, a, b, c, pubSignals, ...lookupWords(lookup)]);
     assert.equal(`0x${attestCalldata(modelId, FAKE_PROOF, signals, lookup)}`, expected);
