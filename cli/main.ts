@@ -446,7 +446,8 @@ async function modelCompile(args: string[]): Promise<number> {
     input: weights === 'public-constants' ? 'public' : 'private-hashed',
     lookups,
     log: (msg) => progress.note(msg),
-    onPhase: (phase) => progress.update(compileStep(phase)),
+    // The same lines as `zkai --server … model compile` shows from the job's events (cli/remote-jobs.ts).
+    onProgress: (p) => progress.update(compileStep(p.phase, p.step), p.percent, 100),
   });
   progress.end();
   const m = compiled.manifest;

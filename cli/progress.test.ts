@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createProgress } from './progress.ts';
+import { COMPILE_PHASES, SETUP_STEPS } from '../prover/progress.ts';
+import { compileStep, createProgress } from './progress.ts';
 
 function capture(mode: 'tty' | 'plain' | 'json') {
   let out = '';
@@ -46,5 +47,28 @@ describe('CLI progress', () => {
     assert.ok(out.includes(`${clear}leaves [${'#'.repeat(24)}] 1,000/1,000`), JSON.stringify(out.slice(-300)));
     assert.ok(out.includes(`${clear}a log line\n`));
     assert.equal(out.split('\n').length - 1, 3, 'a log line and two finished steps');
+  });
+
+  it("a compile's lines: every phase numbered of six, the setup's step after its phase (the same locally and remotely)", () => {
+    assert.deepEqual(
+      COMPILE_PHASES.map((p) => compileStep(p)),
+      [
+        '1/6 import the ONNX graph',
+        '2/6 quantize on the calibration rows',
+        '3/6 generate and compile the circuit',
+        '4/6 trusted setup (Groth16 keys)',
+        '5/6 commit to the weights',
+        '6/6 write the model files',
+      ],
+    );
+    assert.deepEqual(
+      SETUP_STEPS.map((s) => compileStep('setup', s)),
+      [
+        '4/6 trusted setup (Groth16 keys): powers of tau',
+        '4/6 trusted setup (Groth16 keys): phase-2 zkey (sparse combinations)',
+        '4/6 trusted setup (Groth16 keys): phase-2 contribution (L and H sections)',
+        '4/6 trusted setup (Groth16 keys): verification key and Solidity verifier',
+      ],
+    );
   });
 });

@@ -6,6 +6,8 @@
  * - with `--json`, one JSON object per line ({"event":"progress","step":…,"done":…,"total":…,"elapsedMs":…}) for
  *   programs that drive the CLI.
  */
+import { COMPILE_PHASES, type CompilePhase, type SetupStep } from '../prover/progress.ts';
+
 export type ProgressMode = 'tty' | 'plain' | 'json';
 
 export interface Progress {
@@ -19,18 +21,28 @@ export interface Progress {
 
 const BAR_WIDTH = 24;
 
-/** A model compile's phases as progress names them, here and against a service (`zkai --server … model compile`). */
-const COMPILE_STEPS = {
+/** A model compile's phases (prover/progress.ts) as progress names them, here and against a service (`zkai --server …`). */
+const COMPILE_STEPS: Record<CompilePhase, string> = {
   import: 'import the ONNX graph',
   quantize: 'quantize on the calibration rows',
   circuit: 'generate and compile the circuit',
   setup: 'trusted setup (Groth16 keys)',
-  commitment: 'commit to the weights (Pedersen)',
-} as const;
-export type CompilePhase = keyof typeof COMPILE_STEPS;
+  commitment: 'commit to the weights',
+  store: 'write the model files',
+};
 
-export function compileStep(phase: CompilePhase): string {
-  return `${Object.keys(COMPILE_STEPS).indexOf(phase) + 1}/5 ${COMPILE_STEPS[phase]}`;
+/** The setup's steps within its phase. */
+const SETUP_STEP_NAMES: Record<SetupStep, string> = {
+  ptau: 'powers of tau',
+  zkey: 'phase-2 zkey (sparse combinations)',
+  contribution: 'phase-2 contribution (L and H sections)',
+  keys: 'verification key and Solidity verifier',
+};
+
+/** The progress line of a compile at `phase` (and the setup's `step`): "4/6 trusted setup (Groth16 keys): powers of tau". */
+export function compileStep(phase: CompilePhase, step?: SetupStep): string {
+  const head = `${COMPILE_PHASES.indexOf(phase) + 1}/${COMPILE_PHASES.length} ${COMPILE_STEPS[phase]}`;
+  return step ? `${head}: ${SETUP_STEP_NAMES[step]}` : head;
 }
 
 export function progressMode(json: boolean | undefined, stream: NodeJS.WriteStream = process.stderr): ProgressMode {

@@ -36,6 +36,23 @@ const DEPTH = 4;
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
+/** A compile's phases as `zkai model compile` names them (cli/progress.ts), locally and against a service. */
+const COMPILE_LINES = [
+  '1/6 import the ONNX graph',
+  '2/6 quantize on the calibration rows',
+  '3/6 generate and compile the circuit',
+  '4/6 trusted setup (Groth16 keys)',
+  '5/6 commit to the weights',
+  '6/6 write the model files',
+];
+/** The setup's steps within its line ("4/6 trusted setup (Groth16 keys): powers of tau"). */
+const SETUP_LINES = [
+  'powers of tau',
+  'phase-2 zkey (sparse combinations)',
+  'phase-2 contribution (L and H sections)',
+  'verification key and Solidity verifier',
+];
+
 /** `zkai …` in a child process (asynchronously: the service runs in this process). */
 function zkai(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
@@ -258,7 +275,7 @@ describe('zkai --server: dataset commit, prove, model compile and model prove as
     assert.match(plain.stderr, /prove: /);
   });
 
-  test('model compile: upload, the five compile phases, the ready model', async () => {
+  test("model compile: upload, the six compile phases with the setup's steps, the ready model", async () => {
     const run = await zkai(
       [
         '--server',
@@ -281,17 +298,46 @@ describe('zkai --server: dataset commit, prove, model compile and model prove as
     assert.ok(m.constraints > 0);
     assert.match(m.vkeyHash, /^[0-9a-f]{64}$/);
     assert.ok(m.agreement.agreement >= 0.97, JSON.stringify(m.agreement));
+    const compile = steps(run).filter((s) => /^\d\/6 /.test(s));
     assert.deepEqual(
-      steps(run).filter((s) => /^\d\/5 /.test(s)),
-      [
-        '1/5 import the ONNX graph',
-        '2/5 quantize on the calibration rows',
-        '3/5 generate and compile the circuit',
-        '4/5 trusted setup (Groth16 keys)',
-        '5/5 commit to the weights (Pedersen)',
-      ],
+      compile.map((s) => s.split(': ')[0]).filter((s, i, all) => s !== all[i - 1]),
+      COMPILE_LINES,
     );
+    // The setup's steps as the service reports them: a cached setup only finds its ptau, a new one makes its keys.
+    assert.ok(
+      [1, 4].some(
+        (n) =>
+          JSON.stringify(compile.filter((s) => s.startsWith('4/6 ')).map((s) => s.split(': ')[1])) ===
+          JSON.stringify(SETUP_LINES.slice(0, n)),
+      ),
+      run.stderr,
+    );
+    // With the service's percent of the whole compile for a bar, ending at 100.
+    const last = events(run)
+      .filter((e) => e.event === 'progress' && e.step?.startsWith('6/6 '))
+      .at(-1);
+    assert.deepEqual([last?.done, last?.total], [100, 100], run.stderr);
     modelId = m.modelId;
+  });
+
+  test('model compile in plain mode (a log, not a terminal): a line as each phase and setup step starts, as locally', async () => {
+    const run = await zkai(
+      ['--server', url, 'model', 'compile', path.join(FIXTURES, 'mlp_digits.onnx'), '--calibration', DIGITS_CSV, '--name', 'mlp-digits'],
+      { ZKAI_API_KEY: key },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(JSON.parse(run.stdout).modelId, /^[0-9a-f-]{36}$/);
+    // cli/progress.ts plain mode: "<step>..." when a step starts, "<step>: done in …" when it ends; no JSON, no bar.
+    const started = run.stderr.split('\n').filter((l) => /^\d\/6 .*\.\.\.$/.test(l));
+    const ended = run.stderr.split('\n').filter((l) => /^\d\/6 .*: done in [0-9.]+ s$/.test(l));
+    assert.deepEqual(
+      started.map((l) => l.slice(0, -3).split(': ')[0]).filter((s, i, all) => s !== all[i - 1]),
+      COMPILE_LINES,
+      run.stderr,
+    );
+    assert.ok(started.includes(`${COMPILE_LINES[3]}: ${SETUP_LINES[0]}...`), run.stderr);
+    assert.equal(ended.length, started.length, run.stderr);
+    assert.doesNotMatch(run.stderr, /^\{/m);
   });
 
   test('model prove: an inference proof with its signed outputs; the bundle verifies', async () => {

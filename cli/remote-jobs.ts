@@ -14,18 +14,21 @@ import type { CommitDatasetRequest, Job, JobAccepted, ProofBundle, ZkaiClient } 
 import { ZkaiApiError } from '../client/index.ts';
 import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
-import { type CompilePhase, compileStep, createProgress, logConstraintTable, type Progress, progressMode } from './progress.ts';
+import { COMPILE_PHASES, type CompilePhase } from '../prover/progress.ts';
+import { compileStep, createProgress, logConstraintTable, type Progress, progressMode } from './progress.ts';
 import type { RemoteFlags } from './remote.ts';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-
-const COMPILE_PHASES = new Set<string>(['import', 'quantize', 'circuit', 'setup', 'commitment']);
 
 /** A job's progress line: the phase the service reports, named as the local command names it. */
 function stepOf(job: Job): string {
   if (job.state === 'queued') return 'queued on the service';
   const phase = job.phase === undefined || job.phase === 'running' ? 'starting' : job.phase;
-  if (job.kind === 'model-compile') return COMPILE_PHASES.has(phase) ? compileStep(phase as CompilePhase) : `compile: ${phase}`;
+  if (job.kind === 'model-compile') {
+    // The local command's lines (cli/progress.ts), the setup's step included: the service sends the same closed sets.
+    if (!(COMPILE_PHASES as readonly string[]).includes(phase)) return `compile: ${phase}`;
+    return compileStep(phase as CompilePhase, job.progress?.step);
+  }
   if (job.kind === 'dataset-commit') return `commit: ${phase}`;
   return `prove: ${phase}`;
 }

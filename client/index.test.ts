@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { JobPhase } from '../jobs/jobs.ts';
 import { JobStore } from '../jobs/jobs.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
+import type { ReportedPhase, ReportedStep } from '../prover/progress.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from '../server/app.ts';
 import { type FromSchema, type Job, type Model, ZkaiApiError, ZkaiClient } from './index.ts';
@@ -53,6 +55,10 @@ describe('FromSchema: the types the schemas describe', () => {
     typeIs<Equal<Job['state'], 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'>>();
     typeIs<Equal<Job['links'], { job: string; bundle?: string; model?: string; dataset?: string }>>();
     typeIs<Equal<Model['weights'], 'private-pedersen' | 'private-committed' | 'public-constants' | undefined>>();
+    // The phases and steps a job reports are prover/progress.ts's closed sets, through the schema (issue 16).
+    typeIs<Equal<Job['phase'], JobPhase | undefined>>();
+    typeIs<Equal<NonNullable<Job['progress']>['phase'], ReportedPhase>>();
+    typeIs<Equal<NonNullable<Job['progress']>['step'], ReportedStep | undefined>>();
     // A wrong field is a compile error, so this file would not type-check if the schema lost `constraints`.
     const constraints: Model['constraints'] = { total: 1, perLayer: [{ layer: 'fc', kind: 'dense', constraints: 1 }] };
     assert.equal(constraints?.total, 1);

@@ -13,8 +13,8 @@ export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelle
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 /**
  * Where a job is: queued, then while running the phase its worker reported (a proof: witness, quotient, msm with
- * zkai's prover, witness, proving with snarkjs; a model compile: import, quantize, circuit, setup, commitment) or
- * plain `running` before the first report, then done.
+ * zkai's prover, witness, proving with snarkjs; a model compile: import, quantize, circuit, setup, commitment, store;
+ * a dataset commit: leaves, tree: prover/progress.ts) or plain `running` before the first report, then done.
  */
 export type JobPhase = 'queued' | 'running' | ReportedPhase | 'done';
 

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../common/config.ts';
 import { loadCompiledModel } from '../prover/inference.ts';
+import type { ProgressUpdate } from '../prover/progress.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import type { Job } from './jobs.ts';
-import { modelCompileJobHandler, removeAttemptFolders } from './model-jobs.ts';
+import { compileProgressOf, modelCompileJobHandler, removeAttemptFolders } from './model-jobs.ts';
 import { modelPaths } from './models.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
@@ -38,7 +39,16 @@ describe('model compile attempts', () => {
       kind: 'model-compile',
       request: { modelId: ID, name: 'mlp-digits', weights: 'private-pedersen', input: 'private-hashed' },
     } as unknown as Job;
-    const [a, b] = await Promise.all([handler(job), handler(job)]);
+    // One attempt's progress as its runner hears it: from the compile's child process, then the handler's own end.
+    const heard: ProgressUpdate[] = [];
+    const [a, b] = await Promise.all([handler(job, { progress: (u) => heard.push(u) }), handler(job)]);
+    const phases = heard.map((u) => u.phase).filter((ph, i, all) => ph !== all[i - 1]);
+    assert.deepEqual(phases, ['import', 'quantize', 'circuit', 'setup', 'commitment', 'store'], JSON.stringify(heard));
+    assert.ok(
+      heard.every((u, i) => i === 0 || u.percent! >= heard[i - 1]!.percent!),
+      JSON.stringify(heard),
+    );
+    assert.deepEqual(heard.at(-1), { phase: 'store', percent: 100 });
     const inPlace = JSON.parse(await readFile(path.join(p.compiled, 'model.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual(a, inPlace);
     assert.deepEqual(b, inPlace);
@@ -46,6 +56,25 @@ describe('model compile attempts', () => {
     // The folder in place opens the commitment its manifest names (its blind is the one that made it).
     const loaded = await loadCompiledModel(p.compiled);
     assert.equal(loaded.manifest.weightCommitment, inPlace.weightCommitment);
+  });
+
+  it("a compile child's progress passes only as prover/progress.ts's phases and steps with a percent", () => {
+    assert.deepEqual(compileProgressOf({ phase: 'setup', step: 'contribution', percent: 80 }), {
+      phase: 'setup',
+      step: 'contribution',
+      percent: 80,
+    });
+    assert.deepEqual(compileProgressOf({ phase: 'circuit', percent: 5 }), { phase: 'circuit', percent: 5 });
+    for (const bad of [
+      undefined,
+      'setup',
+      { phase: 'circom', percent: 5 }, // not a phase of the set
+      { phase: 'setup', step: 'L section', percent: 80 }, // free text from a log is no step
+      { phase: 'setup', step: 'zkey' }, // no percent
+      { phase: 'setup', percent: 101 },
+      { phase: 'setup', percent: Number.NaN },
+    ])
+      assert.equal(compileProgressOf(bad), undefined, JSON.stringify(bad));
   });
 
   it('at start, only the folders of attempts are removed', async () => {

@@ -13,7 +13,7 @@ import { ZkaiError, type ZkaiErrorCode } from '../common/errors.ts';
 import { canonicalJson, sha256Hex } from '../common/hash.ts';
 import { type CompiledModel, loadCompiledModel, type ModelManifest, parseModelInput, proveInference } from '../prover/inference.ts';
 import type { ProverPool } from '../prover/pool.ts';
-import { COMPILE_PHASES, type CompilePhase, type ProvePhase } from '../prover/progress.ts';
+import { COMPILE_PERCENT, COMPILE_PHASES, type CompileProgress, type ProvePhase, SETUP_STEPS } from '../prover/progress.ts';
 import { runChild } from './children/child-process.ts';
 import type { Job, JobContext, JobHandler } from './jobs.ts';
 import { LocalModelFiles, type ModelFilesApi } from './model-files.ts';
@@ -71,7 +71,10 @@ export function modelCompileJobHandler(deps: ModelCompileDeps): JobHandler {
       }
       // The manifest of the folder in place (another attempt's, when it finished first) or, with PostgreSQL, of the
       // first compile any node kept: the one every node proves with.
-      return await files.keepCompiled(req.modelId);
+      const manifest = await files.keepCompiled(req.modelId);
+      // The compile's work is done (the job's record says succeeded next): its last progress is 100.
+      ctx?.progress({ phase: 'store', percent: COMPILE_PERCENT.store[1] });
+      return manifest;
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }
@@ -194,6 +197,15 @@ export function modelJobHandlers(deps: ModelCompileDeps & InferenceJobDeps): { '
   return { 'model-compile': modelCompileJobHandler(deps), inference: inferenceJobHandler(deps) };
 }
 
+/** A compile child's progress message, if it is one of prover/progress.ts's phases and steps with a percent. */
+export function compileProgressOf(p: unknown): CompileProgress | undefined {
+  const { phase, step, percent } = (p ?? {}) as Record<string, unknown>;
+  if (!(COMPILE_PHASES as readonly unknown[]).includes(phase)) return undefined;
+  if (step !== undefined && !(SETUP_STEPS as readonly unknown[]).includes(step)) return undefined;
+  if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) return undefined;
+  return { phase, ...(step === undefined ? {} : { step }), percent } as CompileProgress;
+}
+
 type ChildAnswer = { ok: true; manifest: ModelManifest } | { ok: false; code: string; message: string };
 
 /**
@@ -219,11 +231,11 @@ async function compileInChild(
     request,
     what: 'model compile',
     ...(ctx?.signal ? { signal: ctx.signal } : {}),
-    // The child's compile phases become the job's progress (import → quantize → circuit → setup → commitment).
+    // The child's compile phases, setup steps and percent become the job's progress; only the closed sets of
+    // prover/progress.ts pass (import → quantize → circuit → setup: ptau, zkey, contribution, keys → commitment → store).
     onProgress: (p) => {
-      const phase = (p as { phase?: unknown })?.phase;
-      if (typeof phase === 'string' && (COMPILE_PHASES as readonly string[]).includes(phase))
-        ctx?.progress({ phase: phase as CompilePhase });
+      const u = compileProgressOf(p);
+      if (u) ctx?.progress(u);
     },
   });
   if (m.ok) return m.manifest;

@@ -46,7 +46,7 @@ import { ensureLookupSetup, LOOKUP_KEY_FILE, type LookupSetup, loadLookupSetup, 
 import { cachedCommitment, OPENING_FILE, readOpening, writeOpening } from './model-commitment.ts';
 import { deserialise, readCalibrationCsv, serialise } from './model-io.ts';
 import type { ProverPool } from './pool.ts';
-import type { CompilePhase, OnPhase } from './progress.ts';
+import { type CompilePhase, type CompileProgress, compilePercent, type OnPhase, type SetupStep } from './progress.ts';
 import { defaultPtau } from './setup/groth16-setup.ts';
 import { type CircuitSetup, ensureCircuitSetup, ensureCommitmentKey } from './setup/index.ts';
 import { powerFor } from './setup/ptau.ts';
@@ -166,8 +166,11 @@ export interface CompileModelOptions {
   /** LogUp range checks (codegen.ts `lookups`); default 'off'. */
   lookups?: LookupsMode;
   log?: (msg: string) => void;
-  /** Told as the compile enters each phase (job progress, the CLI's progress line). */
-  onPhase?: (phase: CompilePhase) => void;
+  /**
+   * Told as the compile enters each phase and setup step, and as the setup's contribution moves (each whole percent
+   * at most once): the job's progress, the CLI's progress line.
+   */
+  onProgress?: (progress: CompileProgress) => void;
   /**
    * Refuse (MODEL_TOO_LARGE) a circuit with more constraints than this: estimated from the graph before quantizing
    * (circuits/model/cost.ts), and counted again after circom, before the trusted setup.
@@ -190,7 +193,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
       .basename(onnxPath)
       .replace(/\.onnx$/i, '')
       .replace(/[^A-Za-z0-9_-]/g, '_');
-  const phase = opts.onPhase ?? (() => {});
+  const phase = compileReporter(opts.onProgress);
   phase('import');
   const ir = importOnnx(onnxPath);
   // The graph alone says how large the circuit will be: refuse an oversized model before quantizing runs it on every
@@ -244,20 +247,27 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
       `the circuit of ${name} has ${model.circuit.nConstraints} constraints, over the limit of ${opts.maxConstraints}`,
     );
   }
-  phase('setup');
-  const setupOpts = { log, ptau: await ptau };
+  phase('setup', 'ptau');
+  const setupOpts = {
+    log,
+    ptau: await ptau,
+    onStep: (step: SetupStep, done?: number, total?: number) => phase('setup', step, done, total),
+  };
   const ls = lookups === 'logup' ? await ensureLookupSetup(model.circuit, setupOpts) : undefined;
   if (ls && JSON.stringify(ls.layout) !== JSON.stringify(modelLookupLayout(model))) {
     // Loaders take the layout from the generated names (a worker has no .sym): they must be circom's.
     throw new ZkaiError('INTERNAL', `the LogUp signals of circuit ${model.circuit.id} are not where the code generator put them`);
   }
   const setup = ls ? ls.setup : await ensureCircuitSetup(model.circuit, setupOpts);
-  if (weights === 'private-pedersen') phase('commitment');
+  // The weights' commitment: a Pedersen opening (its key made on first use), or the Poseidon hash of the weights.
+  if (weights !== 'public-constants') phase('commitment');
   const pedersen =
     weights === 'private-pedersen'
       ? await pedersenOpening(opts.outDir, model, setup, qm, { blind: randomScalar() }, 'required', log)
       : undefined;
+  const poseidon = weights === 'private-committed' ? (await weightCommitment(qm)).toString() : undefined;
   const vkey = modelVkey(setup, pedersen, ls);
+  phase('store');
   const manifest: ModelManifest = {
     format: 'zkai-model',
     version: 1,
@@ -267,7 +277,7 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
     weights,
     input,
     ...(ls ? { lookups: 'logup' as const } : {}),
-    ...(weights === 'private-committed' ? { weightCommitment: (await weightCommitment(qm)).toString() } : {}),
+    ...(poseidon ? { weightCommitment: poseidon } : {}),
     ...(pedersen ? { weightCommitment: commitmentId(pedersen.commitment.point).toString(), commitment: pedersen.commitment } : {}),
     publicSignals: statementNames(model, pedersen, lookupKeys(ls).lookup),
     inputShape: qm.inputShape,
@@ -283,6 +293,22 @@ export async function compileModel(onnxPath: string, calibrationCsv: string, opt
   await writeFileAtomic(path.join(opts.outDir, 'quantized.json'), serialise(qm));
   await writeFileAtomic(path.join(opts.outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { dir: opts.outDir, manifest, qm, model, setup, vkey, ...(pedersen ? { pedersen } : {}), ...lookupKeys(ls) };
+}
+
+/**
+ * compileModel's progress to `report` (or nowhere): each phase and step as it starts, and a percent within a countable
+ * step only when it is a new whole number (a setup's contribution reports each chunk of points).
+ */
+function compileReporter(report: ((p: CompileProgress) => void) | undefined) {
+  let last = '';
+  return (phase: CompilePhase, step?: SetupStep, done?: number, total?: number): void => {
+    if (!report) return;
+    const percent = compilePercent(phase, step, done, total);
+    const key = `${phase}/${step ?? ''}/${percent}`;
+    if (key === last) return;
+    last = key;
+    report({ phase, ...(step ? { step } : {}), percent });
+  };
 }
 
 /**

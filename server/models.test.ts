@@ -21,6 +21,7 @@ import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from './app.ts';
+import { openEventStream, sseEvents } from './test-sse.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const CSV = readFileSync(path.join(FIXTURES, 'digits_test.csv'), 'utf8');
@@ -43,6 +44,8 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
   let membership: Awaited<ReturnType<typeof prepareMembershipCircuit>>;
   let model: Record<string, unknown>;
   const compilePhases: string[] = [];
+  // While set, a compile job waits for it before it starts (a test opens the job's event stream first: no race).
+  let holdCompiles: Promise<void> | undefined;
 
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'zkai-models-'));
@@ -54,14 +57,16 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     const handlers = modelJobHandlers({ pool, modelsDir: models.dir, maxConstraints: 200_000 });
     // The compile's progress as the job runner hears it (from the compile's child process).
     const compile = handlers['model-compile']!;
-    handlers['model-compile'] = (job, ctx) =>
-      compile(job, {
+    handlers['model-compile'] = async (job, ctx) => {
+      await holdCompiles;
+      return compile(job, {
         ...ctx,
         progress: (update) => {
-          compilePhases.push(update.phase);
+          if (update.phase !== compilePhases.at(-1)) compilePhases.push(update.phase);
           ctx?.progress(update);
         },
       });
+    };
     runner = new JobRunner(store, handlers, { pollMs: 100 });
     runner.start();
     membership = await prepareMembershipCircuit(4);
@@ -129,7 +134,68 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.equal(commitment.knowledge.length, 3);
     assert.equal((model.compileJob as { state: string }).state, 'succeeded');
     // Issue 16: a compile said `progress: null` for half a minute; now each phase is reported as it starts.
-    assert.deepEqual(compilePhases, ['import', 'quantize', 'circuit', 'setup', 'commitment']);
+    assert.deepEqual(compilePhases, ['import', 'quantize', 'circuit', 'setup', 'commitment', 'store']);
+  });
+
+  test("a compile job's events over HTTP: its phases in order, the percent never going back, 100 before it succeeds (issue 16)", async () => {
+    // The same model and name as above: circom's output and the setup are cached, so this compile takes seconds.
+    let release!: () => void;
+    holdCompiles = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const upload = await app.inject({
+        method: 'POST',
+        url: '/v1/models',
+        headers,
+        payload: { name: 'mlp-digits', onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'), calibrationCsv: CSV },
+      });
+      assert.equal(upload.statusCode, 202, upload.body);
+      const { id, compileJob } = upload.json() as { id: string; compileJob: { id: string } };
+      // Over real HTTP: the compile starts only once the stream has shown the job (no sleep).
+      const address = await app.listen({ host: '127.0.0.1', port: 0 });
+      const stream = openEventStream(`${address}/v1/jobs/${compileJob.id}/events`, headers);
+      await stream.first;
+      release();
+      const res = await stream.done;
+      assert.equal(res.statusCode, 200);
+      const events = sseEvents(res.body);
+      const trail = events.map(
+        (e) => `${e.phase}${(e.progress as { step?: string })?.step ? `/${(e.progress as { step: string }).step}` : ''}`,
+      );
+      const reported = events.filter((e) => e.state === 'running' && e.progress) as {
+        phase: string;
+        progress: { phase: string; step?: string; percent: number };
+      }[];
+      assert.deepEqual(
+        reported.map((e) => e.phase).filter((p, i, all) => p !== all[i - 1]),
+        ['import', 'quantize', 'circuit', 'setup', 'commitment', 'store'],
+        trail.join(' -> '),
+      );
+      assert.ok(
+        reported.every((e) => e.phase === e.progress.phase),
+        'the job phase is its progress phase',
+      );
+      // A cached setup: only its first step (the ptau), then straight on.
+      assert.deepEqual(
+        reported.filter((e) => e.phase === 'setup').map((e) => e.progress.step),
+        ['ptau'],
+      );
+      const percents = reported.map((e) => e.progress.percent);
+      assert.ok(
+        percents.every((p, i) => i === 0 || p >= percents[i - 1]!),
+        `percent never goes back: ${percents.join(', ')}`,
+      );
+      assert.equal(percents.at(-1), 100, trail.join(' -> '));
+      assert.equal(events.at(-1)?.state, 'succeeded');
+      assert.equal(events.at(-1)?.phase, 'done');
+      const compiled = (await app.inject({ method: 'GET', url: `/v1/models/${id}`, headers })).json();
+      assert.equal(compiled.state, 'ready');
+      console.log(`SSE of a cached compile: ${trail.join(' -> ')} (${percents.join(', ')} %)`);
+    } finally {
+      holdCompiles = undefined;
+      release();
+    }
   });
 
   test('prove an inference as a job; the bundle verifies and names the committed model', async () => {

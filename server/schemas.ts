@@ -1,6 +1,7 @@
 // JSON schemas shared by several routes. They are added to the app with addSchema, referenced
 // as { $ref: '<id>#' }, and appear once under components.schemas in the OpenAPI document.
 import { ZkaiError } from '../common/errors.ts';
+import { compileWeightsText, REPORTED_PHASES, REPORTED_STEPS } from '../prover/progress.ts';
 import { errorBodySchema } from './errors.ts';
 
 export const DECIMAL_PATTERN = '^[0-9]{1,20}$';
@@ -103,25 +104,12 @@ export const jobSchema = {
     state: jobStateSchema,
     phase: {
       type: 'string',
-      enum: [
-        'queued',
-        'running',
-        'witness',
-        'quotient',
-        'msm',
-        'proving',
-        'import',
-        'quantize',
-        'circuit',
-        'setup',
-        'commitment',
-        'leaves',
-        'tree',
-        'done',
-      ],
+      // The reported phases are prover/progress.ts's closed set (one list), between the job's own states.
+      enum: ['queued', 'running', ...REPORTED_PHASES, 'done'],
       description:
         'queued; while running, the phase the worker reported: for proofs witness, quotient, msm (zkai’s prover) or witness, proving ' +
-        '(snarkjs); for model compiles import, quantize, circuit, setup, commitment; `running` before the first report; done once finished',
+        '(snarkjs); for model compiles import, quantize, circuit, setup, commitment (committed weights only), store; for dataset ' +
+        'commits leaves, tree; `running` before the first report; done once finished',
     },
     progress: {
       type: 'object',
@@ -131,15 +119,23 @@ export const jobSchema = {
       properties: {
         phase: {
           type: 'string',
-          enum: ['witness', 'quotient', 'msm', 'proving', 'import', 'quantize', 'circuit', 'setup', 'commitment', 'leaves', 'tree'],
+          enum: REPORTED_PHASES,
+        },
+        step: {
+          type: 'string',
+          enum: REPORTED_STEPS,
+          description:
+            'The step within the phase, where it has steps: a model compile’s setup goes ptau (the powers of tau ready), then for a ' +
+            'new setup zkey (the phase-2 zkey), contribution (its points counted: the percent moves), keys (verification key, Solidity verifier)',
         },
         percent: {
           type: 'number',
           minimum: 0,
           maximum: 100,
           description:
-            'A rough estimate from fixed phase weights (witness 0–10, quotient 10–25, msm 25–100; snarkjs proving 10–100; ' +
-            'compiles: import 0, quantize 5, circuit 20, setup 55, commitment 90)',
+            'A rough estimate from fixed phase weights, not a measurement (witness 0–10, quotient 10–25, msm 25–100; snarkjs proving ' +
+            `10–100; model compiles: ${compileWeightsText()}, the contribution moving with its points, and 100 once the compile is ` +
+            'done; dataset commits: leaves 0–50, tree 50–100)',
         },
         updatedAt: { type: 'string', format: 'date-time' },
       },

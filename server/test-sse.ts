@@ -22,8 +22,11 @@ export interface OpenStream {
   done: Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }>;
 }
 
-/** Open the event stream at `url`: a test waits for its first event (no sleep) before it lets the job move on. */
-export function openEventStream(url: string): OpenStream {
+/**
+ * Open the event stream at `url` (with `headers`, e.g. an API key): a test waits for its first event (no sleep)
+ * before it lets the job move on.
+ */
+export function openEventStream(url: string, headers: Record<string, string> = {}): OpenStream {
   let gotFirst!: () => void;
   let failed!: (err: Error) => void;
   const first = new Promise<void>((resolve, reject) => {
@@ -32,7 +35,7 @@ export function openEventStream(url: string): OpenStream {
   });
   const done = new Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
     http
-      .get(url, (res) => {
+      .get(url, { headers }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {

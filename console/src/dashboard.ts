@@ -5,7 +5,7 @@
  */
 import type { ChainInfo, Job, Model } from '../../client/index.ts';
 import { chainActivity, formatWei } from './chain-activity.ts';
-import { badge, errorText, h, progressBar, replace, short } from './dom.ts';
+import { badge, errorText, h, phaseLabel, progressBar, replace, short } from './dom.ts';
 import { apiKey, client, setApiKey } from './session.ts';
 
 const REFRESH_MS = 1000;
@@ -60,7 +60,7 @@ export function jobRow(j: Job): HTMLElement {
     h('td', {}, short(j.id, 8)),
     h('td', {}, j.kind),
     h('td', {}, badge(j.state, `state-${j.state}`)),
-    h('td', {}, j.phase ?? ''),
+    h('td', {}, phaseLabel(j.phase, j.state === 'running' ? j.progress?.step : undefined)),
     h('td', {}, progressBar(percent), percent === undefined ? null : h('span', { class: 'muted' }, ` ${percent.toFixed(0)} %`)),
     h(
       'td',

@@ -34,6 +34,11 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A job's phase as shown: with the step within it where the phase has steps (a compile's setup: "setup · zkey"). */
+export function phaseLabel(phase: string | undefined, step: string | undefined): string {
+  return step && phase ? `${phase} · ${step}` : (phase ?? '');
+}
+
 /** A progress bar for a percentage (undefined: indeterminate, shown empty). */
 export function progressBar(percent: number | undefined): HTMLElement {
   const bar = h('div');

@@ -4,7 +4,7 @@
  */
 import type { Job, Model, UploadModelRequest } from '../../client/index.ts';
 import { loginForm } from './dashboard.ts';
-import { badge, errorText, h, progressBar, replace } from './dom.ts';
+import { badge, errorText, h, phaseLabel, progressBar, replace } from './dom.ts';
 import { apiKey, client } from './session.ts';
 import { handOverBundle } from './verify-page.ts';
 
@@ -39,7 +39,7 @@ function jobLine(j: Job): HTMLElement {
       {},
       `${j.kind} job `,
       badge(j.state, `state-${j.state}`),
-      ` ${j.phase ?? ''}${percent === undefined ? '' : ` ${percent.toFixed(0)} %`}`,
+      ` ${phaseLabel(j.phase, j.state === 'running' ? j.progress?.step : undefined)}${percent === undefined ? '' : ` ${percent.toFixed(0)} %`}`,
     ),
     progressBar(percent),
     j.error ? h('p', { class: 'error' }, `${j.error.code}: ${j.error.message}`) : null,

@@ -10,7 +10,7 @@ import { exitWithGroupOnDisconnect, reportToParent } from './child-process.ts';
 interface CompileRequest {
   onnxPath: string;
   calibrationPath: string;
-  options: Omit<CompileModelOptions, 'log' | 'onPhase'>;
+  options: Omit<CompileModelOptions, 'log' | 'onProgress'>;
 }
 
 // If the server goes away, there is no one to answer: stop, circom included (child-process.ts).
@@ -21,7 +21,8 @@ process.once('message', async (msg: CompileRequest) => {
   try {
     const compiled = await compileModel(msg.onnxPath, msg.calibrationPath, {
       ...msg.options,
-      onPhase: (phase) => reportToParent({ phase }),
+      // Each phase and setup step with its percent (prover/progress.ts), checked by the parent (model-jobs.ts).
+      onProgress: (progress) => reportToParent(progress),
     });
     answer = { ok: true, manifest: compiled.manifest };
   } catch (err) {

@@ -338,6 +338,58 @@ describe('Redis job queue (a transport over the store of record)', { skip: requi
     await stopWorkers();
   });
 
+  it("an API node's compile writes its phase, setup step and percent under its claim, 100 before it succeeds (issue 16)", async () => {
+    await stopWorkers();
+    // Every progress write the store of record takes, as the job's event stream would see it (in order, no polling).
+    const written: [string | undefined, string | undefined, number | undefined][] = [];
+    const unwatch = records.onProgress((id) => {
+      const p = records.get(id)?.progress;
+      written.push([p?.phase, p?.step, p?.percent]);
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // As compileInChild passes on the compile child's reports (model-jobs.ts), then the handler's own end.
+    const api = new RedisJobWorker(
+      redis.url,
+      records,
+      transport,
+      {
+        'model-compile': async (_job, ctx) => {
+          ctx?.progress({ phase: 'circuit', percent: 5 });
+          ctx?.progress({ phase: 'setup', step: 'zkey', percent: 46 });
+          ctx?.progress({ phase: 'setup', step: 'contribution', percent: 70 });
+          ctx?.progress({ phase: 'store', percent: 100 });
+          await held;
+          return { compiled: true };
+        },
+      },
+      { queueName: API_QUEUE_NAME, lockMs: 2000, stalledMs: 500 },
+    );
+    api.start();
+    workers.push(api);
+    try {
+      const compile = await delivery.store.enqueue('model-compile', { modelId: 'm' });
+      // Written only under the attempt's claim token (a write under another is ignored, and this would time out).
+      await until("the compile's end", () => (records.get(compile.id)?.progress?.percent === 100 ? true : undefined));
+      // Still running, and what a reader sees is the claim's last report.
+      assert.equal(records.get(compile.id)?.state, 'running');
+      assert.deepEqual(written, [
+        ['circuit', undefined, 5],
+        ['setup', 'zkey', 46],
+        ['setup', 'contribution', 70],
+        ['store', undefined, 100],
+      ]);
+      release();
+      assert.equal((await finished(compile.id)).state, 'succeeded');
+    } finally {
+      release();
+      unwatch();
+      await stopWorkers();
+    }
+  });
+
   it('a Redis restart without persistence loses no job; status says unreachable, then not persistent', async () => {
     await stopWorkers();
     const seen = new Map<string, number>();

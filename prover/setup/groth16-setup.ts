@@ -6,6 +6,7 @@ import * as snarkjs from 'snarkjs';
 import type { BuiltCircuit } from '../../circuits/build.ts';
 import { ZkaiError } from '../../common/errors.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../../common/hash.ts';
+import type { OnSetupStep } from '../progress.ts';
 import { pickRegisteredPtau, readRegistry } from './ceremony.ts';
 import { DEV_PTAU_WARNING, ensureDevPtau } from './dev-ptau.ts';
 import { importPtau, type PtauInfo, powerFor } from './ptau.ts';
@@ -55,6 +56,11 @@ export interface SetupOptions {
   /** The ptau to use; default: $ZKAI_PTAU (a user's prepared file), else a cached dev ptau of the right power. */
   ptau?: PtauInfo;
   log?: (msg: string) => void;
+  /**
+   * Told as the setup enters each step (prover/progress.ts SETUP_STEPS: ptau when none is given, then, unless cached,
+   * zkey, contribution with its points counted, keys): a compile's job progress.
+   */
+  onStep?: OnSetupStep;
 }
 
 const CONTRIBUTION_NAME = 'zkai phase-2 contribution (OS CSPRNG entropy)';
@@ -171,7 +177,9 @@ export async function loadSetup(dir: string, meta: SetupMeta): Promise<CircuitSe
  */
 export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptions = {}): Promise<CircuitSetup> {
   const log = opts.log;
+  const onStep: OnSetupStep = opts.onStep ?? (() => {});
   const needed = powerFor(circuit.nConstraints, circuit.nPublic);
+  if (!opts.ptau) onStep('ptau');
   const ptau = opts.ptau ?? (await defaultPtau(needed, log));
   if (ptau.power < needed) {
     throw new ZkaiError(
@@ -208,6 +216,7 @@ export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptio
     const sl = snarkjsLogger(log);
     // A domain of 2^28 (the field's limit) is laid out differently by snarkjs: only snarkjs handles it.
     const { generator, engine } = needed < 28 ? await pickZkeyGenerator() : { generator: 'snarkjs' as const, engine: undefined };
+    onStep('zkey');
     const circuitHash = engine
       ? (
           await step(`phase-2 zkey from r1cs + ptau (zkai zkey generator, ${engine.name})`, () =>
@@ -221,10 +230,13 @@ export async function ensureCircuitSetup(circuit: BuiltCircuit, opts: SetupOptio
       throw new ZkaiError('BAD_PTAU', `snarkjs could not make a zkey from ${ptau.label}: ${sl.errors.join('; ') || 'unknown error'}`);
     }
     const contributor = pickContributionEngine();
+    onStep('contribution');
+    const onProgress = (done: number, total: number) => onStep('contribution', done, total);
     const { hash: contributionHash } = await step(`phase-2 contribution (zkai, ${contributor.name})`, () =>
-      contributeZkey(zkey0, zkey, { name: CONTRIBUTION_NAME, randomness: { entropy: '' }, engine: contributor, log }),
+      contributeZkey(zkey0, zkey, { name: CONTRIBUTION_NAME, randomness: { entropy: '' }, engine: contributor, log, onProgress }),
     );
     await rm(zkey0);
+    onStep('keys');
     const vkey = (await step('verification key', () => snarkjs.zKey.exportVerificationKey(zkey))) as Record<string, unknown>;
     const template = await snarkjsTemplate('verifier_groth16.sol.ejs');
     const solidity = (await step('Solidity verifier', () => snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }))) as string;

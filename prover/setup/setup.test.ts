@@ -228,8 +228,23 @@ test('groth16 setup on the dev ptau of exactly the needed power: snarkjs proves 
   const circuit = await buildCircuit(membershipCircuitSpec(2));
   const power = powerFor(circuit.nConstraints, circuit.nPublic);
   let t = performance.now();
-  const setup = await ensureCircuitSetup(circuit, { log });
+  // Its steps as a compile's job progress hears them (prover/progress.ts SETUP_STEPS), the contribution counted.
+  const steps: [string, number?, number?][] = [];
+  const onStep = (step: string, done?: number, total?: number) => steps.push(done === undefined ? [step] : [step, done, total]);
+  const setup = await ensureCircuitSetup(circuit, { log, onStep });
   const setupMs = performance.now() - t;
+  const points = steps.filter((s) => s.length === 3);
+  assert.deepEqual(
+    steps.filter((s) => s.length === 1).map(([s]) => s),
+    ['ptau', 'zkey', 'contribution', 'keys'],
+  );
+  assert.deepEqual(points[0]?.[1], 0, 'the contribution starts at 0 points');
+  assert.ok(points.length >= 3, 'then after each chunk of L and H'); // one chunk each at this size
+  assert.ok(
+    points.every(([, done, total], i) => total === points[0]![2] && (i === 0 || done! > points[i - 1]![1]!)),
+    JSON.stringify(points),
+  );
+  assert.equal(points.at(-1)![1], points.at(-1)![2], 'ends at all of the points');
   const ptau = await ensureDevPtau(power);
   assert.equal(setup.insecure, true);
   assert.equal(setup.circuitId, circuit.id);
@@ -252,8 +267,10 @@ test('groth16 setup on the dev ptau of exactly the needed power: snarkjs proves 
   assert.notDeepEqual(vk.vk_delta_2, vk.vk_gamma_2);
 
   t = performance.now();
-  const cached = await ensureCircuitSetup(circuit);
+  const cachedSteps: string[] = [];
+  const cached = await ensureCircuitSetup(circuit, { onStep: (s) => cachedSteps.push(s) });
   const cachedMs = performance.now() - t;
+  assert.deepEqual(cachedSteps, ['ptau'], 'a cached setup has no zkey, contribution or keys to make');
   assert.equal(cached.vkeyHash, setup.vkeyHash);
   assert.equal(cached.zkeyPath, setup.zkeyPath);
 

@@ -78,6 +78,8 @@ export interface ContributeZkeyOptions {
   randomness: ContributionRandomness;
   engine?: ContributionEngine;
   log?: (msg: string) => void;
+  /** Told after each chunk of the L and H sections: points divided so far of both sections' total (job progress). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ContributeZkeyResult {
@@ -273,6 +275,10 @@ export async function contributeZkey(oldPath: string, newPath: string, opts: Con
       await startSection(id, size);
       for (let at = 0; at < size; at += COPY_CHUNK) await write(await readAt(fh, start + at, Math.min(COPY_CHUNK, size - at)));
     }
+    // The two sections are nearly all of the work: progress counts their points.
+    const totalPoints = (sec(8).size + sec(9).size) / G1;
+    let donePoints = 0;
+    opts.onProgress?.(0, totalPoints);
     for (const id of [8, 9]) {
       const { start, size } = sec(id);
       if (size % G1 !== 0) throw new ZkaiError('BAD_INPUT', `${oldPath}: section ${id} is not a list of G1 points`);
@@ -286,6 +292,8 @@ export async function contributeZkey(oldPath: string, newPath: string, opts: Con
         const following = at + chunkBytes;
         next = following < size ? readAt(fh, start + following, Math.min(chunkBytes, size - following)) : undefined;
         await write(await engine.g1BatchScale(points, invDelta));
+        donePoints += points.length / G1;
+        opts.onProgress?.(donePoints, totalPoints);
       }
       opts.log?.(
         `  ${id === 8 ? 'L' : 'H'} section: ${size / G1} points divided by the secret (${engine.name}, ${((performance.now() - t) / 1000).toFixed(2)}s)`,

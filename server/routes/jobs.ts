@@ -175,11 +175,13 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
         tags: ['jobs'],
         summary: "Stream a job's state changes (server-sent events)",
         description:
-          'text/event-stream: one `job` event (data: the job as GET /v1/jobs/:id shows it) now and at each change of state, phase or ' +
-          'progress percent (a dataset commit reports its percent within `leaves` and `tree`, at most once a second); ' +
-          'the stream ends after the job reaches succeeded, failed or cancelled. Phases: queued; while running, the proving phase ' +
-          'its worker reports (witness, quotient, msm with zkai’s prover; witness, proving with snarkjs; `running` before the first ' +
-          'report and for model compiles); done. `progress.percent` is a rough estimate from fixed per-phase weights.',
+          'text/event-stream: one `job` event (data: the job as GET /v1/jobs/:id shows it) now and at each change of state, phase, ' +
+          'step or progress percent (a dataset commit reports its percent within `leaves` and `tree`, a model compile within its ' +
+          'setup’s `contribution` step, at most once a second); the stream ends after the job reaches succeeded, failed or cancelled. ' +
+          'Phases: queued; while running, the phase its worker reports (proofs: witness, quotient, msm with zkai’s prover, witness, ' +
+          'proving with snarkjs; model compiles: import, quantize, circuit, setup with its steps, commitment, store, ending at ' +
+          'percent 100; dataset commits: leaves, tree; `running` before the first report); done. `progress.percent` is a rough ' +
+          'estimate from fixed per-phase weights (the Job schema says which).',
         params: idParams,
         response: {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
@@ -192,9 +194,11 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
       const stream = new PassThrough();
       let last = '';
       const emit = (j: Job): boolean => {
-        // A percent within a phase is news too: a large dataset commit spends a minute in `leaves` and `tree`, whose
-        // percent its handler reports (at most once a second, prover/progress.ts); a proof's phases carry one each.
-        const key = `${j.state}/${phaseOf(j.state, j.progress)}/${j.state === 'running' ? j.progress?.percent : ''}/${j.cancelRequested}`;
+        // A step or a percent within a phase is news too: a large dataset commit spends a minute in `leaves` and `tree`,
+        // a compile minutes in its setup's steps, whose percent their handlers report (at most once a second,
+        // prover/progress.ts); a proof's phases carry one each.
+        const running = j.state === 'running' ? `${j.progress?.step ?? ''}/${j.progress?.percent ?? ''}` : '';
+        const key = `${j.state}/${phaseOf(j.state, j.progress)}/${running}/${j.cancelRequested}`;
         if (key !== last) {
           last = key;
           stream.write(`event: job\nid: ${j.updatedAt}\ndata: ${JSON.stringify(jobView(j))}\n\n`);
