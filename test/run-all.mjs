@@ -57,12 +57,9 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error(`ZKAI_TEST_CONCURRENCY must be a positive integer, got ${process.env.ZKAI_TEST_CONCURRENCY}`);
   process.exit(2);
 }
-const res = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1200000', ...ordered],
-  {
-    stdio: 'inherit',
-    env,
-  },
-);
+// run-files.mjs keeps this order (`node --test <files>` would sort it by name).
+const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'run-files.mjs'), ...ordered], {
+  stdio: 'inherit',
+  env: { ...env, ZKAI_TEST_CONCURRENCY: String(concurrency) },
+});
 process.exit(res.status ?? 1);
