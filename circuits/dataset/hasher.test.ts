@@ -5,8 +5,9 @@
  * constants it is given, every one of them). Fails when the addon is missing unless ZKAI_NATIVE=off.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -127,6 +128,34 @@ describe('dataset Poseidon: native engine vs the JavaScript reference', { skip: 
     }
   });
 
+  it('hashes the same with the scalar path (ZKAI_NATIVE_SIMD=off, in a child process) as with the eight-lane one', async (t) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-hasher-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    // 16-hash blocks of the eight-lane path, then a tail the scalar code hashes, in both widths.
+    const leafRows = fieldBuffer(Array.from({ length: 5 * 203 }, (_, i) => (i % 7 === 0 ? EDGES[i % EDGES.length]! : randomField())));
+    const nodes = Buffer.alloc(301 * NODE_BYTES);
+    for (let i = 0; i < 301; i++) writeNode(nodes, i * NODE_BYTES, { hash: i % 5 ? randomField() : BN254_R - 1n, sum: BigInt(i) << 60n });
+    await writeFile(path.join(dir, 'leaves'), leafRows);
+    await writeFile(path.join(dir, 'nodes'), nodes);
+    const script = `
+      import { readFileSync } from 'node:fs';
+      const { loadNativeEngine } = await import(${JSON.stringify(path.join(import.meta.dirname, '../../prover/native/index.ts'))});
+      const { nativeHasher } = await import(${JSON.stringify(path.join(import.meta.dirname, 'hasher.ts'))});
+      const e = loadNativeEngine();
+      const h = await nativeHasher(e);
+      const f = (n) => readFileSync(${JSON.stringify(dir)} + '/' + n);
+      const hex = (b) => Buffer.from(b).toString('hex');
+      process.stdout.write(JSON.stringify([e.version, hex(await h.leaves(f('leaves'))), hex(await h.level(f('nodes'), Buffer.alloc(48)))]));`;
+    const child = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, ZKAI_NATIVE_SIMD: 'off' },
+      encoding: 'utf8',
+    });
+    const [version, leaves, level] = JSON.parse(child) as string[];
+    assert.doesNotMatch(version!, /avx512-ifma(?! off)/, 'the child runs without the eight-lane path');
+    assert.equal(leaves, (await native.leaves(leafRows)).toString('hex'));
+    assert.equal(level, (await native.level(nodes, Buffer.alloc(NODE_BYTES))).toString('hex'));
+  });
+
   it('uses the constants it is given: one wrong round constant, or one partial round fewer, changes every hash', async () => {
     const k = await poseidonTables(5);
     const inputs = fieldBuffer([1n, 2n, 3n, 4n, 0n, BN254_R - 1n, 7n, 8n]);
@@ -158,6 +187,12 @@ describe('dataset Poseidon: native engine vs the JavaScript reference', { skip: 
     const handle = engine.poseidonParams(k.t, k.nRoundsF, k.nRoundsP, k.C, k.S, k.M, k.P);
     const r = fieldBuffer([1n, 2n, BN254_R, 3n, 4n]);
     await assert.rejects(engine.poseidonHash(handle, r), /input element 2 is not a canonical/);
+    // Inside a block of the eight-lane path (rows 0..15 hash together) and in the rows after it.
+    const rows = Array.from({ length: 40 }, (_, i) => [BigInt(i), 1n, 2n, 3n, 4n]);
+    for (const row of [5, 33]) {
+      const bad = fieldBuffer(rows.flatMap((v, i) => (i === row ? [v[0]!, v[1]!, v[2]!, BN254_R + 1n, v[4]!] : v)));
+      await assert.rejects(engine.poseidonHash(handle, bad), new RegExp(`input element ${row * 5 + 3} is not a canonical`));
+    }
     await assert.rejects(engine.poseidonHash(handle, Buffer.alloc(100)), RangeError);
     await assert.rejects(engine.merkleSumLevel(handle, Buffer.alloc(96), Buffer.alloc(48)), /width-5/);
     const k5 = await poseidonTables(5);
