@@ -14,11 +14,12 @@ import { createInterface } from 'node:readline';
 import { ZkaiError } from '../../common/errors.ts';
 import { uniqueSuffix, writeFileAtomic } from '../../common/fs.ts';
 import { DEFAULT_TREE_DEPTH } from '../membership.ts';
-import { type CommitOptions, type DatasetManifest, newManifest, recordLine } from './dataset.ts';
+import { type CommitOptions, type DatasetManifest, newManifest } from './dataset.ts';
 import { type DatasetHasher, datasetHasher, type HashEngineName, LEAF_INPUT_BYTES, writeLeafNodes, zeroNodeBuffers } from './hasher.ts';
 import { writeLeafInputs } from './leaf.ts';
 import { checkTreeShape, HEADER_BYTES, hashLevel, treeHashCount, treeHeader } from './merkle.ts';
 import { NODE_BYTES, readNode } from './node.ts';
+import { recordLinesBuffer } from './record-lines.ts';
 import { type ColumnMap, type DatasetRecord, duplicateIdError, formatOf, recordLineParser } from './records.ts';
 
 export interface FileCommitOptions extends Omit<CommitOptions, 'onProgress'> {
@@ -143,7 +144,7 @@ export async function commitRecordsFile(
         writeLeafInputs(chunk[k]!, inputs, k * LEAF_INPUT_BYTES);
         await fingerprints.add(inputs, k);
       }
-      const lines = `${chunk.map(recordLine).join('\n')}\n`;
+      const lines = recordLinesBuffer(chunk);
       await pending;
       pending = (async () => {
         const nodes = Buffer.alloc(chunk.length * NODE_BYTES);

@@ -17,6 +17,7 @@ import { LEAF_SCHEMA, leafFields, leafHash, nullifierFor, writeLeafInputs } from
 import { MerkleSumTree, yieldToEventLoop } from './merkle.ts';
 import { NODE_BYTES, type SumNode } from './node.ts';
 import { getPoseidon } from './poseidon.ts';
+import { recordLinesBuffer } from './record-lines.ts';
 import type { DatasetRecord } from './records.ts';
 
 /** The public description of a committed dataset (`dataset.json`). */
@@ -107,9 +108,12 @@ export function sidecarNames(manifestPath: string): { records: string; tree: str
   return { records: `${base}.records.jsonl`, tree: `${base}.tree.bin` };
 }
 
-/** A record as the records sidecar holds it: one JSON line, the weight as a decimal string. */
+/**
+ * A record as the records sidecar holds it: one JSON line, its four fields in this order, the weight as a decimal
+ * string. The reference for recordLinesBuffer (record-lines.ts), which writes the sidecar.
+ */
 export function recordLine(r: DatasetRecord): string {
-  return JSON.stringify({ ...r, weight: r.weight.toString() });
+  return JSON.stringify({ id: r.id, contributor: r.contributor, contentHash: r.contentHash, weight: r.weight.toString() });
 }
 
 /** The manifest of a committed tree (commitSeconds filled in by the caller when everything is written). */
@@ -160,12 +164,11 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   const manifest = newManifest(manifestPath, { hash: tree.root, sum: tree.total }, depth, records.length, opts.source);
   const { files } = manifest;
   const dir = path.dirname(manifestPath);
-  const recordLines = records.map(recordLine).join('\n');
-  await writeFileAtomic(path.join(dir, files.records), `${recordLines}\n`);
+  await writeFileAtomic(path.join(dir, files.records), recordLinesBuffer(records));
   await writeFileAtomic(path.join(dir, files.tree), tree.serialize());
   manifest.commitSeconds = Math.round(performance.now() - started) / 1000;
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])), hashEngine: hasher.engine };
+  return datasetOf({ manifest, records, tree, hashEngine: hasher.engine });
 }
 
 /** Load a dataset committed by commitDataset, checking that the tree still matches the manifest. */
@@ -213,7 +216,22 @@ export async function loadDataset(manifestPath: string): Promise<Dataset> {
     });
   if (records.length !== manifest.leafCount)
     throw new ZkaiError('BAD_DATASET', `${manifest.files.records} has ${records.length} records, manifest says ${manifest.leafCount}`);
-  return { manifest, records, tree, indexOf: new Map(records.map((r, i) => [r.id, i])) };
+  return datasetOf({ manifest, records, tree });
+}
+
+/**
+ * A Dataset whose id → index map is built on first use: a million-entry Map costs ~1.5 CPU-seconds, which a commit
+ * whose witnesses are asked for later (or never, in this process) need not spend.
+ */
+function datasetOf(fields: Omit<Dataset, 'indexOf'>): Dataset {
+  let index: Map<string, number> | undefined;
+  return {
+    ...fields,
+    get indexOf() {
+      index ??= new Map(fields.records.map((r, i) => [r.id, i]));
+      return index;
+    },
+  };
 }
 
 /**

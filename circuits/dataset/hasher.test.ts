@@ -15,7 +15,7 @@ import { BN254_R } from '../../common/bn254.ts';
 import type { NativeEngine } from '../../prover/native/api.ts';
 import { loadNativeEngine, nativeEngineStatus } from '../../prover/native/index.ts';
 import { commitDataset } from './dataset.ts';
-import { type DatasetHasher, datasetHasher, jsHasher, LEAF_INPUT_BYTES, nativeHasher, zeroNodeBuffers } from './hasher.ts';
+import { type DatasetHasher, datasetHasher, jsHasher, LEAF_INPUT_BYTES, nativeHasher, writeLeafNodes, zeroNodeBuffers } from './hasher.ts';
 import { KAT_LEAF_1, KAT_RECORDS, KAT_ROOT_D2, KAT_TOTAL, KAT_ZERO_1 } from './kat-vectors.ts';
 import { leafFields, leafHash, writeLeafInputs } from './leaf.ts';
 import { MerkleSumTree } from './merkle.ts';
@@ -45,6 +45,26 @@ function randomRecord(i: number): DatasetRecord {
     weight: i % 97 === 0 ? (1n << 64n) - 1n : i % 89 === 0 ? 1n : BigInt(1 + (randomBytes(4).readUInt32BE() % 1_000_000)),
   };
 }
+
+describe('writeLeafNodes', () => {
+  it('writes (hash, weight) nodes from word-aligned and unaligned buffers alike', () => {
+    const n = 37;
+    const hashes = randomBytes(n * 32);
+    const inputs = Buffer.alloc(n * LEAF_INPUT_BYTES);
+    const records = Array.from({ length: n }, (_, i) => randomRecord(i));
+    for (const [k, r] of records.entries()) writeLeafInputs(r, inputs, k * LEAF_INPUT_BYTES);
+    const aligned = Buffer.alloc((n + 3) * NODE_BYTES, 0xee);
+    writeLeafNodes(hashes, inputs, n, aligned, 3);
+    // The same bytes one byte into larger buffers: the word copies cannot be used.
+    const shift = (b: Buffer) => Buffer.concat([Buffer.alloc(1), b]).subarray(1);
+    const unaligned = shift(Buffer.alloc((n + 3) * NODE_BYTES, 0xee));
+    writeLeafNodes(shift(hashes), shift(inputs), n, unaligned, 3);
+    assert.deepEqual(unaligned, aligned);
+    assert.deepEqual(aligned.subarray(0, 3 * NODE_BYTES), Buffer.alloc(3 * NODE_BYTES, 0xee));
+    for (const [k, r] of records.entries())
+      assert.deepEqual(readNode(aligned, (3 + k) * NODE_BYTES), { hash: readField(hashes, 32 * k), sum: r.weight });
+  });
+});
 
 describe('dataset Poseidon: native engine vs the JavaScript reference', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
   let engine: NativeEngine;

@@ -127,9 +127,25 @@ export async function zeroNodeBuffers(hasher: DatasetHasher, depth: number): Pro
 
 /**
  * Leaf nodes from leaf hashes and the input rows they were hashed from: node k = (hashes[k], the row's weight as the
- * 16-byte sum, the weight being the row's last element, < 2^64), written into `out` from node `first` on.
+ * 16-byte sum, the weight being the row's last element, < 2^64), written into `out` from node `first` on. Copied as
+ * 32-bit words when the three buffers allow (a Buffer method call per field costs ~1 µs a record at a million).
  */
 export function writeLeafNodes(hashes: Buffer, inputs: Buffer, n: number, out: Buffer, first = 0): void {
+  if (((hashes.byteOffset | inputs.byteOffset | out.byteOffset) & 3) === 0) {
+    const h = new Uint32Array(hashes.buffer, hashes.byteOffset, n * (HASH_BYTES / 4));
+    const row = new Uint32Array(inputs.buffer, inputs.byteOffset, n * (LEAF_INPUT_BYTES / 4));
+    const o = new Uint32Array(out.buffer, out.byteOffset + first * NODE_BYTES, n * (NODE_BYTES / 4));
+    for (let k = 0; k < n; k++) {
+      const p = 12 * k;
+      const q = 8 * k;
+      for (let j = 0; j < 8; j++) o[p + j] = h[q + j]!;
+      o[p + 8] = 0;
+      o[p + 9] = 0;
+      o[p + 10] = row[40 * k + 38]!;
+      o[p + 11] = row[40 * k + 39]!;
+    }
+    return;
+  }
   for (let k = 0; k < n; k++) {
     const pos = (first + k) * NODE_BYTES;
     hashes.copy(out, pos, k * HASH_BYTES, (k + 1) * HASH_BYTES);

@@ -34,6 +34,16 @@ describe('writeLeafInputs', () => {
     }
   });
 
+  it('encodes ids of any length and alphabet as leafFields does (ASCII ids hashed in JavaScript, the rest by node:crypto)', () => {
+    const ids = ['1', 'a'.repeat(55), 'b'.repeat(56), 'c'.repeat(64), 'd'.repeat(256), 'données-é', 'rec-😀', `${'x'.repeat(60)}\u00ff`];
+    for (const id of ids) {
+      const r = { ...good(), id };
+      const out = Buffer.alloc(LEAF_INPUT_BYTES);
+      writeLeafInputs(r, out, 0);
+      assert.equal(readField(out, 0), leafFields(r).recordId, JSON.stringify(id));
+    }
+  });
+
   it('refuses a non-hex digit at any position, a wrong length and a missing 0x', () => {
     const bad = (r: DatasetRecord) =>
       assert.throws(
@@ -41,6 +51,8 @@ describe('writeLeafInputs', () => {
         (e) => e instanceof ZkaiError && e.code === 'BAD_DATASET',
       );
     const base = good();
+    for (const ch of ['g', ' ', 'é', '\u0130', '/', ':', '@', '`', 'G'])
+      bad({ ...base, contributor: `${base.contributor.slice(0, 10)}${ch}${base.contributor.slice(11)}` });
     for (const at of [2, 3, 20, 41]) bad({ ...base, contributor: `${base.contributor.slice(0, at)}g${base.contributor.slice(at + 1)}` });
     for (const at of [2, 33, 34, 35, 65])
       bad({ ...base, contentHash: `${base.contentHash.slice(0, at)}z${base.contentHash.slice(at + 1)}` });
