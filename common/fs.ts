@@ -10,8 +10,11 @@ export function uniqueSuffix(): string {
   return `${process.pid}.${randomUUID()}`;
 }
 
-/** Write a file so that readers never see a half-written one (write to temp, then rename). */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Write a file so that readers never see a half-written one (write to temp, then rename). `data` may be a list of
+ * buffers, written one after the other (no copy of a large file's bytes into one buffer first).
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${uniqueSuffix()}.tmp`;
   await writeFile(tmp, data);

@@ -77,7 +77,8 @@ export interface CommitOptions {
 
 /**
  * Leaf nodes (leaf hash, weight) of `records`, `hasher.batch` at a time, written into `out` from node `first` on.
- * `tick(count)` after each batch.
+ * `tick(count)` after each batch; `alongside(chunk)`, if given, runs on each chunk on this thread while the engine's
+ * threads hash the chunk before it (commitDataset writes the records sidecar's bytes there).
  */
 export async function hashLeaves(
   hasher: DatasetHasher,
@@ -85,6 +86,7 @@ export async function hashLeaves(
   out: Buffer,
   first: number,
   tick: (count: number) => Promise<void>,
+  alongside?: (chunk: readonly DatasetRecord[]) => void,
 ): Promise<void> {
   // One chunk hashes (native threads) while the next is encoded (this thread).
   let pending: Promise<void> = Promise.resolve();
@@ -92,6 +94,7 @@ export async function hashLeaves(
     const chunk = records.slice(i, i + hasher.batch);
     const inputs = Buffer.alloc(chunk.length * LEAF_INPUT_BYTES);
     for (let k = 0; k < chunk.length; k++) writeLeafInputs(chunk[k]!, inputs, k * LEAF_INPUT_BYTES);
+    alongside?.(chunk);
     await pending;
     pending = (async () => {
       writeLeafNodes(await hasher.leaves(inputs), inputs, chunk.length, out, first + i);
@@ -154,17 +157,25 @@ export async function commitDataset(records: DatasetRecord[], manifestPath: stri
   const progress = (phase: string, done: number, total: number) => opts.onProgress?.(phase, done, total, hasher.engine);
   const leaves = Buffer.alloc(records.length * NODE_BYTES);
   let hashed = 0;
-  await hashLeaves(hasher, records, leaves, 0, async (count) => {
-    hashed += count;
-    progress('leaves', hashed, records.length);
-    await yieldToEventLoop();
-  });
+  const recordLines: Buffer[] = [];
+  await hashLeaves(
+    hasher,
+    records,
+    leaves,
+    0,
+    async (count) => {
+      hashed += count;
+      progress('leaves', hashed, records.length);
+      await yieldToEventLoop();
+    },
+    (chunk) => recordLines.push(recordLinesBuffer(chunk)),
+  );
   progress('leaves', records.length, records.length);
   const tree = await MerkleSumTree.fromLeafNodes(hasher, depth, leaves, (done, total) => progress('tree', done, total));
   const manifest = newManifest(manifestPath, { hash: tree.root, sum: tree.total }, depth, records.length, opts.source);
   const { files } = manifest;
   const dir = path.dirname(manifestPath);
-  await writeFileAtomic(path.join(dir, files.records), recordLinesBuffer(records));
+  await writeFileAtomic(path.join(dir, files.records), recordLines);
   await writeFileAtomic(path.join(dir, files.tree), tree.serialize());
   manifest.commitSeconds = Math.round(performance.now() - started) / 1000;
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);

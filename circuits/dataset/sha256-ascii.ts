@@ -18,15 +18,6 @@ const H0 = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510
 const W = new Int32Array(64);
 const H = new Int32Array(8);
 
-/** Byte i of the padded message of an n-character ASCII string s (0x80 after it, zeros, then the bit length). */
-function paddedByte(s: string, n: number, i: number, blocks: number): number {
-  if (i < n) return s.charCodeAt(i);
-  if (i === n) return 0x80;
-  const fromEnd = blocks * 64 - 1 - i; // 0: the last byte
-  // The length in bits, big-endian in the last 8 bytes (ids are far below 2^29 characters: the top 4 bytes are 0).
-  return fromEnd < 4 ? ((n * 8) / 2 ** (8 * fromEnd)) & 0xff : 0;
-}
-
 /**
  * Writes the first `take` (<= 32) bytes of sha256(s) at `pos` of `out` and returns true, or returns false (writing
  * nothing) when s has a character above 0x7f.
@@ -44,14 +35,19 @@ export function sha256AsciiInto(s: string, out: Uint8Array, pos: number, take: n
         W[t] = (s.charCodeAt(i) << 24) | (s.charCodeAt(i + 1) << 16) | (s.charCodeAt(i + 2) << 8) | s.charCodeAt(i + 3);
       }
     } else {
-      for (let t = 0; t < 16; t++) {
-        const i = base + 4 * t;
-        W[t] =
-          (paddedByte(s, n, i, blocks) << 24) |
-          (paddedByte(s, n, i + 1, blocks) << 16) |
-          (paddedByte(s, n, i + 2, blocks) << 8) |
-          paddedByte(s, n, i + 3, blocks);
+      // The block with the string's end: its last characters, 0x80, zeros, and in the last block the length in bits
+      // (big-endian 64-bit; ids are far below 2^29 characters, so its top word is 0).
+      W.fill(0, 0, 16);
+      const end = Math.min(n, base + 64);
+      for (let i = base; i < end; i++) {
+        const k = (i - base) >>> 2;
+        W[k] = W[k]! | (s.charCodeAt(i) << (24 - 8 * ((i - base) & 3)));
       }
+      if (n >= base && n < base + 64) {
+        const k = (n - base) >>> 2;
+        W[k] = W[k]! | (0x80 << (24 - 8 * ((n - base) & 3)));
+      }
+      if (b === blocks - 1) W[15] = n * 8;
     }
     for (let t = 16; t < 64; t++) {
       const w15 = W[t - 15]!;
