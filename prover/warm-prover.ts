@@ -58,6 +58,8 @@ interface WarmCircuit {
   /** Sections of `zkey` (zero-copy), parsed once, when zkai's own prover is the engine. */
   parsed: ParsedZkey | null;
   witness: WasmWitnessCalculator;
+  /** The circuit's wasm, to replace `witness` after a failure (see prove). */
+  wasm: Uint8Array;
   /** The parsed lookup key of a LogUp circuit. */
   lookupKey?: CommitmentKey;
   /** A LogUp circuit's pass 2 without the witness calculator (alpha-patch.ts), once planned. */
@@ -108,7 +110,7 @@ export class WarmProver {
         // What the first proof would build (tables, scratch memory, compiled point arithmetic) is built with the load.
         if (parsed && engine.kernels) await prepareGroth16(parsed, engine.kernels);
         const lookupKey = keys.lookup ? (JSON.parse(await readFile(keys.lookup.keyPath, 'utf8')) as CommitmentKey) : undefined;
-        return { zkey: bytes, parsed, witness, ...(lookupKey ? { lookupKey } : {}) };
+        return { zkey: bytes, parsed, witness, wasm, ...(lookupKey ? { lookupKey } : {}) };
       })();
       warm = loading;
       loading.catch(() => {
@@ -138,7 +140,10 @@ export class WarmProver {
       try {
         return await witnessBin(warm.witness, inp);
       } catch (err) {
-        // The witness calculator throws on a failed `===` or a bad input name: the statement is false.
+        // The witness calculator throws on a failed `===` or a bad input name: the statement is false. Its instance
+        // is replaced: circom_runtime appends each failure's message to one it never clears, so the next failure
+        // would be reported with this one's text first.
+        warm.witness = (await WitnessCalculatorBuilder(warm.wasm)) as WasmWitnessCalculator;
         throw new ZkaiError('WITNESS_FAILED', `witness generation failed for ${keys.circuitId}: ${firstLine(err)}`);
       }
     };
