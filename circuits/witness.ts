@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { WitnessCalculatorBuilder } from 'circom_runtime';
 import { ZkaiError } from '../common/errors.ts';
 
@@ -11,12 +11,61 @@ interface Calculator {
  * inspect or tamper with witnesses; the prover uses the binary form directly.
  */
 export async function calculateWitness(wasmPath: string, input: Record<string, unknown>): Promise<bigint[]> {
-  const calc = (await WitnessCalculatorBuilder(await readFile(wasmPath))) as Calculator;
+  const cached = await calculator(wasmPath);
+  // One calculation at a time per instance: circom_runtime reads the witness out after an await, so a second call
+  // started meanwhile would overwrite it.
+  const run = cached.tail.then(() => cached.calc.calculateWitness(input, true));
+  cached.tail = run.then(
+    () => {},
+    () => {},
+  );
   try {
-    return await calc.calculateWitness(input, true);
+    return await run;
   } catch (err) {
+    // circom_runtime appends each failure's message to one it never clears: the next call gets a fresh instance.
+    if (calculators.get(cached.key) === cached) calculators.delete(cached.key);
     throw new ZkaiError('WITNESS_FAILED', String((err as Error).message).split('\n')[0]!);
   }
+}
+
+/**
+ * A few instantiated calculators, most recently used last: tests compute dozens of witnesses of one circuit, and
+ * compiling its wasm each time (0.1–0.2 s for a 5 MB model circuit) and running it before V8 has optimised it cost
+ * more than the witnesses. An instance is reused while it succeeds (each calculation starts with the wasm's `init`)
+ * and dropped after a failure (above). Keyed by file identity, so a rebuilt file is compiled again; few, because each
+ * holds its memory.
+ */
+interface CachedCalculator {
+  key: string;
+  calc: Calculator;
+  tail: Promise<void>;
+}
+const calculators = new Map<string, CachedCalculator>();
+const building = new Map<string, Promise<CachedCalculator>>();
+const MAX_CALCULATORS = 4;
+
+async function calculator(wasmPath: string): Promise<CachedCalculator> {
+  const st = await stat(wasmPath);
+  const key = `${wasmPath}:${st.size}:${st.mtimeMs}:${st.ino}`;
+  const hit = calculators.get(key);
+  if (hit) {
+    calculators.delete(key);
+    calculators.set(key, hit);
+    return hit;
+  }
+  let pending = building.get(key);
+  if (!pending) {
+    pending = readFile(wasmPath)
+      .then(async (bytes) => ({ key, calc: (await WitnessCalculatorBuilder(bytes)) as Calculator, tail: Promise.resolve() }))
+      .finally(() => building.delete(key));
+    building.set(key, pending);
+  }
+  const entry = await pending;
+  if (!calculators.has(key)) {
+    calculators.set(key, entry);
+    while (calculators.size > MAX_CALCULATORS) calculators.delete(calculators.keys().next().value!);
+  }
+  return calculators.get(key) ?? entry;
 }
 
 /** Signal name (e.g. "main.tree.switches[2].bit") → wire index, from circom's .sym file. Signals optimised away are absent. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { COMPILE_PHASES, SETUP_STEPS } from '../prover/progress.ts';
 import { compileStep, createProgress } from './progress.ts';
+import { COMPILE_LINES, SETUP_LINES } from './test-progress.ts';
 
 function capture(mode: 'tty' | 'plain' | 'json') {
   let out = '';
@@ -52,23 +53,11 @@ describe('CLI progress', () => {
   it("a compile's lines: every phase numbered of six, the setup's step after its phase (the same locally and remotely)", () => {
     assert.deepEqual(
       COMPILE_PHASES.map((p) => compileStep(p)),
-      [
-        '1/6 import the ONNX graph',
-        '2/6 quantize on the calibration rows',
-        '3/6 generate and compile the circuit',
-        '4/6 trusted setup (Groth16 keys)',
-        '5/6 commit to the weights',
-        '6/6 write the model files',
-      ],
+      COMPILE_LINES,
     );
     assert.deepEqual(
       SETUP_STEPS.map((s) => compileStep('setup', s)),
-      [
-        '4/6 trusted setup (Groth16 keys): powers of tau',
-        '4/6 trusted setup (Groth16 keys): phase-2 zkey (sparse combinations)',
-        '4/6 trusted setup (Groth16 keys): phase-2 contribution (L and H sections)',
-        '4/6 trusted setup (Groth16 keys): verification key and Solidity verifier',
-      ],
+      SETUP_LINES.map((s) => `4/6 trusted setup (Groth16 keys): ${s}`),
     );
   });
 });

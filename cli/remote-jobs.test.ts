@@ -28,6 +28,7 @@ import { prepareMembershipCircuit } from '../prover/membership.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import { buildApp } from '../server/app.ts';
+import { COMPILE_LINES, SETUP_LINES } from './test-progress.ts';
 
 const BIN = path.join(REPO_ROOT, 'cli', 'bin.js');
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
@@ -35,23 +36,6 @@ const DIGITS_CSV = path.join(FIXTURES, 'digits_test.csv');
 const DEPTH = 4;
 
 type Run = { code: number | null; stdout: string; stderr: string };
-
-/** A compile's phases as `zkai model compile` names them (cli/progress.ts), locally and against a service. */
-const COMPILE_LINES = [
-  '1/6 import the ONNX graph',
-  '2/6 quantize on the calibration rows',
-  '3/6 generate and compile the circuit',
-  '4/6 trusted setup (Groth16 keys)',
-  '5/6 commit to the weights',
-  '6/6 write the model files',
-];
-/** The setup's steps within its line ("4/6 trusted setup (Groth16 keys): powers of tau"). */
-const SETUP_LINES = [
-  'powers of tau',
-  'phase-2 zkey (sparse combinations)',
-  'phase-2 contribution (L and H sections)',
-  'verification key and Solidity verifier',
-];
 
 /** `zkai …` in a child process (asynchronously: the service runs in this process). */
 function zkai(args: string[], env: Record<string, string> = {}): Promise<Run> {

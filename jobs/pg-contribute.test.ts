@@ -8,7 +8,7 @@
  * lookup key is re-randomised and published with the rest.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +28,7 @@ import { MODELS_DDL } from './pg-models.ts';
 import { connectPg } from './pg-pool.ts';
 import { hasPostgres, startTestPostgres, type TestPostgres } from './queue/test-postgres.ts';
 import { compileFixtureModel, inferenceJob, withInferenceHandler } from './test-models.ts';
+import { asNodeAt, compiledRecord, withHome } from './test-nodes.ts';
 
 const ID = '00000000-0000-4000-8000-0000000000c1';
 const OLD = '00000000-0000-4000-8000-0000000000c2';
@@ -46,34 +47,11 @@ describe('a setup contribution to a model circuit of record reaches every node',
   const homeBefore = process.env.ZKAI_HOME;
 
   /** Another node: its own data directory, which the circuit code resolves too. */
-  async function asNode<T>(name: string, work: (files: SharedModelFiles, home: string) => Promise<T>): Promise<T> {
-    const home = path.join(tmp, name);
-    await mkdir(home, { recursive: true });
-    const was = process.env.ZKAI_HOME;
-    process.env.ZKAI_HOME = home;
-    try {
-      return await work(sharedModelFiles(pool, { models: path.join(home, 'models'), circuits: path.join(home, 'circuits') }), home);
-    } finally {
-      process.env.ZKAI_HOME = was;
-    }
-  }
-
+  const asNode = <T>(name: string, work: (files: SharedModelFiles, home: string) => Promise<T>) =>
+    asNodeAt(pool, path.join(tmp, name), work);
   /** Node A: the test's own data directory (where compileModel put the circuit). */
-  async function asA<T>(work: () => Promise<T>): Promise<T> {
-    const was = process.env.ZKAI_HOME;
-    process.env.ZKAI_HOME = homeBefore;
-    try {
-      return await work();
-    } finally {
-      process.env.ZKAI_HOME = was;
-    }
-  }
-
-  const row = async (id = ID) =>
-    JSON.parse(
-      (await pool.query<{ record: string }>("SELECT record FROM zkai_model_files WHERE model_id = $1 AND stage = 'compiled'", [id]))
-        .rows[0]!.record,
-    ) as CompiledRecord;
+  const asA = <T>(work: () => Promise<T>) => withHome(homeBefore, work);
+  const row = (id = ID) => compiledRecord(pool, id);
 
   /** Prove one inference with `files`' copy of the model; the bundle. */
   function prove(files: SharedModelFiles, home: string, id = ID): Promise<Record<string, unknown>> {

@@ -14,16 +14,18 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { cacheDir, REPO_ROOT } from '../common/config.ts';
 import { isZkaiError } from '../common/errors.ts';
-import { compileModel, type ModelManifest } from '../prover/inference.ts';
+import type { ModelManifest } from '../prover/inference.ts';
 import { ProverPool } from '../prover/pool.ts';
 import { releaseVerifierResources, verifyBundle } from '../prover/verify.ts';
 import { requireOrSkip } from '../test/require-dep.ts';
 import { inferenceJobHandler, modelCompileJobHandler } from './model-jobs.ts';
 import { modelPaths } from './models.ts';
 import { BLOBS_DDL } from './pg-blobs.ts';
-import { type CompiledRecord, MODEL_FILES_DDL, type SharedModelFiles, sharedModelFiles } from './pg-model-files.ts';
+import { MODEL_FILES_DDL, type SharedModelFiles, sharedModelFiles } from './pg-model-files.ts';
 import { connectPg } from './pg-pool.ts';
 import { hasPostgres, startTestPostgres, type TestPostgres } from './queue/test-postgres.ts';
+import { compileFixtureModel } from './test-models.ts';
+import { asNodeAt, compiledRecord } from './test-nodes.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'circuits', 'model', 'fixtures');
 const ID = '00000000-0000-4000-8000-0000000000b1';
@@ -42,22 +44,9 @@ describe('model files in PostgreSQL: no folder shared between API nodes', {
   const homeBefore = process.env.ZKAI_HOME;
 
   /** Another API node: its own data directory (models folder and circuit cache), which the circuit code resolves too. */
-  async function asNode<T>(name: string, work: (files: SharedModelFiles, home: string) => Promise<T>): Promise<T> {
-    const home = path.join(tmp, name);
-    await mkdir(home, { recursive: true });
-    process.env.ZKAI_HOME = home;
-    try {
-      return await work(sharedModelFiles(pool, { models: path.join(home, 'models'), circuits: path.join(home, 'circuits') }), home);
-    } finally {
-      process.env.ZKAI_HOME = homeBefore;
-    }
-  }
-
-  const compiledRow = async () =>
-    JSON.parse(
-      (await pool.query<{ record: string }>("SELECT record FROM zkai_model_files WHERE model_id = $1 AND stage = 'compiled'", [ID]))
-        .rows[0]!.record,
-    ) as CompiledRecord;
+  const asNode = <T>(name: string, work: (files: SharedModelFiles, home: string) => Promise<T>) =>
+    asNodeAt(pool, path.join(tmp, name), work);
+  const compiledRow = () => compiledRecord(pool, ID);
 
   before(async () => {
     db = await startTestPostgres();
@@ -66,12 +55,7 @@ describe('model files in PostgreSQL: no folder shared between API nodes', {
     // Node A: its models folder here, its circuits in the test cache (where compileModel puts them).
     const modelsA = path.join(tmp, 'a', 'models');
     nodeA = sharedModelFiles(pool, { models: modelsA, circuits: cacheDir('circuits') });
-    const p = modelPaths(modelsA, ID);
-    await mkdir(path.dirname(p.onnx), { recursive: true });
-    await writeFile(p.onnx, await readFile(path.join(FIXTURES, 'mlp_digits.onnx')));
-    await writeFile(p.calibration, await readFile(path.join(FIXTURES, 'digits_test.csv')));
-    manifest = (await compileModel(p.onnx, p.calibration, { outDir: p.compiled, name: 'mlp-digits', weights: 'private-pedersen' }))
-      .manifest;
+    manifest = await compileFixtureModel(modelsA, ID, { name: 'mlp-digits', weights: 'private-pedersen' });
   });
 
   after(async () => {

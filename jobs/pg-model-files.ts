@@ -78,6 +78,12 @@ const mismatch = (message: string) => new ZkaiError('ARTIFACT_MISMATCH', message
 
 export class SharedModelFiles implements ModelFilesApi {
   private readonly local: LocalModelFiles;
+  /**
+   * sha256 of this store's files by version (device, inode, size, mtime, ctime): a file replaced by rename(2) or
+   * rewritten is hashed again. Per store, not per process: two stores in one process (tests, several nodes' roots)
+   * never share entries, and a store's cache goes with it.
+   */
+  private readonly hashed = new Map<string, { version: string; sha256: string }>();
 
   constructor(
     readonly pool: pg.Pool,
@@ -236,7 +242,7 @@ export class SharedModelFiles implements ModelFilesApi {
     for (const f of order) {
       const file = localPath(this.roots, f.path);
       const here = existsSync(file);
-      if (here && (await contentSha256(file)) === f.sha256) continue;
+      if (here && (await this.contentSha256(file)) === f.sha256) continue;
       await mkdir(path.dirname(file), { recursive: true });
       const tmp = `${file}.${uniqueSuffix()}.tmp`;
       await this.blobs.getFile(f, tmp);
@@ -256,26 +262,23 @@ export class SharedModelFiles implements ModelFilesApi {
     return this.blobs.collect(MODEL_FILE_BLOBS, graceMs);
   }
 
+  private async contentSha256(file: string): Promise<string> {
+    const st = await stat(file, { bigint: true });
+    const version = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const hit = this.hashed.get(file);
+    if (hit?.version === version) return hit.sha256;
+    const sha256 = await sha256File(file);
+    if (this.hashed.size > 10_000) this.hashed.clear();
+    this.hashed.set(file, { version, sha256 });
+    return sha256;
+  }
+
   /** Put `files` as blobs (idempotent) and return them as the store lists them. */
   async putFiles(files: string[]): Promise<StoredFile[]> {
     const out: StoredFile[] = [];
     for (const file of files) out.push({ path: storedPath(this.roots, file), ...(await this.blobs.putFile(file)) });
     return out;
   }
-}
-
-/** sha256 of files by version (device, inode, size, mtime): a file replaced by rename(2) or rewritten is hashed again. */
-const hashed = new Map<string, { version: string; sha256: string }>();
-
-async function contentSha256(file: string): Promise<string> {
-  const st = await stat(file, { bigint: true });
-  const version = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-  const hit = hashed.get(file);
-  if (hit?.version === version) return hit.sha256;
-  const sha256 = await sha256File(file);
-  if (hashed.size > 10_000) hashed.clear();
-  hashed.set(file, { version, sha256 });
-  return sha256;
 }
 
 /** The files a compiled model proves with: its folder, its circuit's (those a build's cache hit reads), its setup's. */

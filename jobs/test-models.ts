@@ -1,7 +1,7 @@
 /**
  * Tests' helpers for uploaded models (not a test itself): the fixture MLP compiled into a models folder as the service
  * lays it out, and one inference job run on it as a node runs it. Shared by the contribution tests
- * (pg-contribute.test.ts, contribute-models.test.ts).
+ * (pg-contribute.test.ts, contribute-models.test.ts) and pg-model-files.test.ts.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

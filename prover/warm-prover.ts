@@ -58,6 +58,8 @@ interface WarmCircuit {
   /** Sections of `zkey` (zero-copy), parsed once, when zkai's own prover is the engine. */
   parsed: ParsedZkey | null;
   witness: WasmWitnessCalculator;
+  /** The circuit's wasm, to replace `witness` after a failure (see prove). */
+  wasm: Uint8Array;
   /** The parsed lookup key of a LogUp circuit. */
   lookupKey?: CommitmentKey;
   /** A LogUp circuit's pass 2 without the witness calculator (alpha-patch.ts), once planned. */
@@ -68,6 +70,16 @@ interface WarmCircuit {
 interface AlphaPatchState {
   plan: AlphaPlan | undefined;
   checked: boolean;
+}
+
+export interface WarmProverOptions {
+  /**
+   * Where the prover reports, at warn level, what makes it slower without failing a proof (default console.warn, as
+   * engine.ts reports an engine's fallback; in the pool's worker threads it reaches the process's stderr).
+   */
+  warn?: (message: string) => void;
+  /** Plans a LogUp circuit's patched pass 2 (default alpha-patch.ts alphaPlan; a test gives a wrong one). */
+  alphaPlan?: (zkey: ParsedZkey, alphaWire: number) => AlphaPlan | undefined;
 }
 
 /** The files a circuit's warm state comes from (the zkey's path changes at every contribution: it is versioned). */
@@ -84,9 +96,13 @@ function keysFrom(keys: CircuitKeys): string {
 export class WarmProver {
   private readonly circuits = new Map<string, Promise<WarmCircuit>>();
   private readonly engine: () => Promise<ProvingEngine>;
+  private readonly warn: (message: string) => void;
+  private readonly planAlpha: (zkey: ParsedZkey, alphaWire: number) => AlphaPlan | undefined;
 
-  constructor(engine?: ProvingEngine | Promise<ProvingEngine>) {
+  constructor(engine?: ProvingEngine | Promise<ProvingEngine>, opts: WarmProverOptions = {}) {
     this.engine = engine ? () => Promise.resolve(engine) : processProvingEngine;
+    this.warn = opts.warn ?? ((m) => console.warn(m));
+    this.planAlpha = opts.alphaPlan ?? alphaPlan;
   }
 
   /**
@@ -108,7 +124,7 @@ export class WarmProver {
         // What the first proof would build (tables, scratch memory, compiled point arithmetic) is built with the load.
         if (parsed && engine.kernels) await prepareGroth16(parsed, engine.kernels);
         const lookupKey = keys.lookup ? (JSON.parse(await readFile(keys.lookup.keyPath, 'utf8')) as CommitmentKey) : undefined;
-        return { zkey: bytes, parsed, witness, ...(lookupKey ? { lookupKey } : {}) };
+        return { zkey: bytes, parsed, witness, wasm, ...(lookupKey ? { lookupKey } : {}) };
       })();
       warm = loading;
       loading.catch(() => {
@@ -138,21 +154,30 @@ export class WarmProver {
       try {
         return await witnessBin(warm.witness, inp);
       } catch (err) {
-        // The witness calculator throws on a failed `===` or a bad input name: the statement is false.
+        // The witness calculator throws on a failed `===` or a bad input name: the statement is false. Its instance
+        // is replaced: circom_runtime appends each failure's message to one it never clears, so the next failure
+        // would be reported with this one's text first.
+        warm.witness = (await WitnessCalculatorBuilder(warm.wasm)) as WasmWitnessCalculator;
         throw new ZkaiError('WITNESS_FAILED', `witness generation failed for ${keys.circuitId}: ${firstLine(err)}`);
       }
     };
     if (keys.lookup && warm.lookupKey) {
       const { alphaIndex } = keys.lookup;
       if (!warm.alphaPatch) {
-        const plan = warm.parsed && alphaIndex !== undefined ? alphaPlan(warm.parsed, alphaIndex + 1) : undefined;
+        const plan = warm.parsed && alphaIndex !== undefined ? this.planAlpha(warm.parsed, alphaIndex + 1) : undefined;
         warm.alphaPatch = { plan, checked: false };
       }
+      // A plan dropped is said once per loaded circuit: the state keeps no plan after it, so no second comparison.
+      const dropped = (wire: number | undefined) =>
+        this.warn(
+          `zkai prover: circuit ${keys.circuitId}: LogUp pass 2 patched from pass 1 differs from a full pass 2 ` +
+            `(${wire === undefined ? 'witness layout' : `first differing wire ${wire}`}); pass 2 runs in full for every proof of this circuit`,
+        );
       ({
         wtns,
         commitment: lookupCommitment,
         witnessPasses,
-      } = await lookupRounds(keys.lookup.committedIndices, warm.lookupKey, input, witness, warm.alphaPatch));
+      } = await lookupRounds(keys.lookup.committedIndices, warm.lookupKey, input, witness, warm.alphaPatch, dropped));
     } else wtns = await witness(input);
     const t2 = performance.now();
     const engine = await this.engine();
@@ -207,6 +232,7 @@ async function lookupRounds(
   input: Record<string, unknown>,
   witness: (input: Record<string, unknown>) => Promise<Uint8Array>,
   patch?: AlphaPatchState,
+  dropped?: (firstDifferingWire: number | undefined) => void,
 ): Promise<{ wtns: Uint8Array; commitment: PublicInputCommitment; witnessPasses: number }> {
   const blind = randomScalar();
   const committed = (w: Uint8Array) => {
@@ -233,17 +259,30 @@ async function lookupRounds(
     throw new ZkaiError('PROOF_FAILED', 'the circuit computes a committed value from α: it cannot be committed before α');
   }
   if (patch?.plan && patched) {
-    // Byte for byte or never again for this circuit.
-    if (
-      Buffer.compare(
-        Buffer.from(patched.buffer, patched.byteOffset, patched.byteLength),
-        Buffer.from(wtns.buffer, wtns.byteOffset, wtns.byteLength),
-      ) === 0
-    )
-      patch.checked = true;
-    else patch.plan = undefined;
+    // Byte for byte or never again for this circuit (this proof uses the full pass 2 either way).
+    const wire = firstDifferingWire(patched, wtns);
+    if (wire === null) patch.checked = true;
+    else {
+      patch.plan = undefined;
+      dropped?.(wire);
+    }
   }
   return { wtns, commitment, witnessPasses: 2 };
+}
+
+/**
+ * null when the two .wtns files are byte for byte equal; else the first wire whose value differs, or undefined when
+ * they differ outside the values (header, length).
+ */
+function firstDifferingWire(a: Uint8Array, b: Uint8Array): number | null | undefined {
+  if (Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0)
+    return null;
+  const va = parseWtns(a).values;
+  const vb = parseWtns(b).values;
+  if (va.byteOffset - a.byteOffset !== vb.byteOffset - b.byteOffset || va.length !== vb.length) return undefined;
+  for (let w = 0; w * 32 < va.length; w++)
+    if (Buffer.compare(va.subarray(w * 32, w * 32 + 32), vb.subarray(w * 32, w * 32 + 32)) !== 0) return w;
+  return undefined;
 }
 
 function firstLine(err: unknown): string {

@@ -29,6 +29,7 @@ const ROWS = CSV.trim()
   .split('\n')
   .slice(1)
   .map((l) => l.split(',').map(Number));
+const MLP_DIGITS = readFileSync(path.join(FIXTURES, 'mlp_digits.onnx'));
 
 describe('model routes: upload, compile, prove, fetch and verify an inference bundle', () => {
   let tmp: string;
@@ -93,6 +94,12 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     await releaseVerifierResources();
   });
 
+  /** POST /v1/models to `on` (default the app): `onnx` base64-encoded, the digits calibration rows unless `extra` says. */
+  function uploadModel(name: string, onnx: Uint8Array, extra: Record<string, unknown> = {}, on: FastifyInstance = app) {
+    const payload = { name, onnx: Buffer.from(onnx).toString('base64'), calibrationCsv: CSV, ...extra };
+    return on.inject({ method: 'POST', url: '/v1/models', headers, payload });
+  }
+
   async function poll<T>(url: string, done: (body: T) => boolean, ms: number): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -103,12 +110,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
   }
 
   test('upload → compile job → ready model with constraints, weight commitment and agreement', async () => {
-    const upload = await app.inject({
-      method: 'POST',
-      url: '/v1/models',
-      headers,
-      payload: { name: 'mlp-digits', onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'), calibrationCsv: CSV },
-    });
+    const upload = await uploadModel('mlp-digits', MLP_DIGITS);
     assert.equal(upload.statusCode, 202, upload.body);
     modelId = upload.json().id;
     // A cold cache compiles circom and makes a setup (a minute or two); a warm one takes about a second.
@@ -144,12 +146,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
       release = resolve;
     });
     try {
-      const upload = await app.inject({
-        method: 'POST',
-        url: '/v1/models',
-        headers,
-        payload: { name: 'mlp-digits', onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'), calibrationCsv: CSV },
-      });
+      const upload = await uploadModel('mlp-digits', MLP_DIGITS);
       assert.equal(upload.statusCode, 202, upload.body);
       const { id, compileJob } = upload.json() as { id: string; compileJob: { id: string } };
       // Over real HTTP: the compile starts only once the stream has shown the job (no sleep).
@@ -269,17 +266,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
   });
 
   test("lookups: 'logup' — compiled with LogUp range checks, proved in two rounds, verified with its D (issue 17)", async () => {
-    const upload = await app.inject({
-      method: 'POST',
-      url: '/v1/models',
-      headers,
-      payload: {
-        name: 'mlp-digits-logup',
-        onnx: readFileSync(path.join(FIXTURES, 'mlp_digits.onnx')).toString('base64'),
-        calibrationCsv: CSV,
-        lookups: 'logup',
-      },
-    });
+    const upload = await uploadModel('mlp-digits-logup', MLP_DIGITS, { lookups: 'logup' });
     assert.equal(upload.statusCode, 202, upload.body);
     const id = upload.json().id;
     const ready = await poll<Record<string, unknown>>(`/v1/models/${id}`, (m) => m.state !== 'compiling', 300_000);
@@ -313,12 +300,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     assert.ok(onnx.length < 1024);
     const columns = Array.from({ length: 128 * 128 }, (_, i) => `p${i}`);
     const csv = `${columns.join(',')}\n${columns.map((_, i) => i % 17).join(',')}\n`;
-    const upload = await app.inject({
-      method: 'POST',
-      url: '/v1/models',
-      headers,
-      payload: { name: 'huge', onnx: Buffer.from(onnx).toString('base64'), calibrationCsv: csv },
-    });
+    const upload = await uploadModel('huge', onnx, { calibrationCsv: csv });
     assert.equal(upload.statusCode, 202, upload.body);
     const huge = await poll<{ state: string; error?: { code: string; message: string } }>(
       `/v1/models/${upload.json().id}`,
@@ -342,12 +324,7 @@ describe('model routes: upload, compile, prove, fetch and verify an inference bu
     });
     try {
       const jobs = store.list({ tenant: 'provider' }).length;
-      const refused = await limited.inject({
-        method: 'POST',
-        url: '/v1/models',
-        headers,
-        payload: { name: 'huge', onnx: Buffer.from(onnx).toString('base64'), calibrationCsv: csv },
-      });
+      const refused = await uploadModel('huge', onnx, { calibrationCsv: csv }, limited);
       assert.equal(refused.statusCode, 413, refused.body);
       assert.equal(refused.json().error.code, 'MODEL_TOO_LARGE');
       assert.match(refused.json().error.message, /over the limit of 200000/);

@@ -29,7 +29,11 @@ const inputOf = (i: number) => rows[i]!.split(',').map(Number).slice(0, 64);
 const FEE = 1_000_003n;
 const FEE2 = 2_000_011n;
 const DEPOSIT = 1_000n;
-const FUNDING = 600;
+// Chain time moves with the wall clock between the test's own jumps (mine below), and a loaded 2-core machine spent
+// over 600 s of it between a request and its fulfilment. Windows of hours leave the test's jumps in charge.
+const FUNDING = 6 * 3600;
+const CLAIM = 12 * 3600;
+const DEADLINE = 3600;
 const WEIGHTS = [5n, 3n, 2n];
 
 /** The documented rule (docs/economy.md), written independently: cumulative rounding over bps, then over shares. */
@@ -142,7 +146,7 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
       '--funding-seconds',
       String(FUNDING),
       '--claim-seconds',
-      '1200',
+      String(CLAIM),
     ]);
     assert.equal(out.out, path.join(home, 'deployments', '31337.json'));
     const record = JSON.parse(readFileSync(out.out, 'utf8'));
@@ -302,7 +306,7 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
       keys.consumer,
     );
     r.b = ok(
-      ['inference', 'request', modelM, '--input', 'b.json', '--dir', 'm', '--deadline', '60', '--rpc', rpc],
+      ['inference', 'request', modelM, '--input', 'b.json', '--dir', 'm', '--deadline', String(DEADLINE), '--rpc', rpc],
       keys.consumer,
     ).requestId;
     // The same input again, at the new fee: fulfilled by the statement already attested.
@@ -314,7 +318,7 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
     const dep = ok(['dataset', 'fund', 'dataset.json', '--amount', String(DEPOSIT), '--rpc', rpc], keys.consumer);
     assert.equal(dep.epoch, epoch);
     assert.equal(dep.pot.pot, String(splitM(FEE).dataset + splitM(FEE2).dataset + DEPOSIT));
-    await mine(61);
+    await mine(DEADLINE + 1);
     const refunded = ok(['inference', 'refund', r.b!, '--rpc', rpc], keys.consumer);
     assert.equal(refunded.refunded, String(FEE2));
     fails(['inference', 'refund', r.b!, '--rpc', rpc], 1, /NotPending/, keys.consumer);
@@ -432,7 +436,7 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
     const pot = splitM(FEE).dataset + splitM(FEE2).dataset + DEPOSIT;
     const claimed = (pot * 5n) / 10n + (pot * 3n) / 10n + (pot * 2n) / 10n;
     fails(['dataset', 'roll-over', 'dataset.json', '--epoch', epoch, '--rpc', rpc], 1, /ReclaimNotOpen/);
-    await mine(1200);
+    await mine(CLAIM);
     const ro = ok(['dataset', 'roll-over', 'dataset.json', '--epoch', epoch, '--rpc', rpc]);
     assert.equal(ro.amount, String(pot - claimed));
     assert.notEqual(ro.toEpoch, epoch);
@@ -444,7 +448,7 @@ describe('the economy through the CLI: deploy, list, request, fulfil, claim, roy
     // Nobody claims the hand epoch: after its claim window its funder takes the 500 wei back, once.
     const reclaim = ['dataset', 'reclaim', '--root', root, '--epoch', '7', '--rpc', rpc];
     fails(reclaim, 1, /ReclaimNotOpen/, keys.consumer);
-    await mine(FUNDING + 1200); // its funding window, then its claim window
+    await mine(FUNDING + CLAIM); // its funding window, then its claim window
     assert.equal(ok(reclaim, keys.consumer).reclaimed, '500');
     fails(reclaim, 1, /NothingToReclaim/, keys.consumer);
     fails(reclaim, 1, /NothingToReclaim/, keys.alice);

@@ -23,21 +23,31 @@ for (const r of roots) {
 }
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((s) => f.includes(s))) : files;
-// The slowest files first, longest first (seconds in a cold fresh-clone run, 2 files at a time), the rest in name
-// order: with two lanes, a long file started last leaves the other lane idle at the end (alphabetical order put
-// test/e2e-fixtures and test/economy-cli near the end: about 3 minutes of one idle lane). Only the order changes.
+// The slowest files first, longest first, the rest in name order: with two lanes, a long file started last leaves
+// the other lane idle at the end. Seconds from a cold fresh-clone run on 2 loaded cores (2026-12-07, about twice
+// CI's times); only the order matters. (Before run-files.mjs, `node --test` re-sorted the files by name and this
+// order was lost: test/e2e-fixtures and test/economy-cli ran last, together, for minutes.)
 const SLOW_FIRST = [
-  ['test/e2e-fixtures.test.ts', 241],
-  ['cli/model-chain.test.ts', 234],
-  ['test/economy-cli.test.ts', 164],
-  ['circuits/model/lookups.test.ts', 101],
-  ['cli/cli.test.ts', 96],
-  ['circuits/model/graph-ops.test.ts', 74],
-  ['circuits/lib/quant.test.ts', 71],
-  ['circuits/model/model-circuit.test.ts', 68],
-  ['test/api-nodes-postgres.test.ts', 65],
-  ['cli/model-cli.test.ts', 64],
-  ['cli/setup-cli.test.ts', 63],
+  ['cli/model-chain.test.ts', 769],
+  ['circuits/model/model-circuit.test.ts', 550],
+  ['test/economy-cli.test.ts', 497],
+  ['test/e2e-fixtures.test.ts', 289],
+  ['cli/cli.test.ts', 243],
+  ['circuits/model/lookups.test.ts', 242],
+  ['cli/setup-cli.test.ts', 194],
+  ['cli/model-cli.test.ts', 171],
+  ['circuits/model/graph-ops.test.ts', 163],
+  ['cli/remote-jobs.test.ts', 161],
+  ['test/api-nodes-postgres.test.ts', 155],
+  ['prover/setup/ceremony.test.ts', 141],
+  ['prover/setup/zkey-new.test.ts', 134],
+  ['test/queue-durability.test.ts', 134],
+  ['gpu/webgpu/msm.test.ts', 123],
+  ['jobs/fetch-model.test.ts', 106],
+  ['cli/prove-cli.test.ts', 100],
+  ['circuits/lib/quant.test.ts', 86],
+  ['cli/serve-cli.test.ts', 84],
+  ['test/distributed.test.ts', 80],
 ];
 const rank = new Map(SLOW_FIRST.map(([f], i) => [path.normalize(f), i]));
 const ordered = [...selected].sort((a, b) => {

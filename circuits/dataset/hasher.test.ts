@@ -13,7 +13,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { BN254_R } from '../../common/bn254.ts';
 import type { NativeEngine } from '../../prover/native/api.ts';
-import { loadNativeEngine, nativeEngineStatus } from '../../prover/native/index.ts';
+import { NATIVE_TESTS, requireNativeEngine } from '../../prover/native/test-native.ts';
 import { commitDataset } from './dataset.ts';
 import { type DatasetHasher, datasetHasher, jsHasher, LEAF_INPUT_BYTES, nativeHasher, writeLeafNodes, zeroNodeBuffers } from './hasher.ts';
 import { KAT_LEAF_1, KAT_RECORDS, KAT_ROOT_D2, KAT_TOTAL, KAT_ZERO_1 } from './kat-vectors.ts';
@@ -23,7 +23,6 @@ import { NODE_BYTES, readField, readNode, writeField, writeNode } from './node.t
 import { getPoseidon, type PoseidonHasher, poseidonTables } from './poseidon.ts';
 import type { DatasetRecord } from './records.ts';
 
-const off = process.env.ZKAI_NATIVE === 'off';
 const EDGES = [0n, 1n, 2n, BN254_R - 1n, BN254_R - 2n, (1n << 64n) - 1n, (1n << 128n) - 1n, 1n << 253n];
 
 function randomField(): bigint {
@@ -66,16 +65,14 @@ describe('writeLeafNodes', () => {
   });
 });
 
-describe('dataset Poseidon: native engine vs the JavaScript reference', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
+describe('dataset Poseidon: native engine vs the JavaScript reference', NATIVE_TESTS, () => {
   let engine: NativeEngine;
   let poseidon: PoseidonHasher;
   let native: DatasetHasher;
   let js: DatasetHasher;
 
   before(async () => {
-    const loaded = loadNativeEngine();
-    assert.ok(loaded, `native engine unavailable: ${nativeEngineStatus().reason}`);
-    engine = loaded;
+    engine = requireNativeEngine();
     poseidon = await getPoseidon();
     native = await nativeHasher(engine);
     js = jsHasher(poseidon);

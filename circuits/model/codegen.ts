@@ -57,8 +57,7 @@ import { packLinear, packPerElement } from './commit.ts';
 import { argMaxCost, poseidonChainCost, poseidonSpongeCost } from './gadget-cost.ts';
 import { toField } from './int-reference.ts';
 import { consumerCounts, shapeSize } from './ir.ts';
-import { emitLogUpMain, type LimbSource, LOOKUPS_MODES, type LookupsMode, lurCase } from './logup-emit.ts';
-import { fusedReluIndex } from './ops/linear.ts';
+import { emitLogUpMain, type LimbSource, LOOKUPS_MODES, type LookupsMode } from './logup-emit.ts';
 import type { Signals } from './ops/op.ts';
 import { quantOp } from './ops/registry.ts';
 import type { QuantizedModel } from './qir.ts';
@@ -128,6 +127,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
   // Pedersen: the packed weights and the blind are public inputs the verifier never sees (prover/commitment.ts).
   const pedersen = opts.weights === 'private-pedersen';
   const lookups: LimbSource[] | undefined = lookupsMode === 'logup' ? [] : undefined;
+  const outputRows = new Set<string>();
   // Nothing the uploader chose reaches the source (docs/security.md): the template has a fixed name, and the generator
   // reads a copy of the model whose layer names are their indices and whose every number is checked to be one.
   const templateName = 'ZkaiModel';
@@ -189,7 +189,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
         commit: (signal, count) => commitParts.push({ signal, count }),
         fusedRelu,
         consumers,
-        ...(lookups ? { lookups } : {}),
+        ...(lookups ? { lookups, outputRows } : {}),
       }),
     );
   });
@@ -226,7 +226,8 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     costs.push({
       layer: 'lookups',
       kind: 'LogUp tables (α rows)',
-      constraints: logup.constraints + linearLogits(qm, cur, nOut, consumers),
+      // With the logits that stay a row of their own (EmitCtx.outputRows: their producers said so).
+      constraints: logup.constraints + Array.from({ length: nOut }, (_, i) => cur(i)).filter((s) => outputRows.has(s)).length,
     });
   }
 
@@ -281,26 +282,6 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     privateInputCount:
       (opts.input === 'private-hashed' ? nIn : 0) + (privateWeights && !pedersen ? commitParts.reduce((a, p) => a + p.count, 0) : 0),
   };
-}
-
-/**
- * With lookups: the logits that stay a row of their own. A dense/conv output in LogUpRequant's case 0 (no clamp, no
- * ReLU) is linear in committed limbs, so its equality with the public `logits` output cannot be substituted away
- * (every other output of the gadget is a product, or is substituted into its reader).
- */
-function linearLogits(qm: QuantizedModel, cur: Signals, nOut: number, consumers: readonly number[]): number {
-  let rows = 0;
-  for (let i = 0; i < nOut; i++) {
-    const m = /^x(\d+)\[(\d+)\]$/.exec(cur(i));
-    if (!m) continue;
-    const li = Number(m[1]);
-    const layer = qm.layers[li]!;
-    if (layer.kind !== 'dense' && layer.kind !== 'conv2d') continue;
-    const c = Math.floor(Number(m[2]) / (shapeSize(layer.outShape) / layer.bias.length));
-    const relu = fusedReluIndex(qm.layers, consumers, li) >= 0;
-    if (lurCase(layer.accBits, layer.shift[c]!, layer.outBits, relu) === 0) rows++;
-  }
-  return rows;
 }
 
 /**

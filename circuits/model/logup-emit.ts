@@ -139,6 +139,8 @@ export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BIT
   const tables: LogUpMain['tables'] = [];
   let alphaRows = 0;
   let at = 0;
+  // `logupCommitted` holds every width's limbs (width by width), then every width's multiplicities (in the same order).
+  let multiplicitiesAt = nLimbs;
   for (const { k, n } of widths) {
     lines.push(`    component lkCount${k} = LogUpCount(${n}, ${k});`, `    component lkTable${k} = LogUpRangeTable(${n}, ${k});`);
     const limbs: number[] = [];
@@ -158,12 +160,12 @@ export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BIT
       at += m;
       f += m;
     }
-    tables.push({ width: k, limbs, multiplicities: -1 });
+    tables.push({ width: k, limbs, multiplicities: multiplicitiesAt });
+    multiplicitiesAt += 2 ** k;
     alphaRows += n + 2 ** k;
   }
-  for (const t of tables) {
-    const k = t.width;
-    t.multiplicities = at;
+  // The multiplicities are written where the record says they are (a forging test reads the record).
+  for (const { width: k, multiplicities: at } of tables) {
     lines.push(
       `    for (var j = 0; j < ${2 ** k}; j++) {`,
       `        logupCommitted[${at} + j] <== lkCount${k}.m[j];`,
@@ -171,7 +173,6 @@ export function emitLogUpMain(sources: readonly LimbSource[], B = LOGUP_LIMB_BIT
       '    }',
       `    lkTable${k}.alpha <== logupAlpha;`,
     );
-    at += 2 ** k;
   }
   return { lines, constraints: alphaRows, committed, tables };
 }

@@ -355,7 +355,21 @@ describe('WarmProver integration', () => {
       assert.equal(await snarkjs.groth16.verify(fixture.vkey, out.publicSignals, out.proof), true, engine.name);
       if (engine.kernels) assert.equal(typeof out.timings.quotientMs, 'number');
       else assert.equal(out.timings.quotientMs, undefined);
-      await assert.rejects(prover.prove(keys, { ...input, nullifier: '1' }), (e) => isZkaiError(e) && e.code === 'WITNESS_FAILED');
+      // Two different false statements in a row: each is reported with its own failing line (circom_runtime keeps
+      // every failure's message in its instance, so a reused one would name the first failure again).
+      const failure = async (over: Record<string, string>) => {
+        const err = await prover.prove(keys, { ...input, ...over }).then(
+          () => assert.fail('proved a false statement'),
+          (e: unknown) => e,
+        );
+        assert.ok(isZkaiError(err) && err.code === 'WITNESS_FAILED', String(err));
+        return /line: \d+/.exec(err.message)?.[0];
+      };
+      const nullifierLine = await failure({ nullifier: '1' });
+      const rootLine = await failure({ root: '1' });
+      assert.ok(nullifierLine && rootLine, 'the messages name the failing line');
+      assert.notEqual(rootLine, nullifierLine, engine.name);
+      assert.equal(await failure({ nullifier: '1' }), nullifierLine);
     }
   });
 

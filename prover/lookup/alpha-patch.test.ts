@@ -1,7 +1,8 @@
 // Pass 2 of a LogUp proof from pass 1's witness (alpha-patch.ts): on hand-made rows (a single inverse, a scaled one,
 // a row of three solved last) the patch equals the witness computed at the new α, and rows it cannot handle are
 // refused; on the demo circuit the patched witness is byte for byte circom's at the new α; and the warm prover runs
-// the witness calculator twice on a circuit's first proof (the check) and once afterwards, every proof verifying.
+// the witness calculator twice on a circuit's first proof (the check) and once afterwards, every proof verifying; a
+// wrong patch is reported once and pass 2 then runs in full.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -116,8 +117,8 @@ describe('LogUp pass 2 from pass 1 (alpha-patch.ts)', () => {
       assert.deepEqual(patchAlpha(plan, le(w1), 987654321987654321n), le(w2));
     });
 
-    test('the warm prover checks the patch on the first proof, then runs the witness calculator once', async () => {
-      const prover = new WarmProver();
+    /** Three proofs of the demo circuit on `prover`, each verified; their witness calculator runs. */
+    async function proveThree(prover: WarmProver): Promise<(number | undefined)[]> {
       const keys = {
         circuitId: fx.circuit.id,
         wasmPath: fx.circuit.wasmPath,
@@ -141,7 +142,33 @@ describe('LogUp pass 2 from pass 1 (alpha-patch.ts)', () => {
         const p = { proof: out.proof, publicSignals: statement, commitment: out.lookupCommitment };
         assert.equal(verifyLookupProof(fx.ls.statementKey, p).ok, true);
       }
-      assert.deepEqual(passes, [2, 1, 1]);
+      return passes;
+    }
+
+    test('the warm prover checks the patch on the first proof, then runs the witness calculator once', async () => {
+      const warnings: string[] = [];
+      assert.deepEqual(await proveThree(new WarmProver(undefined, { warn: (m) => warnings.push(m) })), [2, 1, 1]);
+      assert.deepEqual(warnings, []);
+    });
+
+    test('a patch unequal to the full pass 2 is reported once (circuit, first differing wire); every proof verifies', async () => {
+      const warnings: string[] = [];
+      let wrongWire = -1;
+      // The plan's last row (nothing solved after it reads its wire) with a term 1·one too many in A: its wire alone
+      // comes out wrong, by (B·w₁ − B·w₂)/(B·w₂)/k, non-zero whenever α changes.
+      const wrongPlan = (zkey: ParsedZkey, alphaWire: number) => {
+        const plan = alphaPlan(zkey, alphaWire);
+        assert.ok(plan);
+        const last = plan.rows.at(-1)!;
+        wrongWire = last.solves;
+        return { ...plan, rows: [...plan.rows.slice(0, -1), { ...last, a: [...last.a, [0, 1n] as [number, bigint]] }] };
+      };
+      const passes = await proveThree(new WarmProver(undefined, { warn: (m) => warnings.push(m), alphaPlan: wrongPlan }));
+      // The fallback: pass 2 in full on every proof, the plan dropped after the first.
+      assert.deepEqual(passes, [2, 2, 2]);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, new RegExp(`circuit ${fx.circuit.id}:`));
+      assert.match(warnings[0]!, new RegExp(`first differing wire ${wrongWire}\\)`));
     });
   });
 });

@@ -12,8 +12,9 @@
  * The plan is built from the proving key's own A and B coefficients (what the prover will use), and refused (undefined:
  * the caller runs pass 2 in full) unless every α row has this shape, no inverse wire is public or appears anywhere but
  * in A of α rows, and every one is solved. The warm prover also compares the patched witness with a full pass 2 on a
- * circuit's first proof and keeps the plan only if they are byte for byte equal. A wrong patch could only make an
- * invalid proof (the verifier refuses it): this is prover speed, not soundness.
+ * circuit's first proof and keeps the plan only if they are byte for byte equal; if not, it warns once (the circuit and
+ * the first differing wire: a bug here, worth a report) and runs pass 2 in full for every proof of that circuit. A
+ * wrong patch could only make an invalid proof (the verifier refuses it): this is prover speed, not soundness.
  */
 import { BN254_R, invMod } from '../../common/bn254.ts';
 import type { ParsedZkey } from '../groth16/zkey.ts';

@@ -13,7 +13,8 @@ import { buildBn128 } from 'ffjavascript';
 import { BN254_R } from '../../common/bn254.ts';
 import { seededRandom } from '../../common/test-random.ts';
 import type { NativeEngine } from './api.ts';
-import { loadNativeEngine, missingCpuFeatures, NATIVE_ADDON_PATH, nativeEngineStatus } from './index.ts';
+import { missingCpuFeatures, NATIVE_ADDON_PATH, nativeEngineStatus } from './index.ts';
+import { NATIVE_TESTS, requireNativeEngine } from './test-native.ts';
 
 const R = BN254_R;
 
@@ -69,16 +70,13 @@ function scalarsOf(values: bigint[]): Uint8Array {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const off = process.env.ZKAI_NATIVE === 'off';
 
-describe('native engine', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
+describe('native engine', NATIVE_TESTS, () => {
   let engine: NativeEngine;
   let curve: Curve;
 
   before(async () => {
-    const loaded = loadNativeEngine();
-    assert.ok(loaded, `native engine unavailable: ${nativeEngineStatus().reason}`);
-    engine = loaded;
+    engine = requireNativeEngine();
     curve = (await buildBn128(true)) as Curve;
   });
   after(async () => {
@@ -379,7 +377,7 @@ describe('native build and this CPU', () => {
     assert.deepEqual(missingCpuFeatures(['adx'], 'no flags line'), ['adx']);
   });
 
-  test('the build records its CPU, and this CPU has everything it needs', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
+  test('the build records its CPU, and this CPU has everything it needs', NATIVE_TESTS, () => {
     const record = join(dirname(NATIVE_ADDON_PATH), 'cpu-flags.json');
     assert.ok(existsSync(record), 'build.mjs writes cpu-flags.json beside the addon');
     const { flags } = JSON.parse(readFileSync(record, 'utf8')) as { flags: string[] };

@@ -16,7 +16,7 @@ import { buildBn128 } from 'ffjavascript';
 import { BN254_R } from '../../common/bn254.ts';
 import { seededRandom } from '../../common/test-random.ts';
 import type { NativeEngine } from './api.ts';
-import { loadNativeEngine, nativeEngineStatus } from './index.ts';
+import { NATIVE_TESTS, requireNativeEngine } from './test-native.ts';
 
 const R = BN254_R;
 
@@ -48,7 +48,6 @@ function le(v: bigint, out: Uint8Array, offset: number): void {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const off = process.env.ZKAI_NATIVE === 'off';
 
 /**
  * n points: full-width random scalars, with witness-like features mixed in — zeros, ones, r − 1, the same base
@@ -97,14 +96,12 @@ function bytesOf(values: bigint[]): Uint8Array {
   return out;
 }
 
-describe('native MSM: every path and window width against Σ sᵢ·aᵢ', { skip: off ? 'ZKAI_NATIVE=off' : false }, () => {
+describe('native MSM: every path and window width against Σ sᵢ·aᵢ', NATIVE_TESTS, () => {
   let engine: NativeEngine;
   let curve: { G1: Group; G2: Group; terminate(): Promise<void> };
 
   before(async () => {
-    const loaded = loadNativeEngine();
-    assert.ok(loaded, `native engine unavailable: ${nativeEngineStatus().reason}`);
-    engine = loaded;
+    engine = requireNativeEngine();
     curve = await buildBn128(true);
   });
   after(async () => {

@@ -12,7 +12,7 @@ import { BN254_R, parseZkey } from '../groth16/zkey.ts';
 import { membershipInput, membershipTestSetup } from '../test-fixtures.ts';
 import { releaseVerifierResources } from '../verify.ts';
 import type { NativeEngine } from './api.ts';
-import { loadNativeEngine, nativeEngineStatus } from './index.ts';
+import { NATIVE_TESTS, requireNativeEngine } from './test-native.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -24,13 +24,11 @@ function leBytes(v: bigint, out: Uint8Array, offset: number): void {
   }
 }
 
-describe('native groth16Quotient', { skip: process.env.ZKAI_NATIVE === 'off' ? 'ZKAI_NATIVE=off' : false }, () => {
+describe('native groth16Quotient', NATIVE_TESTS, () => {
   let engine: NativeEngine;
 
   before(() => {
-    const loaded = loadNativeEngine();
-    assert.ok(loaded, `native engine unavailable: ${nativeEngineStatus().reason}`);
-    engine = loaded;
+    engine = requireNativeEngine();
   });
   after(async () => {
     await releaseVerifierResources();

@@ -20,7 +20,7 @@ import { ensureCircuitSetup } from '../setup/index.ts';
 import { releaseVerifierResources } from '../verify.ts';
 import { type CircuitKeys, WarmProver } from '../warm-prover.ts';
 import type { NativeEngine } from './api.ts';
-import { loadNativeEngine, nativeEngineStatus } from './index.ts';
+import { NATIVE_TESTS, requireNativeEngine } from './test-native.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
@@ -57,13 +57,11 @@ function randomQuotientInput(domainSize: number, nCoefs: number, nVars: number) 
   return { coefs, nCoefs, witness, domainSize };
 }
 
-describe('native scratch memory', { skip: process.env.ZKAI_NATIVE === 'off' ? 'ZKAI_NATIVE=off' : false }, () => {
+describe('native scratch memory', NATIVE_TESTS, () => {
   let engine: NativeEngine;
 
   before(() => {
-    const loaded = loadNativeEngine();
-    assert.ok(loaded, `native engine unavailable: ${nativeEngineStatus().reason}`);
-    engine = loaded;
+    engine = requireNativeEngine();
   });
   after(async () => {
     await releaseVerifierResources();

@@ -18,7 +18,7 @@ import {
 } from '../market.ts';
 import { INFERENCE_ATTESTOR_ABI, MODEL_REGISTRY_ABI, modelRegistryAt, registerModel } from '../models.ts';
 import { ROYALTY_VAULT_ABI, royaltyVaultAt } from '../vault.ts';
-import { FAKE_PROOF } from './helpers.ts';
+import { assertReverts, FAKE_PROOF, startTestChain, type TestChain } from './helpers.ts';
 
 /** Every custom error of the five contracts, to decode reverts of raw calls. */
 export const marketErrors = new Interface([
@@ -28,6 +28,9 @@ export const marketErrors = new Interface([
     ),
   ),
 ]);
+
+/** assertReverts (helpers.ts) with the stack's custom errors: a raw call's revert decoded with marketErrors. */
+export const assertMarketReverts = (promise: Promise<unknown>, name: string): Promise<void> => assertReverts(marketErrors, promise, name);
 
 export interface MarketStack {
   registry: string;
@@ -60,6 +63,12 @@ export async function deployMarketStack(
     governance: ModelGovernance,
     market: InferenceMarket,
   };
+}
+
+/** The market tests' set-up: a fresh dev chain (helpers.ts startTestChain) with the whole stack deployed by its owner. */
+export async function startMarketChain(): Promise<TestChain & { stack: MarketStack }> {
+  const t = await startTestChain();
+  return { ...t, stack: await deployMarketStack(t.owner) };
 }
 
 /** Handles on the stack's contracts acting as `signer`. */

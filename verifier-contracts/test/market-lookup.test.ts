@@ -11,16 +11,15 @@ import type { PublicInputCommitment } from '../../prover/commitment.ts';
 import type { DevChain } from '../chain.ts';
 import { fulfilInference, getRequest, marketBalance, RequestStatus, requestInference } from '../market.ts';
 import { attestationIdOf, attestInference, bindingOf, inferenceAttestorAt } from '../models.ts';
-import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 import {
-  deployMarketStack,
+  assertMarketReverts as assertReverts,
   expectProof,
   FAKE_PROOF,
   type MarketStack,
-  marketErrors,
   now,
   registerAndList,
   stackAs,
+  startMarketChain,
 } from './market-fixture.ts';
 
 let chain: DevChain;
@@ -29,7 +28,6 @@ let owner: Wallet;
 let alice: Wallet;
 let bob: Wallet;
 let stack: MarketStack;
-const assertReverts = (p: Promise<unknown>, name: string) => assertRevertsWith(marketErrors, p, name);
 
 const D: PublicInputCommitment = { point: ['11', '12', '1'], knowledge: ['13', '14', '1'] };
 const otherD: PublicInputCommitment = { point: ['11', '15', '1'], knowledge: ['13', '14', '1'] };
@@ -46,8 +44,7 @@ async function model(x: bigint, lookups: boolean): Promise<{ modelId: string; si
 }
 
 before(async () => {
-  ({ chain, provider, owner, alice, bob } = await startTestChain());
-  stack = await deployMarketStack(owner);
+  ({ chain, provider, owner, alice, bob, stack } = await startMarketChain());
 });
 
 after(async () => {

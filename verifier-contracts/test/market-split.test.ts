@@ -11,17 +11,16 @@ import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
 import { fulfilInference, getSplit, marketBalance, refundRequest, requestInference, type Split } from '../market.ts';
 import { bindingOf } from '../models.ts';
-import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
 import {
   advance,
-  deployMarketStack,
+  assertMarketReverts as assertReverts,
   expectProof,
   FAKE_PROOF,
   type MarketStack,
-  marketErrors,
   now,
   registerAndList,
   stackAs,
+  startMarketChain,
 } from './market-fixture.ts';
 
 let chain: DevChain;
@@ -29,11 +28,9 @@ let provider: JsonRpcProvider;
 let owner: Wallet;
 let alice: Wallet;
 let stack: MarketStack;
-const assertReverts = (p: Promise<unknown>, name: string) => assertRevertsWith(marketErrors, p, name);
 
 before(async () => {
-  ({ chain, provider, owner, alice } = await startTestChain());
-  stack = await deployMarketStack(owner);
+  ({ chain, provider, owner, alice, stack } = await startMarketChain());
 });
 
 after(async () => {

@@ -36,8 +36,16 @@ import { attestationIdOf, attestInference, circuitIdHash, getAttestation, infere
 import { findEvent } from '../tx.ts';
 import type { SnarkjsProof } from '../vault.ts';
 import { boundPoseidonToy } from './bound-toys.ts';
-import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
-import { advance, deployMarketStack, fakeSetup, type MarketStack, marketErrors, now, registerAndList, stackAs } from './market-fixture.ts';
+import {
+  advance,
+  assertMarketReverts as assertReverts,
+  fakeSetup,
+  type MarketStack,
+  now,
+  registerAndList,
+  stackAs,
+  startMarketChain,
+} from './market-fixture.ts';
 
 const FEE = 1_000_003n;
 const ROOT_D = 4242n; // the derived model's training dataset
@@ -59,7 +67,6 @@ let modelA: string;
 let modelB: string;
 let copyOfA: string;
 let parent: string;
-const assertReverts = (p: Promise<unknown>, name: string) => assertRevertsWith(marketErrors, p, name);
 const as = (w: Wallet) => stackAs(stack, w);
 
 /** A real proof of the toy with weights `w` on input x, bound to `binding`. */
@@ -77,9 +84,8 @@ async function deadlineIn(seconds: number): Promise<number> {
 }
 
 before(async () => {
-  ({ chain, provider, owner, alice, bob } = await startTestChain());
+  ({ chain, provider, owner, alice, bob, stack } = await startMarketChain());
   [carol, dave] = chain.accounts.slice(3, 5).map((k) => new EthersWallet(k, provider)) as [Wallet, Wallet];
-  stack = await deployMarketStack(owner);
   const toy = await boundPoseidonToy();
   circuit = toy.circuit;
   zkeyPath = toy.setup.zkeyPath;
@@ -231,10 +237,11 @@ test('the listing records the setup identity of the model’s real setup', async
 describe('deadlines and refunds', () => {
   test('fulfil after the deadline fails; refund before it fails; refund works once', async (t) => {
     const x = 5n;
-    const deadline = await deadlineIn(100);
+    // An hour, not seconds: chain time follows the wall clock, which a loaded machine moves fast between two calls.
+    const deadline = await deadlineIn(3600);
     const req = await requestInference(as(dave).market, modelA, inputHash(W_A, x), deadline, FEE);
     await assertReverts(refundRequest(as(dave).market, req.requestId), 'RefundNotOpen');
-    await advance(provider, 200);
+    await advance(provider, 3700);
     const late = await prove(W_A, x, owner.address);
     await assertReverts(fulfilInference(as(owner).market, req.requestId, late.proof, late.signals), 'RequestExpired');
     const before = await marketBalance(as(dave).market, dave.address);

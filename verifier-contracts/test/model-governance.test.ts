@@ -25,8 +25,17 @@ import {
 } from '../market.ts';
 import { deployInference, getModel, registerModel, transferModelOwnership } from '../models.ts';
 import { findEvent } from '../tx.ts';
-import { assertReverts as assertRevertsWith, startTestChain } from './helpers.ts';
-import { advance, deployMarketStack, fakeSetup, type MarketStack, marketErrors, now, registerAndList, stackAs } from './market-fixture.ts';
+import {
+  advance,
+  assertMarketReverts as assertReverts,
+  fakeSetup,
+  type MarketStack,
+  marketErrors,
+  now,
+  registerAndList,
+  stackAs,
+  startMarketChain,
+} from './market-fixture.ts';
 
 let chain: DevChain;
 let provider: JsonRpcProvider;
@@ -36,13 +45,11 @@ let bob: Wallet;
 let carol: Wallet;
 let dave: Wallet;
 let stack: MarketStack;
-const assertReverts = (p: Promise<unknown>, name: string) => assertRevertsWith(marketErrors, p, name);
 const as = (w: Wallet) => stackAs(stack, w);
 
 before(async () => {
-  ({ chain, provider, owner, alice, bob } = await startTestChain());
+  ({ chain, provider, owner, alice, bob, stack } = await startMarketChain());
   [carol, dave] = chain.accounts.slice(3, 5).map((k) => new Wallet(k, provider)) as [Wallet, Wallet];
-  stack = await deployMarketStack(owner);
 });
 
 after(async () => {

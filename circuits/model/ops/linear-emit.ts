@@ -26,6 +26,7 @@ import {
   emitLimbRouting,
   emptyWidthCounts,
   groupStarts,
+  lurCase,
   lurConstraints,
   lurLimbWidths,
   type WidthCounts,
@@ -124,6 +125,7 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   }
   let cost = 0;
   let reluCost = 0;
+  const out: Signals = (i) => `x${li}[${i}]`;
   // Limb counts by width: of the whole layer, and of each channel range (a public-weights part template).
   const limbCounts = (c0: number, c1: number): WidthCounts => {
     const counts = emptyWidthCounts();
@@ -133,8 +135,11 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   };
   for (let n = 0; n < nOut; n++) {
     const s = layer.shift[Math.floor(n / P)]!;
-    if (lookups) cost += lurConstraints(layer.accBits, s, layer.outBits, relu === 1);
-    else if (reluAt >= 0) {
+    if (lookups) {
+      cost += lurConstraints(layer.accBits, s, layer.outBits, relu === 1);
+      // Linear in committed limbs: one row more if it becomes a logit (EmitCtx.outputRows).
+      if (lurCase(layer.accBits, s, layer.outBits, relu === 1) === 0) ctx.outputRows?.add(out(n));
+    } else if (reluAt >= 0) {
       cost += layer.accBits;
       reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
     } else cost += requantizeCost(layer.accBits, s, layer.outBits);
@@ -286,5 +291,5 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   if (lookups) ctx.lookups!.push({ component: `layer${li}`, counts: limbCounts(0, C) });
   if (reluAt >= 0) ctx.fusedRelu.set(reluAt, reluCost);
   ctx.cost(layer.kind, cost);
-  return (i) => `x${li}[${i}]`;
+  return out;
 }

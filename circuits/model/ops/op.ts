@@ -117,6 +117,13 @@ export interface EmitCtx {
    * looks up (logup-emit.ts); an emitter that range-checks by lookups adds itself here. Absent: bit decompositions.
    */
   lookups?: LimbSource[];
+  /**
+   * With lookups: the signals (as their expressions, which ops that only rename or permute pass on unchanged) that
+   * keep a constraint of their own when wired to a circuit output. A LogUpRequant output in case 0 (no clamp, no ReLU)
+   * is linear in committed limbs, so its equality with the public `logits` cannot be substituted away; the emitter
+   * that makes such a signal adds it here, and the generator counts one row per logit found in it.
+   */
+  outputRows?: Set<string>;
 }
 
 /** The float side of an op: every node kind has one. */
