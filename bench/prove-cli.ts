@@ -3,10 +3,11 @@
  * (node_modules' snarkjs cli.js) on the same zkey and witness, each a fresh process per run: the membership circuit
  * (depth 20) and synthetic circuits of about 2^14, 2^16 and 2^17 constraints by default (ZKAI_BENCH_CLI_SIZES=16000,65000
  * to change; setups are cached under .zkai, the larger ones take minutes the first time). 2^20 is opt-in, because its
- * first run makes a 1.2 GB dev ptau, compiles and sets up a million-constraint circuit (minutes each) and snarkjs takes
- * minutes per proof on two cores: ZKAI_BENCH_CLI_SIZES=16000,65000,130000,1040000 adds it (1,040,000 constraints plus
- * the public inputs fit the 2^20 domain, 1,048,576). Per circuit: the median wall time of each over ZKAI_BENCH_CLI_RUNS
- * runs (default 5; circuits above 2^18 constraints at most ZKAI_BENCH_CLI_LARGE_RUNS, default 3, each row records its
+ * first run makes a 1.2 GB dev ptau (1.5 min here), compiles a million-constraint circuit (circom2, 13 min on one core)
+ * and sets it up (1 min), and snarkjs takes minutes per proof on two cores:
+ * ZKAI_BENCH_CLI_SIZES=16000,65000,130000,1040000 adds it (1,032,000 constraints once circom's O2 folds the
+ * recompositions; with the public inputs they fit the 2^20 domain, 1,048,576). Per circuit: the median wall time of
+ * each over ZKAI_BENCH_CLI_RUNS runs (default 5; circuits above 2^18 constraints at most ZKAI_BENCH_CLI_LARGE_RUNS, default 3, each row records its
  * runs), the ratio snarkjs/zkai, and the median peak RSS of each process (GNU time's %M). Every zkai proof is checked
  * with snarkjs before it counts. `zkai prove` is cli/bin.js as a user runs it: the compiled bundle when it is current
  * (npm run build:cli), and the record says which ran.
