@@ -1,11 +1,16 @@
 /**
  * Whole processes: `zkai prove <zkey> <wtns> <proof.json> <public.json>` against the `snarkjs groth16 prove` CLI
  * (node_modules' snarkjs cli.js) on the same zkey and witness, each a fresh process per run: the membership circuit
- * (depth 20) and synthetic circuits of about 2^14, 2^16 and 2^17 constraints (ZKAI_BENCH_CLI_SIZES=16000,65000 to
- * change; setups are cached under .zkai, the larger ones take minutes the first time). Per circuit: the median wall
- * time of each over ZKAI_BENCH_CLI_RUNS runs (default 5), the ratio snarkjs/zkai, and the median peak RSS of each
- * process (GNU time's %M). Every zkai proof is checked with snarkjs before it counts. `zkai prove` is cli/bin.js as a
- * user runs it: the compiled bundle when it is current (npm run build:cli), and the record says which ran.
+ * (depth 20) and synthetic circuits of about 2^14, 2^16 and 2^17 constraints by default (ZKAI_BENCH_CLI_SIZES=16000,65000
+ * to change; setups are cached under .zkai, the larger ones take minutes the first time). 2^20 is opt-in, because its
+ * first run makes a 1.2 GB dev ptau (1.5 min here), compiles a million-constraint circuit (circom2, 13 min on one core)
+ * and sets it up (1 min), and snarkjs takes minutes per proof on two cores:
+ * ZKAI_BENCH_CLI_SIZES=16000,65000,130000,1040000 adds it (1,032,000 constraints once circom's O2 folds the
+ * recompositions; with the public inputs they fit the 2^20 domain, 1,048,576). Per circuit: the median wall time of
+ * each over ZKAI_BENCH_CLI_RUNS runs (default 5; circuits above 2^18 constraints at most ZKAI_BENCH_CLI_LARGE_RUNS, default 3, each row records its
+ * runs), the ratio snarkjs/zkai, and the median peak RSS of each process (GNU time's %M). Every zkai proof is checked
+ * with snarkjs before it counts. `zkai prove` is cli/bin.js as a user runs it: the compiled bundle when it is current
+ * (npm run build:cli), and the record says which ran.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +30,9 @@ import { median } from './stats.ts';
 
 const SIZES = (process.env.ZKAI_BENCH_CLI_SIZES ?? '16000,65000,130000').split(',').map(Number);
 const RUNS = Number(process.env.ZKAI_BENCH_CLI_RUNS ?? 5);
+/** Above this many constraints a snarkjs proof takes minutes here, so fewer runs (ZKAI_BENCH_CLI_LARGE_RUNS). */
+const LARGE = 1 << 18;
+const LARGE_RUNS = Number(process.env.ZKAI_BENCH_CLI_LARGE_RUNS ?? 3);
 const TIME = '/usr/bin/time';
 
 interface Case {
@@ -91,8 +99,10 @@ export async function benchProveCli(log: (m: string) => void): Promise<Record<st
     for (const c of cases) {
       const zkaiRuns: { ms: number; rssMiB: number }[] = [];
       const snarkjsRuns: { ms: number; rssMiB: number }[] = [];
+      const runs = c.constraints > LARGE ? Math.min(RUNS, LARGE_RUNS) : RUNS;
+      log(`  ${c.name}: ${runs} runs each`);
       // Interleaved, so that a change in the machine's load falls on both.
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = 0; i < runs; i++) {
         zkaiRuns.push(runProcess([zkai, 'prove', c.zkeyPath, c.wtnsPath, 'zkai-proof.json', 'zkai-public.json'], dir));
         const proof = JSON.parse(readFileSync(path.join(dir, 'zkai-proof.json'), 'utf8'));
         const pub = JSON.parse(readFileSync(path.join(dir, 'zkai-public.json'), 'utf8'));
@@ -106,6 +116,7 @@ export async function benchProveCli(log: (m: string) => void): Promise<Record<st
       const row = {
         circuit: c.name,
         constraints: c.constraints,
+        runs,
         zkaiMs: Math.round(z),
         snarkjsMs: Math.round(s),
         speedup: +(s / z).toFixed(2),

@@ -7,8 +7,8 @@
  *    proof) and in-process; dataset commitment of 100,000 records (ZKAI_BENCH_RECORDS); model circuit sizes.
  *  - native: the C++ engine's MSM/NTT against ffjavascript (bench/native.ts).
  *  - groth16: our prover (native engine) against snarkjs on the same zkey + witness at 2^14..2^17 (bench/groth16.ts).
- *  - prove-cli: `zkai prove` against the `snarkjs groth16 prove` CLI, whole processes, membership and 2^14..2^17,
- *    wall time and peak RSS of each (bench/prove-cli.ts).
+ *  - prove-cli: `zkai prove` against the `snarkjs groth16 prove` CLI, whole processes, membership and 2^14..2^17
+ *    (2^20 opt-in: ZKAI_BENCH_CLI_SIZES=16000,65000,130000,1040000), wall time and peak RSS of each (bench/prove-cli.ts).
  *  - setup: dev powers of tau and our zkey generation against snarkjs (bench/setup.ts).
  *  - model-setup: the phase-2 contribution against snarkjs's, and loading a Pedersen-committed 784-256-128-10 MLP
  *    with and without its cached commitment (bench/model-setup.ts).
