@@ -34,6 +34,7 @@ class Writer {
   }
 
   bytes(b: Buffer): void {
+    this.room(b.length);
     for (let i = 0; i < b.length; i++) this.buf[this.pos++] = b[i]!;
   }
 
@@ -75,19 +76,14 @@ class Writer {
 export function recordLinesBuffer(records: readonly DatasetRecord[]): Buffer {
   const w = new Writer(records.length * 200);
   for (const r of records) {
-    w.room(ID.length + CONTRIBUTOR.length + CONTENT.length + WEIGHT.length + END.length);
     w.bytes(ID);
     w.jsonString(r.id);
-    w.room(CONTRIBUTOR.length);
     w.bytes(CONTRIBUTOR);
     w.jsonString(r.contributor);
-    w.room(CONTENT.length);
     w.bytes(CONTENT);
     w.jsonString(r.contentHash);
-    w.room(WEIGHT.length);
     w.bytes(WEIGHT);
     w.decimal(r.weight);
-    w.room(END.length);
     w.bytes(END);
   }
   return w.buf.subarray(0, w.pos);
