@@ -21,6 +21,8 @@
  *    weights, compile + setup and warm proof (bench/model-lookups.ts; issue 17).
  *  - dataset: dataset commitments at data scale: the native engine's Poseidon against the JavaScript reference in the
  *    same run (1,000,000 records), and an out-of-core commitment with its peak RSS (bench/dataset.ts; issue 17).
+ *  - dataset-scale (only when named): 100,000,000 records committed out of core, time and peak RSS
+ *    (bench/dataset-scale.ts; ~45 GB of disk, tens of minutes).
  *  - gpu: the WebGPU backend, labelled with its adapter (bench/gpu.ts).
  *  - load: the HTTP service under autocannon against a single-process snarkjs baseline (bench/load.ts), then the
  *    multi-node set-up with 1, 2 and 3 worker hosts in network namespaces: proofs/s and the API's p99 (bench/load-hosts.ts).
@@ -189,40 +191,49 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   'large-models': async () => (await import('./large-models.ts')).benchLargeModels,
   lookups: async () => (await import('./model-lookups.ts')).benchModelLookups,
   dataset: async () => (await import('./dataset.ts')).benchDataset,
+  'dataset-scale': async () => (await import('./dataset-scale.ts')).benchDatasetScale,
 };
+
+/** Sections that run only when asked for by name: tens of minutes and tens of GB of disk. */
+const OPT_IN = new Set(['dataset-scale']);
 
 async function main() {
   const asked = [...process.argv.slice(2), ...(process.env.ZKAI_BENCH_SECTIONS ?? '').split(',')].map((x) => x.trim()).filter(Boolean);
   const unknown = asked.filter((x) => !(x in SECTIONS));
   if (unknown.length) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
-  const sections = asked.length ? asked : Object.keys(SECTIONS);
+  const sections = asked.length ? asked : Object.keys(SECTIONS).filter((s) => !OPT_IN.has(s));
   const file = path.join(REPO_ROOT, 'bench', 'results.json');
-  let results: Record<string, unknown> = {};
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {}
-  results.machine = {
+  const machine = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
   };
-  results.date = new Date().toISOString();
+  const date = new Date().toISOString();
   let failed = 0;
   for (const name of sections) {
     log(`\n== bench section: ${name}`);
     const started = performance.now();
+    let out: Record<string, unknown>;
     try {
-      const out = await (await SECTIONS[name]!())(log);
-      // The core section's keys stay top-level (as before); the others nest under their name.
-      if (name === 'core') Object.assign(results, out);
-      else results[name] = { ...out, measuredAt: new Date().toISOString() };
+      out = await (await SECTIONS[name]!())(log);
     } catch (err) {
       failed++;
       log(`bench section ${name} failed: ${(err as Error)?.stack ?? err}`);
-      results[name] = { error: String((err as Error)?.message ?? err), measuredAt: new Date().toISOString() };
+      out = { error: String((err as Error)?.message ?? err) };
     }
     log(`== ${name}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    // Read again just before writing: another bench run may have written its sections meanwhile (a long section
+    // such as dataset-scale runs beside others), and only this section's entry is this run's to replace.
+    let results: Record<string, unknown> = {};
+    try {
+      results = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {}
+    results.machine = machine;
+    results.date = date;
+    // The core section's keys stay top-level (as before); the others nest under their name.
+    if (name === 'core' && !('error' in out)) Object.assign(results, out);
+    else results[name] = { ...out, measuredAt: new Date().toISOString() };
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   }
   console.log(`wrote bench/results.json (${sections.join(', ')})`);

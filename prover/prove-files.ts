@@ -29,6 +29,8 @@ interface FileEngine {
   name: string;
   kernels: Groth16Kernels | null;
   fallbackReason?: string;
+  /** The native engine's memory mapping of a file (NativeEngine.mapFile), when that engine proves. */
+  mapFile?: (path: string) => Uint8Array;
 }
 
 /**
@@ -41,7 +43,10 @@ async function fileEngine(requested: string | undefined, log: (m: string) => voi
   if (name === undefined || name === 'native') {
     const { loadNativeEngine, nativeEngineStatus } = await import('./native/index.ts');
     const native = loadNativeEngine();
-    if (native) return { name: 'native', kernels: kernelsFrom(native, (c, n, w, d) => native.groth16Quotient(c, n, w, d)) };
+    if (native) {
+      const kernels = kernelsFrom(native, (c, n, w, d) => native.groth16Quotient(c, n, w, d));
+      return { name: 'native', kernels, mapFile: (p) => native.mapFile(p) };
+    }
     return { name: 'snarkjs', kernels: null, fallbackReason: `the native engine is unavailable: ${nativeEngineStatus().reason}` };
   }
   const { selectEngine } = await import('./engine.ts');
@@ -49,8 +54,14 @@ async function fileEngine(requested: string | undefined, log: (m: string) => voi
   return { name: engine.name, kernels: engine.kernels, fallbackReason: engine.fallbackReason };
 }
 
-async function readInput(file: string, what: string): Promise<Uint8Array> {
+/**
+ * A file's bytes: memory-mapped by the native engine when it proves (no read() copy into a fresh buffer, nor that
+ * buffer's page faults: half of a one-shot 2^16 proof's), else read.
+ */
+async function readInput(file: string, what: string, engine: Promise<FileEngine>): Promise<Uint8Array> {
   try {
+    const { mapFile } = await engine;
+    if (mapFile) return mapFile(file);
     const buf = await readFile(file);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
@@ -76,7 +87,11 @@ export async function proveFiles(
   const prepared = Promise.all([selected, readZkeyShape(zkeyPath)])
     .then(([e, shape]) => (shape ? e.kernels?.prepare?.(shape) : undefined))
     .catch(() => undefined);
-  const [zkeyBytes, wtnsBytes, engine] = await Promise.all([readInput(zkeyPath, 'proving key'), readInput(wtnsPath, 'witness'), selected]);
+  const [zkeyBytes, wtnsBytes, engine] = await Promise.all([
+    readInput(zkeyPath, 'proving key', selected),
+    readInput(wtnsPath, 'witness', selected),
+    selected,
+  ]);
   const zkey = parseZkey(zkeyBytes);
   const witness = parseWtns(wtnsBytes);
   if (witness.nWitness !== zkey.nVars) {

@@ -118,6 +118,35 @@ describe('zkai Groth16 prover', () => {
     }
   });
 
+  test('one-shot proofs (finished on the kernels, not noble) verify from every backend, and differ each time', async () => {
+    for (const c of cases) {
+      for (const k of kernels) {
+        const a = await proveGroth16(c.zkey, c.witness, k, { oneShot: true });
+        const b = await proveGroth16(c.zkey, c.witness, k, { oneShot: true });
+        assert.equal(await verifyBoth(c, a), true, `${k.name} on ${c.name}`);
+        assert.equal(await verifyBoth(c, b), true, `${k.name} on ${c.name}`);
+        assert.notDeepEqual(a.proof.pi_a, b.proof.pi_a);
+        assert.notDeepEqual(a.proof.pi_c, b.proof.pi_c);
+      }
+    }
+  });
+
+  test('a key whose α₁, β₁, δ₁, β₂ or δ₂ is off its curve is refused with BAD_INPUT, one-shot and warm', async () => {
+    const c = cases[0]!;
+    for (const field of ['alpha1', 'beta1', 'delta1', 'beta2', 'delta2'] as const) {
+      const point = c.zkey[field].slice();
+      point[0]! ^= 1; // x changes, y does not: off the curve
+      const zkey = { ...c.zkey, [field]: point };
+      for (const oneShot of [true, false]) {
+        await assert.rejects(
+          proveGroth16(zkey, c.witness, kernels[0]!, { oneShot }),
+          (e) => isZkaiError(e) && e.code === 'BAD_INPUT' && /proving key/.test(e.message),
+          `${field}, oneShot ${oneShot}`,
+        );
+      }
+    }
+  });
+
   test('public signals are those snarkjs reports for the same witness', async () => {
     for (const c of cases) {
       const ours = await proveGroth16(c.zkey, c.witness, kernels[0]!);

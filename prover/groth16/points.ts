@@ -1,44 +1,17 @@
 /**
  * Conversions between the backend byte layouts (affine, Montgomery LE coordinates) and @noble/curves
- * points / snarkjs JSON. The few point operations that finish a proof (adding α, β, δ terms) are done
- * with noble: a handful of additions and scalar multiplications, microseconds next to the MSMs.
+ * points / snarkjs JSON. A warm prover finishes its proofs (adding α, β, δ terms) with noble: a handful of
+ * additions and constant-time scalar multiplications, microseconds next to the MSMs once compiled. The byte-level
+ * helpers without noble are in point-bytes.ts.
  */
 import { bn254 } from '@noble/curves/bn254.js';
-import { powMod } from '../../common/bn254.ts';
 import { G1_BYTES } from '../../gpu/backend.ts';
-import { BN254_Q } from './zkey.ts';
+import { fromMontgomery, isZeroBytes } from './point-bytes.ts';
+
+export { bigIntToLe, leToBigInt } from './point-bytes.ts';
 
 export type G1Point = InstanceType<typeof bn254.G1.Point>;
 export type G2Point = InstanceType<typeof bn254.G2.Point>;
-
-const FIELD_BYTES = 32;
-
-/** R⁻¹ mod q for R = 2²⁵⁶: Montgomery form x·R → x. */
-const R_INV_Q = powMod((1n << 256n) % BN254_Q, BN254_Q - 2n, BN254_Q);
-
-export function leToBigInt(bytes: Uint8Array, offset = 0, length = FIELD_BYTES): bigint {
-  let v = 0n;
-  for (let i = offset + length - 1; i >= offset; i--) v = (v << 8n) | BigInt(bytes[i]!);
-  return v;
-}
-
-export function bigIntToLe(v: bigint, out: Uint8Array = new Uint8Array(FIELD_BYTES), offset = 0): Uint8Array {
-  let x = v;
-  for (let i = 0; i < FIELD_BYTES; i++) {
-    out[offset + i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
-
-function fromMontgomery(bytes: Uint8Array, offset: number): bigint {
-  return (leToBigInt(bytes, offset) * R_INV_Q) % BN254_Q;
-}
-
-function isZeroBytes(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 0) return false;
-  return true;
-}
 
 /** A G1 point from 64 bytes x‖y (Montgomery LE); all zeros is infinity. */
 export function g1FromBytes(bytes: Uint8Array): G1Point {

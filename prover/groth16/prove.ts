@@ -8,13 +8,17 @@
  *   πC  = Σ_{private i} wᵢ·Cᵢ + Σ hⱼ·Hⱼ + s·πA + r·πB₁ − r·s·δ₁
  * where h are the quotient scalars (groth16Quotient). The five MSMs are the work; they go to the kernels,
  * the G2 one concurrently with the G1 ones. πC is computed as Σ wᵢ·Cᵢ + Σ hⱼ·Hⱼ + s·πA + r·(β₁ + Σ wᵢ·B1ᵢ): the
- * same point (r·πB₁ = r·(β₁ + Σ wᵢ·B1ᵢ) + r·s·δ₁, whose last term cancels), with four constant-time
- * multiplications by the secret r, s instead of six.
+ * same point (r·πB₁ = r·(β₁ + Σ wᵢ·B1ᵢ) + r·s·δ₁, whose last term cancels), with four multiplications by the
+ * secret r, s instead of six.
+ *
+ * The finish (those few additions and multiplications) has two implementations: a warm prover's, with noble's
+ * constant-time multiplications and window tables (finish-noble.ts, imported only then), and a one-shot proof's,
+ * as three small MSMs on the kernels (finish-kernels.ts), so that a `zkai prove` process never loads noble.
  */
-import { bn254 } from '@noble/curves/bn254.js';
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_BYTES, type ProvingBackend } from '../../gpu/backend.ts';
-import { type G1Point, type G2Point, g1FromBytes, g1ToJson, g2FromBytes, g2ToJson, leToBigInt } from './points.ts';
+import { finishWithKernels } from './finish-kernels.ts';
+import { leToBigInt } from './point-bytes.ts';
 import { BN254_R, type ParsedZkey } from './zkey.ts';
 
 export interface Groth16Proof {
@@ -60,8 +64,8 @@ export interface ProveOptions {
    */
   onPhase?: (phase: 'quotient' | 'msm') => void;
   /**
-   * One proof per parsed key (a `zkai prove` process): skip the window tables of δ₁ and δ₂ that make a warm
-   * prover's multiplications cheaper but cost more to build than one proof saves.
+   * One proof per parsed key (a `zkai prove` process): finish the proof on the kernels (finish-kernels.ts) rather
+   * than with noble, whose import, window tables and first, uncompiled runs cost more than one proof's finish.
    */
   oneShot?: boolean;
 }
@@ -72,7 +76,7 @@ export interface Groth16Timings {
   /** The four G1 MSMs, first start to last end (overlaps the quotient and G2 unless sequential). */
   msmG1Ms: number;
   msmG2Ms: number;
-  /** The final point arithmetic (noble) and JSON encoding. */
+  /** The final point arithmetic (noble, or the kernels for a one-shot proof) and JSON encoding. */
   finishMs: number;
   totalMs: number;
 }
@@ -111,36 +115,13 @@ function checkWitness(zkey: ParsedZkey, witness: Uint8Array): string[] {
   return publicSignals;
 }
 
-interface KeyPoints {
-  alpha1: G1Point;
-  beta1: G1Point;
-  delta1: G1Point;
-  beta2: G2Point;
-  delta2: G2Point;
-}
-
-const keyPointsCache = new WeakMap<ParsedZkey, KeyPoints>();
-
-/**
- * The key's constant points, decoded and validated once per parsed zkey; δ₁ and δ₂ (multiplied by the secret
- * r, s every proof) keep noble's window tables, so their constant-time multiplications stay cheap when warm
- * (not for a one-shot proof: building the tables costs more than they save once).
- */
-function keyPoints(zkey: ParsedZkey, oneShot: boolean): KeyPoints {
-  let points = keyPointsCache.get(zkey);
-  if (!points) {
-    const delta1 = g1FromBytes(zkey.delta1);
-    const delta2 = g2FromBytes(zkey.delta2);
-    points = {
-      alpha1: g1FromBytes(zkey.alpha1),
-      beta1: g1FromBytes(zkey.beta1),
-      delta1: oneShot ? delta1 : delta1.precompute(4, false),
-      beta2: g2FromBytes(zkey.beta2),
-      delta2: oneShot ? delta2 : delta2.precompute(4, false),
-    };
-    if (!oneShot) keyPointsCache.set(zkey, points);
-  }
-  return points;
+/** The five MSM results a proof is finished from (affine, Montgomery LE, as the kernels return them). */
+export interface MsmParts {
+  a: Uint8Array;
+  b1: Uint8Array;
+  c: Uint8Array;
+  h: Uint8Array;
+  b2: Uint8Array;
 }
 
 /**
@@ -151,12 +132,7 @@ function keyPoints(zkey: ParsedZkey, oneShot: boolean): KeyPoints {
  */
 export async function prepareGroth16(zkey: ParsedZkey, kernels: Groth16Kernels, opts: { oneShot?: boolean } = {}): Promise<void> {
   const ready = kernels.prepare?.(zkey);
-  if (!opts.oneShot) {
-    const { alpha1, delta1, delta2 } = keyPoints(zkey, false);
-    delta1.multiply(randomScalar());
-    delta2.multiply(randomScalar());
-    alpha1.multiply(randomScalar());
-  }
+  if (!opts.oneShot) (await import('./finish-noble.ts')).warmKeyPoints(zkey, randomScalar);
   await ready;
 }
 
@@ -193,13 +169,14 @@ export async function proveGroth16(
     });
   const g2Query = () => timed(() => g2.msmG2(zkey.pointsB2, witness));
 
-  // r, s and their multiples of δ need none of the MSMs: the JavaScript thread computes them while the kernels run.
-  const blinding = async () => {
+  // r, s and (warm) their multiples of δ need none of the MSMs: the JavaScript thread computes them while the
+  // kernels run, and returns the function that finishes the proof from the MSMs.
+  const blinding = async (): Promise<(parts: MsmParts) => Groth16Proof | Promise<Groth16Proof>> => {
     await Promise.resolve(); // after the kernels' calls are queued
     const r = randomScalar();
     const s = randomScalar();
-    const points = keyPoints(zkey, opts.oneShot === true);
-    return { r, s, points, rDelta1: points.delta1.multiply(r), sDelta2: points.delta2.multiply(s) };
+    if (opts.oneShot) return (parts) => finishWithKernels(zkey, kernels, parts, r, s);
+    return (await import('./finish-noble.ts')).nobleFinisher(zkey, r, s);
   };
 
   let qh: Awaited<ReturnType<typeof quotientThenH>>;
@@ -216,16 +193,8 @@ export async function proveGroth16(
   }
 
   const t1 = performance.now();
-  const { r, s } = blind;
-  const { alpha1, beta1, beta2 } = blind.points;
-
-  const piA = alpha1.add(g1FromBytes(g1q.value.a)).add(blind.rDelta1);
-  const piB = beta2.add(g2FromBytes(g2q.value)).add(blind.sDelta2);
-  // πB₁ without its s·δ₁ term: r·s·δ₁ from r·πB₁ would cancel against πC's −r·s·δ₁ (see the header).
-  const b1 = beta1.add(g1FromBytes(g1q.value.b1));
-  const piC = g1FromBytes(g1q.value.c).add(g1FromBytes(qh.h.value)).add(piA.multiply(s)).add(b1.multiply(r));
-
-  const proof: Groth16Proof = { pi_a: g1ToJson(piA), pi_b: g2ToJson(piB), pi_c: g1ToJson(piC), protocol: 'groth16', curve: 'bn128' };
+  // πB₁ enters without its s·δ₁ term: r·s·δ₁ from r·πB₁ would cancel against πC's −r·s·δ₁ (see the header).
+  const proof = await blind({ a: g1q.value.a, b1: g1q.value.b1, c: g1q.value.c, h: qh.h.value, b2: g2q.value });
   const t2 = performance.now();
   const msmG1Start = Math.min(g1q.start, qh.h.start);
   const msmG1End = Math.max(g1q.end, qh.h.end);
@@ -255,6 +224,3 @@ export function kernelsFrom(backend: PreparingBackend, quotient: QuotientFn, nam
   }
   return kernels;
 }
-
-/** bn254 is re-exported for tests that build points. */
-export { bn254 };

@@ -42,6 +42,14 @@ export interface NativeEngine extends ProvingBackend {
   /** Bytes of scratch memory the engine keeps mapped for reuse between calls (see prepareGroth16). */
   scratchKeptBytes(): number;
 
+  /**
+   * A file's bytes over a private, pre-populated memory mapping (writes stay in this process; unmapped when the
+   * array is collected): no read() copy and none of a fresh buffer's page faults. Synchronous. For a one-shot proof
+   * (`zkai prove`): the file must not be truncated while mapped, so long-lived processes read files instead. Throws
+   * an Error with the system's message, with `code` ENOENT, EACCES or EISDIR where that is the cause.
+   */
+  mapFile(path: string): Uint8Array;
+
   /** scalars[i] · G1 generator for every i, affine, in one batch (trusted-setup sections). */
   g1FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
   /** scalars[i] · G2 generator for every i, affine. */

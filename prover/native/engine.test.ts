@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { buildBn128 } from 'ffjavascript';
 import { BN254_R } from '../../common/bn254.ts';
 import { seededRandom } from '../../common/test-random.ts';
@@ -350,18 +352,72 @@ describe('native engine', NATIVE_TESTS, () => {
     assert.equal(hex(await engine.msmG1(g, one)), hex(g));
   });
 
-  test('concurrent calls do not interfere, and inputs may change while a call runs', async () => {
+  test('mapFile: the file’s bytes, copy-on-write; empty files; a missing file or a folder is a coded Error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zkai-map-'));
+    try {
+      const file = join(dir, 'key.bin');
+      const bytes = new Uint8Array(3 * 4096 + 17).map((_, i) => (i * 7) & 0xff);
+      writeFileSync(file, bytes);
+      const mapped = engine.mapFile(file);
+      assert.equal(hex(mapped), hex(bytes));
+      mapped[5] = (mapped[5]! + 1) & 0xff; // private: the file keeps its byte
+      assert.equal(hex(new Uint8Array(readFileSync(file))), hex(bytes));
+      writeFileSync(join(dir, 'empty'), '');
+      assert.equal(engine.mapFile(join(dir, 'empty')).byteLength, 0);
+      assert.throws(
+        () => engine.mapFile(join(dir, 'missing')),
+        (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && /missing/.test(e.message),
+      );
+      assert.throws(
+        () => engine.mapFile(dir),
+        (e: NodeJS.ErrnoException) => e.code === 'EISDIR',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('concurrent calls do not interfere; MSM inputs are read in place and kept alive, NTT inputs are copied', async () => {
     const next = prng(61);
-    const n = 3000;
+    const n = 1 << 17; // an MSM long enough (~0.1 s) for the collections below to run while it does
     const bases = await engine.g1FixedBase(scalarsOf(Array.from({ length: n }, () => randomScalar(next))));
     const scalars = scalarsOf(Array.from({ length: n }, () => randomScalar(next)));
     const expected = hex(await engine.msmG1(bases, scalars));
-    const pending = [engine.msmG1(bases, scalars), engine.msmG1(bases, scalars), engine.ntt(scalars.subarray(0, 32 * 1024))];
-    bases.fill(0);
-    scalars.fill(0);
-    const [a, b] = await Promise.all(pending);
+    const nttIn = scalars.slice(0, 32 * 1024);
+    const nttExpected = hex(await engine.ntt(nttIn.slice()));
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // The MSMs get copies whose only references are the calls': the engine must hold them until the calls settle.
+    let settled = false;
+    let finalized = 0;
+    let finalizedEarly = 0;
+    const registry = new FinalizationRegistry<string>(() => {
+      finalized++;
+      if (!settled) finalizedEarly++;
+    });
+    const call = () => {
+      const b = bases.slice();
+      const s = scalars.slice();
+      registry.register(b, 'bases');
+      registry.register(s, 'scalars');
+      return engine.msmG1(b, s);
+    };
+    const pending = Promise.all([call(), call(), engine.ntt(nttIn)]);
+    nttIn.fill(0); // the NTT copied its input
+    const collect = async () => {
+      gc();
+      await new Promise((r) => setTimeout(r, 5)); // finalizers run in a later task
+    };
+    for (let i = 0; i < 3; i++) await collect();
+    const [a, b, t] = await pending;
+    settled = true;
+    assert.equal(finalizedEarly, 0, 'an input was collected while its MSM ran');
     assert.equal(hex(a as Uint8Array), expected);
     assert.equal(hex(b as Uint8Array), expected);
+    assert.equal(hex(t as Uint8Array), nttExpected);
+    // And the engine lets them go afterwards (else the check above could not fail).
+    for (let i = 0; i < 20 && finalized < 4; i++) await collect();
+    assert.equal(finalized, 4);
   });
 });
 

@@ -25,6 +25,7 @@ interface NativeAddon {
   g1BatchScale(points: Uint8Array, scalar: Uint8Array): Promise<Uint8Array>;
   prepareGroth16(domainSize: number, nVars: number, nCoefs: number): Promise<Uint8Array>;
   scratchKeptBytes(): number;
+  mapFile(path: string): ArrayBuffer;
   poseidonParams(t: number, nRoundsF: number, nRoundsP: number, C: Uint8Array, S: Uint8Array, M: Uint8Array, P: Uint8Array): number;
   poseidonHash(handle: number, inputs: Uint8Array): Promise<Uint8Array>;
   merkleSumLevel(handle: number, nodes: Uint8Array, zero: Uint8Array): Promise<Uint8Array>;
@@ -65,6 +66,7 @@ function wrap(addon: NativeAddon): NativeEngine {
       await addon.prepareGroth16(domainSize, nVars, nCoefs);
     },
     scratchKeptBytes: () => addon.scratchKeptBytes(),
+    mapFile: (path) => new Uint8Array(addon.mapFile(path)),
     poseidonParams: (t, nRoundsF, nRoundsP, C, S, M, P) => addon.poseidonParams(t, nRoundsF, nRoundsP, C, S, M, P),
     poseidonHash: (handle, inputs) => addon.poseidonHash(handle, inputs),
     merkleSumLevel: (handle, nodes, zero) => addon.merkleSumLevel(handle, nodes, zero),

@@ -1,9 +1,18 @@
-// N-API binding: every engine call copies its inputs (so JS may reuse or detach them), runs on the
-// libuv pool as an AsyncWorker and resolves a Promise with a Buffer. Invalid input rejects the
-// Promise with a TypeError or RangeError; nothing here aborts the process.
+// N-API binding: every engine call runs on the libuv pool as an AsyncWorker and resolves a Promise with a Buffer.
+// Invalid input rejects the Promise with a TypeError or RangeError; nothing here aborts the process.
+// The proof's calls (MSMs, quotient) read their inputs in place: the call holds a reference to each Uint8Array until
+// it settles, so the memory stays alive, and the caller must not write to or detach (transfer) those arrays meanwhile
+// (zkai's prover never does: they are views of a parsed zkey and a witness). Copying them cost a proof a memcpy of
+// every base and scalar, and a one-shot proof the page faults of the copies. The other calls copy their inputs.
+#include <fcntl.h>
 #include <napi.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -34,6 +43,7 @@ class Job : public Napi::AsyncWorker {
 
   Napi::Promise::Deferred deferred;
   std::vector<Bytes> in;
+  std::vector<Napi::ObjectReference> borrowed;  // arrays read in place (released on the main thread with the job)
   Bytes out;
   std::string error;
 
@@ -76,13 +86,32 @@ size_t count_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return (size_t)d;
 }
 
+// A Uint8Array argument read in place: its bytes, and a reference that keeps the array alive while the job runs.
+struct View {
+  const uint8_t* data;
+  size_t size;
+};
+
+View view_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t multiple, std::vector<Napi::ObjectReference>& refs) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_uint8_array) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
+  Napi::Uint8Array u = ta.As<Napi::Uint8Array>();
+  size_t len = u.ByteLength();
+  if (multiple && len % multiple != 0)
+    throw Invalid{true, std::string(name) + " length " + std::to_string(len) + " is not a multiple of " + std::to_string(multiple)};
+  refs.push_back(Napi::Persistent(Napi::Object(u)));
+  return View{u.Data(), len};
+}
+
 bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i && info[i].ToBoolean().Value(); }
 
-void check_scalars(const Bytes& b, const char* name) {
-  for (size_t i = 0; i < b.size() / 32; i++)
-    if (!zk::fr_is_canonical(b.data() + 32 * i))
+void check_scalars(const uint8_t* data, size_t size, const char* name) {
+  for (size_t i = 0; i < size / 32; i++)
+    if (!zk::fr_is_canonical(data + 32 * i))
       throw Invalid{true, std::string(name) + "[" + std::to_string(i) + "] is not a canonical Fr element (must be < r)"};
 }
+void check_scalars(const Bytes& b, const char* name) { check_scalars(b.data(), b.size(), name); }
 
 int log2_exact(size_t n) {
   if (n == 0 || (n & (n - 1))) return -1;
@@ -91,6 +120,7 @@ int log2_exact(size_t n) {
 
 struct Prepared {
   std::vector<Bytes> in;
+  std::vector<Napi::ObjectReference> borrowed;
   Bytes out;
 };
 
@@ -108,6 +138,7 @@ Napi::Value run(const Napi::CallbackInfo& info, const std::function<Job::Fn(Prep
   }
   Job* job = new Job(env, std::move(fn));
   job->in = std::move(p.in);
+  job->borrowed = std::move(p.borrowed);
   job->out = std::move(p.out);
   Napi::Value promise = job->deferred.Promise();
   job->Queue();
@@ -116,29 +147,27 @@ Napi::Value run(const Napi::CallbackInfo& info, const std::function<Job::Fn(Prep
 
 Napi::Value MsmG1(const Napi::CallbackInfo& info) {
   return run(info, [&](Prepared& job) -> Job::Fn {
-    Bytes bases = bytes_arg(info, 0, "bases", 64);
-    Bytes scalars = bytes_arg(info, 1, "scalars", 32);
-    size_t n = scalars.size() / 32;
-    if (bases.size() / 64 < n)
-      throw Invalid{true, "bases holds " + std::to_string(bases.size() / 64) + " points, scalars " + std::to_string(n)};
-    check_scalars(scalars, "scalars");
-    job.in = {std::move(bases), std::move(scalars)};
+    View bases = view_arg(info, 0, "bases", 64, job.borrowed);
+    View scalars = view_arg(info, 1, "scalars", 32, job.borrowed);
+    size_t n = scalars.size / 32;
+    if (bases.size / 64 < n)
+      throw Invalid{true, "bases holds " + std::to_string(bases.size / 64) + " points, scalars " + std::to_string(n)};
+    check_scalars(scalars.data, scalars.size, "scalars");
     job.out.resize(64);
-    return [n](Job& j) { zk::msm_g1(j.in[0].data(), j.in[1].data(), n, j.out.data()); };
+    return [n, bases, scalars](Job& j) { zk::msm_g1(bases.data, scalars.data, n, j.out.data()); };
   });
 }
 
 Napi::Value MsmG2(const Napi::CallbackInfo& info) {
   return run(info, [&](Prepared& job) -> Job::Fn {
-    Bytes bases = bytes_arg(info, 0, "bases", 128);
-    Bytes scalars = bytes_arg(info, 1, "scalars", 32);
-    size_t n = scalars.size() / 32;
-    if (bases.size() / 128 < n)
-      throw Invalid{true, "bases holds " + std::to_string(bases.size() / 128) + " points, scalars " + std::to_string(n)};
-    check_scalars(scalars, "scalars");
-    job.in = {std::move(bases), std::move(scalars)};
+    View bases = view_arg(info, 0, "bases", 128, job.borrowed);
+    View scalars = view_arg(info, 1, "scalars", 32, job.borrowed);
+    size_t n = scalars.size / 32;
+    if (bases.size / 128 < n)
+      throw Invalid{true, "bases holds " + std::to_string(bases.size / 128) + " points, scalars " + std::to_string(n)};
+    check_scalars(scalars.data, scalars.size, "scalars");
     job.out.resize(128);
-    return [n](Job& j) { zk::msm_g2(j.in[0].data(), j.in[1].data(), n, j.out.data()); };
+    return [n, bases, scalars](Job& j) { zk::msm_g2(bases.data, scalars.data, n, j.out.data()); };
   });
 }
 
@@ -162,14 +191,14 @@ Napi::Value Groth16Quotient(const Napi::CallbackInfo& info) {
     size_t domainSize = count_arg(info, 3, "domainSize");
     int logn = log2_exact(domainSize);
     if (logn < 0 || logn > 27) throw Invalid{true, "domainSize must be a power of two <= 2^27"};
-    Bytes coefs = bytes_arg(info, 0, "coefs", 0);
-    if (coefs.size() < nCoefs * 44)
-      throw Invalid{true, "coefs holds " + std::to_string(coefs.size()) + " bytes, nCoefs needs " + std::to_string(nCoefs * 44)};
-    Bytes witness = bytes_arg(info, 2, "witness", 32);
-    check_scalars(witness, "witness");
-    size_t nVars = witness.size() / 32;
+    View coefs = view_arg(info, 0, "coefs", 0, job.borrowed);
+    if (coefs.size < nCoefs * 44)
+      throw Invalid{true, "coefs holds " + std::to_string(coefs.size) + " bytes, nCoefs needs " + std::to_string(nCoefs * 44)};
+    View witness = view_arg(info, 2, "witness", 32, job.borrowed);
+    check_scalars(witness.data, witness.size, "witness");
+    size_t nVars = witness.size / 32;
     for (size_t i = 0; i < nCoefs; i++) {
-      const uint8_t* e = coefs.data() + 44 * i;
+      const uint8_t* e = coefs.data + 44 * i;
       uint32_t m, c, s;
       std::memcpy(&m, e, 4);
       std::memcpy(&c, e + 4, 4);
@@ -179,10 +208,9 @@ Napi::Value Groth16Quotient(const Napi::CallbackInfo& info) {
       if (s >= nVars) throw Invalid{true, "coefs[" + std::to_string(i) + "]: signal " + std::to_string(s) + " >= witness length"};
       if (!zk::fr_is_canonical(e + 12)) throw Invalid{true, "coefs[" + std::to_string(i) + "]: value is not < r"};
     }
-    job.in = {std::move(coefs), std::move(witness)};
     job.out.resize(domainSize * 32);
-    return [nCoefs, nVars, domainSize](Job& j) {
-      j.error = zk::groth16_quotient(j.in[0].data(), nCoefs, j.in[1].data(), nVars, domainSize, j.out.data());
+    return [nCoefs, nVars, domainSize, coefs, witness](Job& j) {
+      j.error = zk::groth16_quotient(coefs.data, nCoefs, witness.data, nVars, domainSize, j.out.data());
     };
   });
 }
@@ -237,6 +265,61 @@ Napi::Value BatchScale(const Napi::CallbackInfo& info) {
 
 // prepareGroth16(domainSize, nVars, nCoefs): builds what a proof over this key shape uses (the domain's NTT twiddles
 // and coset factors) and pre-faults its scratch memory, so that the first proof runs as a warm one.
+// mapFile(path): the file's bytes as an ArrayBuffer over a private, pre-populated memory mapping (copy-on-write, so
+// writes stay in this process), unmapped when the buffer is collected. A one-shot `zkai prove` reads its zkey this way:
+// no read() copy into a fresh buffer and none of that buffer's page faults, which were half of a 2^16 proof's. The
+// file must not be truncated while mapped (that would fault on access), so the long-lived workers read into memory.
+// Synchronous; throws an Error with the system's message (and `code`, e.g. ENOENT) when the file cannot be mapped.
+Napi::Value MapFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "path must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto fail = [&](const char* what) {
+    const int e = errno;
+    Napi::Error err = Napi::Error::New(env, std::string(what) + " " + path + ": " + std::strerror(e));
+    if (e == ENOENT) err.Set("code", "ENOENT");
+    else if (e == EACCES) err.Set("code", "EACCES");
+    else if (e == EISDIR) err.Set("code", "EISDIR");
+    err.ThrowAsJavaScriptException();
+    return env.Undefined();
+  };
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail("cannot open");
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    const int e = errno;
+    close(fd);
+    errno = e;
+    return fail("cannot stat");
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    errno = EISDIR;
+    return fail("cannot map");
+  }
+  const size_t size = (size_t)st.st_size;
+  if (size == 0) {
+    close(fd);
+    return Napi::ArrayBuffer::New(env, 0);
+  }
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  const int e = errno;
+  close(fd);
+  if (p == MAP_FAILED) {
+    errno = e;
+    return fail("cannot map");
+  }
+  return Napi::ArrayBuffer::New(
+      env, p, size, [](Napi::Env, void* data, size_t* len) {
+        munmap(data, *len);
+        delete len;
+      },
+      new size_t(size));
+}
+
 Napi::Value PrepareGroth16(const Napi::CallbackInfo& info) {
   return run(info, [&](Prepared&) -> Job::Fn {
     size_t domainSize = count_arg(info, 0, "domainSize"), nVars = count_arg(info, 1, "nVars"), nCoefs = count_arg(info, 2, "nCoefs");
@@ -311,6 +394,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("g2SparseCombine", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return SparseCombine(i, true); }));
   exports.Set("g1BatchScale", Napi::Function::New(env, BatchScale));
   exports.Set("prepareGroth16", Napi::Function::New(env, PrepareGroth16));
+  exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("scratchKeptBytes", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Napi::Number::New(i.Env(), (double)zk::scratch_kept_bytes()); }));
   exports.Set("poseidonParams", Napi::Function::New(env, PoseidonParams));
   exports.Set("poseidonHash", Napi::Function::New(env, PoseidonHash));
