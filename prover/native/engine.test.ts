@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -350,6 +351,12 @@ describe('native engine', NATIVE_TESTS, () => {
     await assert.rejects(engine.g1BatchScale(g, new Uint8Array(31)), /32 bytes/);
     await assert.rejects(engine.g2FixedBase(new Uint8Array(5)), RangeError);
     assert.equal(hex(await engine.msmG1(g, one)), hex(g));
+  });
+
+  test('field inversion by safegcd equals Fermat’s on random, small, near-p and edge elements of Fq and Fr', () => {
+    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as { modinvMismatches(count: number, seed: number): number };
+    assert.equal(addon.modinvMismatches(20_000, 7), 0);
+    assert.equal(addon.modinvMismatches(20_000, 0x5eed), 0);
   });
 
   test('mapFile: the file’s bytes, copy-on-write; empty files; a missing file or a folder is a coded Error', () => {

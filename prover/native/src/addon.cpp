@@ -395,6 +395,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("g1BatchScale", Napi::Function::New(env, BatchScale));
   exports.Set("prepareGroth16", Napi::Function::New(env, PrepareGroth16));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
+  exports.Set("modinvMismatches", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+    return Napi::Number::New(i.Env(), (double)zk::modinv_mismatches((size_t)i[0].As<Napi::Number>().Int64Value(), (uint64_t)i[1].As<Napi::Number>().Int64Value()));
+  }));
   exports.Set("scratchKeptBytes", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Napi::Number::New(i.Env(), (double)zk::scratch_kept_bytes()); }));
   exports.Set("poseidonParams", Napi::Function::New(env, PoseidonParams));
   exports.Set("poseidonHash", Napi::Function::New(env, PoseidonHash));

@@ -42,4 +42,38 @@ typedef XYZZ<Fq2> G2P;
 #include "scalar-mul.inc"
 #include "poseidon.inc"
 
+template <class Params>
+static size_t modinv_mismatches_in(size_t count, uint64_t seed) {
+  typedef Fp<Params> F;
+  uint64_t x = seed | 1;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  size_t bad = 0;
+  auto check = [&bad](const F& a) {
+    const F i = a.inv(), f = a.inv_fermat();
+    if (std::memcmp(i.v, f.v, 32) != 0) bad++;
+  };
+  const F one = F::one(), two = one + one;
+  for (const F& a : {F::zero(), one, two, F::zero() - one, F::zero() - two}) check(a);
+  for (size_t k = 0; k < count; k++) {
+    const uint64_t raw[4] = {next(), next(), next(), next() % Params::P[3]};  // below p
+    F a;
+    std::memcpy(a.v, raw, 32);
+    check(a);
+    // Small values and values near p, whose divsteps end early or run long.
+    F small{{next() & 0xffff, 0, 0, 0}};
+    check(F::from_std(small.v));
+    check(F::zero() - F::from_std(small.v));
+  }
+  return bad;
+}
+
+size_t modinv_mismatches(size_t count, uint64_t seed) {
+  return modinv_mismatches_in<FqParams>(count, seed) + modinv_mismatches_in<FrParams>(count, seed ^ 0x9e3779b97f4a7c15ULL);
+}
+
 }  // namespace zk

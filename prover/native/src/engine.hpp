@@ -57,6 +57,10 @@ void scratch_release(void* p);
 void scratch_warm(const size_t* sizes, size_t count);
 size_t scratch_kept_bytes();
 
+// How many of `count` pseudo-random elements (from `seed`) and a few edge cases (0, 1, 2, p − 1, p − 2) of Fq and of Fr
+// have a safegcd inverse (modinv.hpp, Fp::inv) that differs from Fermat's (Fp::inv_fermat); the tests expect 0.
+size_t modinv_mismatches(size_t count, uint64_t seed);
+
 template <class T>
 struct ScratchAlloc {
   typedef T value_type;

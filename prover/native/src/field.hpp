@@ -7,6 +7,8 @@
 #include <cstring>
 #include <x86intrin.h>
 
+#include "modinv.hpp"
+
 #define ZK_INLINE inline __attribute__((always_inline))
 
 namespace zk {
@@ -300,10 +302,19 @@ struct Fp {
     }
     return r;
   }
-  // Fermat inversion; inverse of zero is zero
-  inline Fp inv() const {
+  // Fermat inversion; inverse of zero is zero. The reference inv() is tested against.
+  inline Fp inv_fermat() const {
     uint64_t e[4] = {Params::P[0] - 2, Params::P[1], Params::P[2], Params::P[3]};
     return pow(e);
+  }
+  // Inversion by safegcd (modinv.hpp), variable time; inverse of zero is zero. On the Montgomery form x·R it gives
+  // (x·R)⁻¹ = x⁻¹·R⁻¹, and one Montgomery product by R³ makes that x⁻¹·R.
+  inline Fp inv() const {
+    static const modinv::Modulus mod = modinv::modulus_of(Params::P);
+    static const Fp r3 = Fp{{Params::R2[0], Params::R2[1], Params::R2[2], Params::R2[3]}} * Fp{{Params::R2[0], Params::R2[1], Params::R2[2], Params::R2[3]}};
+    Fp raw;
+    modinv::inverse(v, mod, raw.v);
+    return raw * r3;
   }
 };
 
