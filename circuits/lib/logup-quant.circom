@@ -104,11 +104,13 @@ template LogUpRange(w, B) {
 //   2: bY > bOut: t = (top·M + H')·2^(bOut−1) + L with M = 2^(bY−bOut), top a bit, H' ∈ [0, M), L ∈ [0, 2^(bOut−1))
 //      (limbs). Since 2^(bY−1) = M·2^(bOut−1): top = 1, H' = 0 means y = L ∈ [0, hi]; top = 0, H' = M − 1 means
 //      y = L − 2^(bOut−1) ∈ [−2^(bOut−1), −1]; any other top = 1 is y > hi, any other top = 0 is y < −2^(bOut−1).
-//      Without ReLU: z = top ? H' : M − 1 − H' (z ∈ [0, M), never ≡ 0 mod p unless 0), fits = IsZero(z),
-//      out = fits·(y − sat) + sat with sat = top ? hi : −2^(bOut−1). 5 constraints (bit, top·H', IsZero's 2, out).
-//      With ReLU (y < 0 gives 0 whether it fits or not): f = IsZero(H'), out = top·hi + (top·f)·(L − hi).
-//      5 constraints (bit, IsZero's 2, top·f, out).
-// Cost: one lookup per limb (lurLimbCount), plus 0 / 2 / 5 constraints (cases 0 / 1 / 2).
+//      Without ReLU: z = top·(M − 1) + H' − (M − 1), which is H' when top = 1 and −(M − 1 − H') when top = 0
+//      (z ∈ (−M, M), never ≡ 0 mod p unless 0), fits = IsZero(z), out = fits·(y − sat) + sat with
+//      sat = top ? hi : −2^(bOut−1). 4 constraints (bit, IsZero's 2, out).
+//      With ReLU (y < 0 gives 0 whether it fits or not): keep = IsZero(top·M + H' − M), which is 1 exactly when
+//      top = 1 and H' = 0 (the term lies in [−M, M), far from wrapping), out = top·hi + keep·(L − hi).
+//      4 constraints (bit, IsZero's 2, out).
+// Cost: one lookup per limb (lurLimbCount), plus 0 / 2 / 4 constraints (cases 0 / 1 / 2).
 template LogUpRequant(bIn, shift, bOut, relu, B) {
     var bY = bIn - shift;
     assert(shift >= 1 && bY >= 2 && bIn <= 252 && bOut >= 2 && (relu == 0 || relu == 1));
@@ -164,18 +166,18 @@ template LogUpRequant(bIn, shift, bOut, relu, B) {
         for (var j = nR + nL; j < n; j++) lk[j] <== hR.lk[j - nR - nL];
         var hi = lowW - 1;
         if (relu == 0) {
-            signal th <== top * high;
-            // z = top ? high : M − 1 − high
+            // z = top·(M − 1) + high − (M − 1): high when top = 1, −(M − 1 − high) when top = 0 (linear, no product)
             component fits = IsZero();
-            fits.in <== M - 1 - high + 2 * th - top * (M - 1);
+            fits.in <== top * (M - 1) + high - (M - 1);
             var y = t - half;
             var sat = top * (hi + lowW) - lowW;
             out <== fits.out * (y - sat) + sat;
         } else {
-            component f = IsZero();
-            f.in <== high;
-            signal keep <== top * f.out;
-            out <== top * hi + keep * (low - hi);
+            // keep = 1 iff y fits: V = top·M + H' − M ∈ [−M, M) is 0 exactly when (top, H') = (1, 0), so one IsZero
+            // on that linear term gives top·[H' = 0] without a product of its own.
+            component keep = IsZero();
+            keep.in <== top * M + high - M;
+            out <== top * hi + keep.out * (low - hi);
         }
     }
 }

@@ -45,9 +45,9 @@ export function lurLimbWidths(bIn: number, shift: number, bOut: number, relu: bo
   return lurRanges(bIn, shift, bOut, relu).flatMap((w) => rangeLimbWidths(w, B));
 }
 
-/** LogUpRequant's constraints besides its lookups' α rows (counted by the tables): 0, 2 or 5 by case. */
+/** LogUpRequant's constraints besides its lookups' α rows (counted by the tables): 0, 2 or 4 by case. */
 export function lurConstraints(bIn: number, shift: number, bOut: number, relu: boolean): number {
-  return [0, 2, 5][lurCase(bIn, shift, bOut, relu)]!;
+  return [0, 2, 4][lurCase(bIn, shift, bOut, relu)]!;
 }
 
 /** Limb counts by width (index k − 1 for width k). */
