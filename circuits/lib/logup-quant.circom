@@ -2,6 +2,7 @@ pragma circom 2.1.6;
 
 include "circomlib/circuits/comparators.circom";
 include "pow2.circom";
+include "layers.circom"; // packPerElement (LogUpSignedPack)
 
 // Requantization with LogUp range checks, for model circuits (docs/lookups.md, "In the model compiler"): exactly the
 // integers of quant.circom's Requantize and RequantizeRelu, with their bit decompositions replaced by limbs that the
@@ -180,4 +181,62 @@ template LogUpRequant(bIn, shift, bOut, relu, B) {
             out <== top * hi + keep.out * (low - hi);
         }
     }
+}
+
+// in[i] ∈ [−2^(b−1), 2^(b−1)) for every i < n (a model's input range), by the limbs of in[i] + 2^(b−1)
+// (LogUpRange(b, B)), which the caller looks up: quant.circom's SignedRange without its b bit constraints. `lk` holds
+// every input's limbs grouped by width, narrowest first (the layout of logup-emit.ts's groupStarts: a B-bit limb per
+// full B bits, then one of b mod B bits). The recompositions are linear: 0 constraints of their own when `in` is a
+// private signal (circom --O2 substitutes it), one each when it is public (an equality between two public signals).
+template LogUpSignedRange(n, b, B) {
+    assert(n >= 1 && b >= 2 && b <= 252);
+    var L = lurLimbs(b, B);
+    signal input in[n];
+    signal output lk[n * L];
+    var lkAt[B];
+    for (var k = 0; k < B; k++) lkAt[k] = 0;
+    // Group sizes (n limbs per limb position of that width), then their starts.
+    for (var j = 0; j < L; j++) lkAt[lurWidth(b, B, j) - 1] += n;
+    var at = 0;
+    for (var k = 0; k < B; k++) {
+        var size = lkAt[k];
+        lkAt[k] = at;
+        at += size;
+    }
+    component range[n];
+    for (var i = 0; i < n; i++) {
+        range[i] = LogUpRange(b, B);
+        range[i].in <== in[i] + pow2(b - 1);
+        for (var j = 0; j < L; j++) {
+            var k = lurWidth(b, B, j);
+            lk[lkAt[k - 1]] <== range[i].lk[j];
+            lkAt[k - 1] += 1;
+        }
+    }
+}
+
+// layers.circom's SignedPack with the range checks by lookups (LogUpSignedRange): the same packed elements,
+// out[j] = Σ_t (in[j·k + t] + 2^(b−1))·2^(b·t) with k = packPerElement(b) (layers.circom, which the caller includes),
+// injective because every digit is proven to lie in [0, 2^b). The packing is linear: 0 constraints besides the lookups.
+template LogUpSignedPack(n, b, B) {
+    assert(n >= 1 && b >= 2 && b <= 124);
+    var k = packPerElement(b);
+    var m = (n + k - 1) \ k;
+    signal input in[n];
+    signal output out[m];
+    signal output lk[n * lurLimbs(b, B)];
+    component range = LogUpSignedRange(n, b, B);
+    range.in <== in;
+    lk <== range.lk;
+    var acc[m];
+    for (var j = 0; j < m; j++) acc[j] = 0;
+    var half = pow2(b - 1);
+    var step = pow2(b);
+    var pw = 1; // 2^(b·(i % k))
+    for (var i = 0; i < n; i++) {
+        if (i % k == 0) pw = 1;
+        acc[i \ k] += (in[i] + half) * pw;
+        pw = pw * step;
+    }
+    for (var j = 0; j < m; j++) out[j] <== acc[j];
 }

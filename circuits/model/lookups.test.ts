@@ -86,6 +86,18 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     await check(files, { name: 'logup-mlp64-poseidon', weights: 'private-committed', input: 'private-hashed' });
   });
 
+  it('limbs of up to 10 bits: the same logits; the generator keeps the width with the fewest constraints', async () => {
+    const files = await writeMlpModel(path.join(dir, 'mlp-b10'), [64, 24, 10], 8);
+    const opts: CodegenOptions = { name: 'logup-mlp64-b10', weights: 'public-constants', input: 'public' };
+    const { model } = await check(files, { ...opts, limbBits: 10 });
+    assert.match(model.generated.source, /LogUpRequant\(\d+, shift\[c\], \d+, \d, 10\)/);
+    assert.match(model.generated.source, /LogUpSignedRange\(64, \d+, 10\)/);
+    const { qm } = await quantized(files);
+    const counts = [8, 9, 10].map((limbBits) => generateCircom(qm, { ...opts, lookups: 'logup', limbBits }).totalConstraints);
+    assert.equal(generateCircom(qm, { ...opts, lookups: 'logup' }).totalConstraints, Math.min(...counts));
+    assert.throws(() => generateCircom(qm, { ...opts, lookups: 'logup', limbBits: 12 }), { code: 'BAD_INPUT' });
+  });
+
   it('784-input neurons with public weights, split over part templates: the parts route their limbs by width', async () => {
     const files = await writeMlpModel(path.join(dir, 'mlp'), [784, 24, 10], 8);
     const { model } = await check(files, { name: 'logup-mlp784', weights: 'public-constants', input: 'public' });
