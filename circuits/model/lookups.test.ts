@@ -51,13 +51,14 @@ async function quantized(files: { onnx: string; csv: string }) {
   };
 }
 
-async function check(files: { onnx: string; csv: string }, opts: CodegenOptions) {
+/** `fewer`: also check that LogUp costs fewer constraints than bits (not for a width forced on a small model). */
+async function check(files: { onnx: string; csv: string }, opts: CodegenOptions, fewer = true) {
   const { qm, rows } = await quantized(files);
   const model = await buildModelCircuit(qm, { ...opts, lookups: 'logup' });
   assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
   const bits = generateCircom(qm, opts);
   assert.ok(
-    model.circuit.nConstraints < bits.totalConstraints,
+    !fewer || model.circuit.nConstraints < bits.totalConstraints,
     `LogUp ${model.circuit.nConstraints} constraints, bit decompositions ${bits.totalConstraints}`,
   );
   const input = quantizeInput(qm, rows[0]!.input);
@@ -89,7 +90,8 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
   it('limbs of up to 10 bits: the same logits; the generator keeps the width with the fewest constraints', async () => {
     const files = await writeMlpModel(path.join(dir, 'mlp-b10'), [64, 24, 10], 8);
     const opts: CodegenOptions = { name: 'logup-mlp64-b10', weights: 'public-constants', input: 'public' };
-    const { model } = await check(files, { ...opts, limbBits: 10 });
+    // At this size the 10-bit tables (2,046 rows) cost more than they save: the generator itself picks a narrower B.
+    const { model } = await check(files, { ...opts, limbBits: 10 }, false);
     assert.match(model.generated.source, /LogUpRequant\(\d+, shift\[c\], \d+, \d, 10\)/);
     assert.match(model.generated.source, /LogUpSignedRange\(64, \d+, 10\)/);
     const { qm } = await quantized(files);
