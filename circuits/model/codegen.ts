@@ -10,7 +10,8 @@
  * `forEachPoolWindow`): each dense/conv layer is a template of its own with loops over outputs and taps and its
  * constants in var arrays (ops/linear-emit.ts: circom makes one witness-calculator function per template instance,
  * and an unrolled model made one over V8's size limit), written before the main template `ZkaiModel`, which holds:
- * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same).
+ * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same; with
+ *   lookups by LogUp limbs: LogUpSignedRange / LogUpSignedPack).
  * - then every node of the graph, in order, emitted by its op (ops/<op>.ts `emit`, through ops/registry.ts): each
  *   reads its input tensors' signals by the names their producers gave them and names its own (`x<i>[n]` for node i,
  *   or its input's when it only renames, like a reshape or a ReLU fused into the Requantize before it: ops/linear.ts).

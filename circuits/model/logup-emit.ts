@@ -1,8 +1,9 @@
 /**
  * LogUp range checks in generated model circuits (compile option `lookups: 'logup'`; docs/lookups.md, "In the model
  * compiler"). The TypeScript side of circuits/lib/logup-quant.circom:
- * - lurLimbWidths / lurCost: the limbs LogUpRequant looks up and its constraints, mirroring the circom functions
- *   (a test compares them with circom's counts);
+ * - lurLimbWidths / lurConstraints: the limbs LogUpRequant looks up and its constraints, mirroring the circom
+ *   functions (a test compares them with circom's counts); signedRangeCounts: the input range's limbs
+ *   (LogUpSignedRange / LogUpSignedPack);
  * - emitLimbRouting: the lines a layer template runs after each LogUpRequant instance to copy its limbs into the
  *   layer's `lk` output, grouped by limb width (the groups' starts are a var array, so the loops stay loops);
  * - emitLogUpMain: the main template's side: the committed outputs `logupCommitted`, the public inputs `logupAlpha`
