@@ -100,6 +100,21 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     assert.throws(() => generateCircom(qm, { ...opts, lookups: 'logup', limbBits: 12 }), { code: 'BAD_INPUT' });
   });
 
+  it("LeNet-5 on 28×28 with Pedersen weights: at least 2× fewer constraints than bit decompositions (issue 17's target)", async () => {
+    // The generator's counts (every compile checks circom's against them; docs/lookups.md has LeNet-5's compiled).
+    const fixtures = path.join(import.meta.dirname, 'fixtures');
+    const ir = importOnnx(path.join(fixtures, 'lenet5_28.onnx'));
+    const rows = (await readCalibrationCsv(path.join(fixtures, 'digits28_test.csv'), 784)).slice(0, 100);
+    const qm = quantizeModel(
+      ir,
+      rows.map((r) => r.input),
+    );
+    const opts: CodegenOptions = { name: 'lenet5', weights: 'private-pedersen', input: 'private-hashed' };
+    const bits = generateCircom(qm, opts).totalConstraints;
+    const logup = generateCircom(qm, { ...opts, lookups: 'logup' }).totalConstraints;
+    assert.ok(2 * logup <= bits, `LogUp ${logup}, bits ${bits}`);
+  });
+
   it('784-input neurons with public weights, split over part templates: the parts route their limbs by width', async () => {
     const files = await writeMlpModel(path.join(dir, 'mlp'), [784, 24, 10], 8);
     const { model } = await check(files, { name: 'logup-mlp784', weights: 'public-constants', input: 'public' });
