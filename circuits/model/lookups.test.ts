@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeLenetModel } from '../../bench/lenet-model.ts';
 import { writeMlpModel } from '../../bench/mlp-model.ts';
+import { BN254_R, mod } from '../../common/bn254.ts';
 import { makeBundle } from '../../prover/bundle.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
 import { readCalibrationCsv } from '../../prover/inference.ts';
@@ -98,6 +99,17 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     const counts = [8, 9, 10].map((limbBits) => generateCircom(qm, { ...opts, lookups: 'logup', limbBits }).totalConstraints);
     assert.equal(generateCircom(qm, { ...opts, lookups: 'logup' }).totalConstraints, Math.min(...counts));
     assert.throws(() => generateCircom(qm, { ...opts, lookups: 'logup', limbBits: 12 }), { code: 'BAD_INPUT' });
+    // Setup accepts its 9- and 10-bit tables (the α-row shape check), and a two-round proof verifies with the logits.
+    const ls = await ensureLookupSetup(model.circuit);
+    assert.equal(ls.alphaRows, alphaRowsOf(model.generated.source));
+    assert.match(model.generated.source, /LogUpRangeTable\(\d+, 10\)/);
+    const input = quantizeInput(qm, (await quantized(files)).rows[0]!.input);
+    const p = await proveWithLookups(ls, modelCircuitInput(qm, input, opts));
+    assert.deepEqual(verifyLookupProof(ls.statementKey, p), { ok: true });
+    assert.deepEqual(
+      runInt(qm, input).logits.map((v) => mod(v, BN254_R).toString()),
+      p.publicSignals.slice(0, 10),
+    );
   });
 
   it("LeNet-5 on 28×28 with Pedersen weights: at least 2× fewer constraints than bit decompositions (issue 17's target)", async () => {
