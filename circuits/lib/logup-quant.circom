@@ -6,7 +6,7 @@ include "layers.circom"; // packPerElement (LogUpSignedPack)
 
 // Requantization with LogUp range checks, for model circuits (docs/lookups.md, "In the model compiler"): exactly the
 // integers of quant.circom's Requantize and RequantizeRelu, with their bit decompositions replaced by limbs that the
-// caller looks up.
+// caller looks up; and the input range (SignedRange / layers.circom's SignedPack) the same way, at the end of the file.
 //
 // Limbs of any width. A range [0, 2^w) is split into B-bit limbs, least significant first, and one last limb of
 // w mod B bits when B does not divide w. A limb of width k must be looked up in the table {0, …, 2^k − 1}: the caller
