@@ -2,10 +2,11 @@ pragma circom 2.1.6;
 
 include "circomlib/circuits/comparators.circom";
 include "pow2.circom";
+include "layers.circom"; // packPerElement (LogUpSignedPack)
 
 // Requantization with LogUp range checks, for model circuits (docs/lookups.md, "In the model compiler"): exactly the
 // integers of quant.circom's Requantize and RequantizeRelu, with their bit decompositions replaced by limbs that the
-// caller looks up.
+// caller looks up; and the input range (SignedRange / layers.circom's SignedPack) the same way, at the end of the file.
 //
 // Limbs of any width. A range [0, 2^w) is split into B-bit limbs, least significant first, and one last limb of
 // w mod B bits when B does not divide w. A limb of width k must be looked up in the table {0, …, 2^k − 1}: the caller
@@ -104,11 +105,13 @@ template LogUpRange(w, B) {
 //   2: bY > bOut: t = (top·M + H')·2^(bOut−1) + L with M = 2^(bY−bOut), top a bit, H' ∈ [0, M), L ∈ [0, 2^(bOut−1))
 //      (limbs). Since 2^(bY−1) = M·2^(bOut−1): top = 1, H' = 0 means y = L ∈ [0, hi]; top = 0, H' = M − 1 means
 //      y = L − 2^(bOut−1) ∈ [−2^(bOut−1), −1]; any other top = 1 is y > hi, any other top = 0 is y < −2^(bOut−1).
-//      Without ReLU: z = top ? H' : M − 1 − H' (z ∈ [0, M), never ≡ 0 mod p unless 0), fits = IsZero(z),
-//      out = fits·(y − sat) + sat with sat = top ? hi : −2^(bOut−1). 5 constraints (bit, top·H', IsZero's 2, out).
-//      With ReLU (y < 0 gives 0 whether it fits or not): f = IsZero(H'), out = top·hi + (top·f)·(L − hi).
-//      5 constraints (bit, IsZero's 2, top·f, out).
-// Cost: one lookup per limb (lurLimbCount), plus 0 / 2 / 5 constraints (cases 0 / 1 / 2).
+//      Without ReLU: z = top·(M − 1) + H' − (M − 1), which is H' when top = 1 and −(M − 1 − H') when top = 0
+//      (z ∈ (−M, M), never ≡ 0 mod p unless 0), fits = IsZero(z), out = fits·(y − sat) + sat with
+//      sat = top ? hi : −2^(bOut−1). 4 constraints (bit, IsZero's 2, out).
+//      With ReLU (y < 0 gives 0 whether it fits or not): keep = IsZero(top·M + H' − M), which is 1 exactly when
+//      top = 1 and H' = 0 (the term lies in [−M, M), far from wrapping), out = top·hi + keep·(L − hi).
+//      4 constraints (bit, IsZero's 2, out).
+// Cost: one lookup per limb (lurLimbCount), plus 0 / 2 / 4 constraints (cases 0 / 1 / 2).
 template LogUpRequant(bIn, shift, bOut, relu, B) {
     var bY = bIn - shift;
     assert(shift >= 1 && bY >= 2 && bIn <= 252 && bOut >= 2 && (relu == 0 || relu == 1));
@@ -164,18 +167,76 @@ template LogUpRequant(bIn, shift, bOut, relu, B) {
         for (var j = nR + nL; j < n; j++) lk[j] <== hR.lk[j - nR - nL];
         var hi = lowW - 1;
         if (relu == 0) {
-            signal th <== top * high;
-            // z = top ? high : M − 1 − high
+            // z = top·(M − 1) + high − (M − 1): high when top = 1, −(M − 1 − high) when top = 0 (linear, no product)
             component fits = IsZero();
-            fits.in <== M - 1 - high + 2 * th - top * (M - 1);
+            fits.in <== top * (M - 1) + high - (M - 1);
             var y = t - half;
             var sat = top * (hi + lowW) - lowW;
             out <== fits.out * (y - sat) + sat;
         } else {
-            component f = IsZero();
-            f.in <== high;
-            signal keep <== top * f.out;
-            out <== top * hi + keep * (low - hi);
+            // keep = 1 iff y fits: V = top·M + H' − M ∈ [−M, M) is 0 exactly when (top, H') = (1, 0), so one IsZero
+            // on that linear term gives top·[H' = 0] without a product of its own.
+            component keep = IsZero();
+            keep.in <== top * M + high - M;
+            out <== top * hi + keep.out * (low - hi);
         }
     }
+}
+
+// in[i] ∈ [−2^(b−1), 2^(b−1)) for every i < n (a model's input range), by the limbs of in[i] + 2^(b−1)
+// (LogUpRange(b, B)), which the caller looks up: quant.circom's SignedRange without its b bit constraints. `lk` holds
+// every input's limbs grouped by width, narrowest first (the layout of logup-emit.ts's groupStarts: a B-bit limb per
+// full B bits, then one of b mod B bits). The recompositions are linear: 0 constraints of their own when `in` is a
+// private signal (circom --O2 substitutes it), one each when it is public (an equality between two public signals).
+template LogUpSignedRange(n, b, B) {
+    assert(n >= 1 && b >= 2 && b <= 252);
+    var L = lurLimbs(b, B);
+    signal input in[n];
+    signal output lk[n * L];
+    var lkAt[B];
+    for (var k = 0; k < B; k++) lkAt[k] = 0;
+    // Group sizes (n limbs per limb position of that width), then their starts.
+    for (var j = 0; j < L; j++) lkAt[lurWidth(b, B, j) - 1] += n;
+    var at = 0;
+    for (var k = 0; k < B; k++) {
+        var size = lkAt[k];
+        lkAt[k] = at;
+        at += size;
+    }
+    component range[n];
+    for (var i = 0; i < n; i++) {
+        range[i] = LogUpRange(b, B);
+        range[i].in <== in[i] + pow2(b - 1);
+        for (var j = 0; j < L; j++) {
+            var k = lurWidth(b, B, j);
+            lk[lkAt[k - 1]] <== range[i].lk[j];
+            lkAt[k - 1] += 1;
+        }
+    }
+}
+
+// layers.circom's SignedPack with the range checks by lookups (LogUpSignedRange): the same packed elements,
+// out[j] = Σ_t (in[j·k + t] + 2^(b−1))·2^(b·t) with k = packPerElement(b) (layers.circom, which the caller includes),
+// injective because every digit is proven to lie in [0, 2^b). The packing is linear: 0 constraints besides the lookups.
+template LogUpSignedPack(n, b, B) {
+    assert(n >= 1 && b >= 2 && b <= 124);
+    var k = packPerElement(b);
+    var m = (n + k - 1) \ k;
+    signal input in[n];
+    signal output out[m];
+    signal output lk[n * lurLimbs(b, B)];
+    component range = LogUpSignedRange(n, b, B);
+    range.in <== in;
+    lk <== range.lk;
+    var acc[m];
+    for (var j = 0; j < m; j++) acc[j] = 0;
+    var half = pow2(b - 1);
+    var step = pow2(b);
+    var pw = 1; // 2^(b·(i % k))
+    for (var i = 0; i < n; i++) {
+        if (i % k == 0) pw = 1;
+        acc[i \ k] += (in[i] + half) * pw;
+        pw = pw * step;
+    }
+    for (var j = 0; j < m; j++) out[j] <== acc[j];
 }

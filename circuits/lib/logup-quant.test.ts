@@ -181,6 +181,30 @@ describe('LogUpRequant: requantization with LogUp limbs of any width', () => {
     assert.equal(ls.alphaRows, h.main.constraints);
   });
 
+  it('a forged ReLU clamp (keep flipped, the output changed to match) breaks the IsZero on top·M + H′ − M', async () => {
+    const sym = await readSymbols(h.circuit.symPath);
+    const wire = (name: string) => {
+      const k = sym.get(name);
+      assert.ok(k !== undefined && k >= 0, name);
+      return k;
+    };
+    // Config [20, 9, 8, 1]: 2^9 per quotient step, hi = 127. Above hi (y = 128): claim it fits, out = L = 0.
+    // In range (12345 >> 9 = 24): claim it does not, out = hi. Each must leave a constraint unsatisfied.
+    const forgeries: [bigint, bigint][] = [
+      [128n * 512n, 0n],
+      [12345n, 127n],
+    ];
+    for (const [acc, out] of forgeries) {
+      const i = h.params.findIndex((p, j) => p.join() === '20,9,8,1' && h.acc[j] === acc);
+      assert.ok(i >= 0, `harness has ${acc}`);
+      const w = await calculateWitness(h.circuit.wasmPath, { acc: h.acc.map(String), logupAlpha: '5', logupBlind: '7' });
+      const keep = wire(`main.group.rq[${i}].keep.out`);
+      w[keep] = 1n - w[keep]!;
+      w[wire(`main.out[${i}]`)] = out;
+      assert.ok(unsatisfiedConstraints(r1cs, w).length > 0, `keep forged at acc ${acc}`);
+    }
+  });
+
   it('refuses an accumulator outside its signed bIn bits (no witness)', async () => {
     const acc = [...h.acc];
     acc[0] = 1n << BigInt(h.params[0]![0] - 1);

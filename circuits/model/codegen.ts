@@ -10,7 +10,8 @@
  * `forEachPoolWindow`): each dense/conv layer is a template of its own with loops over outputs and taps and its
  * constants in var arrays (ops/linear-emit.ts: circom makes one witness-calculator function per template instance,
  * and an unrolled model made one over V8's size limit), written before the main template `ZkaiModel`, which holds:
- * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same).
+ * - `signal input in[n]`: the integer input, each SignedRange(inputBits)-checked (int-exec rejects the same; with
+ *   lookups by LogUp limbs: LogUpSignedRange / LogUpSignedPack).
  * - then every node of the graph, in order, emitted by its op (ops/<op>.ts `emit`, through ops/registry.ts): each
  *   reads its input tensors' signals by the names their producers gave them and names its own (`x<i>[n]` for node i,
  *   or its input's when it only renames, like a reshape or a ReLU fused into the Requantize before it: ops/linear.ts).
@@ -57,7 +58,15 @@ import { packLinear, packPerElement } from './commit.ts';
 import { argMaxCost, poseidonChainCost, poseidonSpongeCost } from './gadget-cost.ts';
 import { toField } from './int-reference.ts';
 import { consumerCounts, shapeSize } from './ir.ts';
-import { emitLogUpMain, type LimbSource, LOOKUPS_MODES, type LookupsMode } from './logup-emit.ts';
+import {
+  emitLogUpMain,
+  type LimbSource,
+  LOGUP_LIMB_BITS,
+  LOGUP_LIMB_WIDTHS,
+  LOOKUPS_MODES,
+  type LookupsMode,
+  signedRangeCounts,
+} from './logup-emit.ts';
 import type { Signals } from './ops/op.ts';
 import { quantOp } from './ops/registry.ts';
 import type { QuantizedModel } from './qir.ts';
@@ -73,12 +82,17 @@ export interface CodegenOptions {
    */
   untrusted?: readonly string[];
   /**
-   * 'logup': dense/conv requantizations range-check by LogUp lookups (logup-emit.ts, docs/lookups.md) instead of bit
-   * decompositions; the circuit then follows prover/lookup's convention (committed `logupCommitted`, public inputs
-   * `logupAlpha` and `logupBlind`). Default 'off'. With Pedersen weights a proof carries two commitments: the
-   * weights' W and the lookups' D (prover/lookup/model.ts).
+   * 'logup': the input range and the dense/conv requantizations range-check by LogUp lookups (logup-emit.ts,
+   * docs/lookups.md) instead of bit decompositions; the circuit then follows prover/lookup's convention (committed
+   * `logupCommitted`, public inputs `logupAlpha` and `logupBlind`). Default 'off'. With Pedersen weights a proof
+   * carries two commitments: the weights' W and the lookups' D (prover/lookup/model.ts).
    */
   lookups?: LookupsMode;
+  /**
+   * With lookups: the limb width B, one of LOGUP_LIMB_WIDTHS. Default: the generator emits the model with each and
+   * keeps the fewest constraints (tests set it to compile a given width).
+   */
+  limbBits?: number;
 }
 
 /** How a model's weights enter its circuit (see the module comment). */
@@ -117,6 +131,23 @@ export interface GeneratedCircuit {
  * signals). Pure: the same model and options give the same source, so the circuit id is content-addressed.
  */
 export function generateCircom(model: QuantizedModel, opts: CodegenOptions): GeneratedCircuit {
+  if ((opts.lookups ?? 'off') === 'off') return generateWithLimbs(model, opts, LOGUP_LIMB_BITS);
+  if (opts.limbBits !== undefined) {
+    if (!LOGUP_LIMB_WIDTHS.includes(opts.limbBits))
+      throw new ZkaiError('BAD_INPUT', `limb width ${opts.limbBits} is not one of ${LOGUP_LIMB_WIDTHS}`);
+    return generateWithLimbs(model, opts, opts.limbBits);
+  }
+  // With lookups: every limb width the circuit may use, keeping the fewest constraints (the first on a tie).
+  let best: GeneratedCircuit | undefined;
+  for (const B of LOGUP_LIMB_WIDTHS) {
+    const g = generateWithLimbs(model, opts, B);
+    if (!best || g.totalConstraints < best.totalConstraints) best = g;
+  }
+  return best!;
+}
+
+/** generateCircom with LogUp limbs of (at most) limbBits bits; limbBits is unused without lookups. */
+function generateWithLimbs(model: QuantizedModel, opts: CodegenOptions, limbBits: number): GeneratedCircuit {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.name))
     throw new ZkaiError('BAD_INPUT', `model circuit name ${JSON.stringify(opts.name)} must match [A-Za-z0-9_-]{1,64}`);
   if (!WEIGHTS_MODES.includes(opts.weights)) throw new ZkaiError('BAD_INPUT', `unknown weights mode ${opts.weights}`);
@@ -151,7 +182,24 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
   if (opts.input === 'private-hashed') body.push('    signal output inputHash;');
   body.push(`    signal output logits[${nOut}];`, '    signal output label;');
   body.push('');
-  if (opts.input === 'public') {
+  if (lookups) {
+    // The same range (signed inputBits) by LogUp limbs (logup-quant.circom LogUpSignedRange / LogUpSignedPack).
+    lookups.push({ component: 'inrange', counts: signedRangeCounts(nIn, qm.inputBits, limbBits) });
+    if (opts.input === 'public') {
+      body.push(`    // Input range: signed ${qm.inputBits} bits, by LogUp limbs.`);
+      body.push(`    component inrange = LogUpSignedRange(${nIn}, ${qm.inputBits}, ${limbBits});`, '    inrange.in <== in;');
+      // Each recomposition equates two public signals (in[i] and its committed limbs): a row of its own.
+      costs.push({ layer: 'input', kind: 'range (LogUp)', constraints: nIn });
+    } else {
+      const elems = Math.ceil(nIn / packPerElement(qm.inputBits));
+      body.push(
+        `    // Input: private, range-checked by LogUp limbs and packed (${packPerElement(qm.inputBits)} per element), Poseidon-hashed.`,
+      );
+      body.push(`    component inrange = LogUpSignedPack(${nIn}, ${qm.inputBits}, ${limbBits});`, '    inrange.in <== in;');
+      body.push(`    component inChain = PoseidonChain(${elems});`, '    inChain.in <== inrange.out;', '    inputHash <== inChain.out;');
+      costs.push({ layer: 'input', kind: 'range (LogUp)+hash', constraints: poseidonChainCost(elems) });
+    }
+  } else if (opts.input === 'public') {
     body.push(`    // Input range: signed ${qm.inputBits} bits.`);
     body.push(`    component inRange[${nIn}];`);
     body.push(
@@ -189,7 +237,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
         commit: (signal, count) => commitParts.push({ signal, count }),
         fusedRelu,
         consumers,
-        ...(lookups ? { lookups, outputRows } : {}),
+        ...(lookups ? { lookups, outputRows, limbBits } : {}),
       }),
     );
   });
@@ -220,7 +268,7 @@ export function generateCircom(model: QuantizedModel, opts: CodegenOptions): Gen
     body.push('    weightsHash <== wChain.out;');
     costs.push({ layer: 'weights', kind: 'commitment', constraints: poseidonSpongeCost(total) });
   }
-  const logup = lookups && lookups.length > 0 ? emitLogUpMain(lookups) : undefined;
+  const logup = lookups && lookups.length > 0 ? emitLogUpMain(lookups, limbBits) : undefined;
   if (logup) {
     body.push(...logup.lines);
     costs.push({

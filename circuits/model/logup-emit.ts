@@ -1,8 +1,9 @@
 /**
  * LogUp range checks in generated model circuits (compile option `lookups: 'logup'`; docs/lookups.md, "In the model
  * compiler"). The TypeScript side of circuits/lib/logup-quant.circom:
- * - lurLimbWidths / lurCost: the limbs LogUpRequant looks up and its constraints, mirroring the circom functions
- *   (a test compares them with circom's counts);
+ * - lurLimbWidths / lurConstraints: the limbs LogUpRequant looks up and its constraints, mirroring the circom
+ *   functions (a test compares them with circom's counts); signedRangeCounts: the input range's limbs
+ *   (LogUpSignedRange / LogUpSignedPack);
  * - emitLimbRouting: the lines a layer template runs after each LogUpRequant instance to copy its limbs into the
  *   layer's `lk` output, grouped by limb width (the groups' starts are a var array, so the loops stay loops);
  * - emitLogUpMain: the main template's side: the committed outputs `logupCommitted`, the public inputs `logupAlpha`
@@ -12,8 +13,15 @@
  */
 import { ZkaiError } from '../../common/errors.ts';
 
-/** Limb width: tables of 2^1 … 2^8 rows (511 rows and 8 sums at most per circuit). */
+/** The default limb width B: tables of 2^1 … 2^8 rows (510 rows at most per circuit). */
 export const LOGUP_LIMB_BITS = 8;
+
+/**
+ * The limb widths a model circuit may use: the generator emits the model with each and keeps the one with the fewest
+ * constraints (codegen.ts generateCircom). A wider B turns a 9- or 10-bit range (LeNet-5's 9- and 10-bit
+ * remainders) into one lookup instead of two, for a table of up to 2^B rows (2,046 in all for B = 10).
+ */
+export const LOGUP_LIMB_WIDTHS: readonly number[] = [8, 9, 10];
 
 export type LookupsMode = 'off' | 'logup';
 export const LOOKUPS_MODES: readonly LookupsMode[] = ['off', 'logup'];
@@ -45,9 +53,9 @@ export function lurLimbWidths(bIn: number, shift: number, bOut: number, relu: bo
   return lurRanges(bIn, shift, bOut, relu).flatMap((w) => rangeLimbWidths(w, B));
 }
 
-/** LogUpRequant's constraints besides its lookups' α rows (counted by the tables): 0, 2 or 5 by case. */
+/** LogUpRequant's constraints besides its lookups' α rows (counted by the tables): 0, 2 or 4 by case. */
 export function lurConstraints(bIn: number, shift: number, bOut: number, relu: boolean): number {
-  return [0, 2, 5][lurCase(bIn, shift, bOut, relu)]!;
+  return [0, 2, 4][lurCase(bIn, shift, bOut, relu)]!;
 }
 
 /** Limb counts by width (index k − 1 for width k). */
@@ -56,6 +64,13 @@ export const emptyWidthCounts = (B = LOGUP_LIMB_BITS): WidthCounts => Array.from
 
 export function addLimbs(counts: WidthCounts, widths: readonly number[]): void {
   for (const k of widths) counts[k - 1]! += 1;
+}
+
+/** Limb counts of LogUpSignedRange(n, b, B) / LogUpSignedPack (a model's input): each of n values' b-bit limbs. */
+export function signedRangeCounts(n: number, b: number, B = LOGUP_LIMB_BITS): WidthCounts {
+  const counts = emptyWidthCounts(B);
+  for (const k of rangeLimbWidths(b, B)) counts[k - 1]! += n;
+  return counts;
 }
 
 /** Starts of each width's group in a layer's `lk` output (groups in width order 1 … B). */
@@ -79,12 +94,13 @@ export function emitLimbCursor(starts: readonly number[]): string[] {
 
 /**
  * Template lines, inside the loops, that copy gadget `g`'s limbs (a LogUpRequant instance expression, e.g.
- * `rq[c * 4 + o]`) into `lk` by width. `args` are its parameters as circom expressions (bIn, shift, bOut, relu).
+ * `rq[c * 4 + o]`) into `lk` by width. `args` are its parameters as circom expressions (bIn, shift, bOut, relu), B
+ * the limb width it was instantiated with.
  */
-export function emitLimbRouting(g: string, args: string, indent: string): string[] {
+export function emitLimbRouting(g: string, args: string, indent: string, B = LOGUP_LIMB_BITS): string[] {
   return [
-    `${indent}for (var j = 0; j < lurLimbCount(${args}, ${LOGUP_LIMB_BITS}); j++) {`,
-    `${indent}    var k = lurLimbWidth(${args}, ${LOGUP_LIMB_BITS}, j);`,
+    `${indent}for (var j = 0; j < lurLimbCount(${args}, ${B}); j++) {`,
+    `${indent}    var k = lurLimbWidth(${args}, ${B}, j);`,
     `${indent}    lk[lkAt[k - 1]] <== ${g}.lk[j];`,
     `${indent}    lkAt[k - 1] += 1;`,
     `${indent}}`,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeLenetModel } from '../../bench/lenet-model.ts';
 import { writeMlpModel } from '../../bench/mlp-model.ts';
+import { BN254_R, mod } from '../../common/bn254.ts';
 import { makeBundle } from '../../prover/bundle.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
 import { readCalibrationCsv } from '../../prover/inference.ts';
@@ -51,13 +52,14 @@ async function quantized(files: { onnx: string; csv: string }) {
   };
 }
 
-async function check(files: { onnx: string; csv: string }, opts: CodegenOptions) {
+/** `fewer`: also check that LogUp costs fewer constraints than bits (not for a width forced on a small model). */
+async function check(files: { onnx: string; csv: string }, opts: CodegenOptions, fewer = true) {
   const { qm, rows } = await quantized(files);
   const model = await buildModelCircuit(qm, { ...opts, lookups: 'logup' });
   assert.equal(model.circuit.nConstraints, model.generated.totalConstraints);
   const bits = generateCircom(qm, opts);
   assert.ok(
-    model.circuit.nConstraints < bits.totalConstraints,
+    !fewer || model.circuit.nConstraints < bits.totalConstraints,
     `LogUp ${model.circuit.nConstraints} constraints, bit decompositions ${bits.totalConstraints}`,
   );
   const input = quantizeInput(qm, rows[0]!.input);
@@ -84,6 +86,45 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
   it('an MLP with Poseidon-committed weights: fewer constraints, the same logits, every constraint holds', async () => {
     const files = await writeMlpModel(path.join(dir, 'mlp-poseidon'), [64, 24, 10], 8);
     await check(files, { name: 'logup-mlp64-poseidon', weights: 'private-committed', input: 'private-hashed' });
+  });
+
+  it('limbs of up to 10 bits: the same logits; the generator keeps the width with the fewest constraints', async () => {
+    const files = await writeMlpModel(path.join(dir, 'mlp-b10'), [64, 24, 10], 8);
+    const opts: CodegenOptions = { name: 'logup-mlp64-b10', weights: 'public-constants', input: 'public' };
+    // At this size the 10-bit tables (2,046 rows) cost more than they save: the generator itself picks a narrower B.
+    const { model } = await check(files, { ...opts, limbBits: 10 }, false);
+    assert.match(model.generated.source, /LogUpRequant\(\d+, shift\[c\], \d+, \d, 10\)/);
+    assert.match(model.generated.source, /LogUpSignedRange\(64, \d+, 10\)/);
+    const { qm } = await quantized(files);
+    const counts = [8, 9, 10].map((limbBits) => generateCircom(qm, { ...opts, lookups: 'logup', limbBits }).totalConstraints);
+    assert.equal(generateCircom(qm, { ...opts, lookups: 'logup' }).totalConstraints, Math.min(...counts));
+    assert.throws(() => generateCircom(qm, { ...opts, lookups: 'logup', limbBits: 12 }), { code: 'BAD_INPUT' });
+    // Setup accepts its 9- and 10-bit tables (the α-row shape check), and a two-round proof verifies with the logits.
+    const ls = await ensureLookupSetup(model.circuit);
+    assert.equal(ls.alphaRows, alphaRowsOf(model.generated.source));
+    assert.match(model.generated.source, /LogUpRangeTable\(\d+, 10\)/);
+    const input = quantizeInput(qm, (await quantized(files)).rows[0]!.input);
+    const p = await proveWithLookups(ls, modelCircuitInput(qm, input, opts));
+    assert.deepEqual(verifyLookupProof(ls.statementKey, p), { ok: true });
+    assert.deepEqual(
+      runInt(qm, input).logits.map((v) => mod(v, BN254_R).toString()),
+      p.publicSignals.slice(0, 10),
+    );
+  });
+
+  it("LeNet-5 on 28×28 with Pedersen weights: at least 2× fewer constraints than bit decompositions (issue 17's target)", async () => {
+    // The generator's counts (every compile checks circom's against them; docs/lookups.md has LeNet-5's compiled).
+    const fixtures = path.join(import.meta.dirname, 'fixtures');
+    const ir = importOnnx(path.join(fixtures, 'lenet5_28.onnx'));
+    const rows = (await readCalibrationCsv(path.join(fixtures, 'digits28_test.csv'), 784)).slice(0, 100);
+    const qm = quantizeModel(
+      ir,
+      rows.map((r) => r.input),
+    );
+    const opts: CodegenOptions = { name: 'lenet5', weights: 'private-pedersen', input: 'private-hashed' };
+    const bits = generateCircom(qm, opts).totalConstraints;
+    const logup = generateCircom(qm, { ...opts, lookups: 'logup' }).totalConstraints;
+    assert.ok(2 * logup <= bits, `LogUp ${logup}, bits ${bits}`);
   });
 
   it('784-input neurons with public weights, split over part templates: the parts route their limbs by width', async () => {

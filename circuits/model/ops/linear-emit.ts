@@ -26,6 +26,7 @@ import {
   emitLimbRouting,
   emptyWidthCounts,
   groupStarts,
+  LOGUP_LIMB_BITS,
   lurCase,
   lurConstraints,
   lurLimbWidths,
@@ -88,6 +89,7 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   const reluAt = fusedReluIndex(ctx.nodes, ctx.consumers, li);
   // With lookups, LogUpRequant computes the same integers as (Requantize|RequantizeRelu) with LogUp limbs.
   const lookups = ctx.lookups !== undefined;
+  const B = ctx.limbBits ?? LOGUP_LIMB_BITS;
   const gadget = lookups ? 'LogUpRequant' : reluAt >= 0 ? 'RequantizeRelu' : 'Requantize';
   const relu = reluAt >= 0 ? 1 : 0;
   const t: string[] = [`// layer ${li}: ${layer.kind}, ${C} channels x ${P} positions, ${gadget} to ${layer.outBits} bits.`];
@@ -128,9 +130,9 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   const out: Signals = (i) => `x${li}[${i}]`;
   // Limb counts by width: of the whole layer, and of each channel range (a public-weights part template).
   const limbCounts = (c0: number, c1: number): WidthCounts => {
-    const counts = emptyWidthCounts();
+    const counts = emptyWidthCounts(B);
     for (let c = c0; c < c1; c++)
-      for (let o = 0; o < P; o++) addLimbs(counts, lurLimbWidths(layer.accBits, layer.shift[c]!, layer.outBits, relu === 1));
+      for (let o = 0; o < P; o++) addLimbs(counts, lurLimbWidths(layer.accBits, layer.shift[c]!, layer.outBits, relu === 1, B));
     return counts;
   };
   for (let n = 0; n < nOut; n++) {
@@ -146,9 +148,9 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
   }
   const rq = (c: string, o: string) => `rq[${c} * ${P} + ${o}]`;
   const args = (c: string) => `${layer.accBits}, shift[${c}], ${layer.outBits}${lookups ? `, ${relu}` : ''}`;
-  const requantize = (c: string, o: string, indent: string) => `${indent}${rq(c, o)} = ${gadget}(${args(c)}${lookups ? ', 8' : ''});`;
+  const requantize = (c: string, o: string, indent: string) => `${indent}${rq(c, o)} = ${gadget}(${args(c)}${lookups ? `, ${B}` : ''});`;
   // After a gadget's input is wired: copy its limbs into the template's `lk` output, by width (logup-emit.ts).
-  const route = (c: string, o: string, indent: string) => (lookups ? emitLimbRouting(rq(c, o), args(c), indent) : []);
+  const route = (c: string, o: string, indent: string) => (lookups ? emitLimbRouting(rq(c, o), args(c), indent, B) : []);
   const lkDecl = (counts: WidthCounts) =>
     lookups ? [`    signal output lk[${counts.reduce((a, n) => a + n, 0)}];`, ...emitLimbCursor(groupStarts(counts))] : [];
   if (ctx.privateWeights) {

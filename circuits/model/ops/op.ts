@@ -117,6 +117,8 @@ export interface EmitCtx {
    * looks up (logup-emit.ts); an emitter that range-checks by lookups adds itself here. Absent: bit decompositions.
    */
   lookups?: LimbSource[];
+  /** With lookups: the limb width B of every LogUp gadget (logup-emit.ts LOGUP_LIMB_WIDTHS; the generator picks it). */
+  limbBits?: number;
   /**
    * With lookups: the signals (as their expressions, which ops that only rename or permute pass on unchanged) that
    * keep a constraint of their own when wired to a circuit output. A LogUpRequant output in case 0 (no clamp, no ReLU)
