@@ -48,6 +48,7 @@ describe('setupIdentityDifferences names each differing part', () => {
     ceremony: `0x${'01'.repeat(32)}`,
     zkeyContributions: [`0x${'aa'.repeat(64)}`, `0x${'bb'.repeat(64)}`],
     kappaContributions: [`0x${'cc'.repeat(32)}`],
+    lookupKappaContributions: [`0x${'c1'.repeat(32)}`, `0x${'c2'.repeat(32)}`],
   };
   it('equal identities (hex case aside) have none', () => {
     assert.deepEqual(setupIdentityDifferences(id, { ...id, ceremony: id.ceremony.toUpperCase().replace('0X', '0x') }), []);
@@ -57,6 +58,7 @@ describe('setupIdentityDifferences names each differing part', () => {
       ceremony: `0x${'02'.repeat(32)}`,
       zkeyContributions: [id.zkeyContributions[0]!, `0x${'dd'.repeat(64)}`, `0x${'ee'.repeat(64)}`],
       kappaContributions: [`0x${'ff'.repeat(32)}`],
+      lookupKappaContributions: id.lookupKappaContributions,
     };
     const d = setupIdentityDifferences(id, other);
     assert.equal(d.length, 4, d.join('\n'));
@@ -64,6 +66,16 @@ describe('setupIdentityDifferences names each differing part', () => {
     assert.match(d[1]!, /^phase-2 contribution #2 differs: the listing declares 0xbbbb.*, the setup has 0xdddd/);
     assert.match(d[2]!, /^phase-2 contributions: the listing declares 2, the setup has 3$/);
     assert.match(d[3]!, /^κ contribution #1 differs/);
+  });
+  it('the lookup key’s κ entries are their own list: a differing one is named as a lookup κ contribution, by number', () => {
+    const lookupKappaContributions = [id.lookupKappaContributions[0]!, `0x${'d2'.repeat(32)}`];
+    assert.deepEqual(setupIdentityDifferences(id, { ...id, lookupKappaContributions }), [
+      `lookup κ contribution #2 differs: the listing declares 0x${'c2'.repeat(32)}, the setup has 0x${'d2'.repeat(32)}`,
+    ]);
+    // A setup without lookups against a listing that declares a lookup key's history: the count differs.
+    assert.deepEqual(setupIdentityDifferences(id, { ...id, lookupKappaContributions: [] }), [
+      'lookup κ contributions: the listing declares 2, the setup has 0',
+    ]);
   });
 });
 
