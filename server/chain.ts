@@ -55,11 +55,6 @@ export async function startChain(opts: {
         membership: { circuitId: opts.membership.circuit.id, vkeyHash: opts.membership.setup.vkeyHash },
       });
       opts.log?.(`contracts of ${opts.deploymentFile} found on the resumed chain`);
-      // The vault's batch verifier is fixed at its deployment: a setting changed since does not apply to this chain.
-      if (opts.batch && !info.contracts.MembershipBatchVerifier)
-        opts.log?.(
-          `the resumed chain's RoyaltyVault has no batch verifier (ZKAI_BATCH_SLOTS applies to a new chain: delete ${opts.persistentDir})`,
-        );
       return { info: { ...info, kind: 'dev', ephemeral: false }, fundedAccount, stop };
     }
     const verifierSolidity = await readFile(opts.membership.setup.solidityVerifierPath, 'utf8');

@@ -134,6 +134,11 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
         }),
       );
       closers.push({ name: 'dev chain', close: () => started.stop() });
+      // A resumed dev-persistent chain keeps the vault it first deployed, whose batch verifier (or none) is fixed.
+      if (batch && !started.info.contracts.MembershipBatchVerifier)
+        log(
+          `ZKAI_BATCH_SLOTS=${config.batchSlots}, but the resumed chain's RoyaltyVault has no batch verifier: the setting applies to a new chain (delete ${path.join(config.home, 'dev-chain')})`,
+        );
       chain = started.info;
       devAccount = started.fundedAccount;
     } else if (config.chain === 'rpc') {

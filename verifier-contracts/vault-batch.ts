@@ -5,7 +5,7 @@
 import type { Contract, TransactionReceipt } from 'ethers';
 import { WEIGHT_BITS } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
-import { send } from './tx.ts';
+import { call, send } from './tx.ts';
 import { type MembershipClaim, signalToAddress, toSolidityCalldata } from './vault.ts';
 
 /** One record of a batch claim, as RoyaltyVault's BatchClaim struct. */
@@ -64,7 +64,7 @@ export const BATCH_CLAIMS_HOWTO =
  */
 export async function claimRoyaltyBatch(vault: Contract, claim: MembershipClaim): Promise<{ amount: bigint; receipt: TransactionReceipt }> {
   const args = batchClaimArguments(claim);
-  const vaultSlots = Number((await vault.getFunction('batchSlots')()) as bigint);
+  const vaultSlots = Number((await call(vault, 'RoyaltyVault', 'batchSlots', [])) as bigint);
   if (vaultSlots === 0)
     throw new ZkaiError(
       'BATCH_CLAIMS_DISABLED',
