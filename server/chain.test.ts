@@ -1,17 +1,20 @@
 /**
  * The service's dev chain (server/chain.ts startChain) and batch claims: with a batch circuit (ZKAI_BATCH_SLOTS) its
  * RoyaltyVault takes claimBatch of that many slots and the deployment record names the batch verifier; without (the
- * default), a batch claim is refused before sending with BATCH_CLAIMS_DISABLED, which says how to enable it. A
+ * default), a batch claim is refused before sending with BATCH_CLAIMS_DISABLED, which says how to enable it, and so is
+ * `zkai dataset claim` run against it (the CLI finds the dev chain's record in the service's home). A
  * 2-slot circuit at depth 4 stands in for the documented 16 slots at depth 20 (a 2^18 setup: minutes).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Wallet } from 'ethers';
-import { packClaimant } from '../circuits/membership.ts';
+import { membershipBatchSignalNames, packClaimant } from '../circuits/membership.ts';
+import { runZkai } from '../cli/run-cli.ts';
 import type { ZkaiError } from '../common/errors.ts';
+import { makeBundle, proofMetadata } from '../prover/bundle.ts';
 import { type MembershipCircuit, prepareMembershipCircuit } from '../prover/membership.ts';
 import { type MembershipBatchCircuit, prepareMembershipBatchCircuit } from '../prover/membership-batch.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
@@ -38,9 +41,22 @@ describe('the dev chain and batch claims (ZKAI_BATCH_SLOTS)', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  /** Starts a dev chain, runs `fn` with a vault handle signed by the chain's account 0, and stops the chain. */
+  /** A membership-batch bundle of the 2-slot circuit with these signals; its proof is a placeholder (nothing is sent). */
+  const batchBundle = (publicSignals: string[]) =>
+    makeBundle({
+      kind: 'membership-batch',
+      circuitId: batch.circuit.id,
+      vkey: batch.setup.vkey,
+      proof: { ...FAKE_PROOF, protocol: 'groth16', curve: 'bn128' },
+      publicSignals,
+      signalNames: membershipBatchSignalNames(2),
+      addressSignals: [],
+      metadata: proofMetadata({ engine: 'none', timings: { witnessMs: 0 } }, batch.setup, performance.now()),
+    });
+
+  /** Starts a dev chain recording in <tmp>/<name>/deployment.json (as the service does in its home), runs `fn`, stops it. */
   async function withDevChain(name: string, withBatch: boolean, fn: (started: StartedChain, file: string) => Promise<void>) {
-    const file = path.join(tmp, `${name}.json`);
+    const file = path.join(tmp, name, 'deployment.json');
     const started = await startChain({ port: await freePort(), membership, deploymentFile: file, ...(withBatch ? { batch } : {}) });
     try {
       await fn(started, file);
@@ -71,7 +87,7 @@ describe('the dev chain and batch claims (ZKAI_BATCH_SLOTS)', () => {
   });
 
   test('without one (the default), a batch claim is BATCH_CLAIMS_DISABLED naming ZKAI_BATCH_SLOTS, before anything is sent', async () => {
-    await withDevChain('plain', false, async (started) => {
+    await withDevChain('plain', false, async (started, file) => {
       assert.equal(started.info.contracts.MembershipBatchVerifier, undefined);
       const provider = localProvider(started.info.url, started.info.chainId);
       try {
@@ -86,6 +102,16 @@ describe('the dev chain and batch claims (ZKAI_BATCH_SLOTS)', () => {
           assert.match(e.message, /start it with ZKAI_BATCH_SLOTS=16/);
           return true;
         });
+        assert.equal(await provider.getTransactionCount(signer.address), nonce, 'nothing was sent');
+
+        // The user's way: `zkai dataset claim` against the default service, whose home holds the dev chain's record
+        // (deployment.json, found without --deployment), says the same with its code, exit 1.
+        const home = path.dirname(file);
+        await writeFile(path.join(home, 'batch.json'), JSON.stringify(batchBundle(bundle.publicSignals)));
+        const res = runZkai(['dataset', 'claim', 'batch.json', '--rpc', started.info.url], home, home);
+        assert.equal(res.code, 1, res.stderr);
+        assert.match(res.stderr, /error \[BATCH_CLAIMS_DISABLED\]: RoyaltyVault 0x[0-9a-fA-F]{40} was deployed without a batch verifier/);
+        assert.match(res.stderr, /ZKAI_BATCH_SLOTS=16/);
         assert.equal(await provider.getTransactionCount(signer.address), nonce, 'nothing was sent');
       } finally {
         provider.destroy();
