@@ -272,6 +272,13 @@ describe('model audit --dir: a listed model’s setup against its declared ident
     const honestId = await registerAndList(owner, identity, lk, lookupVerifier);
     const otherId = await registerAndList(alice, { ...identity, lookupKappaContributions }, lk, lookupVerifier);
     assert.deepEqual((await getSetupIdentity(governance, honestId)).lookupKappaContributions, identity.lookupKappaContributions);
+    // `zkai model list` declares the same identity from the model directory, the lookup key's history included.
+    const listed = runZkai(
+      ['model', 'list', lookupDir, '--model', honestId, '--owners', `${owner.address}=1`, '--fee', '1', '--hash-only'],
+      tmp,
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).setup, identity);
 
     // The audit (zkai model audit --dir) reads the lookup key from the verified setup.
     const audited = await auditedSetup(lookupDir);
