@@ -33,6 +33,7 @@ const BENCH_SETUP: SetupIdentity = {
   ceremony: `0x${'00'.repeat(32)}`,
   zkeyContributions: [`0x${'00'.repeat(64)}`],
   kappaContributions: [],
+  lookupKappaContributions: [],
 };
 
 export async function benchMarketGas(opts: {

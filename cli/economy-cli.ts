@@ -1,10 +1,12 @@
 /**
  * What the economy commands (dataset-chain.ts, model-market.ts, inference-cli.ts, royalties-cli.ts) share: the
  * contracts of a chain, from flags or else the deployment record `zkai chain deploy` wrote
- * (--deployment <file>, default <ZKAI_HOME>/deployments/<chain id>.json), and parsers for wei amounts, field
+ * (--deployment <file>, default <ZKAI_HOME>/deployments/<chain id>.json, else the service's dev chain record
+ * <ZKAI_HOME>/deployment.json when it is of the same chain and RPC origin), and parsers for wei amounts, field
  * elements and `key=value` lists.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { getAddress, isAddress, type JsonRpcProvider } from 'ethers';
 import { BN254_R } from '../common/bn254.ts';
 import { zkaiHome } from '../common/config.ts';
@@ -50,7 +52,7 @@ export async function economyContracts<N extends EconomyContract>(
   }
   if (missing.length === 0) return out;
   const chainId = (await provider.getNetwork()).chainId;
-  const file = values.deployment ?? deploymentPath(zkaiHome(), chainId);
+  const file = values.deployment ?? (await devChainRecord(provider, chainId)) ?? deploymentPath(zkaiHome(), chainId);
   if (!existsSync(file))
     bad(
       `no deployment record ${file} for chain ${chainId}: run zkai chain deploy --rpc <url>, pass --deployment <file>, ` +
@@ -65,6 +67,27 @@ export async function economyContracts<N extends EconomyContract>(
     out[name] = address;
   }
   return out;
+}
+
+/**
+ * The record of the service's own dev chain (`npm start`, ZKAI_CHAIN=dev: <ZKAI_HOME>/deployment.json), when no
+ * `zkai chain deploy` record exists for this chain id and that one is of this very chain: the same chain id and the
+ * same RPC origin. So the economy commands find the default service's vault without --deployment.
+ */
+async function devChainRecord(provider: JsonRpcProvider, chainId: bigint): Promise<string | undefined> {
+  if (existsSync(deploymentPath(zkaiHome(), chainId))) return undefined;
+  const file = path.join(zkaiHome(), 'deployment.json');
+  if (!existsSync(file)) return undefined;
+  const record = await readDeployment(file);
+  const rpc = (provider._getConnection().url ?? '').toString();
+  const origin = (url: string) => {
+    try {
+      return new URL(url).origin;
+    } catch {
+      return undefined;
+    }
+  };
+  return record.chainId === Number(chainId) && origin(record.url) !== undefined && origin(record.url) === origin(rpc) ? file : undefined;
 }
 
 /** A non-negative wei amount (decimal). */

@@ -111,10 +111,12 @@ export async function modelList(args: string[]): Promise<number> {
 
 /**
  * The setup identity of a compiled model directory, from what `zkai model compile` wrote and the setup cache holds:
- * the setup's setup.json (ptau sha256, phase-2 contributions) and, for Pedersen weights, the commitment key's κ history.
+ * the setup's setup.json (ptau sha256, phase-2 contributions), for Pedersen weights the commitment key's κ history and,
+ * with lookups, the lookup key's κ history.
  */
 async function setupIdentityOfDir(dir: string) {
   const { loadCompiledModel } = await import('../prover/inference.ts');
+  const { readCommitmentKeyFile } = await import('../prover/setup/commitment-key.ts');
   const compiled = await loadCompiledModel(path.resolve(dir), log);
   let meta: Parameters<typeof setupIdentityOf>[0];
   try {
@@ -122,7 +124,10 @@ async function setupIdentityOfDir(dir: string) {
   } catch (err) {
     throw new ZkaiError('BAD_INPUT', `${dir}: cannot read its setup's setup.json: ${(err as Error).message}`);
   }
-  return setupIdentityOf(meta, compiled.pedersen?.key);
+  // loadCompiledModel made or checked the lookup key (prover/lookup/setup.ts): a lookups model without one fails there.
+  const lookupKey = compiled.lookup ? await readCommitmentKeyFile(compiled.lookup.keyPath) : undefined;
+  if (compiled.lookup && !lookupKey) throw new ZkaiError('NOT_FOUND', `${dir}: its setup has no lookup key (${compiled.lookup.keyPath})`);
+  return setupIdentityOf(meta, compiled.pedersen?.key, lookupKey);
 }
 
 export async function modelPropose(args: string[]): Promise<number> {

@@ -5,6 +5,8 @@
  * the honest listing passes; a listing declaring another contribution hash or another ptau fails setupIdentity with
  * that part named; a registered, unlisted model is "not listed" and passes; after one more contribution the
  * registered verifier no longer embeds the setup's key (setupKey fails) and the identity has one more contribution.
+ * A model compiled with lookups records its lookup key's κ history too: a listing declaring another entry of it fails
+ * setupIdentity with that lookup κ entry named.
  * The listing's localSetup (what `zkai model listing` and the listing route add: the node's own setup files against
  * the declared identity, read) says matches, differs or unknown for the same listings.
  * The setup is verified once for the listings declared against it (the slow part); the command runs once, in a child.
@@ -18,7 +20,7 @@ import { type Contract, type JsonRpcProvider, Wallet } from 'ethers';
 import { REPO_ROOT } from '../common/config.ts';
 import { type CompiledModel, compileModel, proveInference } from '../prover/inference.ts';
 import { ProverPool } from '../prover/pool.ts';
-import { contributePhase2 } from '../prover/setup/index.ts';
+import { contributePhase2, readCommitmentKeyFile } from '../prover/setup/index.ts';
 import { releaseVerifierResources } from '../prover/verify.ts';
 import type { DevChain } from '../verifier-contracts/chain.ts';
 import { deployArtifact, deployContract } from '../verifier-contracts/deploy.ts';
@@ -48,6 +50,7 @@ describe('setupIdentityDifferences names each differing part', () => {
     ceremony: `0x${'01'.repeat(32)}`,
     zkeyContributions: [`0x${'aa'.repeat(64)}`, `0x${'bb'.repeat(64)}`],
     kappaContributions: [`0x${'cc'.repeat(32)}`],
+    lookupKappaContributions: [`0x${'c1'.repeat(32)}`, `0x${'c2'.repeat(32)}`],
   };
   it('equal identities (hex case aside) have none', () => {
     assert.deepEqual(setupIdentityDifferences(id, { ...id, ceremony: id.ceremony.toUpperCase().replace('0X', '0x') }), []);
@@ -57,6 +60,7 @@ describe('setupIdentityDifferences names each differing part', () => {
       ceremony: `0x${'02'.repeat(32)}`,
       zkeyContributions: [id.zkeyContributions[0]!, `0x${'dd'.repeat(64)}`, `0x${'ee'.repeat(64)}`],
       kappaContributions: [`0x${'ff'.repeat(32)}`],
+      lookupKappaContributions: id.lookupKappaContributions,
     };
     const d = setupIdentityDifferences(id, other);
     assert.equal(d.length, 4, d.join('\n'));
@@ -64,6 +68,16 @@ describe('setupIdentityDifferences names each differing part', () => {
     assert.match(d[1]!, /^phase-2 contribution #2 differs: the listing declares 0xbbbb.*, the setup has 0xdddd/);
     assert.match(d[2]!, /^phase-2 contributions: the listing declares 2, the setup has 3$/);
     assert.match(d[3]!, /^κ contribution #1 differs/);
+  });
+  it('the lookup key’s κ entries are their own list: a differing one is named as a lookup κ contribution, by number', () => {
+    const lookupKappaContributions = [id.lookupKappaContributions[0]!, `0x${'d2'.repeat(32)}`];
+    assert.deepEqual(setupIdentityDifferences(id, { ...id, lookupKappaContributions }), [
+      `lookup κ contribution #2 differs: the listing declares 0x${'c2'.repeat(32)}, the setup has 0x${'d2'.repeat(32)}`,
+    ]);
+    // A setup without lookups against a listing that declares a lookup key's history: the count differs.
+    assert.deepEqual(setupIdentityDifferences(id, { ...id, lookupKappaContributions: [] }), [
+      'lookup κ contributions: the listing declares 2, the setup has 0',
+    ]);
   });
 });
 
@@ -81,13 +95,18 @@ describe('model audit --dir: a listed model’s setup against its declared ident
   const models: Record<'honest' | 'otherContribution' | 'otherPtau' | 'unlisted', string> = {} as never;
 
   /** Registers the compiled model under `signer` with zkai's verifier for its key; lists it declaring `setup`. */
-  async function registerAndList(signer: Wallet, setup: SetupIdentity | undefined): Promise<string> {
+  async function registerAndList(
+    signer: Wallet,
+    setup: SetupIdentity | undefined,
+    model = compiled,
+    modelVerifier = verifier,
+  ): Promise<string> {
     const registry = modelRegistryAt(stack.registry, signer);
     const { modelId } = await registerCommittedModel(registry, {
-      commitment: compiled.pedersen!.commitment,
-      circuitId: circuitIdHash(compiled.manifest.circuitId),
-      verifier,
-      numPublicSignals: compiled.manifest.publicSignals.length + 1,
+      commitment: model.pedersen!.commitment,
+      circuitId: circuitIdHash(model.manifest.circuitId),
+      verifier: modelVerifier,
+      numPublicSignals: model.manifest.publicSignals.length + 1,
     });
     const params: ListingParams = { owners: [signer.address], shares: [1n], fee: 1000n, setup: setup! };
     if (setup) await listModel(registry, modelGovernanceAt(stack.governance, signer), modelId, params);
@@ -224,6 +243,62 @@ describe('model audit --dir: a listed model’s setup against its declared ident
     const refused = runZkai([...args, '--governance', other], tmp);
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /ModelGovernance 0x[0-9a-fA-F]{40} governs the registry 0x[0-9a-fA-F]{40}, not the attestor's/);
+  });
+
+  it('a model compiled with --lookups logup: the lookup key’s κ history is in its identity; a listing declaring another entry is named', async () => {
+    // Pedersen weights and lookups, under the name cli/model-cli.test.ts and model-chain.test.ts compile it with (no
+    // test contributes to it), so they share its circuit and setup.
+    const lookupDir = path.join(tmp, 'logup');
+    const lk = await compileModel(path.join(FIXTURES, 'mlp_digits.onnx'), path.join(FIXTURES, 'digits_test.csv'), {
+      outDir: lookupDir,
+      name: 'mlp-digits-logup',
+      weights: 'private-pedersen',
+      lookups: 'logup',
+    });
+    const lookupKey = await readCommitmentKeyFile(lk.lookup!.keyPath);
+    const meta = JSON.parse(await readFile(path.join(lk.setup.dir, 'setup.json'), 'utf8'));
+    const identity = setupIdentityOf(meta, lk.pedersen!.key, lookupKey);
+    assert.ok(identity.lookupKappaContributions.length >= 1, 'a lookup model’s identity names the lookup key’s κ history');
+    assert.notDeepEqual(identity.lookupKappaContributions, identity.kappaContributions);
+    const lookupKappaContributions = [...identity.lookupKappaContributions];
+    lookupKappaContributions[0] = `0x${'ef'.repeat(32)}`;
+    const [owner, alice] = accounts as [Wallet, Wallet];
+    const installed = await installModelVerifier({
+      contractName: 'SetupAuditLookupTestVerifier',
+      vkey: lk.vkey,
+      snarkjsSolidity: () => readFile(lk.setup.solidityVerifierPath, 'utf8'),
+    });
+    const lookupVerifier = await deployArtifact(owner, installed.artifact);
+    const honestId = await registerAndList(owner, identity, lk, lookupVerifier);
+    const otherId = await registerAndList(alice, { ...identity, lookupKappaContributions }, lk, lookupVerifier);
+    assert.deepEqual((await getSetupIdentity(governance, honestId)).lookupKappaContributions, identity.lookupKappaContributions);
+    // `zkai model list` declares the same identity from the model directory, the lookup key's history included.
+    const listed = runZkai(
+      ['model', 'list', lookupDir, '--model', honestId, '--owners', `${owner.address}=1`, '--fee', '1', '--hash-only'],
+      tmp,
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).setup, identity);
+
+    // The audit (zkai model audit --dir) reads the lookup key from the verified setup.
+    const audited = await auditedSetup(lookupDir);
+    const check = async (id: string) =>
+      setupChecksAgainst(audited, { provider, verifier: lookupVerifier, declared: await getSetupIdentity(governance, id) });
+    const passed = await check(honestId);
+    for (const name of ['setupChain', 'setupKey', 'setupIdentity'] as const)
+      assert.equal(passed[name]?.ok, true, `${name}: ${JSON.stringify(passed[name])}`);
+    assert.equal(passed.setupChain!.lookupKey, 'valid');
+    assert.equal(passed.setupIdentity?.ok, true, JSON.stringify(passed.setupIdentity));
+    assert.deepEqual(passed.setupIdentity!.setup, identity);
+    const failed = await check(otherId);
+    assert.deepEqual([failed.setupChain?.ok, failed.setupKey?.ok, failed.setupIdentity?.ok], [true, true, false]);
+    assert.deepEqual(failed.setupIdentity!.differences, [
+      `lookup κ contribution #1 differs: the listing declares 0x${'ef'.repeat(32)}, the setup has ${identity.lookupKappaContributions[0]}`,
+    ]);
+    // The listing's localSetup reads this node's lookup key too.
+    const local = async (id: string) => localSetupMatch(governance, id, await getSetupIdentity(governance, id));
+    assert.deepEqual(await local(honestId), { status: 'matches', differences: [] });
+    assert.deepEqual(await local(otherId), { status: 'differs', differences: failed.setupIdentity!.differences });
   });
 
   it('one more contribution after listing: the registered verifier no longer embeds the setup’s key (setupKey fails)', async () => {

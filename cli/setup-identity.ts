@@ -1,15 +1,15 @@
 /**
  * `zkai model audit --dir <model dir>`'s setup checks for a listed model (issue 15 item 6). A listing records its
- * setup identity (ptau sha256, phase-2 contribution hashes, κ's history) as its registrant declares it; nothing on
- * chain ties it to the key the model's registered verifier embeds. Given the model directory (whose setup this
+ * setup identity (ptau sha256, phase-2 contribution hashes, the commitment and lookup keys' κ histories) as its
+ * registrant declares it; nothing on chain ties it to the key the model's registered verifier embeds. Given the model directory (whose setup this
  * ZKAI_HOME holds, as `zkai model list` read it), three checks tie them:
  *
  *   setupChain     the zkey's phase-2 chain verifies from the ptau, and the commitment and lookup keys' κ histories
  *                  follow it (`zkai setup verify`); setup.json lists that chain and names that ptau
  *   setupKey       the key derived from that zkey (and κ) is the one the registered verifier embeds (its runtime code
  *                  is zkai's for that key: verifier-code.ts, as the audit's verifierCode check)
- *   setupIdentity  setupIdentityOf(setup.json, commitment key) equals ModelGovernance.setupIdentity(modelId), field by
- *                  field, each difference named
+ *   setupIdentity  setupIdentityOf(setup.json, commitment key, lookup key) equals ModelGovernance.setupIdentity(modelId),
+ *                  field by field, each difference named (a lookup κ entry as `lookup κ contribution #n`)
  *
  * A registered model that is not listed declares no identity: setupIdentity says so and passes; nothing is verified.
  */
@@ -111,7 +111,7 @@ export async function setupChecksAgainst(
   let local: SetupIdentity | undefined;
   let identityError: string | undefined;
   try {
-    local = setupIdentityOf(setup.meta, setup.commitmentKey);
+    local = setupIdentityOf(setup.meta, setup.commitmentKey, setup.lookupKey);
   } catch (err) {
     identityError = `the setup's files give no identity: ${(err as Error).message}`;
   }

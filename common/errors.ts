@@ -58,7 +58,12 @@ export type ZkaiErrorCode =
    * A worker could not fetch an artifact from its API node (ZKAI_API_URL): unreachable, refused, or not there; or a
    * blob a model lists is not in the store of record.
    */
-  | 'ARTIFACT_UNAVAILABLE';
+  | 'ARTIFACT_UNAVAILABLE'
+  /**
+   * A batch claim sent to a RoyaltyVault deployed without a batch verifier (ZKAI_BATCH_SLOTS=0 on the dev chain, or
+   * `zkai chain deploy` without --batch-slots): the message says how to deploy one, or to claim record by record.
+   */
+  | 'BATCH_CLAIMS_DISABLED';
 
 export class ZkaiError extends Error {
   readonly code: ZkaiErrorCode;

@@ -186,6 +186,13 @@ export const SETTINGS: readonly Setting[] = [
   },
   { name: 'ZKAI_CHAIN_PORT', area: 'chain', default: '8545', description: 'Port of the dev chain (ZKAI_CHAIN=dev).' },
   {
+    name: 'ZKAI_BATCH_SLOTS',
+    area: 'chain',
+    default: '0',
+    description:
+      'With ZKAI_CHAIN=dev or dev-persistent: 0, the RoyaltyVault takes no batch claims; n (1..64, 16 the documented size): the dev chain also deploys the batch membership verifier of n slots, for claimBatch. Its first setup takes minutes (cached).',
+  },
+  {
     name: 'ZKAI_CHAIN_DEPLOYMENT',
     area: 'chain',
     default: '<ZKAI_HOME>/deployments/<chain id>.json',

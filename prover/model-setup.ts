@@ -29,6 +29,8 @@ export interface ModelSetupCheck {
   meta: SetupMeta;
   /** With Pedersen weights: the setup's commitment key (its κ history is part of the setup identity). */
   commitmentKey?: CommitmentKey;
+  /** With lookups: the setup's lookup key (its κ history is part of the setup identity too). */
+  lookupKey?: CommitmentKey;
   /**
    * The key derived from the verified zkey, as bundles carry it and the model's verifier must embed it: the zkey's
    * verification key, made the statement key with the setup's commitment and lookup keys (as loadCompiledModel
@@ -54,7 +56,13 @@ export async function checkModelSetup(dir: string, log?: (msg: string) => void):
   const commitmentKey =
     manifest.weights === 'private-pedersen' ? await readCommitmentKeyFile(path.join(verified.setupDir, COMMITMENT_KEY_FILE)) : undefined;
   const lookupKey = manifest.lookups ? await readCommitmentKeyFile(path.join(verified.setupDir, LOOKUP_KEY_FILE)) : undefined;
-  const out: ModelSetupCheck = { circuitId: model.circuit.id, verified, meta, ...(commitmentKey ? { commitmentKey } : {}) };
+  const out: ModelSetupCheck = {
+    circuitId: model.circuit.id,
+    verified,
+    meta,
+    ...(commitmentKey ? { commitmentKey } : {}),
+    ...(lookupKey ? { lookupKey } : {}),
+  };
   if (manifest.weights === 'private-pedersen' && !commitmentKey)
     return { ...out, keyError: `${verified.setupDir} has no ${COMMITMENT_KEY_FILE}` };
   if (manifest.lookups && !lookupKey) return { ...out, keyError: `${verified.setupDir} has no ${LOOKUP_KEY_FILE}` };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Wallet } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
 import type { MembershipCircuit } from '../prover/membership.ts';
+import type { MembershipBatchCircuit } from '../prover/membership-batch.ts';
 import { localProvider, rpcChainId, startDevChain } from '../verifier-contracts/chain.ts';
 import { startPersistentChain } from '../verifier-contracts/chain-journal.ts';
 import { deployMembership, deploymentPath, readDeployment, writeDeployment } from '../verifier-contracts/deploy.ts';
@@ -18,12 +19,15 @@ export interface StartedChain {
 
 /**
  * Start a local dev chain, deploy the membership verifier (exported from this circuit's keys)
- * and a RoyaltyVault bound to it, and record the addresses in `deploymentFile`. The chain lives
- * in memory: every start deploys afresh.
+ * and a RoyaltyVault bound to it, and record the addresses in `deploymentFile`. With `batch` (ZKAI_BATCH_SLOTS) the
+ * batch membership verifier too, and the vault takes claimBatch of that many slots. The chain lives in memory: every
+ * start deploys afresh.
  */
 export async function startChain(opts: {
   port: number;
   membership: MembershipCircuit;
+  /** The batch circuit (set up) whose verifier the vault takes batch claims with; none: no batch claims. */
+  batch?: MembershipBatchCircuit;
   deploymentFile: string;
   /** ZKAI_CHAIN=dev-persistent: the journal's folder; the chain's state survives restarts (chain-journal.ts). */
   persistentDir?: string;
@@ -54,18 +58,20 @@ export async function startChain(opts: {
       return { info: { ...info, kind: 'dev', ephemeral: false }, fundedAccount, stop };
     }
     const verifierSolidity = await readFile(opts.membership.setup.solidityVerifierPath, 'utf8');
-    const deployed = await deployMembership({ signer, verifierSolidity, log: opts.log });
-    const info: ChainInfo = {
-      url: chain.url,
-      chainId: deployed.chainId,
-      contracts: { MembershipVerifier: deployed.MembershipVerifier, RoyaltyVault: deployed.RoyaltyVault },
-      kind: 'dev',
-      ephemeral: !persistent,
+    const batch = opts.batch
+      ? { verifierSolidity: await readFile(opts.batch.setup.solidityVerifierPath, 'utf8'), slots: opts.batch.slots }
+      : undefined;
+    const deployed = await deployMembership({ signer, verifierSolidity, log: opts.log, ...(batch ? { batch } : {}) });
+    const contracts = {
+      MembershipVerifier: deployed.MembershipVerifier,
+      RoyaltyVault: deployed.RoyaltyVault,
+      ...(deployed.MembershipBatchVerifier ? { MembershipBatchVerifier: deployed.MembershipBatchVerifier } : {}),
     };
+    const info: ChainInfo = { url: chain.url, chainId: deployed.chainId, contracts: { ...contracts }, kind: 'dev', ephemeral: !persistent };
     await writeDeployment(opts.deploymentFile, {
       url: info.url,
       chainId: info.chainId,
-      contracts: { MembershipVerifier: deployed.MembershipVerifier, RoyaltyVault: deployed.RoyaltyVault },
+      contracts,
       membership: { circuitId: opts.membership.circuit.id, vkeyHash: opts.membership.setup.vkeyHash },
       deployedAt: new Date().toISOString(),
     });

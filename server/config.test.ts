@@ -25,3 +25,12 @@ describe('worker fetch settings: ZKAI_WORKER_TOKEN and ZKAI_API_URL', () => {
     assert.throws(() => configFromEnv({ ZKAI_API_URL: 'http://api:8080' }), /ZKAI_API_URL needs ZKAI_WORKER_TOKEN/);
   });
 });
+
+describe('ZKAI_BATCH_SLOTS: the dev chain’s batch verifier', () => {
+  it('is off by default (no 2^18 setup at a first start); takes 1..64 slots; refuses anything else', () => {
+    assert.equal(configFromEnv({}).batchSlots, 0);
+    assert.equal(configFromEnv({ ZKAI_BATCH_SLOTS: '16' }).batchSlots, 16);
+    for (const bad of ['65', '-1', 'sixteen'])
+      assert.throws(() => configFromEnv({ ZKAI_BATCH_SLOTS: bad }), /ZKAI_BATCH_SLOTS must be an integer 0\.\.64/);
+  });
+});

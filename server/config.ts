@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_TREE_DEPTH, MAX_TREE_DEPTH } from '../circuits/membership.ts';
+import { DEFAULT_TREE_DEPTH, MAX_BATCH_SLOTS, MAX_TREE_DEPTH } from '../circuits/membership.ts';
 import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { parseQueueSetting, type QueueBackend } from '../jobs/queue/types.ts';
@@ -32,6 +32,12 @@ export interface ServiceConfig {
   chainDeployment?: string;
   /** ZKAI_CHAIN_PORT, default 8545: port of the dev chain's JSON-RPC. */
   chainPort: number;
+  /**
+   * ZKAI_BATCH_SLOTS, default 0: the dev chain's RoyaltyVault takes no batch claims. n ≥ 1 (16 is the documented size):
+   * the dev chain also deploys the batch membership verifier of n slots at treeDepth, so RoyaltyVault.claimBatch
+   * works. Opt-in because its first setup takes minutes (16 slots at depth 20: a 2^18 setup; cached after).
+   */
+  batchSlots: number;
   /** ZKAI_BODY_LIMIT, default 52428800 (50 MB): largest request body in bytes. */
   bodyLimit: number;
   /** ZKAI_WARMUP, default 1: prove once on a one-record dataset at start so the first real proof is warm. */
@@ -133,6 +139,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   poolSize: 1,
   chain: 'dev',
   chainPort: 8545,
+  batchSlots: 0,
   bodyLimit: DEFAULT_BODY_LIMIT,
   warmup: true,
   logLevel: 'info',
@@ -174,6 +181,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       ? { chainRpc: chainSetting, chainDeployment: path.resolve(env.ZKAI_CHAIN_DEPLOYMENT || path.join(home, 'deployment.json')) }
       : {}),
     chainPort: intFrom(env, 'ZKAI_CHAIN_PORT', DEFAULT_CONFIG.chainPort, 1, 65535),
+    batchSlots: intFrom(env, 'ZKAI_BATCH_SLOTS', DEFAULT_CONFIG.batchSlots, 0, MAX_BATCH_SLOTS),
     bodyLimit: intFrom(env, 'ZKAI_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit, 1024, 2 ** 31 - 1),
     warmup: boolFrom(env, 'ZKAI_WARMUP', DEFAULT_CONFIG.warmup),
     logLevel: env.ZKAI_LOG_LEVEL || DEFAULT_CONFIG.logLevel,

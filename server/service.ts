@@ -115,16 +115,30 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     let devAccount: { address: string; privateKey: string } | undefined;
     if (config.chain === 'dev' || config.chain === 'dev-persistent') {
       const persistent = config.chain === 'dev-persistent';
+      // ZKAI_BATCH_SLOTS: the batch circuit whose verifier the vault takes claimBatch with (a 2^18 setup for 16 slots
+      // at depth 20 the first time, minutes; cached by content hash after, a second). Opt-in for that first cost.
+      const batch =
+        config.batchSlots > 0
+          ? await step(`batch membership circuit (${config.batchSlots} slots, depth ${config.treeDepth}): compile and set up`, async () =>
+              (await import('../prover/membership-batch.ts')).prepareMembershipBatchCircuit(config.batchSlots, config.treeDepth, detail),
+            )
+          : undefined;
       const started = await step(`dev chain on port ${config.chainPort}: ${persistent ? 'resume or ' : ''}start and deploy contracts`, () =>
         startChain({
           port: config.chainPort,
           membership,
+          ...(batch ? { batch } : {}),
           deploymentFile: path.join(config.home, 'deployment.json'),
           ...(persistent ? { persistentDir: path.join(config.home, 'dev-chain') } : {}),
           log: detail,
         }),
       );
       closers.push({ name: 'dev chain', close: () => started.stop() });
+      // A resumed dev-persistent chain keeps the vault it first deployed, whose batch verifier (or none) is fixed.
+      if (batch && !started.info.contracts.MembershipBatchVerifier)
+        log(
+          `ZKAI_BATCH_SLOTS=${config.batchSlots}, but the resumed chain's RoyaltyVault has no batch verifier: the setting applies to a new chain (delete ${path.join(config.home, 'dev-chain')})`,
+        );
       chain = started.info;
       devAccount = started.fundedAccount;
     } else if (config.chain === 'rpc') {

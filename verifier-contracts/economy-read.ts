@@ -39,7 +39,7 @@ export interface ModelEconomy {
 
 /**
  * Whether this node's own setup of a listed model (this ZKAI_HOME's setup folder of the model's circuit, for the
- * ceremony the listing declares) is the one the listing declares, from its setup.json and commitment key, read and
+ * ceremony the listing declares) is the one the listing declares, from its setup.json, commitment and lookup keys, read and
  * not verified (`zkai model audit --dir` verifies the chain and the registered verifier's key):
  * 'matches'; 'differs', with each difference named (setupIdentityDifferences), or that the node set the circuit up
  * from another ceremony only; 'unknown' when no circuit here has the model's circuit id (the node never compiled or
@@ -62,7 +62,7 @@ export async function localSetupMatch(governance: Contract, modelId: string, dec
       differences: [`ceremony (ptau sha256): the listing declares ${declared.ceremony}; this node set the circuit up from ${ptau}`],
     };
   }
-  const differences = setupIdentityDifferences(declared, setupIdentityOf(files.meta, files.commitmentKey));
+  const differences = setupIdentityDifferences(declared, setupIdentityOf(files.meta, files.commitmentKey, files.lookupKey));
   return { status: differences.length ? 'differs' : 'matches', differences };
 }
 

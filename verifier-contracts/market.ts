@@ -2,15 +2,16 @@
 // and InferenceMarket (requests, fulfilment, refunds, withdrawals). Reverts become ZkaiErrors (tx.ts).
 import { AbiCoder, Contract, type ContractRunner, getAddress, keccak256, type Signer, type TransactionReceipt } from 'ethers';
 import { ZkaiError } from '../common/errors.ts';
-import type { CommitmentKey, PublicInputCommitment } from '../prover/commitment.ts';
-import type { SetupMeta } from '../prover/setup/index.ts';
+import type { PublicInputCommitment } from '../prover/commitment.ts';
 import { compileContracts } from './compile.ts';
 import { deployContract } from './deploy.ts';
 import { INFERENCE_MARKET_ABI, MODEL_GOVERNANCE_ABI } from './market-abi.ts';
 import { deployInference, getModel, INFERENCE_ATTESTOR_ABI, lookupWords, transferModelOwnership } from './models.ts';
+import type { SetupIdentity } from './setup-identity.ts';
 import { call, findEvent, send } from './tx.ts';
 import { ROYALTY_VAULT_ABI, type SnarkjsProof, toSolidityCalldata } from './vault.ts';
 
+export { type SetupIdentity, setupIdentityDifferences, setupIdentityOf } from './setup-identity.ts';
 export { INFERENCE_MARKET_ABI, MODEL_GOVERNANCE_ABI };
 
 /** IModelGovernance.Action. */
@@ -26,55 +27,6 @@ export enum RequestStatus {
   Pending = 1,
   Fulfilled = 2,
   Refunded = 3,
-}
-
-/** Who ran a model circuit's trusted setup (IModelGovernance.SetupIdentity). */
-export interface SetupIdentity {
-  /** bytes32 hex: sha256 of the powers-of-tau ceremony file. */
-  ceremony: string;
-  /** The phase-2 (zkey) contribution hashes as snarkjs prints them: blake2b-512, 64-byte hex each. */
-  zkeyContributions: string[];
-  /** The κ history entry hashes (bytes32 hex); empty for a Poseidon-committed model. */
-  kappaContributions: string[];
-}
-
-/**
- * The setup identity of a zkai setup, from its `setup.json` (prover/setup: the ptau's sha256, the phase-2
- * contribution hashes) and, for a Pedersen-committed model, its commitment key (κ's history entry hashes).
- */
-export function setupIdentityOf(meta: Pick<SetupMeta, 'ptau' | 'contributions'>, key?: Pick<CommitmentKey, 'history'>): SetupIdentity {
-  const hex = (h: string, bytes: number, what: string) => {
-    const v = h.startsWith('0x') ? h.slice(2) : h;
-    if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw new ZkaiError('BAD_INPUT', `${what}: expected ${bytes} bytes of hex`);
-    return `0x${v.toLowerCase()}`;
-  };
-  return {
-    ceremony: hex(meta.ptau.sha256, 32, 'ptau sha256'),
-    zkeyContributions: meta.contributions.map((c, i) => hex(c.hash, 64, `contribution ${i + 1}`)),
-    kappaContributions: (key?.history ?? []).map((e, i) => hex(e.hash, 32, `κ contribution ${i + 1}`)),
-  };
-}
-
-/**
- * How a declared setup identity (a listing's) differs from another (the one computed from a setup's files): one
- * sentence per differing part, naming it — the ceremony, a phase-2 contribution by number, a κ history entry by
- * number, or a count. Empty when they are equal field by field.
- */
-export function setupIdentityDifferences(declared: SetupIdentity, actual: SetupIdentity): string[] {
-  const out: string[] = [];
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  if (!same(declared.ceremony, actual.ceremony))
-    out.push(`ceremony (ptau sha256) differs: the listing declares ${declared.ceremony}, the setup used ${actual.ceremony}`);
-  const lists = [
-    ['phase-2 contribution', declared.zkeyContributions, actual.zkeyContributions],
-    ['κ contribution', declared.kappaContributions, actual.kappaContributions],
-  ] as const;
-  for (const [what, d, a] of lists) {
-    for (let i = 0; i < Math.min(d.length, a.length); i++)
-      if (!same(d[i]!, a[i]!)) out.push(`${what} #${i + 1} differs: the listing declares ${d[i]}, the setup has ${a[i]}`);
-    if (d.length !== a.length) out.push(`${what}s: the listing declares ${d.length}, the setup has ${a.length}`);
-  }
-  return out;
 }
 
 /** What a model version declares when listed (IModelGovernance.ListingParams); only `fee` can change later. */
@@ -135,7 +87,7 @@ export interface MarketContracts {
 
 const ZERO32 = `0x${'0'.repeat(64)}`;
 const LISTING_TUPLE =
-  'tuple(address[] owners, uint96[] shares, uint256[] datasetRoots, uint16[] datasetBps, bytes32[] parents, uint16[] parentBps, uint256 fee, bytes32 predecessor, tuple(bytes32 ceremony, bytes[] zkeyContributions, bytes32[] kappaContributions) setup)';
+  'tuple(address[] owners, uint96[] shares, uint256[] datasetRoots, uint16[] datasetBps, bytes32[] parents, uint16[] parentBps, uint256 fee, bytes32 predecessor, tuple(bytes32 ceremony, bytes[] zkeyContributions, bytes32[] kappaContributions, bytes32[] lookupKappaContributions) setup)';
 
 /** Handle on a deployed ModelGovernance; send transactions by passing a Signer as runner. */
 export function modelGovernanceAt(address: string, runner: ContractRunner): Contract {
@@ -188,7 +140,7 @@ export function listingHashOf(modelId: string, params: ListingParams): string {
           t.parentBps,
           t.fee,
           t.predecessor,
-          [s.ceremony, s.zkeyContributions, s.kappaContributions],
+          [s.ceremony, s.zkeyContributions, s.kappaContributions, s.lookupKappaContributions],
         ],
       ],
     ),
@@ -286,6 +238,7 @@ export async function getSetupIdentity(governance: Contract, modelId: string): P
     ceremony: s.ceremony as string,
     zkeyContributions: [...(s.zkeyContributions as string[])],
     kappaContributions: [...(s.kappaContributions as string[])],
+    lookupKappaContributions: [...(s.lookupKappaContributions as string[])],
   };
 }
 

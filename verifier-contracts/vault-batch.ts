@@ -5,7 +5,7 @@
 import type { Contract, TransactionReceipt } from 'ethers';
 import { WEIGHT_BITS } from '../circuits/membership.ts';
 import { ZkaiError } from '../common/errors.ts';
-import { send } from './tx.ts';
+import { call, send } from './tx.ts';
 import { type MembershipClaim, signalToAddress, toSolidityCalldata } from './vault.ts';
 
 /** One record of a batch claim, as RoyaltyVault's BatchClaim struct. */
@@ -49,12 +49,36 @@ export function batchClaimArguments(claim: MembershipClaim) {
   return [a, b, c, root, total, epoch, claims] as const;
 }
 
+/** What a user does when a vault takes no batch claims: where to get one that does, or how to claim without. */
+export const BATCH_CLAIMS_HOWTO =
+  "on the service's dev chain, start it with ZKAI_BATCH_SLOTS=16 (a fresh dev chain deploys the batch verifier; the first " +
+  'start sets its circuit up, minutes, cached after); on another chain, deploy with `zkai chain deploy --rpc <url> ' +
+  '--batch-slots 16`; or claim each record on its own (`zkai dataset prove --record <id>`)';
+
 /**
  * Submits a batch proof (between the epoch's fundingEnds and claimsEnd); each record's contributor is credited
  * pot × weight / total, as by a single claim. Returns the total credited and the receipt.
+ * Before sending, the vault's batch verifier is asked for: a vault deployed without one (BatchClaimsDisabled on chain)
+ * is BATCH_CLAIMS_DISABLED saying how to get one, and a proof of another slot count than the vault's verifier takes
+ * (InvalidProof on chain) is BAD_BUNDLE naming the count to prove with.
  */
 export async function claimRoyaltyBatch(vault: Contract, claim: MembershipClaim): Promise<{ amount: bigint; receipt: TransactionReceipt }> {
   const args = batchClaimArguments(claim);
+  const vaultSlots = Number((await call(vault, 'RoyaltyVault', 'batchSlots', [])) as bigint);
+  if (vaultSlots === 0)
+    throw new ZkaiError(
+      'BATCH_CLAIMS_DISABLED',
+      `RoyaltyVault ${String(vault.target)} was deployed without a batch verifier, so it takes no claimBatch: ${BATCH_CLAIMS_HOWTO}`,
+      {
+        vault: String(vault.target),
+      },
+    );
+  const proofSlots = (claim.publicSignals.length - 3) / 2;
+  if (proofSlots !== vaultSlots)
+    throw new ZkaiError(
+      'BAD_BUNDLE',
+      `the batch proof has ${proofSlots} slots, RoyaltyVault ${String(vault.target)}'s batch verifier takes ${vaultSlots}: prove again with --slots ${vaultSlots}`,
+    );
   const receipt = await send(vault, 'RoyaltyVault', 'claimBatch', [...args]);
   let amount = 0n;
   for (const log of receipt.logs) {

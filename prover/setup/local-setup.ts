@@ -10,19 +10,21 @@ import path from 'node:path';
 import { cacheDir } from '../../common/config.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import type { CommitmentKey } from '../commitment.ts';
-import { COMMITMENT_KEY_FILE, readCommitmentKeyFile } from './commitment-key.ts';
+import { COMMITMENT_KEY_FILE, LOOKUP_KEY_FILE, readCommitmentKeyFile } from './commitment-key.ts';
 import type { SetupMeta } from './groth16-setup.ts';
 
 /** The setup files this ZKAI_HOME holds for a circuit and a ceremony, as a listing's setup identity is made from. */
 export interface LocalSetupFiles {
   meta: SetupMeta;
   commitmentKey?: CommitmentKey;
+  /** For a circuit compiled with lookups: its lookup key (its κ history is part of the identity too). */
+  lookupKey?: CommitmentKey;
 }
 
 /**
  * This ZKAI_HOME's setup of the circuit whose id has the sha256 `circuitIdSha256` (what ModelRegistry records), in
  * the folder of the ceremony `ptauSha256` (setup folders are named by the ptau's sha256): its setup.json and, for a
- * Pedersen-committed circuit, its commitment key. Read only, nothing verified (`zkai model audit --dir` verifies).
+ * Pedersen-committed circuit, its commitment key, and for one compiled with lookups its lookup key. Read only, nothing verified (`zkai model audit --dir` verifies).
  * 'no-circuit' when no circuit here has that id; 'other-ceremony' (with the ptau sha256 of the setups it has) when
  * the circuit is set up here from other ptau files only.
  */
@@ -55,5 +57,6 @@ export async function localSetupFiles(
     return { missing: 'other-ceremony', ptau: others };
   }
   const commitmentKey = await readCommitmentKeyFile(path.join(folder, COMMITMENT_KEY_FILE));
-  return { meta, ...(commitmentKey ? { commitmentKey } : {}) };
+  const lookupKey = await readCommitmentKeyFile(path.join(folder, LOOKUP_KEY_FILE));
+  return { meta, ...(commitmentKey ? { commitmentKey } : {}), ...(lookupKey ? { lookupKey } : {}) };
 }

@@ -49,7 +49,8 @@ export const chainRoutes: FastifyPluginAsync<ChainRoutesOptions> = async (app, {
               },
               contracts: {
                 type: 'object',
-                description: 'Contract name → address',
+                description:
+                  'Contract name → address: MembershipVerifier and RoyaltyVault always; MembershipBatchVerifier when the vault takes batch claims (ZKAI_BATCH_SLOTS on the dev chain); the economy contracts when deployed',
                 additionalProperties: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' },
               },
             },

@@ -61,8 +61,9 @@ const modelSchema = obj({
     'How a fee divides now: datasets, then parents, then the current holders by shares (cumulative rounding)',
   ),
   setup: obj(
-    { ceremony: bytes32, zkeyContributions: list(bytesHex), kappaContributions: list(bytes32) },
-    'Who ran the trusted setup: the ptau sha256, the phase-2 contribution hashes and κ history hashes',
+    { ceremony: bytes32, zkeyContributions: list(bytesHex), kappaContributions: list(bytes32), lookupKappaContributions: list(bytes32) },
+    'Who ran the trusted setup: the ptau sha256, the phase-2 contribution hashes, the history hashes of the weights’ ' +
+      'commitment key κ (empty without Pedersen weights) and of the lookup key κ (empty without lookups)',
   ),
   lineage: list(obj({ modelId: bytes32, parents: list(bytes32), parentBps: list(bps), datasetRoots: list(uint), datasetBps: list(bps) })),
   fulfilled: obj({ count: { type: 'integer' }, fees: uint }),
@@ -72,7 +73,7 @@ const modelSchema = obj({
       status: { type: 'string', enum: ['matches', 'differs', 'unknown'] },
       differences: list({ type: 'string' }),
     },
-    'Whether this node’s own setup of the model (its setup.json and commitment key, for the declared ceremony; read, ' +
+    'Whether this node’s own setup of the model (its setup.json, commitment and lookup keys, for the declared ceremony; read, ' +
       'not verified: `zkai model audit --dir` verifies) is the declared one; unknown when the node does not have the model’s circuit',
   ),
 });

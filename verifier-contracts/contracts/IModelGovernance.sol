@@ -24,13 +24,16 @@ interface IModelGovernance {
      * forge its proofs (anyone who knows the toxic waste of every contribution can).
      * @param ceremony sha256 of the powers-of-tau ceremony file the setup used (phase 1).
      * @param zkeyContributions The phase-2 contribution hashes, in order, as snarkjs prints them (blake2b-512, 64 bytes each).
-     * @param kappaContributions The commitment key κ's history entry hashes, in order (SHA-256; empty for a
+     * @param kappaContributions The weights' commitment key κ's history entry hashes, in order (SHA-256; empty for a
      * Poseidon-committed model, which has no κ).
+     * @param lookupKappaContributions The lookup key κ's history entry hashes, in order (SHA-256; empty for a model
+     * compiled without lookups). Whoever knows that κ could forge the proof of knowledge of the lookup commitment D.
      */
     struct SetupIdentity {
         bytes32 ceremony;
         bytes[] zkeyContributions;
         bytes32[] kappaContributions;
+        bytes32[] lookupKappaContributions;
     }
 
     /**
@@ -107,7 +110,13 @@ interface IModelGovernance {
         bytes32[] parents,
         uint16[] parentBps
     );
-    event SetupRecorded(bytes32 indexed modelId, bytes32 ceremony, bytes[] zkeyContributions, bytes32[] kappaContributions);
+    event SetupRecorded(
+        bytes32 indexed modelId,
+        bytes32 ceremony,
+        bytes[] zkeyContributions,
+        bytes32[] kappaContributions,
+        bytes32[] lookupKappaContributions
+    );
     event SharesTransferred(bytes32 indexed modelId, address indexed from, address indexed to, uint96 amount);
     event ProposalCreated(uint256 indexed proposalId, bytes32 indexed modelId, Action action, uint256 value, address proposer);
     event ProposalApproved(uint256 indexed proposalId, address indexed approver, uint256 approvedShares);

@@ -293,8 +293,11 @@ contract ModelGovernance is IModelGovernance {
 
     function _storeSetup(bytes32 modelId, SetupIdentity calldata s) private {
         uint256 n = s.zkeyContributions.length;
-        if (n > MAX_CONTRIBUTIONS || s.kappaContributions.length > MAX_CONTRIBUTIONS) {
-            revert TooManyContributions(n + s.kappaContributions.length);
+        if (
+            n > MAX_CONTRIBUTIONS || s.kappaContributions.length > MAX_CONTRIBUTIONS
+                || s.lookupKappaContributions.length > MAX_CONTRIBUTIONS
+        ) {
+            revert TooManyContributions(n + s.kappaContributions.length + s.lookupKappaContributions.length);
         }
         SetupIdentity storage stored = _setups[modelId];
         stored.ceremony = s.ceremony;
@@ -304,7 +307,8 @@ contract ModelGovernance is IModelGovernance {
             stored.zkeyContributions.push(s.zkeyContributions[i]);
         }
         stored.kappaContributions = s.kappaContributions;
-        emit SetupRecorded(modelId, s.ceremony, s.zkeyContributions, s.kappaContributions);
+        stored.lookupKappaContributions = s.lookupKappaContributions;
+        emit SetupRecorded(modelId, s.ceremony, s.zkeyContributions, s.kappaContributions, s.lookupKappaContributions);
     }
 
     function _addHolder(bytes32 modelId, address holder) private {

@@ -88,6 +88,7 @@ export function fakeSetup(tag: number): SetupIdentity {
     ceremony: word(tag),
     zkeyContributions: [`0x${'ab'.repeat(64)}`, `0x${word(tag + 1).slice(2)}${word(tag + 2).slice(2)}`],
     kappaContributions: [word(tag + 3)],
+    lookupKappaContributions: [word(tag + 4)],
   };
 }
 

@@ -232,6 +232,21 @@ test('the listing records the setup identity of the model’s real setup', async
   // A Pedersen-committed model adds κ's history entry hashes (prover/commitment-history.ts), in order.
   const kappa = setupIdentityOf(meta, { history: [{ hash: 'ab'.repeat(32) }, { hash: 'cd'.repeat(32) }] as CommitmentKey['history'] });
   assert.deepEqual(kappa.kappaContributions, [`0x${'ab'.repeat(32)}`, `0x${'cd'.repeat(32)}`]);
+  assert.deepEqual(kappa.lookupKappaContributions, []);
+  // With lookups, the lookup key's κ history is its own list, apart from the weights' κ.
+  const both = setupIdentityOf(
+    meta,
+    { history: [{ hash: 'ab'.repeat(32) }] as CommitmentKey['history'] },
+    {
+      history: [{ hash: 'ef'.repeat(32) }] as CommitmentKey['history'],
+    },
+  );
+  assert.deepEqual(both.kappaContributions, [`0x${'ab'.repeat(32)}`]);
+  assert.deepEqual(both.lookupKappaContributions, [`0x${'ef'.repeat(32)}`]);
+  assert.throws(
+    () => setupIdentityOf(meta, undefined, { history: [{ hash: 'ef' }] as CommitmentKey['history'] }),
+    /lookup κ contribution 1/,
+  );
 });
 
 describe('deadlines and refunds', () => {

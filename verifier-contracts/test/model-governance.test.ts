@@ -111,13 +111,15 @@ describe('listing', () => {
       [{ datasetRoots: [5n], datasetBps: [0] }, 'BadSplit'],
       [{ datasetRoots: [0n], datasetBps: [10] }, 'DatasetRootOutOfField'],
       [{ setup: { ...fakeSetup(3), zkeyContributions: [`0x${'ab'.repeat(32)}`] } }, 'BadContributionHash'],
+      // The lookup key's κ history is bounded like the others (MAX_CONTRIBUTIONS = 64).
+      [{ setup: { ...fakeSetup(3), lookupKappaContributions: Array(65).fill(`0x${'cd'.repeat(32)}`) } }, 'TooManyContributions'],
     ];
     for (const [change, error] of cases) {
       await assertReverts(registerAndList(stack, owner, { ...owners6040(), ...change }), error);
     }
   });
 
-  test('the setup identity is on the record (view and event), with every phase-2 and κ contribution', async () => {
+  test('the setup identity is on the record (view and event), with every phase-2 and κ contribution of both keys', async () => {
     const setup = fakeSetup(77);
     const { modelId } = await registerAndList(stack, owner, { ...owners6040(), setup });
     assert.deepEqual(await getSetupIdentity(as(bob).governance, modelId), setup);
@@ -127,6 +129,14 @@ describe('listing', () => {
     assert.equal(ev.args.ceremony, setup.ceremony);
     assert.deepEqual([...ev.args.zkeyContributions], setup.zkeyContributions);
     assert.deepEqual([...ev.args.kappaContributions], setup.kappaContributions);
+    // The lookup key's κ history is recorded apart from the weights' commitment key's: each list keeps its own entries.
+    assert.deepEqual([...ev.args.lookupKappaContributions], setup.lookupKappaContributions);
+    assert.equal(setup.lookupKappaContributions.length, 1);
+    assert.notDeepEqual(setup.lookupKappaContributions, setup.kappaContributions);
+    // A model without lookups records an empty lookup κ list.
+    const plain = { ...fakeSetup(78), lookupKappaContributions: [] };
+    const second = await registerAndList(stack, owner, { ...owners6040(), setup: plain });
+    assert.deepEqual((await getSetupIdentity(as(bob).governance, second.modelId)).lookupKappaContributions, []);
   });
 });
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Contract, Interface, id, type JsonRpcProvider, parseEther, type Wallet, ZeroAddress } from 'ethers';
 import { MAX_BATCH_SLOTS, membershipBatchSignalNames, packClaimant } from '../../circuits/membership.ts';
+import type { ZkaiError } from '../../common/errors.ts';
 import type { DevChain } from '../chain.ts';
 import { loadArtifact } from '../compile.ts';
 import { deployContract } from '../deploy.ts';
@@ -241,6 +242,14 @@ describe('RoyaltyVault.claimBatch', () => {
     assert.equal(await plain.batchSlots(), 0n);
     const args = batchClaimArguments(await provenBatch(1n, 10n, 1n, [slot(alice.address, 1n)]));
     await assertReverts(plain.claimBatch(...args), 'BatchClaimsDisabled');
+    // The tooling asks before sending: a typed error that says how to get a vault that takes batch claims.
+    await assert.rejects(claimRoyaltyBatch(plain, await provenBatch(1n, 10n, 1n, [slot(alice.address, 1n)])), (e: ZkaiError) => {
+      assert.equal(e.code, 'BATCH_CLAIMS_DISABLED');
+      assert.match(e.message, /deployed without a batch verifier/);
+      assert.match(e.message, /ZKAI_BATCH_SLOTS=16/);
+      assert.match(e.message, /zkai chain deploy --rpc <url> --batch-slots 16/);
+      return true;
+    });
     const batch = await mock.getAddress();
     for (const args of [
       [batch, 0],
@@ -251,6 +260,25 @@ describe('RoyaltyVault.claimBatch', () => {
         e.message.includes(vaultInterface.getError('InvalidBatchSlots')!.selector),
       );
     }
+  });
+
+  test('a proof of another slot count than the vault’s batch verifier takes is BAD_BUNDLE naming the count, before sending', async () => {
+    const root = await claimableEpoch();
+    const s = slot(alice.address, 1n);
+    // A 2-slot proof against the 4-slot vault: on chain it would only be InvalidProof.
+    const twoSlots = {
+      proof: PROOF,
+      publicSignals: [root, 10n, 1n, packClaimant(BigInt(s.contributor), s.weight), 0n, s.nullifier, 0n].map(String),
+    };
+    await assert.rejects(claimRoyaltyBatch(vault(), twoSlots), (e: ZkaiError) => {
+      assert.equal(e.code, 'BAD_BUNDLE');
+      assert.match(
+        e.message,
+        /the batch proof has 2 slots, RoyaltyVault 0x[0-9a-fA-F]{40}'s batch verifier takes 4: prove again with --slots 4/,
+      );
+      return true;
+    });
+    assert.equal((await epochState(vault(), root, 1n)).paid, 0n);
   });
 
   test('batchClaimArguments splits claimants and refuses bundles a vault could not take', () => {
