@@ -7,8 +7,8 @@
  * Which sizes reach which path and width: the engine folds each scalar's sign into its point (±|v|), sorts the
  * magnitudes into width classes (≤16, ≤32, ≤64, ≤128 bits) and splits wider ones in two ~128-bit halves (GLV in G1,
  * ψ in G2) into the last class; per class it drops zero and one, and for m remaining points picks the width c with
- * `choose_window` (mirrored in `plan` below): batch-affine windows when m ≥ 2,048 and c ≥ 9 at reduce weight 3, else
- * XYZZ windows at weight 1.4. The mutations docs/engines.md lists show each path failing here when broken.
+ * `choose_window` (mirrored in `plan` below): batch-affine windows at reduce weight 3 when they pay (G1: m ≥ 1,024 and
+ * c ≥ 7; G2: m ≥ 256 and c ≥ 6; `batch_affine_pays`), else XYZZ windows at weight 1.4. The mutations docs/engines.md lists show each path failing here when broken.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -37,9 +37,10 @@ function chooseWindow(m: number, bits: number, reduceWeight: number): number {
   }
   return best;
 }
-function plan(m: number, bits: number): string {
+function plan(m: number, bits: number, g2: boolean): string {
   const c = chooseWindow(m, bits, 3.0);
-  return m >= 2048 && c >= 9 ? `batch-affine c=${c}` : `xyzz c=${chooseWindow(m, bits, 1.4)}`;
+  const batchAffine = g2 ? m >= 256 && c >= 6 : m >= 1024 && c >= 7;
+  return batchAffine ? `batch-affine c=${c}` : `xyzz c=${chooseWindow(m, bits, 1.4)}`;
 }
 
 function le(v: bigint, out: Uint8Array, offset: number): void {
@@ -123,7 +124,7 @@ describe('native MSM: every path and window width against Σ sᵢ·aᵢ', NATIVE
     assert.equal(
       hex(got),
       hex(expected),
-      `${g2 ? 'G2' : 'G1'} n=${n} (${scalarBits === 'signed' ? 'signed' : plan(kept(n), Math.min(scalarBits ?? 128, 128))})`,
+      `${g2 ? 'G2' : 'G1'} n=${n} (${scalarBits === 'signed' ? 'signed' : plan(kept(n), Math.min(scalarBits ?? 128, 128), g2)})`,
     );
   }
 
@@ -132,14 +133,20 @@ describe('native MSM: every path and window width against Σ sᵢ·aᵢ', NATIVE
    * infinity. The sizes sit well inside each width's range of m, so the estimate's noise does not move them.
    */
   const kept = (n: number) => Math.round((2 * n * 13) / 16);
-  /** Sizes that reach each XYZZ width 2–10 and each batch-affine width 9–13 (plan()). */
+  /** Sizes that reach every path and width the engine picks for up to 75,000 points (plan()), in each group. */
   const SIZES = [1, 5, 20, 50, 150, 400, 1000, 1800, 2800, 4000, 8000, 25000, 45000, 75000];
   const WIDEST = 420_000;
 
-  test('the sizes cover every width the engine picks for up to 75,000 points, on both paths', () => {
-    const reached = new Set(SIZES.map((n) => plan(kept(n), 128)));
-    for (let c = 2; c <= 10; c++) assert.ok(reached.has(`xyzz c=${c}`), `xyzz c=${c}`);
-    for (let c = 9; c <= 13; c++) assert.ok(reached.has(`batch-affine c=${c}`), `batch-affine c=${c}`);
+  test('the sizes cover every width the engine picks for up to 75,000 points, on both paths, in G1 and G2', () => {
+    for (const g2 of [false, true]) {
+      const possible = new Set<string>();
+      for (let m = 1; m <= kept(75_000); m++) possible.add(plan(m, 128, g2));
+      const reached = new Set(SIZES.map((n) => plan(kept(n), 128, g2)));
+      for (const p of possible) assert.ok(reached.has(p), `${g2 ? 'G2' : 'G1'}: ${p}`);
+      // Both paths, several widths each (G1: XYZZ 2–7, batch-affine 7–13; G2: XYZZ 2–6, batch-affine 6–13).
+      assert.ok([...reached].filter((p) => p.startsWith('xyzz')).length >= 5);
+      assert.ok([...reached].filter((p) => p.startsWith('batch-affine')).length >= 7);
+    }
   });
 
   for (const g2 of [false, true]) {
@@ -163,7 +170,7 @@ describe('native MSM: every path and window width against Σ sᵢ·aᵢ', NATIVE
   }
 
   test('G1 at 420,000 points: the widest window the engine picks (batch-affine c=15)', async () => {
-    assert.equal(plan(kept(WIDEST), 128), 'batch-affine c=15');
+    assert.equal(plan(kept(WIDEST), 128, false), 'batch-affine c=15');
     await check(false, WIDEST, 500);
   });
 });
