@@ -31,6 +31,7 @@ import { weightElements } from './commit.ts';
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
+import { linearRowsLeft, lurCase } from './logup-emit.ts';
 import { quantizeModel } from './quantize.ts';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-lookups-'));
@@ -125,6 +126,48 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     const bits = generateCircom(qm, opts).totalConstraints;
     const logup = generateCircom(qm, { ...opts, lookups: 'logup' }).totalConstraints;
     assert.ok(2 * logup <= bits, `LogUp ${logup}, bits ${bits}`);
+  });
+
+  it('public weights, logits read from fewer free values than there are logits: the division rows that stay are counted', async () => {
+    // A case-0 LogUpRequant (no clamp, no ReLU: the logits) divides by a linear row that circom --O2 removes only by
+    // solving it for one of the layer's inputs not already fixed by public signals: 10 logits from 4 hidden values
+    // leave 6 rows; from the input itself (public, or private and substituted by its limbs) all 10 stay; from a
+    // hidden layer that is itself case 0 (linear, no ReLU, small weights) all 10 stay, and that layer's 3 too.
+    const cases = [
+      { widths: [16, 4, 10], input: 'private-hashed', rows: [16, 6] },
+      { widths: [16, 10], input: 'public', rows: [10] },
+      { widths: [4, 3, 10], input: 'public', rows: [3, 10], linear: true },
+    ] as const;
+    for (const { widths, input, rows, ...c } of cases) {
+      const name = `logup-pub-${widths.join('-')}`;
+      const files = await writeMlpModel(path.join(dir, name), [...widths], 8, 'linear' in c ? { relu: false, weightScale: 0.02 } : {});
+      const { qm } = await quantized(files);
+      const dense = qm.layers.filter((l) => l.kind === 'dense');
+      if ('linear' in c) assert.ok(dense[0]!.shift.every((s) => lurCase(dense[0]!.accBits, s, dense[0]!.outBits, false) === 0));
+      const { model } = await check(files, { name, weights: 'public-constants', input }, false);
+      // The rows that stay are all a case-0 layer costs besides its lookups (the ReLU hidden layer: 4 per value, case 2).
+      assert.deepEqual(
+        model.generated.layerCosts.filter((l) => l.kind === 'dense').map((l) => l.constraints),
+        [...rows],
+      );
+    }
+  });
+
+  it('linearRowsLeft: the rank over the substitutable signals, mod r', () => {
+    const row = (o: Record<string, bigint>) => new Map(Object.entries(o));
+    // Independent rows: each solved for a signal of its own.
+    assert.equal(linearRowsLeft([row({ a: 3n, b: 1n }), row({ a: 1n, b: 2n })]), 0);
+    // Equal weights (or a row that is a combination of others) leave a row; a row with no such signal stays.
+    assert.equal(linearRowsLeft([row({ a: 2n, b: -1n }), row({ a: 2n, b: -1n }), row({})]), 2);
+    assert.equal(linearRowsLeft([row({ a: 1n }), row({ b: 1n }), row({ a: 5n, b: -7n })]), 1);
+    // More signals than rows: every row substituted.
+    assert.equal(linearRowsLeft([row({ a: 1n, b: 1n, c: 1n })]), 0);
+    // Dependence mod r counts, not over the integers: r·a is 0 in the field.
+    assert.equal(linearRowsLeft([row({ a: BN254_R, b: 0n })]), 1);
+    // Past the work budget the rank is taken as min(rows, signals): here 0 rows left where the rank says 1.
+    const equal = [row({ a: 1n, b: 1n }), row({ a: 1n, b: 1n })];
+    assert.equal(linearRowsLeft(equal), 1);
+    assert.equal(linearRowsLeft(equal, 0), 0);
   });
 
   it('784-input neurons with public weights, split over part templates: the parts route their limbs by width', async () => {
