@@ -7,12 +7,12 @@
  * and its bundle verifies through verify-core like any other (Node: snarkjs and noble).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeLenetModel } from '../../bench/lenet-model.ts';
-import { writeMlpModel } from '../../bench/mlp-model.ts';
+import { prng, writeMlpModel } from '../../bench/mlp-model.ts';
 import { BN254_R, mod } from '../../common/bn254.ts';
 import { makeBundle } from '../../prover/bundle.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
@@ -32,6 +32,7 @@ import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
 import { linearRowsLeft, lurCase } from './logup-emit.ts';
+import { encodeOnnx } from './onnx.ts';
 import { quantizeModel } from './quantize.ts';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-lookups-'));
@@ -74,6 +75,39 @@ async function check(files: { onnx: string; csv: string }, opts: CodegenOptions,
   );
   assert.deepEqual(unsatisfiedConstraints(await readR1cs(model.circuit.r1csPath), w), []);
   return { model, bits };
+}
+
+/**
+ * A model whose logits are a convolution's outputs: 5×5 input, conv 3×3 → c1 channels, ReLU, conv 2×2 → c2 channels
+ * in `group` groups, flattened (c2·4 logits read from c1·9 values).
+ */
+async function writeConvHead(dir: string, c1: number, c2: number, group: number) {
+  const rand = prng(9);
+  const initializers: Parameters<typeof encodeOnnx>[0]['initializers'] = [];
+  const param = (name: string, dims: number[]) =>
+    initializers.push({ name, dims, floats: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.6) });
+  param('c1w', [c1, 1, 3, 3]);
+  param('c1b', [c1]);
+  param('c2w', [c2, c1 / group, 2, 2]);
+  param('c2b', [c2]);
+  const onnx = encodeOnnx({
+    inputs: [{ name: 'x', shape: [1, 1, 5, 5] }],
+    outputs: [{ name: 'y' }],
+    initializers,
+    nodes: [
+      { name: 'conv1', opType: 'Conv', input: ['x', 'c1w', 'c1b'], output: ['a1'], ints: { kernel_shape: [3, 3] } },
+      { name: 'relu1', opType: 'Relu', input: ['a1'], output: ['r1'] },
+      { name: 'conv2', opType: 'Conv', input: ['r1', 'c2w', 'c2b'], output: ['a2'], ints: { kernel_shape: [2, 2] }, int: { group } },
+      { name: 'flat', opType: 'Flatten', input: ['a2'], output: ['y'], int: { axis: 1 } },
+    ],
+  });
+  await mkdir(dir, { recursive: true });
+  const files = { onnx: path.join(dir, 'conv.onnx'), csv: path.join(dir, 'calibration.csv') };
+  const lines = [Array.from({ length: 25 }, (_, i) => `x${i}`).join(',')];
+  for (let r = 0; r < 8; r++) lines.push(Array.from({ length: 25 }, () => rand().toFixed(3)).join(','));
+  await writeFile(files.onnx, onnx);
+  await writeFile(files.csv, `${lines.join('\n')}\n`);
+  return files;
 }
 
 /** α rows from the emitted tables: Σ over `LogUpRangeTable(n, k)` of n + 2^k. */
@@ -150,6 +184,26 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
         model.generated.layerCosts.filter((l) => l.kind === 'dense').map((l) => l.constraints),
         [...rows],
       );
+    }
+  });
+
+  it('public weights, convolution logits: the rows that stay, per conv group', async () => {
+    // 16 logits from 9 values keep 7 rows; 24 in 2 groups, each 12 from its group's 9 values, keep 3 + 3.
+    for (const [c1, c2, group, rows] of [
+      [1, 4, 1, 7],
+      [2, 6, 2, 6],
+    ] as const) {
+      const name = `logup-convhead-${c1}-${c2}-${group}`;
+      const { model } = await check(
+        await writeConvHead(path.join(dir, name), c1, c2, group),
+        {
+          name,
+          weights: 'public-constants',
+          input: 'private-hashed',
+        },
+        false,
+      );
+      assert.equal(model.generated.layerCosts.filter((l) => l.kind === 'conv2d').at(-1)!.constraints, rows);
     }
   });
 
