@@ -25,6 +25,8 @@ export async function writeMlpModel(
   dir: string,
   widths: number[] = [784, 256, 128, 10],
   rows = 40,
+  /** `relu: false` leaves the hidden layers linear; `weightScale` multiplies every weight (tests of small ranges). */
+  opts: { relu?: boolean; weightScale?: number } = {},
 ): Promise<{ onnx: string; csv: string; input: string }> {
   const rand = prng(14);
   const initializers: Parameters<typeof encodeOnnx>[0]['initializers'] = [];
@@ -37,11 +39,11 @@ export async function writeMlpModel(
     initializers.push({
       name: `w${l}`,
       dims: [nOut, nIn],
-      floats: Array.from({ length: nIn * nOut }, () => (rand() * 2 - 1) * scale * 1.7),
+      floats: Array.from({ length: nIn * nOut }, () => (rand() * 2 - 1) * scale * 1.7 * (opts.weightScale ?? 1)),
     });
     initializers.push({ name: `b${l}`, dims: [nOut], floats: Array.from({ length: nOut }, () => (rand() * 2 - 1) * 0.05) });
     const y = l + 2 < widths.length ? `h${l}` : 'y';
-    const pre = l + 2 < widths.length ? `g${l}` : y;
+    const pre = l + 2 < widths.length && opts.relu !== false ? `g${l}` : y;
     nodes.push({ name: `fc${l}`, opType: 'Gemm', input: [x, `w${l}`, `b${l}`], output: [pre], int: { transB: 1 } });
     if (pre !== y) nodes.push({ name: `relu${l}`, opType: 'Relu', input: [pre], output: [y] });
     x = y;

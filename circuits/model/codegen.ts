@@ -158,7 +158,7 @@ function generateWithLimbs(model: QuantizedModel, opts: CodegenOptions, limbBits
   // Pedersen: the packed weights and the blind are public inputs the verifier never sees (prover/commitment.ts).
   const pedersen = opts.weights === 'private-pedersen';
   const lookups: LimbSource[] | undefined = lookupsMode === 'logup' ? [] : undefined;
-  const outputRows = new Set<string>();
+  const publicLinear = new Set<string>();
   // Nothing the uploader chose reaches the source (docs/security.md): the template has a fixed name, and the generator
   // reads a copy of the model whose layer names are their indices and whose every number is checked to be one.
   const templateName = 'ZkaiModel';
@@ -185,6 +185,8 @@ function generateWithLimbs(model: QuantizedModel, opts: CodegenOptions, limbBits
   if (lookups) {
     // The same range (signed inputBits) by LogUp limbs (logup-quant.circom LogUpSignedRange / LogUpSignedPack).
     lookups.push({ component: 'inrange', counts: signedRangeCounts(nIn, qm.inputBits, limbBits) });
+    // Public, or private and substituted by its committed limbs: either way linear in public signals.
+    for (let i = 0; i < nIn; i++) publicLinear.add(`in[${i}]`);
     if (opts.input === 'public') {
       body.push(`    // Input range: signed ${qm.inputBits} bits, by LogUp limbs.`);
       body.push(`    component inrange = LogUpSignedRange(${nIn}, ${qm.inputBits}, ${limbBits});`, '    inrange.in <== in;');
@@ -237,7 +239,7 @@ function generateWithLimbs(model: QuantizedModel, opts: CodegenOptions, limbBits
         commit: (signal, count) => commitParts.push({ signal, count }),
         fusedRelu,
         consumers,
-        ...(lookups ? { lookups, outputRows, limbBits } : {}),
+        ...(lookups ? { lookups, publicLinear, limbBits } : {}),
       }),
     );
   });
@@ -274,8 +276,8 @@ function generateWithLimbs(model: QuantizedModel, opts: CodegenOptions, limbBits
     costs.push({
       layer: 'lookups',
       kind: 'LogUp tables (α rows)',
-      // With the logits that stay a row of their own (EmitCtx.outputRows: their producers said so).
-      constraints: logup.constraints + Array.from({ length: nOut }, (_, i) => cur(i)).filter((s) => outputRows.has(s)).length,
+      // With the logits that stay a row of their own (EmitCtx.publicLinear: their producers said so).
+      constraints: logup.constraints + Array.from({ length: nOut }, (_, i) => cur(i)).filter((s) => publicLinear.has(s)).length,
     });
   }
 

@@ -8,9 +8,11 @@
  *   layer's `lk` output, grouped by limb width (the groups' starts are a var array, so the loops stay loops);
  * - emitLogUpMain: the main template's side: the committed outputs `logupCommitted`, the public inputs `logupAlpha`
  *   and `logupBlind`, and one LogUpCount + LogUpRangeTable per limb width in use, wired to every layer's groups.
+ * - linearRowsLeft: how many of a set of linear rows circom --O2 cannot substitute away (public weights, case 0).
  * The circuit then follows prover/lookup's convention (prover/lookup/circuit.ts), so its setup, two-round prover and
  * verifier are prover/lookup's, unchanged.
  */
+import { BN254_R, invMod, mod } from '../../common/bn254.ts';
 import { ZkaiError } from '../../common/errors.ts';
 
 /** The default limb width B: tables of 2^1 … 2^8 rows (510 rows at most per circuit). */
@@ -56,6 +58,48 @@ export function lurLimbWidths(bIn: number, shift: number, bOut: number, relu: bo
 /** LogUpRequant's constraints besides its lookups' α rows (counted by the tables): 0, 2 or 4 by case. */
 export function lurConstraints(bIn: number, shift: number, bOut: number, relu: boolean): number {
   return [0, 2, 4][lurCase(bIn, shift, bOut, relu)]!;
+}
+
+/**
+ * Linear rows that stay constraints after circom --O2's substitution, for rows whose only substitutable signals are
+ * the keys of each map (coefficient by signal expression): --O2 eliminates linear constraints by solving each for a
+ * signal that is neither public nor already eliminated, so of these rows exactly their rank over those signals (mod
+ * r, the field circom works in) disappear, and the rest remain as rows among public signals. A public-weights
+ * LogUpRequant in case 0 is such a row: its division in + 2^(bIn−1) = t·2^shift + r is linear, its limbs are
+ * committed (public), and `in` is bias + Σ w·x, so it can only be solved for one of the layer's inputs x; 10 logits
+ * read from 8 hidden values leave 2 rows.
+ *
+ * The elimination costs about rows·signals·min(rows, signals) field operations; past `budget` (a case-0 layer far
+ * larger than a model's logits, e.g. a convolution's every position) the rank is taken to be min(rows, signals), what
+ * any weights without an exact linear dependence give, so that the generator's time stays bounded; the compile's count
+ * check still refuses a model whose weights are that degenerate.
+ */
+export function linearRowsLeft(rows: readonly ReadonlyMap<string, bigint>[], budget = 1e7): number {
+  const keys = [...new Set(rows.flatMap((r) => [...r.keys()]))];
+  if (rows.length * keys.length * Math.min(rows.length, keys.length) > budget) return Math.max(0, rows.length - keys.length);
+  const col = new Map(keys.map((k, i) => [k, i]));
+  const m = rows.map((r) => {
+    const a = keys.map(() => 0n);
+    for (const [k, v] of r) a[col.get(k)!] = mod(v, BN254_R);
+    return a;
+  });
+  // Gaussian elimination mod r; the rows are few (a layer's case-0 outputs: the logits).
+  let rank = 0;
+  for (let c = 0; c < keys.length && rank < m.length; c++) {
+    const p = m.findIndex((row, i) => i >= rank && row[c] !== 0n);
+    if (p < 0) continue;
+    [m[rank], m[p]] = [m[p]!, m[rank]!];
+    const pivot = m[rank]!;
+    const inv = invMod(pivot[c]!, BN254_R);
+    for (let i = rank + 1; i < m.length; i++) {
+      const row = m[i]!;
+      if (row[c] === 0n) continue;
+      const f = (row[c]! * inv) % BN254_R;
+      for (let j = c; j < keys.length; j++) row[j] = mod(row[j]! - f * pivot[j]!, BN254_R);
+    }
+    rank++;
+  }
+  return rows.length - rank;
 }
 
 /** Limb counts by width (index k − 1 for width k). */

@@ -7,12 +7,12 @@
  * and its bundle verifies through verify-core like any other (Node: snarkjs and noble).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeLenetModel } from '../../bench/lenet-model.ts';
-import { writeMlpModel } from '../../bench/mlp-model.ts';
+import { prng, writeMlpModel } from '../../bench/mlp-model.ts';
 import { BN254_R, mod } from '../../common/bn254.ts';
 import { makeBundle } from '../../prover/bundle.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
@@ -31,6 +31,8 @@ import { weightElements } from './commit.ts';
 import { importOnnx } from './import.ts';
 import { quantizeInput, runInt } from './int-exec.ts';
 import { fromField } from './int-reference.ts';
+import { linearRowsLeft, lurCase } from './logup-emit.ts';
+import { encodeOnnx } from './onnx.ts';
 import { quantizeModel } from './quantize.ts';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'zkai-lookups-'));
@@ -73,6 +75,39 @@ async function check(files: { onnx: string; csv: string }, opts: CodegenOptions,
   );
   assert.deepEqual(unsatisfiedConstraints(await readR1cs(model.circuit.r1csPath), w), []);
   return { model, bits };
+}
+
+/**
+ * A model whose logits are a convolution's outputs: 5×5 input, conv 3×3 → c1 channels, ReLU, conv 2×2 → c2 channels
+ * in `group` groups, flattened (c2·4 logits read from c1·9 values).
+ */
+async function writeConvHead(dir: string, c1: number, c2: number, group: number) {
+  const rand = prng(9);
+  const initializers: Parameters<typeof encodeOnnx>[0]['initializers'] = [];
+  const param = (name: string, dims: number[]) =>
+    initializers.push({ name, dims, floats: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.6) });
+  param('c1w', [c1, 1, 3, 3]);
+  param('c1b', [c1]);
+  param('c2w', [c2, c1 / group, 2, 2]);
+  param('c2b', [c2]);
+  const onnx = encodeOnnx({
+    inputs: [{ name: 'x', shape: [1, 1, 5, 5] }],
+    outputs: [{ name: 'y' }],
+    initializers,
+    nodes: [
+      { name: 'conv1', opType: 'Conv', input: ['x', 'c1w', 'c1b'], output: ['a1'], ints: { kernel_shape: [3, 3] } },
+      { name: 'relu1', opType: 'Relu', input: ['a1'], output: ['r1'] },
+      { name: 'conv2', opType: 'Conv', input: ['r1', 'c2w', 'c2b'], output: ['a2'], ints: { kernel_shape: [2, 2] }, int: { group } },
+      { name: 'flat', opType: 'Flatten', input: ['a2'], output: ['y'], int: { axis: 1 } },
+    ],
+  });
+  await mkdir(dir, { recursive: true });
+  const files = { onnx: path.join(dir, 'conv.onnx'), csv: path.join(dir, 'calibration.csv') };
+  const lines = [Array.from({ length: 25 }, (_, i) => `x${i}`).join(',')];
+  for (let r = 0; r < 8; r++) lines.push(Array.from({ length: 25 }, () => rand().toFixed(3)).join(','));
+  await writeFile(files.onnx, onnx);
+  await writeFile(files.csv, `${lines.join('\n')}\n`);
+  return files;
 }
 
 /** α rows from the emitted tables: Σ over `LogUpRangeTable(n, k)` of n + 2^k. */
@@ -125,6 +160,68 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
     const bits = generateCircom(qm, opts).totalConstraints;
     const logup = generateCircom(qm, { ...opts, lookups: 'logup' }).totalConstraints;
     assert.ok(2 * logup <= bits, `LogUp ${logup}, bits ${bits}`);
+  });
+
+  it('public weights, logits read from fewer free values than there are logits: the division rows that stay are counted', async () => {
+    // A case-0 LogUpRequant (no clamp, no ReLU: the logits) divides by a linear row that circom --O2 removes only by
+    // solving it for one of the layer's inputs not already fixed by public signals: 10 logits from 4 hidden values
+    // leave 6 rows; from the input itself (public, or private and substituted by its limbs) all 10 stay; from a
+    // hidden layer that is itself case 0 (linear, no ReLU, small weights) all 10 stay, and that layer's 3 too.
+    const cases = [
+      { widths: [16, 4, 10], input: 'private-hashed', rows: [16, 6] },
+      { widths: [16, 10], input: 'public', rows: [10] },
+      { widths: [4, 3, 10], input: 'public', rows: [3, 10], linear: true },
+    ] as const;
+    for (const { widths, input, rows, ...c } of cases) {
+      const name = `logup-pub-${widths.join('-')}`;
+      const files = await writeMlpModel(path.join(dir, name), [...widths], 8, 'linear' in c ? { relu: false, weightScale: 0.02 } : {});
+      const { qm } = await quantized(files);
+      const dense = qm.layers.filter((l) => l.kind === 'dense');
+      if ('linear' in c) assert.ok(dense[0]!.shift.every((s) => lurCase(dense[0]!.accBits, s, dense[0]!.outBits, false) === 0));
+      const { model } = await check(files, { name, weights: 'public-constants', input }, false);
+      // The rows that stay are all a case-0 layer costs besides its lookups (the ReLU hidden layer: 4 per value, case 2).
+      assert.deepEqual(
+        model.generated.layerCosts.filter((l) => l.kind === 'dense').map((l) => l.constraints),
+        [...rows],
+      );
+    }
+  });
+
+  it('public weights, convolution logits: the rows that stay, per conv group', async () => {
+    // 16 logits from 9 values keep 7 rows; 24 in 2 groups, each 12 from its group's 9 values, keep 3 + 3.
+    for (const [c1, c2, group, rows] of [
+      [1, 4, 1, 7],
+      [2, 6, 2, 6],
+    ] as const) {
+      const name = `logup-convhead-${c1}-${c2}-${group}`;
+      const { model } = await check(
+        await writeConvHead(path.join(dir, name), c1, c2, group),
+        {
+          name,
+          weights: 'public-constants',
+          input: 'private-hashed',
+        },
+        false,
+      );
+      assert.equal(model.generated.layerCosts.filter((l) => l.kind === 'conv2d').at(-1)!.constraints, rows);
+    }
+  });
+
+  it('linearRowsLeft: the rank over the substitutable signals, mod r', () => {
+    const row = (o: Record<string, bigint>) => new Map(Object.entries(o));
+    // Independent rows: each solved for a signal of its own.
+    assert.equal(linearRowsLeft([row({ a: 3n, b: 1n }), row({ a: 1n, b: 2n })]), 0);
+    // Equal weights (or a row that is a combination of others) leave a row; a row with no such signal stays.
+    assert.equal(linearRowsLeft([row({ a: 2n, b: -1n }), row({ a: 2n, b: -1n }), row({})]), 2);
+    assert.equal(linearRowsLeft([row({ a: 1n }), row({ b: 1n }), row({ a: 5n, b: -7n })]), 1);
+    // More signals than rows: every row substituted.
+    assert.equal(linearRowsLeft([row({ a: 1n, b: 1n, c: 1n })]), 0);
+    // Dependence mod r counts, not over the integers: r·a is 0 in the field.
+    assert.equal(linearRowsLeft([row({ a: BN254_R, b: 0n })]), 1);
+    // Past the work budget the rank is taken as min(rows, signals): here 0 rows left where the rank says 1.
+    const equal = [row({ a: 1n, b: 1n }), row({ a: 1n, b: 1n })];
+    assert.equal(linearRowsLeft(equal), 1);
+    assert.equal(linearRowsLeft(equal, 0), 0);
   });
 
   it('784-input neurons with public weights, split over part templates: the parts route their limbs by width', async () => {

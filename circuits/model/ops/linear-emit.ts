@@ -27,6 +27,7 @@ import {
   emptyWidthCounts,
   groupStarts,
   LOGUP_LIMB_BITS,
+  linearRowsLeft,
   lurCase,
   lurConstraints,
   lurLimbWidths,
@@ -72,6 +73,44 @@ function linearPositions(layer: QDense | QConv2d): [number, number][][] {
     if (m === 0) positions[o] = taps.map(([wi, xi]) => [wi, xi]);
   });
   return positions;
+}
+
+/**
+ * Public weights with lookups: the division rows of the layer's case-0 LogUpRequants (no clamp, no ReLU: the logits)
+ * that stay constraints. Each is linear: bias + Σ w·x + 2^(bIn−1) = t·2^shift + r with t and r by committed limbs, and
+ * no signal of its own (cases 1 and 2 have their sign bit), so circom --O2 can substitute it away only by solving it
+ * for one of the inputs x it reads that is not already linear in public signals (EmitCtx.publicLinear): at most as
+ * many rows as such inputs, exactly the rank of their weights (logup-emit.ts linearRowsLeft). With 8 hidden values
+ * before 10 logits, 2 rows stay. With private weights the accumulators are PackedDot products, which absorb their rows.
+ * Each input is taken to be read by this layer's rows alone: a graph where two case-0 layers read the same hidden
+ * values could leave more rows (the compile's count check refuses it rather than mispredict silently).
+ */
+function publicDivisionRows(
+  layer: QDense | QConv2d,
+  positions: [number, number][][],
+  ctx: EmitCtx,
+  relu: boolean,
+  chX: (c: number) => number,
+): number {
+  const linear = ctx.publicLinear;
+  const x = ctx.input(0);
+  const P = positions.length;
+  const perW = layer.weight.length / layer.bias.length;
+  const rows: Map<string, bigint>[] = [];
+  for (let c = 0; c < layer.bias.length; c++) {
+    if (lurCase(layer.accBits, layer.shift[c]!, layer.outBits, relu) !== 0) continue;
+    for (let o = 0; o < P; o++) {
+      const row = new Map<string, bigint>();
+      for (const [wi, xi] of positions[o]!) {
+        const e = x(xi + chX(c));
+        // A constant or a signal already fixed by public ones gives the row nothing to be solved for.
+        if (linear?.has(e) || /^-?[0-9]+$/.test(e)) continue;
+        row.set(e, (row.get(e) ?? 0n) + BigInt(layer.weight[c * perW + wi]!));
+      }
+      rows.push(row);
+    }
+  }
+  return rows.length === 0 ? 0 : linearRowsLeft(rows);
 }
 
 /** Emits `Layer<li>()` into ctx.templates and its instance into ctx.body (see the module comment). */
@@ -139,13 +178,14 @@ export function emitLinear(layer: QDense | QConv2d, ctx: EmitCtx): Signals {
     const s = layer.shift[Math.floor(n / P)]!;
     if (lookups) {
       cost += lurConstraints(layer.accBits, s, layer.outBits, relu === 1);
-      // Linear in committed limbs: one row more if it becomes a logit (EmitCtx.outputRows).
-      if (lurCase(layer.accBits, s, layer.outBits, relu === 1) === 0) ctx.outputRows?.add(out(n));
+      // Linear in committed limbs: one row more if it becomes a logit (EmitCtx.publicLinear).
+      if (lurCase(layer.accBits, s, layer.outBits, relu === 1) === 0) ctx.publicLinear?.add(out(n));
     } else if (reluAt >= 0) {
       cost += layer.accBits;
       reluCost += fusedReluCost(layer.accBits, s, layer.outBits);
     } else cost += requantizeCost(layer.accBits, s, layer.outBits);
   }
+  if (lookups && !ctx.privateWeights) cost += publicDivisionRows(layer, positions, ctx, relu === 1, chX);
   const rq = (c: string, o: string) => `rq[${c} * ${P} + ${o}]`;
   const args = (c: string) => `${layer.accBits}, shift[${c}], ${layer.outBits}${lookups ? `, ${relu}` : ''}`;
   const requantize = (c: string, o: string, indent: string) => `${indent}${rq(c, o)} = ${gadget}(${args(c)}${lookups ? `, ${B}` : ''});`;

@@ -120,12 +120,14 @@ export interface EmitCtx {
   /** With lookups: the limb width B of every LogUp gadget (logup-emit.ts LOGUP_LIMB_WIDTHS; the generator picks it). */
   limbBits?: number;
   /**
-   * With lookups: the signals (as their expressions, which ops that only rename or permute pass on unchanged) that
-   * keep a constraint of their own when wired to a circuit output. A LogUpRequant output in case 0 (no clamp, no ReLU)
-   * is linear in committed limbs, so its equality with the public `logits` cannot be substituted away; the emitter
-   * that makes such a signal adds it here, and the generator counts one row per logit found in it.
+   * With lookups: the signals (as their expressions, which ops that only rename or permute pass on unchanged) known to
+   * be linear in public signals and constants once circom --O2 has substituted: the input `in` (public, or a private
+   * input substituted by its committed limbs), a LogUpRequant output in case 0 (no clamp, no ReLU: linear in its
+   * committed limbs). A linear row that reads only such signals cannot be substituted away: it stays a
+   * constraint. The generator counts one row per logit found here (its equality with the public `logits`), and a
+   * public-weights layer counts the division rows its other inputs cannot absorb.
    */
-  outputRows?: Set<string>;
+  publicLinear?: Set<string>;
 }
 
 /** The float side of an op: every node kind has one. */
