@@ -7,9 +7,6 @@
  * 8-bit input (one 8-bit limb) and a 10-bit one (an 8-bit and a 2-bit limb), so the limbs are routed by width.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BN254_R, invMod, mod } from '../../common/bn254.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
@@ -18,10 +15,11 @@ import { proveLookupWitness, proveWithLookups } from '../../prover/lookup/prove.
 import { ensureLookupSetup, type LookupSetup } from '../../prover/lookup/setup.ts';
 import { verifyLookupProof } from '../../prover/lookup/verify.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
-import { type BuiltCircuit, buildCircuit } from '../build.ts';
+import type { BuiltCircuit } from '../build.ts';
 import { emitLogUpMain, type LogUpMain, signedRangeCounts } from '../model/logup-emit.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { readSymbols, witnessIgnoringAsserts } from '../witness.ts';
+import { buildHarnessCircuit } from './test-harness.ts';
 
 const NARROW = [-128n, 127n, 0n, -1n, 1n, 100n]; // signed 8 bits
 const WIDE = [-512n, 511n, 0n, -1n, 300n, -300n]; // signed 10 bits
@@ -68,17 +66,7 @@ async function buildHarness(): Promise<Harness> {
     '}',
     '',
   ].join('\n');
-  const dir = await mkdtemp(path.join(tmpdir(), 'zkai-logup-input-'));
-  const file = path.join(dir, 'logup-input-harness.circom');
-  await writeFile(file, source);
-  const circuit = await buildCircuit({
-    name: 'logup-input-harness',
-    include: path.basename(file),
-    instance: 'LogUpInputHarness()',
-    publicInputs: ['logupAlpha', 'logupBlind'],
-    extraSources: [file],
-    hashNames: { [file]: 'logup-input-harness.circom' },
-  });
+  const circuit = await buildHarnessCircuit('logup-input-harness', 'LogUpInputHarness', source, ['logupAlpha', 'logupBlind']);
   return { circuit, main };
 }
 

@@ -6,9 +6,6 @@
  * parameters in var arrays, limbs routed by width, the main template's tables).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BN254_R, invMod, mod } from '../../common/bn254.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
@@ -17,7 +14,7 @@ import { proveLookupWitness, proveWithLookups } from '../../prover/lookup/prove.
 import { ensureLookupSetup, type LookupSetup } from '../../prover/lookup/setup.ts';
 import { verifyLookupProof } from '../../prover/lookup/verify.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
-import { type BuiltCircuit, buildCircuit } from '../build.ts';
+import type { BuiltCircuit } from '../build.ts';
 import { requantize, requantizeRelu } from '../model/int-reference.ts';
 import {
   addLimbs,
@@ -33,6 +30,7 @@ import {
 } from '../model/logup-emit.ts';
 import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols, witnessIgnoringAsserts } from '../witness.ts';
+import { buildHarnessCircuit } from './test-harness.ts';
 
 /** [bIn, shift, bOut, relu]: every lurCase, full and narrow limbs, a last layer's wide output. */
 const CONFIGS: [number, number, number, 0 | 1][] = [
@@ -130,17 +128,7 @@ async function buildHarness(): Promise<Harness> {
     '}',
     '',
   ].join('\n');
-  const dir = await mkdtemp(path.join(tmpdir(), 'zkai-logup-quant-'));
-  const file = path.join(dir, 'logup-quant-harness.circom');
-  await writeFile(file, source);
-  const circuit = await buildCircuit({
-    name: 'logup-quant-harness',
-    include: path.basename(file),
-    instance: 'LogUpRequantHarness()',
-    publicInputs: ['logupAlpha', 'logupBlind'],
-    extraSources: [file],
-    hashNames: { [file]: 'logup-quant-harness.circom' },
-  });
+  const circuit = await buildHarnessCircuit('logup-quant-harness', 'LogUpRequantHarness', source, ['logupAlpha', 'logupBlind']);
   return { circuit, main, params, acc, gadgetConstraints };
 }
 

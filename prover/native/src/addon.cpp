@@ -65,8 +65,8 @@ Napi::Value rejected(Napi::Env env, const Invalid& e) {
   return d.Promise();
 }
 
-// Reads a Uint8Array (Buffer included) argument.
-Bytes bytes_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t multiple) {
+// A Uint8Array (Buffer included) argument whose length is a multiple of `multiple` (0: any length).
+Napi::Uint8Array uint8_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t multiple) {
   if (info.Length() <= i || !info[i].IsTypedArray()) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
   Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
   if (ta.TypedArrayType() != napi_uint8_array) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
@@ -74,8 +74,14 @@ Bytes bytes_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size
   size_t len = u.ByteLength();
   if (multiple && len % multiple != 0)
     throw Invalid{true, std::string(name) + " length " + std::to_string(len) + " is not a multiple of " + std::to_string(multiple)};
+  return u;
+}
+
+// Reads a Uint8Array argument into a copy.
+Bytes bytes_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t multiple) {
+  Napi::Uint8Array u = uint8_arg(info, i, name, multiple);
   const uint8_t* p = u.Data();
-  return Bytes(p, p + len);
+  return Bytes(p, p + u.ByteLength());
 }
 
 size_t count_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -93,15 +99,9 @@ struct View {
 };
 
 View view_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t multiple, std::vector<Napi::ObjectReference>& refs) {
-  if (info.Length() <= i || !info[i].IsTypedArray()) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
-  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_uint8_array) throw Invalid{false, std::string(name) + " must be a Uint8Array"};
-  Napi::Uint8Array u = ta.As<Napi::Uint8Array>();
-  size_t len = u.ByteLength();
-  if (multiple && len % multiple != 0)
-    throw Invalid{true, std::string(name) + " length " + std::to_string(len) + " is not a multiple of " + std::to_string(multiple)};
+  Napi::Uint8Array u = uint8_arg(info, i, name, multiple);
   refs.push_back(Napi::Persistent(Napi::Object(u)));
-  return View{u.Data(), len};
+  return View{u.Data(), u.ByteLength()};
 }
 
 bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i && info[i].ToBoolean().Value(); }
