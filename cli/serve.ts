@@ -13,6 +13,8 @@ export async function serve(args: string[]): Promise<number> {
     options: { port: { type: 'string' }, host: { type: 'string' } },
   });
   if (positionals.length) usageError(`zkai serve takes no arguments, got ${positionals.join(' ')}`);
+  const { applyWitnessCompile, witnessCompileFrom } = await import('../prover/witness-compile.ts');
+  applyWitnessCompile(witnessCompileFrom()); // before any circuit loads (prover/witness-compile.ts)
   const { startService, configFromEnv } = await import('../server/main.ts');
   const config = configFromEnv();
   if (values.port !== undefined) {

@@ -31,6 +31,8 @@ export async function workerCommand(args: string[]): Promise<number> {
   };
   const concurrency = int(values.concurrency, 'concurrency', 1);
   const shutdownMs = int(values['shutdown-timeout'], 'shutdown-timeout', 0) ?? 30_000;
+  const { applyWitnessCompile, witnessCompileFrom } = await import('../prover/witness-compile.ts');
+  applyWitnessCompile(witnessCompileFrom()); // before any circuit loads (prover/witness-compile.ts)
   const { configFromEnv } = await import('../server/config.ts');
   const { startWorker } = await import('../jobs/worker-main.ts');
   const node = await startWorker(configFromEnv(), { name: values.name, concurrency, datasetsDir: values.datasets });
