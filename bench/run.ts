@@ -198,12 +198,18 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
 const OPT_IN = new Set(['dataset-scale']);
 
 async function main() {
+  // As the service and `zkai worker` do (prover/witness-compile.ts): the warm pools measured here are theirs.
+  const { applyWitnessCompile, witnessCompileFrom } = await import('../prover/witness-compile.ts');
+  const witnessCompile = witnessCompileFrom();
+  applyWitnessCompile(witnessCompile);
+  log(`witness calculators compiled ${witnessCompile} (ZKAI_WITNESS_COMPILE)`);
   const asked = [...process.argv.slice(2), ...(process.env.ZKAI_BENCH_SECTIONS ?? '').split(',')].map((x) => x.trim()).filter(Boolean);
   const unknown = asked.filter((x) => !(x in SECTIONS));
   if (unknown.length) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const sections = asked.length ? asked : Object.keys(SECTIONS).filter((s) => !OPT_IN.has(s));
   const file = path.join(REPO_ROOT, 'bench', 'results.json');
   const machine = {
+    witnessCompile,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     memGiB: Math.round(os.totalmem() / 2 ** 30),
