@@ -46,7 +46,8 @@ import { median, timeIt } from './stats.ts';
 
 const RUNS = Number(process.env.ZKAI_BENCH_RUNS ?? 7);
 const RECORDS = Number(process.env.ZKAI_BENCH_RECORDS ?? 100_000);
-const TMP = path.join(REPO_ROOT, 'bench', 'tmp');
+// Its own folder: other sections (dataset, dataset-scale) keep theirs under bench/tmp, and may run beside this one.
+const TMP = path.join(REPO_ROOT, 'bench', 'tmp', 'core');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 function syntheticRecords(n: number): DatasetRecord[] {
