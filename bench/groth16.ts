@@ -20,6 +20,7 @@ import { syntheticCircuitSpec, syntheticInput } from '../circuits/bench/syntheti
 import { buildCircuit } from '../circuits/build.ts';
 import { REPO_ROOT } from '../common/config.ts';
 import { loadNative } from '../prover/engine.ts';
+import { buildFixedTables, fixedBaseBudgetFrom } from '../prover/groth16/fixed-tables.ts';
 import { type Groth16Kernels, kernelsFrom, proveGroth16 } from '../prover/groth16/prove.ts';
 import { computeQuotientWasm } from '../prover/groth16/quotient-wasm.ts';
 import { createWasmBackend } from '../prover/groth16/wasm-backend.ts';
@@ -57,6 +58,21 @@ async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<numbe
     ms.push(performance.now() - t);
   }
   return ms;
+}
+
+/** Wall and CPU (this process, every thread) milliseconds of each run. */
+async function timeRunsCpu(runs: number, fn: () => Promise<unknown>): Promise<{ wall: number[]; cpu: number[] }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    await fn();
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
+  }
+  return { wall, cpu };
 }
 
 /** Peak RSS (MiB) of one proof in a fresh process: loads the zkey and wtns files, proves once, exits. */
@@ -102,6 +118,60 @@ async function rssChild(engine: string, zkeyPath: string, wtnsPath: string): Pro
   }
   process.stdout.write(`${JSON.stringify({ maxRssKiB: peakRssKiB() })}\n`);
   process.exit(0); // ffjavascript's and the engine's worker threads would keep the process alive
+}
+
+/**
+ * A warm circuit's fixed-base tables (prover/groth16/fixed-tables.ts) at the default budget: which queries get one,
+ * their build time and memory, and proofs over them against proofs without, interleaved (wall and CPU medians).
+ */
+async function withTables(
+  zkey: ReturnType<typeof parseZkey>,
+  witness: Uint8Array,
+  k: Groth16Kernels,
+  runs: number,
+  snarkjsMs: number,
+  vkey: unknown,
+  label: string,
+  log: (m: string) => void,
+): Promise<Record<string, unknown>> {
+  const budget = fixedBaseBudgetFrom();
+  const t0 = performance.now();
+  const tables = await buildFixedTables(zkey, k.fixedBase!, budget);
+  const buildMs = performance.now() - t0;
+  if (!tables) {
+    log(`groth16: ${label}: no fixed-base table saves enough within ${budget / 2 ** 20} MiB`);
+    return { tables: null, budgetMiB: budget / 2 ** 20 };
+  }
+  const queries = (['a', 'b1', 'c', 'h', 'b2'] as const).filter((q) => tables[q]);
+  const check = await proveGroth16(zkey, witness, k, { tables });
+  if (!checkGroth16(parseGroth16(vkey as never, check.proof, check.publicSignals))) throw new Error('proof over tables does not verify');
+  const plain = { wall: [] as number[], cpu: [] as number[] };
+  const over = { wall: [] as number[], cpu: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    const a = await timeRunsCpu(1, () => proveGroth16(zkey, witness, k));
+    const b = await timeRunsCpu(1, () => proveGroth16(zkey, witness, k, { tables }));
+    plain.wall.push(...a.wall);
+    plain.cpu.push(...a.cpu);
+    over.wall.push(...b.wall);
+    over.cpu.push(...b.cpu);
+  }
+  const ms = median(over.wall);
+  const out = {
+    queries,
+    copies: tables.copies,
+    tableMiB: round(tables.bytes / 2 ** 20),
+    buildMs: Math.round(buildMs),
+    medianMs: round(ms),
+    cpuMs: round(median(over.cpu)),
+    withoutTables: { medianMs: round(median(plain.wall)), cpuMs: round(median(plain.cpu)) },
+    runs: over.wall.map(round),
+    speedupVsSnarkjs: Math.round((snarkjsMs / ms) * 100) / 100,
+  };
+  log(
+    `groth16: ${label}: tables for ${queries.join(', ')} (${out.tableMiB} MiB, built in ${out.buildMs} ms): ${out.medianMs} ms, ` +
+      `${out.cpuMs} CPU-ms, against ${out.withoutTables.medianMs} ms, ${out.withoutTables.cpuMs} CPU-ms without`,
+  );
+  return out;
 }
 
 export async function benchGroth16(log: (m: string) => void): Promise<Record<string, unknown>> {
@@ -154,6 +224,7 @@ export async function benchGroth16(log: (m: string) => void): Promise<Record<str
         log(
           `groth16: ${label}: zkai ${name} ${round(ms)} ms (${(snarkjsMs / ms).toFixed(2)}× snarkjs) ${JSON.stringify((engines[name] as { phasesMs: unknown }).phasesMs)}`,
         );
+        if (k.fixedBase) engines[`${name}+tables`] = await withTables(zkey, witness, k, engineRuns, snarkjsMs, setup.vkey, label, log);
       }
 
       const result: Record<string, unknown> = {

@@ -4,6 +4,7 @@ import * as snarkjs from 'snarkjs';
 import { ZkaiError } from '../common/errors.ts';
 import { type CommitmentKey, commitPublicInputs, type PublicInputCommitment, randomScalar } from './commitment.ts';
 import { type ProvingEngine, processProvingEngine } from './engine.ts';
+import { buildFixedTables, type FixedTables, fixedBaseBudgetFrom } from './groth16/fixed-tables.ts';
 import { leToBigInt } from './groth16/points.ts';
 import type { Groth16Proof } from './groth16/prove.ts';
 import { prepareGroth16, proveGroth16 } from './groth16/prove.ts';
@@ -57,6 +58,8 @@ interface WarmCircuit {
   zkey: Uint8Array;
   /** Sections of `zkey` (zero-copy), parsed once, when zkai's own prover is the engine. */
   parsed: ParsedZkey | null;
+  /** Precomputed multiples of the key's fixed bases (groth16/fixed-tables.ts), where the budget had room and they pay. */
+  tables?: FixedTables;
   witness: WasmWitnessCalculator;
   /** The circuit's wasm, to replace `witness` after a failure (see prove). */
   wasm: Uint8Array;
@@ -80,6 +83,11 @@ export interface WarmProverOptions {
   warn?: (message: string) => void;
   /** Plans a LogUp circuit's patched pass 2 (default alpha-patch.ts alphaPlan; a test gives a wrong one). */
   alphaPlan?: (zkey: ParsedZkey, alphaWire: number) => AlphaPlan | undefined;
+  /**
+   * Bytes this prover may keep in fixed-base tables over all its warm circuits (default ZKAI_FIXED_BASE_MIB, 256 MiB;
+   * 0: none). A circuit's tables are built when it loads, from what its predecessors left.
+   */
+  fixedBaseBudget?: number;
 }
 
 /** The files a circuit's warm state comes from (the zkey's path changes at every contribution: it is versioned). */
@@ -98,11 +106,31 @@ export class WarmProver {
   private readonly engine: () => Promise<ProvingEngine>;
   private readonly warn: (message: string) => void;
   private readonly planAlpha: (zkey: ParsedZkey, alphaWire: number) => AlphaPlan | undefined;
+  private readonly fixedBaseBudget: number;
+  /** Table bytes held per circuit id (the circuit's latest load), against fixedBaseBudget. */
+  private readonly tableBytes = new Map<string, number>();
 
   constructor(engine?: ProvingEngine | Promise<ProvingEngine>, opts: WarmProverOptions = {}) {
     this.engine = engine ? () => Promise.resolve(engine) : processProvingEngine;
     this.warn = opts.warn ?? ((m) => console.warn(m));
     this.planAlpha = opts.alphaPlan ?? alphaPlan;
+    this.fixedBaseBudget = opts.fixedBaseBudget ?? fixedBaseBudgetFrom();
+  }
+
+  /** The key's fixed-base tables within what the budget has left (a reload of the same circuit gives its share back). */
+  private async tablesFor(circuitId: string, parsed: ParsedZkey, engine: ProvingEngine): Promise<FixedTables | undefined> {
+    this.tableBytes.delete(circuitId);
+    const fb = engine.kernels?.fixedBase;
+    if (!fb || this.fixedBaseBudget === 0) return undefined;
+    const used = [...this.tableBytes.values()].reduce((a, b) => a + b, 0);
+    const tables = await buildFixedTables(parsed, fb, this.fixedBaseBudget - used);
+    if (tables) this.tableBytes.set(circuitId, tables.bytes);
+    return tables;
+  }
+
+  /** Bytes of fixed-base tables this prover holds (all its warm circuits). */
+  fixedTableBytes(): number {
+    return [...this.tableBytes.values()].reduce((a, b) => a + b, 0);
   }
 
   /**
@@ -123,8 +151,9 @@ export class WarmProver {
         const parsed = engine.kernels ? parseZkey(bytes) : null;
         // What the first proof would build (tables, scratch memory, compiled point arithmetic) is built with the load.
         if (parsed && engine.kernels) await prepareGroth16(parsed, engine.kernels);
+        const tables = parsed ? await this.tablesFor(keys.circuitId, parsed, engine) : undefined;
         const lookupKey = keys.lookup ? (JSON.parse(await readFile(keys.lookup.keyPath, 'utf8')) as CommitmentKey) : undefined;
-        return { zkey: bytes, parsed, witness, wasm, ...(lookupKey ? { lookupKey } : {}) };
+        return { zkey: bytes, parsed, witness, wasm, ...(tables ? { tables } : {}), ...(lookupKey ? { lookupKey } : {}) };
       })();
       warm = loading;
       loading.catch(() => {
@@ -183,7 +212,10 @@ export class WarmProver {
     const engine = await this.engine();
     try {
       if (engine.kernels && warm.parsed) {
-        const out = await proveGroth16(warm.parsed, parseWtns(wtns).values, engine.kernels, { onPhase });
+        const out = await proveGroth16(warm.parsed, parseWtns(wtns).values, engine.kernels, {
+          onPhase,
+          ...(warm.tables ? { tables: warm.tables } : {}),
+        });
         const { quotientMs, msmG1Ms, msmG2Ms } = out.timings;
         const proveMs = performance.now() - t2;
         const timings = {

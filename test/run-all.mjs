@@ -56,7 +56,13 @@ const ordered = [...selected].sort((a, b) => {
 });
 // Tests share one artifact cache in the repository (circuits and keys are built once per checkout), never the
 // user's ~/.zkai, unless ZKAI_HOME says otherwise.
-const env = { ...process.env, ZKAI_HOME: process.env.ZKAI_HOME || path.join(import.meta.dirname, '..', '.zkai') };
+// Warm circuits build no fixed-base tables in tests unless asked (ZKAI_FIXED_BASE_MIB): tests load circuits far more
+// often than they prove with each, and prover/groth16/fixed-tables.test.ts proves over tables with its own budget.
+const env = {
+  ...process.env,
+  ZKAI_HOME: process.env.ZKAI_HOME || path.join(import.meta.dirname, '..', '.zkai'),
+  ZKAI_FIXED_BASE_MIB: process.env.ZKAI_FIXED_BASE_MIB ?? '0',
+};
 // Two files at a time by default (Node's default on 2 cores is one): the files share only the content-addressed
 // artifact cache (atomic renames) and the contracts' artifacts (a cross-process compile lock), and most files wait
 // on a child (circom, a chain, a browser, a server) part of the time, so a second file fills the idle core.

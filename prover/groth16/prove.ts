@@ -18,6 +18,7 @@
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_BYTES, type ProvingBackend } from '../../gpu/backend.ts';
 import { finishWithKernels } from './finish-kernels.ts';
+import type { FixedBaseKernels, FixedTables } from './fixed-tables.ts';
 import { leToBigInt } from './point-bytes.ts';
 import { BN254_R, type ParsedZkey } from './zkey.ts';
 
@@ -50,6 +51,8 @@ export interface Groth16Kernels {
    * proof is not slower than the next ones; absent when there is nothing to prepare.
    */
   prepare?: (shape: KeyShape) => Promise<void>;
+  /** MSMs over precomputed fixed-base tables (fixed-tables.ts): the native engine's, absent elsewhere. */
+  fixedBase?: FixedBaseKernels;
 }
 
 export interface ProveOptions {
@@ -68,6 +71,8 @@ export interface ProveOptions {
    * than with noble, whose import, window tables and first, uncompiled runs cost more than one proof's finish.
    */
   oneShot?: boolean;
+  /** A warm circuit's fixed-base tables (fixed-tables.ts, built with these kernels): their MSMs run over them. */
+  tables?: FixedTables;
 }
 
 export interface Groth16Timings {
@@ -152,22 +157,27 @@ export async function proveGroth16(
   const publicSignals = checkWitness(zkey, witness);
   const privateWitness = witness.subarray((zkey.nPublic + 1) * FR_BYTES);
   const { g1, g2 } = kernels;
+  // A query with a table (and kernels that read it) runs over the table, else the plain MSM over the key's points.
+  const fixed = opts.tables && kernels.fixedBase ? { tables: opts.tables, fb: kernels.fixedBase } : undefined;
+  const msmG1 = (table: Uint8Array | undefined, points: Uint8Array, scalars: Uint8Array) =>
+    table && fixed ? fixed.fb.msmFixed(table, scalars, false) : g1.msmG1(points, scalars);
 
   opts.onPhase?.('quotient');
   const quotientThenH = async () => {
     const q = await timed(() => kernels.quotient(zkey.coefs, zkey.nCoefs, witness, zkey.domainSize));
     opts.onPhase?.('msm');
-    const h = await timed(() => g1.msmG1(zkey.pointsH, q.value));
+    const h = await timed(() => msmG1(fixed?.tables.h, zkey.pointsH, q.value));
     return { q, h };
   };
   const g1Queries = () =>
     timed(async () => {
-      const a = await g1.msmG1(zkey.pointsA, witness);
-      const b1 = await g1.msmG1(zkey.pointsB1, witness);
-      const c = await g1.msmG1(zkey.pointsC, privateWitness);
+      const a = await msmG1(fixed?.tables.a, zkey.pointsA, witness);
+      const b1 = await msmG1(fixed?.tables.b1, zkey.pointsB1, witness);
+      const c = await msmG1(fixed?.tables.c, zkey.pointsC, privateWitness);
       return { a, b1, c };
     });
-  const g2Query = () => timed(() => g2.msmG2(zkey.pointsB2, witness));
+  const b2Table = fixed?.tables.b2;
+  const g2Query = () => timed(() => (b2Table && fixed ? fixed.fb.msmFixed(b2Table, witness, true) : g2.msmG2(zkey.pointsB2, witness)));
 
   // r, s and (warm) their multiples of δ need none of the MSMs: the JavaScript thread computes them while the
   // kernels run, and returns the function that finishes the proof from the MSMs.
@@ -213,8 +223,10 @@ export async function proveGroth16(
   };
 }
 
-/** A backend that can ready itself for a key shape (the native engine's prepareGroth16). */
-type PreparingBackend = ProvingBackend & { prepareGroth16?: (domainSize: number, nVars: number, nCoefs: number) => Promise<void> };
+/** A backend that can ready itself for a key shape (the native engine's prepareGroth16), and may have fixed-base MSMs. */
+type PreparingBackend = ProvingBackend & {
+  prepareGroth16?: (domainSize: number, nVars: number, nCoefs: number) => Promise<void>;
+} & Partial<FixedBaseKernels>;
 
 /** Kernels that run everything on one backend, with the given quotient implementation (and its preparation, if any). */
 export function kernelsFrom(backend: PreparingBackend, quotient: QuotientFn, name: string = backend.name): Groth16Kernels {
@@ -222,5 +234,7 @@ export function kernelsFrom(backend: PreparingBackend, quotient: QuotientFn, nam
   if (typeof backend.prepareGroth16 === 'function') {
     kernels.prepare = (shape) => backend.prepareGroth16!(shape.domainSize, shape.nVars, shape.nCoefs);
   }
+  const { fixedTablePlan, fixedTableBuild, msmFixed } = backend;
+  if (fixedTablePlan && fixedTableBuild && msmFixed) kernels.fixedBase = { fixedTablePlan, fixedTableBuild, msmFixed };
   return kernels;
 }

@@ -7,8 +7,9 @@
  * several calls may be in flight at once (the Groth16 prover runs the G2 MSM beside the G1 ones).
  */
 import type { NttOptions, ProvingBackend } from '../../gpu/backend.ts';
+import type { FixedBaseKernels } from '../groth16/fixed-tables.ts';
 
-export interface NativeEngine extends ProvingBackend {
+export interface NativeEngine extends ProvingBackend, FixedBaseKernels {
   readonly name: 'native';
   /** Engine build id, e.g. "zkai-native 0.1 (x86_64, adx)". */
   readonly version: string;
@@ -39,6 +40,14 @@ export interface NativeEngine extends ProvingBackend {
    * first proof runs like a warm one. Optional: proofs are correct without it.
    */
   prepareGroth16(domainSize: number, nVars: number, nCoefs: number): Promise<void>;
+  /*
+   * Fixed-base tables (src/msm-fixed.inc, prover/groth16/fixed-tables.ts): fixedTablePlan(n, g2, maxCopies, window?)
+   * says what a table for n bases with at most maxCopies copies holds and how many bytes it takes (window: forced c,
+   * for tests; else chosen); fixedTableBuild fills a Uint8Array of exactly that size (8-byte aligned, as a fresh
+   * Uint8Array is) from the bases, for that window and copies; msmFixed(table, scalars, g2) is the MSM of the table's
+   * bases (the first scalars.length/32 of them), read in place. A table is only ever built by this engine in this
+   * process: msmFixed checks its header and size, not its points.
+   */
   /** Bytes of scratch memory the engine keeps mapped for reuse between calls (see prepareGroth16). */
   scratchKeptBytes(): number;
 

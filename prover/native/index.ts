@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NttOptions } from '../../gpu/backend.ts';
+import type { FixedTablePlan } from '../groth16/fixed-tables.ts';
 import type { NativeEngine } from './api.ts';
 
 /** The functions the addon exports (src/addon.cpp); every one returns a Promise of a Buffer. */
@@ -24,6 +25,9 @@ interface NativeAddon {
   g2SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
   g1BatchScale(points: Uint8Array, scalar: Uint8Array): Promise<Uint8Array>;
   prepareGroth16(domainSize: number, nVars: number, nCoefs: number): Promise<Uint8Array>;
+  fixedTablePlan(n: number, g2: boolean, maxCopies: number, window: number): FixedTablePlan;
+  fixedTableBuild(bases: Uint8Array, g2: boolean, table: Uint8Array, window: number, copies: number): Promise<Uint8Array>;
+  msmFixed(table: Uint8Array, scalars: Uint8Array, g2: boolean): Promise<Uint8Array>;
   scratchKeptBytes(): number;
   mapFile(path: string): ArrayBuffer;
   poseidonParams(t: number, nRoundsF: number, nRoundsP: number, C: Uint8Array, S: Uint8Array, M: Uint8Array, P: Uint8Array): number;
@@ -65,6 +69,11 @@ function wrap(addon: NativeAddon): NativeEngine {
     prepareGroth16: async (domainSize, nVars, nCoefs) => {
       await addon.prepareGroth16(domainSize, nVars, nCoefs);
     },
+    fixedTablePlan: (n, g2, maxCopies, window = 0) => addon.fixedTablePlan(n, g2, maxCopies, window),
+    fixedTableBuild: async (bases, g2, table, window, copies) => {
+      await addon.fixedTableBuild(bases, g2, table, window, copies);
+    },
+    msmFixed: (table, scalars, g2) => addon.msmFixed(table, scalars, g2),
     scratchKeptBytes: () => addon.scratchKeptBytes(),
     mapFile: (path) => new Uint8Array(addon.mapFile(path)),
     poseidonParams: (t, nRoundsF, nRoundsP, C, S, M, P) => addon.poseidonParams(t, nRoundsF, nRoundsP, C, S, M, P),

@@ -13,19 +13,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildBn128 } from 'ffjavascript';
-import { BN254_R } from '../../common/bn254.ts';
-import { seededRandom } from '../../common/test-random.ts';
 import type { NativeEngine } from './api.ts';
+import { bytesOf, expectedMsm, type Group, hex, inputs } from './msm-reference.ts';
 import { NATIVE_TESTS, requireNativeEngine } from './test-native.ts';
-
-const R = BN254_R;
-
-interface Group {
-  g: Uint8Array;
-  timesScalar(p: Uint8Array, s: Uint8Array): Uint8Array;
-  toAffine(p: Uint8Array): Uint8Array;
-  toRprLEM(buf: Uint8Array, offset: number, p: Uint8Array): void;
-}
 
 /** The engine's window choice (src/msm-window.inc choose_window, src/msm.inc msm_core), to name what a size reaches. */
 function chooseWindow(m: number, bits: number, reduceWeight: number): number {
@@ -41,60 +31,6 @@ function plan(m: number, bits: number, g2: boolean): string {
   const c = chooseWindow(m, bits, 3.0);
   const batchAffine = g2 ? m >= 256 && c >= 6 : m >= 1024 && c >= 7;
   return batchAffine ? `batch-affine c=${c}` : `xyzz c=${chooseWindow(m, bits, 1.4)}`;
-}
-
-function le(v: bigint, out: Uint8Array, offset: number): void {
-  let x = v;
-  for (let i = 0; i < 32; i++, x >>= 8n) out[offset + i] = Number(x & 0xffn);
-}
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-/**
- * n points: full-width random scalars, with witness-like features mixed in — zeros, ones, r − 1, the same base
- * twice with the same scalar (a bucket doubling), a base and its negation with the same scalar (cancelling), bases
- * at infinity, and bases repeated from a small pool (bucket collisions inside one batch).
- */
-function inputs(n: number, seed: number, scalarBits: number | 'signed' = 254): { dlogs: bigint[]; scalars: bigint[] } {
-  const rnd = seededRandom(seed);
-  const word = () => BigInt(rnd.u32());
-  const random = () => {
-    let v = 0n;
-    for (let i = 0; i < 8; i++) v = (v << 32n) | word();
-    return v;
-  };
-  const pool = Array.from({ length: 16 }, () => random() % R || 1n);
-  const dlogs: bigint[] = [];
-  const scalars: bigint[] = [];
-  for (let i = 0; i < n; i++) {
-    const kind = rnd.u32() % 16;
-    let a = kind < 2 ? pool[rnd.u32() % 16]! : random() % R || 1n;
-    let s: bigint;
-    if (scalarBits === 'signed') {
-      // A witness: ±v with |v| of any width class (the sign a field element r − v), so every class and the halving.
-      const width = SIGNED_WIDTHS[rnd.u32() % SIGNED_WIDTHS.length]!;
-      const v = (random() % (1n << BigInt(width))) % R;
-      s = rnd.u32() % 2 ? v : (R - v) % R;
-    } else s = scalarBits >= 254 ? random() % R : random() % (1n << BigInt(scalarBits));
-    if (kind === 2) s = 0n;
-    if (kind === 3) s = 1n;
-    if (kind === 4) s = R - 1n;
-    if (kind === 5 && i > 0) [a, s] = [dlogs[i - 1]!, scalars[i - 1]!]; // the previous point again
-    if (kind === 6 && i > 0) [a, s] = [(R - dlogs[i - 1]!) % R, scalars[i - 1]!]; // its negation
-    if (kind === 7) a = 0n; // the point at infinity
-    dlogs.push(a);
-    scalars.push(s);
-  }
-  return { dlogs, scalars };
-}
-
-/** Magnitudes of signed scalars: each side of each width class's edge (16, 32, 64, 128 bits) and wider. */
-const SIGNED_WIDTHS = [2, 8, 16, 17, 31, 32, 33, 64, 65, 127, 128, 129, 200, 253];
-
-function bytesOf(values: bigint[]): Uint8Array {
-  const out = new Uint8Array(values.length * 32);
-  for (const [i, v] of values.entries()) le(v, out, i * 32);
-  return out;
 }
 
 describe('native MSM: every path and window width against Σ sᵢ·aᵢ', NATIVE_TESTS, () => {
@@ -113,14 +49,7 @@ describe('native MSM: every path and window width against Σ sᵢ·aᵢ', NATIVE
     const { dlogs, scalars } = inputs(n, seed, scalarBits);
     const bases = g2 ? await engine.g2FixedBase(bytesOf(dlogs)) : await engine.g1FixedBase(bytesOf(dlogs));
     const got = g2 ? await engine.msmG2(bases, bytesOf(scalars)) : await engine.msmG1(bases, bytesOf(scalars));
-    let sum = 0n;
-    for (let i = 0; i < n; i++) sum = (sum + scalars[i]! * dlogs[i]!) % R;
-    const group = g2 ? curve.G2 : curve.G1;
-    const size = g2 ? 128 : 64;
-    const expected = new Uint8Array(size);
-    const sumBytes = new Uint8Array(32);
-    le(sum, sumBytes, 0);
-    if (sum !== 0n) group.toRprLEM(expected, 0, group.toAffine(group.timesScalar(group.g, sumBytes)));
+    const expected = expectedMsm(g2 ? curve.G2 : curve.G1, g2, dlogs, scalars);
     assert.equal(
       hex(got),
       hex(expected),

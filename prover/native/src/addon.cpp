@@ -375,6 +375,8 @@ Napi::Value MerkleSumLevel(const Napi::CallbackInfo& info) {
   });
 }
 
+#include "addon-fixed.inc"
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, zk::engine_version()));
   exports.Set("threads", Napi::Number::New(env, zk::engine_threads()));
@@ -387,6 +389,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("g1SparseCombine", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return SparseCombine(i, false); }));
   exports.Set("g2SparseCombine", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return SparseCombine(i, true); }));
   exports.Set("g1BatchScale", Napi::Function::New(env, BatchScale));
+  exports.Set("fixedTablePlan", Napi::Function::New(env, FixedTablePlan));
+  exports.Set("fixedTableBuild", Napi::Function::New(env, FixedTableBuild));
+  exports.Set("msmFixed", Napi::Function::New(env, MsmFixed));
   exports.Set("prepareGroth16", Napi::Function::New(env, PrepareGroth16));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("modinvMismatches", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {

@@ -36,6 +36,7 @@ typedef XYZZ<Fq2> G2P;
 #include "scalar.inc"
 #include "msm-window.inc"
 #include "msm.inc"
+#include "msm-fixed.inc"
 #include "ntt.inc"
 #include "quotient.inc"
 #include "fixed-base.inc"

@@ -18,6 +18,21 @@ bool fr_is_canonical(const uint8_t* le32);
 void msm_g1(const uint8_t* bases, const uint8_t* scalars, size_t n, uint8_t* out64);
 void msm_g2(const uint8_t* bases, const uint8_t* scalars, size_t n, uint8_t* out128);
 
+// MSMs over fixed bases with precomputed multiples (msm-fixed.inc): a plan (window c, copies q, passes t, windows nw,
+// and the modelled saving against the plain MSM) for n bases within maxCopies copies (window 0: chosen), the table's size, its build into `out` (8-byte aligned,
+// fixed_table_bytes long), and an MSM over it; fixed_table_problem says why a table cannot serve m scalars ("": it can).
+struct FixedPlan {
+  int c, q, t, nw;
+  double saving;
+};
+FixedPlan fixed_plan(size_t n, int maxCopies, int window, bool g2);
+size_t fixed_table_bytes(size_t n, const FixedPlan& p, bool g2);
+void fixed_build_g1(const uint8_t* bases, size_t n, const FixedPlan& p, uint8_t* out);
+void fixed_build_g2(const uint8_t* bases, size_t n, const FixedPlan& p, uint8_t* out);
+std::string fixed_table_problem(const uint8_t* table, size_t bytes, bool g2, size_t m);
+void fixed_msm_g1(const uint8_t* table, const uint8_t* scalars, size_t m, uint8_t* out64);
+void fixed_msm_g2(const uint8_t* table, const uint8_t* scalars, size_t m, uint8_t* out128);
+
 // In-place NTT on n (power of two) standard-form Fr values.
 void ntt(uint8_t* values, size_t n, bool inverse, bool coset);
 
