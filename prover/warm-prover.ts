@@ -7,7 +7,7 @@ import { type ProvingEngine, processProvingEngine } from './engine.ts';
 import { buildFixedTables, type FixedTables, fixedBaseBudgetFrom } from './groth16/fixed-tables.ts';
 import { leToBigInt } from './groth16/points.ts';
 import type { Groth16Proof } from './groth16/prove.ts';
-import { prepareGroth16, proveGroth16 } from './groth16/prove.ts';
+import { prepareGroth16, proveGroth16, warmUpProof } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
 import { type AlphaPlan, alphaPlan, patchAlpha } from './lookup/alpha-patch.ts';
@@ -152,6 +152,7 @@ export class WarmProver {
         // What the first proof would build (tables, scratch memory, compiled point arithmetic) is built with the load.
         if (parsed && engine.kernels) await prepareGroth16(parsed, engine.kernels);
         const tables = parsed ? await this.tablesFor(keys.circuitId, parsed, engine) : undefined;
+        if (parsed && engine.kernels) await warmUpProof(parsed, engine.kernels, tables);
         const lookupKey = keys.lookup ? (JSON.parse(await readFile(keys.lookup.keyPath, 'utf8')) as CommitmentKey) : undefined;
         return { zkey: bytes, parsed, witness, wasm, ...(tables ? { tables } : {}), ...(lookupKey ? { lookupKey } : {}) };
       })();
