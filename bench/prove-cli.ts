@@ -44,10 +44,26 @@ interface Case {
 }
 
 /** One process: wall ms and peak RSS MiB (GNU time writes %M in KiB to the file given with -o). */
+/**
+ * The environment of every measured process: this one's, less NODE_EXTRA_CA_CERTS. Where a proxy's CA bundle is set
+ * (this project's machines set one), Node parses it before running any code, ~40 ms per process here (bare Node
+ * 0.06 s without, 0.10 s with); neither command makes a TLS connection, and a user's machine seldom sets it. Both
+ * commands run in the same environment; the result records whether the variable was removed and bare Node's start.
+ */
+const PROCESS_ENV = (() => {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+})();
+
 function runProcess(args: string[], dir: string): { ms: number; rssMiB: number } {
   const rssFile = path.join(dir, 'rss');
   const t = performance.now();
-  execFileSync(TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...args], {
+    cwd: dir,
+    env: PROCESS_ENV,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const ms = performance.now() - t;
   return { ms, rssMiB: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024 };
 }
@@ -93,6 +109,8 @@ export async function benchProveCli(log: (m: string) => void): Promise<Record<st
   const compiled = currentProveBundle(pathToFileURL(path.join(REPO_ROOT, 'cli', 'dist') + path.sep)) !== null;
   log(`zkai prove runs ${compiled ? 'compiled (cli/dist/prove.mjs)' : 'through tsx (no current bundle: npm run build:cli)'}`);
   const results: Record<string, unknown>[] = [];
+  const nodeStartMs = Math.round(median(Array.from({ length: 5 }, () => runProcess(['-e', '0'], os.tmpdir()).ms)));
+  log(`bare Node starts in ${nodeStartMs} ms (median of 5)`);
   try {
     const cases = [await membershipCase(dir, log)];
     for (const size of SIZES) cases.push(await syntheticCase(size, dir, log));
@@ -134,5 +152,13 @@ export async function benchProveCli(log: (m: string) => void): Promise<Record<st
     const { releaseVerifierResources } = await import('../prover/verify.ts');
     await releaseVerifierResources();
   }
-  return { runs: RUNS, zkaiCompiled: compiled, cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => +l.toFixed(1)), results };
+  return {
+    runs: RUNS,
+    zkaiCompiled: compiled,
+    cpus: os.cpus().length,
+    loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
+    nodeStartMs,
+    nodeExtraCaCertsRemoved: process.env.NODE_EXTRA_CA_CERTS !== undefined,
+    results,
+  };
 }
