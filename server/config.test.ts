@@ -34,3 +34,10 @@ describe('ZKAI_BATCH_SLOTS: the dev chain’s batch verifier', () => {
       assert.throws(() => configFromEnv({ ZKAI_BATCH_SLOTS: bad }), /ZKAI_BATCH_SLOTS must be an integer 0\.\.64/);
   });
 });
+
+describe('ZKAI_FIXED_BASE_MIB: checked when the service or a worker starts', () => {
+  it('refuses a budget that is not a whole number of MiB, before any worker reads it', () => {
+    assert.doesNotThrow(() => configFromEnv({ ZKAI_FIXED_BASE_MIB: '0' }));
+    assert.throws(() => configFromEnv({ ZKAI_FIXED_BASE_MIB: 'lots' }), /ZKAI_FIXED_BASE_MIB must be a whole number of MiB/);
+  });
+});

@@ -3,6 +3,7 @@ import { DEFAULT_TREE_DEPTH, MAX_BATCH_SLOTS, MAX_TREE_DEPTH } from '../circuits
 import { resolveHome } from '../common/config.ts';
 import { ZkaiError } from '../common/errors.ts';
 import { parseQueueSetting, type QueueBackend } from '../jobs/queue/types.ts';
+import { fixedBaseBudgetFrom } from '../prover/groth16/fixed-tables.ts';
 
 /** Everything `startService` needs; `configFromEnv` fills it from ZKAI_* variables. */
 export interface ServiceConfig {
@@ -170,6 +171,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       `ZKAI_CHAIN must be 'dev', 'dev-persistent', 'off' or an http(s) JSON-RPC URL, got ${JSON.stringify(chainSetting)}`,
     );
   const home = resolveHome(env).path;
+  // Read by each proving worker when it loads a circuit; checked here so that a bad value stops the start, not a proof.
+  fixedBaseBudgetFrom(env);
   return {
     host: env.ZKAI_HOST || DEFAULT_CONFIG.host,
     port: intFrom(env, 'ZKAI_PORT', DEFAULT_CONFIG.port, 0, 65535),

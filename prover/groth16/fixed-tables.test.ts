@@ -9,6 +9,7 @@ import * as snarkjs from 'snarkjs';
 import { isZkaiError } from '../../common/errors.ts';
 import { selectEngine } from '../engine.ts';
 import { NATIVE_TESTS } from '../native/test-native.ts';
+import { ProverPool } from '../pool.ts';
 import { membershipInput, membershipTestSetup } from '../test-fixtures.ts';
 import { releaseVerifierResources } from '../verify.ts';
 import { WarmProver } from '../warm-prover.ts';
@@ -148,5 +149,25 @@ describe('fixed-base tables: warm proofs over them', NATIVE_TESTS, () => {
     assert.equal(await snarkjs.groth16.verify(fixture.vkey, plain.publicSignals, plain.proof), true);
     assert.equal(none.fixedTableBytes(), 0);
     assert.equal(fixedCalls, 0);
+  });
+
+  test('the proving pool builds tables in its workers (ZKAI_FIXED_BASE_MIB) and its proofs verify', async () => {
+    const fixture = await membershipTestSetup(2);
+    const keys = { circuitId: `${fixture.circuit.id}-fixed-pool`, wasmPath: fixture.circuit.wasmPath, zkeyPath: fixture.zkeyPath };
+    const input = await membershipInput([{ recordId: 1n, contributor: 2n, contentHi: 3n, contentLo: 4n, weight: 5n }], 0, 1n, 2);
+    const saved = process.env.ZKAI_FIXED_BASE_MIB;
+    process.env.ZKAI_FIXED_BASE_MIB = '64'; // a worker thread's environment is a copy taken when it starts
+    const pool = new ProverPool({ threads: 1 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const out = await pool.prove(keys, input);
+        assert.equal(out.engine, 'native');
+        assert.equal(await snarkjs.groth16.verify(fixture.vkey, out.publicSignals, out.proof), true);
+      }
+    } finally {
+      await pool.close();
+      if (saved === undefined) delete process.env.ZKAI_FIXED_BASE_MIB;
+      else process.env.ZKAI_FIXED_BASE_MIB = saved;
+    }
   });
 });
