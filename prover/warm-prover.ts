@@ -152,7 +152,9 @@ export class WarmProver {
         // What the first proof would build (tables, scratch memory, compiled point arithmetic) is built with the load.
         if (parsed && engine.kernels) await prepareGroth16(parsed, engine.kernels);
         const tables = parsed ? await this.tablesFor(keys.circuitId, parsed, engine) : undefined;
-        if (parsed && engine.kernels) await warmUpProof(parsed, engine.kernels, tables);
+        // The engines that prepare (native) also warm up: one throwaway proof costs them tens of ms at a small key,
+        // where the wasm reference would spend seconds at a large one.
+        if (parsed && engine.kernels?.prepare) await warmUpProof(parsed, engine.kernels, tables);
         const lookupKey = keys.lookup ? (JSON.parse(await readFile(keys.lookup.keyPath, 'utf8')) as CommitmentKey) : undefined;
         return { zkey: bytes, parsed, witness, wasm, ...(tables ? { tables } : {}), ...(lookupKey ? { lookupKey } : {}) };
       })();
