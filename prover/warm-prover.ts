@@ -122,8 +122,7 @@ export class WarmProver {
     this.tableBytes.delete(circuitId);
     const fb = engine.kernels?.fixedBase;
     if (!fb || this.fixedBaseBudget === 0) return undefined;
-    const used = [...this.tableBytes.values()].reduce((a, b) => a + b, 0);
-    const tables = await buildFixedTables(parsed, fb, this.fixedBaseBudget - used);
+    const tables = await buildFixedTables(parsed, fb, this.fixedBaseBudget - this.fixedTableBytes());
     if (tables) this.tableBytes.set(circuitId, tables.bytes);
     return tables;
   }

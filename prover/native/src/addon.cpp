@@ -104,6 +104,12 @@ View view_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t
   return View{u.Data(), u.ByteLength()};
 }
 
+// A synchronous call's Invalid as the JavaScript exception it stands for.
+[[noreturn]] void throw_invalid(Napi::Env env, const Invalid& e) {
+  if (e.range) throw Napi::RangeError::New(env, e.msg);
+  throw Napi::TypeError::New(env, e.msg);
+}
+
 bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i && info[i].ToBoolean().Value(); }
 
 void check_scalars(const uint8_t* data, size_t size, const char* name) {
@@ -336,8 +342,7 @@ Napi::Value PoseidonParams(const Napi::CallbackInfo& info) {
     if (id < 0) throw Invalid{true, "poseidonParams: " + error};
     return Napi::Number::New(env, id);
   } catch (const Invalid& e) {
-    if (e.range) throw Napi::RangeError::New(env, e.msg);
-    throw Napi::TypeError::New(env, e.msg);
+    throw_invalid(env, e);
   }
 }
 
