@@ -8,7 +8,10 @@
  * magnitudes into width classes (≤16, ≤32, ≤64, ≤128 bits) and splits wider ones in two ~128-bit halves (GLV in G1,
  * ψ in G2) into the last class; per class it drops zero and one, and for m remaining points picks the width c with
  * `choose_window` (mirrored in `plan` below): batch-affine windows at reduce weight 3 when they pay (G1: m ≥ 1,024 and
- * c ≥ 7; G2: m ≥ 256 and c ≥ 6; `batch_affine_pays`), else XYZZ windows at weight 1.4. The mutations docs/engines.md lists show each path failing here when broken.
+ * c ≥ 7; G2: m ≥ 256 and c ≥ 6; `batch_affine_pays`), else XYZZ windows at weight 1.4. Batch-affine windows narrower
+ * than 12 bits (G1) or 11 (G2) run several to a group sharing their batches (`windows_batch_affine`), so the small
+ * sizes here reach groups of up to a dozen windows, the wide ones groups of one. The mutations docs/engines.md lists
+ * show each path failing here when broken.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -2,7 +2,7 @@
  * The native engine's scratch memory (src/scratch.inc) and prepareGroth16: big temporaries live in blocks the engine
  * keeps and hands out again, so these tests run kernels and proofs of different sizes one after another (X, Y, X) and
  * check every result against an independent reference: a reused block must never carry one call's data into another.
- * Sizes are chosen above the pool's 256 KiB threshold (smaller buffers use the ordinary heap).
+ * Sizes are chosen above the pool's 32 KiB threshold (smaller buffers use the ordinary heap).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

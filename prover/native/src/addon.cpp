@@ -305,9 +305,18 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     close(fd);
     return Napi::ArrayBuffer::New(env, 0);
   }
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  const int e = errno;
+  // Populated read-only, then made writable: MAP_POPULATE on a writable private mapping faults every page in for
+  // writing, which copies the whole file into anonymous memory (a 69 MB zkey: 69 MB copied, page by page); mapped
+  // for reading it maps the page cache's pages as they are. A JavaScript write to the buffer still works (the
+  // kernel copies that one page then), it just is not paid for up front.
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  int e = errno;
   close(fd);
+  if (p != MAP_FAILED && mprotect(p, size, PROT_READ | PROT_WRITE) != 0) {
+    e = errno;
+    munmap(p, size);
+    p = MAP_FAILED;
+  }
   if (p == MAP_FAILED) {
     errno = e;
     return fail("cannot map");

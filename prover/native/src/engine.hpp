@@ -65,7 +65,7 @@ std::string merkle_sum_level(int id, const uint8_t* nodes, size_t n, const uint8
 // Scratch memory (scratch.inc): blocks of SCRATCH_SMALL bytes and more come from a process-wide pool of 2 MiB-aligned,
 // huge-page-advised mappings that are kept between calls (up to ZKAI_NATIVE_SCRATCH_MIB), so a proof's big
 // temporaries do not page-fault again on every call.
-constexpr size_t SCRATCH_SMALL = (size_t)256 << 10;
+constexpr size_t SCRATCH_SMALL = (size_t)32 << 10;
 void* scratch_acquire(size_t bytes);
 void scratch_release(void* p);
 // Maps, touches and keeps blocks of these sizes (pre-faulting the next calls' temporaries).
