@@ -63,7 +63,7 @@ for (let i = 0; i < RUNS; i++) {
     const w = await lookupWitness(bitsCircuit.wasmPath, { x });
     const bytes = new Uint8Array(w.length * 32);
     for (const [j, v] of w.entries()) bigIntToLe(v, bytes, j * 32);
-    return proveGroth16(bitsZkey, bytes, kernels, { oneShot: true });
+    return proveGroth16(bitsZkey, bytes, kernels);
   });
   bitsMs.push(ms);
 }

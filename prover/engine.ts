@@ -71,7 +71,7 @@ async function webGpuEngine(gpu: ProvingBackend, native: NativeEngine | null, lo
   return {
     name: label,
     description: `webgpu (${gpu.description}; quotient and G2 on ${rest.name})`,
-    kernels: { name: label, g1: gpu, g2: rest, quotient },
+    kernels: { name: label, g1: gpu, g2: rest, quotient, ...(native ? { finish: native.groth16Finish.bind(native) } : {}) },
   };
 }
 

@@ -101,7 +101,7 @@ export async function proveFiles(
   let publicSignals: string[];
   try {
     if (engine.kernels) {
-      ({ proof, publicSignals } = await proveGroth16(zkey, witness.values, engine.kernels, { oneShot: true }));
+      ({ proof, publicSignals } = await proveGroth16(zkey, witness.values, engine.kernels));
     } else {
       const snarkjs = await import('snarkjs');
       ({ proof, publicSignals } = (await snarkjs.groth16.prove({ type: 'mem', data: zkeyBytes }, { type: 'mem', data: wtnsBytes })) as {

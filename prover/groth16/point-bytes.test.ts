@@ -1,10 +1,10 @@
-// The BigInt point codec a one-shot proof finishes with (point-bytes.ts) against @noble/curves: the same JSON for
-// random points and infinity, and the on-curve checks accept curve points and refuse others.
+// The BigInt point codec proofs are written with (point-bytes.ts) against @noble/curves: the same JSON for random
+// points and infinity.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bn254 } from '@noble/curves/bn254.js';
 import { BN254_Q, mod } from '../../common/bn254.ts';
-import { bigIntToLe, g1BytesToJson, g2BytesToJson, isG1Bytes, isG2OnCurveBytes } from './point-bytes.ts';
+import { bigIntToLe, g1BytesToJson, g2BytesToJson } from './point-bytes.ts';
 import { g1ToJson, g2ToJson } from './points.ts';
 import { randomScalar } from './prove.ts';
 
@@ -38,27 +38,8 @@ describe('point bytes without noble', () => {
       const p2 = bn254.G2.Point.BASE.multiply(randomScalar());
       assert.deepEqual(g1BytesToJson(g1Bytes(p1)), g1ToJson(p1));
       assert.deepEqual(g2BytesToJson(g2Bytes(p2)), g2ToJson(p2));
-      assert.ok(isG1Bytes(g1Bytes(p1)));
-      assert.ok(isG2OnCurveBytes(g2Bytes(p2)));
     }
     assert.deepEqual(g1BytesToJson(new Uint8Array(64)), g1ToJson(bn254.G1.Point.ZERO));
     assert.deepEqual(g2BytesToJson(new Uint8Array(128)), g2ToJson(bn254.G2.Point.ZERO));
-    assert.ok(isG1Bytes(new Uint8Array(64)));
-    assert.ok(isG2OnCurveBytes(new Uint8Array(128)));
-  });
-
-  test('a changed coordinate is off the curve, in G1 and in each G2 coordinate', () => {
-    const p1 = g1Bytes(bn254.G1.Point.BASE.multiply(randomScalar()));
-    for (const offset of [0, 32]) {
-      const bad = p1.slice();
-      bad[offset + 5]! ^= 0x10;
-      assert.equal(isG1Bytes(bad), false, `G1 byte ${offset + 5}`);
-    }
-    const p2 = g2Bytes(bn254.G2.Point.BASE.multiply(randomScalar()));
-    for (const offset of [0, 32, 64, 96]) {
-      const bad = p2.slice();
-      bad[offset + 5]! ^= 0x10;
-      assert.equal(isG2OnCurveBytes(bad), false, `G2 byte ${offset + 5}`);
-    }
   });
 });

@@ -11,13 +11,13 @@
  * same point (r·πB₁ = r·(β₁ + Σ wᵢ·B1ᵢ) + r·s·δ₁, whose last term cancels), with four multiplications by the
  * secret r, s instead of six.
  *
- * The finish (those few additions and multiplications) has two implementations: a warm prover's, with noble's
- * constant-time multiplications and window tables (finish-noble.ts, imported only then), and a one-shot proof's,
- * as three small MSMs on the kernels (finish-kernels.ts), so that a `zkai prove` process never loads noble.
+ * The finish (those few additions and the multiplications by the secret r, s) is constant-time in r and s, in one of
+ * two implementations: the native engine's (finish-native.ts, a fraction of a millisecond), or, on engines without
+ * it, noble's with window tables (finish-noble.ts, ~10 ms, imported only then).
  */
 import { ZkaiError } from '../../common/errors.ts';
 import { FR_BYTES, type ProvingBackend } from '../../gpu/backend.ts';
-import { finishWithKernels } from './finish-kernels.ts';
+import { type FinishKernel, nativeFinisher } from './finish-native.ts';
 import type { FixedBaseKernels, FixedTables } from './fixed-tables.ts';
 import { leToBigInt } from './point-bytes.ts';
 import { BN254_R, type ParsedZkey } from './zkey.ts';
@@ -53,6 +53,8 @@ export interface Groth16Kernels {
   prepare?: (shape: KeyShape) => Promise<void>;
   /** MSMs over precomputed fixed-base tables (fixed-tables.ts): the native engine's, absent elsewhere. */
   fixedBase?: FixedBaseKernels;
+  /** The proof's finish in constant time (finish-native.ts): the native engine's; without it, noble's. */
+  finish?: FinishKernel;
 }
 
 export interface ProveOptions {
@@ -66,11 +68,6 @@ export interface ProveOptions {
    * remain (the query MSMs overlap the quotient unless sequential). For job progress; must not throw.
    */
   onPhase?: (phase: 'quotient' | 'msm') => void;
-  /**
-   * One proof per parsed key (a `zkai prove` process): finish the proof on the kernels (finish-kernels.ts) rather
-   * than with noble, whose import, window tables and first, uncompiled runs cost more than one proof's finish.
-   */
-  oneShot?: boolean;
   /** A warm circuit's fixed-base tables (fixed-tables.ts, built with these kernels): their MSMs run over them. */
   tables?: FixedTables;
 }
@@ -130,14 +127,14 @@ export interface MsmParts {
 }
 
 /**
- * Everything a proof over this key builds on first use, built now (a worker's circuit load, or `zkai prove` while it
- * reads its files): the kernels' tables and scratch memory, and the key's constant points with their window tables
- * (a warm prover's), their constant-time multiplication run once on a throwaway scalar so that it is compiled before
- * the first proof needs it.
+ * Everything a proof over this key builds on first use, built now (a warm prover's circuit load): the kernels' tables
+ * and scratch memory, and, for kernels without a finish of their own, the key's constant points with noble's window
+ * tables, their constant-time multiplication run once on a throwaway scalar so that it is compiled before the first
+ * proof needs it.
  */
-export async function prepareGroth16(zkey: ParsedZkey, kernels: Groth16Kernels, opts: { oneShot?: boolean } = {}): Promise<void> {
+export async function prepareGroth16(zkey: ParsedZkey, kernels: Groth16Kernels): Promise<void> {
   const ready = kernels.prepare?.(zkey);
-  if (!opts.oneShot) (await import('./finish-noble.ts')).warmKeyPoints(zkey, randomScalar);
+  if (!kernels.finish) (await import('./finish-noble.ts')).warmKeyPoints(zkey, randomScalar);
   await ready;
 }
 
@@ -194,13 +191,13 @@ export async function proveGroth16(
   const b2Table = fixed?.tables.b2;
   const g2Query = () => timed(() => (b2Table && fixed ? fixed.fb.msmFixed(b2Table, witness, true) : g2.msmG2(zkey.pointsB2, witness)));
 
-  // r, s and (warm) their multiples of δ need none of the MSMs: the JavaScript thread computes them while the
+  // r, s (and, with noble, their multiples of δ) need none of the MSMs: the JavaScript thread computes them while the
   // kernels run, and returns the function that finishes the proof from the MSMs.
   const blinding = async (): Promise<(parts: MsmParts) => Groth16Proof | Promise<Groth16Proof>> => {
     await Promise.resolve(); // after the kernels' calls are queued
     const r = randomScalar();
     const s = randomScalar();
-    if (opts.oneShot) return (parts) => finishWithKernels(zkey, kernels, parts, r, s);
+    if (kernels.finish) return nativeFinisher(zkey, kernels.finish, r, s);
     return (await import('./finish-noble.ts')).nobleFinisher(zkey, r, s);
   };
 
@@ -241,6 +238,7 @@ export async function proveGroth16(
 /** A backend that can ready itself for a key shape (the native engine's prepareGroth16), and may have fixed-base MSMs. */
 type PreparingBackend = ProvingBackend & {
   prepareGroth16?: (domainSize: number, nVars: number, nCoefs: number) => Promise<void>;
+  groth16Finish?: FinishKernel;
 } & Partial<FixedBaseKernels>;
 
 /** Kernels that run everything on one backend, with the given quotient implementation (and its preparation, if any). */
@@ -249,6 +247,7 @@ export function kernelsFrom(backend: PreparingBackend, quotient: QuotientFn, nam
   if (typeof backend.prepareGroth16 === 'function') {
     kernels.prepare = (shape) => backend.prepareGroth16!(shape.domainSize, shape.nVars, shape.nCoefs);
   }
+  if (typeof backend.groth16Finish === 'function') kernels.finish = backend.groth16Finish.bind(backend);
   const { fixedTablePlan, fixedTableBuild, msmFixed } = backend;
   if (fixedTablePlan && fixedTableBuild && msmFixed) kernels.fixedBase = { fixedTablePlan, fixedTableBuild, msmFixed };
   return kernels;

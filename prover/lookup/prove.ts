@@ -85,7 +85,7 @@ export async function proveLookupWitness(ls: LookupSetup, witness: readonly bigi
   const commitment = await commitPublicInputs(ls.key, committedValues(ls, witness));
   const bytes = new Uint8Array(witness.length * FR_BYTES);
   for (const [i, v] of witness.entries()) bigIntToLe(v, bytes, i * FR_BYTES);
-  const { proof, publicSignals } = await proveGroth16(await zkeyOf(ls), bytes, await kernels(), { oneShot: true });
+  const { proof, publicSignals } = await proveGroth16(await zkeyOf(ls), bytes, await kernels());
   const hidden = [...ls.layout.committedIndices, ...(weights?.publicIndices ?? [])];
   return {
     proof,

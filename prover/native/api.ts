@@ -33,6 +33,16 @@ export interface NativeEngine extends ProvingBackend, FixedBaseKernels {
   groth16Quotient(coefs: Uint8Array, nCoefs: number, witness: Uint8Array, domainSize: number): Promise<Uint8Array>;
 
   /**
+   * The end of a Groth16 proof (src/finish.inc), constant-time in the secret r and s: with the key's points
+   * `key` = α₁ ‖ β₁ ‖ δ₁ ‖ β₂ ‖ δ₂ (448 bytes) and the MSMs `parts` = A ‖ B₁ ‖ C ‖ H ‖ B₂ (384 bytes), all affine in the
+   * MSMs' layout, and `rs` = r ‖ s (64 bytes, LE standard form, below r), returns πA ‖ πB ‖ πC (256 bytes, same layout):
+   *   πA = α₁ + A + r·δ₁,  πB = β₂ + B₂ + s·δ₂,  πC = C + H + s·πA + r·(β₁ + B₁).
+   * Synchronous (a fraction of a millisecond). Throws a RangeError when a point is not on its curve or a coordinate
+   * or scalar is not canonical.
+   */
+  groth16Finish(key: Uint8Array, parts: Uint8Array, rs: Uint8Array): Uint8Array;
+
+  /**
    * Readies the engine for Groth16 proofs over a key of this shape (zkey header: domain size, variables, section-4
    * coefficients): builds the domain's NTT twiddles and the quotient's coset factors, which a proof would otherwise
    * build on its first call, and maps and pre-faults (huge pages where the system has them) the scratch memory a proof

@@ -391,6 +391,25 @@ Napi::Value MerkleSumLevel(const Napi::CallbackInfo& info) {
 
 #include "addon-fixed.inc"
 
+// groth16Finish(key, parts, rs) -> πA ‖ πB ‖ πC (256 bytes), synchronous (well under a millisecond): see engine.hpp.
+Napi::Value Groth16Finish(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    Napi::Uint8Array key = uint8_arg(info, 0, "key", 0), parts = uint8_arg(info, 1, "parts", 0), rs = uint8_arg(info, 2, "rs", 0);
+    if (key.ByteLength() != 448) throw Invalid{true, "key must be 448 bytes (alpha1, beta1, delta1, beta2, delta2)"};
+    if (parts.ByteLength() != 384) throw Invalid{true, "parts must be 384 bytes (A, B1, C, H, B2)"};
+    if (rs.ByteLength() != 64) throw Invalid{true, "rs must be 64 bytes (r, s)"};
+    check_scalars(rs.Data(), 64, "rs");
+    const std::string problem = zk::groth16_finish_problem(key.Data(), parts.Data());
+    if (!problem.empty()) throw Invalid{true, "groth16Finish: " + problem};
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, 256);
+    zk::groth16_finish(key.Data(), parts.Data(), rs.Data(), out.Data());
+    return out;
+  } catch (const Invalid& e) {
+    throw_invalid(env, e);
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, zk::engine_version()));
   exports.Set("threads", Napi::Number::New(env, zk::engine_threads()));
@@ -406,6 +425,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fixedTablePlan", Napi::Function::New(env, FixedTablePlan));
   exports.Set("fixedTableBuild", Napi::Function::New(env, FixedTableBuild));
   exports.Set("msmFixed", Napi::Function::New(env, MsmFixed));
+  exports.Set("groth16Finish", Napi::Function::New(env, Groth16Finish));
   exports.Set("prepareGroth16", Napi::Function::New(env, PrepareGroth16));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("modinvMismatches", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {

@@ -41,6 +41,7 @@ typedef XYZZ<Fq2> G2P;
 #include "quotient.inc"
 #include "fixed-base.inc"
 #include "scalar-mul.inc"
+#include "finish.inc"
 #include "poseidon.inc"
 
 template <class Params>

@@ -47,6 +47,13 @@ void g2_fixed_base(const uint8_t* scalars, size_t n, uint8_t* out);
 void g1_sparse_combine(const uint8_t* points, const uint8_t* terms, size_t nTerms, size_t nOutputs, uint8_t* out);
 void g2_sparse_combine(const uint8_t* points, const uint8_t* terms, size_t nTerms, size_t nOutputs, uint8_t* out);
 
+// The end of a Groth16 proof in constant time in r and s (finish.inc). key: α₁, β₁, δ₁ (G1), β₂, δ₂ (G2); parts: the MSMs
+// A, B1, C, H (G1) and B2 (G2); points affine, Montgomery form, zeros for infinity; rs: r then s, 32-byte LE standard
+// form, below the group order. out: πA (64), πB (128), πC (64) bytes in the same form. groth16_finish_problem says
+// which point is not on its curve or not canonical ("" when all are).
+std::string groth16_finish_problem(const uint8_t* key448, const uint8_t* parts384);
+void groth16_finish(const uint8_t* key448, const uint8_t* parts384, const uint8_t* rs64, uint8_t* out256);
+
 void g1_batch_scale(const uint8_t* points, size_t n, const uint8_t* scalar, uint8_t* out);
 
 // Poseidon (poseidon.inc). poseidon_params registers one width's constants (32-byte big-endian canonical elements:
