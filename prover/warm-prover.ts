@@ -10,7 +10,7 @@ import type { Groth16Proof } from './groth16/prove.ts';
 import { prepareGroth16, proveGroth16, warmUpProof } from './groth16/prove.ts';
 import { parseWtns } from './groth16/wtns.ts';
 import { type ParsedZkey, parseZkey } from './groth16/zkey.ts';
-import { type AlphaPlan, alphaPlan, patchAlpha } from './lookup/alpha-patch.ts';
+import { type AlphaPlan, alphaPlan, patchAlphaAuto } from './lookup/alpha-patch.ts';
 import { logupChallenge } from './lookup/challenge.ts';
 import type { OnPhase } from './progress.ts';
 import { type WasmWitnessCalculator, witnessBin } from './witness-bin.ts';
@@ -281,7 +281,7 @@ async function lookupRounds(
   // too, to check the patch against it once.
   let patched: Uint8Array | undefined;
   if (patch?.plan) {
-    const values = patchAlpha(patch.plan, parseWtns(pass1).values, alpha);
+    const values = patchAlphaAuto(patch.plan, parseWtns(pass1).values, alpha);
     if (values) {
       patched = new Uint8Array(pass1);
       parseWtns(patched).values.set(values);

@@ -2,7 +2,8 @@
 // a row of three solved last) the patch equals the witness computed at the new α, and rows it cannot handle are
 // refused; on the demo circuit the patched witness is byte for byte circom's at the new α; and the warm prover runs
 // the witness calculator twice on a circuit's first proof (the check) and once afterwards, every proof verifying; a
-// wrong patch is reported once and pass 2 then runs in full.
+// wrong patch is reported once and pass 2 then runs in full. The native engine's patch (src/alpha-patch.inc) gives
+// the reference's bytes on the same rows and on the demo circuit, and refuses malformed plans.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,10 +12,11 @@ import { calculateWitness } from '../../circuits/witness.ts';
 import { BN254_R, invMod } from '../../common/bn254.ts';
 import { statementSignals } from '../commitment.ts';
 import { COEF_BYTES, type ParsedZkey, parseZkey } from '../groth16/zkey.ts';
+import { NATIVE_TESTS, requireNativeEngine } from '../native/test-native.ts';
 import { LOOKUP_KEY_FILE } from '../setup/commitment-key.ts';
 import { releaseVerifierResources } from '../verify.ts';
 import { WarmProver } from '../warm-prover.ts';
-import { alphaPlan, patchAlpha } from './alpha-patch.ts';
+import { alphaPlan, encodeAlphaPlan, patchAlpha, patchAlphaNative } from './alpha-patch.ts';
 import { type DemoFixture, demoFixture } from './test-forge.ts';
 import { verifyLookupProof } from './verify.ts';
 
@@ -100,6 +102,32 @@ describe('LogUp pass 2 from pass 1 (alpha-patch.ts)', () => {
     assert.equal(alphaPlan(fakeZkey(3, shared), ALPHA), undefined);
   });
 
+  describe('the native patch against the reference', NATIVE_TESTS, () => {
+    test('hand-made rows: the same bytes, the same pole; malformed plans refused', () => {
+      const engine = requireNativeEngine();
+      const plan = alphaPlan(fakeZkey(3, rows()), ALPHA);
+      assert.ok(plan);
+      for (const [a1, a2] of [
+        [11n, 12345n],
+        [r - 2n, 99n],
+        [5n, r - 1n],
+      ] as const) {
+        const native = patchAlphaNative(engine.lookupAlphaPatch, plan, le(witnessAt(a1)), a2);
+        assert.ok(native);
+        assert.deepEqual(new Uint8Array(native), patchAlpha(plan, le(witnessAt(a1)), a2));
+      }
+      assert.equal(patchAlphaNative(engine.lookupAlphaPatch, plan, le(witnessAt(11n)), 3n), undefined);
+      const bytes = encodeAlphaPlan(plan);
+      const alpha = le([7n]);
+      const values = le(witnessAt(11n));
+      assert.throws(() => engine.lookupAlphaPatch(bytes.subarray(0, bytes.length - 1), values, alpha), /truncated|trailing/);
+      assert.throws(() => engine.lookupAlphaPatch(new Uint8Array([...bytes, 0]), values, alpha), /trailing/);
+      // A wire beyond the witness: the witness one value short.
+      assert.throws(() => engine.lookupAlphaPatch(bytes, values.subarray(0, values.length - 32), alpha), /beyond the witness/);
+      assert.throws(() => engine.lookupAlphaPatch(bytes, values, le([0n]).fill(0xff)), /alpha2/);
+    });
+  });
+
   describe('on the demo circuit', () => {
     let fx: DemoFixture;
     before(async () => {
@@ -115,6 +143,10 @@ describe('LogUp pass 2 from pass 1 (alpha-patch.ts)', () => {
       const w1 = await calculateWitness(fx.circuit.wasmPath, { ...input, logupAlpha: '123456789' });
       const w2 = await calculateWitness(fx.circuit.wasmPath, { ...input, logupAlpha: '987654321987654321' });
       assert.deepEqual(patchAlpha(plan, le(w1), 987654321987654321n), le(w2));
+      if (NATIVE_TESTS.skip) return;
+      const native = patchAlphaNative(requireNativeEngine().lookupAlphaPatch, plan, le(w1), 987654321987654321n);
+      assert.ok(native);
+      assert.deepEqual(new Uint8Array(native), le(w2), 'native');
     });
 
     /** Three proofs of the demo circuit on `prover`, each verified; their witness calculator runs. */

@@ -410,6 +410,26 @@ Napi::Value Groth16Finish(const Napi::CallbackInfo& info) {
   }
 }
 
+// lookupAlphaPatch(plan, values, alpha2) -> the patched values, or null when α₂ is a pole (synchronous: a few ms).
+Napi::Value LookupAlphaPatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    Napi::Uint8Array plan = uint8_arg(info, 0, "plan", 0), values = uint8_arg(info, 1, "values", 32), alpha2 = uint8_arg(info, 2, "alpha2", 0);
+    if (alpha2.ByteLength() != 32) throw Invalid{true, "alpha2 must be 32 bytes"};
+    check_scalars(alpha2.Data(), 32, "alpha2");
+    check_scalars(values.Data(), values.ByteLength(), "values");
+    const size_t nVars = values.ByteLength() / 32;
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, values.ByteLength());
+    bool pole = false;
+    const std::string problem = zk::lookup_alpha_patch(plan.Data(), plan.ByteLength(), values.Data(), nVars, alpha2.Data(), out.Data(), pole);
+    if (!problem.empty()) throw Invalid{true, "lookupAlphaPatch: " + problem};
+    if (pole) return env.Null();
+    return out;
+  } catch (const Invalid& e) {
+    throw_invalid(env, e);
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, zk::engine_version()));
   exports.Set("threads", Napi::Number::New(env, zk::engine_threads()));
@@ -426,6 +446,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fixedTableBuild", Napi::Function::New(env, FixedTableBuild));
   exports.Set("msmFixed", Napi::Function::New(env, MsmFixed));
   exports.Set("groth16Finish", Napi::Function::New(env, Groth16Finish));
+  exports.Set("lookupAlphaPatch", Napi::Function::New(env, LookupAlphaPatch));
   exports.Set("prepareGroth16", Napi::Function::New(env, PrepareGroth16));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("modinvMismatches", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {

@@ -42,6 +42,7 @@ typedef XYZZ<Fq2> G2P;
 #include "fixed-base.inc"
 #include "scalar-mul.inc"
 #include "finish.inc"
+#include "alpha-patch.inc"
 #include "poseidon.inc"
 
 template <class Params>
