@@ -281,10 +281,12 @@ async function lookupRounds(
   // too, to check the patch against it once.
   let patched: Uint8Array | undefined;
   if (patch?.plan) {
-    const values = patchAlphaAuto(patch.plan, parseWtns(pass1).values, alpha);
-    if (values) {
-      patched = new Uint8Array(pass1);
-      parseWtns(patched).values.set(values);
+    // In place where the native engine patches (pass 1 is not read again; a pole leaves it unchanged).
+    const values = parseWtns(pass1).values;
+    const patchedValues = patchAlphaAuto(patch.plan, values, alpha);
+    if (patchedValues) {
+      if (patchedValues !== values) values.set(patchedValues);
+      patched = pass1;
       if (patch.checked) return { wtns: patched, commitment, witnessPasses: 1 };
     }
   }

@@ -120,11 +120,22 @@ describe('LogUp pass 2 from pass 1 (alpha-patch.ts)', () => {
       const bytes = encodeAlphaPlan(plan);
       const alpha = le([7n]);
       const values = le(witnessAt(11n));
-      assert.throws(() => engine.lookupAlphaPatch(bytes.subarray(0, bytes.length - 1), values, alpha), /truncated|trailing/);
-      assert.throws(() => engine.lookupAlphaPatch(new Uint8Array([...bytes, 0]), values, alpha), /trailing/);
+      const out = new Uint8Array(values.length);
+      // In place: the same bytes; at a pole, the values left as they were.
+      const inPlace = values.slice();
+      assert.equal(patchAlphaNative(engine.lookupAlphaPatch, plan, inPlace, 12345n, inPlace), inPlace);
+      assert.deepEqual(inPlace, le(witnessAt(12345n)));
+      const atPole = values.slice();
+      assert.equal(patchAlphaNative(engine.lookupAlphaPatch, plan, atPole, 3n, atPole), undefined);
+      assert.deepEqual(atPole, values);
+      assert.throws(() => engine.lookupAlphaPatch(bytes.subarray(0, bytes.length - 1), values, alpha, out), /truncated|trailing/);
+      assert.throws(() => engine.lookupAlphaPatch(new Uint8Array([...bytes, 0]), values, alpha, out), /trailing/);
       // A wire beyond the witness: the witness one value short.
-      assert.throws(() => engine.lookupAlphaPatch(bytes, values.subarray(0, values.length - 32), alpha), /beyond the witness/);
-      assert.throws(() => engine.lookupAlphaPatch(bytes, values, le([0n]).fill(0xff)), /alpha2/);
+      const short = values.subarray(0, values.length - 32);
+      assert.throws(() => engine.lookupAlphaPatch(bytes, short, alpha, short.slice()), /beyond the witness/);
+      assert.throws(() => engine.lookupAlphaPatch(bytes, values, le([0n]).fill(0xff), out), /alpha2/);
+      assert.throws(() => engine.lookupAlphaPatch(bytes, values, alpha, out.subarray(32)), /as long as/);
+      assert.throws(() => engine.lookupAlphaPatch(bytes, values.subarray(0, 6 * 32), alpha, values.subarray(32)), /as long as|overlaps/);
     });
   });
 

@@ -229,17 +229,29 @@ export function encodeAlphaPlan(plan: AlphaPlan): Uint8Array {
 }
 
 /** The native engine's lookupAlphaPatch (prover/native/api.ts). */
-export type NativeAlphaPatch = (plan: Uint8Array, values: Uint8Array, alpha2: Uint8Array) => Uint8Array | null;
+export type NativeAlphaPatch = (plan: Uint8Array, values: Uint8Array, alpha2: Uint8Array, out: Uint8Array) => boolean;
 
-/** patchAlpha on the native engine: the same bytes (or undefined at a pole). */
-export function patchAlphaNative(native: NativeAlphaPatch, plan: AlphaPlan, values: Uint8Array, alpha2: bigint): Uint8Array | undefined {
+/**
+ * patchAlpha on the native engine: the same bytes (or undefined at a pole), written into `out` (default a new array;
+ * `values` itself patches in place, and is then left as it was at a pole).
+ */
+export function patchAlphaNative(
+  native: NativeAlphaPatch,
+  plan: AlphaPlan,
+  values: Uint8Array,
+  alpha2: bigint,
+  out: Uint8Array = new Uint8Array(values.length),
+): Uint8Array | undefined {
   const a = new Uint8Array(32);
   writeLe(a, 0, alpha2);
-  return native(encodeAlphaPlan(plan), values, a) ?? undefined;
+  return native(encodeAlphaPlan(plan), values, a, out) ? out : undefined;
 }
 
-/** patchAlpha on the native engine when it is built (and not switched off: ZKAI_NATIVE=off), else the reference. */
+/**
+ * patchAlpha in place on the native engine when it is built (and not switched off: ZKAI_NATIVE=off), else the
+ * reference's copy: the patched values (`values` itself, or a new array), undefined at a pole.
+ */
 export function patchAlphaAuto(plan: AlphaPlan, values: Uint8Array, alpha2: bigint): Uint8Array | undefined {
   const native = loadSetupNative();
-  return native ? patchAlphaNative(native.lookupAlphaPatch, plan, values, alpha2) : patchAlpha(plan, values, alpha2);
+  return native ? patchAlphaNative(native.lookupAlphaPatch, plan, values, alpha2, values) : patchAlpha(plan, values, alpha2);
 }

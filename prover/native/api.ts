@@ -44,11 +44,12 @@ export interface NativeEngine extends ProvingBackend, FixedBaseKernels {
 
   /**
    * Pass 2 of a LogUp proof from pass 1's witness values (prover/lookup/alpha-patch.ts builds the plan's bytes;
-   * src/alpha-patch.inc has their layout): a copy of `values` (wtns section 2) with α set to `alpha2` (32 bytes LE,
-   * below r) and every inverse wire re-solved, byte for byte what alpha-patch.ts's BigInt patchAlpha gives; null when
-   * α₂ is a pole of a row. Synchronous (a few ms for a LeNet-5). Throws a RangeError for a malformed plan.
+   * src/alpha-patch.inc has their layout): writes into `out` (as long as `values`, or `values` itself: in place) the
+   * values with α set to `alpha2` (32 bytes LE, below r) and every inverse wire re-solved, byte for byte what
+   * alpha-patch.ts's BigInt patchAlpha gives; false (nothing written in place) when α₂ is a pole of a row. Synchronous
+   * (a few ms for a LeNet-5). Throws a RangeError for a malformed plan.
    */
-  lookupAlphaPatch(plan: Uint8Array, values: Uint8Array, alpha2: Uint8Array): Uint8Array | null;
+  lookupAlphaPatch(plan: Uint8Array, values: Uint8Array, alpha2: Uint8Array, out: Uint8Array): boolean;
 
   /**
    * Readies the engine for Groth16 proofs over a key of this shape (zkey header: domain size, variables, section-4

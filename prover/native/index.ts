@@ -20,7 +20,7 @@ interface NativeAddon {
   ntt(values: Uint8Array, inverse: boolean, coset: boolean): Promise<Uint8Array>;
   groth16Quotient(coefs: Uint8Array, nCoefs: number, witness: Uint8Array, domainSize: number): Promise<Uint8Array>;
   groth16Finish(key: Uint8Array, parts: Uint8Array, rs: Uint8Array): Uint8Array;
-  lookupAlphaPatch(plan: Uint8Array, values: Uint8Array, alpha2: Uint8Array): Uint8Array | null;
+  lookupAlphaPatch(plan: Uint8Array, values: Uint8Array, alpha2: Uint8Array, out: Uint8Array): boolean;
   g1FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
   g2FixedBase(scalars: Uint8Array): Promise<Uint8Array>;
   g1SparseCombine(points: Uint8Array, terms: Uint8Array, nOutputs: number): Promise<Uint8Array>;
@@ -64,7 +64,7 @@ function wrap(addon: NativeAddon): NativeEngine {
     ntt: (values: Uint8Array, opts?: NttOptions) => addon.ntt(values, opts?.inverse === true, opts?.coset === true),
     groth16Quotient: (coefs, nCoefs, witness, domainSize) => addon.groth16Quotient(coefs, nCoefs, witness, domainSize),
     groth16Finish: (key, parts, rs) => addon.groth16Finish(key, parts, rs),
-    lookupAlphaPatch: (plan, values, alpha2) => addon.lookupAlphaPatch(plan, values, alpha2),
+    lookupAlphaPatch: (plan, values, alpha2, out) => addon.lookupAlphaPatch(plan, values, alpha2, out),
     g1FixedBase: (scalars) => addon.g1FixedBase(scalars),
     g2FixedBase: (scalars) => addon.g2FixedBase(scalars),
     g1SparseCombine: (points, terms, nOutputs) => addon.g1SparseCombine(points, terms, nOutputs),

@@ -410,21 +410,24 @@ Napi::Value Groth16Finish(const Napi::CallbackInfo& info) {
   }
 }
 
-// lookupAlphaPatch(plan, values, alpha2) -> the patched values, or null when α₂ is a pole (synchronous: a few ms).
+// lookupAlphaPatch(plan, values, alpha2, out) -> true, `out` (as long as values; may be values itself) patched; false
+// when α₂ is a pole (out then unchanged where it is not values). Synchronous: a few ms.
 Napi::Value LookupAlphaPatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    Napi::Uint8Array plan = uint8_arg(info, 0, "plan", 0), values = uint8_arg(info, 1, "values", 32), alpha2 = uint8_arg(info, 2, "alpha2", 0);
+    Napi::Uint8Array plan = uint8_arg(info, 0, "plan", 0), values = uint8_arg(info, 1, "values", 32), alpha2 = uint8_arg(info, 2, "alpha2", 0),
+                     out = uint8_arg(info, 3, "out", 0);
     if (alpha2.ByteLength() != 32) throw Invalid{true, "alpha2 must be 32 bytes"};
+    if (out.ByteLength() != values.ByteLength()) throw Invalid{true, "out must be as long as values"};
     check_scalars(alpha2.Data(), 32, "alpha2");
     check_scalars(values.Data(), values.ByteLength(), "values");
-    const size_t nVars = values.ByteLength() / 32;
-    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, values.ByteLength());
+    const uint8_t* in = values.Data();
+    uint8_t* dst = out.Data();
+    if (dst != in && dst < in + values.ByteLength() && in < dst + out.ByteLength()) throw Invalid{true, "out overlaps values without being values"};
     bool pole = false;
-    const std::string problem = zk::lookup_alpha_patch(plan.Data(), plan.ByteLength(), values.Data(), nVars, alpha2.Data(), out.Data(), pole);
+    const std::string problem = zk::lookup_alpha_patch(plan.Data(), plan.ByteLength(), in, values.ByteLength() / 32, alpha2.Data(), dst, pole);
     if (!problem.empty()) throw Invalid{true, "lookupAlphaPatch: " + problem};
-    if (pole) return env.Null();
-    return out;
+    return Napi::Boolean::New(env, !pole);
   } catch (const Invalid& e) {
     throw_invalid(env, e);
   }

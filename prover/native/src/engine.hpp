@@ -54,8 +54,8 @@ void g2_sparse_combine(const uint8_t* points, const uint8_t* terms, size_t nTerm
 std::string groth16_finish_problem(const uint8_t* key448, const uint8_t* parts384);
 void groth16_finish(const uint8_t* key448, const uint8_t* parts384, const uint8_t* rs64, uint8_t* out256);
 
-// Pass 2 of a LogUp proof from pass 1's witness (alpha-patch.inc; plan layout there): `out` (nVars × 32 bytes) gets
-// `values` with α set to alpha2 and every inverse wire re-solved. Returns "" or what is wrong with the plan; `pole` is
+// Pass 2 of a LogUp proof from pass 1's witness (alpha-patch.inc; plan layout there): `out` (nVars × 32 bytes, may be
+// `values` itself) gets `values` with α set to alpha2 and every inverse wire re-solved. Returns "" or what is wrong with the plan; `pole` is
 // set (and `out` meaningless) when α₂ zeroes a row's B side, where no witness exists.
 std::string lookup_alpha_patch(const uint8_t* plan, size_t planBytes, const uint8_t* values, size_t nVars, const uint8_t* alpha2,
                                uint8_t* out, bool& pole);
