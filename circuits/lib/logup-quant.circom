@@ -240,3 +240,30 @@ template LogUpSignedPack(n, b, B) {
     }
     for (var j = 0; j < m; j++) out[j] <== acc[j];
 }
+
+// out = max(in[0..n)) for n signed b-bit values: quant.circom's Max(n, b) with its range checks by lookups. Each
+// out − in[i] ∈ [0, 2^b) by the limbs of LogUpSignedRange (fed out − in[i] − 2^(b−1)), which the caller looks up, so
+// out >= every input (the differences are integers far from wrapping: inputs and out are signed b-bit, b <= 251);
+// Π (out − in[i]) = 0 makes out one of the inputs. So out is their maximum, and the only witness. `lk`: LogUpSignedRange's
+// layout (n inputs' limbs grouped by width, narrowest first). Constraints: n − 1 products; each recomposition is a
+// linear row over out, in[i] and committed limbs, which circom --O2 folds while it can solve it for out or in[i] (the
+// model compiler uses this gadget only where it can: circuits/model/ops/maxpool.ts).
+template LogUpMax(n, b, B) {
+    assert(n >= 2 && b >= 2 && b <= 251);
+    signal input in[n];
+    signal output out;
+    signal output lk[n * lurLimbs(b, B)];
+    var half = pow2(b - 1);
+    var best = in[0] + half;
+    for (var i = 1; i < n; i++) {
+        if (in[i] + half > best) best = in[i] + half;
+    }
+    out <-- best - half;
+    component range = LogUpSignedRange(n, b, B);
+    for (var i = 0; i < n; i++) range.in[i] <== out - in[i] - half;
+    lk <== range.lk;
+    signal prod[n - 1];
+    prod[0] <== (out - in[0]) * (out - in[1]);
+    for (var i = 2; i < n; i++) prod[i - 1] <== prod[i - 2] * (out - in[i]);
+    prod[n - 2] === 0;
+}

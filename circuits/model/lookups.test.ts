@@ -110,6 +110,41 @@ async function writeConvHead(dir: string, c1: number, c2: number, group: number)
   return files;
 }
 
+/**
+ * A model with max pooling: 6×6 input, conv 3×3 → 4 channels (padding 1), ReLU, MaxPool(kernel, stride), flattened,
+ * dense → 10 logits.
+ */
+async function writePoolModel(dir: string, kernel: number, stride: number) {
+  const rand = prng(11);
+  const initializers: Parameters<typeof encodeOnnx>[0]['initializers'] = [];
+  const param = (name: string, dims: number[]) =>
+    initializers.push({ name, dims, floats: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * 0.6) });
+  const pooled = Math.floor((6 - kernel) / stride) + 1;
+  param('cw', [4, 1, 3, 3]);
+  param('cb', [4]);
+  param('fw', [10, 4 * pooled * pooled]);
+  param('fb', [10]);
+  const onnx = encodeOnnx({
+    inputs: [{ name: 'x', shape: [1, 1, 6, 6] }],
+    outputs: [{ name: 'y' }],
+    initializers,
+    nodes: [
+      { name: 'conv', opType: 'Conv', input: ['x', 'cw', 'cb'], output: ['a'], ints: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { name: 'relu', opType: 'Relu', input: ['a'], output: ['r'] },
+      { name: 'pool', opType: 'MaxPool', input: ['r'], output: ['p'], ints: { kernel_shape: [kernel, kernel], strides: [stride, stride] } },
+      { name: 'flat', opType: 'Flatten', input: ['p'], output: ['f'], int: { axis: 1 } },
+      { name: 'fc', opType: 'Gemm', input: ['f', 'fw', 'fb'], output: ['y'], int: { transB: 1 } },
+    ],
+  });
+  await mkdir(dir, { recursive: true });
+  const files = { onnx: path.join(dir, 'pool.onnx'), csv: path.join(dir, 'calibration.csv') };
+  const lines = [Array.from({ length: 36 }, (_, i) => `x${i}`).join(',')];
+  for (let r = 0; r < 8; r++) lines.push(Array.from({ length: 36 }, () => rand().toFixed(3)).join(','));
+  await writeFile(files.onnx, onnx);
+  await writeFile(files.csv, `${lines.join('\n')}\n`);
+  return files;
+}
+
 /** α rows from the emitted tables: Σ over `LogUpRangeTable(n, k)` of n + 2^k. */
 function alphaRowsOf(source: string): number {
   let rows = 0;
@@ -145,6 +180,30 @@ describe('model circuits with LogUp range checks (issue 17)', () => {
       runInt(qm, input).logits.map((v) => mod(v, BN254_R).toString()),
       p.publicSignals.slice(0, 10),
     );
+  });
+
+  it('max pooling by LogUpMax where windows do not overlap: circom counts what the generator does, the same logits', async () => {
+    // 2×2 windows, stride 2: each window's recomposition rows are solved for its own cells, so a window costs its
+    // products alone (3) and 4 lookups; with committed weights and with public ones (whose logits' division rows also
+    // look for free inputs among the pooled values).
+    const files = await writePoolModel(path.join(dir, 'pool2'), 2, 2);
+    for (const weights of ['private-committed', 'public-constants'] as const) {
+      const opts: CodegenOptions = { name: `logup-maxpool2-${weights}`, weights, input: 'private-hashed' };
+      const { model, bits } = await check(files, opts);
+      assert.match(model.generated.source, /LogUpMax\(4, \d+, \d+\)/);
+      assert.doesNotMatch(model.generated.source, / = Max\(/);
+      const pool = model.generated.layerCosts.find((c) => c.kind === 'maxpool2d (LogUp)');
+      assert.equal(pool?.constraints, 4 * 9 * 3, 'four channels of 9 windows, 3 products each');
+      const bitsPool = bits.layerCosts.find((c) => c.kind === 'maxpool2d');
+      assert.ok(bitsPool && bitsPool.constraints > 4 * pool.constraints, `bits ${bitsPool?.constraints}`);
+    }
+  });
+
+  it('max pooling over overlapping windows keeps Max with bit decompositions, and its count', async () => {
+    const files = await writePoolModel(path.join(dir, 'pool3'), 3, 2);
+    const { model } = await check(files, { name: 'logup-maxpool3', weights: 'private-committed', input: 'private-hashed' });
+    assert.match(model.generated.source, / = Max\(9, /);
+    assert.doesNotMatch(model.generated.source, /LogUpMax/);
   });
 
   it("LeNet-5 on 28×28 with Pedersen weights: at least 2× fewer constraints than bit decompositions (issue 17's target)", async () => {
