@@ -8,18 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BN254_R, invMod, mod } from '../../common/bn254.ts';
+import { BN254_R, mod } from '../../common/bn254.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
 import { logupChallenge } from '../../prover/lookup/challenge.ts';
 import { proveLookupWitness, proveWithLookups } from '../../prover/lookup/prove.ts';
-import { ensureLookupSetup, type LookupSetup } from '../../prover/lookup/setup.ts';
+import type { LookupSetup } from '../../prover/lookup/setup.ts';
 import { verifyLookupProof } from '../../prover/lookup/verify.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
 import type { BuiltCircuit } from '../build.ts';
 import { emitLogUpMain, type LogUpMain, signedRangeCounts } from '../model/logup-emit.ts';
-import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
+import { type R1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { readSymbols, witnessIgnoringAsserts } from '../witness.ts';
-import { buildHarnessCircuit } from './test-harness.ts';
+import { buildHarnessCircuit, lookupHarness, recountMultiplicities, setTableInverses } from './test-harness.ts';
 
 const NARROW = [-128n, 127n, 0n, -1n, 1n, 100n]; // signed 8 bits
 const WIDE = [-512n, 511n, 0n, -1n, 300n, -300n]; // signed 10 bits
@@ -75,9 +75,7 @@ describe('LogUpSignedPack: a model input range-checked by LogUp limbs', () => {
   let ls: LookupSetup;
   let r1cs: R1cs;
   before(async () => {
-    h = await buildHarness();
-    ls = await ensureLookupSetup(h.circuit);
-    r1cs = await readR1cs(h.circuit.r1csPath);
+    ({ h, ls, r1cs } = await lookupHarness(buildHarness));
   });
   after(releaseVerifierResources);
 
@@ -116,9 +114,7 @@ describe('LogUpSignedPack: a model input range-checked by LogUp limbs', () => {
     const t8 = h.main.tables.find((t) => t.width === 8)!;
     assert.equal(values[t8.limbs[0]!], 0n);
     values[t8.limbs[0]!] = 256n;
-    for (const t of h.main.tables) {
-      for (let j = 0; j < 2 ** t.width; j++) values[t.multiplicities + j] = BigInt(t.limbs.filter((l) => values[l] === BigInt(j)).length);
-    }
+    recountMultiplicities(h.main, values);
     values[values.length - 1] = blind;
     const commitment = await commitPublicInputs(ls.key, values);
     const alpha = logupChallenge(commitment.point);
@@ -133,12 +129,7 @@ describe('LogUpSignedPack: a model input range-checked by LogUp limbs', () => {
     // The input itself (if circom kept its wire) and the packed element of the forged values.
     set('main.a[0]', forged[0]!);
     set('main.packedA', packed(forged, 8)[0]!);
-    const inv = (v: bigint) => invMod(mod(v, BN254_R), BN254_R);
-    for (const t of h.main.tables) {
-      for (const [i, l] of t.limbs.entries()) set(`main.lkTable${t.width}.invF[${i}]`, inv(alpha - values[l]!));
-      for (let j = 0; j < 2 ** t.width; j++)
-        set(`main.lkTable${t.width}.invT[${j}]`, values[t.multiplicities + j]! * inv(alpha - BigInt(j)));
-    }
+    setTableInverses(h.main, values, alpha, set);
     const bad = unsatisfiedConstraints(r1cs, w);
     assert.equal(bad.length, 1, `only the 8-bit table's sum fails (failing: ${bad.join(', ')})`);
     const p = await proveLookupWitness(ls, w);

@@ -8,19 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BN254_R, invMod, mod } from '../../common/bn254.ts';
+import { BN254_R, mod } from '../../common/bn254.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
 import { logupChallenge } from '../../prover/lookup/challenge.ts';
 import { proveLookupWitness, proveWithLookups } from '../../prover/lookup/prove.ts';
-import { ensureLookupSetup, type LookupSetup } from '../../prover/lookup/setup.ts';
+import type { LookupSetup } from '../../prover/lookup/setup.ts';
 import { verifyLookupProof } from '../../prover/lookup/verify.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
 import type { BuiltCircuit } from '../build.ts';
 import { maxOf } from '../model/int-reference.ts';
 import { emitLogUpMain, emptyWidthCounts, groupStarts, type LogUpMain, signedRangeCounts } from '../model/logup-emit.ts';
-import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
+import { type R1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols, witnessIgnoringAsserts } from '../witness.ts';
-import { buildHarnessCircuit } from './test-harness.ts';
+import { buildHarnessCircuit, lookupHarness, recountMultiplicities, setTableInverses } from './test-harness.ts';
 
 const B = 8;
 /** [b, values]: widths with one limb (4, 8) and two (9: 8 + 1, 12: 8 + 4); extremes, ties; the last is forged below. */
@@ -96,9 +96,7 @@ describe('LogUpMax: maximum with LogUp range checks', () => {
   let ls: LookupSetup;
   let r1cs: R1cs;
   before(async () => {
-    h = await buildHarness();
-    ls = await ensureLookupSetup(h.circuit);
-    r1cs = await readR1cs(h.circuit.r1csPath);
+    ({ h, ls, r1cs } = await lookupHarness(buildHarness));
   });
   after(releaseVerifierResources);
 
@@ -128,9 +126,7 @@ describe('LogUpMax: maximum with LogUp range checks', () => {
     const [, v] = WINDOWS[FORGED]!;
     const diffs = v.map((x) => mod(out - x, BN254_R));
     for (const [i, l] of h.limbs8[FORGED]!.entries()) values[t8.limbs[l]!] = diffs[i]!;
-    for (const t of h.main.tables) {
-      for (let j = 0; j < 2 ** t.width; j++) values[t.multiplicities + j] = BigInt(t.limbs.filter((l) => values[l] === BigInt(j)).length);
-    }
+    recountMultiplicities(h.main, values);
     const blind = randomScalar();
     values[values.length - 1] = blind;
     const commitment = await commitPublicInputs(ls.key, values);
@@ -160,12 +156,7 @@ describe('LogUpMax: maximum with LogUp range checks', () => {
       prod = mod(prod * (out - v[i]!), BN254_R);
       set(`${g}.prod[${i - 1}]`, prod);
     }
-    const inv = (x: bigint) => invMod(mod(x, BN254_R), BN254_R);
-    for (const t of h.main.tables) {
-      for (const [i, l] of t.limbs.entries()) set(`main.lkTable${t.width}.invF[${i}]`, inv(alpha - values[l]!));
-      for (let j = 0; j < 2 ** t.width; j++)
-        set(`main.lkTable${t.width}.invT[${j}]`, values[t.multiplicities + j]! * inv(alpha - BigInt(j)));
-    }
+    setTableInverses(h.main, values, alpha, set);
     return { bad: unsatisfiedConstraints(r1cs, w), w };
   }
 

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BN254_R, invMod, mod } from '../../common/bn254.ts';
+import { BN254_R, mod } from '../../common/bn254.ts';
 import { commitPublicInputs, randomScalar } from '../../prover/commitment.ts';
 import { logupChallenge } from '../../prover/lookup/challenge.ts';
 import { proveLookupWitness, proveWithLookups } from '../../prover/lookup/prove.ts';
-import { ensureLookupSetup, type LookupSetup } from '../../prover/lookup/setup.ts';
+import type { LookupSetup } from '../../prover/lookup/setup.ts';
 import { verifyLookupProof } from '../../prover/lookup/verify.ts';
 import { releaseVerifierResources } from '../../prover/verify.ts';
 import type { BuiltCircuit } from '../build.ts';
@@ -28,9 +28,9 @@ import {
   lurConstraints,
   lurLimbWidths,
 } from '../model/logup-emit.ts';
-import { type R1cs, readR1cs, unsatisfiedConstraints } from '../r1cs.ts';
+import { type R1cs, unsatisfiedConstraints } from '../r1cs.ts';
 import { calculateWitness, readSymbols, witnessIgnoringAsserts } from '../witness.ts';
-import { buildHarnessCircuit } from './test-harness.ts';
+import { buildHarnessCircuit, lookupHarness, recountMultiplicities, setTableInverses } from './test-harness.ts';
 
 /** [bIn, shift, bOut, relu]: every lurCase, full and narrow limbs, a last layer's wide output. */
 const CONFIGS: [number, number, number, 0 | 1][] = [
@@ -143,9 +143,7 @@ describe('LogUpRequant: requantization with LogUp limbs of any width', () => {
   let ls: LookupSetup;
   let r1cs: R1cs;
   before(async () => {
-    h = await buildHarness();
-    ls = await ensureLookupSetup(h.circuit);
-    r1cs = await readR1cs(h.circuit.r1csPath);
+    ({ h, ls, r1cs } = await lookupHarness(buildHarness));
   });
   after(releaseVerifierResources);
 
@@ -235,9 +233,7 @@ describe('LogUpRequant: requantization with LogUp limbs of any width', () => {
     values[t7.limbs[0]!] = 1n;
     assert.equal(values[t3.limbs[0]!], 0n);
     // Multiplicities: recount every table from the forged limbs (the out-of-table value is counted nowhere).
-    for (const t of h.main.tables) {
-      for (let j = 0; j < 2 ** t.width; j++) values[t.multiplicities + j] = BigInt(t.limbs.filter((l) => values[l] === BigInt(j)).length);
-    }
+    recountMultiplicities(h.main, values);
     const blind = randomScalar();
     values[values.length - 1] = blind;
     const commitment = await commitPublicInputs(ls.key, values);
@@ -261,12 +257,7 @@ describe('LogUpRequant: requantization with LogUp limbs of any width', () => {
     set('main.group.rq[0].high', 0n);
     set('main.group.rq[0].top', 0n);
     // Every table's inverse wires at this α, from the (forged) committed values.
-    const inv = (v: bigint) => invMod(mod(v, BN254_R), BN254_R);
-    for (const t of h.main.tables) {
-      for (const [i, l] of t.limbs.entries()) set(`main.lkTable${t.width}.invF[${i}]`, inv(alpha - values[l]!));
-      for (let j = 0; j < 2 ** t.width; j++)
-        set(`main.lkTable${t.width}.invT[${j}]`, values[t.multiplicities + j]! * inv(alpha - BigInt(j)));
-    }
+    setTableInverses(h.main, values, alpha, set);
     assert.ok(limbs.length > 0);
     const bad = unsatisfiedConstraints(r1cs, w);
     assert.equal(bad.length, 1, `only the 8-bit table's sum fails (failing: ${bad.join(', ')})`);
