@@ -77,6 +77,17 @@ async function check(files: { onnx: string; csv: string }, opts: CodegenOptions,
   return { model, bits };
 }
 
+/** Writes a test model's ONNX file and 8 calibration rows of `inputs` values in [0, 1). */
+async function writeModelFiles(dir: string, name: string, onnx: Uint8Array, inputs: number, rand: () => number) {
+  await mkdir(dir, { recursive: true });
+  const files = { onnx: path.join(dir, `${name}.onnx`), csv: path.join(dir, 'calibration.csv') };
+  const lines = [Array.from({ length: inputs }, (_, i) => `x${i}`).join(',')];
+  for (let r = 0; r < 8; r++) lines.push(Array.from({ length: inputs }, () => rand().toFixed(3)).join(','));
+  await writeFile(files.onnx, onnx);
+  await writeFile(files.csv, `${lines.join('\n')}\n`);
+  return files;
+}
+
 /**
  * A model whose logits are a convolution's outputs: 5×5 input, conv 3×3 → c1 channels, ReLU, conv 2×2 → c2 channels
  * in `group` groups, flattened (c2·4 logits read from c1·9 values).
@@ -101,13 +112,7 @@ async function writeConvHead(dir: string, c1: number, c2: number, group: number)
       { name: 'flat', opType: 'Flatten', input: ['a2'], output: ['y'], int: { axis: 1 } },
     ],
   });
-  await mkdir(dir, { recursive: true });
-  const files = { onnx: path.join(dir, 'conv.onnx'), csv: path.join(dir, 'calibration.csv') };
-  const lines = [Array.from({ length: 25 }, (_, i) => `x${i}`).join(',')];
-  for (let r = 0; r < 8; r++) lines.push(Array.from({ length: 25 }, () => rand().toFixed(3)).join(','));
-  await writeFile(files.onnx, onnx);
-  await writeFile(files.csv, `${lines.join('\n')}\n`);
-  return files;
+  return writeModelFiles(dir, 'conv', onnx, 25, rand);
 }
 
 /**
@@ -136,13 +141,7 @@ async function writePoolModel(dir: string, kernel: number, stride: number) {
       { name: 'fc', opType: 'Gemm', input: ['f', 'fw', 'fb'], output: ['y'], int: { transB: 1 } },
     ],
   });
-  await mkdir(dir, { recursive: true });
-  const files = { onnx: path.join(dir, 'pool.onnx'), csv: path.join(dir, 'calibration.csv') };
-  const lines = [Array.from({ length: 36 }, (_, i) => `x${i}`).join(',')];
-  for (let r = 0; r < 8; r++) lines.push(Array.from({ length: 36 }, () => rand().toFixed(3)).join(','));
-  await writeFile(files.onnx, onnx);
-  await writeFile(files.csv, `${lines.join('\n')}\n`);
-  return files;
+  return writeModelFiles(dir, 'pool', onnx, 36, rand);
 }
 
 /** α rows from the emitted tables: Σ over `LogUpRangeTable(n, k)` of n + 2^k. */
