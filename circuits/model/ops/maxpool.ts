@@ -63,23 +63,29 @@ export const maxpool2d: FloatOp<Pool2dLayer> & QuantOp<QPool2d> = {
  * Whether LogUpMax can serve this layer with the cost emitLogUp counts (no row of its own besides the products): each
  * window's recomposition rows (out − in[i] = Σ limbs, the limbs committed) stay constraints unless circom --O2 can solve
  * each for a signal of its own, out or an in[i]. A cell in two windows gives the rows of both one signal; a cell linear
- * in public signals (ctx.publicLinear: the model's input, a case-0 requantization's output) gives none. Either way
+ * in public signals (ctx.publicLinear: the model's input, a case-0 requantization's output) or not a signal at all
+ * (a constant) gives none. Either way
  * the layer keeps Max's bit decompositions, whose bits are private and always absorb their rows; and the compile's
  * count check (codegen.ts) still holds any miscount to circom's figure.
  */
 function logUpFits(layer: QPool2d, ctx: EmitCtx): boolean {
   const prev = ctx.input(0);
-  const seen = new Set<number>();
+  // By expression, not index: ops that only rename or repeat (reshape, broadcast) can give two cells one signal.
+  const seen = new Set<string>();
   let fits = true;
   forEachPoolWindow(layer, (_o, cells) => {
     if (cells.length < 2) return;
     for (const c of cells) {
-      if (seen.has(c) || ctx.publicLinear?.has(prev(c))) fits = false;
-      seen.add(c);
+      const e = prev(c);
+      if (seen.has(e) || !SIGNAL.test(e) || ctx.publicLinear?.has(e)) fits = false;
+      seen.add(e);
     }
   });
   return fits && seen.size > 0; // no window of two cells: nothing to look up
 }
+
+/** A signal reference (a constant or an expression gives a window's rows nothing to be solved for). */
+const SIGNAL = /^[A-Za-z_][A-Za-z0-9_.]*(\[[0-9]+\])*$/;
 
 /**
  * The layer as a template of its own: LogUpMax per window of two or more cells (a one-cell window is a wire), the
